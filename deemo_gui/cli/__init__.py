@@ -1,0 +1,1 @@
+"""The `deemo` command line: thin wrappers over `deemo_gui.core`."""

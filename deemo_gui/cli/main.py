@@ -1,0 +1,60 @@
+"""Entry point of the `deemo` command: builds the parser from each subcommand module and turns
+user errors into one line on stderr and a non-zero exit (never a traceback)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from deemo_gui.core.errors import DeemoError
+
+# Each module has `register(subparsers)`; a subcommand sets `func(args) -> int`.
+SUBCOMMAND_MODULES = (
+    "deemo_gui.cli.train",
+    "deemo_gui.cli.synth",
+    "deemo_gui.cli.explain",
+    "deemo_gui.cli.motifs",
+    "deemo_gui.cli.zoo",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other user error
+        self.exit(2, f"deemo: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="deemo", description="Train and interpret DNA sequence models.")
+    from deemo_gui import __version__
+
+    parser.add_argument("--version", action="version", version=f"deemo {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except DeemoError as exc:
+        print(f"deemo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("deemo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""`deemo train`, `deemo evaluate`, `deemo predict`."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shlex
+import sys
+
+from deemo_gui.core.errors import ConfigError
+
+
+def register(sub) -> None:
+    from deemo_gui.core.device import DEVICE_CHOICES
+
+    p = sub.add_parser("train", help="train a network on labelled sequences and save a model file")
+    p.add_argument("train_data", metavar="TRAIN_DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line")
+    p.add_argument("--arch", required=True, metavar="PRESET", help="network preset (see `deemo presets`)")
+    p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.safetensors)")
+    p.add_argument("--labels", metavar="FILE", help="label file for TRAIN_DATA, one line per record")
+    p.add_argument("--negatives", metavar="shuffle|FILE", help="TRAIN_DATA is positives only: negatives file or 'shuffle'")
+    p.add_argument("--valid", metavar="DATA", help="validation data (default: 10%% of TRAIN_DATA held out)")
+    p.add_argument("--valid-labels", metavar="FILE")
+    p.add_argument("--test", metavar="DATA", help="test data, evaluated after training and stored in the model file")
+    p.add_argument("--test-labels", metavar="FILE")
+    p.add_argument("--epochs", type=int, help="maximum epochs (default: the preset's)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run_train)
+
+    p = sub.add_parser("evaluate", help="AUROC/AUPR of a model on labelled data")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="TEST_DATA")
+    p.add_argument("--labels", metavar="FILE")
+    p.add_argument("--negatives", metavar="shuffle|FILE")
+    p.add_argument("--seed", type=int, default=0, help="seed of --negatives shuffle")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run_evaluate)
+
+    p = sub.add_parser("predict", help="P(bound) per task for every sequence")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="FASTA")
+    p.add_argument("--out", metavar="CSV", help="write CSV here (default: standard output)")
+    p.set_defaults(func=run_predict)
+
+    p = sub.add_parser("presets", help="list the network presets and their hyperparameters")
+    p.set_defaults(func=run_presets)
+
+
+def _load(path, labels=None, negatives=None, seed=0):
+    from deemo_gui.core.sequences import load_dataset
+
+    return load_dataset(path, labels=labels, negatives=negatives, seed=seed)
+
+
+def run_train(args) -> int:
+    from deemo_gui.core.modelfile import save_model
+    from deemo_gui.core.networks import parse_override
+    from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate
+    from deemo_gui.cli.progress import Progress
+
+    overrides = dict(parse_override(item) for item in args.set)
+    if not args.out.endswith(".safetensors"):
+        raise ConfigError(f"--out {args.out}: model files end in .safetensors")
+    train = _load(args.train_data, args.labels, args.negatives, args.seed)
+    valid = _load(args.valid, args.valid_labels) if args.valid else None
+    test = _load(args.test, args.test_labels) if args.test else None
+    config = TrainingConfig(
+        preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+        patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
+    )
+    trainer = Trainer(train, config, valid)
+    progress = Progress(enabled=not args.quiet)
+    done = None
+    for event in trainer.run():
+        if isinstance(event, StepEvent):
+            progress.step(event)
+        elif isinstance(event, EpochEvent):
+            progress.epoch(event)
+        elif isinstance(event, DoneEvent):
+            done = event
+    meta = dict(done.metadata)
+    meta["training"]["command"] = "deemo " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
+    if test is not None:
+        meta["test"] = {"data": test.source, **evaluate(done.model, test)}
+    save_model(done.model, args.out, meta)
+    summary = f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), valid AUROC {done.best_valid_auroc:.4f}"
+    if test is not None:
+        summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
+    print(summary)
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from deemo_gui.core.modelfile import load_model
+    from deemo_gui.core.training import evaluate
+
+    model = load_model(args.model)
+    report = evaluate(model, _load(args.data, args.labels, args.negatives, args.seed))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"AUROC {report['auroc']:.4f}  AUPR {report['aupr']:.4f}  n={report['n']}")
+        if len(report["per_task"]) > 1:
+            for name, m in report["per_task"].items():
+                print(f"  {name}: AUROC {m['auroc']:.4f}  AUPR {m['aupr']:.4f}  positives {m['positives']}")
+    return 0
+
+
+def run_predict(args) -> int:
+    from deemo_gui.core.inference import predict_proba
+    from deemo_gui.core.modelfile import load_model
+    from deemo_gui.core.sequences import fit_length, one_hot, read_sequences
+
+    model = load_model(args.model)
+    data = read_sequences(args.data)
+    probs = predict_proba(model, one_hot(fit_length(data.seqs, model.input_length, data.source)[0]))
+    names = model.metadata.get("task_names") or [f"task{i}" for i in range(model.n_tasks)]
+    out = open(args.out, "w", newline="") if args.out else sys.stdout
+    try:
+        writer = csv.writer(out)
+        writer.writerow(["id"] + [f"p_{n}" for n in names])
+        for rid, row in zip(data.ids, probs):
+            writer.writerow([rid] + [f"{v:.6f}" for v in row])
+    finally:
+        if args.out:
+            out.close()
+    if args.out:
+        print(f"wrote {len(data)} predictions to {os.fspath(args.out)}")
+    return 0
+
+
+def run_presets(args) -> int:
+    from deemo_gui.core.networks import list_presets, preset_hparams
+
+    for name in list_presets():
+        params = ", ".join(f"{k}={v}" for k, v in preset_hparams(name).items())
+        print(f"{name:16s} {params}")
+    return 0

@@ -1,0 +1,34 @@
+"""The Deep Motif Dashboard CNN-RNN: same-padded conv layers (no pooling) feeding a bi-LSTM."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from .base import FirstConvMixin
+from .layers import BiLSTMHead, conv_stack, layer_lists
+from .rnn import RecurrentNetwork
+
+
+class CNNRNN(FirstConvMixin, RecurrentNetwork):
+    """conv -> ReLU per layer, then the bi-LSTM head of :class:`~.rnn.RNN` on the feature maps.
+
+    No pooling, as in the DeMo code (QData/DeepMotif, model.lua, CNN-RNN branch: padded conv + ReLU),
+    so the encoding keeps one column per input position (``encoded_stride`` = 1).
+    """
+
+    def __init__(
+        self, preset: str, n_tasks: int, input_length: int, *,
+        conv_filters: int | Sequence[int], kernel_sizes: int | Sequence[int],
+        lstm_hidden: int, lstm_layers: int, dropout: float,
+    ):
+        filters, kernels = layer_lists(conv_filters, kernel_sizes)
+        super().__init__(preset, n_tasks, input_length, {
+            "conv_filters": filters, "kernel_sizes": kernels,
+            "lstm_hidden": lstm_hidden, "lstm_layers": lstm_layers, "dropout": dropout,
+        })
+        self.features, channels = conv_stack(filters, kernels)
+        self.rnn_head = BiLSTMHead(channels, lstm_hidden, lstm_layers, dropout, n_tasks)
+
+    def encode(self, X: torch.Tensor) -> torch.Tensor:
+        return self.features(X)

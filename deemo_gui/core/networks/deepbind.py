@@ -1,0 +1,31 @@
+"""DeepBind (Alipanahi et al. 2015): one wide convolution, max and average pooling, a small MLP."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import FirstConvMixin, SequenceNetwork
+from .layers import MaxAvgPool, same_conv
+
+
+class DeepBind(FirstConvMixin, SequenceNetwork):
+    """conv (motif detectors) -> ReLU -> [global max, global average] -> linear -> ReLU -> dropout -> linear.
+
+    DeepBind pads each side with m-1 columns of 0.25; we use zero "same" padding, so a motif
+    detector can still reach the ends of the sequence but not hang over them by more than half its width.
+    """
+
+    def __init__(
+        self, preset: str, n_tasks: int, input_length: int, *,
+        n_motifs: int, motif_length: int, hidden_units: int, dropout: float,
+    ):
+        super().__init__(preset, n_tasks, input_length, {
+            "n_motifs": n_motifs, "motif_length": motif_length, "hidden_units": hidden_units, "dropout": dropout,
+        })
+        self.features = nn.Sequential(same_conv(4, n_motifs, motif_length), nn.ReLU())
+        self.pool = MaxAvgPool()
+        self.hidden = nn.Sequential(nn.Linear(2 * n_motifs, hidden_units), nn.ReLU(), nn.Dropout(dropout))
+        self.output = nn.Linear(hidden_units, n_tasks)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.output(self.hidden(self.pool(self.features(X))))

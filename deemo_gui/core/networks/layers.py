@@ -1,0 +1,123 @@
+"""Building blocks shared by the presets: same-padded convolutions, pools, highway layers, bi-LSTM head."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from deemo_gui.core.errors import ConfigError
+
+
+def layer_lists(filters: int | Sequence[int], kernels: int | Sequence[int]) -> tuple[list[int], list[int]]:
+    """Per-layer filter counts and kernel sizes; a single int is repeated to the other list's length."""
+    if isinstance(filters, int) and isinstance(kernels, int):
+        return [filters], [kernels]
+    if isinstance(filters, int):
+        filters = [filters] * len(kernels)
+    if isinstance(kernels, int):
+        kernels = [kernels] * len(filters)
+    if len(filters) != len(kernels):
+        raise ConfigError(
+            f"conv_filters has {len(filters)} layers but kernel_sizes has {len(kernels)}: give one value per layer"
+        )
+    return [int(f) for f in filters], [int(k) for k in kernels]
+
+
+def same_conv(in_channels: int, out_channels: int, kernel_size: int) -> nn.Conv1d:
+    """A stride-1 convolution whose output has the input's length (zero padding).
+
+    An even kernel (DeepBind's 24) pads one column more on the right; PyTorch then warns once that
+    this costs a copy of the input.
+    """
+    return nn.Conv1d(in_channels, out_channels, kernel_size, padding="same")
+
+
+def max_pool(size: int) -> nn.MaxPool1d:
+    """Non-overlapping max pool; ``ceil_mode`` keeps at least one column for inputs shorter than ``size``."""
+    return nn.MaxPool1d(size, ceil_mode=True)
+
+
+def pooled_length(length: int, size: int) -> int:
+    """Output length of :func:`max_pool` on ``length`` columns."""
+    return math.ceil(length / size)
+
+
+def conv_stack(
+    filters: Sequence[int], kernels: Sequence[int], pool_size: int = 1, dropout: float = 0.0,
+) -> tuple[nn.Sequential, int]:
+    """conv -> ReLU -> [max-pool, on all but the last layer] -> [dropout] per layer; returns (stack, channels)."""
+    layers: list[nn.Module] = []
+    channels = 4
+    for i, (n_filters, kernel) in enumerate(zip(filters, kernels)):
+        layers += [same_conv(channels, n_filters, kernel), nn.ReLU()]
+        if pool_size > 1 and i < len(filters) - 1:
+            layers.append(max_pool(pool_size))
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        channels = n_filters
+    return nn.Sequential(*layers), channels
+
+
+def global_max_pool() -> nn.Sequential:
+    """(N, C, L) -> (N, C): maximum over positions, for any L."""
+    return nn.Sequential(nn.AdaptiveMaxPool1d(1), nn.Flatten())
+
+
+class MaxAvgPool(nn.Module):
+    """(N, C, L) -> (N, 2C): global max and global average over positions, concatenated."""
+
+    def __init__(self):
+        super().__init__()
+        self.max = global_max_pool()
+        self.avg = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.max(x), self.avg(x)], dim=1)
+
+
+class Highway(nn.Module):
+    """y = T(x) * H(x) + (1 - T(x)) * x with H = ReLU(Wx + b), T = sigmoid(W_T x + b_T) (Srivastava et al. 2015)."""
+
+    def __init__(self, units: int, gate_bias: float):
+        super().__init__()
+        self.transform = nn.Linear(units, units)
+        self.relu = nn.ReLU()
+        self.gate = nn.Linear(units, units)
+        self.sigmoid = nn.Sigmoid()
+        # A negative gate bias makes each layer start close to the identity ("carry"), Srivastava et al.
+        # 2015, "Highway Networks" (arXiv:1505.00387) sec. 2.2: initialise b_T negative, e.g. -1 or -3.
+        nn.init.constant_(self.gate.bias, gate_bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = self.sigmoid(self.gate(x))
+        return t * self.relu(self.transform(x)) + (1 - t) * x
+
+
+class BiLSTMHead(nn.Module):
+    """Bi-LSTM over the columns of ``H`` (N, C, L); each direction's outputs averaged over valid steps,
+    concatenated, dropout, linear to logits. With ``lengths``, row i uses only ``H[i, :, :lengths[i]]``."""
+
+    def __init__(self, in_channels: int, hidden: int, layers: int, dropout: float, n_tasks: int):
+        super().__init__()
+        self.lstm = nn.LSTM(
+            in_channels, hidden, num_layers=layers, batch_first=True, bidirectional=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(2 * hidden, n_tasks)
+
+    def forward(self, H: torch.Tensor, lengths: Sequence[int] | torch.Tensor | None = None) -> torch.Tensor:
+        steps = H.transpose(1, 2)  # (N, L, C)
+        if lengths is None:
+            pooled = self.lstm(steps)[0].mean(dim=1)
+        else:
+            lengths = torch.as_tensor(lengths, dtype=torch.int64).cpu()
+            if lengths.shape != (H.shape[0],) or int(lengths.min()) < 1 or int(lengths.max()) > H.shape[2]:
+                raise ValueError(f"lengths must be {H.shape[0]} values in 1..{H.shape[2]}, got {lengths.tolist()}")
+            packed = pack_padded_sequence(steps, lengths, batch_first=True, enforce_sorted=False)
+            out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=H.shape[2])[0]
+            pooled = out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
+        return self.output(self.dropout(pooled))

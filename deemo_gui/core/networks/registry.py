@@ -1,0 +1,160 @@
+"""Named presets: their architectures, default hyperparameters and training defaults."""
+from __future__ import annotations
+
+import copy
+
+from deemo_gui.core.errors import ConfigError
+
+from .base import SequenceNetwork
+from .cnn import CNN
+from .cnn_rnn import CNNRNN
+from .deepbind import DeepBind
+from .demo import DeepMotif
+from .koo import KooCNN
+from .rnn import RNN
+
+# --- Deep Motif Dashboard (DeMo), Lanchantin et al. 2017, PSB, Table 1 (model variants) -------------
+# Our reading of Table 1: CNN small/medium/large = 2/3/4 conv layers with kernel sizes 9,5,3,3 and
+# max-pool 2 between layers; RNN = bi-LSTM with 1x16 / 1x32 / 2x32 hidden units; CNN-RNN = conv
+# layers without pooling (the code's CNN-RNN has one conv layer) then the bi-LSTM. The medium presets
+# equal the released code's defaults (QData/DeepMotif main.lua: -cnn_size 128, -cnn_filters 9-5-3,
+# -cnn_pool 2, -rnn_size 32, -rnn_layers 1, -dropout 0.5). Small uses 64 filters, large 128.
+DEMO_DROPOUT = 0.5  # QData/DeepMotif main.lua: -dropout 0.5
+
+PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
+    "cnn-small": (CNN, {"conv_filters": [64, 64], "kernel_sizes": [9, 5], "pool_size": 2, "dropout": DEMO_DROPOUT}),
+    "cnn": (CNN, {"conv_filters": [128] * 3, "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": DEMO_DROPOUT}),
+    "cnn-large": (CNN, {"conv_filters": [128] * 4, "kernel_sizes": [9, 5, 3, 3], "pool_size": 2,
+                        "dropout": DEMO_DROPOUT}),
+    "rnn-small": (RNN, {"lstm_hidden": 16, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
+    "rnn": (RNN, {"lstm_hidden": 32, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
+    "rnn-large": (RNN, {"lstm_hidden": 32, "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
+    "cnn-rnn-small": (CNNRNN, {"conv_filters": [64], "kernel_sizes": [5], "lstm_hidden": 16, "lstm_layers": 1,
+                               "dropout": DEMO_DROPOUT}),
+    "cnn-rnn": (CNNRNN, {"conv_filters": [128], "kernel_sizes": [9], "lstm_hidden": 32, "lstm_layers": 1,
+                         "dropout": DEMO_DROPOUT}),
+    "cnn-rnn-large": (CNNRNN, {"conv_filters": [128, 128], "kernel_sizes": [9, 5], "lstm_hidden": 32,
+                               "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
+    # --- Deep Motif, Lanchantin et al. 2016 (arXiv:1605.01133): 3 conv layers x 128 filters of width 5
+    # with max-pool 2, then a 5-layer highway MLP of 32 units. Gate bias: Srivastava et al. 2015.
+    "demo": (DeepMotif, {"n_conv": 3, "conv_filters": 128, "kernel_size": 5, "pool_size": 2, "n_highway": 5,
+                         "highway_units": 32, "gate_bias": -1.0, "dropout": 0.5}),
+    # --- DeepBind, Alipanahi et al. 2015, Nat. Biotechnol., Supplementary Notes: ChIP-seq models used 16
+    # motif detectors of length 24, max+avg pooling, an optional 32-unit ReLU hidden layer with dropout.
+    "deepbind": (DeepBind, {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5}),
+}
+
+# --- Koo & Eddy 2019, PLoS Comput. Biol., "Representation learning of genomic sequence motifs with
+# convolutional neural networks"; p-koo/learning_sequence_motifs code/models/cnn_<pool1>.py:
+# conv 30x19, pool1; conv 128x5, pool2 = 100 / pool1; dense 512; dropout 0.1 (conv) and 0.5 (dense).
+for _pool1 in (2, 4, 10, 25, 50, 100):
+    PRESETS[f"koo-cnn-{_pool1}"] = (KooCNN, {
+        "conv1_filters": 30, "conv1_kernel": 19, "pool1": _pool1, "conv2_filters": 128, "conv2_kernel": 5,
+        "pool2": 100 // _pool1, "dense_units": 512, "conv_dropout": 0.1, "dense_dropout": 0.5,
+    })
+
+# --- Training defaults, one row per family; the training loop reads these through training_defaults().
+# Batch 256 and Adam: DeMo code (QData/DeepMotif main.lua: -batch_size 256, optim.adam).
+TRAINING_DEFAULTS: dict[str, dict] = {
+    "feedforward": {"lr": 1e-3, "batch_size": 256, "max_epochs": 30, "patience": 5, "grad_clip": None,
+                    "lr_halving_patience": None, "weight_decay": 0.0, "optimizer": "adam"},
+    # DeMo code (main.lua): -learning_rate 1e-2, -grad_clip 5, -max_epochs 50, lr halved (-lr_decay_factor
+    # 0.5) every 10 epochs. Note the code clips each gradient *element* to [-5, 5]; halving on a 3-epoch
+    # plateau of validation AUROC (and early stopping after 10) is our adaptation.
+    "recurrent": {"lr": 1e-2, "batch_size": 256, "max_epochs": 50, "patience": 10, "grad_clip": 5.0,
+                  "lr_halving_patience": 3, "weight_decay": 0.0, "optimizer": "adam"},
+    # Koo & Eddy code (models/cnn_*.py) used Adam lr 3e-4, L2 1e-6, batch 100, patience 20 over 100 epochs;
+    # we keep the feed-forward lr and batch size and take their L2 penalty.
+    "koo": {"lr": 1e-3, "batch_size": 256, "max_epochs": 30, "patience": 5, "grad_clip": None,
+            "lr_halving_patience": None, "weight_decay": 1e-6, "optimizer": "adam"},
+}
+
+
+def _family(preset: str) -> str:
+    if preset.startswith(("rnn", "cnn-rnn")):
+        return "recurrent"
+    return "koo" if preset.startswith("koo") else "feedforward"
+
+
+def list_presets() -> list[str]:
+    """The preset names, in table order."""
+    return list(PRESETS)
+
+
+def _check_preset(preset: str) -> None:
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown network preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+
+
+def preset_hparams(preset: str) -> dict:
+    """A copy of the preset's default hyperparameters."""
+    _check_preset(preset)
+    return copy.deepcopy(PRESETS[preset][1])
+
+
+def training_defaults(preset: str) -> dict:
+    """A copy of the preset's training defaults (lr, batch_size, max_epochs, patience, grad_clip, ...)."""
+    _check_preset(preset)
+    return dict(TRAINING_DEFAULTS[_family(preset)])
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _checked(preset: str, key: str, value, default):
+    """``value`` as the type of ``default``, or ConfigError. A list default also takes a single int."""
+    where = f"hyperparameter {key!r} of preset {preset!r}"
+    if isinstance(default, list):
+        items = [value] if _is_int(value) else value
+        if not (isinstance(items, (list, tuple)) and items and all(_is_int(v) and v >= 1 for v in items)):
+            raise ConfigError(f"{where} takes positive integers (e.g. {','.join(map(str, default))}), got {value!r}")
+        return value if _is_int(value) else list(value)
+    if _is_int(default):
+        if not (_is_int(value) and value >= 1):
+            raise ConfigError(f"{where} takes a positive integer, got {value!r}")
+        return value
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        raise ConfigError(f"{where} takes a number, got {value!r}")
+    if "dropout" in key and not 0 <= value < 1:
+        raise ConfigError(f"{where} is a probability in [0, 1), got {value!r}")
+    return float(value)
+
+
+def build_network(preset: str, n_tasks: int = 1, input_length: int = 101, **overrides) -> SequenceNetwork:
+    """Build ``preset`` for ``n_tasks`` outputs and ``input_length`` bp, with hyperparameter overrides."""
+    _check_preset(preset)
+    cls, defaults = PRESETS[preset]
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise ConfigError(
+            f"unknown hyperparameter(s) {', '.join(unknown)} for preset {preset!r}; valid: {', '.join(defaults)}"
+        )
+    if not (_is_int(n_tasks) and n_tasks >= 1 and _is_int(input_length) and input_length >= 1):
+        raise ConfigError(f"n_tasks and input_length must be positive integers, got {n_tasks!r}, {input_length!r}")
+    hparams = copy.deepcopy(defaults)
+    hparams.update({k: _checked(preset, k, v, defaults[k]) for k, v in overrides.items()})
+    return cls(preset, n_tasks, input_length, **hparams)
+
+
+def _scalar(text: str):
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """Parse ``"key=value"``: ints, floats, true/false, and comma lists (``conv_filters=64,64,128``)."""
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key or not value:
+        raise ConfigError(f"override {text!r} is not of the form key=value (e.g. dropout=0.3)")
+    if "," in value:
+        return key, [_scalar(v.strip()) for v in value.split(",") if v.strip()]
+    return key, _scalar(value)

@@ -1,0 +1,412 @@
+"""Reading the sequence files biologists have, validating them, and one-hot encoding.
+
+Formats: FASTA / multi-FASTA (plain or gzip, multi-line, soft-masked lower case), DeepBind
+`.seq[.gz]` (`FoldID EventID seq Bound`), TSV/CSV with a `sequence` column and 0/1 label columns
+(multi-task: column names are task names), and plain one-sequence-per-line files (HT-SELEX reads).
+Labels may also come from a separate label file, a negatives FASTA, or dinucleotide shuffles.
+
+Encoding: `(N, 4, L)` float32, order A C G T. `N` and every other IUPAC ambiguity code
+(R Y S W K M B D H V) are encoded as all-zero columns: the network sees no evidence for any base
+there, and gradient × input attributions are exactly zero at unknown positions.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from deemo_gui.core.errors import DataError
+from deemo_gui.core.shuffle import shuffle_all
+
+log = logging.getLogger(__name__)
+
+ALPHABET = "ACGT"
+AMBIGUITY = "NRYSWKMBDHV"
+VALID_LETTERS = set(ALPHABET + AMBIGUITY)
+_COMPLEMENT = str.maketrans("ACGTRYSWKMBDHVN", "TGCAYRSWMKVHDBN")
+_LABEL_IN_HEADER = re.compile(r"(?:^|[\s|;])label=([01])(?:$|[\s|;])")
+
+# Lookup table from byte to one-hot column; ambiguity codes stay all-zero.
+_ONEHOT_TABLE = np.zeros((256, 4), dtype=np.float32)
+for _i, _b in enumerate(ALPHABET):
+    _ONEHOT_TABLE[ord(_b), _i] = 1.0
+    _ONEHOT_TABLE[ord(_b.lower()), _i] = 1.0
+
+
+@dataclass
+class SequenceSet:
+    """Named sequences with optional labels `(N, T)` and the provenance of both."""
+
+    ids: list[str]
+    seqs: list[str]
+    labels: np.ndarray | None = None
+    task_names: list[str] = field(default_factory=lambda: ["bound"])
+    source: str = ""
+
+    def __post_init__(self):
+        if len(self.ids) != len(self.seqs):
+            raise DataError(f"{self.source or 'sequences'}: {len(self.ids)} ids for {len(self.seqs)} sequences")
+        if self.labels is not None:
+            self.labels = np.asarray(self.labels, dtype=np.float32).reshape(len(self.seqs), -1)
+            if self.labels.shape[1] != len(self.task_names):
+                raise DataError(
+                    f"{self.source}: {self.labels.shape[1]} label columns but {len(self.task_names)} task names"
+                )
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.task_names)
+
+    def subset(self, index) -> "SequenceSet":
+        index = np.asarray(index)
+        return SequenceSet(
+            ids=[self.ids[i] for i in index],
+            seqs=[self.seqs[i] for i in index],
+            labels=None if self.labels is None else self.labels[index],
+            task_names=list(self.task_names),
+            source=self.source,
+        )
+
+    def one_hot(self, length: int | None = None) -> np.ndarray:
+        return one_hot(self.seqs if length is None else fit_length(self.seqs, length, self.source)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding
+
+
+def one_hot(seqs: list[str]) -> np.ndarray:
+    """`(N, 4, L)` float32 one-hot (A C G T); ambiguity codes are all-zero. Equal lengths required."""
+    if len(seqs) == 0:
+        return np.zeros((0, 4, 0), dtype=np.float32)
+    lengths = {len(s) for s in seqs}
+    if len(lengths) > 1:
+        raise DataError(f"sequences have unequal lengths {sorted(lengths)[:5]}: fit them to one length first")
+    buf = np.frombuffer("".join(seqs).encode("ascii"), dtype=np.uint8).reshape(len(seqs), -1)
+    return np.ascontiguousarray(_ONEHOT_TABLE[buf].transpose(0, 2, 1))
+
+
+def decode(X: np.ndarray) -> list[str]:
+    """Inverse of `one_hot`: all-zero columns become `N`."""
+    X = np.asarray(X)
+    letters = np.array(list(ALPHABET + "N"))
+    index = np.where(X.sum(axis=1) > 0, X.argmax(axis=1), 4)
+    return ["".join(row) for row in letters[index]]
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement of a DNA string (IUPAC codes complemented, case kept upper)."""
+    return seq.upper().translate(_COMPLEMENT)[::-1]
+
+
+def reverse_complement_onehot(X):
+    """Reverse complement of a one-hot `(N, 4, L)` array or tensor: flip letters and positions."""
+    if hasattr(X, "flip"):
+        return X.flip(dims=(-2, -1))
+    return np.ascontiguousarray(X[..., ::-1, ::-1])
+
+
+def fit_length(seqs: list[str], length: int, source: str = "") -> tuple[list[str], int]:
+    """Centre-crop longer and N-pad shorter sequences to `length`; warn with how many changed."""
+    out, changed = [], 0
+    for s in seqs:
+        n = len(s)
+        if n == length:
+            out.append(s)
+            continue
+        changed += 1
+        if n > length:
+            start = (n - length) // 2
+            out.append(s[start : start + length])
+        else:
+            left = (length - n) // 2
+            out.append("N" * left + s + "N" * (length - n - left))
+    if changed:
+        log.warning(
+            "%s: %d of %d sequences were not %d nt long and were centre-cropped or N-padded",
+            source or "sequences", changed, len(seqs), length,
+        )
+    return out, changed
+
+
+def gc_content(seq: str) -> float:
+    """Fraction of G or C among the unambiguous bases (NaN if none)."""
+    s = seq.upper()
+    acgt = sum(s.count(b) for b in ALPHABET)
+    return (s.count("G") + s.count("C")) / acgt if acgt else float("nan")
+
+
+def validate(seq: str, where: str) -> str:
+    """Upper-cased sequence, or DataError naming `where` and the first bad character."""
+    up = seq.upper()
+    if not up:
+        raise DataError(f"{where}: empty sequence")
+    bad = set(up) - VALID_LETTERS
+    if bad:
+        ch = next(c for c in up if c in bad)
+        pos = up.index(ch) + 1
+        raise DataError(
+            f"{where}: invalid character {ch!r} at position {pos}; only A C G T and IUPAC codes "
+            f"({AMBIGUITY}) are allowed — is this a protein or a gapped alignment?"
+        )
+    return up
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers
+
+
+def _open_text(path: str) -> str:
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise DataError(f"{name}: no such file")
+    if os.path.isdir(name):
+        raise DataError(f"{name}: is a folder, not a sequence file")
+    with open(name, "rb") as fh:
+        raw = fh.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{name}: damaged gzip file ({exc})") from None
+    if b"\x00" in raw[:4096]:
+        raise DataError(f"{name}: binary file, not text (expected FASTA, TSV or DeepBind .seq)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: not UTF-8/ASCII text (expected FASTA, TSV or DeepBind .seq)") from None
+    if not text.strip():
+        raise DataError(f"{name}: empty file")
+    return text
+
+
+def read_fasta(path: str) -> SequenceSet:
+    """FASTA / multi-FASTA. Labels are read from `label=0|1` in the headers when every record has one."""
+    name = os.fspath(path)
+    return _parse_fasta(_open_text(name), name)
+
+
+def _parse_fasta(text: str, name: str) -> SequenceSet:
+    ids, headers, seqs = [], [], []
+    chunks: list[str] = []
+    lineno_of_record: list[int] = []
+    for lineno, line in enumerate(io.StringIO(text), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith(">"):
+            if ids:
+                seqs.append("".join(chunks))
+            header = line[1:].strip()
+            if not header:
+                raise DataError(f"{name}, line {lineno}: FASTA header without a name")
+            ids.append(header.split()[0])
+            headers.append(header)
+            lineno_of_record.append(lineno)
+            chunks = []
+        elif line.startswith(";"):
+            continue
+        else:
+            if not ids:
+                raise DataError(f"{name}, line {lineno}: sequence before the first '>' header — not FASTA")
+            chunks.append(line)
+    if not ids:
+        raise DataError(f"{name}: no FASTA records")
+    seqs.append("".join(chunks))
+    clean = []
+    for rid, seq, lineno in zip(ids, seqs, lineno_of_record):
+        clean.append(validate(seq, f"{name}, record {rid!r} (line {lineno})"))
+    labels = _labels_from_headers(headers)
+    return SequenceSet(ids=ids, seqs=clean, labels=labels, source=name)
+
+
+def _labels_from_headers(headers: list[str]) -> np.ndarray | None:
+    found = [_LABEL_IN_HEADER.search(h) for h in headers]
+    if all(found):
+        return np.array([[float(m.group(1))] for m in found], dtype=np.float32)
+    return None
+
+
+def read_label_file(path: str, n_records: int, data_name: str = "") -> tuple[np.ndarray, list[str]]:
+    """One line per record: a single 0/1 value, or several 0/1 columns (multi-task).
+
+    Two columns that are one-hot on every line (the Keras-genomics `.target` format, `1 0` =
+    bound, `0 1` = unbound) are read as one binary task: the first column.
+    """
+    name = os.fspath(path)
+    rows = []
+    for lineno, line in enumerate(io.StringIO(_open_text(name)), start=1):
+        parts = line.replace(",", " ").split()
+        if not parts:
+            continue
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            raise DataError(f"{name}, line {lineno}: labels must be 0 or 1, found {line.strip()!r}") from None
+        if any(v not in (0.0, 1.0) for v in values):
+            raise DataError(f"{name}, line {lineno}: labels must be 0 or 1, found {line.strip()!r}")
+        if rows and len(values) != len(rows[0]):
+            raise DataError(f"{name}, line {lineno}: {len(values)} columns, the first line has {len(rows[0])}")
+        rows.append(values)
+    labels = np.array(rows, dtype=np.float32)
+    if len(labels) != n_records:
+        raise DataError(
+            f"{name}: {len(labels)} label lines for {n_records} sequences in {data_name or 'the data'} — "
+            "one label line per record is needed"
+        )
+    if labels.shape[1] == 2 and np.all(labels.sum(axis=1) == 1):
+        return labels[:, :1], ["bound"]
+    if labels.shape[1] == 1:
+        return labels, ["bound"]
+    return labels, [f"task{i}" for i in range(labels.shape[1])]
+
+
+def _parse_deepbind(text: str, name: str) -> SequenceSet:
+    reader = csv.reader(io.StringIO(text), delimiter="\t")
+    header = next(reader)
+    cols = {c.strip(): i for i, c in enumerate(header)}
+    ids, seqs, labels = [], [], []
+    for lineno, row in enumerate(reader, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != len(header):
+            raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
+        rid = row[cols["EventID"]] if "EventID" in cols else f"seq{lineno - 1}"
+        seqs.append(validate(row[cols["seq"]], f"{name}, line {lineno} ({rid})"))
+        ids.append(rid)
+        if "Bound" in cols:
+            value = row[cols["Bound"]].strip()
+            if value not in ("0", "1"):
+                raise DataError(f"{name}, line {lineno}: Bound must be 0 or 1, found {value!r}")
+            labels.append(float(value))
+    if not seqs:
+        raise DataError(f"{name}: header but no sequences")
+    y = np.array(labels, dtype=np.float32)[:, None] if labels else None
+    return SequenceSet(ids=ids, seqs=seqs, labels=y, source=name)
+
+
+def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [c.strip() for c in next(reader)]
+    lower = [c.lower() for c in header]
+    seq_col = lower.index("sequence")
+    id_col = next((lower.index(c) for c in ("id", "name") if c in lower), None)
+    label_cols = [i for i in range(len(header)) if i not in (seq_col, id_col)]
+    ids, seqs, labels = [], [], []
+    for lineno, row in enumerate(reader, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != len(header):
+            raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
+        rid = row[id_col].strip() if id_col is not None else f"seq{lineno - 1}"
+        seqs.append(validate(row[seq_col].strip(), f"{name}, line {lineno} ({rid})"))
+        ids.append(rid)
+        values = []
+        for i in label_cols:
+            v = row[i].strip()
+            if v not in ("0", "1", "0.0", "1.0"):
+                raise DataError(
+                    f"{name}, line {lineno}: column {header[i]!r} must be a 0/1 label, found {v!r} "
+                    "(remove non-label columns)"
+                )
+            values.append(float(v))
+        labels.append(values)
+    if not seqs:
+        raise DataError(f"{name}: header but no sequences")
+    if not label_cols:
+        return SequenceSet(ids=ids, seqs=seqs, source=name)
+    return SequenceSet(
+        ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32),
+        task_names=[header[i] for i in label_cols], source=name,
+    )
+
+
+def _parse_plain(text: str, name: str) -> SequenceSet:
+    ids, seqs = [], []
+    for lineno, line in enumerate(io.StringIO(text), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith(">"):
+            raise DataError(f"{name}, line {lineno}: FASTA header after bare sequence lines — a FASTA file must start with a '>' header")
+        seqs.append(validate(line, f"{name}, line {lineno}"))
+        ids.append(f"line{lineno}")
+    return SequenceSet(ids=ids, seqs=seqs, source=name)
+
+
+def read_sequences(path: str) -> SequenceSet:
+    """Read any supported file, detecting the format from its content."""
+    name = os.fspath(path)
+    text = _open_text(name)
+    first = text.lstrip().split("\n", 1)[0]
+    if first.startswith(">") or first.startswith(";"):
+        return _parse_fasta(text, name)
+    fields = [f.strip() for f in first.split("\t")]
+    if "FoldID" in fields and "seq" in fields:
+        return _parse_deepbind(text, name)
+    for delimiter in ("\t", ","):
+        if "sequence" in [f.strip().lower() for f in first.split(delimiter)]:
+            return _parse_table(text, name, delimiter)
+    if re.fullmatch(r"[A-Za-z]+", first.strip()):
+        return _parse_plain(text, name)
+    raise DataError(
+        f"{name}: unrecognised format (expected FASTA '>' records, a DeepBind .seq header "
+        "'FoldID EventID seq Bound', a TSV/CSV with a 'sequence' column, or one sequence per line)"
+    )
+
+
+def load_dataset(
+    path: str,
+    labels: str | None = None,
+    negatives: str | None = None,
+    seed: int = 0,
+) -> SequenceSet:
+    """Sequences with labels from wherever they are.
+
+    `labels`: a label file; `negatives`: a negatives file, or the word "shuffle" for one
+    dinucleotide-shuffled copy of each positive (Altschul–Erickson, as DeepBind did). With
+    `negatives`, every record of `path` is a positive and must have no labels of its own.
+    """
+    data = read_sequences(path)
+    if labels is not None:
+        y, tasks = read_label_file(labels, len(data), data.source)
+        data = SequenceSet(data.ids, data.seqs, y, tasks, f"{data.source} + labels {os.fspath(labels)}")
+    if negatives is None:
+        return data
+    if data.labels is not None and not np.all(data.labels == 1):
+        raise DataError(
+            f"{data.source}: has negative labels already; --negatives needs a positives-only file"
+        )
+    if data.n_tasks != 1:
+        raise DataError(f"{data.source}: --negatives works with one task, this file has {data.n_tasks}")
+    if negatives == "shuffle":
+        neg_seqs = shuffle_all(data.seqs, seed=seed)
+        neg_ids = [f"{i}_shuf" for i in data.ids]
+        how = f"{data.source} positives + dinucleotide-shuffled negatives (seed {seed})"
+    else:
+        neg = read_sequences(negatives)
+        if neg.labels is not None and not np.all(neg.labels == 0):
+            raise DataError(f"{neg.source}: a negatives file must not contain positive labels")
+        neg_seqs, neg_ids = neg.seqs, neg.ids
+        how = f"{data.source} positives + {neg.source} negatives"
+    y = np.concatenate([np.ones(len(data)), np.zeros(len(neg_seqs))]).astype(np.float32)[:, None]
+    return SequenceSet(data.ids + neg_ids, data.seqs + neg_seqs, y, list(data.task_names), how)
+
+
+def require_labels(data: SequenceSet, purpose: str) -> np.ndarray:
+    """The labels, or a DataError saying how to provide them."""
+    if data.labels is None:
+        raise DataError(
+            f"{data.source}: no labels for {purpose}; give a label file (--labels), a negatives file "
+            "or --negatives shuffle, or use a file with labels (TSV, DeepBind .seq, 'label=1' in FASTA headers)"
+        )
+    return data.labels

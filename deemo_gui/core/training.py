@@ -1,0 +1,233 @@
+"""The training loop as an iterator of progress events, cancellable between steps.
+
+Adam, batch 256 (Deep Motif Dashboard), binary cross-entropy on logits (one sigmoid per task),
+early stopping on validation AUROC with the best weights kept. Per-preset defaults (learning
+rate, clipping, lr halving, epochs) come from `networks.training_defaults`, which cites sources.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from deemo_gui.core.device import resolve_device
+from deemo_gui.core.errors import ConfigError, DataError
+from deemo_gui.core.inference import predict_logits
+from deemo_gui.core.metrics import classification_report
+from deemo_gui.core.networks import build_network, training_defaults
+from deemo_gui.core.sequences import SequenceSet, fit_length, one_hot, require_labels
+
+
+@dataclass
+class TrainingConfig:
+    """What to train and how; `None` means the preset's default."""
+
+    preset: str = "cnn"
+    max_epochs: int | None = None
+    lr: float | None = None
+    batch_size: int | None = None
+    patience: int | None = None
+    grad_clip: float | None = None
+    lr_halving_patience: int | None = None
+    weight_decay: float | None = None
+    seed: int = 0
+    device: str = "auto"
+    valid_fraction: float = 0.1
+    input_length: int | None = None
+    overrides: dict = field(default_factory=dict)
+
+    def resolved(self) -> dict:
+        """Preset defaults with this config's explicit values on top."""
+        out = dict(training_defaults(self.preset))
+        for key in ("max_epochs", "lr", "batch_size", "patience", "grad_clip", "lr_halving_patience", "weight_decay"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass
+class StepEvent:
+    epoch: int
+    step: int
+    n_steps: int
+    loss: float
+
+
+@dataclass
+class EpochEvent:
+    epoch: int
+    max_epochs: int
+    train_loss: float
+    valid_auroc: float
+    valid_aupr: float
+    lr: float
+    seconds: float
+    sequences_per_second: float
+    improved: bool
+
+
+@dataclass
+class DoneEvent:
+    model: torch.nn.Module
+    best_epoch: int
+    best_valid_auroc: float
+    epochs_run: int
+    reason: str  # "early stopping" | "max epochs" | "cancelled"
+    history: list[EpochEvent]
+    metadata: dict
+
+
+def split_validation(data: SequenceSet, fraction: float, seed: int) -> tuple[SequenceSet, SequenceSet]:
+    """A seeded random split of `data` into (train, validation)."""
+    if not 0 < fraction < 1:
+        raise ConfigError(f"validation fraction must be between 0 and 1, got {fraction}")
+    order = np.random.default_rng(seed).permutation(len(data))
+    n_valid = max(1, int(round(fraction * len(data))))
+    return data.subset(np.sort(order[n_valid:])), data.subset(np.sort(order[:n_valid]))
+
+
+def most_common_length(seqs: list[str]) -> int:
+    return Counter(len(s) for s in seqs).most_common(1)[0][0]
+
+
+class Trainer:
+    """Prepare data and network; `run()` yields StepEvent/EpochEvent and finally one DoneEvent."""
+
+    def __init__(self, train: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None):
+        self.config = config
+        self.settings = config.resolved()
+        require_labels(train, "training")
+        if valid is None:
+            train, valid = split_validation(train, config.valid_fraction, config.seed)
+        else:
+            require_labels(valid, "validation")
+            if valid.n_tasks != train.n_tasks:
+                raise DataError(f"{valid.source}: {valid.n_tasks} tasks, the training data has {train.n_tasks}")
+        if len(train) < 2 or len(np.unique(train.labels)) < 2:
+            raise DataError(f"{train.source}: training needs both positive and negative examples")
+        self.input_length = config.input_length or most_common_length(train.seqs)
+        self.train_data, self.valid_data = train, valid
+        self.device = resolve_device(config.device)
+        torch.manual_seed(config.seed)
+        self.model = build_network(
+            config.preset, n_tasks=train.n_tasks, input_length=self.input_length, **config.overrides
+        ).to(self.device)
+        self.X = torch.from_numpy(one_hot(fit_length(train.seqs, self.input_length, train.source)[0]))
+        self.y = torch.from_numpy(train.labels)
+        self.X_valid = one_hot(fit_length(valid.seqs, self.input_length, valid.source)[0])
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Stop after the current step; the best model so far is kept and returned."""
+        self._cancelled = True
+
+    def run(self) -> Iterator[StepEvent | EpochEvent | DoneEvent]:
+        s = self.settings
+        model, device = self.model, self.device
+        opt = torch.optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s.get("weight_decay") or 0.0)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        gen = torch.Generator().manual_seed(self.config.seed)
+        batch, n = int(s["batch_size"]), len(self.X)
+        n_steps = (n + batch - 1) // batch
+        X, y = self.X.to(device), self.y.to(device)
+        best_state, best_auroc, best_epoch, since_best, since_lr = None, -np.inf, 0, 0, 0
+        history: list[EpochEvent] = []
+        reason = "max epochs"
+        for epoch in range(1, int(s["max_epochs"]) + 1):
+            model.train()
+            start, total = time.perf_counter(), 0.0
+            order = torch.randperm(n, generator=gen).to(device)
+            for step in range(n_steps):
+                idx = order[step * batch : (step + 1) * batch]
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(X[idx]), y[idx])
+                loss.backward()
+                if s.get("grad_clip"):
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
+                opt.step()
+                loss_value = float(loss.detach())
+                total += loss_value * len(idx)
+                yield StepEvent(epoch, step + 1, n_steps, loss_value)
+                if self._cancelled:
+                    break
+            train_seconds = time.perf_counter() - start
+            if self._cancelled and best_state is not None:
+                reason = "cancelled"
+                break
+            report = self.validate()
+            improved = report["auroc"] > best_auroc
+            if improved:
+                best_state = copy.deepcopy(model.state_dict())
+                best_auroc, best_epoch, since_best, since_lr = report["auroc"], epoch, 0, 0
+            else:
+                since_best += 1
+                since_lr += 1
+            event = EpochEvent(
+                epoch, int(s["max_epochs"]), total / n, report["auroc"], report["aupr"],
+                opt.param_groups[0]["lr"], time.perf_counter() - start, n / train_seconds, improved,
+            )
+            history.append(event)
+            yield event
+            if self._cancelled:
+                reason = "cancelled"
+                break
+            if s.get("lr_halving_patience") and since_lr >= s["lr_halving_patience"]:
+                for group in opt.param_groups:
+                    group["lr"] *= 0.5
+                since_lr = 0
+            if since_best >= int(s["patience"]):
+                reason = "early stopping"
+                break
+        model.load_state_dict(best_state)
+        model.eval()
+        meta = self._metadata(best_epoch, best_auroc, len(history), reason)
+        model.metadata = meta
+        yield DoneEvent(model, best_epoch, float(best_auroc), len(history), reason, history, meta)
+
+    def validate(self) -> dict:
+        logits = predict_logits(self.model, self.X_valid, device=self.device)
+        return classification_report(self.valid_data.labels, logits, self.train_data.task_names)
+
+    def _metadata(self, best_epoch: int, best_auroc: float, epochs_run: int, reason: str) -> dict:
+        return {
+            "task_names": list(self.train_data.task_names),
+            "training": {
+                "data": self.train_data.source,
+                "validation": self.valid_data.source if self.valid_data.source != self.train_data.source
+                else f"{self.config.valid_fraction:.0%} held out of the training data (seed {self.config.seed})",
+                "n_train": len(self.train_data),
+                "n_valid": len(self.valid_data),
+                "settings": self.settings,
+                "seed": self.config.seed,
+                "device": str(self.device),
+                "epochs_run": epochs_run,
+                "best_epoch": best_epoch,
+                "stopped": reason,
+                "valid_auroc": best_auroc,
+            },
+        }
+
+
+def train(train_data: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None) -> DoneEvent:
+    """Run a whole training and return its DoneEvent (for scripts; GUIs iterate `Trainer.run`)."""
+    done = None
+    for event in Trainer(train_data, config, valid).run():
+        if isinstance(event, DoneEvent):
+            done = event
+    return done
+
+
+def evaluate(model: torch.nn.Module, data: SequenceSet, device=None) -> dict:
+    """AUROC/AUPR per task and mean on labelled `data`, fitted to the model's input length."""
+    y = require_labels(data, "evaluation")
+    names = (getattr(model, "metadata", None) or {}).get("task_names") or [f"task{i}" for i in range(y.shape[1])]
+    if y.shape[1] != model.n_tasks:
+        raise DataError(f"{data.source}: {y.shape[1]} label columns, the model predicts {model.n_tasks} tasks")
+    X = one_hot(fit_length(data.seqs, model.input_length, data.source)[0])
+    return classification_report(y, predict_logits(model, X, device=device), names)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Set up (idempotent: system libraries, .venv, the package and its test extras) and then:
+#   ./dev.sh run    open the app on the bundled example (headless machines: renders a screenshot)
+#   ./dev.sh test   run the test suite (the command CI runs)
+#   ./dev.sh setup  only set up
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-cursor0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1"
+
+setup_system() {
+    command -v dpkg >/dev/null || return 0
+    local missing=""
+    for pkg in $APT_PACKAGES; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+        echo "dev.sh: please install the system packages:$missing (sudo apt-get install ...)" >&2
+    fi
+}
+
+setup_python() {
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    local stamp=.venv/.deemo-installed
+    local want
+    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        # torch==2.13.0 is pinned in pyproject.toml (CPU build; see DEVELOPERS.md).
+        .venv/bin/pip install -q --upgrade pip >/dev/null
+        .venv/bin/pip install -q -e ".[test]"
+        echo "$want" > "$stamp"
+    fi
+}
+
+cmd="${1:-run}"
+shift || true
+setup_system
+setup_python
+case "$cmd" in
+    setup) ;;
+    test) exec .venv/bin/python -m pytest "$@" ;;
+    run)
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            exec .venv/bin/deemo-gui "$@"
+        else
+            exec .venv/bin/python -m deemo_gui.demo "$@"
+        fi ;;
+    *) echo "usage: ./dev.sh [run|test|setup] [args...]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from deemo_gui.core.sequences import load_dataset, read_sequences
+from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate, train
+
+
+@pytest.fixture(scope="module")
+def rest_small(data_dir):
+    data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz", negatives="shuffle", seed=0)
+    rng = np.random.default_rng(0)
+    return data.subset(rng.choice(len(data), 4000, replace=False))
+
+
+@pytest.fixture(scope="module")
+def rest_test(data_dir):
+    return read_sequences(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz")
+
+
+def test_cnn_learns_rest_on_a_small_real_subset(rest_small, rest_test):
+    done = train(rest_small, TrainingConfig(preset="cnn-small", max_epochs=4, batch_size=64, seed=0, device="cpu"))
+    assert isinstance(done, DoneEvent) and 1 <= done.best_epoch <= done.epochs_run <= 4
+    report = evaluate(done.model, rest_test)
+    assert report["n"] == 1000 and report["auroc"] > 0.85, report
+    assert done.metadata["training"]["n_train"] == 3600
+
+
+def test_events_and_cancel_keep_best_model(rest_small):
+    trainer = Trainer(rest_small, TrainingConfig(preset="cnn-small", max_epochs=10, seed=1, device="cpu"))
+    events = []
+    for event in trainer.run():
+        events.append(event)
+        if isinstance(event, EpochEvent) and event.epoch == 2:
+            trainer.cancel()
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and done.reason == "cancelled" and done.epochs_run == 2
+    assert any(isinstance(e, StepEvent) for e in events)
+    assert done.best_valid_auroc == max(e.valid_auroc for e in events if isinstance(e, EpochEvent))
+
+
+def test_cancel_during_first_epoch_still_returns_a_model(rest_small):
+    trainer = Trainer(rest_small, TrainingConfig(preset="cnn-small", max_epochs=5, seed=1, device="cpu"))
+    for event in trainer.run():
+        if isinstance(event, StepEvent) and event.step == 3:
+            trainer.cancel()
+    assert event.reason == "cancelled" and event.model is not None
+
+
+def test_seeded_training_is_deterministic(rest_small):
+    cfg = TrainingConfig(preset="cnn-small", max_epochs=1, seed=5, device="cpu")
+    a, b = train(rest_small, cfg), train(rest_small, cfg)
+    for (k, v), (_, w) in zip(a.model.state_dict().items(), b.model.state_dict().items()):
+        assert (v == w).all(), k
