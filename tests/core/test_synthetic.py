@@ -12,12 +12,14 @@ import pytest
 from scipy.stats import chisquare
 
 from deemo_gui.core.errors import ConfigError, DataError
+from deemo_gui.core.motifs import PWM
 from deemo_gui.core.synthetic import (
     DEFAULT_MOTIFS,
     INSTANCE_COUNT_PROBS,
+    SPLIT_FRACTIONS,
     TRUTH_COLUMNS,
+    _split_sizes,
     generate,
-    write_tsv,
 )
 
 _RC = str.maketrans("ACGT", "TGCA")
@@ -120,14 +122,18 @@ def test_splits_truth_table_and_determinism(data):
     assert a.train.sequences == b.train.sequences and a.test.sequences == b.test.sequences
     pd.testing.assert_frame_equal(a.truth, b.truth)
     assert generate(n=300, seed=6).train.sequences != a.train.sequences
-    full = generate(n=25000, seed=0, motifs=data.motifs[:1], length=20)
-    assert (len(full.train), len(full.valid), len(full.test)) == (17500, 2500, 5000)
+    # the paper's 25,000 sequences: 17,500 / 2,500 / 5,000 (floating-point cumsum must not lose one)
+    assert _split_sizes(25000, SPLIT_FRACTIONS) == [17500, 2500, 5000]
 
 
 def test_custom_motifs_and_errors(data):
     sp1 = data.motifs[8]
-    gen = generate(motifs=[sp1, sp1.reverse_complement()], n=50, length=60, seed=2)
-    assert gen.task_names == [f"SP1_{sp1.id}", f"SP1_{sp1.id}"] or len(set(gen.task_names)) == 2
+    other = PWM(id="my_sp1", name="SP1", probs=sp1.reverse_complement().probs)
+    gen = generate(motifs=[sp1, other], n=50, length=60, seed=2)
+    assert gen.task_names == [f"SP1_{sp1.id}", "SP1_my_sp1"]
+    assert set(gen.truth["motif_id"]) == {sp1.id, "my_sp1"}
+    with pytest.raises(ConfigError, match="duplicates"):
+        generate(motifs=[sp1, sp1], n=10)
     with pytest.raises(ConfigError, match="too short|do not fit"):
         generate(motifs=[sp1], n=10, length=sp1.width + 1)
     with pytest.raises(DataError, match="no matrix MA9999"):

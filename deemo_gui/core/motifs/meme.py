@@ -92,15 +92,20 @@ def _renormalize(rows: np.ndarray, name: str, motif: str, first_line: int) -> np
 
 
 def read_meme(path) -> list[PWM]:
-    """All motifs of a MEME (minimal or full text output) file, in file order."""
+    """All motifs of a MEME minimal-format file, in file order."""
     name, text = _read_text(path)
     if not text.strip():
         raise DataError(f"{name}: empty file; expected MEME motifs ('MOTIF <id>' + letter-probability matrix)")
     lines = text.splitlines()
     alphabet_line = next((ln for ln in lines if ln.startswith("ALPHABET")), None)
     if alphabet_line is not None:
-        letters = alphabet_line.split("=", 1)[1].strip().split()[0] if "=" in alphabet_line else ""
-        if letters.upper() not in ("ACGT", "DNA") and not letters.upper().startswith("ACGT"):
+        if "=" in alphabet_line:  # minimal format: ALPHABET= ACGT
+            letters = (alphabet_line.split("=", 1)[1].split() or [""])[0].upper()
+            is_dna = letters.startswith("ACGT")
+        else:  # MEME 5 custom alphabet block: ALPHABET "DNA" DNA-LIKE
+            is_dna = "DNA" in alphabet_line.upper()
+            letters = alphabet_line[len("ALPHABET"):].strip()
+        if not is_dna:
             raise DataError(
                 f"{name}: ALPHABET {letters!r} is not DNA (ACGT); deemo reads DNA motifs only"
             )

@@ -108,6 +108,17 @@ class BiLSTMHead(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(2 * hidden, n_tasks)
+        # DeMo code's LSTM (QData/DeepMotif util/LSTM.lua, from jcjohnson/torch-rnn): weights ~ N(0, 1/(D+H))
+        # for a layer with D inputs and H units, biases 0 except the forget gate's, 1.
+        for name, param in self.lstm.named_parameters():
+            if name.startswith("weight_ih"):
+                fan = param.shape[1] + hidden
+                nn.init.normal_(param, 0.0, fan ** -0.5)
+                nn.init.normal_(getattr(self.lstm, name.replace("_ih", "_hh")), 0.0, fan ** -0.5)
+            elif name.startswith("bias"):
+                nn.init.zeros_(param)
+                if name.startswith("bias_ih"):
+                    nn.init.ones_(param[hidden:2 * hidden])  # PyTorch gate order: input, forget, cell, output
 
     def forward(self, H: torch.Tensor, lengths: Sequence[int] | torch.Tensor | None = None) -> torch.Tensor:
         steps = H.transpose(1, 2)  # (N, L, C)

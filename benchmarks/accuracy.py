@@ -1,0 +1,186 @@
+"""Train presets on the 10 ENCODE ChIP-seq sets and CTCF on CPU; test AUROC/AUPR next to the
+single-PWM baseline, plus training throughput against a plain PyTorch loop of the same model.
+
+Results accumulate in benchmarks/results/accuracy.json (re-runs skip what is done), the table goes
+into BENCHMARKS.md between the accuracy markers.
+
+    python benchmarks/accuracy.py --presets cnn,rnn,cnn-rnn --max-train 20000
+    python benchmarks/accuracy.py --table        # only rewrite the table from the JSON
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.datasets import BENCHMARKS, subsample  # noqa: E402
+from benchmarks.report import replace_section  # noqa: E402
+from deemo_gui.core.modelfile import save_model  # noqa: E402
+from deemo_gui.core.networks import build_network, training_defaults  # noqa: E402
+from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, evaluate  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "accuracy.json"
+DEMO_PRESETS = ["cnn-small", "cnn", "cnn-large", "rnn-small", "rnn", "rnn-large",
+                "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large"]
+
+
+def plain_loop_throughput(preset: str, X: torch.Tensor, y: torch.Tensor, steps: int = 20) -> float:
+    """Sequences/s of the simplest PyTorch loop (Adam, BCE, random batches) on the same model."""
+    s = training_defaults(preset)
+    torch.manual_seed(0)
+    model = build_network(preset, n_tasks=y.shape[1], input_length=X.shape[-1]).train()
+    opt = torch.optim.Adam(model.parameters(), lr=s["lr"])
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    batch = s["batch_size"]
+    order = torch.randperm(len(X))
+    start = time.perf_counter()
+    for i in range(steps):
+        idx = order[(i * batch) % (len(X) - batch):][:batch]
+        opt.zero_grad()
+        loss = loss_fn(model(X[idx]), y[idx])
+        loss.backward()
+        if s.get("grad_clip"):
+            torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
+        opt.step()
+    return steps * batch / (time.perf_counter() - start)
+
+
+def trainer_throughput(preset: str, data, steps: int = 20) -> tuple[float, torch.Tensor, torch.Tensor]:
+    """Sequences/s of our Trainer over its first `steps` steps (same batch size), and its tensors."""
+    from deemo_gui.core.training import StepEvent
+
+    trainer = Trainer(data, TrainingConfig(preset=preset, seed=0, device="cpu"))
+    start = time.perf_counter()
+    for event in trainer.run():
+        if isinstance(event, StepEvent) and event.step == steps:
+            elapsed = time.perf_counter() - start
+            trainer.cancel()
+    return steps * trainer.settings["batch_size"] / elapsed, trainer.X, trainer.y
+
+
+def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | None, save_dir: Path | None) -> dict:
+    bench = BENCHMARKS[name]
+    train = subsample(bench.train_set(seed=0), max_train, seed=0)
+    test = bench.test_set()
+    config = TrainingConfig(preset=preset, seed=0, device="cpu", max_epochs=max_epochs)
+    start = time.perf_counter()
+    done = None
+    for event in Trainer(train, config).run():
+        if isinstance(event, DoneEvent):
+            done = event
+    seconds = time.perf_counter() - start
+    report = evaluate(done.model, test)
+    if save_dir is not None:
+        meta = dict(done.metadata)
+        meta["test"] = {"data": test.source, **report}
+        save_model(done.model, save_dir / f"{name}_{preset}.safetensors", meta)
+    epochs = done.history
+    return {
+        "preset": preset, "dataset": name, "n_train": done.metadata["training"]["n_train"],
+        "test_auroc": report["auroc"], "test_aupr": report["aupr"], "pwm_auroc": bench.pwm_auroc,
+        "epochs_run": done.epochs_run, "best_epoch": done.best_epoch, "stopped": done.reason,
+        "seconds": seconds, "seconds_per_epoch": float(np.mean([e.seconds for e in epochs])),
+        "train_seq_per_s": float(np.median([e.sequences_per_second for e in epochs])),
+        "max_train": max_train, "max_epochs": config.resolved()["max_epochs"],
+    }
+
+
+def load_results() -> dict:
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}, "throughput": {}}
+
+
+def save_results(results: dict) -> None:
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))
+
+
+def table(results: dict) -> str:
+    runs = results["runs"]
+    presets = [p for p in DEMO_PRESETS + ["demo", "deepbind"] if any(r["preset"] == p for r in runs.values())]
+    names = list(BENCHMARKS)
+    lines = ["### Test AUROC per dataset (CPU)", "",
+             "| dataset | single PWM | " + " | ".join(presets) + " |",
+             "|---|---|" + "---|" * len(presets)]
+    for name in names:
+        cells = []
+        for p in presets:
+            r = runs.get(f"{p}/{name}")
+            if r is None:
+                cells.append("–")
+            else:
+                beat = "" if r["test_auroc"] > r["pwm_auroc"] else " ✗"
+                cells.append(f"{r['test_auroc']:.3f}{beat}")
+        lines.append(f"| {name} | {BENCHMARKS[name].pwm_auroc:.3f} | " + " | ".join(cells) + " |")
+    means = []
+    for p in presets:
+        vals = [r["test_auroc"] for r in runs.values() if r["preset"] == p]
+        means.append(f"**{np.mean(vals):.3f}** (n={len(vals)})" if vals else "–")
+    lines.append("| mean | " + f"{np.mean([b.pwm_auroc for b in BENCHMARKS.values()]):.3f} | " + " | ".join(means) + " |")
+    lines += ["", "✗ = does not beat the single PWM.", "",
+              "### Training details", "",
+              "| preset | dataset | train seqs | test AUROC | test AUPR | epochs (best) | stopped | s/epoch | train seq/s |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for key in sorted(runs, key=lambda k: (presets.index(runs[k]["preset"]) if runs[k]["preset"] in presets else 99, names.index(runs[k]["dataset"]))):
+        r = runs[key]
+        lines.append(
+            f"| {r['preset']} | {r['dataset']} | {r['n_train']:,} | {r['test_auroc']:.3f} | {r['test_aupr']:.3f} | "
+            f"{r['epochs_run']} ({r['best_epoch']}) | {r['stopped']} | {r['seconds_per_epoch']:.1f} | {r['train_seq_per_s']:,.0f} |"
+        )
+    if results.get("throughput"):
+        lines += ["", "### Training throughput: deemo's Trainer vs a plain PyTorch loop (same model, batch, data; same run)", "",
+                  "| preset | plain loop seq/s | Trainer seq/s | Trainer / plain |", "|---|---|---|---|"]
+        for p, t in results["throughput"].items():
+            lines.append(f"| {p} | {t['plain']:,.0f} | {t['trainer']:,.0f} | {t['trainer'] / t['plain']:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--presets", default=",".join(DEMO_PRESETS))
+    parser.add_argument("--datasets", default=",".join(BENCHMARKS))
+    parser.add_argument("--max-train", type=int, default=None, help="subsample training sets to this many records")
+    parser.add_argument("--max-epochs", type=int, default=None, help="cap epochs (default: the preset's)")
+    parser.add_argument("--save-models", type=Path, help="also save each trained model here")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--throughput", action="store_true", help="only measure Trainer vs plain-loop throughput")
+    parser.add_argument("--table", action="store_true", help="only rewrite BENCHMARKS.md from the JSON")
+    parser.add_argument("--redo", action="store_true", help="re-run combinations already in the JSON")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    results = load_results()
+    presets, names = args.presets.split(","), args.datasets.split(",")
+    if args.throughput:
+        data = subsample(BENCHMARKS["REST_GM12878"].train_set(), 12000)
+        for p in presets:
+            trainer_rate, X, y = trainer_throughput(p, data)
+            plain = plain_loop_throughput(p, X, y)
+            results["throughput"][p] = {"plain": plain, "trainer": trainer_rate}
+            print(f"{p}: plain {plain:,.0f} seq/s, Trainer {trainer_rate:,.0f} seq/s ({trainer_rate / plain:.2f})", flush=True)
+            save_results(results)
+    elif not args.table:
+        if args.save_models:
+            args.save_models.mkdir(parents=True, exist_ok=True)
+        for p in presets:
+            for name in names:
+                key = f"{p}/{name}"
+                if key in results["runs"] and not args.redo:
+                    continue
+                r = run_one(p, name, args.max_train, args.max_epochs, args.save_models)
+                results["runs"][key] = r
+                save_results(results)
+                print(f"{key}: test AUROC {r['test_auroc']:.3f} (PWM {r['pwm_auroc']:.3f}), {r['epochs_run']} epochs, "
+                      f"{r['seconds']:.0f} s", flush=True)
+    replace_section("accuracy", table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""What every explainer shares: input checking, the device and mode of the model (set for the
+call, restored afterwards), batching and the class score of one task.
+
+The pattern follows tangermeme (jmschrei/tangermeme): functions take ``model, X`` with ``X`` one-hot
+``(N, 4, L)`` (numpy or tensor), work in batches on ``device`` (``None``: wherever the model's
+parameters are) and return numpy arrays on the CPU.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from deemo_gui.core.errors import ConfigError, DataError
+
+
+def as_onehot(X, name: str = "X") -> torch.Tensor:
+    """``X`` as a float32 CPU tensor of shape (N, 4, L); a single (4, L) sequence gets N = 1."""
+    t = X.detach() if torch.is_tensor(X) else torch.as_tensor(np.asarray(X))
+    t = t.to("cpu", torch.float32)
+    if t.ndim == 2:
+        t = t.unsqueeze(0)
+    if t.ndim != 3 or t.shape[1] != 4:
+        raise DataError(f"{name} must be one-hot DNA of shape (N, 4, L) with rows A C G T, got {tuple(t.shape)}")
+    if t.shape[2] == 0:
+        raise DataError(f"{name} has sequences of length 0")
+    return t.contiguous()
+
+
+def check_target(model: torch.nn.Module, target: int) -> int:
+    """The task index ``target`` as an int, or ConfigError naming the valid range."""
+    n_tasks = int(getattr(model, "n_tasks", 1))
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= int(target) < n_tasks:
+        raise ConfigError(f"target must be a task index 0..{n_tasks - 1} of this model, got {target!r}")
+    return int(target)
+
+
+def check_batch_size(batch_size: int) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@contextlib.contextmanager
+def evaluating(model: torch.nn.Module, device=None) -> Iterator[torch.device]:
+    """Put ``model`` in eval mode on ``device`` (None: its own) for the block; restore both after.
+
+    Eval mode matters: dropout off, batch norm on its running statistics, so each sequence's score
+    depends on that sequence alone and batching does not change any result.
+    """
+    old_device, was_training = model_device(model), model.training
+    device = torch.device(device) if device is not None else old_device
+    model.eval().to(device)
+    try:
+        yield device
+    finally:
+        model.train(was_training).to(old_device)
+
+
+def grad_context(device: torch.device):
+    """cuDNN's LSTM has no backward pass in eval mode ("cudnn RNN backward can only be called in
+    training mode"); on CUDA, gradients through the bi-LSTM presets use PyTorch's own kernels."""
+    if device.type == "cuda":
+        return torch.backends.cudnn.flags(enabled=False)
+    return contextlib.nullcontext()
+
+
+def batches(n: int, batch_size: int) -> Iterator[slice]:
+    for start in range(0, n, batch_size):
+        yield slice(start, min(start + batch_size, n))
+
+
+def class_score(model: torch.nn.Module, x: torch.Tensor, target: int) -> torch.Tensor:
+    """The class score of task ``target``: the pre-sigmoid logit (N,), as in Simonyan et al. 2014
+    and Deep Motif Dashboard sec. 3.1 (the score before the output non-linearity)."""
+    return model(x)[:, target]
+
+
+def logits_of(model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: int,
+              device: torch.device) -> torch.Tensor:
+    """Logits of task ``target`` for all of ``X`` (CPU tensor (N,)); the model is already prepared."""
+    out = []
+    with torch.no_grad():
+        for s in batches(len(X), batch_size):
+            out.append(class_score(model, X[s].to(device), target).float().cpu())
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def input_gradients(model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: int,
+                    device: torch.device) -> torch.Tensor:
+    """d logit_target / d X for every sequence (CPU tensor like ``X``); model already prepared.
+
+    Only the input gets a gradient (``torch.autograd.grad``): the parameters' ``.grad`` are left
+    untouched. Summing the batch's scores is exact because in eval mode rows are independent.
+    """
+    out = torch.empty_like(X)
+    with grad_context(device):
+        for s in batches(len(X), batch_size):
+            x = X[s].to(device).requires_grad_(True)
+            (g,) = torch.autograd.grad(class_score(model, x, target).sum(), x)
+            out[s] = g.detach().float().cpu()
+    return out
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy().astype(np.float32, copy=False)

@@ -1,0 +1,1 @@
+"""Sequence-aligned plots: logos, sequence tracks, score tracks and heatmaps (pyqtgraph)."""

@@ -1,0 +1,316 @@
+"""The sequence list: a virtual table over the viewer's records, sortable and filterable.
+
+Nothing is computed per record until Qt asks for a visible cell: `data()` reads the viewer (GC% is
+computed on first request and cached there). Sorting is done in numpy over a row permutation, not by
+the proxy's per-pair `lessThan` (which would call Python millions of times for 100,000 rows); the
+QSortFilterProxyModel only filters, from a boolean mask.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+MAX_TASK_COLUMNS = 4  # per model; more tasks are summarised in the model picker
+
+
+class SequenceTableModel(QAbstractTableModel):
+    """Rows = the viewer's records (in `order`), columns = name, length, GC %, label, P per selected model."""
+
+    BASE_COLUMNS = ["Name", "Length", "GC %", "Label"]
+
+    def __init__(self, viewer, parent=None):
+        super().__init__(parent)
+        self.viewer = viewer
+        self.order = np.arange(viewer.n_sequences)
+        self.inverse = self.order.copy()
+        self.pred_columns: list[tuple[str, int, str]] = []  # (model name, task index, header)
+        self.data_calls = 0  # for the laziness test
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._sort = (-1, Qt.SortOrder.AscendingOrder)
+        ev = viewer.events
+        ev.sequences_changed.connect(self.reset)
+        ev.models_changed.connect(self._models_changed)
+        ev.list_predictions_changed.connect(self._predictions_changed)
+        ev.sequence_edited.connect(self._row_changed)
+        ev.predictions_changed.connect(self._row_changed)
+        self._rebuild_columns()
+
+    # -- structure ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.beginResetModel()
+        self.order = np.arange(self.viewer.n_sequences)
+        self.inverse = self.order.copy()
+        self._rebuild_columns()
+        self.endResetModel()
+        if self._sort[0] >= 0:
+            self.sort(*self._sort)
+
+    def _rebuild_columns(self) -> None:
+        cols = []
+        for m in self.viewer.selected_models:
+            tasks = m.task_names
+            for t, task in enumerate(tasks[:MAX_TASK_COLUMNS]):
+                header = f"P {m.name}" if len(tasks) == 1 else f"P {m.name}: {task}"
+                cols.append((m.name, t, header))
+        self.pred_columns = cols
+
+    def _models_changed(self) -> None:
+        old = [c[2] for c in self.pred_columns]
+        self._rebuild_columns()
+        if old != [c[2] for c in self.pred_columns]:
+            self.beginResetModel()
+            self.endResetModel()
+
+    def _predictions_changed(self, name: str) -> None:
+        cols = [k for k, c in enumerate(self.pred_columns) if c[0] == name]
+        if cols and self.rowCount():
+            col = len(self.BASE_COLUMNS) + cols[0]
+            self.dataChanged.emit(self.index(0, col), self.index(self.rowCount() - 1, col + len(cols) - 1))
+
+    def _row_changed(self, *_):
+        i = self.viewer.current_index
+        if 0 <= i < len(self.inverse):
+            row = int(self.inverse[i])
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    # -- Qt model API ------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.order)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.BASE_COLUMNS) + len(self.pred_columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                if section < len(self.BASE_COLUMNS):
+                    return self.BASE_COLUMNS[section]
+                return self.pred_columns[section - len(self.BASE_COLUMNS)][2]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                if section == 2:
+                    return "Fraction of G or C among A/C/G/T bases, in percent"
+                if section == 3:
+                    return "Label from the file (1 = bound, 0 = unbound; one value per task)"
+                if section >= len(self.BASE_COLUMNS):
+                    name, t, _ = self.pred_columns[section - len(self.BASE_COLUMNS)]
+                    return f"Predicted probability of binding by model {name} (task {t + 1})"
+        elif role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def flat_index(self, row: int) -> int:
+        return int(self.order[row])
+
+    def row_of(self, flat: int) -> int:
+        return int(self.inverse[flat])
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        self.data_calls += 1
+        v = self.viewer
+        i = int(self.order[index.row()])
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return v.sequence_id(i)
+            if col == 1:
+                return str(len(v.sequence(i)))
+            if col == 2:
+                gc = v.gc(i)
+                return "" if gc != gc else f"{100 * gc:.1f}"
+            if col == 3:
+                y = v.label(i)
+                if y is None:
+                    return ""
+                return ", ".join(str(int(t)) for t in y[:MAX_TASK_COLUMNS]) + ("…" if len(y) > MAX_TASK_COLUMNS else "")
+            name, t, _ = self.pred_columns[col - len(self.BASE_COLUMNS)]
+            table = v.list_predictions.get(name)
+            if table is None:
+                return "…"
+            return f"{table[i, t]:.3f}"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col == 0:
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and col == 0 and v.is_edited(i):
+            return self._italic
+        if role == Qt.ItemDataRole.ForegroundRole and col == 0 and v.is_edited(i):
+            return QColor("#8a3ffc")
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            f = v.file_of(i)
+            return f"{v.sequence_id(i)}\n{f.name}{' — edited' if v.is_edited(i) else ''}"
+        if role == Qt.ItemDataRole.UserRole:
+            return i
+        return None
+
+    # -- sorting ----------------------------------------------------------------------------
+    def sort_keys(self, column: int):
+        v = self.viewer
+        n = v.n_sequences
+        if column == 0:
+            return np.array(v.ids, dtype=object)
+        if column == 1:
+            return v.lengths()
+        if column == 2:
+            return np.nan_to_num(v.gc_all(), nan=-1.0)
+        if column == 3:
+            keys = np.full(n, -1.0)
+            for k, f in enumerate(v.files):
+                if f.data.labels is not None:
+                    keys[v._offsets[k]: v._offsets[k] + len(f.data)] = f.data.labels[:, 0]
+            return keys
+        name, t, _ = self.pred_columns[column - len(self.BASE_COLUMNS)]
+        table = v.list_predictions.get(name)
+        return np.full(n, -1.0) if table is None else table[:, t]
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        if column < 0 or column >= self.columnCount() or not self.rowCount():
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        keys = self.sort_keys(column)
+        descending = order == Qt.SortOrder.DescendingOrder
+        if keys.dtype == object:
+            perm = np.argsort(keys, kind="stable")
+            perm = perm[::-1] if descending else perm
+        else:
+            keys = keys.astype(float)
+            perm = np.argsort(-keys if descending else keys, kind="stable")  # stable among equal keys
+        self.order = np.asarray(perm, dtype=np.int64)
+        self.inverse = np.empty_like(self.order)
+        self.inverse[self.order] = np.arange(len(self.order))
+        self.layoutChanged.emit()
+
+
+class SequenceFilterProxy(QSortFilterProxyModel):
+    """Filters rows by a name substring (mask computed in numpy); sorting is delegated to the source."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.mask: np.ndarray | None = None
+        self.setDynamicSortFilter(False)
+
+    def set_text(self, text: str) -> None:
+        src = self.sourceModel()
+        text = text.strip().lower()
+        if not text:
+            self.mask = None
+        else:
+            ids = np.array(src.viewer.ids, dtype=str)
+            self.mask = np.char.find(np.char.lower(ids), text) >= 0
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row, source_parent) -> bool:
+        if self.mask is None:
+            return True
+        src = self.sourceModel()
+        flat = int(src.order[source_row])
+        return flat < len(self.mask) and bool(self.mask[flat])
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sourceModel().sort(column, order)
+
+
+class SequenceList(QWidget):
+    """Filter box + table; a click makes the record current in the viewer."""
+
+    current_requested = Signal(int)
+
+    def __init__(self, viewer, parent=None):
+        super().__init__(parent)
+        self.viewer = viewer
+        self.model = SequenceTableModel(viewer, self)
+        self.proxy = SequenceFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter_edit = QLineEdit(placeholderText="Filter by name…", clearButtonEnabled=True)
+        self.filter_edit.setToolTip("Show only the records whose name contains this text (case-insensitive)")
+        self.count_label = QLabel()
+        self.count_label.setStyleSheet("color: palette(mid);")
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        vh = self.view.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: no per-row size queries
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        hh = self.view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setHighlightSections(False)
+        self._apply_widths()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.view)
+        layout.addWidget(self.count_label)
+        self._filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._filter_timer.timeout.connect(lambda: self.set_filter(self.filter_edit.text()))
+        self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.view.selectionModel().currentRowChanged.connect(self._row_activated)
+        viewer.events.current_changed.connect(self._show_current)
+        viewer.events.sequences_changed.connect(self._after_reset)
+        self.model.modelReset.connect(self._apply_widths)
+        self.model.layoutChanged.connect(lambda: self._show_current(viewer.current_index))
+        self._syncing = False
+        self._update_count()
+
+    def _apply_widths(self) -> None:
+        fm = self.fontMetrics()
+        widths = [fm.horizontalAdvance("chr19:50982494-50982594") + 12, fm.horizontalAdvance("Length") + 24,
+                  fm.horizontalAdvance("GC %") + 28, fm.horizontalAdvance("Label") + 24]
+        for col, w in enumerate(widths):
+            self.view.setColumnWidth(col, w)
+        for col in range(len(widths), self.model.columnCount()):
+            self.view.setColumnWidth(col, max(70, fm.horizontalAdvance(self.model.headerData(
+                col, Qt.Orientation.Horizontal)) + 24))
+
+    def set_filter(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+        self._show_current(self.viewer.current_index)
+
+    def _after_reset(self) -> None:
+        if self.proxy.mask is not None:
+            self.set_filter(self.filter_edit.text())
+        self._update_count()
+
+    def _update_count(self) -> None:
+        n, shown = self.viewer.n_sequences, self.proxy.rowCount()
+        files = len(self.viewer.files)
+        text = f"{n:,} sequences" if shown == n else f"{shown:,} of {n:,} sequences shown"
+        if files > 1:
+            text += f" in {files} files"
+        self.count_label.setText(text)
+
+    def _row_activated(self, current, _previous) -> None:
+        if self._syncing or not current.isValid():
+            return
+        flat = self.proxy.mapToSource(current).row()
+        self.viewer.set_current(self.model.flat_index(flat))
+
+    def _show_current(self, i: int) -> None:
+        if i < 0 or i >= len(self.model.inverse):
+            return
+        source = self.model.index(self.model.row_of(i), 0)
+        index = self.proxy.mapFromSource(source)
+        self._syncing = True
+        try:
+            if index.isValid():
+                self.view.selectionModel().setCurrentIndex(
+                    index, self.view.selectionModel().SelectionFlag.ClearAndSelect
+                    | self.view.selectionModel().SelectionFlag.Rows)
+                self.view.scrollTo(index)
+            else:
+                self.view.selectionModel().clearSelection()
+        finally:
+            self._syncing = False

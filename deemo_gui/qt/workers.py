@@ -1,0 +1,331 @@
+"""Long work off the GUI thread: generator jobs with progress, cancel, and error reporting.
+
+The idea is napari's `thread_worker` (superqt.utils): a function runs in a QThread; if it is a
+generator, every yielded value reaches the GUI thread as `yielded`, and its return value as
+`returned`. Written on QThread directly because importing superqt adds ~0.4 s to the start.
+
+    job = Worker(train_job, data, name="Training")   # a generator function
+    job.yielded.connect(on_event)
+    job.returned.connect(on_done)
+    window.jobs.start(job)                            # status-bar progress + Cancel; errors -> dialog
+
+Cancel: `job.cancel()` calls the job's own `cancel` callback if one was given (e.g. `Trainer.cancel`,
+which lets the job finish cleanly and return the best model), otherwise closes the generator at
+its next yield; a cancelled job without a callback emits `aborted` instead of `returned`.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TORCH_THREADS: int | None = None  # captured on the GUI thread once torch is imported
+
+
+def set_torch_threads(n: int | None) -> None:
+    """Set torch's intra-op threads for the calling thread's work (no-op before torch is imported).
+
+    One thread for one-sequence predictions: on a busy 2-core machine two OpenMP threads made a
+    single 101-nt CNN forward pass ~50x slower (1 ms vs 50-100 ms), and batch-of-one work gains
+    nothing from parallelism.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    global DEFAULT_TORCH_THREADS
+    if DEFAULT_TORCH_THREADS is None:
+        DEFAULT_TORCH_THREADS = torch.get_num_threads()
+    target = n if n is not None else DEFAULT_TORCH_THREADS
+    if target and torch.get_num_threads() != target:
+        torch.set_num_threads(target)
+
+
+class _Thread(QThread):
+    def __init__(self, worker: "Worker"):
+        super().__init__()
+        self.worker = worker
+
+    def run(self) -> None:
+        self.worker._execute()
+
+
+class Worker(QObject):
+    """Runs `func(*args, **kwargs)` in its own QThread. See the module docstring."""
+
+    started = Signal()
+    yielded = Signal(object)
+    returned = Signal(object)
+    errored = Signal(object)     # the exception (traceback attached)
+    aborted = Signal()
+    finished = Signal()          # always last
+    progress = Signal(int, int, str)  # done, total (0: unknown), text
+
+    def __init__(self, func: Callable, *args, name: str = "", cancel: Callable | None = None,
+                 progress: Callable | None = None, torch_threads: int | None = None, silent: bool = False,
+                 **kwargs):
+        super().__init__()
+        self.func, self.args, self.kwargs = func, args, kwargs
+        self.name = name or getattr(func, "__name__", "job")
+        self._cancel_callback = cancel
+        self._progress_of = progress
+        self.torch_threads = torch_threads
+        self.silent = silent
+        self._abort = threading.Event()
+        self._thread: _Thread | None = None
+        self.result = None
+        self.error: BaseException | None = None
+        self.started_at = 0.0
+
+    # -- GUI thread -------------------------------------------------------------------------
+    def start(self) -> "Worker":
+        self._thread = _Thread(self)
+        self._thread.finished.connect(self._on_thread_finished)
+        self.started_at = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        """Ask the job to stop (its cancel callback, else close the generator at its next yield)."""
+        self._abort.set()
+        if self._cancel_callback is not None:
+            try:
+                self._cancel_callback()
+            except Exception:  # a failing cancel must not take the GUI down
+                log.exception("cancelling %s failed", self.name)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._abort.is_set()
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def wait(self, ms: int = 30_000) -> bool:
+        """Block until the thread ends (for shutdown and tests); True if it did."""
+        return self._thread is None or self._thread.wait(ms)
+
+    def _on_thread_finished(self) -> None:
+        self.finished.emit()
+
+    # -- worker thread ----------------------------------------------------------------------
+    def _execute(self) -> None:
+        set_torch_threads(self.torch_threads)
+        self.started.emit()
+        try:
+            out = self.func(*self.args, **self.kwargs)
+            if hasattr(out, "__next__") and hasattr(out, "send"):
+                out = self._drain(out)
+                if out is _ABORTED:
+                    self.aborted.emit()
+                    return
+            self.result = out
+            self.returned.emit(out)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI as errored
+            self.error = exc
+            self.errored.emit(exc)
+
+    def _drain(self, gen):
+        while True:
+            if self._abort.is_set() and self._cancel_callback is None:
+                gen.close()
+                return _ABORTED
+            try:
+                value = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if self._progress_of is not None:
+                p = self._progress_of(value)
+                if p is not None:
+                    self.progress.emit(int(p[0]), int(p[1]), str(p[2]) if len(p) > 2 else "")
+            self.yielded.emit(value)
+
+
+_ABORTED = object()
+
+
+class JobManager(QObject):
+    """Starts workers, keeps them alive, reports their errors, and shows the newest one in the status bar."""
+
+    job_started = Signal(object)
+    job_finished = Signal(object)
+
+    def __init__(self, parent_widget, status: "JobStatus | None" = None):
+        super().__init__(parent_widget)
+        self.parent_widget = parent_widget
+        self.status = status
+        self.running: list[Worker] = []
+
+    def start(self, worker: Worker, report_errors: bool = True, context: str = "") -> Worker:
+        self.running.append(worker)
+        if report_errors:
+            worker.errored.connect(lambda exc, w=worker: self._report(w, exc, context))
+        worker.finished.connect(lambda w=worker: self._finished(w))
+        if self.status is not None and not worker.silent:
+            self.status.track(worker)
+        worker.start()
+        self.job_started.emit(worker)
+        return worker
+
+    def _report(self, worker: Worker, exc: BaseException, context: str) -> None:
+        from deemo_gui.qt.errors import report_exception
+
+        report_exception(self.parent_widget, exc, context or worker.name)
+
+    def _finished(self, worker: Worker) -> None:
+        if worker in self.running:
+            self.running.remove(worker)
+        self.job_finished.emit(worker)
+
+    def cancel_all(self, wait_ms: int = 10_000) -> None:
+        """Cancel every job and wait for the threads (at window close)."""
+        for w in list(self.running):
+            w.cancel()
+        deadline = time.perf_counter() + wait_ms / 1000
+        for w in list(self.running):
+            w.wait(max(1, int((deadline - time.perf_counter()) * 1000)))
+
+    def wait_idle(self, wait_ms: int = 30_000) -> bool:
+        deadline = time.perf_counter() + wait_ms / 1000
+        ok = True
+        for w in list(self.running):
+            ok &= w.wait(max(1, int((deadline - time.perf_counter()) * 1000)))
+        return ok
+
+
+class JobStatus(QWidget):
+    """Status-bar widget: the newest visible job's name, a progress bar and a Cancel button."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(180)
+        self.bar.setMaximumHeight(16)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QToolButton(text="Cancel")
+        self.cancel_button.setToolTip("Stop this job (training keeps the best model so far)")
+        self.cancel_button.clicked.connect(self._cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.jobs: list[Worker] = []
+        self.setVisible(False)
+
+    def track(self, worker: Worker) -> None:
+        self.jobs.append(worker)
+        worker.progress.connect(lambda d, t, text, w=worker: self._progress(w, d, t, text))
+        worker.finished.connect(lambda w=worker: self._done(w))
+        self._show(worker)
+
+    def _show(self, worker: Worker, text: str = "") -> None:
+        self.label.setText(f"{worker.name}{' — ' + text if text else ''}")
+        self.bar.setRange(0, 0)  # busy until the first progress report
+        self.cancel_button.setEnabled(not worker.cancelled)
+        self.setVisible(True)
+
+    def current(self) -> Worker | None:
+        return self.jobs[-1] if self.jobs else None
+
+    def _progress(self, worker: Worker, done: int, total: int, text: str) -> None:
+        if worker is not self.current():
+            return
+        more = f" (+{len(self.jobs) - 1} more)" if len(self.jobs) > 1 else ""
+        self.label.setText(f"{worker.name}{' — ' + text if text else ''}{more}")
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+        else:
+            self.bar.setRange(0, 0)
+
+    def _done(self, worker: Worker) -> None:
+        if worker in self.jobs:
+            self.jobs.remove(worker)
+        if self.jobs:
+            self._show(self.jobs[-1])
+        else:
+            self.setVisible(False)
+
+    def _cancel(self) -> None:
+        worker = self.current()
+        if worker is not None:
+            worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText(f"{worker.name} — cancelling…")
+
+
+class LivePredictor(QObject):
+    """Re-predicts the current sequence with every selected model after each edit.
+
+    Edits are debounced (30 ms) and one prediction job runs at a time; if the sequence changed while
+    it ran, one more job runs for the newest text. Results go back to the viewer on the GUI thread.
+    """
+
+    DEBOUNCE_MS = 30
+
+    def __init__(self, viewer, jobs: JobManager, parent=None):
+        super().__init__(parent)
+        self.viewer, self.jobs = viewer, jobs
+        self.timer = QTimer(self, singleShot=True, interval=self.DEBOUNCE_MS)
+        self.timer.timeout.connect(self._run)
+        self._busy = False
+        self._pending = False
+        self.enabled = True
+        ev = viewer.events
+        ev.sequence_edited.connect(lambda _s: self.schedule())
+        ev.current_changed.connect(lambda _i: self.schedule(immediate=True))
+        ev.models_changed.connect(lambda: self.schedule(immediate=True))
+        ev.device_changed.connect(lambda _d: self.schedule(immediate=True))
+
+    def schedule(self, immediate: bool = False) -> None:
+        if not self.enabled:
+            return
+        if self.viewer.current_index < 0 or not self.viewer.selected_models:
+            return
+        self.timer.start(0 if immediate else self.DEBOUNCE_MS)
+
+    def _run(self) -> None:
+        if self._busy:
+            self._pending = True
+            return
+        v = self.viewer
+        seq, entries = v.current_sequence, list(v.selected_models)
+        if not seq or not entries:
+            return
+        original = v.original_sequence(v.current_index)
+        self._busy = True
+        worker = Worker(_predict_job, v, seq, original, entries, name="Predicting", torch_threads=1, silent=True)
+        worker.returned.connect(lambda out, s=seq, o=original: self._done(s, o, out))
+        worker.finished.connect(self._finished)
+        self.jobs.start(worker, context="Predicting the current sequence")
+
+    def _done(self, seq: str, original: str, out) -> None:
+        preds, original_preds = out
+        for name, probs in original_preds.items():
+            self.viewer.results.put(("predict", name, original), probs)
+        self.viewer.set_predictions(seq, preds)
+
+    def _finished(self) -> None:
+        self._busy = False
+        if self._pending:
+            self._pending = False
+            self.timer.start(0)
+
+
+def _predict_job(viewer, seq: str, original: str, entries):
+    preds = viewer.compute_predictions(seq, entries)
+    # Predictions for the sequence as read from the file, once per model: the "before edits" score.
+    missing = [e for e in entries if viewer.results.get(("predict", e.name, original)) is None]
+    if seq == original:
+        original_preds = {e.name: preds[e.name] for e in missing}
+    else:
+        original_preds = viewer.compute_predictions(original, missing) if missing else {}
+    return preds, original_preds

@@ -1,0 +1,671 @@
+"""The application state as an evented, Qt-free model (napari's `ViewerModel` idea).
+
+Everything a window shows lives here: the open sequence files, the current sequence and its edits
+(with undo/redo), the selected range, search hits, the models and which are selected, the device,
+and predictions. Every change emits a psygnal event on `viewer.events`; Qt widgets observe them and
+call the methods below for user actions. The model works without Qt (and imports torch only when a
+model is first used), so scripts and tests drive it directly::
+
+    viewer = Viewer()
+    viewer.open("peaks.fa")
+    viewer.add_model("ctcf.safetensors")
+    viewer.set_current("chr1:1000-1101")
+    viewer.edit(50, "A")
+    viewer.predict_current()        # {"ctcf": [0.93]}
+
+Threading: mutate the viewer from one thread (the GUI thread). Long computations use the pure
+helpers (`compute_predictions`, `iter_predict_list`) in a worker and hand results back with
+`set_predictions` / `set_list_predictions` on the GUI thread.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import weakref
+from bisect import bisect_right
+from typing import Iterable, Iterator
+
+import numpy as np
+from psygnal import Signal, SignalGroup
+
+from deemo_gui.core.errors import ConfigError, DataError, DeemoError, ModelFileError
+from deemo_gui.core.sequences import (
+    VALID_LETTERS,
+    SequenceSet,
+    gc_content,
+    load_dataset,
+    one_hot,
+    reverse_complement as _revcomp,
+)
+from deemo_gui.viewer import search as _search
+from deemo_gui.viewer.entries import EditState, ModelEntry, OpenFile, ResultsCache
+
+log = logging.getLogger(__name__)
+
+# Every Viewer made in this process, so `deemo_gui.run()` can show the ones without a window.
+_VIEWERS: "weakref.WeakSet[Viewer]" = weakref.WeakSet()
+
+
+class ViewerEvents(SignalGroup):
+    """The viewer's events. Connect with `viewer.events.<name>.connect(callback)`."""
+
+    sequences_changed = Signal()        # files opened or closed: the list of records changed
+    current_changed = Signal(int)       # the current sequence index (-1: none)
+    sequence_edited = Signal(str)       # the current sequence's new text (edit, undo, redo)
+    selection_changed = Signal(object)  # (start, end) half-open on the current sequence, or None
+    search_changed = Signal()           # search pattern or its hits changed
+    models_changed = Signal()           # models added/removed or the selection of models changed
+    device_changed = Signal(str)        # the device choice ("auto", "cpu", "cuda", ...)
+    predictions_changed = Signal()      # predictions for the current sequence
+    list_predictions_changed = Signal(str)  # whole-list predictions of one model (its name)
+    error = Signal(str)                 # a one-line message of a failed user action
+
+
+def fit_one(seq: str, length: int) -> str:
+    """Centre-crop or N-pad one sequence to `length` (the rule of `core.sequences.fit_length`, silently)."""
+    n = len(seq)
+    if n == length:
+        return seq
+    if n > length:
+        start = (n - length) // 2
+        return seq[start: start + length]
+    left = (length - n) // 2
+    return "N" * left + seq + "N" * (length - n - left)
+
+
+def _check_bases(bases: str, where: str) -> str:
+    up = bases.upper()
+    bad = [c for c in up if c not in VALID_LETTERS]
+    if bad:
+        raise DataError(
+            f"{where}: {bad[0]!r} is not a nucleotide; type A C G T, or N and the other IUPAC codes "
+            "(R Y S W K M B D H V)"
+        )
+    return up
+
+
+class Viewer:
+    """The state of one deemo-gui window, usable with or without the window."""
+
+    def __init__(self, show: bool = False):
+        self.events = ViewerEvents()
+        self.files: list[OpenFile] = []
+        self._ids: list[str] = []
+        self._seqs: list[str] = []
+        self._offsets: list[int] = []   # first flat index of each file
+        self._id_index: dict[str, int] | None = None
+        self._gc: np.ndarray = np.zeros(0, dtype=np.float32)
+        self._edits: dict[int, EditState] = {}
+        self.current_index: int = -1
+        self.selection: tuple[int, int] | None = None
+        self.search_pattern: str = ""
+        self.search_hits: list[_search.Hit] = []
+        self.models: list[ModelEntry] = []
+        self.device: str = "auto"
+        self._resolved_device: str | None = None
+        self.predictions: dict[str, list[float]] = {}
+        self.predictions_sequence: str | None = None
+        self.list_predictions: dict[str, np.ndarray] = {}
+        self.results = ResultsCache()
+        self.window = None
+        _VIEWERS.add(self)
+        if show:
+            self.show()
+
+    def __repr__(self) -> str:
+        return (f"Viewer({len(self.files)} files, {self.n_sequences} sequences, "
+                f"{len(self.models)} models, current={self.current_id!r})")
+
+    # -----------------------------------------------------------------------------------------
+    # Sequence files
+
+    def open(self, path, labels=None, negatives=None, seed: int = 0) -> OpenFile:
+        """Open a sequence file (FASTA, TSV/CSV, DeepBind .seq[.gz], plain); labels as `load_dataset`.
+
+        A file that cannot be read raises `DataError` and leaves the state unchanged.
+        """
+        path = os.fspath(path)
+        try:
+            data = load_dataset(path, labels=labels, negatives=negatives, seed=seed)
+        except DeemoError as exc:
+            self.events.error.emit(str(exc))
+            raise
+        return self.add_sequences(data, path=path, labels=labels, negatives=negatives, seed=seed)
+
+    def add_sequences(self, data: SequenceSet, path=None, labels=None, negatives=None, seed: int = 0) -> OpenFile:
+        """Add an in-memory SequenceSet as if it were an opened file."""
+        entry = OpenFile(path=os.fspath(path) if path else (data.source or f"sequences{len(self.files) + 1}"),
+                         data=data, labels=None if labels is None else os.fspath(labels),
+                         negatives=None if negatives is None else os.fspath(negatives), seed=seed)
+        self.files.append(entry)
+        self._offsets.append(len(self._seqs))
+        self._ids.extend(data.ids)
+        self._seqs.extend(data.seqs)
+        self._id_index = None
+        self._gc = np.concatenate([self._gc, np.full(len(data), np.nan, dtype=np.float32)])
+        self.list_predictions.clear()
+        self.events.sequences_changed.emit()
+        for name in [m.name for m in self.models]:
+            self.events.list_predictions_changed.emit(name)
+        if self.current_index < 0 and len(data):
+            self.set_current(self._offsets[-1])
+        return entry
+
+    def close_file(self, index: int) -> None:
+        """Close the `index`-th open file (its edits are dropped)."""
+        files = [f for i, f in enumerate(self.files) if i != index]
+        current = self.current_id
+        self._reset_files()
+        for f in files:
+            self.files.append(f)
+            self._offsets.append(len(self._seqs))
+            self._ids.extend(f.data.ids)
+            self._seqs.extend(f.data.seqs)
+        self._gc = np.full(len(self._seqs), np.nan, dtype=np.float32)
+        self.events.sequences_changed.emit()
+        self._set_current_quiet(self.index_of(current) if current is not None and current in self._index() else
+                                (0 if self._seqs else -1))
+
+    def clear(self) -> None:
+        """Close every file (models stay)."""
+        self._reset_files()
+        self.events.sequences_changed.emit()
+        self._set_current_quiet(-1)
+
+    def _reset_files(self) -> None:
+        self.files, self._ids, self._seqs, self._offsets = [], [], [], []
+        self._id_index, self._edits = None, {}
+        self._gc = np.zeros(0, dtype=np.float32)
+        self.list_predictions.clear()
+        self.current_index = -1
+
+    @property
+    def n_sequences(self) -> int:
+        return len(self._seqs)
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
+
+    def _index(self) -> dict[str, int]:
+        if self._id_index is None:
+            index: dict[str, int] = {}
+            for i, rid in enumerate(self._ids):
+                index.setdefault(rid, i)
+            self._id_index = index
+        return self._id_index
+
+    def index_of(self, key) -> int:
+        """Flat index of a record given its index or its id (the first record with that id)."""
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            i = int(key)
+            if not 0 <= i < len(self._seqs):
+                raise DataError(f"sequence index {i} out of range: {len(self._seqs)} sequences are open")
+            return i
+        try:
+            return self._index()[str(key)]
+        except KeyError:
+            raise DataError(f"no open sequence is named {key!r}") from None
+
+    def file_of(self, i: int) -> OpenFile:
+        return self.files[bisect_right(self._offsets, i) - 1]
+
+    def sequence_id(self, i: int) -> str:
+        return self._ids[i]
+
+    def sequence(self, i: int) -> str:
+        """The record's current text (with edits)."""
+        state = self._edits.get(i)
+        return state.text if state is not None else self._seqs[i]
+
+    def original_sequence(self, i: int) -> str:
+        return self._seqs[i]
+
+    def is_edited(self, i: int) -> bool:
+        state = self._edits.get(i)
+        return state is not None and state.edited
+
+    @property
+    def edited_indices(self) -> list[int]:
+        return sorted(i for i, s in self._edits.items() if s.edited)
+
+    def label(self, i: int) -> np.ndarray | None:
+        """The record's labels `(T,)`, or None if its file has none."""
+        f = self.file_of(i)
+        if f.data.labels is None:
+            return None
+        return f.data.labels[i - self._offsets[self.files.index(f)]]
+
+    def gc(self, i: int) -> float:
+        """GC fraction of record `i` (computed on first request, then cached)."""
+        value = self._gc[i]
+        if np.isnan(value):
+            value = gc_content(self.sequence(i))
+            self._gc[i] = value
+        return float(value)
+
+    def gc_all(self) -> np.ndarray:
+        """GC fractions of every record (fills the cache; for sorting)."""
+        missing = np.flatnonzero(np.isnan(self._gc))
+        for i in missing:
+            self._gc[i] = gc_content(self.sequence(int(i)))
+        return self._gc
+
+    def lengths(self) -> np.ndarray:
+        return np.fromiter((len(self.sequence(i)) for i in range(len(self._seqs))), dtype=np.int64,
+                           count=len(self._seqs))
+
+    # -----------------------------------------------------------------------------------------
+    # The current sequence
+
+    @property
+    def current_id(self) -> str | None:
+        return self._ids[self.current_index] if self.current_index >= 0 else None
+
+    @property
+    def current_sequence(self) -> str:
+        return self.sequence(self.current_index) if self.current_index >= 0 else ""
+
+    def set_current(self, key) -> int:
+        """Make a record current, by flat index or id; returns its index."""
+        i = self.index_of(key)
+        if i != self.current_index:
+            self._set_current_quiet(i)
+        return i
+
+    def _set_current_quiet(self, i: int) -> None:
+        self.current_index = i
+        self.selection = None
+        self.predictions, self.predictions_sequence = {}, None
+        self._update_hits()
+        self.events.current_changed.emit(i)
+        self.events.selection_changed.emit(None)
+        self.events.search_changed.emit()
+        self.events.predictions_changed.emit()
+
+    def _state(self) -> EditState:
+        if self.current_index < 0:
+            raise DataError("no sequence is open: open a file first")
+        state = self._edits.get(self.current_index)
+        if state is None:
+            seq = self._seqs[self.current_index]
+            state = self._edits[self.current_index] = EditState(original=seq, text=seq)
+        return state
+
+    def _apply(self, new_text: str) -> bool:
+        state = self._state()
+        if not state.push(new_text):
+            return False
+        self._after_edit()
+        return True
+
+    def _after_edit(self) -> None:
+        i = self.current_index
+        self._gc[i] = np.nan
+        n = len(self.current_sequence)
+        if self.selection is not None and self.selection[1] > n:
+            self.selection = (min(self.selection[0], n), n) if self.selection[0] < n else None
+            self.events.selection_changed.emit(self.selection)
+        self._update_hits()
+        self.events.sequence_edited.emit(self.current_sequence)
+        self.events.search_changed.emit()
+
+    def edit(self, position: int, new_bases: str) -> None:
+        """Substitute bases starting at `position` (0-based): `edit(49, "A")` mutates base 50 to A."""
+        seq = self._state().text
+        bases = _check_bases(new_bases, f"edit at position {position + 1}")
+        if not bases:
+            return
+        if not 0 <= position <= len(seq) - len(bases):
+            raise DataError(
+                f"edit at position {position + 1}: {len(bases)} base(s) do not fit in the {len(seq)}-nt sequence"
+            )
+        self._apply(seq[:position] + bases + seq[position + len(bases):])
+
+    def replace_range(self, start: int, end: int, new_bases: str) -> None:
+        """Replace `[start, end)` by `new_bases` (any length: insert with start == end, delete with '')."""
+        seq = self._state().text
+        bases = _check_bases(new_bases, f"replacing {start + 1}-{end}")
+        if not 0 <= start <= end <= len(seq):
+            raise DataError(f"range {start + 1}-{end} is outside the {len(seq)}-nt sequence")
+        if not seq[:start] + bases + seq[end:]:
+            raise DataError("cannot delete the whole sequence")
+        self._apply(seq[:start] + bases + seq[end:])
+
+    def reverse_complement(self) -> None:
+        """Replace the current sequence by its reverse complement (undoable)."""
+        self._apply(_revcomp(self._state().text))
+
+    def revert(self) -> None:
+        """Back to the sequence as read from the file (undoable)."""
+        state = self._state()
+        self._apply(state.original)
+
+    @property
+    def can_undo(self) -> bool:
+        state = self._edits.get(self.current_index)
+        return bool(state and state.undo)
+
+    @property
+    def can_redo(self) -> bool:
+        state = self._edits.get(self.current_index)
+        return bool(state and state.redo)
+
+    def undo(self) -> bool:
+        """Undo the last edit of the current sequence; False if there is none."""
+        state = self._edits.get(self.current_index)
+        if not state or not state.undo:
+            return False
+        state.redo.append(state.text)
+        state.text = state.undo.pop()
+        self._after_edit()
+        return True
+
+    def redo(self) -> bool:
+        state = self._edits.get(self.current_index)
+        if not state or not state.redo:
+            return False
+        state.undo.append(state.text)
+        state.text = state.redo.pop()
+        self._after_edit()
+        return True
+
+    def set_edited(self, i: int, text: str) -> None:
+        """Set record `i`'s edited text directly (sessions restore edits this way)."""
+        text = _check_bases(text, f"edited sequence {self._ids[i]!r}")
+        state = self._edits.get(i) or EditState(original=self._seqs[i], text=self._seqs[i])
+        self._edits[i] = state
+        if state.push(text) and i == self.current_index:
+            self._after_edit()
+        self._gc[i] = np.nan
+
+    # -----------------------------------------------------------------------------------------
+    # Selection and search
+
+    def select(self, start: int, end: int) -> None:
+        """Select `[start, end)` of the current sequence (clipped to it)."""
+        n = len(self.current_sequence)
+        start, end = sorted((int(start), int(end)))
+        start, end = max(0, start), min(n, end)
+        new = (start, end) if end > start else None
+        if new != self.selection:
+            self.selection = new
+            self.events.selection_changed.emit(new)
+
+    def clear_selection(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self.events.selection_changed.emit(None)
+
+    def selected_text(self) -> str:
+        if self.selection is None:
+            return self.current_sequence
+        return self.current_sequence[self.selection[0]: self.selection[1]]
+
+    def selection_fasta(self, width: int = 60) -> str:
+        """The selection (or whole current sequence) as a FASTA record with its coordinates in the header."""
+        if self.current_index < 0:
+            return ""
+        seq = self.current_sequence
+        start, end = self.selection or (0, len(seq))
+        name = self.current_id
+        header = f">{name}:{start + 1}-{end}" if (start, end) != (0, len(seq)) else f">{name}"
+        if self.is_edited(self.current_index):
+            header += " edited"
+        body = seq[start:end]
+        return header + "\n" + "\n".join(body[i: i + width] for i in range(0, len(body), width)) + "\n"
+
+    def search(self, pattern: str) -> list[_search.Hit]:
+        """Hits of an IUPAC pattern on both strands of the current sequence (kept updated on edits)."""
+        pattern = pattern.strip()
+        if pattern:
+            _search.clean_pattern(pattern)   # DataError for a bad letter, before any state change
+        self.search_pattern = pattern
+        self._update_hits()
+        self.events.search_changed.emit()
+        return list(self.search_hits)
+
+    def clear_search(self) -> None:
+        self.search("")
+
+    def _update_hits(self) -> None:
+        if self.search_pattern and self.current_index >= 0:
+            self.search_hits = _search.search(self.current_sequence, self.search_pattern)
+        else:
+            self.search_hits = []
+
+    # -----------------------------------------------------------------------------------------
+    # Models
+
+    def _device_name(self) -> str:
+        if self._resolved_device is None:
+            from deemo_gui.core.device import resolve_device
+
+            self._resolved_device = str(resolve_device(self.device))
+        return self._resolved_device
+
+    def _unique_name(self, name: str) -> str:
+        taken = {m.name for m in self.models}
+        if name not in taken:
+            return name
+        k = 2
+        while f"{name} ({k})" in taken:
+            k += 1
+        return f"{name} ({k})"
+
+    def add_model(self, path, name: str | None = None, select: bool = True, lazy: bool = False) -> ModelEntry:
+        """Add a model file (.safetensors). `ModelFileError` for a bad file (state unchanged).
+
+        `lazy=True` reads only the metadata now and loads the weights on first use.
+        """
+        from deemo_gui.core.modelfile import load_model, read_metadata
+
+        path = os.fspath(path)
+        try:
+            if lazy:
+                meta, module = read_metadata(path), None
+            else:
+                module = load_model(path, device=self._device_name())
+                meta = module.metadata
+        except DeemoError as exc:
+            self.events.error.emit(str(exc))
+            raise
+        base = name or os.path.splitext(os.path.basename(path))[0]
+        entry = ModelEntry(self._unique_name(base), os.path.abspath(path), meta, module,
+                           device=self._resolved_device or "cpu")
+        if lazy and self._resolved_device is None:
+            entry._device = None  # resolved when first loaded
+        return self._insert_model(entry, select)
+
+    def add_model_object(self, module, name: str | None = None, select: bool = True,
+                         path: str | None = None) -> ModelEntry:
+        """Add a network already in memory (e.g. just trained); unsaved until `save_model` is called."""
+        meta = dict(getattr(module, "metadata", {}) or {})
+        meta.setdefault("preset", getattr(module, "preset", "?"))
+        meta.setdefault("n_tasks", getattr(module, "n_tasks", 1))
+        meta.setdefault("input_length", getattr(module, "input_length", 0))
+        module.eval().to(self._device_name())
+        entry = ModelEntry(self._unique_name(name or f"{meta['preset']} (unsaved)"), path, meta, module,
+                           device=self._device_name())
+        return self._insert_model(entry, select)
+
+    def _insert_model(self, entry: ModelEntry, select: bool) -> ModelEntry:
+        if entry._device is None:
+            entry._device = self._device_name()
+        entry.selected = bool(select)
+        self.models.append(entry)
+        self.events.models_changed.emit()
+        return entry
+
+    def model(self, key) -> ModelEntry:
+        """A model entry by name, index or the entry itself."""
+        if isinstance(key, ModelEntry):
+            return key
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            return self.models[int(key)]
+        for m in self.models:
+            if m.name == key or (m.path and os.fspath(key) == m.path):
+                return m
+        raise ModelFileError(f"no model named {key!r} is open")
+
+    @property
+    def selected_models(self) -> list[ModelEntry]:
+        return [m for m in self.models if m.selected]
+
+    def select_models(self, keys: Iterable) -> None:
+        """Select exactly these models (names, indices or entries) for prediction and comparison."""
+        chosen = {id(self.model(k)) for k in keys}
+        changed = False
+        for m in self.models:
+            flag = id(m) in chosen
+            if m.selected != flag:
+                m.selected, changed = flag, True
+        if changed:
+            self.predictions = {k: v for k, v in self.predictions.items()
+                                if any(m.name == k for m in self.selected_models)}
+            self.events.models_changed.emit()
+            self.events.predictions_changed.emit()
+
+    def remove_model(self, key) -> None:
+        entry = self.model(key)
+        self.models.remove(entry)
+        self.predictions.pop(entry.name, None)
+        self.list_predictions.pop(entry.name, None)
+        self.results.discard_model(entry.name)
+        self.events.models_changed.emit()
+        self.events.predictions_changed.emit()
+        self.events.list_predictions_changed.emit(entry.name)
+
+    def model_saved(self, key, path) -> None:
+        """Record that an in-memory model was written to `path`."""
+        entry = self.model(key)
+        entry.path = os.path.abspath(os.fspath(path))
+        self.events.models_changed.emit()
+
+    def set_device(self, name: str) -> None:
+        """"auto", "cpu", "cuda" or "mps"; `ConfigError` if that device is not available here."""
+        from deemo_gui.core.device import resolve_device
+
+        try:
+            resolved = str(resolve_device(name))
+        except ConfigError as exc:
+            self.events.error.emit(str(exc))
+            raise
+        self.device, self._resolved_device = str(name), resolved
+        for m in self.models:
+            m.to(resolved)
+        self.events.device_changed.emit(self.device)
+
+    # -----------------------------------------------------------------------------------------
+    # Predictions
+
+    @staticmethod
+    def compute_predictions(seq: str, entries: Iterable[ModelEntry]) -> dict[str, list[float]]:
+        """P per task of `seq` for each model (pure: safe in a worker thread; loads models if needed)."""
+        from deemo_gui.core.inference import predict_proba
+
+        out = {}
+        for entry in entries:
+            module = entry.module
+            X = one_hot([fit_one(seq, int(module.input_length))])
+            out[entry.name] = [float(p) for p in predict_proba(module, X)[0]]
+        return out
+
+    def set_predictions(self, seq: str, predictions: dict[str, list[float]]) -> bool:
+        """Accept predictions computed for `seq`; ignored (False) if the current sequence changed since."""
+        if seq != self.current_sequence:
+            return False
+        self.predictions = dict(predictions)
+        self.predictions_sequence = seq
+        i = self.current_index
+        for name, probs in predictions.items():
+            table = self.list_predictions.get(name)
+            if table is not None and len(table) == self.n_sequences:
+                table[i] = probs
+        self.events.predictions_changed.emit()
+        return True
+
+    def predict_current(self) -> dict[str, list[float]]:
+        """Predict the current sequence with every selected model now: `{model name: [P per task]}`."""
+        if self.current_index < 0:
+            return {}
+        seq = self.current_sequence
+        preds = self.compute_predictions(seq, self.selected_models)
+        self.set_predictions(seq, preds)
+        return dict(preds)
+
+    def iter_predict_list(self, entry: ModelEntry, batch_size: int = 4096) -> Iterator[tuple[int, int]]:
+        """Predict every open record with one model in batches; yields (done, total), returns `(N, T)`.
+
+        Pure apart from reading the state: run it in a worker and pass the returned array to
+        `set_list_predictions` on the GUI thread.
+        """
+        from deemo_gui.core.inference import predict_proba
+
+        module = entry.module
+        L = int(module.input_length)
+        n = self.n_sequences
+        seqs = [self.sequence(i) for i in range(n)]
+        out = np.zeros((n, int(module.n_tasks)), dtype=np.float32)
+        for start in range(0, n, batch_size):
+            chunk = [fit_one(s, L) for s in seqs[start: start + batch_size]]
+            out[start: start + len(chunk)] = predict_proba(module, one_hot(chunk))
+            yield min(start + batch_size, n), n
+        return out
+
+    def set_list_predictions(self, name: str, probs: np.ndarray) -> None:
+        if len(probs) != self.n_sequences:
+            return  # the list changed while predicting
+        self.list_predictions[name] = np.asarray(probs, dtype=np.float32)
+        self.events.list_predictions_changed.emit(name)
+
+    def predict_list(self, keys: Iterable | None = None) -> dict[str, np.ndarray]:
+        """Predict every open record with the given (default: selected) models, synchronously."""
+        entries = [self.model(k) for k in keys] if keys is not None else self.selected_models
+        for entry in entries:
+            gen = self.iter_predict_list(entry)
+            try:
+                while True:
+                    next(gen)
+            except StopIteration as stop:
+                self.set_list_predictions(entry.name, stop.value)
+        return {e.name: self.list_predictions[e.name] for e in entries if e.name in self.list_predictions}
+
+    # -----------------------------------------------------------------------------------------
+    # Sessions, window
+
+    def save_session(self, path) -> str:
+        from deemo_gui.viewer.session import save_session
+
+        return save_session(self, path)
+
+    def open_session(self, path) -> None:
+        from deemo_gui.viewer.session import load_session
+
+        load_session(self, path)
+
+    def show(self):
+        """Create and show the Qt window for this viewer (needs a display, or QT_QPA_PLATFORM=offscreen)."""
+        if self.window is None:
+            from deemo_gui.qt.app import get_app
+            from deemo_gui.qt.main_window import MainWindow
+
+            get_app()
+            self.window = MainWindow(self)
+        self.window.show()
+        return self.window
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.window = None
+
+    def screenshot(self, path=None, size: tuple[int, int] | None = None):
+        """Render the window (created hidden if needed) to a PNG at `path`; returns the QImage."""
+        if self.window is None:
+            from deemo_gui.qt.app import get_app
+            from deemo_gui.qt.main_window import MainWindow
+
+            get_app()
+            self.window = MainWindow(self)
+        return self.window.screenshot(path, size=size)
