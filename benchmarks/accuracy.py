@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,12 +21,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.datasets import BENCHMARKS, subsample  # noqa: E402
+from benchmarks.datasets import BENCHMARKS  # noqa: E402
 from benchmarks.report import replace_section  # noqa: E402
-from deemo_gui.core.modelfile import save_model  # noqa: E402
+from deemo_gui.cli.main import main as deemo  # noqa: E402
+from deemo_gui.core.modelfile import read_metadata  # noqa: E402
 from deemo_gui.core.networks import build_network, training_defaults  # noqa: E402
-from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, evaluate  # noqa: E402
+from deemo_gui.core.sequences import subsample  # noqa: E402
+from deemo_gui.core.training import Trainer, TrainingConfig  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "accuracy.json"
 DEMO_PRESETS = ["cnn-small", "cnn", "cnn-large", "rnn-small", "rnn", "rnn-large",
                 "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large"]
@@ -65,30 +69,35 @@ def trainer_throughput(preset: str, data, steps: int = 20) -> tuple[float, torch
     return steps * trainer.settings["batch_size"] / elapsed, trainer.X, trainer.y
 
 
-def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | None, save_dir: Path | None) -> dict:
+def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | None, out_dir: Path) -> dict:
+    """Train with the `deemo train` command itself (so the model file records the command that
+    reproduces it) and read the figures back from the model file."""
     bench = BENCHMARKS[name]
-    train = subsample(bench.train_set(seed=0), max_train, seed=0)
-    test = bench.test_set()
-    config = TrainingConfig(preset=preset, seed=0, device="cpu", max_epochs=max_epochs)
+    path = out_dir / f"{name}_{preset}.safetensors"
+    argv = ["train", *bench.train_command(), "--arch", preset, "--seed", "0", "--device", "cpu",
+            "--out", str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path), "--quiet"]
+    if max_train:
+        argv += ["--max-train", str(max_train)]
+    if max_epochs:
+        argv += ["--epochs", str(max_epochs)]
     start = time.perf_counter()
-    done = None
-    for event in Trainer(train, config).run():
-        if isinstance(event, DoneEvent):
-            done = event
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        if deemo(argv) != 0:
+            raise RuntimeError(f"deemo {' '.join(argv)} failed")
+    finally:
+        os.chdir(cwd)
     seconds = time.perf_counter() - start
-    report = evaluate(done.model, test)
-    if save_dir is not None:
-        meta = dict(done.metadata)
-        meta["test"] = {"data": test.source, **report}
-        save_model(done.model, save_dir / f"{name}_{preset}.safetensors", meta)
-    epochs = done.history
+    meta = read_metadata(ROOT / path if not path.is_absolute() else path)
+    t, history = meta["training"], meta["training"]["history"]
     return {
-        "preset": preset, "dataset": name, "n_train": done.metadata["training"]["n_train"],
-        "test_auroc": report["auroc"], "test_aupr": report["aupr"], "pwm_auroc": bench.pwm_auroc,
-        "epochs_run": done.epochs_run, "best_epoch": done.best_epoch, "stopped": done.reason,
-        "seconds": seconds, "seconds_per_epoch": float(np.mean([e.seconds for e in epochs])),
-        "train_seq_per_s": float(np.median([e.sequences_per_second for e in epochs])),
-        "max_train": max_train, "max_epochs": config.resolved()["max_epochs"],
+        "preset": preset, "dataset": name, "n_train": t["n_train"] + t["n_valid"],
+        "test_auroc": meta["test"]["auroc"], "test_aupr": meta["test"]["aupr"], "pwm_auroc": bench.pwm_auroc,
+        "epochs_run": t["epochs_run"], "best_epoch": t["best_epoch"], "stopped": t["stopped"],
+        "seconds": seconds, "seconds_per_epoch": float(np.mean([e["seconds"] for e in history])),
+        "train_seq_per_s": float(np.median([e["sequences_per_second"] for e in history])),
+        "max_train": max_train, "max_epochs": t["settings"]["max_epochs"], "command": t["command"],
     }
 
 
@@ -147,7 +156,8 @@ def main() -> int:
     parser.add_argument("--datasets", default=",".join(BENCHMARKS))
     parser.add_argument("--max-train", type=int, default=None, help="subsample training sets to this many records")
     parser.add_argument("--max-epochs", type=int, default=None, help="cap epochs (default: the preset's)")
-    parser.add_argument("--save-models", type=Path, help="also save each trained model here")
+    parser.add_argument("--models", type=Path, default=ROOT / "benchmarks" / "results" / "models",
+                        help="where the trained model files go (the zoo build passes models/)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--throughput", action="store_true", help="only measure Trainer vs plain-loop throughput")
     parser.add_argument("--table", action="store_true", help="only rewrite BENCHMARKS.md from the JSON")
@@ -166,14 +176,13 @@ def main() -> int:
             print(f"{p}: plain {plain:,.0f} seq/s, Trainer {trainer_rate:,.0f} seq/s ({trainer_rate / plain:.2f})", flush=True)
             save_results(results)
     elif not args.table:
-        if args.save_models:
-            args.save_models.mkdir(parents=True, exist_ok=True)
+        args.models.mkdir(parents=True, exist_ok=True)
         for p in presets:
             for name in names:
                 key = f"{p}/{name}"
                 if key in results["runs"] and not args.redo:
                     continue
-                r = run_one(p, name, args.max_train, args.max_epochs, args.save_models)
+                r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve())
                 results["runs"][key] = r
                 save_results(results)
                 print(f"{key}: test AUROC {r['test_auroc']:.3f} (PWM {r['pwm_auroc']:.3f}), {r['epochs_run']} epochs, "

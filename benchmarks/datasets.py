@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from deemo_gui.core.sequences import SequenceSet, load_dataset
 
 DATA = Path(__file__).resolve().parents[1] / "resources" / "data"
@@ -51,10 +49,3 @@ class Benchmark:
 
 BENCHMARKS = {name: Benchmark(name, jid, auc) for name, (jid, auc) in ENCODE.items()}
 BENCHMARKS["CTCF"] = Benchmark("CTCF", "MA0139", 0.93)
-
-
-def subsample(data: SequenceSet, n: int | None, seed: int = 0) -> SequenceSet:
-    """At most `n` records, drawn at random without replacement (all if n is None or larger)."""
-    if n is None or len(data) <= n:
-        return data
-    return data.subset(np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False)))

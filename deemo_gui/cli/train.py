@@ -19,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.safetensors)")
     p.add_argument("--labels", metavar="FILE", help="label file for TRAIN_DATA, one line per record")
     p.add_argument("--negatives", metavar="shuffle|FILE", help="TRAIN_DATA is positives only: negatives file or 'shuffle'")
+    p.add_argument("--max-train", type=int, metavar="N", help="train on a random N records of TRAIN_DATA (seeded by --seed)")
     p.add_argument("--valid", metavar="DATA", help="validation data (default: 10%% of TRAIN_DATA held out)")
     p.add_argument("--valid-labels", metavar="FILE")
     p.add_argument("--test", metavar="DATA", help="test data, evaluated after training and stored in the model file")
@@ -63,11 +64,16 @@ def run_train(args) -> int:
     from deemo_gui.core.networks import parse_override
     from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate
     from deemo_gui.cli.progress import Progress
+    from deemo_gui.core.sequences import subsample
 
     overrides = dict(parse_override(item) for item in args.set)
     if not args.out.endswith(".safetensors"):
         raise ConfigError(f"--out {args.out}: model files end in .safetensors")
     train = _load(args.train_data, args.labels, args.negatives, args.seed)
+    if args.max_train is not None:
+        if args.max_train < 2:
+            raise ConfigError(f"--max-train {args.max_train}: needs at least 2 records")
+        train = subsample(train, args.max_train, args.seed)
     valid = _load(args.valid, args.valid_labels) if args.valid else None
     test = _load(args.test, args.test_labels) if args.test else None
     config = TrainingConfig(
@@ -85,7 +91,7 @@ def run_train(args) -> int:
         elif isinstance(event, DoneEvent):
             done = event
     meta = dict(done.metadata)
-    meta["training"]["command"] = "deemo " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
+    meta["training"]["command"] = "deemo " + shlex.join(args.argv) if getattr(args, "argv", None) else None
     if test is not None:
         meta["test"] = {"data": test.source, **evaluate(done.model, test)}
     save_model(done.model, args.out, meta)

@@ -402,6 +402,16 @@ def load_dataset(
     return SequenceSet(data.ids + neg_ids, data.seqs + neg_seqs, y, list(data.task_names), how)
 
 
+def subsample(data: SequenceSet, n: int | None, seed: int = 0) -> SequenceSet:
+    """At most `n` records drawn at random without replacement, in file order (all if n is None or larger)."""
+    if n is None or len(data) <= n:
+        return data
+    keep = np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False))
+    out = data.subset(keep)
+    out.source = f"{data.source}, random {n:,} of {len(data):,} (seed {seed})"
+    return out
+
+
 def require_labels(data: SequenceSet, purpose: str) -> np.ndarray:
     """The labels, or a DataError saying how to provide them."""
     if data.labels is None:

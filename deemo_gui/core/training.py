@@ -134,7 +134,9 @@ class Trainer:
         loss_fn = torch.nn.BCEWithLogitsLoss()
         gen = torch.Generator().manual_seed(self.config.seed)
         batch, n = int(s["batch_size"]), len(self.X)
-        n_steps = (n + batch - 1) // batch
+        # A last batch of one record is skipped (a different record each epoch, the order is shuffled):
+        # batch norm in training mode cannot normalise a single sample (Koo & Eddy presets).
+        n_steps = n // batch + (1 if n % batch > 1 else 0)
         X, y = self.X.to(device), self.y.to(device)
         best_state, best_auroc, best_epoch, since_best, since_lr = None, -np.inf, 0, 0, 0
         history: list[EpochEvent] = []
@@ -186,7 +188,7 @@ class Trainer:
                 break
         model.load_state_dict(best_state)
         model.eval()
-        meta = self._metadata(best_epoch, best_auroc, len(history), reason)
+        meta = self._metadata(best_epoch, best_auroc, history, reason)
         model.metadata = meta
         yield DoneEvent(model, best_epoch, float(best_auroc), len(history), reason, history, meta)
 
@@ -194,7 +196,7 @@ class Trainer:
         logits = predict_logits(self.model, self.X_valid, device=self.device)
         return classification_report(self.valid_data.labels, logits, self.train_data.task_names)
 
-    def _metadata(self, best_epoch: int, best_auroc: float, epochs_run: int, reason: str) -> dict:
+    def _metadata(self, best_epoch: int, best_auroc: float, history: list[EpochEvent], reason: str) -> dict:
         return {
             "task_names": list(self.train_data.task_names),
             "training": {
@@ -206,10 +208,15 @@ class Trainer:
                 "settings": self.settings,
                 "seed": self.config.seed,
                 "device": str(self.device),
-                "epochs_run": epochs_run,
+                "epochs_run": len(history),
                 "best_epoch": best_epoch,
                 "stopped": reason,
                 "valid_auroc": best_auroc,
+                "history": [
+                    {"epoch": e.epoch, "loss": round(e.train_loss, 5), "valid_auroc": round(e.valid_auroc, 5),
+                     "seconds": round(e.seconds, 2), "sequences_per_second": round(e.sequences_per_second, 1)}
+                    for e in history
+                ],
             },
         }
 

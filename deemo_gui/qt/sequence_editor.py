@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - palette is part of the package
     UNKNOWN, SELECTION, HIT_PLUS, HIT_MINUS = "#9E9E9E", "#FFD166", "#6A4C93", "#00838F"
 
 MAX_PX_PER_BASE = 22.0   # single bases, letters comfortably readable
-LETTER_MIN_PX = 7.5      # below this, bases are drawn as coloured bars
+LETTER_MIN_PX = 5.5      # below this, bases are drawn as coloured bars
 
 
 def _nice_step(min_bases: float) -> int:
@@ -91,7 +91,7 @@ class SequenceCanvas(QWidget):
         ev.current_changed.connect(self._current_changed)
         ev.sequence_edited.connect(lambda _s: self._clamp_and_update())
         ev.selection_changed.connect(lambda _s: self.update())
-        ev.search_changed.connect(self.update)
+        ev.search_changed.connect(lambda: self.update())
 
     def sizeHint(self) -> QSize:
         return QSize(600, self.RULER_H + 2 * self.HIT_H + self.row_h + 18)
@@ -252,8 +252,11 @@ class SequenceCanvas(QWidget):
     def _paint_bases(self, p: QPainter, seq: str, i0: int, i1: int, y: float) -> None:
         h = self.row_h
         if self.px >= LETTER_MIN_PX:
-            p.setFont(self.letter_font)
-            fm = QFontMetrics(self.letter_font)
+            font = QFont(self.letter_font)
+            # Letters scale with the zoom: a 101-nt sequence fits ~7 px per base in a small window.
+            font.setPixelSize(max(8, min(int(self.px * 1.3), self.row_h - 6)))
+            p.setFont(font)
+            fm = QFontMetrics(font)
             for i in range(i0, i1):
                 b = seq[i]
                 color = QColor(BASE_COLORS.get(b, UNKNOWN))
@@ -564,11 +567,10 @@ class SequenceEditor(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.info = QLabel()
+        self.info = ElidedLabel()
         self.info.setStyleSheet("color: #555;")
         self.hover_label = QLabel()
         self.hover_label.setStyleSheet("color: #555;")
-        self.hover_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("position 100,000: G (was A)") + 8)
         self.hover_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.canvas = SequenceCanvas(viewer)
@@ -598,9 +600,9 @@ class SequenceEditor(QWidget):
         self.search_edit.setToolTip(
             "IUPAC pattern searched on both strands: R=A/G Y=C/T S=C/G W=A/T K=G/T M=A/C B D H V, N=any.\n"
             "Hits on the + strand are boxed above the bases, hits on the − strand below.")
-        self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("CCGCNNGGNGGCAG") + 60)
+        self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("CCGCNNGG") + 30)
+        self.search_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("CCGCNNGGNGGCAGCCGC") + 40)
         self.hits_label = QLabel()
-        self.hits_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("99 hits (99 +, 99 −)") + 6)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -610,11 +612,10 @@ class SequenceEditor(QWidget):
         for w in (self.fit_button, self.zoom_out_button, self.zoom_in_button, self.bases_button):
             tools.addWidget(w)
         tools.addWidget(_separator())
-        for w in (self.undo_button, self.redo_button, self.revcomp_button, self.revert_button, self.copy_button):
-            tools.addWidget(w)
+        for w in (self.undo_button, self.redo_button, self.revcomp_button, self.copy_button):
+            tools.addWidget(w)  # Revert lives in the Edit menu: the row must fit a 700-px centre
         tools.addWidget(_separator())
-        find = QLabel("Find:")
-        tools.addWidget(find)
+        tools.addWidget(QLabel("Find:"))
         tools.addWidget(self.search_edit, 1)
         tools.addWidget(self.hits_label)
         layout = QVBoxLayout(self)
@@ -687,12 +688,13 @@ class SequenceEditor(QWidget):
         self.revert_button.setEnabled(v.is_edited(i))
         seq = v.current_sequence
         self.title.setText(v.current_id)
-        parts = [f"{len(seq):,} nt", f"GC {100 * v.gc(i):.1f}%" if v.gc(i) == v.gc(i) else "GC n/a"]
+        gc = v.gc(i)
+        parts = [f"{len(seq):,} nt", "GC n/a" if math.isnan(gc) else f"GC {100 * gc:.1f}%"]
         y = v.label(i)
         if y is not None:
             f = v.file_of(i)
             if len(y) == 1:
-                parts.append("label: bound" if y[0] == 1 else "label: unbound")
+                parts.append("labelled bound" if y[0] == 1 else "labelled unbound")
             else:
                 parts.append("bound for: " + (", ".join(t for t, val in zip(f.data.task_names, y) if val == 1) or "none"))
         parts.append(v.file_of(i).name)
@@ -703,7 +705,7 @@ class SequenceEditor(QWidget):
                 parts.append(f"edited: {k} base{'s' if k != 1 else ''} changed")
             else:
                 parts.append(f"edited: {len(seq) - len(orig):+d} nt")
-        self.info.setText("   ·   ".join(parts))
+        self.info.setText("  ·  ".join(parts))
 
     def _sync_scrollbar(self) -> None:
         c = self.canvas
@@ -716,6 +718,29 @@ class SequenceEditor(QWidget):
         self.scrollbar.setValue(int(round(c.offset)))
         self.scrollbar.blockSignals(False)
         self.scrollbar.setVisible(maximum > 0)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks with an ellipsis instead of forcing the layout wider."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(20)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        super().setText(text)
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(getattr(self, "_full", self.text()), Qt.TextElideMode.ElideRight,
+                                             self.width())
+        p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        p.end()
 
 
 def _separator() -> QFrame:

@@ -53,7 +53,8 @@ class SequenceTableModel(QAbstractTableModel):
         for m in self.viewer.selected_models:
             tasks = m.task_names
             for t, task in enumerate(tasks[:MAX_TASK_COLUMNS]):
-                header = f"P {m.name}" if len(tasks) == 1 else f"P {m.name}: {task}"
+                short = m.name if len(m.name) <= 14 else m.name[:6] + "…" + m.name[-6:]
+                header = f"P {short}" if len(tasks) == 1 else f"P {short}: {task[:8]}"
                 cols.append((m.name, t, header))
         self.pred_columns = cols
 
@@ -238,6 +239,7 @@ class SequenceList(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep suffixes such as _shuf visible
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         vh = self.view.verticalHeader()
         vh.setVisible(False)
@@ -260,19 +262,48 @@ class SequenceList(QWidget):
         viewer.events.current_changed.connect(self._show_current)
         viewer.events.sequences_changed.connect(self._after_reset)
         self.model.modelReset.connect(self._apply_widths)
+        viewer.events.sequences_changed.connect(self._apply_widths)
         self.model.layoutChanged.connect(lambda: self._show_current(viewer.current_index))
         self._syncing = False
         self._update_count()
 
-    def _apply_widths(self) -> None:
+    def column_widths(self) -> list[int]:
+        """Widths that show whole names (judged on the first records) and every header."""
         fm = self.fontMetrics()
-        widths = [fm.horizontalAdvance("chr19:50982494-50982594") + 12, fm.horizontalAdvance("Length") + 24,
-                  fm.horizontalAdvance("GC %") + 28, fm.horizontalAdvance("Label") + 24]
-        for col, w in enumerate(widths):
-            self.view.setColumnWidth(col, w)
+        ids = self.viewer.ids[:500]
+        name_w = max([fm.horizontalAdvance("chr1:1000-2000")] + [fm.horizontalAdvance(i) for i in ids]) + 16
+        widths = [min(name_w, fm.horizontalAdvance("chr10:113875682-1138757") + 12), fm.horizontalAdvance("Length") + 18,
+                  fm.horizontalAdvance("GC %") + 22, fm.horizontalAdvance("Label") + 18]
         for col in range(len(widths), self.model.columnCount()):
-            self.view.setColumnWidth(col, max(70, fm.horizontalAdvance(self.model.headerData(
-                col, Qt.Orientation.Horizontal)) + 24))
+            header = self.model.headerData(col, Qt.Orientation.Horizontal)
+            widths.append(max(fm.horizontalAdvance("0.000") + 16, fm.horizontalAdvance(header) + 18))
+        return widths
+
+    def preferred_width(self) -> int:
+        widths = self.column_widths()
+        if self.view.isColumnHidden(1):
+            widths[1] = 0
+        return sum(widths) + self.view.verticalScrollBar().sizeHint().width() + 14
+
+    def uniform_length(self) -> int | None:
+        """The common length when every record has the same length (the Length column is then hidden)."""
+        v = self.viewer
+        if not v.n_sequences:
+            return None
+        lengths = v.lengths()
+        return int(lengths[0]) if (lengths == lengths[0]).all() else None
+
+    def _apply_widths(self) -> None:
+        widths = self.column_widths()
+        self._uniform = self.uniform_length()
+        self.view.setColumnHidden(1, self._uniform is not None)
+        if self._uniform is not None:
+            widths[1] = 0
+        for col, w in enumerate(widths):
+            if w:
+                self.view.setColumnWidth(col, w)
+        if hasattr(self, "count_label"):
+            self._update_count()
 
     def set_filter(self, text: str) -> None:
         self.proxy.set_text(text)
@@ -290,6 +321,9 @@ class SequenceList(QWidget):
         text = f"{n:,} sequences" if shown == n else f"{shown:,} of {n:,} sequences shown"
         if files > 1:
             text += f" in {files} files"
+        uniform = getattr(self, "_uniform", None)
+        if uniform is not None and n:
+            text += f", all {uniform:,} nt"
         self.count_label.setText(text)
 
     def _row_activated(self, current, _previous) -> None:

@@ -238,11 +238,9 @@ class Viewer:
 
     def gc(self, i: int) -> float:
         """GC fraction of record `i` (computed on first request, then cached)."""
-        value = self._gc[i]
-        if np.isnan(value):
-            value = gc_content(self.sequence(i))
-            self._gc[i] = value
-        return float(value)
+        if np.isnan(self._gc[i]):
+            self._gc[i] = gc_content(self.sequence(i))
+        return float(self._gc[i])
 
     def gc_all(self) -> np.ndarray:
         """GC fractions of every record (fills the cache; for sorting)."""

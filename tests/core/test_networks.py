@@ -75,6 +75,10 @@ def test_sizes_follow_the_papers():
     lstm = {p: build_network(p).rnn_head.lstm for p in RECURRENT}
     assert [(lstm[p].hidden_size, lstm[p].num_layers, lstm[p].bidirectional) for p in ("rnn-small", "rnn-large")] \
         == [(16, 1, True), (32, 2, True)]
+    big = lstm["rnn-large"]
+    assert torch.all(big.bias_ih_l1_reverse[32:64] == 1) and torch.all(big.bias_ih_l1_reverse[:32] == 0)
+    assert torch.all(big.bias_hh_l0 == 0)  # DeMo/torch-rnn init: forget-gate bias 1
+    assert 0.8 < big.weight_hh_l1.std().item() * (64 + 32) ** 0.5 < 1.2  # layer 2 reads 2 x 32 inputs
     demo = build_network("demo")
     assert len(demo.highway) == 5 and demo.project.out_features == 32
     assert torch.all(demo.highway[0].gate.bias == -1.0)

@@ -14,7 +14,7 @@ from .koo import KooCNN
 from .rnn import RNN
 
 # --- Deep Motif Dashboard (DeMo), Lanchantin et al. 2017, PSB, Table 1 (model variants) -------------
-# Our reading of Table 1: CNN small/medium/large = 2/3/4 conv layers with kernel sizes 9,5,3,3 and
+# Our reading of Table 1 (from notes on the paper, not re-checked against the PDF here): CNN small/medium/large = 2/3/4 conv layers with kernel sizes 9,5,3,3 and
 # max-pool 2 between layers; RNN = bi-LSTM with 1x16 / 1x32 / 2x32 hidden units; CNN-RNN = conv
 # layers without pooling (the code's CNN-RNN has one conv layer) then the bi-LSTM. The medium presets
 # equal the released code's defaults (QData/DeepMotif main.lua: -cnn_size 128, -cnn_filters 9-5-3,
@@ -35,8 +35,9 @@ PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
                          "dropout": DEMO_DROPOUT}),
     "cnn-rnn-large": (CNNRNN, {"conv_filters": [128, 128], "kernel_sizes": [9, 5], "lstm_hidden": 32,
                                "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
-    # --- Deep Motif, Lanchantin et al. 2016 (arXiv:1605.01133): 3 conv layers x 128 filters of width 5
-    # with max-pool 2, then a 5-layer highway MLP of 32 units. Gate bias: Srivastava et al. 2015.
+    # --- Deep Motif, Lanchantin et al. 2016 (arXiv:1605.01133), as the project summarises it (not re-checked
+    # against the paper): 3 conv layers x 128 filters of width 5 with max-pool 2, then a highway MLP of 5
+    # layers x 32 units. Gate bias -1: Srivastava et al. 2015 (see layers.Highway).
     "demo": (DeepMotif, {"n_conv": 3, "conv_filters": 128, "kernel_size": 5, "pool_size": 2, "n_highway": 5,
                          "highway_units": 32, "gate_bias": -1.0, "dropout": 0.5}),
     # --- DeepBind, Alipanahi et al. 2015, Nat. Biotechnol., Supplementary Notes: ChIP-seq models used 16
@@ -63,8 +64,8 @@ TRAINING_DEFAULTS: dict[str, dict] = {
     # plateau of validation AUROC (and early stopping after 10) is our adaptation.
     "recurrent": {"lr": 1e-2, "batch_size": 256, "max_epochs": 50, "patience": 10, "grad_clip": 5.0,
                   "lr_halving_patience": 3, "weight_decay": 0.0, "optimizer": "adam"},
-    # Koo & Eddy code (models/cnn_*.py) used Adam lr 3e-4, L2 1e-6, batch 100, patience 20 over 100 epochs;
-    # we keep the feed-forward lr and batch size and take their L2 penalty.
+    # Koo & Eddy code used Adam lr 3e-4 and L2 1e-6 (code/models/cnn_*.py), batch 100, up to 100 epochs,
+    # patience 20 (code/train_synthetic_data.py); we keep the feed-forward lr and batch and take their L2.
     "koo": {"lr": 1e-3, "batch_size": 256, "max_epochs": 30, "patience": 5, "grad_clip": None,
             "lr_halving_patience": None, "weight_decay": 1e-6, "optimizer": "adam"},
 }

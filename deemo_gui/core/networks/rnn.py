@@ -34,7 +34,7 @@ class RecurrentNetwork(SequenceNetwork):
 
 
 class RNN(RecurrentNetwork):
-    """Bi-LSTM on one-hot input (DeMo Dashboard, Lanchantin et al. 2017, sec. 2.2 and Table 1).
+    """Bi-LSTM on one-hot input (DeMo Dashboard, Lanchantin et al. 2017, Table 1).
 
     We use PyTorch's stacked bidirectional LSTM: with 2 layers, layer 2 sees both directions of layer 1,
     where the DeMo code (QData/DeepMotif, model.lua) stacked each direction separately.

@@ -1,0 +1,70 @@
+"""`deemo zoo list|index|rebuild`: the shipped models."""
+from __future__ import annotations
+
+import os
+import shlex
+
+
+def register(sub) -> None:
+    p = sub.add_parser("zoo", help="the shipped model zoo")
+    zsub = p.add_subparsers(dest="zoo_command", metavar="ACTION", required=True)
+    q = zsub.add_parser("list", help="list the shipped models with their test AUROC")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=run_list)
+    q = zsub.add_parser("index", help="regenerate models/index.json and the model cards from the model files")
+    q.set_defaults(func=run_index)
+    q = zsub.add_parser("rebuild", help="retrain the zoo with the commands recorded in each model (slow)")
+    q.add_argument("--only", help="comma-separated model names")
+    q.add_argument("--dry-run", action="store_true", help="print the commands only")
+    q.set_defaults(func=run_rebuild)
+
+
+def run_list(args) -> int:
+    import json
+
+    from deemo_gui.core.zoo import read_index, zoo_dir
+
+    entries = read_index()
+    if args.json:
+        print(json.dumps(entries, indent=1))
+        return 0
+    if not entries:
+        print(f"no models in {zoo_dir()}")
+        return 0
+    print(f"{'model':34s} {'preset':10s} {'AUROC':>6s} {'PWM':>6s}")
+    for e in entries:
+        pwm = "–" if e["pwm_auroc"] is None else f"{e['pwm_auroc']:.3f}"
+        auroc = "–" if e["test_auroc"] is None else f"{e['test_auroc']:.3f}"
+        print(f"{e['name']:34s} {e['preset']:10s} {auroc:>6s} {pwm:>6s}")
+    return 0
+
+
+def run_index(args) -> int:
+    from deemo_gui.core.zoo import write_index
+
+    path = write_index()
+    print(f"wrote {path}")
+    return 0
+
+
+def run_rebuild(args) -> int:
+    from deemo_gui.cli.main import main
+    from deemo_gui.core.zoo import rebuild_commands, write_index, zoo_dir
+
+    commands = rebuild_commands(only=args.only.split(",") if args.only else None)
+    root = zoo_dir().parent
+    for argv in commands:
+        print("deemo " + shlex.join(argv), flush=True)
+        if args.dry_run:
+            continue
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            rc = main(argv)
+        finally:
+            os.chdir(cwd)
+        if rc:
+            return rc
+    if not args.dry_run:
+        write_index()
+    return 0

@@ -1,0 +1,161 @@
+"""The model zoo: the shipped model files in `models/`, their machine-readable index and model cards.
+
+Each model file carries its own provenance (data, settings, the `deemo train` command that made it,
+test metrics); the index (`models/index.json`) and the cards (`models/<name>.md`) are generated from
+those files, so they cannot drift from the weights.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from deemo_gui.core.errors import DataError
+from deemo_gui.core.modelfile import read_metadata
+
+# Test AUROC of the JASPAR 2024 matrix alone, best log-odds over both strands (resources/data/SOURCES.md).
+PWM_BASELINE = {
+    "ARID3A": ("MA0151", 0.589), "CTCFL": ("MA1102", 0.794), "ELK1": ("MA0028", 0.922),
+    "FOXA1": ("MA0148", 0.918), "GABPA": ("MA0062", 0.908), "MYC": ("MA0147", 0.822),
+    "REST": ("MA0138", 0.956), "SP1": ("MA0079", 0.624), "USF1": ("MA0093", 0.976),
+    "ZBTB7A": ("MA0750", 0.522), "CTCF": ("MA0139", 0.93), "ALX4": ("MA0853", None),
+}
+
+CREDITS = {
+    "deepbind_encode": "ENCODE ChIP-seq (ENCODE Project Consortium, Nature 2012) as prepared for DeepBind "
+                       "(Alipanahi et al., Nature Biotechnology 2015, supplementary data)",
+    "ctcf_gifford": "CTCF ChIP-seq example data of the Gifford lab's Keras-genomics (MIT licence)",
+    "selex_alx4": "ALX4 HT-SELEX rounds 0 and 4 (Jolma et al., Cell 2013), demo data of DeepSELEX "
+                  "(Asif & Orenstein, Bioinformatics 2020)",
+}
+
+
+def zoo_dir() -> Path:
+    """`$DEEMO_MODELS`, the frozen app's bundled `models/`, or the repository's `models/`."""
+    if os.environ.get("DEEMO_MODELS"):
+        return Path(os.environ["DEEMO_MODELS"])
+    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
+        return Path(sys._MEIPASS) / "models"
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def model_name(path: Path) -> str:
+    return path.name.removesuffix(".safetensors")
+
+
+def entry_for(path: Path) -> dict:
+    """One index row from a model file's own metadata."""
+    meta = read_metadata(path)
+    name = model_name(path)
+    dataset, _, preset = name.rpartition("_")
+    tf = dataset.split("_")[0]
+    jaspar_id, pwm_auroc = PWM_BASELINE.get(tf, (None, None))
+    test = meta.get("test") or {}
+    training = meta.get("training") or {}
+    return {
+        "name": name, "file": path.name, "tf": tf, "dataset": dataset, "preset": meta["preset"],
+        "task_names": meta.get("task_names"), "input_length": meta["input_length"],
+        "test_auroc": test.get("auroc"), "test_aupr": test.get("aupr"), "test_n": test.get("n"),
+        "pwm_auroc": pwm_auroc, "jaspar_id": jaspar_id, "command": training.get("command"),
+        "classopt_match": meta.get("classopt_match"), "size_bytes": path.stat().st_size,
+        "weights_sha256": meta["weights_sha256"],
+    }
+
+
+def build_index(directory: Path | None = None) -> list[dict]:
+    directory = Path(directory or zoo_dir())
+    return [entry_for(p) for p in sorted(directory.glob("*.safetensors"))]
+
+
+def write_index(directory: Path | None = None) -> Path:
+    """Regenerate `index.json` and every model card in `directory`."""
+    directory = Path(directory or zoo_dir())
+    entries = build_index(directory)
+    for entry in entries:
+        (directory / f"{entry['name']}.md").write_text(model_card(entry, read_metadata(directory / entry["file"])))
+    path = directory / "index.json"
+    path.write_text(json.dumps({"models": entries}, indent=1) + "\n")
+    return path
+
+
+def read_index(directory: Path | None = None) -> list[dict]:
+    directory = Path(directory or zoo_dir())
+    path = directory / "index.json"
+    if not path.exists():
+        return []
+    try:
+        return json.loads(path.read_text())["models"]
+    except (json.JSONDecodeError, KeyError) as exc:
+        raise DataError(f"{path}: damaged zoo index ({exc}); run `deemo zoo index` to rebuild it") from None
+
+
+def _fmt(value, digits=3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def model_card(entry: dict, meta: dict) -> str:
+    """A Markdown model card: data with credits, preset, training, metrics, reproduction command."""
+    training = meta.get("training", {})
+    settings = training.get("settings", {})
+    source = next((v for k, v in CREDITS.items() if k in (training.get("data") or "")), "see the training data path")
+    lines = [
+        f"# {entry['name']}",
+        "",
+        f"A `{entry['preset']}` network predicting {entry['tf']} binding ({', '.join(entry['task_names'] or [])}) "
+        f"from {entry['input_length']}-nt DNA sequences.",
+        "",
+        "## Data",
+        f"- Training data: `{training.get('data')}` ({training.get('n_train', 0):,} training and "
+        f"{training.get('n_valid', 0):,} validation records; validation: {training.get('validation')}).",
+        f"- Test data: `{(meta.get('test') or {}).get('data')}`.",
+        f"- Source and credit: {source}.",
+        "",
+        "## Network and training",
+        f"- Preset `{meta['preset']}`, hyperparameters: " + ", ".join(f"{k}={v}" for k, v in meta["hparams"].items()) + ".",
+        "- Training: " + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "optimizer")
+        + f"; seed {training.get('seed')}; {training.get('epochs_run')} epochs run, best epoch "
+        f"{training.get('best_epoch')} ({training.get('stopped')}); device {training.get('device')}.",
+        "",
+        "## Results",
+        "| metric | value |",
+        "|---|---|",
+        f"| test AUROC | {_fmt(entry['test_auroc'])} |",
+        f"| test AUPR | {_fmt(entry['test_aupr'])} |",
+        f"| test sequences | {entry['test_n'] or '–'} |",
+        f"| single-PWM AUROC ({entry['jaspar_id'] or '–'}, JASPAR 2024) | {_fmt(entry['pwm_auroc'])} |",
+        f"| validation AUROC (best epoch) | {_fmt(training.get('valid_auroc'))} |",
+    ]
+    match = entry.get("classopt_match")
+    if match:
+        lines.append(
+            f"| class-optimized motif, best JASPAR match | {match['target_id']} {match['target_name']} "
+            f"(E = {match['E']:.2g}) |"
+        )
+    lines += [
+        "",
+        "## Reproduce",
+        "From the repository root, on CPU (deterministic):",
+        "",
+        "```bash",
+        entry["command"] or "(no command recorded)",
+        "```",
+        "",
+        f"Weights SHA-256: `{entry['weights_sha256']}`; package version {meta.get('package_version')}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def rebuild_commands(directory: Path | None = None, only: list[str] | None = None) -> list[list[str]]:
+    """The `deemo train` argument lists that rebuild the zoo (from each model's recorded command)."""
+    commands = []
+    for entry in read_index(directory) or build_index(directory):
+        if only and entry["name"] not in only:
+            continue
+        if not entry["command"]:
+            raise DataError(f"{entry['file']}: no training command recorded; it cannot be rebuilt")
+        argv = shlex.split(entry["command"])
+        commands.append(argv[1:] if argv[0] == "deemo" else argv)
+    return commands

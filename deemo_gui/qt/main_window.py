@@ -1,0 +1,608 @@
+"""The main window: sequence list (left), model picker (right), sequence editor (top centre) and the
+tabbed panels (bottom centre), with menus, drag and drop, recent files, sessions and screenshots.
+
+The window observes a `deemo_gui.viewer.Viewer` and forwards user actions to it. It appears before
+torch is imported: torch, the networks and the shipped models' metadata load in a worker right after
+the window is shown (`torch_ready` fires then), and panels are built when their tab is first opened.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deemo_gui.core.errors import DeemoError
+from deemo_gui.qt import errors
+from deemo_gui.qt.model_picker import ModelPicker, shipped_model_paths
+from deemo_gui.qt.sequence_editor import SequenceEditor
+from deemo_gui.qt.sequence_list import SequenceList
+from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker
+
+log = logging.getLogger(__name__)
+
+SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
+                   "All files (*)")
+MODEL_FILTER = "deemo models (*.safetensors);;All files (*)"
+SESSION_FILTER = "deemo sessions (*.deemo.json *.json);;All files (*)"
+MAX_RECENT = 10
+SYNC_OPEN_BYTES = 5_000_000   # larger files are read in a worker
+AUTO_LIST_PREDICT = 200_000   # predict the whole list automatically up to this many records
+
+
+def settings() -> QSettings:
+    """The app's settings (recent files, window geometry); `DEEMO_GUI_SETTINGS` names an .ini file instead."""
+    path = os.environ.get("DEEMO_GUI_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings("deemo-gui", "deemo-gui")
+
+
+def _warmup(paths: list[str]):
+    """Import torch and the science modules, read the shipped models' metadata (worker thread)."""
+    t0 = time.perf_counter()
+    import torch  # noqa: F401
+
+    import deemo_gui.core.inference  # noqa: F401
+    import deemo_gui.core.networks  # noqa: F401
+    from deemo_gui.core.device import available_devices
+    from deemo_gui.core.modelfile import read_metadata
+
+    shipped = []
+    for path in paths:
+        try:
+            read_metadata(path)
+            shipped.append(path)
+        except DeemoError as exc:
+            log.warning("shipped model skipped: %s", exc)
+    return available_devices(), shipped, time.perf_counter() - t0
+
+
+class _PanelHost(QWidget):
+    """Holds one registered panel; the panel is constructed when its tab is first shown."""
+
+    def __init__(self, cls, window):
+        super().__init__()
+        self.cls, self.window_, self.panel = cls, window, None
+        self.setLayout(QVBoxLayout())
+        self.layout().setContentsMargins(0, 0, 0, 0)
+
+    def build(self):
+        if self.panel is None:
+            try:
+                self.panel = self.cls(self.window_.viewer, self.window_)
+            except Exception as exc:  # a broken panel must not break the window
+                log.exception("panel %r failed to start", getattr(self.cls, "title", self.cls))
+                label = QLabel(errors.user_message(exc, f"The {self.cls.title} panel failed to start"))
+                label.setWordWrap(True)
+                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.panel = label
+            self.layout().addWidget(self.panel)
+        return self.panel
+
+
+class MainWindow(QMainWindow):
+    torch_ready = Signal()
+
+    def __init__(self, viewer, parent=None):
+        super().__init__(parent)
+        self.viewer = viewer
+        viewer.window = self
+        self.torch_is_ready = False
+        self.timings: dict[str, float] = {}
+        self.setWindowTitle("deemo-gui")
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        # -- status bar and jobs --------------------------------------------------------------
+        self.job_status = JobStatus()
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.jobs = JobManager(self, self.job_status)
+        self.live = LivePredictor(viewer, self.jobs, self)
+
+        # -- centre: editor above the panels -------------------------------------------------
+        self.editor = SequenceEditor(viewer)
+        self.editor.message.connect(self.show_message)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self._panel_hosts: list[_PanelHost] = []
+        self._panels_built = False
+
+        # -- docks ---------------------------------------------------------------------------
+        self.sequence_list = SequenceList(viewer)
+        self.sequence_dock = self.add_dock_widget(self.sequence_list, "Sequences", area="left")
+        self.model_picker = ModelPicker(viewer)
+        self.model_picker.open_requested.connect(self.open_model_dialog)
+        self.model_picker.save_requested.connect(self.save_model_dialog)
+        self.model_dock = self.add_dock_widget(self.model_picker, "Models", area="right")
+        self._docks_sized = False
+
+        self._build_menus()
+        self._list_jobs: dict[str, Worker] = {}
+        self._list_timer = QTimer(self, singleShot=True, interval=100)
+        self._list_timer.timeout.connect(self._update_list_predictions)
+        ev = viewer.events
+        ev.models_changed.connect(lambda: self._list_timer.start())
+        ev.sequences_changed.connect(lambda: self._list_timer.start())
+        ev.sequences_changed.connect(self._update_title)
+        ev.current_changed.connect(lambda _i: self._update_edit_actions())
+        ev.sequence_edited.connect(lambda _s: self._update_edit_actions())
+        ev.error.connect(lambda msg: self.show_message(msg, 10000))
+        self._update_title()
+        self._update_edit_actions()
+        s = settings()
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        QTimer.singleShot(0, self._after_show)
+
+    # -- napari-style conveniences -------------------------------------------------------------
+    def add_dock_widget(self, widget, name: str, area: str = "right") -> QDockWidget:
+        dock = QDockWidget(name, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        where = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+                 "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}[area]
+        self.addDockWidget(where, dock)
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def show_message(self, message: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(message, ms)
+
+    # -- start-up ------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            self.size_docks()
+
+    def size_docks(self) -> None:
+        """Give the list room for name, length, GC, label and one P column; the models their metadata."""
+        fm = self.fontMetrics()
+        left = max(260, min(self.sequence_list.preferred_width(), int(self.width() * 0.34)))
+        right = min(max(250, fm.horizontalAdvance("Validation AUROC") * 2 + 40), self.width() // 5)
+        self.resizeDocks([self.sequence_dock, self.model_dock], [left, right], Qt.Orientation.Horizontal)
+
+    def _after_show(self) -> None:
+        self.build_panels()
+        if not self.torch_is_ready and not getattr(self, "_warming", False):
+            self._warming = True
+            worker = Worker(_warmup, shipped_model_paths(), name="Loading deep-learning libraries")
+            worker.returned.connect(self._warmup_done)
+            self.jobs.start(worker, context="Loading torch")
+
+    def ensure_torch(self) -> None:
+        """Import torch now on the GUI thread (headless rendering and scripts), if the warm-up has not."""
+        if not self.torch_is_ready:
+            self._warmup_done(_warmup(shipped_model_paths()))
+
+    def _warmup_done(self, result) -> None:
+        if self.torch_is_ready:
+            return
+        devices, shipped, seconds = result
+        self.timings["torch_ready"] = seconds
+        from deemo_gui.qt.workers import set_torch_threads
+
+        set_torch_threads(None)   # records torch's default thread count for later jobs
+        known = {m.path for m in self.viewer.models}
+        for path in shipped:
+            if os.path.abspath(path) not in known:
+                try:
+                    self.viewer.add_model(path, lazy=True, select=False)
+                except DeemoError as exc:
+                    log.warning("shipped model skipped: %s", exc)
+        self.model_picker.set_devices(devices)
+        self.torch_is_ready = True
+        self.torch_ready.emit()
+        self.live.schedule(immediate=True)
+
+    def build_panels(self) -> None:
+        """Add a tab per registered panel (the current tab's panel is built now, others when opened)."""
+        if self._panels_built:
+            return
+        self._panels_built = True
+        from deemo_gui.qt.panels import panel_classes
+
+        for cls in panel_classes():
+            host = _PanelHost(cls, self)
+            self._panel_hosts.append(host)
+            self.tabs.addTab(host, getattr(cls, "title", cls.__name__))
+        if self._panel_hosts:
+            self._tab_changed(self.tabs.currentIndex())
+
+    def _tab_changed(self, index: int) -> None:
+        if 0 <= index < len(self._panel_hosts):
+            panel = self._panel_hosts[index].build()
+            if hasattr(panel, "shown"):
+                panel.shown()
+
+    def panel(self, title: str):
+        """The panel with this tab title (case-insensitive), built if needed; None if there is none."""
+        self.build_panels()
+        for k, host in enumerate(self._panel_hosts):
+            if getattr(host.cls, "title", "").lower() == title.lower():
+                return host.build()
+        return None
+
+    def show_panel(self, title: str):
+        self.build_panels()
+        for k, host in enumerate(self._panel_hosts):
+            if getattr(host.cls, "title", "").lower() == title.lower():
+                self.tabs.setCurrentIndex(k)
+                return host.build()
+        raise DeemoError(f"no panel named {title!r}; panels: "
+                         f"{', '.join(getattr(h.cls, 'title', '?') for h in self._panel_hosts)}")
+
+    # -- menus ---------------------------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
+                     "Open FASTA, TSV/CSV, DeepBind .seq or plain sequence files")
+        self._action(f, "Open with &labels…", self.open_with_labels_dialog, None,
+                     "Open a sequence file and a label file with one line per record")
+        self.recent_menu = f.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        f.addSeparator()
+        self._action(f, "Open &model…", self.open_model_dialog, "Ctrl+M", "Add a deemo model file (.safetensors)")
+        self._action(f, "Sa&ve model…", lambda: self.save_model_dialog(self.model_picker.current_name()), None,
+                     "Save the model highlighted in the model list")
+        f.addSeparator()
+        self._action(f, "Open &session…", self.open_session_dialog, None,
+                     "Restore files, models, current sequence and edits")
+        self._action(f, "&Save session…", self.save_session_dialog, QKeySequence.StandardKey.Save,
+                     "Save open files, models, current sequence and edits to a session file")
+        f.addSeparator()
+        self._action(f, "Save &screenshot…", self.screenshot_dialog, None, "Save the window as a PNG image")
+        self._action(f, "&Close file", self.close_file, None, "Close the file of the current sequence")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        e = bar.addMenu("&Edit")
+        self.undo_action = self._action(e, "&Undo edit", self.viewer.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(e, "&Redo edit", self.viewer.redo, QKeySequence.StandardKey.Redo)
+        e.addSeparator()
+        self._action(e, "&Copy as FASTA", self.editor.canvas.copy_fasta, QKeySequence.StandardKey.Copy,
+                     "Copy the selected bases (or the whole sequence) as FASTA")
+        self._action(e, "&Paste bases", self.editor.canvas.paste, QKeySequence.StandardKey.Paste,
+                     "Type the clipboard's bases over the sequence at the cursor")
+        self._action(e, "Reverse &complement", self._revcomp, "Ctrl+R")
+        self._action(e, "Re&vert to file", self.editor._revert, None, "Undo every edit of this sequence")
+        e.addSeparator()
+        self._action(e, "&Find motif…", self._focus_search, QKeySequence.StandardKey.Find)
+
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.sequence_dock.toggleViewAction())
+        self.view_menu.addAction(self.model_dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "Whole sequence", self.editor.canvas.zoom_fit, "Ctrl+0")
+        self._action(self.view_menu, "Single bases", self.editor.canvas.zoom_bases, "Ctrl+1")
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "&Log…", self.show_log)
+
+        h = bar.addMenu("&Help")
+        self._action(h, "&About deemo-gui", self._about)
+
+    def _update_edit_actions(self) -> None:
+        self.undo_action.setEnabled(self.viewer.can_undo)
+        self.redo_action.setEnabled(self.viewer.can_redo)
+
+    def _update_title(self) -> None:
+        files = self.viewer.files
+        if not files:
+            self.setWindowTitle("deemo-gui")
+            return
+        more = f" (+{len(files) - 1} more)" if len(files) > 1 else ""
+        self.setWindowTitle(f"{files[-1].name}{more} — {self.viewer.n_sequences:,} sequences — deemo-gui")
+
+    def _revcomp(self) -> None:
+        if self.viewer.current_index >= 0:
+            self.viewer.reverse_complement()
+
+    def _focus_search(self) -> None:
+        self.editor.search_edit.setFocus()
+        self.editor.search_edit.selectAll()
+
+    def _about(self) -> None:
+        from deemo_gui import __version__
+
+        QMessageBox.about(self, "About deemo-gui",
+                          f"<b>deemo-gui {__version__}</b><p>Train deep networks on DNA sequences and see why they "
+                          "predict what they predict — the Deep Motif Dashboard (Lanchantin et al., PSB 2017) "
+                          "as a desktop tool.</p>")
+
+    def show_log(self) -> None:
+        dialog = errors.LogDialog(self)
+        dialog.show()
+        self._log_dialog = dialog
+
+    # -- files ---------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open sequences", self._last_dir(), SEQUENCE_FILTER)
+        for path in paths:
+            self.open_file(path)
+
+    def open_with_labels_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open sequences", self._last_dir(), SEQUENCE_FILTER)
+        if not path:
+            return
+        labels, _ = QFileDialog.getOpenFileName(self, f"Labels for {os.path.basename(path)} (one line per record)",
+                                                os.path.dirname(path), "All files (*)")
+        if labels:
+            self.open_file(path, labels=labels)
+
+    def open_file(self, path: str, labels: str | None = None, negatives: str | None = None) -> Worker | bool:
+        """Open a sequence file; errors become a dialog and leave the state as it was.
+
+        Small files are read at once (returns True/False); large ones in a worker (returns it).
+        """
+        path = os.fspath(path)
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if size <= SYNC_OPEN_BYTES:
+            try:
+                self.viewer.open(path, labels=labels, negatives=negatives)
+            except DeemoError as exc:
+                errors.report_exception(self, exc, f"Opening {os.path.basename(path)}")
+                return False
+            except Exception as exc:
+                errors.report_exception(self, exc, f"Opening {os.path.basename(path)}")
+                return False
+            self._opened(path)
+            return True
+        from deemo_gui.core.sequences import load_dataset
+
+        worker = Worker(load_dataset, path, labels=labels, negatives=negatives,
+                        name=f"Reading {os.path.basename(path)}")
+        worker.returned.connect(lambda data: (self.viewer.add_sequences(data, path=path, labels=labels,
+                                                                        negatives=negatives), self._opened(path)))
+        return self.jobs.start(worker, context=f"Opening {os.path.basename(path)}")
+
+    def _opened(self, path: str) -> None:
+        self.add_recent(path)
+        n = len(self.viewer.files[-1].data)
+        self.show_message(f"Opened {os.path.basename(path)}: {n:,} sequences")
+
+    def close_file(self) -> None:
+        v = self.viewer
+        if v.current_index >= 0:
+            v.close_file(v.files.index(v.file_of(v.current_index)))
+
+    def _last_dir(self) -> str:
+        recent = self.recent_files()
+        return os.path.dirname(recent[0]) if recent else os.getcwd()
+
+    def recent_files(self) -> list[str]:
+        value = settings().value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [p for p in (value or []) if p]
+
+    def add_recent(self, path: str) -> None:
+        path = os.path.abspath(path)
+        items = [path] + [p for p in self.recent_files() if p != path]
+        s = settings()
+        s.setValue("recent_files", items[:MAX_RECENT])
+        s.sync()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        if not recent:
+            action = self.recent_menu.addAction("(none yet)")
+            action.setEnabled(False)
+            return
+        for path in recent:
+            action = self.recent_menu.addAction(os.path.basename(path))
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            if path.endswith(".json"):
+                action.triggered.connect(lambda _c=False, p=path: self.open_session(p))
+            else:
+                action.triggered.connect(lambda _c=False, p=path: self.open_file(p))
+        self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction("Clear list")
+        clear.triggered.connect(lambda: settings().setValue("recent_files", []))
+
+    # -- models --------------------------------------------------------------------------------
+    def open_model_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open model", self._last_dir(), MODEL_FILTER)
+        for path in paths:
+            self.open_model(path)
+
+    def open_model(self, path: str) -> bool:
+        try:
+            entry = self.viewer.add_model(path)
+        except Exception as exc:
+            errors.report_exception(self, exc, f"Opening model {os.path.basename(path)}")
+            return False
+        self.show_message(f"Added model {entry.name} ({entry.preset}, {', '.join(entry.task_names)})")
+        return True
+
+    def save_model_dialog(self, name: str | None) -> str | None:
+        if not name:
+            self.show_message("Highlight a model in the model list first")
+            return None
+        entry = self.viewer.model(name)
+        default = entry.path or os.path.join(self._last_dir(), f"{entry.name.replace(' ', '_')}.safetensors")
+        path, _ = QFileDialog.getSaveFileName(self, f"Save model {entry.name}", default, MODEL_FILTER)
+        if not path:
+            return None
+        if not path.endswith(".safetensors"):
+            path += ".safetensors"
+        try:
+            from deemo_gui.core.modelfile import save_model
+
+            save_model(entry.module, path, entry.metadata)
+            self.viewer.model_saved(entry, path)
+        except Exception as exc:
+            errors.report_exception(self, exc, f"Saving model {entry.name}")
+            return None
+        self.show_message(f"Saved {entry.name} to {path}")
+        return path
+
+    def _update_list_predictions(self) -> None:
+        """Predict the whole list with each selected model that has no predictions yet (one job each)."""
+        v = self.viewer
+        if not self.torch_is_ready or not v.n_sequences or v.n_sequences > AUTO_LIST_PREDICT:
+            return
+        for entry in v.selected_models:
+            if entry.name in v.list_predictions and len(v.list_predictions[entry.name]) == v.n_sequences:
+                continue
+            running = self._list_jobs.get(entry.name)
+            if running is not None and running.is_running():
+                continue
+            worker = Worker(v.iter_predict_list, entry, name=f"Predicting {v.n_sequences:,} sequences with {entry.name}",
+                            progress=lambda p: (p[0], p[1], f"{p[0]:,} of {p[1]:,}"))
+            worker.returned.connect(lambda probs, name=entry.name: v.set_list_predictions(name, probs))
+            worker.finished.connect(lambda name=entry.name: self._list_job_done(name))
+            self._list_jobs[entry.name] = worker
+            self.jobs.start(worker, context=f"Predicting the list with {entry.name}")
+
+    def _list_job_done(self, name: str) -> None:
+        self._list_jobs.pop(name, None)
+        v = self.viewer
+        if any(m.name == name for m in v.selected_models) and name not in v.list_predictions:
+            self._list_timer.start()  # the list changed while predicting: once more
+
+    # -- sessions ------------------------------------------------------------------------------
+    def save_session_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", os.path.join(self._last_dir(), "session.deemo.json"),
+                                              SESSION_FILTER)
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path: str) -> bool:
+        try:
+            self.viewer.save_session(path)
+        except Exception as exc:
+            errors.report_exception(self, exc, "Saving the session")
+            return False
+        unsaved = [m.name for m in self.viewer.models if not m.saved]
+        note = f" (not included, never saved: {', '.join(unsaved)})" if unsaved else ""
+        self.add_recent(path)
+        self.show_message(f"Session saved to {path}{note}", 10000)
+        return True
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", self._last_dir(), SESSION_FILTER)
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str) -> bool:
+        try:
+            self.viewer.open_session(path)
+        except Exception as exc:
+            errors.report_exception(self, exc, "Opening the session")
+            return False
+        self.add_recent(path)
+        self.show_message(f"Session {os.path.basename(path)} restored")
+        return True
+
+    # -- drag and drop -------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        for path in paths:
+            self.open_any(path)
+
+    def open_any(self, path: str):
+        """Open a model, a session or a sequence file, by its name."""
+        if path.endswith(".safetensors"):
+            return self.open_model(path)
+        if path.endswith(".json"):
+            return self.open_session(path)
+        return self.open_file(path)
+
+    # -- screenshots and shutdown ---------------------------------------------------------------
+    def screenshot(self, path=None, size: tuple[int, int] | None = None):
+        """Render the window (offscreen works) to a QImage, saved as PNG when `path` is given."""
+        if size is not None:
+            self.resize(QSize(*size))
+        self.build_panels()
+        if not self.isVisible():
+            self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            self.show()
+        QApplication.processEvents()
+        if size is not None:
+            self.size_docks()
+        for _ in range(3):
+            QApplication.processEvents()
+        image = self.grab().toImage()
+        if path is not None:
+            if not image.save(os.fspath(path)):
+                raise DeemoError(f"{path}: could not write the screenshot (folder missing or not writable?)")
+        return image
+
+    def screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", os.path.join(self._last_dir(), "deemo.png"),
+                                              "PNG images (*.png)")
+        if path:
+            try:
+                self.screenshot(path)
+            except Exception as exc:
+                errors.report_exception(self, exc, "Saving the screenshot")
+
+    def closeEvent(self, event) -> None:
+        for host in self._panel_hosts:
+            panel = host.panel
+            if panel is not None and hasattr(panel, "shutdown"):
+                try:
+                    panel.shutdown()
+                except Exception:
+                    log.exception("panel %s failed to shut down", host.cls)
+        self.live.enabled = False
+        self.jobs.cancel_all()
+        try:
+            s = settings()
+            s.setValue("window/geometry", self.saveGeometry())
+        except Exception:  # settings are a convenience
+            pass
+        if self.viewer.window is self:
+            self.viewer.window = None
+        super().closeEvent(event)

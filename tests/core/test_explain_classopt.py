@@ -1,0 +1,96 @@
+"""Class optimization (DeMo Dashboard sec. 3.3) on a model trained on real ALX4 SELEX data."""
+import numpy as np
+import pytest
+import torch
+from _explain_models import alx4_model
+
+from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.motifs import PWM
+from deemo_gui.explain import (
+    ClassOptProgress, ClassOptResult, class_optimization, class_optimization_steps, motif_from_class_optimization,
+)
+from deemo_gui.core.explain.classopt import to_pwm_probs
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return alx4_model("cnn-small")
+
+
+@pytest.fixture(scope="module")
+def result(model):
+    return class_optimization(model, steps=200, restarts=3, seed=0)
+
+
+def test_probability_rises(result, model):
+    h = result.history
+    assert h.shape == (3, 201)
+    assert h[:, 0].max() < 0.5  # random starts look like unselected reads
+    assert result.score > 0.95 and result.score == pytest.approx(h[result.restart, -1], abs=1e-6)
+    best = h[result.restart]
+    assert best[-1] > best[0] + 0.5
+    smooth = np.convolve(best, np.ones(5) / 5, mode="valid")
+    assert np.mean(np.diff(smooth) >= -1e-3) > 0.95  # essentially monotone once smoothed
+    # the final raw input really scores that high
+    with torch.no_grad():
+        p = torch.sigmoid(model(torch.from_numpy(result.X)[None])[0, 0]).item()
+    assert p == pytest.approx(result.score, abs=1e-5)
+
+
+def test_result_pwm_and_homeobox_core(result):
+    assert isinstance(result, ClassOptResult) and isinstance(result.pwm, PWM)
+    assert result.pwm.probs.shape == (4, 20)
+    np.testing.assert_allclose(result.pwm.probs.sum(axis=0), 1.0, atol=1e-9)
+    assert result.consensus_score > 0.9  # the PWM's consensus is itself a strong positive
+    core = motif_from_class_optimization(result, width=6)
+    assert core.width == 6
+    consensus = result.pwm.consensus()
+    assert "AATTA" in consensus or "TAATT" in consensus, consensus
+
+
+def test_pwm_post_processing_of_the_demo_code():
+    X = np.array([[2.0, 0.2, -1.0], [0.5, 0.2, -1.0], [0.0, 0.4, -1.0], [-3.0, 0.0, -1.0]])
+    p = to_pwm_probs(X)
+    # clamp to [0, 1], divide by the max (1), + 0.01, normalise columns; an all-zero column -> uniform
+    first = np.array([1.0, 0.5, 0.0, 0.0]) + 0.01
+    np.testing.assert_allclose(p[:, 0], first / first.sum())
+    second = np.array([0.2, 0.2, 0.4, 0.0]) + 0.01
+    np.testing.assert_allclose(p[:, 1], second / second.sum())
+    np.testing.assert_allclose(p[:, 2], 0.25)
+
+
+def test_restarts_are_independent_and_seeded(model):
+    single = class_optimization(model, steps=30, restarts=1, seed=3)
+    batch = class_optimization(model, steps=30, restarts=2, seed=3)
+    np.testing.assert_allclose(batch.history[0], single.history[0], atol=1e-5)  # restart 0 == run alone
+    assert not np.allclose(batch.history[1], batch.history[0])
+
+
+def test_generator_progress_and_cancel(model):
+    model.zero_grad(set_to_none=True)
+    model.train()
+    gen = class_optimization_steps(model, steps=100, every=25)
+    items = [next(gen) for _ in range(3)]
+    assert [i.step for i in items] == [0, 25, 50]
+    assert all(isinstance(i, ClassOptProgress) and i.pwm.shape == (4, 20) for i in items)
+    assert not model.training  # eval while optimising
+    gen.close()  # cancel
+    assert model.training  # restored
+    model.eval()
+    assert all(p.grad is None for p in model.parameters())
+    items = list(class_optimization_steps(model, steps=50, every=25))
+    assert [type(i).__name__ for i in items] == ["ClassOptProgress"] * 3 + ["ClassOptResult"]
+
+
+def test_uniform_init_and_errors(model):
+    res = class_optimization(model, steps=1, init="uniform")
+    assert res.history[0, 0] == pytest.approx(torch.sigmoid(model(torch.full((1, 4, 20), 0.25))[0, 0]).item())
+    with pytest.raises(ConfigError, match="steps"):
+        class_optimization(model, steps=0)
+    with pytest.raises(ConfigError, match="objective"):
+        class_optimization(model, objective="loss")
