@@ -101,13 +101,23 @@ def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | Non
     }
 
 
-def load_results() -> dict:
-    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}, "throughput": {}}
+def load_results(path: Path = RESULTS) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {"runs": {}, "throughput": {}}
 
 
-def save_results(results: dict) -> None:
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))
+def merged_results() -> dict:
+    """All result files (accuracy*.json: parallel runs write their own) merged for the table."""
+    merged = {"runs": {}, "throughput": {}}
+    for path in sorted(RESULTS.parent.glob("accuracy*.json")):
+        part = load_results(path)
+        merged["runs"].update(part.get("runs", {}))
+        merged["throughput"].update(part.get("throughput", {}))
+    return merged
+
+
+def save_results(results: dict, path: Path = RESULTS) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, sort_keys=True))
 
 
 def table(results: dict) -> str:
@@ -159,13 +169,15 @@ def main() -> int:
     parser.add_argument("--models", type=Path, default=ROOT / "benchmarks" / "results" / "models",
                         help="where the trained model files go (the zoo build passes models/)")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="JSON file for this run's results (parallel runs: one each, named accuracy*.json)")
     parser.add_argument("--throughput", action="store_true", help="only measure Trainer vs plain-loop throughput")
     parser.add_argument("--table", action="store_true", help="only rewrite BENCHMARKS.md from the JSON")
     parser.add_argument("--redo", action="store_true", help="re-run combinations already in the JSON")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    results = load_results()
+    results = load_results(args.results)
     presets, names = args.presets.split(","), args.datasets.split(",")
     if args.throughput:
         data = subsample(BENCHMARKS["REST_GM12878"].train_set(), 12000)
@@ -174,20 +186,20 @@ def main() -> int:
             plain = plain_loop_throughput(p, X, y)
             results["throughput"][p] = {"plain": plain, "trainer": trainer_rate}
             print(f"{p}: plain {plain:,.0f} seq/s, Trainer {trainer_rate:,.0f} seq/s ({trainer_rate / plain:.2f})", flush=True)
-            save_results(results)
+            save_results(results, args.results)
     elif not args.table:
         args.models.mkdir(parents=True, exist_ok=True)
         for p in presets:
             for name in names:
                 key = f"{p}/{name}"
-                if key in results["runs"] and not args.redo:
+                if key in merged_results()["runs"] and not args.redo:
                     continue
                 r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve())
                 results["runs"][key] = r
-                save_results(results)
+                save_results(results, args.results)
                 print(f"{key}: test AUROC {r['test_auroc']:.3f} (PWM {r['pwm_auroc']:.3f}), {r['epochs_run']} epochs, "
                       f"{r['seconds']:.0f} s", flush=True)
-    replace_section("accuracy", table(results))
+    replace_section("accuracy", table(merged_results()))
     return 0
 
 

@@ -13,6 +13,13 @@ from deemo_gui.cli.main import main as deemo
 DATA = Path(__file__).resolve().parents[1] / "resources" / "data" / "deepbind_encode"
 
 
+def _short(arg: str) -> str:
+    """A path relative to the working folder when it lies below it, else as given."""
+    if os.path.exists(arg) and not os.path.relpath(arg).startswith(".."):
+        return os.path.relpath(arg)
+    return arg
+
+
 def main(argv: list[str] | None = None) -> int:
     out = Path(tempfile.gettempdir()) / "deemo-example"
     out.mkdir(exist_ok=True)
@@ -26,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         ["predict", str(model), str(test), "--out", str(out / "predictions.csv")],
     ]
     for step in steps:
-        print("$ deemo " + " ".join(os.path.relpath(a) if os.path.exists(a) else a for a in step), flush=True)
+        print("$ deemo " + " ".join(_short(a) for a in step), flush=True)
         rc = deemo(step)
         if rc:
             return rc

@@ -54,7 +54,7 @@ def _targets(spec: str):
 def _data(args, model):
     import numpy as np
 
-    from deemo_gui.core.sequences import SequenceSet, fit_length, load_dataset, one_hot
+    from deemo_gui.core.sequences import fit_length, load_dataset, one_hot
 
     if args.data is None:
         raise ConfigError(f"--method {args.method} needs sequences: give --data FILE")
@@ -68,7 +68,6 @@ def _data(args, model):
         data = data.subset(keep)
     if args.max_seqs:
         data = data.subset(np.arange(min(args.max_seqs, len(data))))
-    assert isinstance(data, SequenceSet)
     return one_hot(fit_length(data.seqs, model.input_length, data.source)[0])
 
 

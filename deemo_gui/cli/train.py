@@ -24,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--valid-labels", metavar="FILE")
     p.add_argument("--test", metavar="DATA", help="test data, evaluated after training and stored in the model file")
     p.add_argument("--test-labels", metavar="FILE")
+    p.add_argument("--test-fraction", type=float, metavar="F",
+                   help="hold out this fraction of TRAIN_DATA as the test set (when there is no --test file)")
     p.add_argument("--epochs", type=int, help="maximum epochs (default: the preset's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
     p.add_argument("--batch-size", type=int)
@@ -62,7 +64,9 @@ def _load(path, labels=None, negatives=None, seed=0):
 def run_train(args) -> int:
     from deemo_gui.core.modelfile import save_model
     from deemo_gui.core.networks import parse_override
-    from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate
+    from deemo_gui.core.training import (
+        DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate, split_validation,
+    )
     from deemo_gui.cli.progress import Progress
     from deemo_gui.core.sequences import subsample
 
@@ -76,6 +80,11 @@ def run_train(args) -> int:
         train = subsample(train, args.max_train, args.seed)
     valid = _load(args.valid, args.valid_labels) if args.valid else None
     test = _load(args.test, args.test_labels) if args.test else None
+    if args.test_fraction is not None:
+        if test is not None:
+            raise ConfigError("give either --test or --test-fraction, not both")
+        train, test = split_validation(train, args.test_fraction, args.seed + 1)
+        test.source = f"{train.source}, {args.test_fraction:.0%} held out as test (seed {args.seed + 1})"
     config = TrainingConfig(
         preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,

@@ -1,5 +1,6 @@
 """Safe model files: one safetensors file whose header metadata holds a JSON description.
 
+Reading metadata needs neither torch nor the weights (the model picker lists files instantly).
 Loading never unpickles: weights are read by `safetensors`, the network is rebuilt from the preset
 and hyperparameters in the metadata, and a SHA-256 of the weights guards against tampering.
 """
@@ -11,10 +12,6 @@ import json
 import os
 import struct
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
-
 from deemo_gui.core.errors import ConfigError, ModelFileError
 
 FORMAT = "deemo-model"
@@ -22,8 +19,10 @@ FORMAT_VERSION = 1
 _METADATA_KEY = "deemo"
 
 
-def weights_digest(state: dict[str, torch.Tensor]) -> str:
+def weights_digest(state: dict) -> str:
     """SHA-256 over tensor names, dtypes, shapes and bytes, in name order."""
+    import torch
+
     h = hashlib.sha256()
     for name in sorted(state):
         t = state[name].detach().cpu().contiguous()
@@ -32,8 +31,10 @@ def weights_digest(state: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def save_model(model: torch.nn.Module, path: str, metadata: dict | None = None) -> str:
+def save_model(model, path: str, metadata: dict | None = None) -> str:
     """Write `model` (a registry network) and its metadata to `path`; returns the path."""
+    from safetensors.torch import save_file
+
     from deemo_gui import __version__
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -78,8 +79,12 @@ def read_metadata(path: str) -> dict:
     return meta
 
 
-def load_model(path: str, device: str | torch.device = "cpu") -> torch.nn.Module:
-    """The network in eval mode with `.metadata` attached; `ModelFileError` for anything unsafe or wrong."""
+def load_model(path: str, device="cpu"):
+    """The network (`torch.nn.Module`) in eval mode with `.metadata` attached; `ModelFileError` for
+    anything unsafe or wrong."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     from deemo_gui.core.networks import build_network
 
     path = os.fspath(path)

@@ -32,6 +32,7 @@ from deemo_gui.qt.model_picker import ModelPicker, shipped_model_paths
 from deemo_gui.qt.sequence_editor import SequenceEditor
 from deemo_gui.qt.sequence_list import SequenceList
 from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker
+from deemo_gui.qt.workers import observe
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.viewer = viewer
         viewer.window = self
+        errors.log_buffer()  # View ▸ Log shows what happened, tracebacks of bugs included
         self.torch_is_ready = False
         self.timings: dict[str, float] = {}
         self.setWindowTitle("deemo-gui")
@@ -144,12 +146,12 @@ class MainWindow(QMainWindow):
         self._list_timer = QTimer(self, singleShot=True, interval=100)
         self._list_timer.timeout.connect(self._update_list_predictions)
         ev = viewer.events
-        ev.models_changed.connect(lambda: self._list_timer.start())
-        ev.sequences_changed.connect(lambda: self._list_timer.start())
-        ev.sequences_changed.connect(self._update_title)
-        ev.current_changed.connect(lambda _i: self._update_edit_actions())
-        ev.sequence_edited.connect(lambda _s: self._update_edit_actions())
-        ev.error.connect(lambda msg: self.show_message(msg, 10000))
+        observe(ev.models_changed, self, lambda: self._list_timer.start())
+        observe(ev.sequences_changed, self, lambda: self._list_timer.start())
+        observe(ev.sequences_changed, self, self._update_title)
+        observe(ev.current_changed, self, lambda _i: self._update_edit_actions())
+        observe(ev.sequence_edited, self, lambda _s: self._update_edit_actions())
+        observe(ev.error, self, lambda msg: self.show_message(msg, 10000))
         self._update_title()
         self._update_edit_actions()
         s = settings()
@@ -158,7 +160,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        QTimer.singleShot(0, self._after_show)
+        self._after_show_scheduled = False
 
     # -- napari-style conveniences -------------------------------------------------------------
     def add_dock_widget(self, widget, name: str, area: str = "right") -> QDockWidget:
@@ -179,11 +181,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, ms)
 
     # -- start-up ------------------------------------------------------------------------------
+    WARMUP_DELAY_MS = 100  # let the first paint finish before torch's import competes for the GIL
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._docks_sized:
             self._docks_sized = True
             self.size_docks()
+        if not self._after_show_scheduled:
+            self._after_show_scheduled = True
+            QTimer.singleShot(self.WARMUP_DELAY_MS, self._after_show)
 
     def size_docks(self) -> None:
         """Give the list room for name, length, GC, label and one P column; the models their metadata."""
@@ -194,8 +201,10 @@ class MainWindow(QMainWindow):
 
     def _after_show(self) -> None:
         self.build_panels()
+        self.timings["panels_ready"] = time.perf_counter()
         if not self.torch_is_ready and not getattr(self, "_warming", False):
             self._warming = True
+            self.timings["warmup_start"] = time.perf_counter()
             worker = Worker(_warmup, shipped_model_paths(), name="Loading deep-learning libraries")
             worker.returned.connect(self._warmup_done)
             self.jobs.start(worker, context="Loading torch")
@@ -565,7 +574,8 @@ class MainWindow(QMainWindow):
         if size is not None:
             self.resize(QSize(*size))
         self.build_panels()
-        if not self.isVisible():
+        hidden = not self.isVisible()
+        if hidden:  # render without flashing a window on a real display
             self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
             self.show()
         QApplication.processEvents()
@@ -574,6 +584,9 @@ class MainWindow(QMainWindow):
         for _ in range(3):
             QApplication.processEvents()
         image = self.grab().toImage()
+        if hidden:
+            self.hide()
+            self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
         if path is not None:
             if not image.save(os.fspath(path)):
                 raise DeemoError(f"{path}: could not write the screenshot (folder missing or not writable?)")

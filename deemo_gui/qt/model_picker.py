@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui.core.errors import DeemoError
+from deemo_gui.qt.workers import observe
 
 SHIPPED_MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                   "models")
@@ -137,8 +138,8 @@ class ModelPicker(QWidget):
         self.save_button.clicked.connect(self._save)
         self.remove_button.clicked.connect(self._remove)
         self.device_combo.activated.connect(self._device_chosen)
-        viewer.events.models_changed.connect(self.refresh)
-        viewer.events.device_changed.connect(self._device_changed)
+        observe(viewer.events.models_changed, self, self.refresh)
+        observe(viewer.events.device_changed, self, self._device_changed)
         self.refresh()
 
     def set_devices(self, devices: list[str]) -> None:
@@ -167,6 +168,11 @@ class ModelPicker(QWidget):
 
     def refresh(self) -> None:
         current = self.current_name()
+        names = [m.name for m in self.viewer.models]
+        added = [n for n in names if n not in getattr(self, "_known", set())]
+        if added and getattr(self, "_known", None) is not None:
+            current = added[-1]  # show the details of a model just opened or trained
+        self._known = set(names)
         self._syncing = True
         try:
             self.tree.clear()

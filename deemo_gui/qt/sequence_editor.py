@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui.core.errors import DataError
+from deemo_gui.qt.workers import observe
 
 try:  # the shared palette (deemo_gui/palette.py)
     from deemo_gui import palette as _palette
@@ -88,10 +89,10 @@ class SequenceCanvas(QWidget):
         self.row_h = QFontMetrics(self.letter_font).height() + 8
         self.setMinimumHeight(self.sizeHint().height())
         ev = viewer.events
-        ev.current_changed.connect(self._current_changed)
-        ev.sequence_edited.connect(lambda _s: self._clamp_and_update())
-        ev.selection_changed.connect(lambda _s: self.update())
-        ev.search_changed.connect(lambda: self.update())
+        observe(ev.current_changed, self, self._current_changed)
+        observe(ev.sequence_edited, self, lambda _s: self._clamp_and_update())
+        observe(ev.selection_changed, self, lambda _s: self.update())
+        observe(ev.search_changed, self, lambda: self.update())
 
     def sizeHint(self) -> QSize:
         return QSize(600, self.RULER_H + 2 * self.HIT_H + self.row_h + 18)
@@ -479,9 +480,9 @@ class ScoreBoard(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.rows: list[tuple[str, float, float | None]] = []
         self.line_h = self.fontMetrics().height() + 8
-        viewer.events.predictions_changed.connect(self.refresh)
-        viewer.events.models_changed.connect(self.refresh)
-        viewer.events.current_changed.connect(lambda _i: self.refresh())
+        observe(viewer.events.predictions_changed, self, self.refresh)
+        observe(viewer.events.models_changed, self, self.refresh)
+        observe(viewer.events.current_changed, self, lambda _i: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
@@ -635,10 +636,10 @@ class SequenceEditor(QWidget):
         self.search_edit.returnPressed.connect(self._search)
         self.search_edit.textChanged.connect(self._search_live)
         ev = viewer.events
-        ev.current_changed.connect(lambda _i: self._refresh_header())
-        ev.sequence_edited.connect(lambda _s: self._refresh_header())
-        ev.search_changed.connect(self._refresh_hits)
-        ev.sequences_changed.connect(self._refresh_header)
+        observe(ev.current_changed, self, lambda _i: self._refresh_header())
+        observe(ev.sequence_edited, self, lambda _s: self._refresh_header())
+        observe(ev.search_changed, self, self._refresh_hits)
+        observe(ev.sequences_changed, self, self._refresh_header)
         self._refresh_header()
         self._sync_scrollbar()
 

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from deemo_gui.qt.workers import observe
 
 MAX_TASK_COLUMNS = 4  # per model; more tasks are summarised in the model picker
 
@@ -31,11 +32,11 @@ class SequenceTableModel(QAbstractTableModel):
         self._italic.setItalic(True)
         self._sort = (-1, Qt.SortOrder.AscendingOrder)
         ev = viewer.events
-        ev.sequences_changed.connect(self.reset)
-        ev.models_changed.connect(self._models_changed)
-        ev.list_predictions_changed.connect(self._predictions_changed)
-        ev.sequence_edited.connect(self._row_changed)
-        ev.predictions_changed.connect(self._row_changed)
+        observe(ev.sequences_changed, self, self.reset)
+        observe(ev.models_changed, self, self._models_changed)
+        observe(ev.list_predictions_changed, self, self._predictions_changed)
+        observe(ev.sequence_edited, self, self._row_changed)
+        observe(ev.predictions_changed, self, self._row_changed)
         self._rebuild_columns()
 
     # -- structure ---------------------------------------------------------------------------
@@ -198,12 +199,18 @@ class SequenceFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         src = self.sourceModel()
         text = text.strip().lower()
+        new_api = hasattr(self, "beginFilterChange")  # Qt >= 6.10; invalidateRowsFilter is deprecated there
+        if new_api:
+            self.beginFilterChange()
         if not text:
             self.mask = None
         else:
             ids = np.array(src.viewer.ids, dtype=str)
             self.mask = np.char.find(np.char.lower(ids), text) >= 0
-        self.invalidateRowsFilter()
+        if new_api:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row, source_parent) -> bool:
         if self.mask is None:
@@ -259,10 +266,10 @@ class SequenceList(QWidget):
         self._filter_timer.timeout.connect(lambda: self.set_filter(self.filter_edit.text()))
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
         self.view.selectionModel().currentRowChanged.connect(self._row_activated)
-        viewer.events.current_changed.connect(self._show_current)
-        viewer.events.sequences_changed.connect(self._after_reset)
+        observe(viewer.events.current_changed, self, self._show_current)
+        observe(viewer.events.sequences_changed, self, self._after_reset)
         self.model.modelReset.connect(self._apply_widths)
-        viewer.events.sequences_changed.connect(self._apply_widths)
+        observe(viewer.events.sequences_changed, self, self._apply_widths)
         self.model.layoutChanged.connect(lambda: self._show_current(viewer.current_index))
         self._syncing = False
         self._update_count()

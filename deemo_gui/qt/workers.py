@@ -15,11 +15,14 @@ its next yield; a cancelled job without a callback emits `aborted` instead of `r
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import threading
 import time
 from typing import Callable
+
+import shiboken6
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
@@ -45,6 +48,35 @@ def set_torch_threads(n: int | None) -> None:
     target = n if n is not None else DEFAULT_TORCH_THREADS
     if target and torch.get_num_threads() != target:
         torch.set_num_threads(target)
+
+
+def _max_args(callback) -> int | None:
+    try:
+        params = inspect.signature(callback).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def observe(signal, owner, callback) -> Callable:
+    """Connect a viewer (psygnal) event to a widget's callback for as long as the widget exists.
+
+    The viewer can outlive its window (scripts, tests); once Qt has deleted `owner`, the connection
+    removes itself instead of calling into a dead widget. Extra event arguments are dropped to fit
+    the callback, as psygnal does.
+    """
+    n = _max_args(callback)
+
+    def guarded(*args):
+        if not shiboken6.isValid(owner):
+            signal.disconnect(guarded)
+            return None
+        return callback(*(args if n is None else args[:n]))
+
+    signal.connect(guarded, check_nargs=False)
+    return guarded
 
 
 class _Thread(QThread):
@@ -176,12 +208,14 @@ class JobManager(QObject):
     def _report(self, worker: Worker, exc: BaseException, context: str) -> None:
         from deemo_gui.qt.errors import report_exception
 
-        report_exception(self.parent_widget, exc, context or worker.name)
+        alive = shiboken6.isValid(self.parent_widget)
+        report_exception(self.parent_widget if alive else None, exc, context or worker.name, dialog=alive)
 
     def _finished(self, worker: Worker) -> None:
         if worker in self.running:
             self.running.remove(worker)
-        self.job_finished.emit(worker)
+        if shiboken6.isValid(self):
+            self.job_finished.emit(worker)
 
     def cancel_all(self, wait_ms: int = 10_000) -> None:
         """Cancel every job and wait for the threads (at window close)."""
@@ -280,10 +314,10 @@ class LivePredictor(QObject):
         self._pending = False
         self.enabled = True
         ev = viewer.events
-        ev.sequence_edited.connect(lambda _s: self.schedule())
-        ev.current_changed.connect(lambda _i: self.schedule(immediate=True))
-        ev.models_changed.connect(lambda: self.schedule(immediate=True))
-        ev.device_changed.connect(lambda _d: self.schedule(immediate=True))
+        observe(ev.sequence_edited, self, lambda _s: self.schedule())
+        observe(ev.current_changed, self, lambda _i: self.schedule(immediate=True))
+        observe(ev.models_changed, self, lambda: self.schedule(immediate=True))
+        observe(ev.device_changed, self, lambda _d: self.schedule(immediate=True))
 
     def schedule(self, immediate: bool = False) -> None:
         if not self.enabled:
@@ -308,6 +342,8 @@ class LivePredictor(QObject):
         self.jobs.start(worker, context="Predicting the current sequence")
 
     def _done(self, seq: str, original: str, out) -> None:
+        if not shiboken6.isValid(self):
+            return
         preds, original_preds = out
         for name, probs in original_preds.items():
             self.viewer.results.put(("predict", name, original), probs)
@@ -315,7 +351,7 @@ class LivePredictor(QObject):
 
     def _finished(self) -> None:
         self._busy = False
-        if self._pending:
+        if self._pending and shiboken6.isValid(self):
             self._pending = False
             self.timer.start(0)
 

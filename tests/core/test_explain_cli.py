@@ -42,7 +42,7 @@ def test_explain_writes_the_api_result(method, files, capsys):
     tmp, cnn, rnn, fasta, X = files
     model_file = rnn if method == "temporal" else cnn
     out = tmp / f"{method}.npz"
-    extra = ["--n-steps", "8"] if method == "ig" else []
+    extra = ["--n-steps", "20"] if method == "ig" else []
     rc, stdout, _ = run(capsys, "explain", model_file, fasta, "--method", method, "--out", out, "--device", "cpu", *extra)
     assert rc == 0 and "80 sequences" in stdout
     z = np.load(out)
@@ -57,7 +57,7 @@ def test_explain_writes_the_api_result(method, files, capsys):
         "saliency": lambda: saliency(model, X),
         "guided": lambda: guided(model, X),
         "ism": lambda: ism(model, X),
-        "ig": lambda: integrated_gradients(model, X, n_steps=8),
+        "ig": lambda: integrated_gradients(model, X, n_steps=20),
     }[method]()
     assert z["attributions"].shape == (80, 4, 20)
     np.testing.assert_allclose(z["attributions"], expected, rtol=1e-5, atol=1e-6)
@@ -71,6 +71,8 @@ def test_explain_user_errors_are_one_line(files, capsys):
     assert rc == 2 and ".npz" in err
     rc, _, err = run(capsys, "explain", cnn, fasta, "--method", "saliency", "--target", "3", "--out", tmp / "t.npz")
     assert rc == 2 and "target" in err and err.count("\n") == 1
+    rc, _, err = run(capsys, "explain", cnn, fasta, "--method", "ig", "--n-steps", "1", "--out", tmp / "t.npz")
+    assert rc == 0 and err.startswith("deemo: warning: integrated gradients: completeness")
 
 
 def test_motifs_filters_with_tomtom_against_a_motif_file(files, capsys):

@@ -7,7 +7,7 @@ from _explain_models import alx4_held_out, alx4_model
 
 from deemo_gui.core.errors import ConfigError
 from deemo_gui.core.explain.extract import best_windows
-from deemo_gui.core.motifs import JasparDB, PWM, compare
+from deemo_gui.core.motifs import JasparDB, compare
 from deemo_gui.core.networks import build_network
 from deemo_gui.explain import (
     activation_pwms, extract_motifs, filter_pwms, first_layer_activations, motif_from_saliency, motif_from_temporal,
@@ -195,3 +195,19 @@ def test_extract_motifs_dispatch(planted):
         extract_motifs(model, "temporal", X[:5])
     with pytest.raises(ConfigError, match="width"):
         extract_motifs(model, "saliency", X[:5], width=0)
+
+
+def test_even_kernel_windows_are_aligned(planted, ctcf):
+    """PyTorch's "same" padding puts the extra column of an even kernel on the right."""
+    _, X, _ = planted
+    W = ctcf.width - 1  # 14 columns
+    torch.manual_seed(0)
+    model = build_network("deepbind", 1, L, motif_length=W).eval()
+    with torch.no_grad():
+        lo = torch.tensor(ctcf.log_odds()[:, :W], dtype=torch.float32)
+        model.first_conv.weight[0] = lo
+        model.first_conv.bias[0] = -0.5 * float(lo.max(dim=0).values.sum())
+    f0 = {p.id: p for p in filter_pwms(model, X, trim_ic=None)}["filter0"]
+    assert f0.width == W and corr(f0.probs, ctcf.probs[:, :W]) > 0.95
+    a0 = {p.id: p for p in activation_pwms(model, X)}["activation0"]
+    assert corr(a0.probs, ctcf.probs[:, :W]) > 0.95

@@ -38,13 +38,14 @@ def naive(model, X, target, stride=1):
     return fwd, bwd
 
 
+@pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("preset", ["rnn-small", "rnn-large", "cnn-rnn-small", "cnn-rnn-large"])
-def test_temporal_equals_naive_loop(preset, X):
+def test_temporal_equals_naive_loop(preset, fast, X):
     torch.manual_seed(0)
     model = build_network(preset, n_tasks=2, input_length=LENGTH).train()
     with torch.no_grad():  # larger output weights so the scores vary visibly along the sequence
         model.rnn_head.output.weight.mul_(20)
-    fwd, bwd = temporal(model, X, target=1, batch_size=150)  # 150 rows: 2 sequences per head call
+    fwd, bwd = temporal(model, X, target=1, batch_size=150, fast=fast)  # 150 rows: 2 sequences per batch
     assert model.training  # mode restored
     model.eval()
     nf, nb = naive(model, X, 1)
@@ -59,7 +60,16 @@ def test_temporal_equals_naive_loop(preset, X):
     assert np.ptp(fwd, axis=1).min() > 1e-3  # not a constant: prefixes really differ
 
 
-def test_encoded_stride_maps_columns_to_positions(X):
+def test_fast_path_is_taken_for_one_layer_heads():
+    from deemo_gui.core.explain.temporal import _fast_head
+
+    assert _fast_head(build_network("rnn", 1, LENGTH)) is not None
+    assert _fast_head(build_network("cnn-rnn", 1, LENGTH)) is not None
+    assert _fast_head(build_network("rnn-large", 1, LENGTH)) is None  # two layers: general path
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_encoded_stride_maps_columns_to_positions(fast, X):
     """An encoder that pools by 2: input position t uses encoded column t // 2."""
     torch.manual_seed(1)
     model = build_network("cnn-rnn-small", n_tasks=1, input_length=LENGTH).eval()
@@ -69,7 +79,7 @@ def test_encoded_stride_maps_columns_to_positions(X):
     model.encoded_stride = 2
     with torch.no_grad():
         model.rnn_head.output.weight.mul_(20)
-    fwd, bwd = temporal(model, X)
+    fwd, bwd = temporal(model, X, fast=fast)
     nf, nb = naive(model, X, 0, stride=2)
     np.testing.assert_allclose(fwd, nf, atol=1e-5)
     np.testing.assert_allclose(bwd, nb, atol=1e-5)

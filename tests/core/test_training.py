@@ -55,5 +55,6 @@ def test_seeded_training_is_deterministic(rest_small):
 
 def test_batch_norm_presets_survive_a_last_batch_of_one(rest_small):
     data = rest_small.subset(range(257))  # 257 = one full batch of 256 + one record
-    done = train(data, TrainingConfig(preset="koo-cnn-10", max_epochs=1, seed=0, device="cpu", valid_fraction=0.2))
+    valid = rest_small.subset(range(257, 400))
+    done = train(data, TrainingConfig(preset="koo-cnn-10", max_epochs=1, seed=0, device="cpu"), valid=valid)
     assert done.epochs_run == 1

@@ -63,10 +63,14 @@ def evaluating(model: torch.nn.Module, device=None) -> Iterator[torch.device]:
         model.train(was_training).to(old_device)
 
 
-def grad_context(device: torch.device):
+def grad_context(device: torch.device, model: torch.nn.Module):
     """cuDNN's LSTM has no backward pass in eval mode ("cudnn RNN backward can only be called in
-    training mode"); on CUDA, gradients through the bi-LSTM presets use PyTorch's own kernels."""
-    if device.type == "cuda":
+    training mode"); on CUDA, gradients through a model with an LSTM/GRU use PyTorch's own kernels.
+
+    The switch is global (``torch.backends.cudnn.flags``), so keep the block short: one batch.
+    Models without recurrent layers keep cuDNN (fast convolutions).
+    """
+    if device.type == "cuda" and any(isinstance(m, torch.nn.RNNBase) for m in model.modules()):
         return torch.backends.cudnn.flags(enabled=False)
     return contextlib.nullcontext()
 
@@ -100,11 +104,11 @@ def input_gradients(model: torch.nn.Module, X: torch.Tensor, target: int, batch_
     untouched. Summing the batch's scores is exact because in eval mode rows are independent.
     """
     out = torch.empty_like(X)
-    with grad_context(device):
-        for s in batches(len(X), batch_size):
-            x = X[s].to(device).requires_grad_(True)
+    for s in batches(len(X), batch_size):
+        x = X[s].to(device).requires_grad_(True)
+        with grad_context(device, model):
             (g,) = torch.autograd.grad(class_score(model, x, target).sum(), x)
-            out[s] = g.detach().float().cpu()
+        out[s] = g.detach().float().cpu()
     return out
 
 

@@ -113,21 +113,23 @@ def class_optimization_steps(
     else:
         X0 = torch.full((restarts, 4, length), 0.25)
     history = np.zeros((restarts, steps + 1), dtype=np.float64)
-    with evaluating(model, device) as dev, grad_context(dev):
+    with evaluating(model, device) as dev:
         X = X0.to(dev).requires_grad_(True)
         opt = torch.optim.RMSprop([X], lr=lr, alpha=0.99, eps=1e-8)
         for step in range(steps + 1):
-            logit = model(X)[:, target]
-            p = torch.sigmoid(logit.detach()).double().cpu().numpy()
-            history[:, step] = p
+            with grad_context(dev, model):  # never held across a yield: the cuDNN switch is global
+                logit = model(X)[:, target]
+                p = torch.sigmoid(logit.detach()).double().cpu().numpy()
+                history[:, step] = p
+                if step < steps:
+                    loss = _objective(logit, X, lam, objective).sum()
+                    (g,) = torch.autograd.grad(loss, X)
             if step % every == 0 or step == steps:
                 best = int(np.argmax(p))
                 yield ClassOptProgress(step, steps, best, float(p[best]), p.copy(),
                                        to_pwm_probs(X.detach()[best].cpu().numpy()))
             if step == steps:
                 break
-            loss = _objective(logit, X, lam, objective).sum()
-            (g,) = torch.autograd.grad(loss, X)
             X.grad = g
             opt.step()
             opt.zero_grad(set_to_none=True)

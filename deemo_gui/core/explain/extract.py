@@ -20,7 +20,6 @@ per letter (ours; keeps unseen letters finite for Tomtom and scanning).
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ._common import as_onehot
 from .filters import _counts_to_pwm, _first_layers, first_layer_activations, left_padding, windows_pwm

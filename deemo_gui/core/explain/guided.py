@@ -29,42 +29,43 @@ KINDS = ("gradient", "grad_x_input")
 SALIENCY_LOGO_LAMBDA = 3.0
 
 
-class _GuidedReLU(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (x,) = ctx.saved_tensors
-        return grad_out * (x > 0).to(grad_out.dtype) * (grad_out > 0).to(grad_out.dtype)
+def _positive(grad: torch.Tensor) -> torch.Tensor:
+    return grad.clamp(min=0)
 
 
-def _guide(module, inputs, output):
-    # Replace the ReLU's output by the same values with the guided backward rule.
-    return _GuidedReLU.apply(inputs[0])
+def _guided_forward(x: torch.Tensor) -> torch.Tensor:
+    # ReLU whose output passes only positive gradients back; the ReLU's own backward then zeroes
+    # them where the input was negative: grad_in = max(grad_out, 0) * [x > 0].
+    out = torch.relu(x)
+    if out.requires_grad:
+        pass
+    return out
 
 
 class guided_relus:
-    """Context manager: every ``nn.ReLU`` of ``model`` back-propagates the guided way inside it."""
+    """Context manager: every ``nn.ReLU`` of ``model`` back-propagates the guided way inside it.
+
+    The ReLU modules' ``forward`` is replaced for the block (an instance attribute, removed on exit),
+    so hooks other code registered on them still run.
+    """
 
     def __init__(self, model: nn.Module):
         self.model = model
-        self.handles = []
+        self.patched: list[nn.ReLU] = []
 
     def __enter__(self):
-        for m in self.model.modules():
-            if isinstance(m, nn.ReLU):
-                if m.inplace:
-                    raise ConfigError("guided backpropagation needs out-of-place ReLUs (nn.ReLU(inplace=False))")
-                self.handles.append(m.register_forward_hook(_guide))
-        return len(self.handles)
+        relus = [m for m in self.model.modules() if isinstance(m, nn.ReLU)]
+        if any(m.inplace for m in relus):
+            raise ConfigError("guided backpropagation needs out-of-place ReLUs (nn.ReLU(inplace=False))")
+        for m in relus:
+            m.forward = _guided_forward
+            self.patched.append(m)
+        return len(relus)
 
     def __exit__(self, *exc):
-        for h in self.handles:
-            h.remove()
-        self.handles.clear()
+        for m in self.patched:
+            del m.forward
+        self.patched.clear()
         return False
 
 

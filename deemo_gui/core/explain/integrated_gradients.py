@@ -102,14 +102,14 @@ def integrated_gradients(model: torch.nn.Module, X, target: int = 0, baseline="u
         for B in bases:
             base_scores += logits_of(model, B, target, batch_size, dev)
             diff = X - B
-            with grad_context(dev):
-                for s in batches(N, per_chunk):
-                    n = s.stop - s.start
-                    path = B[s, None] + alphas_t[None, :, None, None] * diff[s, None]  # (n, steps, 4, L)
-                    path = path.reshape(n * n_steps, *X.shape[1:]).to(dev).requires_grad_(True)
+            for s in batches(N, per_chunk):
+                n = s.stop - s.start
+                path = B[s, None] + alphas_t[None, :, None, None] * diff[s, None]  # (n, steps, 4, L)
+                path = path.reshape(n * n_steps, *X.shape[1:]).to(dev).requires_grad_(True)
+                with grad_context(dev, model):
                     (g,) = torch.autograd.grad(model(path)[:, target].sum(), path)
-                    g = g.float().cpu().reshape(n, n_steps, *X.shape[1:])
-                    total[s] += diff[s] * (g * weights_t[None, :, None, None]).sum(dim=1)
+                g = g.float().cpu().reshape(n, n_steps, *X.shape[1:])
+                total[s] += diff[s] * (g * weights_t[None, :, None, None]).sum(dim=1)
     attr = total / len(bases)
     delta = attr.sum(dim=(1, 2)) - (fx - base_scores / len(bases))
     scale = torch.clamp((fx - base_scores / len(bases)).abs(), min=1.0)

@@ -96,6 +96,9 @@ class Highway(nn.Module):
         return t * self.relu(self.transform(x)) + (1 - t) * x
 
 
+ONE_HOT_INPUT_STD = 2.0  # our measurement, see the comment in BiLSTMHead.__init__
+
+
 class BiLSTMHead(nn.Module):
     """Bi-LSTM over the columns of ``H`` (N, C, L); each direction's outputs averaged over valid steps,
     concatenated, dropout, linear to logits. With ``lengths``, row i uses only ``H[i, :, :lengths[i]]``."""
@@ -115,6 +118,11 @@ class BiLSTMHead(nn.Module):
             if name.startswith("weight"):
                 inputs = getattr(self.lstm, name.replace("weight_hh", "weight_ih")).shape[1]
                 nn.init.normal_(param, 0.0, (inputs + hidden) ** -0.5)
+                if name.startswith("weight_ih_l0") and in_channels == 4:
+                    # One-hot input has one active channel per step, so std 1/sqrt(D+H) = 0.17 leaves the
+                    # gates nearly blind to the base: on REST ChIP-seq vs shuffles (8,000 sequences) the
+                    # DeMo scale stayed at chance for 15 epochs, std 2 reached validation AUROC 0.88 in 10.
+                    nn.init.normal_(param, 0.0, ONE_HOT_INPUT_STD)
             else:
                 nn.init.zeros_(param)
                 if name.startswith("bias_ih"):

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deemo_gui.qt.workers import Worker
+from deemo_gui.qt.workers import Worker, observe
 
 SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
                    "All files (*)")
@@ -167,27 +166,33 @@ class TrainPanel(QWidget):
         left.setMaximumWidth(520)
 
         # -- curves -----------------------------------------------------------------------
-        pg.setConfigOptions(antialias=True)
         self.loss_plot = pg.PlotWidget(background="w")
         self.loss_plot.setTitle("Training loss", color="#222")
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "binary cross-entropy")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_plot.addLegend(offset=(-10, 10))
-        self.step_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#9ab3d5", width=1), name="per batch")
+        # Per-batch loss: many points, drawn without antialiasing and downsampled (cheap repaints keep the
+        # window responsive while training; see benchmarks/gui_latency.py).
+        self.step_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#9ab3d5", width=1), name="per batch",
+                                              antialias=False, autoDownsample=True, clipToView=True)
         self.epoch_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#255C99", width=2), symbol="o",
-                                               symbolSize=6, symbolBrush="#255C99", name="epoch mean")
+                                               symbolSize=6, symbolBrush="#255C99", name="epoch mean",
+                                               antialias=True)
         self.auroc_plot = pg.PlotWidget(background="w")
         self.auroc_plot.setTitle("Validation AUROC", color="#222")
         self.auroc_plot.setLabel("bottom", "epoch")
         self.auroc_plot.setLabel("left", "AUROC")
         self.auroc_plot.setYRange(0.5, 1.0)
-        self.auroc_plot.showGrid(x=True, y=True, alpha=0.2)
+        # Horizontal grid lines only: a full translucent grid made each repaint ~45 ms offscreen and
+        # stalled the window while training (benchmarks/gui_latency.py).
+        self.auroc_plot.showGrid(x=False, y=True, alpha=0.2)
         self.auroc_curve = self.auroc_plot.plot([], [], pen=pg.mkPen("#109648", width=2), symbol="o",
-                                                symbolSize=6, symbolBrush="#109648")
+                                                symbolSize=6, symbolBrush="#109648", antialias=True)
         self.best_marker = self.auroc_plot.plot([], [], pen=None, symbol="star", symbolSize=14,
                                                 symbolBrush="#F7B32B")
         for plot in (self.loss_plot, self.auroc_plot):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)  # losses read 0.69, not 690 (x0.001)
             plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             plot.setMinimumHeight(120)
             plot.setMouseEnabled(x=False, y=False)
@@ -207,7 +212,7 @@ class TrainPanel(QWidget):
             self._fill_choices()
         elif window is not None and hasattr(window, "torch_ready"):
             window.torch_ready.connect(self._fill_choices)
-        viewer.events.sequences_changed.connect(self._suggest_open_file)
+        observe(viewer.events.sequences_changed, self, self._suggest_open_file)
         self._suggest_open_file()
 
     # -- choices -------------------------------------------------------------------------------
@@ -383,19 +388,24 @@ class TrainPanel(QWidget):
 
     def _reset_curves(self) -> None:
         self._loss_x, self._loss_y, self._epoch_x, self._epoch_loss, self._auroc = [], [], [], [], []
+        self._drawn = (-1, -1)
         self._redraw()
 
     def _redraw(self) -> None:
-        self.step_curve.setData(self._loss_x, self._loss_y)
-        self.epoch_curve.setData(self._epoch_x, self._epoch_loss)
-        self.auroc_curve.setData(self._epoch_x, self._auroc)
-        if self._auroc:
-            k = max(range(len(self._auroc)), key=self._auroc.__getitem__)
-            self.best_marker.setData([self._epoch_x[k]], [self._auroc[k]])
-            low = min(self._auroc)
-            self.auroc_plot.setYRange(min(0.5, low - 0.02), 1.0)
-        else:
-            self.best_marker.setData([], [])
+        """Push new points to the curves (5 Hz while training); untouched curves are not redrawn."""
+        drawn = getattr(self, "_drawn", (-1, -1))
+        if len(self._loss_x) != drawn[0]:
+            self.step_curve.setData(self._loss_x, self._loss_y)
+        if len(self._epoch_x) != drawn[1]:
+            self.epoch_curve.setData(self._epoch_x, self._epoch_loss)
+            self.auroc_curve.setData(self._epoch_x, self._auroc)
+            if self._auroc:
+                k = max(range(len(self._auroc)), key=self._auroc.__getitem__)
+                self.best_marker.setData([self._epoch_x[k]], [self._auroc[k]])
+                self.auroc_plot.setYRange(min(0.5, min(self._auroc) - 0.02), 1.0)
+            else:
+                self.best_marker.setData([], [])
+        self._drawn = (len(self._loss_x), len(self._epoch_x))
 
     def _on_done(self, done) -> None:
         if done is None:

@@ -1,0 +1,257 @@
+"""How responsive the desktop app is: edit-to-prediction latency, event-loop stalls while training,
+and time to the first window. Runs offscreen (no display needed).
+
+1. Edit -> updated prediction: in the real window, a base typed on the sequence canvas goes through
+   the viewer, the 30 ms debounce and the prediction worker until the score is back in the viewer.
+   Presets `cnn` and `cnn-rnn` on a real 101-nt REST ChIP-seq peak (REST_GM12878_B.seq.gz), with
+   fresh untrained weights saved by `save_model` (latency does not depend on the weights). Baseline:
+   the bare forward pass of the same model on the same sequence (`Viewer.compute_predictions`).
+2. Event-loop stall while training: a QTimer ticks every 10 ms while the Train panel trains
+   (`deepbind` and `cnn` on 2,000 REST peaks + shuffled negatives); the longest gap between ticks is
+   the longest time the window could not respond. Baseline: the same timer with the app idle.
+3. Time to first window: `python -m deemo_gui --startup-time` in a fresh process, from launch to the
+   window painted; also when torch, the networks and the shipped models' metadata are ready
+   (loaded in a worker after the window is up) and when the panels are built.
+
+    python benchmarks/gui_latency.py [--edits 30] [--train-seconds 20] [--update-benchmarks-md]
+
+Writes benchmarks/results/gui_latency.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATA = ROOT / "resources" / "data" / "deepbind_encode"
+TEST = DATA / "REST_GM12878_B.seq.gz"
+TRAIN = DATA / "REST_GM12878_AC.seq.gz"
+OUT = Path(__file__).resolve().parent / "results" / "gui_latency.md"
+
+
+def percentile(values, q):
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, int(round(q / 100 * (len(values) - 1)))))
+    return values[k]
+
+
+def wait_until(app, condition, timeout=60.0):
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        app.processEvents()
+        if time.perf_counter() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.0005)
+
+
+def fresh_model(preset: str, folder: Path) -> str:
+    from deemo_gui.core.modelfile import save_model
+    from deemo_gui.core.networks import build_network
+    import torch
+
+    torch.manual_seed(0)
+    model = build_network(preset, n_tasks=1, input_length=101)
+    path = folder / f"untrained_{preset}.safetensors"
+    save_model(model, path, {"task_names": ["bound"]})
+    return str(path)
+
+
+def edit_latency(app, window, presets, n_edits, folder):
+    from deemo_gui.viewer import Viewer
+
+    v = window.viewer
+    window.open_file(str(TEST))
+    v.set_current(0)
+    rows = []
+    for preset in presets:
+        entry = v.add_model(fresh_model(preset, folder), name=f"untrained {preset}")
+        v.select_models([entry.name])
+        wait_until(app, lambda: v.predictions_sequence == v.current_sequence and entry.name in v.predictions)
+        canvas = window.editor.canvas
+        latencies, forward = [], []
+        for k in range(n_edits):
+            pos = 10 + (k * 7) % 80
+            base = "ACGT"[(k + "ACGT".index(v.current_sequence[pos]) + 1) % 4]
+            canvas.cursor = pos
+            t0 = time.perf_counter()
+            canvas.type_bases(base)
+            wait_until(app, lambda: v.predictions_sequence == v.current_sequence)
+            latencies.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            Viewer.compute_predictions(v.current_sequence, [entry])
+            forward.append(time.perf_counter() - t0)
+        rows.append((preset, statistics.median(latencies) * 1e3, percentile(latencies, 95) * 1e3,
+                     max(latencies) * 1e3, statistics.median(forward) * 1e3))
+        v.select_models([])
+    return rows
+
+
+def tick_gaps(app, seconds, while_condition=None):
+    from PySide6.QtCore import QTimer
+
+    stamps = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
+    timer.start()
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline and (while_condition is None or while_condition()):
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    return gaps
+
+
+def training_stall(app, window, preset, seconds, subset_path):
+    panel = window.show_panel("Train")
+    panel.data_edit.setText(str(subset_path))
+    panel.set_label_mode("shuffle")
+    panel.preset_combo.setCurrentText(preset)
+    panel.epochs_spin.setValue(100)
+    panel.device_combo.setCurrentText("cpu")
+    worker = panel.start()
+    steps = []
+    worker.yielded.connect(lambda e: steps.append(e) if type(e).__name__ == "StepEvent" else None)
+    wait_until(app, lambda: len(steps) > 0, timeout=120)  # data read and network built
+    t0 = time.perf_counter()
+    gaps = tick_gaps(app, seconds, while_condition=worker.is_running)
+    measured = time.perf_counter() - t0
+    n_steps = len(steps)
+    panel.cancel()
+    wait_until(app, lambda: not worker.is_running(), timeout=120)
+    return gaps, n_steps, measured
+
+
+def startup(runs):
+    out = []
+    for _ in range(runs):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"))
+        launched = time.time()
+        proc = subprocess.run([sys.executable, "-m", "deemo_gui", "--startup-time"], capture_output=True,
+                              text=True, cwd=ROOT, env=env, timeout=120)
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        out.append({"launch_to_window": report["wall_clock_at_window"] - launched,
+                    "panels": report["panels_ready_s"] + (report["wall_clock_at_window"] - launched)
+                    - report["first_window_s"],
+                    "torch": report["torch_ready_s"] + (report["wall_clock_at_window"] - launched)
+                    - report["first_window_s"],
+                    "torch_before_window": report["torch_imported_before_window"]})
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edits", type=int, default=30)
+    parser.add_argument("--train-seconds", type=float, default=20.0)
+    parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--update-benchmarks-md", action="store_true", help="also update BENCHMARKS.md")
+    args = parser.parse_args(argv)
+
+    starts = startup(args.startup_runs)   # first, in fresh processes, before this one warms caches further
+
+    import numpy as np
+    import torch
+
+    from deemo_gui.core.sequences import read_sequences
+    from deemo_gui.qt.app import get_app
+    from deemo_gui.qt.main_window import MainWindow
+    from deemo_gui.viewer import Viewer
+
+    app = get_app()
+    folder = Path(tempfile.mkdtemp(prefix="deemo-gui-bench-"))
+    os.environ["DEEMO_GUI_SETTINGS"] = str(folder / "settings.ini")
+    window = MainWindow(Viewer())
+    window.resize(1400, 900)
+    window.show()
+    wait_until(app, lambda: window.torch_is_ready, timeout=120)
+    threads = torch.get_num_threads()
+
+    edit_rows = edit_latency(app, window, ["cnn", "cnn-rnn"], args.edits, folder)
+
+    idle = tick_gaps(app, 3.0)
+    data = read_sequences(TRAIN)
+    pick = np.sort(np.random.default_rng(0).choice(len(data), 1000, replace=False))
+    subset = folder / "rest_1000.fa"
+    subset.write_text("".join(f">{data.ids[i]}\n{data.seqs[i]}\n" for i in pick))
+    stall_rows = []
+    for preset in ("deepbind", "cnn"):
+        gaps, n_steps, measured = training_stall(app, window, preset, args.train_seconds, subset)
+        stall_rows.append((preset, n_steps, max(gaps) * 1e3, percentile(gaps, 99) * 1e3, statistics.median(gaps) * 1e3,
+                           measured))
+    window.close()
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [
+        "# GUI latency",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, {threads} torch threads "
+        f"(1 for one-sequence predictions), torch {torch.__version__}, PySide6 offscreen; load average "
+        f"{load:.1f} at the end (the cores are shared, so numbers vary between runs).",
+        "",
+        "## Edit -> updated prediction (101 nt, real REST peak, one model selected)",
+        "",
+        "Typed base on the canvas -> viewer edit -> 30 ms debounce -> worker -> score in the viewer. "
+        "Baseline: the bare forward pass of the same model on the same sequence.",
+        "",
+        "| preset | median (ms) | p95 (ms) | max (ms) | bare forward pass, median (ms) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {p} | {m:.1f} | {q:.1f} | {x:.1f} | {f:.2f} |" for p, m, q, x, f in edit_rows]
+    lines += [
+        "",
+        f"{args.edits} edits per preset. The debounce (30 ms) is a floor by design: typing several bases in "
+        "a row runs one prediction, not one per key.",
+        "",
+        "## Event-loop stalls while a model trains (QTimer every 10 ms)",
+        "",
+        "| condition | seconds measured | training steps | longest gap (ms) | p99 gap (ms) | median gap (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| idle (baseline) | 3.0 | — | {max(idle) * 1e3:.1f} | {percentile(idle, 99) * 1e3:.1f} | "
+        f"{statistics.median(idle) * 1e3:.1f} |",
+    ]
+    lines += [f"| training `{p}` on 1,000 REST peaks + shuffles | {t:.1f} | {n} | {mx:.1f} | {p99:.1f} | {md:.1f} |"
+              for p, n, mx, p99, md, t in stall_rows]
+    lines += [
+        "",
+        f"Each training is measured for up to {args.train_seconds:.0f} s (less when early stopping ends it), then "
+        "cancelled (the best model so far is kept). The GUI thread only receives progress events; the curves "
+        "redraw at 5 Hz (a translucent full grid on the plots cost ~45 ms per repaint and was removed).",
+        "",
+        "## Time to first window (fresh process, `python -m deemo_gui --startup-time`)",
+        "",
+        "| run | launch -> window painted (s) | panels built (s) | torch + networks ready (s) | torch imported before the window |",
+        "|---|---:|---:|---:|---|",
+    ]
+    lines += [f"| {k + 1} | {s['launch_to_window']:.2f} | {s['panels']:.2f} | {s['torch']:.2f} | "
+              f"{'yes' if s['torch_before_window'] else 'no'} |" for k, s in enumerate(starts)]
+    lines += [
+        "",
+        "The window is painted before torch is imported; torch, the network presets and the shipped models' "
+        "metadata load in a worker 100 ms later, and the panels (pyqtgraph) are built right after the first paint.",
+        "",
+    ]
+    body = "\n".join(lines)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(body)
+    print(body)
+    if args.update_benchmarks_md:
+        from benchmarks.report import replace_section
+
+        replace_section("gui_latency", body.split("\n", 2)[2])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

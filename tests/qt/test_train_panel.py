@@ -1,0 +1,115 @@
+"""The Train panel: training to completion, cancel midway (best model kept), save, bad data."""
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from deemo_gui.core.sequences import read_sequences
+from deemo_gui.viewer import Viewer
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
+    return shown
+
+
+@pytest.fixture(scope="module")
+def rest_positives(tmp_path_factory, data_dir):
+    """600 REST ChIP-seq peaks (positives only) as FASTA: the panel makes shuffled negatives."""
+    data = read_sequences(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz")
+    pick = np.sort(np.random.default_rng(0).choice(len(data), 600, replace=False))
+    path = tmp_path_factory.mktemp("train") / "rest_600.fa"
+    path.write_text("".join(f">{data.ids[i]}\n{data.seqs[i]}\n" for i in pick))
+    return path
+
+
+@pytest.fixture
+def window(qtbot, dialogs):
+    from deemo_gui.qt.main_window import MainWindow
+
+    win = MainWindow(Viewer())
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitUntil(lambda: win.torch_is_ready, timeout=60_000)
+    yield win
+    win.close()
+
+
+def _panel(window, path, epochs, preset="deepbind"):
+    panel = window.show_panel("Train")
+    panel.data_edit.setText(str(path))
+    panel.set_label_mode("shuffle")
+    panel.preset_combo.setCurrentText(preset)
+    panel.epochs_spin.setValue(epochs)
+    panel.device_combo.setCurrentText("cpu")
+    return panel
+
+
+def test_train_to_completion_and_save(qtbot, window, rest_positives, tmp_path, monkeypatch, dialogs):
+    panel = _panel(window, rest_positives, epochs=2)
+    assert panel.preset_combo.count() >= 10 and "cpu" in [panel.device_combo.itemText(k)
+                                                           for k in range(panel.device_combo.count())]
+    worker = panel.start()
+    assert worker is not None and not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.last_done is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: panel.start_button.isEnabled(), timeout=10_000)
+    done = panel.last_done
+    assert done.reason == "max epochs" and done.epochs_run == 2
+    assert done.metadata["training"]["n_train"] == 1080  # 600 peaks + 600 shuffles, 10 % held out
+    assert len(panel._epoch_x) == 2 and len(panel._loss_y) >= 2 * 4
+    assert len(panel.auroc_curve.getData()[0]) == 2 and "Done" in panel.status.text()
+    # The model is in the viewer and the picker, selected, not saved yet.
+    entry = panel.trained_entry
+    assert entry in window.viewer.models and entry.selected and not entry.saved
+    names = [window.model_picker.tree.topLevelItem(k).text(0) for k in range(window.model_picker.tree.topLevelItemCount())]
+    assert f"{entry.name}  (unsaved)" in names
+    # Save through the file dialog; the file loads back with its training record.
+    target = tmp_path / "rest_trained.safetensors"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    panel.save_button.click()
+    from deemo_gui.core.modelfile import load_model
+
+    model = load_model(target)
+    assert model.metadata["training"]["epochs_run"] == 2 and model.preset == "deepbind"
+    assert entry.saved and entry.path == str(target)
+    assert dialogs == []
+
+
+def test_cancel_midway_keeps_the_best_model(qtbot, window, rest_positives, dialogs):
+    from deemo_gui.core.training import EpochEvent
+
+    panel = _panel(window, rest_positives, epochs=40)
+    worker = panel.start()
+    epochs = []
+    worker.yielded.connect(lambda e: epochs.append(e) if isinstance(e, EpochEvent) else None)
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=120_000)
+    panel.cancel_button.click()
+    assert "Cancelling" in panel.status.text()
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=60_000)
+    qtbot.waitUntil(lambda: panel.start_button.isEnabled(), timeout=10_000)
+    done = panel.last_done
+    assert done is not None and done.reason == "cancelled" and done.epochs_run < 40
+    assert done.best_valid_auroc == max(e.valid_auroc for e in epochs[:done.epochs_run])
+    assert panel.trained_entry in window.viewer.models and panel.save_button.isEnabled()
+    assert dialogs == []
+
+
+def test_bad_training_data_shows_an_error_and_recovers(qtbot, window, tmp_path, dialogs):
+    bad = tmp_path / "protein.fa"
+    bad.write_text(">p1\nMKVLAAGIVQW\n")
+    panel = _panel(window, bad, epochs=1)
+    worker = panel.start()
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=30_000)
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=5_000)
+    assert "protein.fa" in dialogs[0][1] and panel.start_button.isEnabled()
+    assert panel.last_done is None and "error" in panel.status.text()
+    # Missing label file: refused before any work starts.
+    panel.set_label_mode("labels", "")
+    assert panel.start() is None and "label" in dialogs[-1][1]
