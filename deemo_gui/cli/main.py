@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("deemo: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `deemo ... | head`: the reader left; not an error worth a traceback
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

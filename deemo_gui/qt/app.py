@@ -28,6 +28,12 @@ def get_app(argv: list[str] | None = None):
         QApplication.setOrganizationName("deemo-gui")
         QApplication.setApplicationDisplayName("deemo-gui")
         app = QApplication((argv or sys.argv)[:1])
+        icon = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "resources", "icons", "deemo-gui.png")
+        if os.path.exists(icon):
+            from PySide6.QtGui import QIcon
+
+            app.setWindowIcon(QIcon(icon))
     return app
 
 
@@ -57,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tab", metavar="NAME", help="show this panel tab (e.g. Train)")
     p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen to a PNG and exit")
     p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH", help="window size (default 1400x900)")
+    p.add_argument("--self-test", action="store_true",
+                   help="check this installation offline (window, model, saliency, Tomtom, export) and exit")
     p.add_argument("--startup-time", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -125,6 +133,10 @@ def render_headless(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from deemo_gui.selftest import main as self_test
+
+        return self_test()
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from deemo_gui.qt.errors import log_buffer

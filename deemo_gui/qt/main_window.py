@@ -233,6 +233,9 @@ class MainWindow(QMainWindow):
         self.torch_is_ready = True
         self.torch_ready.emit()
         self.live.schedule(immediate=True)
+        if self._after_show_scheduled:  # on screen (not a headless render): compile Tomtom in the background
+            from deemo_gui.qt.motif_warmup import start_motif_warmup
+            start_motif_warmup(self)
 
     def build_panels(self) -> None:
         """Add a tab per registered panel (the current tab's panel is built now, others when opened)."""

@@ -38,7 +38,7 @@ def _guided_forward(x: torch.Tensor) -> torch.Tensor:
     # them where the input was negative: grad_in = max(grad_out, 0) * [x > 0].
     out = torch.relu(x)
     if out.requires_grad:
-        pass
+        out.register_hook(_positive)
     return out
 
 

@@ -1,0 +1,318 @@
+"""The Filters panel: what each first-layer convolution filter detects (Koo & Eddy 2019, PLoS Comput
+Biol 15:e1007560): the sequence windows that activate a filter above a fraction of its maximum are
+aligned into a PWM, drawn as a logo, and compared with JASPAR by Tomtom. One card per filter in a
+scrollable grid, sortable by information content or by the E-value of the best match.
+
+The science is `deemo_gui.core.explain.filter_pwms` run by `deemo_gui.viewer.motif_jobs.filters_job`
+in a worker; results are kept per model and settings in `viewer.results`.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deemo_gui import palette
+from deemo_gui.qt.panels.motifs import (
+    MiniLogo, ModelChooser, _status_label, export_meme_dialog, fmt_p, make_spin, release_combo,
+)
+from deemo_gui.qt.workers import Worker
+
+SORTS = (
+    ("ic", "Information content", "Most informative filters first (total bits of the trimmed PWM)"),
+    ("evalue", "E-value of best match", "Filters that match a JASPAR motif best first (Tomtom E-value)"),
+    ("index", "Filter number", "In the order of the network's first layer"),
+)
+CARD_WIDTH = 230
+
+
+class FilterCard(QFrame):
+    """One filter: its name, IC and sites, its logo, and its best JASPAR match."""
+
+    def __init__(self, match, parent=None):
+        super().__init__(parent)
+        self.match = match
+        pwm = match.pwm
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("FilterCard { background: white; border: 1px solid #D0D0D0; border-radius: 3px; }")
+        sites = f" · {int(pwm.nsites):,} sites" if pwm.nsites else ""
+        self.logo = MiniLogo(pwm, f"{match.label} · {pwm.total_ic:.1f} bits{sites}", min_height=78)
+        self.match_label = QLabel()
+        self.match_label.setTextFormat(Qt.TextFormat.RichText)
+        self.match_label.setWordWrap(True)
+        if match.best_row is None:
+            text = "<span style='color:#888'>not compared</span>"
+        elif match.significant:
+            text = (f"<b>{match.best_name}</b> · {match.best_id} · E = {fmt_p(match.best_E)}")
+        else:
+            text = (f"<span style='color:#888'>no clear match (best {match.best_name}, "
+                    f"E = {fmt_p(match.best_E)})</span>")
+        self.match_label.setText(text)
+        top = match.matches.head(5) if match.matches is not None else None
+        if top is not None and len(top):
+            rows = "".join(f"<tr><td>{r.target_id}</td><td>{r.target_name}</td><td align='right'>{fmt_p(r.E)}</td>"
+                           f"<td>{'−' if r.strand == '-' else '+'}</td></tr>" for r in top.itertuples())
+            self.setToolTip(f"<b>{match.label}</b>: consensus {pwm.consensus()}<br>Top Tomtom matches:"
+                            f"<table><tr><th>ID</th><th>Name</th><th>E</th><th>Strand</th></tr>{rows}</table>")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 3, 4, 3)
+        layout.setSpacing(1)
+        layout.addWidget(self.logo, 1)
+        layout.addWidget(self.match_label)
+        self.setFixedHeight(130)
+        self.setMinimumWidth(CARD_WIDTH - 20)
+
+
+class FiltersPanel(QWidget):
+    """First-layer filter logos with their best JASPAR matches."""
+
+    title = "Filters"
+
+    def __init__(self, viewer, window, parent=None):
+        super().__init__(parent)
+        from deemo_gui.viewer import motif_jobs
+
+        self.viewer, self.window_ = viewer, window
+        self.worker: Worker | None = None
+        self.outcome = None
+        self.cards: list[FilterCard] = []
+        self._columns = 0
+
+        self.chooser = ModelChooser(viewer)
+        self.chooser.changed.connect(self._model_changed)
+        self.threshold_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.99, singleStep=0.05, value=0.5)
+        self.threshold_spin.setToolTip(
+            "A window counts when the filter's activation there exceeds this fraction of its maximum over all "
+            "sequences. Default 0.5: Koo & Eddy's code (activation_pwm); their Methods text says 0.7")
+        self.min_sites_spin = make_spin(10, 1, 100_000, "Filters with fewer activating windows are left out "
+                                                        "(default 10, ours: fewer sites make noisy PWMs)")
+        self.max_spin = make_spin(motif_jobs.MAX_SEQUENCES, 10, 1_000_000,
+                                  "Use at most this many open sequences (the first ones; positives of the task "
+                                  "when the files are labelled, as Koo & Eddy used bound sequences)", step=500)
+        self.sort_combo = QComboBox()
+        for k, (key, text, tip) in enumerate(SORTS):
+            self.sort_combo.addItem(text, key)
+            self.sort_combo.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
+        self.sort_combo.currentIndexChanged.connect(lambda _i: self._layout_cards())
+        self.release_combo = release_combo()
+        self.run_button = QPushButton("Run")
+        self.run_button.setDefault(True)
+        self.run_button.setToolTip("Compute the filter PWMs over the open sequences and compare them with JASPAR")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.meme_button = QPushButton("Export MEME…")
+        self.meme_button.setToolTip("Write every filter PWM shown to a MEME motif file")
+        self.meme_button.setEnabled(False)
+        self.meme_button.clicked.connect(
+            lambda: self.outcome and export_meme_dialog(self, [m.pwm for m in self.sorted_matches()], "filter motifs"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Model:", self.chooser.model_combo)
+        form.addRow("Task:", self.chooser.task_combo)
+        form.addRow("Threshold:", self.threshold_spin)
+        form.addRow("Min. sites:", self.min_sites_spin)
+        form.addRow("Sequences:", self.max_spin)
+        form.addRow("JASPAR:", self.release_combo)
+        form.addRow("Sort by:", self.sort_combo)
+        self.status = _status_label("Press Run: each first-layer filter's motif over the open sequences.")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(form)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.meme_button)
+        left_layout.addWidget(self.status)
+        left_layout.addStretch(1)
+        left.setMinimumWidth(220)
+        left.setMaximumWidth(280)
+
+        self.grid_host = QWidget()
+        self.grid_host.setStyleSheet(f"background: {palette.BACKGROUND_COLOR};")
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(4, 4, 4, 4)
+        self.grid.setSpacing(6)
+        self.placeholder = QLabel("Filter logos appear here.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #777;")
+        self.grid.addWidget(self.placeholder, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.grid_host)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._relayout = QTimer(self, singleShot=True, interval=60)
+        self._relayout.timeout.connect(self._maybe_relayout)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(left)
+        layout.addWidget(self.scroll, 1)
+        for w in (self.threshold_spin, self.min_sites_spin, self.max_spin):
+            w.valueChanged.connect(lambda _v: self._model_changed())
+        self.release_combo.currentTextChanged.connect(lambda _t: self._model_changed())
+        self._model_changed()
+
+    # -- state -------------------------------------------------------------------------------
+    def _key(self, entry):
+        return ("motif_panel_filters", entry.name, self.chooser.target(), round(self.threshold_spin.value(), 4),
+                self.min_sites_spin.value(), self.max_spin.value(), self.release_combo.currentText())
+
+    def _model_changed(self) -> None:
+        running = self.worker is not None and self.worker.is_running()
+        entry = self.chooser.entry()
+        self.run_button.setEnabled(entry is not None and not running)
+        if running:
+            return
+        cached = self.viewer.results.get(self._key(entry)) if entry is not None else None
+        if cached is not None:
+            self._show(*cached)
+        else:
+            self._show(None, "")
+            if entry is None:
+                self.status.setText("Tick a model in the Models list to see its first-layer filters.")
+            elif entry.preset.startswith("rnn"):
+                self.status.setText(f"{entry.name} is a recurrent network without convolution filters; "
+                                    "choose a cnn, deepbind or cnn-rnn model.")
+            else:
+                self.status.setText("Press Run: each first-layer filter's motif over the open sequences.")
+
+    # -- run ---------------------------------------------------------------------------------
+    def run(self) -> Worker | None:
+        from deemo_gui.qt.errors import report_exception, show_error
+        from deemo_gui.viewer import motif_jobs
+
+        if self.worker is not None and self.worker.is_running():
+            return None
+        entry = self.chooser.entry()
+        if entry is None:
+            show_error(self, "Tick a model in the Models list first.")
+            return None
+        target = self.chooser.target()
+        try:
+            sample = motif_jobs.collect_sequences(self.viewer, entry, target=target, max_seqs=self.max_spin.value())
+        except Exception as exc:
+            report_exception(self, exc, "Filter motifs")
+            return None
+        key = self._key(entry)
+        worker = Worker(motif_jobs.filters_job, entry, sample.seqs, threshold=self.threshold_spin.value(),
+                        min_sites=self.min_sites_spin.value(), release=self.release_combo.currentText() or None,
+                        cache=self.viewer.results, name=f"Filter motifs of {entry.name}",
+                        progress=motif_jobs.progress_of)
+        worker.returned.connect(lambda out, k=key, s=sample, e=entry: self._done(k, e, s, out))
+        worker.aborted.connect(lambda: self.status.setText("Cancelled."))
+        worker.errored.connect(lambda exc: self.status.setText(f"Stopped with an error: {exc}"))
+        worker.progress.connect(lambda d, t, text: self.status.setText(text))
+        worker.finished.connect(self._finished)
+        self.worker = worker
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText(f"Filter motifs over {sample.description}…")
+        jobs = getattr(self.window_, "jobs", None)
+        if jobs is not None:
+            jobs.start(worker, context="Filter motifs")
+        else:
+            worker.start()
+        return worker
+
+    def cancel(self) -> None:
+        if self.worker is not None and self.worker.is_running():
+            self.worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
+
+    def shutdown(self) -> None:
+        if self.worker is not None and self.worker.is_running():
+            self.worker.cancel()
+            self.worker.wait(10_000)
+
+    def _finished(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.run_button.setEnabled(self.chooser.entry() is not None)
+
+    def _done(self, key, entry, sample, outcome) -> None:
+        self.viewer.results.put(key, (outcome, sample.description))
+        if self.chooser.entry() is entry and self._key(entry) == key:
+            self._show(outcome, sample.description)
+
+    # -- the grid ----------------------------------------------------------------------------
+    def _show(self, outcome, description: str) -> None:
+        self.outcome = outcome
+        for card in self.cards:
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = []
+        self.meme_button.setEnabled(bool(outcome and outcome.motifs))
+        if outcome is None:
+            self.placeholder.setText("Filter logos appear here.")
+            self.placeholder.show()
+            self._columns = 0
+            return
+        self.cards = [FilterCard(m) for m in outcome.motifs]
+        n_sig = sum(m.significant for m in outcome.motifs)
+        left_out = (f"; {outcome.left_out} filters had fewer than {self.min_sites_spin.value()} sites"
+                    if outcome.left_out else "")
+        self.status.setText(
+            f"{len(outcome.motifs)} of {outcome.n_filters} filters over {description}{left_out}. "
+            f"{n_sig} match a JASPAR {outcome.release} motif with E < 0.05 ({outcome.seconds:.1f} s). "
+            "Hover a card for its top matches; right-click a logo to export it.")
+        if not self.cards:
+            self.placeholder.setText("No filter reached the minimum number of sites: lower the threshold or "
+                                     "the minimum sites, or open more sequences.")
+            self.placeholder.show()
+        else:
+            self.placeholder.hide()
+        self._columns = 0
+        self._layout_cards()
+
+    def sorted_matches(self) -> list:
+        if self.outcome is None:
+            return []
+        key = self.sort_combo.currentData()
+        ms = list(self.outcome.motifs)
+        if key == "ic":
+            ms.sort(key=lambda m: -m.pwm.total_ic)
+        elif key == "evalue":
+            ms.sort(key=lambda m: (m.best_E, -m.pwm.total_ic))
+        return ms
+
+    def _n_columns(self) -> int:
+        width = self.scroll.viewport().width() - 8
+        return max(1, width // CARD_WIDTH)
+
+    def _layout_cards(self) -> None:
+        if not self.cards:
+            return
+        order = {id(m): k for k, m in enumerate(self.sorted_matches())}
+        cards = sorted(self.cards, key=lambda c: order.get(id(c.match), 0))
+        cols = self._n_columns()
+        for card in self.cards:
+            self.grid.removeWidget(card)
+        for k, card in enumerate(cards):
+            self.grid.addWidget(card, k // cols, k % cols)
+        for c in range(max(cols, self._columns) + 1):
+            self.grid.setColumnStretch(c, 1 if c < cols else 0)
+        self.grid.setRowStretch(len(cards) // cols + 1, 1)
+        self._columns = cols
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout.start()
+
+    def _maybe_relayout(self) -> None:
+        if self.cards and self._n_columns() != self._columns:
+            self._layout_cards()

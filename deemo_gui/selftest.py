@@ -1,0 +1,242 @@
+"""`deemo-gui --self-test`: check that an installation (the desktop bundle above all) works, offline.
+
+Opens the main window offscreen, loads a shipped model from the model zoo (`zoo_dir()`), predicts
+a held-out sequence, computes its saliency map, runs Tomtom on a JASPAR matrix against the whole
+CORE vertebrates collection of the offline JASPAR release, exports a sequence logo PNG and a
+window screenshot, then prints ONE line and exits 0:
+
+    deemo-gui self-test OK: frozen window=1400x900 | model ARID3A_K562_cnn P=0.912 (0.05 s) | ...
+
+On a failure it prints one line `deemo-gui self-test FAILED: <step>: <reason>` and exits 1.
+The Tomtom time includes numba's compilation of memelite's kernels when its cache is cold
+(first run: tens of seconds; later runs read the cache: well under a second).
+
+`DEEMO_SELFTEST_OUT=DIR` keeps the exported PNGs in DIR (otherwise a temporary folder, removed).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+# Zoo TF -> JASPAR matrix used as the Tomtom query when the model's index row names none.
+FALLBACK_QUERY = "MA0139"  # CTCF
+
+
+class SelfTestError(Exception):
+    pass
+
+
+def bundle_root() -> Path:
+    """The folder that holds `models/` and `resources/`: the bundle's `_internal`, or the repository."""
+    return Path(__file__).resolve().parents[1]
+
+
+def _step(name: str, fn, figures: dict):
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    except SelfTestError:
+        raise
+    except Exception as exc:  # one line per failure: the step and the error
+        if os.environ.get("DEEMO_SELFTEST_DEBUG"):
+            traceback.print_exc()
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SelfTestError(f"{name}: {type(exc).__name__}: {msg}") from None
+    finally:
+        figures[f"{name}_s"] = time.perf_counter() - t0
+
+
+def _pick_model(zoo: Path):
+    """The first shipped CNN (fast), else the first model; with its zoo index row (JASPAR ID...)."""
+    from deemo_gui.core.zoo import entry_for
+
+    files = sorted(zoo.glob("*.safetensors"), key=lambda p: (not p.stem.endswith("_cnn"), p.name))
+    if not files:
+        raise SelfTestError(f"zoo: no model files (*.safetensors) in {zoo}")
+    return files[0], entry_for(files[0])
+
+
+def _test_file(meta: dict) -> Path | None:
+    """The model's own held-out test file (bundled under resources/), if it is there."""
+    rel = (meta.get("test") or {}).get("data")
+    path = bundle_root() / rel if rel else None
+    return path if path is not None and path.exists() else None
+
+
+def _logo_png(pwm, path: Path) -> int:
+    """A logo PNG of `pwm`: `deemo_gui.core.logo_export` when present, else logomaker directly."""
+    try:
+        from deemo_gui.core import logo_export
+    except ImportError:
+        logo_export = None
+    written = None
+    if logo_export is not None:
+        for name in ("export_logo", "save_logo", "write_logo", "logo_png", "export_pwm_logo"):
+            fn = getattr(logo_export, name, None)
+            if callable(fn):
+                written = fn(pwm, str(path))
+                break
+    if written is None and not path.exists():
+        import logomaker
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from deemo_gui.palette import logomaker_color_scheme
+
+        fig = Figure(figsize=(max(3.0, 0.35 * pwm.width), 1.6), dpi=150)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(111)
+        logomaker.Logo(pwm.to_dataframe() if hasattr(pwm, "to_dataframe") else pwm, ax=ax,
+                       color_scheme=logomaker_color_scheme())
+        fig.savefig(str(path))
+    if not path.exists() or path.stat().st_size < 500:
+        raise SelfTestError(f"export: no logo PNG written at {path}")
+    return path.stat().st_size
+
+
+def run() -> str:
+    """Run every step; returns the summary line (raises SelfTestError with a one-line reason)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    figures: dict[str, float] = {}
+    t_start = time.perf_counter()
+    out_env = os.environ.get("DEEMO_SELFTEST_OUT")
+    out = Path(out_env) if out_env else Path(tempfile.mkdtemp(prefix="deemo-selftest-"))
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(figures, out, t_start)
+    finally:
+        if not out_env:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def _run(figures: dict, out: Path, t_start: float) -> str:
+    frozen = bool(getattr(sys, "frozen", False))
+
+    # 1. the main window, offscreen
+    def window_step():
+        from deemo_gui.qt.app import get_app
+        from deemo_gui.qt.main_window import MainWindow
+        from deemo_gui.viewer import Viewer
+
+        get_app()
+        viewer = Viewer()
+        window = MainWindow(viewer)
+        window.live.enabled = False
+        window.resize(1400, 900)
+        window.ensure_torch()
+        return viewer, window
+
+    viewer, window = _step("window", window_step, figures)
+    try:
+        # 2. a zoo model and a prediction of one of its held-out sequences
+        from deemo_gui.core.zoo import zoo_dir
+
+        zoo = zoo_dir()
+        path, row = _step("zoo", lambda: _pick_model(zoo), figures)
+
+        def predict_step():
+            entry = viewer.add_model(str(path))
+            test_file = _test_file(entry.metadata)
+            if test_file is not None:
+                viewer.open(str(test_file))
+            else:  # a CTCF-like site, fitted to the model's length by the viewer
+                viewer.add_sequences(_one_record("GCGCCCCCTGGTGGCCAGCAGGGGGCGC" * 4))
+            viewer.set_current(0)
+            seq = viewer.current_sequence
+            preds = viewer.predict_current()
+            p = preds[entry.name][0]
+            if not 0.0 <= p <= 1.0:
+                raise SelfTestError(f"predict: P={p} is not a probability")
+            return entry, seq, p
+
+        entry, seq, p = _step("predict", predict_step, figures)
+
+        # 3. saliency of that prediction
+        def saliency_step():
+            import numpy as np
+
+            from deemo_gui.core.explain import position_saliency, saliency
+            from deemo_gui.core.sequences import one_hot
+            from deemo_gui.viewer.model import fit_one
+
+            X = one_hot([fit_one(seq, int(entry.input_length))])
+            attr = saliency(entry.module, X, target=0)
+            track = position_saliency(attr)[0]
+            if not np.isfinite(attr).all() or track.max() <= 0:
+                raise SelfTestError("saliency: map is empty or not finite")
+            return int(track.argmax()), float(track.max()), attr.shape
+
+        peak, peak_value, shape = _step("saliency", saliency_step, figures)
+
+        # 4. Tomtom of a JASPAR matrix against the offline release's CORE vertebrates
+        def tomtom_step():
+            from deemo_gui.core.motifs import JasparDB, releases
+            from deemo_gui.core.motifs.tomtom import compare
+
+            available = releases()
+            db = JasparDB()
+            query = db.get(row.get("jaspar_id") or FALLBACK_QUERY)
+            targets = db.all()
+            t0 = time.perf_counter()
+            df = compare(query, targets)
+            seconds = time.perf_counter() - t0
+            best = df.iloc[0]
+            if best["target_id"].split(".")[0] != query.id.split(".")[0]:
+                raise SelfTestError(f"tomtom: {query.id} did not find itself (best {best['target_id']})")
+            return available, db.release, query, len(targets), best, seconds
+
+        available, release, query, n_targets, best, tomtom_s = _step("tomtom", tomtom_step, figures)
+
+        # 5. exports: a logo PNG of the query matrix and a screenshot of the window
+        logo_bytes = _step("logo", lambda: _logo_png(query, out / "logo.png"), figures)
+
+        def shot_step():
+            shot = out / "window.png"
+            window.screenshot(str(shot), size=(1400, 900))
+            return shot.stat().st_size
+
+        shot_bytes = _step("screenshot", shot_step, figures)
+    finally:
+        window.live.enabled = False
+        window.jobs.cancel_all()
+        window.close()
+
+    total = time.perf_counter() - t_start
+    return (
+        f"deemo-gui self-test OK: {'frozen' if frozen else 'source'} python {sys.version.split()[0]} | "
+        f"window 1400x900 ({figures['window_s']:.1f} s) | "
+        f"model {path.stem} P={p:.3f} ({figures['predict_s']:.2f} s) | "
+        f"saliency {shape[1]}x{shape[2]} peak pos {peak + 1} ({figures['saliency_s']:.2f} s) | "
+        f"tomtom {query.id} vs {n_targets} {release} CORE vertebrates: best {best['target_id']} "
+        f"p={best['p']:.1e} ({tomtom_s:.1f} s; releases offline: {','.join(available)}) | "
+        f"logo PNG {logo_bytes / 1024:.0f} kB | screenshot {shot_bytes / 1024:.0f} kB | "
+        f"numba cache {os.environ.get('NUMBA_CACHE_DIR') or 'in-tree'} | total {total:.1f} s"
+    )
+
+
+def _one_record(seq: str):
+    from deemo_gui.core.sequences import SequenceSet
+
+    return SequenceSet(ids=["selftest"], seqs=[seq], source="self-test")
+
+
+def main(argv=None) -> int:
+    try:
+        line = run()
+    except SelfTestError as exc:
+        print(f"deemo-gui self-test FAILED: {exc}", flush=True)
+        return 1
+    except Exception as exc:  # a bug in the self-test itself
+        print(f"deemo-gui self-test FAILED: {type(exc).__name__}: {exc}", flush=True)
+        return 1
+    print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,540 @@
+"""What the analysis panels compute for one sequence and one model, Qt-free and cached.
+
+The Dashboard, Saliency and Temporal panels call these helpers in worker threads; Python users
+call them directly::
+
+    from deemo_gui.viewer.analysis import analyze_sequence, analyze_current
+    out = analyze_sequence(viewer.model("REST_GM12878_cnn"), viewer.current_sequence,
+                           methods=("saliency", "ism"), cache=viewer.results)
+    out["saliency"]            # (4, n) gradient x input, in the sequence's own coordinates
+    analyze_current(viewer)    # {model name: {method: array}} for every selected model
+
+Coordinates: a model reads a fixed length `L` (its `input_length`); a sequence of another length
+is centre-cropped or N-padded to `L` exactly as for predictions (`viewer.model.fit_one`). Every
+array returned here is mapped back to the sequence's own coordinates (length `n = len(seq)`), so
+column `i` is base `i` of the sequence; bases the model did not see (outside a centre crop) are
+NaN. `out["window"]` is the `(start, end)` range of the sequence the model saw.
+
+Results are cached in a `ResultsCache` (the viewer's `viewer.results`) under
+`("analysis", model name, sequence text, method, target)`: an edited sequence or another model
+simply misses, and returning to a sequence is instant. Class optimization depends on the model only
+and is cached under `("classopt", model name, target, steps)`.
+
+Methods (`METHODS`), each an array in sequence coordinates:
+
+- ``prob``: `(1,)` P(task `target`) of the (fitted) sequence.
+- ``saliency``: `(4, n)` gradient x input of the task's logit (Deep Motif Dashboard sec. 3.1);
+  ``saliency_track`` `(n,)` is its per-position magnitude, the Dashboard's saliency track.
+- ``guided``: `(4, n)` guided-backpropagation gradient (Springenberg et al. 2015), all four letters.
+- ``integrated_gradients``: `(4, n)`, uniform 0.25 baseline, 50 Gauss-Legendre steps (Captum's default).
+- ``ism``: `(4, n)` logit change of every single substitution (0 at the observed letter).
+- ``saliency_logo``: `(4, n)` Koo & Eddy 2019 saliency-logo heights (bits) of the guided gradient.
+- ``temporal``: `(2, n)` forward and backward temporal output scores P(+) (sec. 3.2); only for
+  recurrent models (left out for others).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import weakref
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from deemo_gui.viewer.model import fit_one
+
+METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "saliency_logo", "temporal")
+# What `analyze_sequence` computes when `methods` is not given.
+DEFAULT_METHODS = METHODS
+# What the Dashboard needs per model (Deep Motif Dashboard Figure 2).
+DASHBOARD_METHODS = ("prob", "saliency", "temporal")
+# Names for progress messages and titles.
+METHOD_LABELS = {
+    "prob": "prediction", "saliency": "saliency (gradient x input)", "guided": "guided backpropagation",
+    "integrated_gradients": "integrated gradients", "ism": "in-silico mutagenesis",
+    "saliency_logo": "saliency logo", "temporal": "temporal output scores",
+}
+# Methods whose value depends on another's (computed first, cached alike).
+_NEEDS = {"saliency_logo": ("guided",)}
+
+# FIMO significance threshold for JASPAR hits: FIMO's default (Grant, Bailey & Noble 2011).
+HIT_P_THRESHOLD = 1e-4
+# The JASPAR release of the known motifs (the release of zoo.PWM_BASELINE); newest otherwise.
+JASPAR_RELEASE = "JASPAR2024"
+# Class optimization steps: QData/DeepMotif class_optimization.lua (1000 iterations).
+CLASSOPT_STEPS = 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinates
+
+
+def fit_offset(n: int, length: int) -> int:
+    """Offset `o` with sequence index `i` = model column `i - o`... i.e. column `j` is base `j + o`.
+
+    Positive when the sequence is longer than the model's input (centre crop), negative when it is
+    shorter (N padding on the left), as `fit_one` does.
+    """
+    if n >= length:
+        return (n - length) // 2
+    return -((length - n) // 2)
+
+
+def to_sequence_coords(arr: np.ndarray, n: int, length: int, fill: float = np.nan) -> np.ndarray:
+    """Map an array whose last axis is the model's `length` columns onto the sequence's `n` bases."""
+    arr = np.asarray(arr)
+    if n == length:
+        return arr.astype(np.float32, copy=False)
+    o = fit_offset(n, length)
+    out = np.full(arr.shape[:-1] + (n,), fill, dtype=np.float32)
+    lo, hi = max(0, o), min(n, o + length)          # sequence range the model saw
+    out[..., lo:hi] = arr[..., lo - o: hi - o]
+    return out
+
+
+def model_window(n: int, length: int) -> tuple[int, int]:
+    """The `(start, end)` range of an `n`-nt sequence that a model of input `length` sees."""
+    o = fit_offset(n, length)
+    return max(0, o), min(n, o + length)
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+
+
+def _module(model):
+    return model.module if hasattr(model, "module") and hasattr(model, "metadata") else model
+
+
+def input_length(model) -> int:
+    """The model's input length, from an entry's metadata (no loading) or the network."""
+    if hasattr(model, "metadata") and hasattr(model, "input_length") and not callable(model.input_length):
+        try:
+            value = int(model.input_length)
+        except (TypeError, ValueError):
+            value = 0
+        if value:
+            return value
+    return int(getattr(_module(model), "input_length", 0) or 0)
+
+
+_LOCKS: dict[int, threading.RLock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def module_lock(model):
+    """Hold the network's lock for a block of gradient work.
+
+    Guided backpropagation patches the network's ReLU modules for the duration of a call, so a
+    gradient computed at the same moment in another thread (class optimization, another panel)
+    would be guided too. The panels' workers take this lock around each piece of work.
+    """
+    module = _module(model)
+    with _LOCKS_LOCK:
+        lock = _LOCKS.setdefault(id(module), threading.RLock())
+    with lock:
+        yield module
+
+
+def _model_name(model) -> str:
+    name = getattr(model, "name", None)
+    if isinstance(name, str) and hasattr(model, "metadata"):
+        return name
+    return f"{getattr(model, 'preset', type(model).__name__)}@{id(model):x}"
+
+
+def is_recurrent(model) -> bool:
+    """True for networks with temporal output scores (rnn*, cnn-rnn* presets). Reads only metadata
+    for an unloaded `ModelEntry`."""
+    if hasattr(model, "metadata") and not getattr(model, "loaded", True):
+        preset = str(model.metadata.get("preset", ""))
+        return preset.startswith("rnn") or preset.startswith("cnn-rnn")
+    return bool(getattr(_module(model), "is_recurrent", False))
+
+
+def model_tf(model) -> str | None:
+    """The transcription factor a model was trained on, from its name, file or training data.
+
+    Shipped models are named `<TF>_<cell>_<preset>` (e.g. REST_GM12878_cnn -> REST); a model trained
+    in the app is recognised by its training file (REST_GM12878_AC.seq.gz -> REST). Names known to
+    `zoo.PWM_BASELINE` win; otherwise the first token of the name (the caller may look it up in
+    JASPAR). None if nothing looks like a TF name.
+    """
+    from deemo_gui.core.zoo import PWM_BASELINE
+
+    meta = getattr(model, "metadata", None) or getattr(_module(model), "metadata", None) or {}
+    training = meta.get("training") or {}
+    candidates = [getattr(model, "name", None), getattr(model, "path", None), training.get("data")]
+    tokens = []
+    for c in candidates:
+        if not c:
+            continue
+        base = os.path.basename(str(c).split()[0])
+        token = base.split("_")[0].split(".")[0].upper()
+        if token:
+            tokens.append(token)
+    for t in tokens:
+        if t in PWM_BASELINE:
+            return t
+    for t in tokens:
+        if t.isalnum() and any(ch.isalpha() for ch in t) and len(t) >= 2 and not t.startswith(("CNN", "RNN", "DEEPBIND")):
+            return t
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-sequence attributions
+
+
+def cache_key(model_name: str, seq: str, method: str, target: int = 0) -> tuple:
+    return ("analysis", model_name, seq, method, int(target))
+
+
+def _compute(module, X, method: str, target: int, done: dict) -> np.ndarray | None:
+    """One method on the fitted one-hot `X` (1, 4, L), in model coordinates; None if not applicable."""
+    import warnings
+
+    from deemo_gui.core import explain
+    from deemo_gui.core.inference import predict_proba
+
+    if method == "prob":
+        return np.asarray([predict_proba(module, X)[0, target]], dtype=np.float32)
+    if method == "saliency":
+        return explain.saliency(module, X, target, kind="grad_x_input")[0]
+    if method == "guided":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no nn.ReLU": guided == gradient, stated in the panel's help
+            return explain.guided(module, X, target, kind="gradient")[0]
+    if method == "integrated_gradients":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # completeness is checked in core's tests
+            return explain.integrated_gradients(module, X, target, baseline="uniform")[0]
+    if method == "ism":
+        return explain.ism(module, X, target)[0]
+    if method == "saliency_logo":
+        return explain.saliency_logo(done["guided"][None])[0]
+    if method == "temporal":
+        if not getattr(module, "is_recurrent", False):
+            return None
+        fwd, bwd = explain.temporal(module, X, target)
+        return np.stack([fwd[0], bwd[0]])
+    raise ValueError(f"unknown analysis method {method!r}; choose from {', '.join(METHODS)}")
+
+
+def _order(methods: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(methods))
+    for m in wanted:
+        if m not in METHODS:
+            raise ValueError(f"unknown analysis method {m!r}; choose from {', '.join(METHODS)}")
+    out: list[str] = []
+    for m in wanted:
+        for dep in _NEEDS.get(m, ()):
+            if dep not in out:
+                out.append(dep)
+        if m not in out:
+            out.append(m)
+    return out
+
+
+def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
+                 cache=None, name: str | None = None) -> Iterator[tuple[int, int, str]]:
+    """Generator form of `analyze_sequence` for workers: yields `(done, total, method)` after each
+    method (closing it between methods cancels cleanly) and returns the result dict. The network
+    is loaded (and torch imported) only if something is missing from `cache`."""
+    methods = (methods,) if isinstance(methods, str) else tuple(methods)
+    seq = str(seq).upper()
+    module = None
+    name = name or _model_name(model)
+    L = input_length(model) or len(seq)
+    n = len(seq)
+    order = _order(methods)
+    native: dict[str, np.ndarray] = {}   # results in model coordinates, for dependent methods
+    out: dict = {"window": model_window(n, L)}
+    X = None
+    for k, method in enumerate(order):
+        key = cache_key(name, seq, method, target)
+        hit = cache.get(key) if cache is not None else None
+        if hit is None:
+            if module is None:
+                module = _module(model)
+            if X is None:
+                X = _onehot(seq, L)
+            for dep in _NEEDS.get(method, ()):
+                if dep not in native:  # the dependency came from the cache (sequence coordinates)
+                    native[dep] = _compute(module, X, dep, target, native)
+            value = _compute(module, X, method, target, native)
+            if value is None:
+                hit = _NOT_APPLICABLE
+            else:
+                native[method] = value
+                hit = value if method == "prob" else to_sequence_coords(value, n, L)
+            if cache is not None:
+                cache.put(key, hit)
+        if hit is not _NOT_APPLICABLE and method in methods:
+            out[method] = hit
+        yield k + 1, len(order), method
+    if "saliency" in out:
+        from deemo_gui.core.explain import position_saliency
+
+        sal = out["saliency"]
+        track = position_saliency(np.nan_to_num(sal))[0]
+        track[np.isnan(sal[0])] = np.nan
+        out["saliency_track"] = track
+    return out
+
+
+class _NotApplicable:
+    """Cached marker: the method does not apply to this model (temporal scores of a CNN)."""
+
+    def __repr__(self) -> str:
+        return "NOT_APPLICABLE"
+
+
+_NOT_APPLICABLE = _NotApplicable()
+
+
+def _onehot(seq: str, L: int):
+    from deemo_gui.core.sequences import one_hot
+
+    return one_hot([fit_one(seq, L)])
+
+
+def drain(gen):
+    """Run a generator to its end and return its return value."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
+def analyze_sequence(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
+                     cache=None, name: str | None = None) -> dict:
+    """`{method: array}` for one sequence and one model (a `ModelEntry` or a torch network).
+
+    See the module docstring for the methods and coordinates. `cache`: a `ResultsCache` (e.g.
+    `viewer.results`) to read and fill; `name`: the model's cache name (default: the entry's name).
+    """
+    if isinstance(methods, str):
+        methods = (methods,)
+    return drain(iter_analyze(model, seq, methods, target, cache, name))
+
+
+def cached_analysis(model, seq: str, methods: Iterable[str], cache, target: int = 0,
+                    name: str | None = None) -> dict | None:
+    """`analyze_sequence`'s result if everything is in `cache` already (no torch work), else None."""
+    if cache is None:
+        return None
+    methods = (methods,) if isinstance(methods, str) else tuple(methods)
+    name = name or _model_name(model)
+    seq = str(seq).upper()
+    if any(cache_key(name, seq, m, target) not in cache for m in _order(methods)):
+        return None
+    return drain(iter_analyze(model, seq, methods, target, cache, name))
+
+
+def attribution_track(result: dict, method: str, seq: str) -> np.ndarray:
+    """Signed attribution per position `(n,)` of one method of an `analyze_sequence` result: the
+    value at the observed base (methods that score all four letters -- guided gradient, ISM -- are
+    multiplied by the one-hot sequence first); for integrated gradients the sum over the four
+    letters (completeness: the positions add up to S(x) - S(baseline)). NaN where the model saw no base."""
+    from deemo_gui.core.sequences import one_hot
+
+    attr = np.asarray(result[method], dtype=np.float64)
+    if method in ("guided", "ism"):
+        attr = attr * one_hot([str(seq).upper()])[0]
+    track = np.nansum(attr, axis=0)
+    track[np.isnan(attr).all(axis=0)] = np.nan
+    return track.astype(np.float32)
+
+
+def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0) -> dict:
+    """`{model name: analyze_sequence(...)}` for the viewer's current sequence and its selected
+    models (or `models`: names, indices or entries), cached in `viewer.results`."""
+    seq = viewer.current_sequence
+    if not seq:
+        return {}
+    entries = [viewer.model(k) for k in models] if models is not None else viewer.selected_models
+    return {e.name: analyze_sequence(e, seq, methods, target, cache=viewer.results) for e in entries}
+
+
+# ---------------------------------------------------------------------------------------------
+# Class optimization (per model)
+
+
+def classopt_key(model_name: str, target: int = 0, steps: int = CLASSOPT_STEPS) -> tuple:
+    return ("classopt", model_name, int(target), int(steps))
+
+
+# Class optimization takes seconds to minutes: results are also kept with the network itself
+# (weakly), so the viewer's small LRU cache evicting them while browsing costs nothing.
+_CLASSOPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def stored_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, cache=None,
+                              name: str | None = None):
+    """The cached `ClassOptResult` of a model, or None (never computes; never loads a network)."""
+    name = name or _model_name(model)
+    hit = cache.get(classopt_key(name, target, steps)) if cache is not None else None
+    if hit is not None:
+        return hit
+    loaded = getattr(model, "loaded", True)
+    if not loaded:
+        return None
+    module = _module(model)
+    try:
+        return _CLASSOPT.get(module, {}).get((int(target), int(steps)))
+    except TypeError:  # not weak-referenceable
+        return None
+
+
+def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, cache=None,
+                            name: str | None = None, every: int = 25):
+    """Generator for workers: yields `ClassOptProgress` (the core's), returns the `ClassOptResult`
+    (cached under `classopt_key` and with the network). Deep Motif Dashboard settings (sec. 3.3)."""
+    from deemo_gui.core.explain import ClassOptResult, class_optimization_steps
+
+    name = name or _model_name(model)
+    hit = stored_class_optimization(model, target, steps, cache, name)
+    if hit is not None:
+        return hit
+    result = None
+    module = _module(model)
+    for item in class_optimization_steps(module, target=target, steps=int(steps), every=every):
+        if isinstance(item, ClassOptResult):
+            result = item
+        else:
+            yield item
+    if result is not None:
+        if cache is not None:
+            cache.put(classopt_key(name, target, steps), result)
+        try:
+            _CLASSOPT.setdefault(module, {})[(int(target), int(steps))] = result
+        except TypeError:
+            pass
+    return result
+
+
+def class_optimized_logo(model, target: int = 0, steps: int = CLASSOPT_STEPS, cache=None,
+                         name: str | None = None) -> np.ndarray:
+    """IC-scaled logo heights `(4, L)` of the class-optimized PWM of `model` (bits)."""
+    result = drain(iter_class_optimization(model, target, steps, cache, name))
+    return ic_logo(result.pwm)
+
+
+def ic_logo(pwm) -> np.ndarray:
+    """Classic logo heights: probabilities x column information (bits, Schneider & Stephens 1990)."""
+    return np.asarray(pwm.probs * pwm.information_content()[None, :], dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Known motifs (JASPAR) and their hits
+
+
+_MOTIFS: dict[tuple, object] = {}
+_MOTIF_LOCK = threading.Lock()
+
+
+def jaspar_release() -> str:
+    from deemo_gui.core.motifs import releases
+
+    available = releases()
+    return JASPAR_RELEASE if JASPAR_RELEASE in available else available[-1]
+
+
+def known_motif(tf_or_id: str | None, release: str | None = None):
+    """The JASPAR matrix of a TF (by `zoo.PWM_BASELINE`'s ID, else the first exact name match in
+    the CORE vertebrates collection) or a JASPAR ID ("MA0138"); None if there is none. Cached."""
+    from deemo_gui.core.errors import DataError
+    from deemo_gui.core.motifs import JasparDB
+    from deemo_gui.core.zoo import PWM_BASELINE
+
+    if not tf_or_id:
+        return None
+    release = release or jaspar_release()
+    key = (release, tf_or_id.strip().upper())
+    with _MOTIF_LOCK:
+        if key in _MOTIFS:
+            return _MOTIFS[key]
+    db = JasparDB(release)
+    text = key[1]
+    pwm = None
+    try:
+        if text in PWM_BASELINE:
+            pwm = db.get(PWM_BASELINE[text][0])
+        elif text[:2] in ("MA", "PB", "PF", "PH", "PL", "UN", "CN", "CI", "PS") and any(ch.isdigit() for ch in text):
+            pwm = db.get(text)
+        else:
+            found = db.search(text, collection="CORE", tax_group="vertebrates", exact=True)
+            pwm = found[0] if found else None
+    except DataError:
+        pwm = None
+    with _MOTIF_LOCK:
+        _MOTIFS[key] = pwm
+    return pwm
+
+
+def motif_hits(pwms, seq: str, p_threshold: float = HIT_P_THRESHOLD):
+    """FIMO hits (p < `p_threshold`, both strands) of one PWM or a list in `seq`: the `scan` table
+    plus a `name` column (the motif's TF name)."""
+    from deemo_gui.core.motifs import PWM, scan
+
+    pwms = [pwms] if isinstance(pwms, PWM) else [p for p in pwms if p is not None]
+    hits = scan(pwms, [str(seq).upper()], p_threshold=p_threshold)
+    names = {p.id: p.name for p in pwms}
+    hits = hits.copy()
+    hits["name"] = [names.get(i, i) for i in hits["motif_id"]]
+    return hits
+
+
+def cached_known_motifs(names) -> list | None:
+    """`known_motif` of each name (distinct, Nones skipped) if all were looked up before, else None."""
+    release = jaspar_release()
+    out, seen = [], set()
+    for text in names:
+        if not text:
+            continue
+        key = (release, text.strip().upper())
+        with _MOTIF_LOCK:
+            if key not in _MOTIFS:
+                return None
+            pwm = _MOTIFS[key]
+        if pwm is not None and pwm.id not in seen:
+            seen.add(pwm.id)
+            out.append(pwm)
+    return out
+
+
+def cached_hits(pwms, seq: str, cache=None, p_threshold: float = HIT_P_THRESHOLD, compute: bool = True):
+    """`motif_hits`, cached in `cache` under ("hits", motif ids, sequence, threshold); with
+    `compute=False` None when not cached."""
+    import pandas as pd
+
+    from deemo_gui.core.motifs.scan import HIT_COLUMNS
+
+    pwms = [p for p in pwms if p is not None]
+    seq = str(seq).upper()
+    if not pwms:
+        return pd.DataFrame({c: [] for c in HIT_COLUMNS + ["name"]})
+    key = ("hits", tuple(p.id for p in pwms), seq, float(p_threshold))
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        if not compute:
+            return None
+        hit = motif_hits(pwms, seq, p_threshold)
+        if cache is not None:
+            cache.put(key, hit)
+    return hit
+
+
+def dashboard_motifs(models) -> list:
+    """The distinct known JASPAR motifs of these models' TFs, in model order."""
+    out, seen = [], set()
+    for m in models:
+        pwm = known_motif(model_tf(m))
+        if pwm is not None and pwm.id not in seen:
+            seen.add(pwm.id)
+            out.append(pwm)
+    return out
