@@ -70,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _split_files(args) -> tuple[list[str], list[str], str | None]:
+    """Sequence files, model files and session named on the command line; with none at all, the
+    bundled example (REST peaks and the shipped REST models)."""
     seqs, models, session = list(args.open), list(args.model), args.session
+    if not (seqs or models or session or args.files):
+        from deemo_gui.examples import default_example
+
+        return (*default_example(), None)
     for f in args.files:
         if f.endswith(".safetensors"):
             models.append(f)

@@ -110,25 +110,14 @@ class ClassOptPanel(QWidget):
         self.best_label = QLabel("")
         self.best_label.setWordWrap(True)
         self.best_label.setTextFormat(Qt.TextFormat.RichText)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(form)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.status)
-        left_layout.addWidget(self.best_label)
-        left_layout.addStretch(1)
-        left.setMinimumWidth(230)
-        left.setMaximumWidth(300)
-
         # -- plots ------------------------------------------------------------------------
         self.logo_plot = logo_widget(np.zeros((4, 1)), title="Optimised input", ylabel="bits")
-        self.logo_plot.setMinimumHeight(130)
+        self.logo_plot.setMinimumHeight(120)
         self.logo_plot.getPlotItem().setMouseEnabled(x=False, y=False)
         self.curve_plot = pg.PlotWidget(background=palette.BACKGROUND_COLOR)
         plot = self.curve_plot.getPlotItem()
         style_plot(plot, ylabel="P(+)", xlabel="step")
-        plot.setTitle("P(positive) while optimising", color=palette.TEXT_COLOR, size="10pt", bold=True)
+        plot.setTitle("P(positive) while optimising", color=palette.TEXT_COLOR, size="9pt", bold=True)
         plot.setYRange(0, 1.0, padding=0.02)
         plot.setMouseEnabled(x=False, y=False)
         plot.showGrid(x=False, y=True, alpha=0.2)
@@ -136,24 +125,33 @@ class ClassOptPanel(QWidget):
             plot.getAxis(side).enableAutoSIPrefix(False)
         self.restart_curves: list = []
         self.curve = plot.plot([], [], pen=pg.mkPen(palette.NUCLEOTIDE_COLORS["C"], width=2), antialias=True)
-        self.curve_plot.setMinimumHeight(110)
+        self.curve_plot.setMinimumHeight(150)
         self.aligned = AlignedLogos()
         self.aligned.clear("The motif and its best JASPAR match appear here")
         self.matches = MatchesTable()
         self.matches.row_chosen.connect(self._match_chosen)
 
-        middle = QSplitter(Qt.Orientation.Horizontal)
-        middle.addWidget(self.curve_plot)
-        middle.addWidget(self.aligned)
-        middle.setStretchFactor(0, 1)
-        middle.setStretchFactor(1, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(form)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.status)
+        left_layout.addWidget(self.best_label)
+        left_layout.addWidget(self.curve_plot, 1)
+        left.setMinimumWidth(250)
+        left.setMaximumWidth(300)
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.aligned)
+        bottom.addWidget(self.matches)
+        bottom.setStretchFactor(0, 2)
+        bottom.setStretchFactor(1, 3)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.logo_plot)
-        right.addWidget(middle)
-        right.addWidget(self.matches)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 3)
-        right.setStretchFactor(2, 2)
+        right.addWidget(bottom)
+        right.setStretchFactor(0, 1)
+        right.setStretchFactor(1, 1)
         right.setChildrenCollapsible(False)
         self.right = right
 
@@ -190,7 +188,7 @@ class ClassOptPanel(QWidget):
     def _clear(self, entry) -> None:
         self.outcome = None
         self.export_button.setEnabled(False)
-        self.logo_plot.getPlotItem().setData(np.zeros((4, 1)))
+        self._set_logo(np.zeros((4, 1)))
         self.logo_plot.logo.setHighlight(None)
         self._set_logo_title("Optimised input")
         self._curve_x, self._curve_y = [], []
@@ -204,6 +202,12 @@ class ClassOptPanel(QWidget):
         else:
             self.status.setText(f"Press Run to find the {entry.input_length or '?'}-nt input that "
                                 f"{entry.name} scores highest.")
+
+    def _set_logo(self, matrix) -> None:
+        plot = self.logo_plot.getPlotItem()
+        plot.setData(matrix)
+        # LogoPlot.setData sets the x range before widening its limits: set it again
+        plot.setXRange(-0.5, matrix.shape[1] - 0.5, padding=0.01)
 
     def _set_logo_title(self, text: str) -> None:
         from deemo_gui.qt.plots.axes import set_title
@@ -265,7 +269,7 @@ class ClassOptPanel(QWidget):
         from deemo_gui.viewer.motif_jobs import logo_bits
 
         self.logo_plot.logo.setData(logo_bits(payload.pwm))
-        self._set_logo_title(f"Optimised input — step {payload.step} of {payload.steps}, P(+) = {payload.score:.3f}")
+        self._set_logo_title(f"Optimised input · step {payload.step} of {payload.steps} · P(+) = {payload.score:.3f}")
         self._curve_x.append(payload.step)
         self._curve_y.append(payload.score)
         self.curve.setData(self._curve_x, self._curve_y)
@@ -304,12 +308,10 @@ class ClassOptPanel(QWidget):
         self.outcome = outcome
         res = outcome.result
         pwm = res.pwm
-        plot = self.logo_plot.getPlotItem()
-        plot.setData(logo_bits(pwm))
+        self._set_logo(logo_bits(pwm))
         start = outcome.query_start
         self.logo_plot.logo.setHighlight(start, start + outcome.query.width)
-        self._set_logo_title(f"Optimised input — P(+) = {res.score:.3f} (consensus sequence: "
-                             f"{res.consensus_score:.3f}); shaded: the {outcome.query.width} columns compared")
+        self._set_logo_title(f"Optimised input · P(+) = {res.score:.3f} · shaded: columns compared with JASPAR")
         # the P(+) curves of every restart, the best in colour
         self._clear_restart_curves()
         steps = np.arange(res.history.shape[1])
@@ -329,7 +331,9 @@ class ClassOptPanel(QWidget):
                             f"{s.restarts} restart(s), seed {s.seed}. Tomtom against {outcome.release} "
                             "CORE vertebrates.")
         colour = palette.TEXT_COLOR if m.significant else "#888888"
-        self.best_label.setText(f"<span style='color:{colour}'>Motif <b>{outcome.query.consensus()}</b><br>"
+        self.best_label.setText(f"<span style='color:{colour}'>Consensus of the optimised input: "
+                                f"P(+) = {res.consensus_score:.3f}<br>Motif <b>{outcome.query.consensus()}</b> "
+                                f"(columns {start + 1}–{start + outcome.query.width})<br>"
                                 f"Best match: <b>{match_text(m)}</b></span>")
         self.export_button.setEnabled(True)
 
@@ -338,7 +342,7 @@ class ClassOptPanel(QWidget):
         if out is None:
             return
         df = self.matches.df
-        title = f"Compared columns {out.query_start + 1}–{out.query_start + out.query.width}: {out.query.consensus()}"
+        title = f"Optimised, columns {out.query_start + 1}–{out.query_start + out.query.width}"
         if df is None or row >= len(df):
             self.aligned.set_match(out.query, title, None, None)
             return
@@ -359,7 +363,7 @@ class ClassOptPanel(QWidget):
         menu.addAction("Logo of the optimised input…", lambda: export_logo_dialog(self, out.result.pwm, "class optimization"))
         menu.addAction(f"Logo of the {out.query.width} compared columns…",
                        lambda: export_logo_dialog(self, out.query, f"class optimization, {out.query.consensus()}"))
-        menu.addAction("PWMs as MEME…", lambda: export_meme_dialog(self, [out.result.pwm, out.query], "PWMs"))
+        menu.addAction("PWMs as MEME…", lambda: export_meme_dialog(self, _export_pwms(out), "PWMs"))
         menu.exec(self.export_button.mapToGlobal(self.export_button.rect().bottomLeft()))
 
 
@@ -367,3 +371,12 @@ def _jaspar_matrix(release: str, matrix_id: str):
     from deemo_gui.viewer.motif_jobs import jaspar_motifs
 
     return next((p for p in jaspar_motifs(release) if p.id == matrix_id), None)
+
+
+def _export_pwms(out) -> list:
+    """The optimised PWM and its compared window, with distinct MEME names."""
+    import copy
+
+    full, window = copy.copy(out.result.pwm), copy.copy(out.query)
+    full.id, window.id = "classopt_full", f"classopt_{window.width}"
+    return [full, window]

@@ -402,7 +402,7 @@ class AlignedLogos(QWidget):
         lo = min(qx, tx) - 0.5
         hi = max(qx + query.width, tx + t.width) - 0.5
         self.query.set_pwm(query, query_title, x0=qx, xlim=(lo, hi))
-        strand = "reverse complement" if str(row["strand"]) == "-" else "as stored"
+        strand = "− strand" if str(row["strand"]) == "-" else "+ strand"
         self.target.set_pwm(t, f"{row['target_id']} {row['target_name']} ({strand})", x0=tx, xlim=(lo, hi))
         self.note.setText(f"Tomtom: p = {fmt_p(row['p'])}, E = {fmt_p(row['E'])}, q = {fmt_p(row['q'])}, "
                           f"{int(row['overlap'])} columns overlap")
@@ -438,7 +438,7 @@ class MatchesTable(QTableWidget):
         self.setAlternatingRowColors(True)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.df = None
         self.itemSelectionChanged.connect(self._changed)
 
@@ -601,6 +601,14 @@ def _sort_num_item(text: str, value: float) -> QTableWidgetItem:
 # The panel
 
 
+def motif_label(m) -> str:
+    """Short name of an extracted motif for tables: its method, and the filter for activation motifs."""
+    if m.method == "activation":
+        return f"activation, {m.pwm.name.replace(' activation', '')}"
+    return {"saliency": "saliency 9-mers", "temporal": "temporal output", "classopt": "class optimization"}.get(
+        m.method, m.label)
+
+
 class MotifsPanel(QWidget):
     """JASPAR browser and the motifs extracted from a model by each method."""
 
@@ -716,7 +724,11 @@ class MotifsPanel(QWidget):
         seq_row.addStretch(1)
         form.addRow("Sequences:", seq_row)
         self.status = _status_label("Choose methods and press Extract motifs: they run over the open sequences.")
-        self.extract_table = _table(("Method", "Motif", "Consensus", "IC", "Best JASPAR match", "E"), stretch=4)
+        self.extract_table = _table(("Motif", "Consensus", "IC", "Best JASPAR match", "E"), stretch=3)
+        for k, tip in enumerate(("How the motif was found", "Most likely letter per column",
+                                 "Information content of the motif, bits", "Tomtom's best match (grey: E >= 0.05)",
+                                 MATCH_TIPS["E"])):
+            self.extract_table.horizontalHeaderItem(k).setToolTip(tip)
         self.extract_table.setSortingEnabled(True)
         self.extract_table.itemSelectionChanged.connect(self._extract_selected)
         self.aligned = AlignedLogos()
@@ -906,26 +918,30 @@ class MotifsPanel(QWidget):
             return
         outcome, description = cached
         self.outcome = outcome
-        self._rows = list(outcome.motifs)
+        # one-motif methods first (saliency, temporal, class optimization), then the filters' activation
+        # motifs, best match first
+        single = [m for m in outcome.motifs if m.method != "activation"]
+        per_filter = sorted((m for m in outcome.motifs if m.method == "activation"), key=lambda m: m.best_E)
+        self._rows = single + per_filter
         t.setRowCount(len(self._rows))
         for i, m in enumerate(self._rows):
-            first = QTableWidgetItem(METHOD_LABELS.get(m.method, m.method))
+            first = QTableWidgetItem(motif_label(m))
             first.setData(Qt.ItemDataRole.UserRole + 1, i)
+            first.setToolTip(m.pwm.source)
             t.setItem(i, 0, first)
-            t.setItem(i, 1, QTableWidgetItem(m.label))
-            t.setItem(i, 2, QTableWidgetItem(m.pwm.consensus()))
-            t.setItem(i, 3, _sort_num_item(f"{m.pwm.total_ic:.1f}", m.pwm.total_ic))
+            t.setItem(i, 1, QTableWidgetItem(m.pwm.consensus()))
+            t.setItem(i, 2, _sort_num_item(f"{m.pwm.total_ic:.1f}", m.pwm.total_ic))
             best = QTableWidgetItem(f"{m.best_name} ({m.best_id})" if m.best_id else "–")
             if not m.significant:
                 best.setForeground(QColor("#888888"))
-            t.setItem(i, 4, best)
-            t.setItem(i, 5, _sort_num_item(fmt_p(m.best_E), m.best_E))
+            t.setItem(i, 3, best)
+            t.setItem(i, 4, _sort_num_item(fmt_p(m.best_E), m.best_E))
         t.blockSignals(False)
         t.setSortingEnabled(True)
         skipped = "; ".join(f"{METHOD_LABELS[k]} skipped: {v}" for k, v in outcome.skipped.items())
         n_sig = sum(m.significant for m in self._rows)
-        self.status.setText(f"{len(self._rows)} motifs from {description}; {n_sig} match JASPAR "
-                            f"{outcome.release} with E < 0.05 ({outcome.seconds:.1f} s)." + (f" {skipped}." if skipped else ""))
+        self.status.setText(f"{len(self._rows)} motifs from {description}; {n_sig} match a {outcome.release} "
+                            f"motif with E < 0.05 ({outcome.seconds:.1f} s)." + (f" {skipped}." if skipped else ""))
         self.meme_button.setEnabled(bool(self._rows))
         if self._rows:
             t.selectRow(0)
@@ -946,7 +962,7 @@ class MotifsPanel(QWidget):
         m = sel[-1]
         self._current = m
         self.matches.set_matches(m.matches)
-        self.aligned.set_match(m.pwm, f"{m.label}: {m.pwm.consensus()}", m.best, m.best_row)
+        self.aligned.set_match(m.pwm, f"{motif_label(m)}: {m.pwm.consensus()}", m.best, m.best_row)
 
     def _match_chosen(self, row: int) -> None:
         m = self._current
@@ -958,7 +974,7 @@ class MotifsPanel(QWidget):
             from deemo_gui.viewer.motif_jobs import jaspar_motifs
 
             target = next((p for p in jaspar_motifs(self.outcome.release) if p.id == r["target_id"]), None)
-        self.aligned.set_match(m.pwm, f"{m.label}: {m.pwm.consensus()}", target, r)
+        self.aligned.set_match(m.pwm, f"{motif_label(m)}: {m.pwm.consensus()}", target, r)
 
     def _export_extracted(self) -> None:
         chosen = self.selected_extracted() or self._rows
