@@ -266,9 +266,11 @@ class MainWindow(QMainWindow):
         return None
 
     def show_panel(self, title: str):
+        """Show the tab whose title or module name (e.g. "classopt") is `title`."""
         self.build_panels()
         for k, host in enumerate(self._panel_hosts):
-            if getattr(host.cls, "title", "").lower() == title.lower():
+            names = {getattr(host.cls, "title", "").lower(), host.cls.__module__.rsplit(".", 1)[-1].lower()}
+            if title.lower() in names:
                 self.tabs.setCurrentIndex(k)
                 return host.build()
         raise DeemoError(f"no panel named {title!r}; panels: "

@@ -121,6 +121,31 @@ def input_length(model) -> int:
 
 _LOCKS: dict[int, threading.RLock] = {}
 _LOCKS_LOCK = threading.Lock()
+_COPIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def work_module(model):
+    """A private copy of the network for the analyses (made once, on the network's device).
+
+    Prediction jobs use the network itself from other threads at the same time, and every core call
+    moves the network with `.to(device)`, which re-initialises an LSTM's flat weights: a forward pass
+    running meanwhile in another thread fails (`zip() argument 2 is longer than argument 1` in
+    torch's rnn.py). Guided backpropagation also patches the ReLUs for a call. On a copy neither
+    can disturb the predictions; the analyses share it under `module_lock`.
+    """
+    import copy
+
+    module = _module(model)
+    try:
+        device = next(module.parameters()).device
+    except (StopIteration, AttributeError):
+        return module
+    with _LOCKS_LOCK:
+        clone = _COPIES.get(module)
+        if clone is None or next(clone.parameters()).device != device:
+            clone = copy.deepcopy(module).eval()
+            _COPIES[module] = clone
+    return clone
 
 
 @contextlib.contextmanager
@@ -135,7 +160,7 @@ def module_lock(model):
     with _LOCKS_LOCK:
         lock = _LOCKS.setdefault(id(module), threading.RLock())
     with lock:
-        yield module
+        yield work_module(module)
 
 
 def _model_name(model) -> str:
@@ -152,6 +177,13 @@ def is_recurrent(model) -> bool:
         preset = str(model.metadata.get("preset", ""))
         return preset.startswith("rnn") or preset.startswith("cnn-rnn")
     return bool(getattr(_module(model), "is_recurrent", False))
+
+
+def has_relu(model) -> bool:
+    """Whether guided backpropagation differs from the gradient: only `nn.ReLU` modules are guided."""
+    import torch
+
+    return any(isinstance(m, torch.nn.ReLU) for m in _module(model).modules())
 
 
 def model_tf(model) -> str | None:
@@ -258,7 +290,7 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
         hit = cache.get(key) if cache is not None else None
         if hit is None:
             if module is None:
-                module = _module(model)
+                module = work_module(model)
             if X is None:
                 X = _onehot(seq, L)
             for dep in _NEEDS.get(method, ()):
@@ -402,7 +434,7 @@ def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS,
         return hit
     result = None
     module = _module(model)
-    for item in class_optimization_steps(module, target=target, steps=int(steps), every=every):
+    for item in class_optimization_steps(work_module(module), target=target, steps=int(steps), every=every):
         if isinstance(item, ClassOptResult):
             result = item
         else:

@@ -29,7 +29,6 @@ collection the Deep Motif Dashboard and Koo & Eddy compared with.
 """
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ import numpy as np
 
 from deemo_gui.core.errors import ConfigError, DataError
 
-log = logging.getLogger(__name__)
 
 # The JASPAR release of the known motifs in `core.zoo.PWM_BASELINE` (and of the other panels).
 DEFAULT_RELEASE = "JASPAR2024"
@@ -47,6 +45,8 @@ COLLECTION, TAX_GROUP = "CORE", "vertebrates"
 # At most this many sequences feed filter / extraction jobs (ours: a few thousand windows make
 # stable PWMs; more only costs time). The first ones in file order are used, as `deemo motifs --max-seqs`.
 MAX_SEQUENCES = 5000
+# Extraction by saliency / temporal output costs a backward pass or L prefixes per sequence: fewer (ours).
+EXTRACT_MAX_SEQUENCES = 1000
 # Tomtom rows kept per query for tables (the full DataFrame is kept in the outcome too).
 TOP_MATCHES = 25
 # Ours: a best match with E < 0.05 is shown as a match, weaker ones as "no clear match" (MEME
@@ -120,11 +120,13 @@ def search_jaspar(pwms: Iterable, text: str) -> list:
     pwms = list(pwms)
     if not want:
         return pwms
-    by_id = [p for p in pwms if p.id.lower().startswith(want)]
+    by_id = sorted((p for p in pwms if p.id.lower().startswith(want)), key=lambda p: p.id)
     if by_id:
         return by_id
-    exact = [p for p in pwms if p.name.lower() == want or want in p.name.lower().split("::")]
-    rest = [p for p in pwms if want in p.name.lower() and p not in exact]
+    exact = sorted((p for p in pwms if p.name.lower() == want or want in p.name.lower().split("::")),
+                   key=lambda p: p.id)
+    taken = {id(p) for p in exact}
+    rest = sorted((p for p in pwms if want in p.name.lower() and id(p) not in taken), key=lambda p: (p.name, p.id))
     return exact + rest
 
 
@@ -305,10 +307,13 @@ def collect_sequences(viewer, model, target: int = 0, positives: bool = True,
     total = len(picked)
     if max_seqs is not None and max_seqs > 0:
         picked = picked[: int(max_seqs)]
-    seqs = [fit_one(viewer.sequence(i), L) for i in picked]
+    raw = [viewer.sequence(i) for i in picked]
+    seqs = [fit_one(s, L) for s in raw]
     what = "positive" if labelled else "open"
     used = f"{len(seqs):,}" if len(seqs) == total else f"the first {len(seqs):,} of {total:,}"
-    return SequenceSample(seqs, f"{used} {what} sequences ({L} nt)", n_open=n, positives_only=labelled)
+    fitted = sum(len(s) != L for s in raw)
+    how = f"{L} nt" if not fitted else f"{fitted:,} of them centre-cropped or N-padded to the model's {L} nt"
+    return SequenceSample(seqs, f"{used} {what} sequences ({how})", n_open=n, positives_only=labelled)
 
 
 def _onehot(seqs) -> np.ndarray:
@@ -540,7 +545,7 @@ def available_methods(model) -> dict[str, str]:
 
 def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: int = 0, width: int = 9,
                 min_sites: int = 10, classopt_steps: int = 1000, release: str | None = None, cache=None,
-                name: str | None = None):
+                name: str | None = None, chunk: int = 250):
     """Motifs of `model` by each method over `seqs` (positives), each compared with JASPAR.
 
     saliency / temporal: the best 9-nt window of each sequence (DeMo sec. 3.4); class optimization:
@@ -550,7 +555,7 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
     """
     from deemo_gui.core.explain import (
         ClassOptResult, activation_pwms, class_optimization_steps, motif_from_class_optimization,
-        motif_from_saliency, motif_from_temporal,
+        motif_from_saliency, motif_from_temporal, saliency, temporal,
     )
 
     methods = [m for m in methods]
@@ -579,10 +584,21 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
         yield JobProgress(k, len(methods), f"{label} ({k + 1}/{len(methods)})…")
         if method != "classopt" and X is None:
             X = _onehot(seqs) if n_seqs and isinstance(seqs[0], str) else np.asarray(seqs)
-        if method == "saliency":
-            found = [motif_from_saliency(X, model=module, target=target, width=width)]
-        elif method == "temporal":
-            found = [motif_from_temporal(X, model=module, target=target, width=width)]
+        if method in ("saliency", "temporal"):
+            # per chunk of sequences, so the job reports progress and can be cancelled in between
+            parts = []
+            for start in range(0, len(X), chunk):
+                yield JobProgress(k, len(methods), f"{label}: sequences {start + 1:,}-"
+                                                   f"{min(start + chunk, len(X)):,} of {len(X):,}")
+                if method == "saliency":
+                    parts.append(saliency(module, X[start: start + chunk], target=target))
+                else:
+                    parts.append(temporal(module, X[start: start + chunk], target=target)[0])
+            scores = np.concatenate(parts)
+            if method == "saliency":
+                found = [motif_from_saliency(X, attr=scores, width=width)]
+            else:
+                found = [motif_from_temporal(X, forward=scores, width=width)]
         elif method == "activation":
             found = activation_pwms(module, X, min_sites=min_sites)
         else:

@@ -22,13 +22,13 @@ from PySide6.QtWidgets import QWidget
 log = logging.getLogger(__name__)
 
 PANELS: list[str] = [
-    "deemo_gui.qt.panels.train:TrainPanel",
     "deemo_gui.qt.panels.dashboard:DashboardPanel",
     "deemo_gui.qt.panels.saliency:SaliencyPanel",
     "deemo_gui.qt.panels.temporal:TemporalPanel",
     "deemo_gui.qt.panels.classopt:ClassOptPanel",
     "deemo_gui.qt.panels.filters:FiltersPanel",
     "deemo_gui.qt.panels.motifs:MotifsPanel",
+    "deemo_gui.qt.panels.train:TrainPanel",
 ]
 
 

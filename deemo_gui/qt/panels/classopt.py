@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from deemo_gui import palette
 from deemo_gui.qt.panels.motifs import (
-    AlignedLogos, MatchesTable, ModelChooser, _status_label, export_logo_dialog, export_meme_dialog, fmt_p, make_spin,
+    AlignedLogos, MatchesTable, ModelChooser, _status_label, export_logo_dialog, export_meme_dialog, make_spin,
     match_text, release_combo,
 )
 from deemo_gui.qt.workers import Worker
@@ -64,7 +63,7 @@ class ClassOptPanel(QWidget):
         self._running_for = None
 
         # -- form -------------------------------------------------------------------------
-        self.chooser = ModelChooser(viewer)
+        self.chooser = ModelChooser(viewer, parent=self)
         self.chooser.changed.connect(self._model_changed)
         self.lam_spin = QDoubleSpinBox(decimals=4, minimum=0.0, maximum=10.0, singleStep=0.001, value=0.009)
         self.lam_spin.setToolTip(TIPS["lam"])
@@ -139,19 +138,17 @@ class ClassOptPanel(QWidget):
         left_layout.addWidget(self.status)
         left_layout.addWidget(self.best_label)
         left_layout.addWidget(self.curve_plot, 1)
-        left.setMinimumWidth(250)
-        left.setMaximumWidth(300)
+        left.setMinimumWidth(240)
+        left.setMaximumWidth(270)
 
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.aligned)
-        bottom.addWidget(self.matches)
-        bottom.setStretchFactor(0, 2)
-        bottom.setStretchFactor(1, 3)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.logo_plot)
-        right.addWidget(bottom)
-        right.setStretchFactor(0, 1)
-        right.setStretchFactor(1, 1)
+        right.addWidget(self.aligned)
+        right.addWidget(self.matches)
+        right.setStretchFactor(0, 4)
+        right.setStretchFactor(1, 3)
+        right.setStretchFactor(2, 3)
+        right.setSizes([400, 260, 240])  # scaled to the space there is
         right.setChildrenCollapsible(False)
         self.right = right
 
@@ -163,9 +160,9 @@ class ClassOptPanel(QWidget):
 
     # -- settings and cache ------------------------------------------------------------------
     def settings(self) -> dict:
-        return dict(target=self.chooser.target(), lam=round(self.lam_spin.value(), 6), lr=round(self.lr_spin.value(), 6),
-                    steps=self.steps_spin.value(), restarts=self.restarts_spin.value(), seed=self.seed_spin.value(),
-                    width=self.width_spin.value())
+        return dict(target=self.chooser.target(), lam=round(self.lam_spin.value(), 6),
+                    lr=round(self.lr_spin.value(), 6), steps=self.steps_spin.value(),
+                    restarts=self.restarts_spin.value(), seed=self.seed_spin.value(), width=self.width_spin.value())
 
     def _cached(self, entry):
         from deemo_gui.viewer.motif_jobs import ClassOptSettings
@@ -240,7 +237,6 @@ class ClassOptPanel(QWidget):
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Optimising the input of {entry.name} for “{entry.task_names[s['target']]}”…")
-        self.logo_plot.getPlotItem().setXRange(-0.5, max(1, entry.input_length) - 0.5, padding=0.01)
         self.curve_plot.getPlotItem().setXRange(0, s["steps"], padding=0.02)
         jobs = getattr(self.window_, "jobs", None)
         if jobs is not None:
@@ -268,8 +264,12 @@ class ClassOptPanel(QWidget):
         self.last_progress = payload
         from deemo_gui.viewer.motif_jobs import logo_bits
 
-        self.logo_plot.logo.setData(logo_bits(payload.pwm))
-        self._set_logo_title(f"Optimised input · step {payload.step} of {payload.steps} · P(+) = {payload.score:.3f}")
+        bits = logo_bits(payload.pwm)
+        if self.logo_plot.logo.matrix().shape != bits.shape:
+            self._set_logo(bits)  # first update: axis limits and range for the model's length
+        else:
+            self.logo_plot.logo.setData(bits)
+        self._set_logo_title(f"Step {payload.step}/{payload.steps} · P(+) = {payload.score:.3f}")
         self._curve_x.append(payload.step)
         self._curve_y.append(payload.score)
         self.curve.setData(self._curve_x, self._curve_y)
@@ -311,7 +311,7 @@ class ClassOptPanel(QWidget):
         self._set_logo(logo_bits(pwm))
         start = outcome.query_start
         self.logo_plot.logo.setHighlight(start, start + outcome.query.width)
-        self._set_logo_title(f"Optimised input · P(+) = {res.score:.3f} · shaded: columns compared with JASPAR")
+        self._set_logo_title(f"Optimised input · P(+) = {res.score:.3f}")
         # the P(+) curves of every restart, the best in colour
         self._clear_restart_curves()
         steps = np.arange(res.history.shape[1])
@@ -333,7 +333,7 @@ class ClassOptPanel(QWidget):
         colour = palette.TEXT_COLOR if m.significant else "#888888"
         self.best_label.setText(f"<span style='color:{colour}'>Consensus of the optimised input: "
                                 f"P(+) = {res.consensus_score:.3f}<br>Motif <b>{outcome.query.consensus()}</b> "
-                                f"(columns {start + 1}–{start + outcome.query.width})<br>"
+                                f"(shaded: columns {start + 1}–{start + outcome.query.width})<br>"
                                 f"Best match: <b>{match_text(m)}</b></span>")
         self.export_button.setEnabled(True)
 
@@ -360,7 +360,8 @@ class ClassOptPanel(QWidget):
         from PySide6.QtWidgets import QMenu
 
         menu = QMenu(self)
-        menu.addAction("Logo of the optimised input…", lambda: export_logo_dialog(self, out.result.pwm, "class optimization"))
+        menu.addAction("Logo of the optimised input…",
+                       lambda: export_logo_dialog(self, out.result.pwm, "class optimization"))
         menu.addAction(f"Logo of the {out.query.width} compared columns…",
                        lambda: export_logo_dialog(self, out.query, f"class optimization, {out.query.consensus()}"))
         menu.addAction("PWMs as MEME…", lambda: export_meme_dialog(self, _export_pwms(out), "PWMs"))

@@ -47,6 +47,11 @@ SEQUENCE_HEIGHT = 84
 SCORE_HEIGHT = 112
 LOGO_HEIGHT = 150
 HEATMAP_HEIGHT = 104
+LEFT_AXIS_PX = 80   # a logo plot's left axis and margins, for sizing it by its columns
+TITLE_PX = 30       # pyqtgraph's title row
+AXIS_PX = 28        # a bottom axis with tick labels
+LETTER_PX = 24      # sequence letters' height
+HIT_LABEL_PX = 15   # one row of hit labels
 
 
 # =============================================================================================
@@ -84,6 +89,7 @@ class AnalysisPanel(QWidget):
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setWordWrap(True)  # long messages wrap instead of widening the window
         self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.recompute_button = QPushButton("Recompute")
         self.recompute_button.setToolTip("Compute again for the current sequence and selected models")
@@ -115,22 +121,28 @@ class AnalysisPanel(QWidget):
     def compute(self, seq: str, entries: list):
         """Generator run in the worker: yields `(done, total, text)`, returns the result dict
         `{"models": {name: analyze_sequence(...)}}` (subclasses add their own keys)."""
-        out: dict = {"models": {}}
+        out: dict = {"models": {}, "errors": {}}
         plans = [(e, self.methods_for(e)) for e in entries]
         total = sum(len(A._order(m)) for _, m in plans) or 1
         done = 0
         for entry, methods in plans:
-            with A.module_lock(entry):
-                pass  # load the network (lazy entries) before timing starts
-            gen = A.iter_analyze(entry, seq, methods, cache=self.viewer.results)
-            while True:
-                try:
-                    with A.module_lock(entry):
-                        k, _n, method = next(gen)
-                except StopIteration as stop:
-                    out["models"][entry.name] = stop.value
-                    break
-                yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
+            try:
+                with A.module_lock(entry):
+                    pass  # loads the network (lazy entries) and its analysis copy
+                gen = A.iter_analyze(entry, seq, methods, cache=self.viewer.results)
+                while True:
+                    try:
+                        with A.module_lock(entry):
+                            k, _n, method = next(gen)
+                    except StopIteration as stop:
+                        out["models"][entry.name] = stop.value
+                        break
+                    yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
+            except Exception as exc:  # one model failing leaves the others on screen
+                from deemo_gui.qt.errors import user_message
+
+                log.warning("%s: analysis of %s failed", self.title, entry.name, exc_info=exc)
+                out["errors"][entry.name] = user_message(exc, entry.name)
             done += len(A._order(methods))
         return out
 
@@ -162,7 +174,7 @@ class AnalysisPanel(QWidget):
             # for a worker, so compute now.
             self.refresh(sync=True)
         elif self._dirty or self.shown_key != self.request_key():
-            self.schedule(immediate=True)
+            self.timer.start(0)  # the tab is about to be visible (isVisible() is still False here)
 
     def refresh(self, sync: bool = False) -> Worker | None:
         """Compute (or take from the cache) and draw for the current state; returns the worker if one started."""
@@ -226,6 +238,7 @@ class AnalysisPanel(QWidget):
         self.result, self.shown_key, self.state = result, key, "ready"
         try:
             self.draw(seq, result)
+            self.body.setCurrentIndex(1)
         except Exception as exc:  # a drawing bug must not take the window down
             log.exception("%s panel failed to draw", self.title)
             self._failed(exc)
@@ -287,12 +300,45 @@ class AnalysisPanel(QWidget):
     def ready_status(self, seq: str, result: dict) -> str:
         rid = self.viewer.current_id or ""
         edited = " (edited)" if self.viewer.current_index >= 0 and self.viewer.is_edited(self.viewer.current_index) else ""
-        return f"<b>{_escape(rid)}</b>{edited} · {len(seq)} nt"
+        text = f"<b>{_escape(rid)}</b>{edited} · {len(seq)} nt"
+        for name, message in (result.get("errors") or {}).items():
+            text += f" · <span style='color:#B2182B'>{_escape(name)}: {_escape(message)}</span>"
+        return text
+
+    def build_body(self) -> None:
+        """The header row, then either a wrapped message (empty states) or the stacked tracks
+        (`self.graphics`, a GraphicsLayoutWidget in a vertical scroll area)."""
+        from PySide6.QtWidgets import QStackedWidget
+
+        self.graphics = graphics_widget()
+        self.scroll = in_scroll_area(self.graphics)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setContentsMargins(40, 20, 40, 20)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body = QStackedWidget()
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self.header)
+        layout.addWidget(self.body, 1)
+        self.draw_message(self.empty_message(self.viewer.current_sequence, self.models()) or "Computing…")
+
+    def draw_message(self, text: str) -> None:
+        self.forget()
+        unfit_height(self.graphics)
+        self.message.setText(text)
+        self.body.setCurrentIndex(0)
+
+    def forget(self) -> None:
+        """Clear the tracks (subclasses also drop their references to them)."""
+        self.graphics.clear()
 
     def draw(self, seq: str, result: dict) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def draw_message(self, text: str) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -331,7 +377,38 @@ def set_track_title(plot, title: str | None, justify: str = "left") -> None:
     if not title:
         return
     plot.setTitle(title, color=palette.TEXT_COLOR, size="9.5pt", bold=True, justify=justify)
-    plot.titleLabel.setMinimumWidth(1)
+    _shrinkable(plot.titleLabel)
+
+
+def _shrinkable(label) -> None:
+    """Let a pyqtgraph LabelItem be narrower than its text: its `updateMin` (run on every resize)
+    pins the minimum width to the text's, which pushed long titles past the panel's right edge."""
+    def update_min(label=label):
+        bounds = label.itemRect()
+        label.setMinimumWidth(1)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {
+            Qt.SizeHint.MinimumSize: (1, bounds.height()),
+            Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    update_min()
+
+
+def fit_height(graphics, px: int) -> None:
+    """The stacked tracks keep their heights: the view is exactly as tall as its content (the
+    scroll area scrolls when the panel is shorter; extra room stays below, not between rows)."""
+    graphics.setMinimumHeight(int(px))
+    graphics.setMaximumHeight(int(px))
+
+
+def unfit_height(graphics) -> None:
+    graphics.setMinimumHeight(0)
+    graphics.setMaximumHeight(16777215)  # QWIDGETSIZE_MAX
 
 
 def fix_height(item, px: int) -> None:
@@ -371,7 +448,9 @@ def sequence_track(plot, seq: str, hits=None, label: str = "sequence"):
     plot.hit_items = []
     levels = _hit_levels(hits)
     n_levels = max(levels) + 1 if levels else 0
-    top = 1.12 + 0.42 * max(n_levels, 1)
+    # Pixel budget: letters LETTER_PX tall, one HIT_LABEL_PX row per label level above them.
+    unit = 1.0 / LETTER_PX
+    top = 1.12 + (HIT_LABEL_PX * n_levels + 4) * unit
     colors = {}
     if hits is not None:
         for (_, hit), level in zip(hits.iterrows(), levels):
@@ -381,11 +460,11 @@ def sequence_track(plot, seq: str, hits=None, label: str = "sequence"):
             box.setPen(pen(color, 2.0))
             plot.addItem(box)
             strand = "+" if hit["strand"] == "+" else "−"
-            text = pg.TextItem(f"{hit['name']} ({strand}) p={hit['p']:.1e}", color=color, anchor=(0, 1))
+            text = pg.TextItem(f"{hit['name']} ({strand}) p={hit['p']:.1e}", color=color, anchor=(0, 0))
             font = text.textItem.font()
             font.setPointSizeF(8.0)
             text.setFont(font)
-            text.setPos(x0, 1.12 + 0.42 * (level + 1))
+            text.setPos(x0, 1.12 + (HIT_LABEL_PX * (level + 1) + 2) * unit)  # top-left corner
             plot.addItem(text)
             plot.hit_items.append((box, text))
     plot.getAxis("left").setTicks([[], []])
@@ -393,6 +472,8 @@ def sequence_track(plot, seq: str, hits=None, label: str = "sequence"):
     plot.setYRange(-0.12, top, padding=0)
     set_x_extent(plot, n)
     plot.track_data = SequenceTrackData(seq, hits)
+    titled = plot.titleLabel.isVisible()
+    plot.preferred_px = int((TITLE_PX if titled else 6) + AXIS_PX + LETTER_PX * (top + 0.12))
 
     def info_at(x, y):
         i = int(np.floor(x + 0.5))
@@ -444,6 +525,7 @@ def bar_track(plot, values: np.ndarray, seq: str, name: str = "value", signed: b
     bars = pg.BarGraphItem(x=np.arange(n, dtype=np.float64), height=finite, width=0.85, brushes=brushes,
                            pen=pg.mkPen(None))
     plot.addItem(bars)
+    plot.bars = bars
     lo, hi = float(np.min(finite, initial=0.0)), float(np.max(finite, initial=0.0))
     if signed:
         zero = pg.InfiniteLine(pos=0, angle=0, pen=pen(palette.GUIDE_COLOR, 1))
@@ -465,9 +547,17 @@ def bar_track(plot, values: np.ndarray, seq: str, name: str = "value", signed: b
     return bars
 
 
-def temporal_track(plot, forward: np.ndarray, backward: np.ndarray, seq: str, legend: bool = True):
-    """Forward (prefix 1..i) and backward (suffix i..L) P(+) curves on a 0-1 axis with a 0.5 guide.
-    Returns (forward_item, backward_item)."""
+# Colour key of the temporal curves (titles are one line: the long form goes in panel headers).
+TEMPORAL_LEGEND = (f"<span style='color:{palette.FORWARD_COLOR}'>━━ forward</span> &nbsp;"
+                   f"<span style='color:{palette.BACKWARD_COLOR}'>━━ backward</span>")
+TEMPORAL_EXPLAINED = (f"<span style='color:{palette.FORWARD_COLOR}'><b>━━ forward</b></span>: P(bound) of bases "
+                      f"1..i &nbsp; <span style='color:{palette.BACKWARD_COLOR}'><b>━━ backward</b></span>: P(bound) "
+                      "of bases i..end")
+
+
+def temporal_track(plot, forward: np.ndarray, backward: np.ndarray, seq: str):
+    """Forward (prefix 1..i) and backward (suffix i..end) P(+) curves on a 0-1 axis with a dashed
+    0.5 guide; put `TEMPORAL_LEGEND` in the title. Returns (forward_item, backward_item)."""
     import pyqtgraph as pg
 
     from deemo_gui.qt.plots.axes import HoverInfo, pen
@@ -479,20 +569,13 @@ def temporal_track(plot, forward: np.ndarray, backward: np.ndarray, seq: str, le
     x = np.arange(n, dtype=np.float64)
     guide = pg.InfiniteLine(pos=0.5, angle=0, pen=pen(palette.GUIDE_COLOR, 1, Qt.PenStyle.DashLine))
     plot.addItem(guide)
-    if legend:
-        if plot.legend is None:
-            plot.addLegend(offset=(-6, 2), labelTextColor=palette.TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 200),
-                           labelTextSize="8pt", verSpacing=-6)
-        else:
-            plot.legend.clear()
-    f_item = plot.plot(x, fwd, pen=pen(palette.FORWARD_COLOR, 2), name="forward: P(+) of bases 1..i",
-                       connect="finite", antialias=True)
-    b_item = plot.plot(x, bwd, pen=pen(palette.BACKWARD_COLOR, 2), name="backward: P(+) of bases i..end",
-                       connect="finite", antialias=True)
-    plot.setYRange(0, 1, padding=0.03)
+    f_item = plot.plot(x, fwd, pen=pen(palette.FORWARD_COLOR, 2), connect="finite", antialias=True)
+    b_item = plot.plot(x, bwd, pen=pen(palette.BACKWARD_COLOR, 2), connect="finite", antialias=True)
+    plot.setYRange(0, 1, padding=0.04)
     plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], [(0.25, ""), (0.75, "")]])
     set_x_extent(plot, n)
     plot.values = (fwd, bwd)
+    plot.curves = (f_item, b_item)
 
     def info_at(x_, y):
         i = int(np.floor(x_ + 0.5))
@@ -559,6 +642,7 @@ def colorbar(image, plot, label: str, m: float):
                           label=label, rounding=max(m / 100, 1e-6))
     bar.setImageItem(image)
     bar.getAxis("right").setTextPen(pg.mkPen(palette.TEXT_COLOR))
+    bar.getAxis("right").setLabel(label, color=palette.TEXT_COLOR)
     bar.getAxis("right").setPen(pg.mkPen(palette.AXIS_COLOR))
     return bar
 
@@ -568,6 +652,7 @@ def message_item(text: str):
     import pyqtgraph as pg
 
     item = pg.LabelItem(text, color=palette.TEXT_COLOR, size="10pt", justify="center")
+    _shrinkable(item)
     return item
 
 
@@ -616,6 +701,13 @@ def in_scroll_area(widget) -> QScrollArea:
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(widget)
+    area.setAlignment(Qt.AlignmentFlag.AlignTop)
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = area.viewport().palette()
+    pal.setColor(QPalette.ColorRole.Window, QColor(palette.BACKGROUND_COLOR))
+    area.viewport().setPalette(pal)
+    area.viewport().setAutoFillBackground(True)
     return area
 
 
@@ -714,14 +806,6 @@ class DashboardPanel(AnalysisPanel):
         self.header.addWidget(self.recompute_button)
         self.header.addWidget(self.export_button)
 
-        self.graphics = graphics_widget()
-        self.scroll = in_scroll_area(self.graphics)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(self.header)
-        layout.addWidget(self.scroll, 1)
-
         self.classopt_workers: dict[str, Worker] = {}
         self.classopt_progress: dict[str, str] = {}
         self.classopt_plots: dict[str, object] = {}
@@ -729,7 +813,8 @@ class DashboardPanel(AnalysisPanel):
         self.sequence_plot = None
         self.saliency_plots: dict[str, object] = {}
         self.temporal_plots: dict[str, object] = {}
-        self.draw_message(self.empty_message(viewer.current_sequence, self.models()) or "Computing…")
+        self.summary = None
+        self.build_body()
 
     # -- computing -------------------------------------------------------------------------------
     def request_key(self) -> tuple:
@@ -765,6 +850,10 @@ class DashboardPanel(AnalysisPanel):
         return out
 
     def after_refresh(self, seq: str, entries: list, sync: bool) -> None:
+        names = {e.name for e in entries}
+        for name, worker in list(self.classopt_workers.items()):
+            if name not in names:
+                worker.cancel()   # deselected: free the CPU (it restarts when selected again)
         for entry in entries:
             self.start_class_optimization(entry, sync=sync)
 
@@ -840,14 +929,12 @@ class DashboardPanel(AnalysisPanel):
             w.cancel()
 
     # -- drawing ---------------------------------------------------------------------------------
-    def draw_message(self, text: str) -> None:
+    def forget(self) -> None:
         self.graphics.clear()
         self._forget_plots()
-        item = message_item(text)
-        self.graphics.addItem(item)
-        self.graphics.setMinimumHeight(0)
 
     def _forget_plots(self) -> None:
+        self.summary = None
         self.classopt_plots.clear()
         self.motif_plots.clear()
         self.saliency_plots.clear()
@@ -863,56 +950,66 @@ class DashboardPanel(AnalysisPanel):
         self._forget_plots()
         height = 0
 
-        # Row 0: known motifs and class-optimized logos (not aligned to the sequence).
+        # Row 0: the known motif(s) of the models' TFs and a summary (not aligned to the sequence).
         top = g.addLayout(row=0, col=0)
-        top.setSpacing(6)
-        col = 0
+        top.setSpacing(8)
         motifs = result.get("motifs") or []
+        col = 0
         if not motifs:
             query = result.get("motif_query")
             tfs = ", ".join(sorted({A.model_tf(e) or "?" for e in entries}))
-            plot = logo_plot(None, f"Known motif: none in JASPAR for {query or tfs}")
+            plot = logo_plot(None, f"Known motif: none found in JASPAR for {_escape(query or tfs)}", ylabel="bits")
             top.addItem(plot, row=0, col=col)
-            top.layout.setColumnStretchFactor(col, 2)
+            top.layout.setColumnStretchFactor(col, 3)
             col += 1
         for pwm in motifs:
-            plot = logo_plot(A.ic_logo(pwm), f"Known motif: {pwm.name} {pwm.id} ({pwm.source.replace('JASPAR', 'JASPAR ')})")
+            release = pwm.source.replace("JASPAR", "JASPAR ")
+            plot = logo_plot(A.ic_logo(pwm), f"Known motif: {_escape(pwm.name)} {pwm.id} ({release})")
             plot.setLabel("bottom", "motif position", color=palette.TEXT_COLOR)
+            plot.setMaximumWidth(LEFT_AXIS_PX + 34 * pwm.width)  # letters keep a readable aspect
             top.addItem(plot, row=0, col=col)
-            top.layout.setColumnStretchFactor(col, 2)
+            top.layout.setColumnStretchFactor(col, 3)
             self.motif_plots[pwm.id] = plot
             col += 1
-        for entry in entries:
-            plot = logo_plot(None, f"Class optimization: {entry.name}")
-            plot.setLabel("bottom", "position in the optimized input", color=palette.TEXT_COLOR)
-            top.addItem(plot, row=0, col=col)
-            top.layout.setColumnStretchFactor(col, 4)
-            self.classopt_plots[entry.name] = plot
-            self._fill_classopt(plot, entry)
-            col += 1
+        summary = message_item(self._summary_html(seq, result, entries))
+        summary.setAttr("justify", "left")
+        top.addItem(summary, row=0, col=col)
+        top.layout.setColumnStretchFactor(col, 2 if len(motifs) <= 1 else 1)
+        self.summary = summary
         for k in range(col):
             fix_height(top.getItem(0, k), LOGO_HEIGHT)
         height += LOGO_HEIGHT + 8
 
-        # Sequence-aligned tracks.
+        # Sequence-aligned tracks (class-optimized inputs have the model's input length: same axis).
         tracks = g.addLayout(row=1, col=0)
         tracks.setSpacing(0)
         row = 0
+        aligned = []
+        for entry in entries:
+            plot = logo_plot(None, f"Class optimization: {_escape(entry.name)}")
+            plot.setMouseEnabled(x=True, y=False)
+            tracks.addItem(plot, row=row, col=0)
+            fix_height(plot, LOGO_HEIGHT - 20)
+            height += LOGO_HEIGHT - 20
+            self.classopt_plots[entry.name] = plot
+            self._fill_classopt(plot, entry)
+            aligned.append(plot)
+            row += 1
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
-        motif_names = ", ".join(f"{m.name} {m.id}" for m in motifs) or "no known motif"
-        seq_plot = new_track("", title=f"Sequence with JASPAR hits ({motif_names}; FIMO p < 1e-4, both strands): "
-                                       f"{n_hits} hit{'s' if n_hits != 1 else ''}")
+        motif_names = ", ".join(f"{_escape(m.name)} {m.id}" for m in motifs) or "no known motif"
+        seq_plot = new_track("", title=f"Sequence with JASPAR hits boxed ({motif_names}; FIMO p &lt; 1e-4, "
+                                       f"both strands): {n_hits} hit{'s' if n_hits != 1 else ''}")
         sequence_track(seq_plot, seq, hits)
         tracks.addItem(seq_plot, row=row, col=0)
-        fix_height(seq_plot, SEQUENCE_HEIGHT + 18 * max(0, (max(_hit_levels(hits), default=0))))
+        fix_height(seq_plot, seq_plot.preferred_px)
         height += seq_plot.maximumHeight()
         self.sequence_plot = seq_plot
-        aligned = [seq_plot]
+        aligned.append(seq_plot)
         row += 1
         for entry in entries:
             r = result["models"][entry.name]
-            plot = new_track("|∂logit/∂x|·x", title=f"{entry.name} — saliency · {prob_text(r, entry)}")
+            plot = new_track("|∂logit/∂x|·x", title=f"{_escape(entry.name)} — saliency · {prob_text(r, entry)}")
             bar_track(plot, r["saliency_track"], seq, name="saliency")
             tracks.addItem(plot, row=row, col=0)
             fix_height(plot, SCORE_HEIGHT)
@@ -924,7 +1021,7 @@ class DashboardPanel(AnalysisPanel):
             r = result["models"][entry.name]
             if "temporal" not in r:
                 continue
-            plot = new_track("P(bound)", title=f"{entry.name} — temporal output scores")
+            plot = new_track("P(bound)", title=f"{_escape(entry.name)} — temporal output scores {TEMPORAL_LEGEND}")
             temporal_track(plot, r["temporal"][0], r["temporal"][1], seq)
             tracks.addItem(plot, row=row, col=0)
             fix_height(plot, SCORE_HEIGHT + 16)
@@ -932,28 +1029,44 @@ class DashboardPanel(AnalysisPanel):
             self.temporal_plots[entry.name] = plot
             aligned.append(plot)
             row += 1
-        aligned[-1].setLabel("bottom", "position in the sequence (nt)", color=palette.TEXT_COLOR)
-        aligned[-1].setMaximumHeight(aligned[-1].maximumHeight() + 18)
-        aligned[-1].setMinimumHeight(aligned[-1].maximumHeight())
+        last = aligned[-1]
+        last.setLabel("bottom", "position in the sequence (nt)", color=palette.TEXT_COLOR)
+        fix_height(last, int(last.maximumHeight()) + 18)
         height += 18
         link_x(aligned)
-        g.setMinimumHeight(height + 24)
+        for p in aligned:
+            set_x_extent(p, len(seq))
+        fit_height(g, height + 24)
+
+    def _summary_html(self, seq: str, result: dict, entries: list) -> str:
+        rows = []
+        for e in entries:
+            r = result["models"][e.name]
+            auroc = f", test AUROC {e.test_auroc:.3f}" if e.test_auroc is not None else ""
+            rows.append(f"<b>{_escape(e.name)}</b>: {prob_text(r, e)} · {_escape(e.preset)}{auroc}")
+        hits = result.get("hits")
+        n_hits = 0 if hits is None else len(hits)
+        head = f"<b>{_escape(self.viewer.current_id or '')}</b> · {len(seq)} nt · {n_hits} JASPAR hit{'s' if n_hits != 1 else ''}"
+        return head + "<br>" + "<br>".join(rows)
 
     def _fill_classopt(self, plot, entry) -> None:
         result = self.classopt_result(entry)
+        old = getattr(plot, "placeholder", None)
+        if old is not None:
+            plot.getViewBox().removeItem(old)
         plot.placeholder = None
+        L = entry.input_length or 101
         if result is None:
-            L = entry.input_length or 101
             plot.setData(np.zeros((4, L)))
             plot.setYRange(0, 2, padding=0)
             plot.placeholder = placeholder(plot, self.classopt_progress.get(entry.name, "computing…"))
             return
-        for item in list(plot.getViewBox().addedItems):
-            if item is not plot.logo:
-                plot.getViewBox().removeItem(item)
         plot.setData(A.ic_logo(result.pwm))
-        set_track_title(plot, f"Class optimization: {entry.name} · P(+) = {result.score:.2f}", justify="center")
+        set_track_title(plot, f"Class optimization: {_escape(entry.name)} · the input most typical of bound, "
+                              f"P = {result.score:.2f}")
         plot.classopt = result
+        if self.sequence_plot is not None:
+            set_x_extent(plot, len(self.sequence_plot.track_data.seq))
 
     def ready_status(self, seq: str, result: dict) -> str:
         base = super().ready_status(seq, result)

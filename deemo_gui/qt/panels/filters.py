@@ -89,7 +89,7 @@ class FiltersPanel(QWidget):
         self.cards: list[FilterCard] = []
         self._columns = 0
 
-        self.chooser = ModelChooser(viewer)
+        self.chooser = ModelChooser(viewer, parent=self)
         self.chooser.changed.connect(self._model_changed)
         self.threshold_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.99, singleStep=0.05, value=0.5)
         self.threshold_spin.setToolTip(
@@ -264,11 +264,12 @@ class FiltersPanel(QWidget):
             return
         self.cards = [FilterCard(m) for m in outcome.motifs]
         n_sig = sum(m.significant for m in outcome.motifs)
-        left_out = (f"; {outcome.left_out} filters had fewer than {self.min_sites_spin.value()} sites"
-                    if outcome.left_out else "")
+        k = outcome.left_out
+        left_out = (f"; {k} filter{'s' if k != 1 else ''} had fewer than {self.min_sites_spin.value()} sites"
+                    if k else "")
         self.status.setText(
             f"{len(outcome.motifs)} of {outcome.n_filters} filters over {description}{left_out}. "
-            f"{n_sig} match a JASPAR {outcome.release} motif with E < 0.05 ({outcome.seconds:.1f} s). "
+            f"{n_sig} match a {outcome.release} motif with E < 0.05 ({outcome.seconds:.1f} s). "
             "Hover a card for its top matches; right-click a logo to export it.")
         if not self.cards:
             self.placeholder.setText("No filter reached the minimum number of sites: lower the threshold or "

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -82,7 +81,7 @@ def match_text(m, with_id: bool = True) -> str:
 
 def paint_logo(p: QPainter, rect: QRectF, matrix, xlim=None, ymax: float = 2.0, x0: float = 0.0,
                highlight=None, axis: bool = True, positions: bool = True, font_px: int = 10,
-               ylabel: str = "bits") -> None:
+               ylabel: str = "bits", max_col_px: float = 36.0) -> None:
     """Draw a logo of `matrix` (4, W) (bits) into `rect` with a 0..ymax axis on the left and the
     positions (1-based) below: a `LogoItem` painted through a data->pixel transform.
 
@@ -106,6 +105,8 @@ def paint_logo(p: QPainter, rect: QRectF, matrix, xlim=None, ymax: float = 2.0, 
     plot = QRectF(QPointF(left, top), QPointF(rect.right() - 3, bottom))
     if plot.width() <= 4 or plot.height() <= 4 or hi <= lo:
         return
+    if max_col_px and plot.width() / (hi - lo) > max_col_px:  # keep letters from stretching flat
+        plot.setWidth(max_col_px * (hi - lo))
     sx = plot.width() / (hi - lo)
     sy = plot.height() / ymax
     axis_pen = QPen(QColor(palette.AXIS_COLOR))
@@ -132,7 +133,7 @@ def paint_logo(p: QPainter, rect: QRectF, matrix, xlim=None, ymax: float = 2.0, 
         p.drawText(QRectF(-40, 0, 80, fm.height()), int(Qt.AlignmentFlag.AlignCenter), ylabel)
         p.restore()
     p.setPen(axis_pen)
-    p.drawLine(QPointF(left - 1, bottom), QPointF(plot.right(), bottom))
+    p.drawLine(QPointF(left - 1, bottom), QPointF(plot.right() + 1, bottom))
     if positions and W:
         p.setPen(text_color)
         step = 1
@@ -454,7 +455,7 @@ class MatchesTable(QTableWidget):
             for k, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if k >= 2:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(i, k, item)
         if rows:
             self.selectRow(0)
@@ -492,6 +493,9 @@ class ModelChooser(QWidget):
 
     def __init__(self, viewer, parent=None, with_task: bool = True):
         super().__init__(parent)
+        # Only a holder: its two combo boxes go into the panel's own layout; the holder stays hidden and
+        # is the panel's child, so its viewer connection ends with the panel.
+        self.setVisible(False)
         self.viewer = viewer
         self.model_combo = QComboBox()
         self.model_combo.setToolTip("Models ticked in the Models list; results are kept per model")
@@ -515,6 +519,8 @@ class ModelChooser(QWidget):
             self.model_combo.setPlaceholderText("tick a model in the Models list")
         if current in names:
             self.model_combo.setCurrentText(current)
+        elif names:
+            self.model_combo.setCurrentIndex(0)  # with a placeholder set, Qt leaves the index at -1
         self.model_combo.blockSignals(False)
         self._model_changed()
 
@@ -576,7 +582,7 @@ def _table(columns, stretch: int = 1) -> QTableWidget:
 def _num_item(text: str, value: float) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setData(Qt.ItemDataRole.UserRole, float(value))
-    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
 
 
@@ -593,7 +599,7 @@ class _SortItem(QTableWidgetItem):
 def _sort_num_item(text: str, value: float) -> QTableWidgetItem:
     item = _SortItem(text)
     item.setData(Qt.ItemDataRole.UserRole, float(value))
-    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
 
 
@@ -635,6 +641,7 @@ class MotifsPanel(QWidget):
         self.jaspar_count = QLabel("")
         self.jaspar_table = _table(("ID", "Name", "Width", "IC (bits)"))
         self.jaspar_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.jaspar_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.jaspar_table.setSortingEnabled(True)
         self.jaspar_table.itemSelectionChanged.connect(self._jaspar_selected)
         self.jaspar_logo = MiniLogo(min_height=90)
@@ -664,8 +671,16 @@ class MotifsPanel(QWidget):
         logo_side = QWidget()
         logo_layout = QVBoxLayout(logo_side)
         logo_layout.setContentsMargins(0, 0, 0, 0)
-        logo_layout.addWidget(self.jaspar_logo, 1)
+        self.jaspar_logo.setMaximumHeight(230)
+        self.jaspar_info = QLabel("")
+        self.jaspar_info.setWordWrap(True)
+        self.jaspar_info.setTextFormat(Qt.TextFormat.RichText)
+        self.jaspar_info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.jaspar_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.jaspar_info.setOpenExternalLinks(True)
+        logo_layout.addWidget(self.jaspar_logo, 3)
         logo_layout.addLayout(buttons)
+        logo_layout.addWidget(self.jaspar_info, 2)
         jaspar_page = QSplitter(Qt.Orientation.Horizontal)
         jaspar_page.addWidget(browse)
         jaspar_page.addWidget(logo_side)
@@ -673,7 +688,7 @@ class MotifsPanel(QWidget):
         jaspar_page.setStretchFactor(1, 1)
 
         # -- right: extracted motifs ------------------------------------------------------
-        self.chooser = ModelChooser(viewer)
+        self.chooser = ModelChooser(viewer, parent=self)
         self.chooser.changed.connect(self._model_changed)
         why = motif_jobs.available_methods
         self._why = why
@@ -696,9 +711,10 @@ class MotifsPanel(QWidget):
             self.method_checks[m] = box
             methods_row.addWidget(box)
         methods_row.addStretch(1)
-        self.max_spin = make_spin(motif_jobs.MAX_SEQUENCES, 10, 1_000_000,
+        self.max_spin = make_spin(motif_jobs.EXTRACT_MAX_SEQUENCES, 10, 1_000_000,
                                   "Use at most this many open sequences (the first ones; positives when the "
-                                  "files are labelled). Ours: a few thousand make stable motifs.", step=500)
+                                  "files are labelled). Default 1,000 (ours): saliency and temporal output cost "
+                                  "a backward pass or one run per prefix for each sequence.", step=500)
         self.run_button = QPushButton("Extract motifs")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.run)
@@ -729,6 +745,7 @@ class MotifsPanel(QWidget):
                                  "Information content of the motif, bits", "Tomtom's best match (grey: E >= 0.05)",
                                  MATCH_TIPS["E"])):
             self.extract_table.horizontalHeaderItem(k).setToolTip(tip)
+        self.extract_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.extract_table.setSortingEnabled(True)
         self.extract_table.itemSelectionChanged.connect(self._extract_selected)
         self.aligned = AlignedLogos()
@@ -738,8 +755,8 @@ class MotifsPanel(QWidget):
         detail = QSplitter(Qt.Orientation.Horizontal)
         detail.addWidget(self.aligned)
         detail.addWidget(self.matches)
-        detail.setStretchFactor(0, 4)
-        detail.setStretchFactor(1, 5)
+        detail.setStretchFactor(0, 2)
+        detail.setStretchFactor(1, 3)
         learned_page = QWidget()
         right = QVBoxLayout(learned_page)
         right.setContentsMargins(4, 4, 4, 0)
@@ -812,9 +829,12 @@ class MotifsPanel(QWidget):
         n = len(self.jaspar)
         self.jaspar_count.setText(f"{len(shown):,} of {n:,} matrices" if n else "")
         if shown:
+            t.clearSelection()
             t.selectRow(0)
+            self._jaspar_selected()
         else:
             self.jaspar_logo.clear("No matrix matches the search" if n else "")
+            self.jaspar_info.setText("")
 
     def selected_jaspar(self) -> list:
         rows = sorted({ix.row() for ix in self.jaspar_table.selectionModel().selectedRows()})
@@ -829,7 +849,13 @@ class MotifsPanel(QWidget):
         sel = self.selected_jaspar()
         if sel:
             pwm = sel[-1]
-            self.jaspar_logo.set_pwm(pwm, f"{pwm.id} {pwm.name} · {pwm.width} columns · {pwm.total_ic:.1f} bits")
+            self.jaspar_logo.set_pwm(pwm, f"{pwm.id} {pwm.name}")
+            sites = f"{pwm.nsites:,.0f} sites; " if pwm.nsites else ""
+            more = f"<br>{len(sel)} matrices selected for MEME export." if len(sel) > 1 else ""
+            self.jaspar_info.setText(
+                f"<b>{pwm.id}</b> {pwm.name} ({pwm.source}, CORE vertebrates)<br>{pwm.width} columns, "
+                f"{pwm.total_ic:.1f} bits, {sites}consensus <tt>{pwm.consensus()}</tt><br>"
+                f"<a href='https://jaspar.elixir.no/matrix/{pwm.id}/'>jaspar.elixir.no/matrix/{pwm.id}</a>{more}")
 
     def _export_jaspar(self) -> None:
         export_meme_dialog(self, self.selected_jaspar(), "JASPAR matrices")
@@ -841,7 +867,8 @@ class MotifsPanel(QWidget):
         for m, box in self.method_checks.items():
             reason = why.get(m, "")
             box.setEnabled(entry is not None and not reason)
-            box.setToolTip(box.toolTip().split("\n\nNot for")[0] + (f"\n\nNot for this model: {reason}" if reason else ""))
+            tip = box.toolTip().split("\n\nNot for")[0]
+            box.setToolTip(tip + (f"\n\nNot for this model: {reason}" if reason else ""))
         self.run_button.setEnabled(entry is not None and not (self.worker and self.worker.is_running()))
         # show the cached outcome of this model, if any
         self._show_outcome(self._cached(entry) if entry is not None else None)

@@ -17,7 +17,7 @@ method is instant; results are cached per model and sequence text in `viewer.res
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QLabel
 
 from deemo_gui import palette
 from deemo_gui.qt.panels import dashboard as D
@@ -27,7 +27,8 @@ ATTRIBUTION_METHODS = (
     ("saliency", "Gradient × input", "The gradient of the logit at the observed base (Deep Motif Dashboard "
      "sec. 3.1): how much a small increase of that base's one-hot value raises the score"),
     ("guided", "Guided backpropagation × input", "Guided backpropagation (Springenberg et al. 2015; Koo & Eddy "
-     "2019) at the observed base: only positive evidence flows back through each ReLU"),
+     "2019) at the observed base: only positive evidence flows back through each ReLU (networks without ReLUs, "
+     "the rnn presets, give the plain gradient)"),
     ("integrated_gradients", "Integrated gradients", "Integrated gradients (Sundararajan et al. 2017) from a "
      "uniform 0.25 baseline: per position, the positions add up to logit(sequence) − logit(baseline)"),
 )
@@ -52,19 +53,11 @@ class SaliencyPanel(D.AnalysisPanel):
         self.header.addWidget(QLabel("Attribution:"))
         self.header.addWidget(self.method_combo)
         self.header.addWidget(self.recompute_button)
-
-        self.graphics = D.graphics_widget()
-        self.scroll = D.in_scroll_area(self.graphics)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(self.header)
-        layout.addWidget(self.scroll, 1)
         self.track_plots: dict[str, object] = {}
         self.ism_plots: dict[str, object] = {}
         self.logo_plots: dict[str, object] = {}
         self.colorbars: dict[str, object] = {}
-        self.draw_message(self.empty_message(viewer.current_sequence, self.models()) or "Computing…")
+        self.build_body()
 
     @property
     def method(self) -> str:
@@ -78,23 +71,18 @@ class SaliencyPanel(D.AnalysisPanel):
             self.draw(self.shown_key[0], self.result)
 
     # -- drawing ---------------------------------------------------------------------------------
-    def _forget(self) -> None:
+    def forget(self) -> None:
         self.graphics.clear()
         self.track_plots.clear()
         self.ism_plots.clear()
         self.logo_plots.clear()
         self.colorbars.clear()
 
-    def draw_message(self, text: str) -> None:
-        self._forget()
-        self.graphics.addItem(D.message_item(text))
-        self.graphics.setMinimumHeight(0)
-
     def draw(self, seq: str, result: dict) -> None:
         from deemo_gui.qt.plots.axes import link_x
 
         entries = [m for m in self.models() if m.name in result["models"]]
-        self._forget()
+        self.forget()
         g = self.graphics
         grid = g.addLayout(row=0, col=0)
         grid.setSpacing(0)
@@ -112,8 +100,8 @@ class SaliencyPanel(D.AnalysisPanel):
             aligned.append(plot)
             row += 1
 
-            ism = D.new_track("new base", title="In-silico mutagenesis: change of the logit for each substitution "
-                                                "(blue lowers, red raises the score)")
+            ism = D.new_track("new base", title="In-silico mutagenesis: Δ logit of each substitution "
+                                                "(blue lowers, red raises)")
             image, m = D.heatmap_track(ism, r["ism"], seq, name="Δ logit")
             grid.addItem(ism, row=row, col=0)
             bar = D.colorbar(image, ism, "Δ logit", m)
@@ -127,8 +115,8 @@ class SaliencyPanel(D.AnalysisPanel):
             row += 1
 
             logo = D.logo_plot(r["saliency_logo"], None)
-            D.set_track_title(logo, "Saliency logo (Koo & Eddy 2019): guided-backprop gradient, λ = 3, "
-                                    "information-scaled")
+            how = "guided backprop" if A.has_relu(entry) else "gradient (no ReLU: guided = plain)"
+            D.set_track_title(logo, f"Saliency logo (Koo & Eddy 2019, λ = 3): {how}, in bits")
             logo.setMouseEnabled(x=True, y=False)
             grid.addItem(logo, row=row, col=0)
             D.fix_height(logo, D.SCORE_HEIGHT)
@@ -144,7 +132,7 @@ class SaliencyPanel(D.AnalysisPanel):
             link_x(aligned)
             for p in aligned:
                 D.set_x_extent(p, len(seq))
-        g.setMinimumHeight(height + 16)
+        D.fit_height(g, height + 16)
 
     def ready_status(self, seq: str, result: dict) -> str:
         return super().ready_status(seq, result) + " · hover a track for position, base and value"

@@ -9,8 +9,6 @@ sequence they are aligned to.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout
-
 from deemo_gui import palette
 from deemo_gui.qt.panels import dashboard as D
 from deemo_gui.viewer import analysis as A
@@ -26,16 +24,9 @@ class TemporalPanel(D.AnalysisPanel):
     def __init__(self, viewer, window, parent=None):
         super().__init__(viewer, window, parent)
         self.header.addWidget(self.recompute_button)
-        self.graphics = D.graphics_widget()
-        self.scroll = D.in_scroll_area(self.graphics)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(self.header)
-        layout.addWidget(self.scroll, 1)
         self.temporal_plots: dict[str, object] = {}
         self.sequence_plot = None
-        self.draw_message(self.empty_message(viewer.current_sequence, self.models()) or "Computing…")
+        self.build_body()
 
     def models(self) -> list:
         return [m for m in self.viewer.selected_models if A.is_recurrent(m)]
@@ -45,7 +36,9 @@ class TemporalPanel(D.AnalysisPanel):
             return super().empty_message(seq, entries)
         if not entries:
             selected = self.viewer.selected_models
-            recurrent = [m.name for m in self.viewer.models if A.is_recurrent(m)]
+            tfs = {A.model_tf(m) for m in selected}
+            recurrent = [m.name for m in sorted((m for m in self.viewer.models if A.is_recurrent(m)),
+                                                key=lambda m: A.model_tf(m) not in tfs)]  # same TF first
             hint = (f" Tick one in the <b>Models</b> list, e.g. {', '.join(recurrent[:3])}." if recurrent else
                     " Train one in the <b>Train</b> tab with an rnn or cnn-rnn network.")
             if selected:
@@ -55,44 +48,39 @@ class TemporalPanel(D.AnalysisPanel):
             return f"Temporal output scores need a recurrent network (rnn or cnn-rnn presets).{hint}"
         return ""
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
         self.graphics.clear()
         self.temporal_plots.clear()
         self.sequence_plot = None
-
-    def draw_message(self, text: str) -> None:
-        self._forget()
-        self.graphics.addItem(D.message_item(text))
-        self.graphics.setMinimumHeight(0)
 
     def draw(self, seq: str, result: dict) -> None:
         from deemo_gui.qt.plots.axes import link_x
 
         entries = [m for m in self.models() if m.name in result["models"]]
-        self._forget()
+        self.forget()
         grid = self.graphics.addLayout(row=0, col=0)
         grid.setSpacing(0)
         aligned, height = [], 0
         for row, entry in enumerate(entries):
             r = result["models"][entry.name]
-            plot = D.new_track("P(bound)", title=f"{entry.name} · {D.prob_text(r, entry)} — "
-                                                 "temporal output scores")
+            plot = D.new_track("P(bound)", title=f"{D._escape(entry.name)} · {D.prob_text(r, entry)} — "
+                                                 f"{D.TEMPORAL_LEGEND}")
             D.temporal_track(plot, r["temporal"][0], r["temporal"][1], seq)
             grid.addItem(plot, row=row, col=0)
-            D.fix_height(plot, D.SCORE_HEIGHT + 40)
-            height += D.SCORE_HEIGHT + 40
+            D.fix_height(plot, D.SCORE_HEIGHT + 24)
+            height += D.SCORE_HEIGHT + 24
             self.temporal_plots[entry.name] = plot
             aligned.append(plot)
         seq_plot = D.new_track("", title="Sequence")
         D.sequence_track(seq_plot, seq)
         seq_plot.setLabel("bottom", "position in the sequence (nt)", color=palette.TEXT_COLOR)
         grid.addItem(seq_plot, row=len(entries), col=0)
-        D.fix_height(seq_plot, D.SEQUENCE_HEIGHT + 12)
-        height += D.SEQUENCE_HEIGHT + 12
+        D.fix_height(seq_plot, seq_plot.preferred_px + 18)
+        height += seq_plot.preferred_px + 18
         self.sequence_plot = seq_plot
         aligned.append(seq_plot)
         link_x(aligned)
-        self.graphics.setMinimumHeight(height + 16)
+        D.fit_height(self.graphics, height + 16)
 
     def ready_status(self, seq: str, result: dict) -> str:
-        return super().ready_status(seq, result) + " · hover a curve for position, base and both scores"
+        return super().ready_status(seq, result) + f" · {D.TEMPORAL_EXPLAINED} · hover a curve for the values"
