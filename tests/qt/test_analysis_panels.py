@@ -201,6 +201,13 @@ def test_dashboard_export_png_svg_pdf(qtbot, window, tmp_path, monkeypatch):
     # the whole dashboard (also the part scrolled out of view), at twice the screen resolution
     assert image.width() >= 2 * panel.graphics.width() - 4 and image.height() >= 2 * panel.graphics.minimumHeight() - 60
 
+    # Another known motif, typed by JASPAR ID: its logo and its hits replace REST's.
+    panel.motif_edit.setText("MA0139")
+    panel.motif_edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: _ready(panel, v) and any(k.startswith("MA0139") for k in panel.motif_plots), timeout=30_000)
+    ctcf = JasparDB("JASPAR2024").get("MA0139")
+    assert len(panel.sequence_plot.hit_items) == len(scan(ctcf, [v.current_sequence], p_threshold=1e-4))
+
 
 def test_saliency_panel_methods_ism_and_logo(qtbot, window):
     v = window.viewer
@@ -325,9 +332,25 @@ def test_headless_window_renders_finished_panels(qtbot, data_dir, model_paths, r
         v.add_model(path)
     v.set_current(rest_records[0])
     panel = win.show_panel("dashboard")
-    assert panel.state == "ready" and panel.worker is None and not panel.classopt_workers
-    assert all(getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values())
     image = win.screenshot(tmp_path / "tab_dashboard.png", size=(1400, 900))
     assert image.width() == 1400 and (tmp_path / "tab_dashboard.png").stat().st_size > 10_000
+    assert panel.state == "ready" and panel.worker is None and not panel.classopt_workers
+    assert all(getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values())
     win.jobs.cancel_all()
     win.close()
+
+    # --tab saliency: the first tab (Dashboard) is built on the way but computes nothing.
+    v2 = Viewer()
+    win2 = MainWindow(v2)
+    qtbot.addWidget(win2)
+    win2.live.enabled = False
+    v2.open(data_dir / REST_B)
+    for path in model_paths:
+        v2.add_model(path)
+    saliency = win2.show_panel("saliency")
+    dashboard = win2.panel("dashboard")
+    win2.screenshot(size=(1400, 900))
+    assert saliency.state == "ready" and saliency.shown_key[0] == v2.current_sequence
+    assert dashboard.state != "ready" and dashboard.worker is None and not dashboard.classopt_workers
+    win2.jobs.cancel_all()
+    win2.close()

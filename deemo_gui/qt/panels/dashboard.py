@@ -168,13 +168,34 @@ class AnalysisPanel(QWidget):
 
     def shown(self) -> None:
         """The window calls this when the tab becomes current."""
-        window_visible = self.window_.isVisible() if self.window_ is not None else self.isVisible()
-        if not window_visible:
-            # Headless rendering (deemo-gui --screenshot, viewer.screenshot()): nothing will wait
-            # for a worker, so compute now.
-            self.refresh(sync=True)
+        if self._rendering_offscreen():
+            # Headless rendering (deemo-gui --screenshot, viewer.screenshot()): nothing waits for a
+            # worker, so the tab that is current when the window is rendered computes synchronously.
+            # Deferred to the event loop: `show_panel` first builds tab 0, then switches tabs.
+            QTimer.singleShot(0, self._refresh_if_rendered)
         elif self._dirty or self.shown_key != self.request_key():
             self.timer.start(0)  # the tab is about to be visible (isVisible() is still False here)
+
+    def _rendering_offscreen(self) -> bool:
+        w = self.window_
+        if w is None:
+            return not self.isVisible()
+        return not w.isVisible() or w.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+
+    def _refresh_if_rendered(self) -> None:
+        import shiboken6
+
+        if not shiboken6.isValid(self):
+            return
+        if not self._rendering_offscreen():
+            if self.isVisible() and (self._dirty or self.shown_key != self.request_key()):
+                self.timer.start(0)
+            return
+        if self.window_ is None or self.isVisibleTo(self.window_):
+            if self.shown_key != self.request_key() or self.state != "ready":
+                self.refresh(sync=True)
+        else:
+            self._dirty = True   # another tab is the one being rendered
 
     def refresh(self, sync: bool = False) -> Worker | None:
         """Compute (or take from the cache) and draw for the current state; returns the worker if one started."""
@@ -642,7 +663,10 @@ def colorbar(image, plot, label: str, m: float):
                           label=label, rounding=max(m / 100, 1e-6))
     bar.setImageItem(image)
     bar.getAxis("right").setTextPen(pg.mkPen(palette.TEXT_COLOR))
-    bar.getAxis("right").setLabel(label, color=palette.TEXT_COLOR)
+    bar.getAxis("right").enableAutoSIPrefix(False)   # 0.4, not "400 (x0.001)"
+    bar.getAxis("right").setTicks([[(-m, f"{-m:.2g}"), (0.0, "0"), (m, f"{m:.2g}")], []])  # the ends and 0
+    bar.getAxis("left").setLabel(label, color=palette.TEXT_COLOR)
+    bar.layout.setContentsMargins(0, TITLE_PX - 4, 0, AXIS_PX - 4)  # level with the heat map, not its title
     bar.getAxis("right").setPen(pg.mkPen(palette.AXIS_COLOR))
     return bar
 
@@ -964,8 +988,8 @@ class DashboardPanel(AnalysisPanel):
             col += 1
         for pwm in motifs:
             release = pwm.source.replace("JASPAR", "JASPAR ")
-            plot = logo_plot(A.ic_logo(pwm), f"Known motif: {_escape(pwm.name)} {pwm.id} ({release})")
-            plot.setLabel("bottom", "motif position", color=palette.TEXT_COLOR)
+            plot = logo_plot(A.ic_logo(pwm), f"Known motif: {_escape(pwm.name)} {pwm.id}")
+            plot.setLabel("bottom", f"motif position ({release})", color=palette.TEXT_COLOR)
             plot.setMaximumWidth(LEFT_AXIS_PX + 34 * pwm.width)  # letters keep a readable aspect
             top.addItem(plot, row=0, col=col)
             top.layout.setColumnStretchFactor(col, 3)
@@ -976,9 +1000,11 @@ class DashboardPanel(AnalysisPanel):
         top.addItem(summary, row=0, col=col)
         top.layout.setColumnStretchFactor(col, 2 if len(motifs) <= 1 else 1)
         self.summary = summary
+        top_px = max(LOGO_HEIGHT, 24 + 17 * (1 + 2 * len(entries)))   # the summary's lines
         for k in range(col):
-            fix_height(top.getItem(0, k), LOGO_HEIGHT)
-        height += LOGO_HEIGHT + 8
+            fix_height(top.getItem(0, k), top_px)
+        fix_height(summary, top_px)
+        height += top_px + 8
 
         # Sequence-aligned tracks (class-optimized inputs have the model's input length: same axis).
         tracks = g.addLayout(row=1, col=0)
@@ -1042,8 +1068,8 @@ class DashboardPanel(AnalysisPanel):
         rows = []
         for e in entries:
             r = result["models"][e.name]
-            auroc = f", test AUROC {e.test_auroc:.3f}" if e.test_auroc is not None else ""
-            rows.append(f"<b>{_escape(e.name)}</b>: {prob_text(r, e)} · {_escape(e.preset)}{auroc}")
+            auroc = f" · test AUROC {e.test_auroc:.3f}" if e.test_auroc is not None else ""
+            rows.append(f"<b>{_escape(e.name)}</b>: {prob_text(r, e)}<br>&nbsp;&nbsp;{_escape(e.preset)}{auroc}")
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
         head = f"<b>{_escape(self.viewer.current_id or '')}</b> · {len(seq)} nt · {n_hits} JASPAR hit{'s' if n_hits != 1 else ''}"

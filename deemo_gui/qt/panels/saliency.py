@@ -26,13 +26,14 @@ from deemo_gui.viewer import analysis as A
 ATTRIBUTION_METHODS = (
     ("saliency", "Gradient × input", "The gradient of the logit at the observed base (Deep Motif Dashboard "
      "sec. 3.1): how much a small increase of that base's one-hot value raises the score"),
-    ("guided", "Guided backpropagation × input", "Guided backpropagation (Springenberg et al. 2015; Koo & Eddy "
+    ("guided", "Guided backprop × input", "Guided backpropagation (Springenberg et al. 2015; Koo & Eddy "
      "2019) at the observed base: only positive evidence flows back through each ReLU (networks without ReLUs, "
      "the rnn presets, give the plain gradient)"),
     ("integrated_gradients", "Integrated gradients", "Integrated gradients (Sundararajan et al. 2017) from a "
      "uniform 0.25 baseline: per position, the positions add up to logit(sequence) − logit(baseline)"),
 )
 METHOD_NAMES = {key: name for key, name, _ in ATTRIBUTION_METHODS}
+HOVER_NAMES = {"saliency": "grad×input", "guided": "guided×input", "integrated_gradients": "IG"}
 
 
 class SaliencyPanel(D.AnalysisPanel):
@@ -92,8 +93,8 @@ class SaliencyPanel(D.AnalysisPanel):
             r = result["models"][entry.name]
             track = A.attribution_track(r, method, seq)
             plot = D.new_track("attribution (logit)",
-                               title=f"{entry.name} · {D.prob_text(r, entry)} — {METHOD_NAMES[method]}, at each base")
-            D.bar_track(plot, track, seq, name=METHOD_NAMES[method].split(" ×")[0].lower(), signed=True)
+                               title=f"{D._escape(entry.name)} · {D.prob_text(r, entry)} — {METHOD_NAMES[method]}")
+            D.bar_track(plot, track, seq, name=HOVER_NAMES[method], signed=True)
             grid.addItem(plot, row=row, col=0)
             D.fix_height(plot, D.SCORE_HEIGHT)
             self.track_plots[entry.name] = plot
