@@ -128,10 +128,12 @@ def work_module(model):
     """A private copy of the network for the analyses (made once, on the network's device).
 
     Prediction jobs use the network itself from other threads at the same time, and every core call
-    moves the network with `.to(device)`, which re-initialises an LSTM's flat weights: a forward pass
-    running meanwhile in another thread fails (`zip() argument 2 is longer than argument 1` in
-    torch's rnn.py). Guided backpropagation also patches the ReLUs for a call. On a copy neither
-    can disturb the predictions; the analyses share it under `module_lock`.
+    moves the network with `.to(device)`; for an LSTM that empties its weight references while it
+    runs, so a forward pass in another thread meanwhile fails (`zip() argument 2 is longer than
+    argument 1` in torch's rnn.py). Guided backpropagation also patches the ReLUs for a call. On a
+    copy neither can disturb the predictions; the analyses share it under `module_lock`. A saved
+    model is copied by reading its file again (nothing of the live network is touched), an unsaved
+    one with `copy.deepcopy`.
     """
     import copy
 
@@ -142,10 +144,35 @@ def work_module(model):
         return module
     with _LOCKS_LOCK:
         clone = _COPIES.get(module)
-        if clone is None or next(clone.parameters()).device != device:
-            clone = copy.deepcopy(module).eval()
-            _COPIES[module] = clone
-    return clone
+        if clone is not None and next(clone.parameters()).device == device:
+            return clone
+    path = getattr(model, "path", None)
+    clone = None
+    if path and os.path.exists(path):
+        from deemo_gui.core.modelfile import load_model
+
+        try:
+            clone = load_model(path, device=str(device))
+        except Exception:  # the file changed or vanished since: copy the network instead
+            clone = None
+    for attempt in range(5):
+        if clone is not None:
+            break
+        try:
+            clone = copy.deepcopy(module)
+        except (RuntimeError, ValueError):  # caught the network mid-`.to()` in another thread
+            if attempt == 4:
+                raise
+            import time
+
+            time.sleep(0.05)
+    clone.eval()
+    with _LOCKS_LOCK:
+        current = _COPIES.get(module)
+        if current is not None and next(current.parameters()).device == device:
+            return current   # another thread made one meanwhile
+        _COPIES[module] = clone
+        return clone
 
 
 @contextlib.contextmanager
@@ -160,7 +187,7 @@ def module_lock(model):
     with _LOCKS_LOCK:
         lock = _LOCKS.setdefault(id(module), threading.RLock())
     with lock:
-        yield work_module(module)
+        yield work_module(model)
 
 
 def _model_name(model) -> str:
@@ -211,7 +238,8 @@ def model_tf(model) -> str | None:
         if t in PWM_BASELINE:
             return t
     for t in tokens:
-        if t.isalnum() and any(ch.isalpha() for ch in t) and len(t) >= 2 and not t.startswith(("CNN", "RNN", "DEEPBIND")):
+        looks_like_tf = t.isalnum() and any(ch.isalpha() for ch in t) and len(t) >= 2
+        if looks_like_tf and not t.startswith(("CNN", "RNN", "DEEPBIND")):
             return t
     return None
 
@@ -434,7 +462,7 @@ def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS,
         return hit
     result = None
     module = _module(model)
-    for item in class_optimization_steps(work_module(module), target=target, steps=int(steps), every=every):
+    for item in class_optimization_steps(work_module(model), target=target, steps=int(steps), every=every):
         if isinstance(item, ClassOptResult):
             result = item
         else:

@@ -201,12 +201,41 @@ def test_dashboard_export_png_svg_pdf(qtbot, window, tmp_path, monkeypatch):
     # the whole dashboard (also the part scrolled out of view), at twice the screen resolution
     assert image.width() >= 2 * panel.graphics.width() - 4 and image.height() >= 2 * panel.graphics.minimumHeight() - 60
 
+    # The SVG draws what the PNG shows (a 72-dpi SVG once shrank the axes to 3/4 of the data):
+    # compare both at the PNG's size, averaged over 8 x 8 pixel blocks (text antialiasing differs).
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    drawn = QImage(image.size(), QImage.Format.Format_ARGB32)
+    drawn.fill(QColor("white"))
+    painter = QPainter(drawn)
+    QSvgRenderer(str(tmp_path / "dashboard.svg")).render(painter)
+    painter.end()
+    assert np.abs(_blocks(drawn) - _blocks(image)).mean() < 3.5
+
+    # One PDF page the size of the dashboard (points = pixels x 72 / 96).
+    import re
+
+    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", (tmp_path / "dashboard.pdf").read_bytes())
+    rect = panel.graphics.ci.sceneBoundingRect()
+    assert float(box.group(1)) == pytest.approx(rect.width() * 0.75, abs=2)
+    assert float(box.group(2)) == pytest.approx(rect.height() * 0.75, abs=2)
+
     # Another known motif, typed by JASPAR ID: its logo and its hits replace REST's.
     panel.motif_edit.setText("MA0139")
     panel.motif_edit.editingFinished.emit()
     qtbot.waitUntil(lambda: _ready(panel, v) and any(k.startswith("MA0139") for k in panel.motif_plots), timeout=30_000)
     ctcf = JasparDB("JASPAR2024").get("MA0139")
     assert len(panel.sequence_plot.hit_items) == len(scan(ctcf, [v.current_sequence], p_threshold=1e-4))
+
+
+def _blocks(image, k: int = 8) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    g = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    a = np.frombuffer(g.constBits(), np.uint8).reshape(g.height(), g.bytesPerLine())[:, :g.width()].astype(float)
+    h, w = (a.shape[0] // k) * k, (a.shape[1] // k) * k
+    return a[:h, :w].reshape(h // k, k, w // k, k).mean(axis=(1, 3))
 
 
 def test_saliency_panel_methods_ism_and_logo(qtbot, window):
@@ -234,7 +263,8 @@ def test_saliency_panel_methods_ism_and_logo(qtbot, window):
         assert lo == pytest.approx(-hi) and hi == pytest.approx(np.abs(ism).max())
         i, new = 30, "ACGT"[(("ACGT".index(seq[30])) + 1) % 4]
         info = heat.info_at(i, 3 - "ACGT".index(new))
-        assert info.base == seq[i] and info.values[f"{seq[i]}→{new} Δ logit"] == pytest.approx(ism["ACGT".index(new), i])
+        assert info.base == seq[i]
+        assert info.values[f"{seq[i]}→{new} Δ logit"] == pytest.approx(ism["ACGT".index(new), i])
         np.testing.assert_allclose(panel.logo_plots[entry.name].logo.matrix(),
                                    explain.saliency_logo(explain.guided(m, X))[0], rtol=1e-5, atol=1e-6)
     _wait_aligned(qtbot, [*panel.track_plots.values(), *panel.ism_plots.values(), *panel.logo_plots.values()])
@@ -347,6 +377,7 @@ def test_headless_window_renders_finished_panels(qtbot, data_dir, model_paths, r
     v2.open(data_dir / REST_B)
     for path in model_paths:
         v2.add_model(path)
+    win2.ensure_torch()   # as deemo-gui --screenshot does (no warm-up job left running)
     saliency = win2.show_panel("saliency")
     dashboard = win2.panel("dashboard")
     win2.screenshot(size=(1400, 900))

@@ -8,6 +8,7 @@ parameters are) and return numpy arrays on the CPU.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 
 import numpy as np
@@ -114,3 +115,9 @@ def input_gradients(model: torch.nn.Module, X: torch.Tensor, target: int, batch_
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy().astype(np.float32, copy=False)
+
+
+def private_copy(model: torch.nn.Module) -> torch.nn.Module:
+    """A copy of `model` for methods that patch or hook its modules, so that other threads (the
+    app predicts and explains the same model in parallel workers) never see the patch."""
+    return copy.deepcopy(model)

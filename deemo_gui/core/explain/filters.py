@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import as_onehot, batches, check_batch_size, evaluating
+from ._common import as_onehot, batches, check_batch_size, evaluating, private_copy
 from deemo_gui.core.errors import ConfigError
 
 THRESHOLD = 0.5  # Koo & Eddy code; their text: 0.7
@@ -65,9 +65,12 @@ def left_padding(conv: nn.Conv1d) -> int:
 def first_layer_activations(model: nn.Module, X, batch_size: int = 256, device=None) -> np.ndarray:
     """Activations (N, F, L_out) of ``model.first_activation`` for one-hot X (N, 4, L).
 
-    The forward pass stops right after that module (nothing downstream runs).
+    The forward pass stops right after that module (nothing downstream runs). The hook goes on a
+    private copy of the model, never on the caller's.
     """
-    conv, act = _first_layers(model)
+    _first_layers(model)
+    model = private_copy(model)
+    _, act = _first_layers(model)
     X = as_onehot(X)
     batch_size = check_batch_size(batch_size)
     captured = []

@@ -20,7 +20,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import as_onehot, check_batch_size, check_target, evaluating, input_gradients, to_numpy
+from ._common import (
+    as_onehot, check_batch_size, check_target, evaluating, input_gradients, private_copy, to_numpy,
+)
 from deemo_gui.core.errors import ConfigError
 
 KINDS = ("gradient", "grad_x_input")
@@ -82,6 +84,7 @@ def guided(model: nn.Module, X, target: int = 0, kind: str = "gradient", batch_s
     X = as_onehot(X)
     target = check_target(model, target)
     batch_size = check_batch_size(batch_size)
+    model = private_copy(model)  # patched ReLUs must not leak into other threads' gradients
     with evaluating(model, device) as dev, guided_relus(model) as n_relu:
         if n_relu == 0:
             warnings.warn(

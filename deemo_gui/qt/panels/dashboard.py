@@ -307,7 +307,8 @@ class AnalysisPanel(QWidget):
         if not seq:
             return "Open a sequence file (File ▸ Open…) and pick a sequence in the list on the left."
         if not entries:
-            return "Select a model in the <b>Models</b> list on the right (tick its box) to see why it predicts what it does."
+            return ("Select a model in the <b>Models</b> list on the right (tick its box) to see why it predicts "
+                    "what it does.")
         return ""
 
     def _show_empty(self, message: str, key: tuple) -> None:
@@ -320,7 +321,8 @@ class AnalysisPanel(QWidget):
 
     def ready_status(self, seq: str, result: dict) -> str:
         rid = self.viewer.current_id or ""
-        edited = " (edited)" if self.viewer.current_index >= 0 and self.viewer.is_edited(self.viewer.current_index) else ""
+        i = self.viewer.current_index
+        edited = " (edited)" if i >= 0 and self.viewer.is_edited(i) else ""
         text = f"<b>{_escape(rid)}</b>{edited} · {len(seq)} nt"
         for name, message in (result.get("errors") or {}).items():
             text += f" · <span style='color:#B2182B'>{_escape(name)}: {_escape(message)}</span>"
@@ -451,7 +453,7 @@ class SequenceTrackData:
         self.hits = hits
 
 
-def sequence_track(plot, seq: str, hits=None, label: str = "sequence"):
+def sequence_track(plot, seq: str, hits=None):
     """Draw `seq` as coloured letters (one per column, A green, C blue, G orange, T red) and box the
     motif hits (a `motif_hits` table). Returns the LogoItem; `plot.hit_items` holds the boxes."""
     import pyqtgraph as pg
@@ -750,11 +752,12 @@ def export_scene(widget, path: str, scale: float = 2.0) -> str:
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     scene = widget.scene()
-    source = widget.mapToScene(widget.viewport().rect()).boundingRect() if widget.isVisible() else scene.itemsBoundingRect()
-    source = QRectF(0, 0, max(1.0, widget.width()), max(1.0, widget.height())) if source.isEmpty() else source
-    # The whole layout, also the part scrolled out of view.
-    if hasattr(widget, "ci"):
+    if hasattr(widget, "ci"):   # the whole layout, also the part scrolled out of view
         source = widget.ci.sceneBoundingRect()
+    else:
+        source = widget.mapToScene(widget.viewport().rect()).boundingRect()
+    if source.isEmpty():
+        source = QRectF(0, 0, max(1.0, widget.width()), max(1.0, widget.height()))
     w, h = source.width(), source.height()
 
     def render(painter, target):
@@ -775,6 +778,9 @@ def export_scene(widget, path: str, scale: float = 2.0) -> str:
 
         gen = QSvgGenerator()
         gen.setFileName(path)
+        # The view's DPI: pyqtgraph caches axes as QPictures, which replay scaled by the target's
+        # DPI over the screen's (the generator's default 72 dpi shrank the axes to 3/4).
+        gen.setResolution(int(widget.logicalDpiX()) or 96)
         gen.setSize(QSize(int(w), int(h)))
         gen.setViewBox(QRectF(0, 0, w, h))
         gen.setTitle("deemo-gui dashboard")
@@ -786,7 +792,7 @@ def export_scene(widget, path: str, scale: float = 2.0) -> str:
         painter.end()
     elif ext == ".pdf":
         writer = QPdfWriter(path)
-        writer.setResolution(96)
+        writer.setResolution(int(widget.logicalDpiX()) or 96)  # as for SVG: QPictures replay at the view's DPI
         writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w * 72 / 96, h * 72 / 96), QPageSize.Unit.Point),
                                          QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
         painter = QPainter()
@@ -944,9 +950,6 @@ class DashboardPanel(AnalysisPanel):
             ok &= w.wait(ms)
         return ok
 
-    def cancel(self) -> None:
-        super().cancel()
-
     def shutdown(self) -> None:
         super().shutdown()
         for w in list(self.classopt_workers.values()):
@@ -1072,7 +1075,8 @@ class DashboardPanel(AnalysisPanel):
             rows.append(f"<b>{_escape(e.name)}</b>: {prob_text(r, e)}<br>&nbsp;&nbsp;{_escape(e.preset)}{auroc}")
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
-        head = f"<b>{_escape(self.viewer.current_id or '')}</b> · {len(seq)} nt · {n_hits} JASPAR hit{'s' if n_hits != 1 else ''}"
+        head = (f"<b>{_escape(self.viewer.current_id or '')}</b> · {len(seq)} nt · "
+                f"{n_hits} JASPAR hit{'s' if n_hits != 1 else ''}")
         return head + "<br>" + "<br>".join(rows)
 
     def _fill_classopt(self, plot, entry) -> None:
