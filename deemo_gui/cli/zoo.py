@@ -52,6 +52,10 @@ def run_rebuild(args) -> int:
     from deemo_gui.core.zoo import rebuild_commands, write_index, zoo_dir
 
     commands = rebuild_commands(only=args.only.split(",") if args.only else None)
+    if not args.dry_run:
+        import torch
+
+        torch.set_num_threads(1)  # the zoo was trained with one thread; same summation order
     root = zoo_dir().parent
     for argv in commands:
         print("deemo " + shlex.join(argv), flush=True)

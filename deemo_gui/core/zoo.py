@@ -136,10 +136,10 @@ def model_card(entry: dict, meta: dict) -> str:
     lines += [
         "",
         "## Reproduce",
-        "From the repository root, on CPU (deterministic):",
+        "From the repository root, on CPU with one thread as the zoo was built (`deemo zoo rebuild` does this):",
         "",
         "```bash",
-        entry["command"] or "(no command recorded)",
+        f"OMP_NUM_THREADS=1 {entry['command']}" if entry["command"] else "(no command recorded)",
         "```",
         "",
         f"Weights SHA-256: `{entry['weights_sha256']}`; package version {meta.get('package_version')}.",

@@ -1,0 +1,47 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from deemo_gui.cli.main import main
+from deemo_gui.core.modelfile import load_model
+from deemo_gui.core.sequences import load_dataset
+from deemo_gui.core.training import evaluate
+from deemo_gui.core.zoo import build_index, read_index, zoo_dir
+
+ZOO = zoo_dir()
+MODELS = sorted(ZOO.glob("*.safetensors"))
+pytestmark = pytest.mark.skipif(not MODELS, reason="no shipped models")
+
+
+def test_every_zoo_model_loads_with_its_metadata():
+    for path in MODELS:
+        model = load_model(path)
+        meta = model.metadata
+        assert meta["preset"] == path.stem.rpartition("_")[2]
+        assert 0.5 < meta["test"]["auroc"] <= 1.0 and meta["test"]["n"] >= 1000
+        assert meta["training"]["command"].startswith("deemo train ")
+        assert (ZOO / f"{path.stem}.md").exists(), f"no model card for {path.name}"
+
+
+def test_index_matches_the_files_and_the_zoo_is_small():
+    index = {e["name"]: e for e in read_index()}
+    assert index == {e["name"]: e for e in build_index()}
+    assert sum(p.stat().st_size for p in MODELS) < 20 * 2**20
+
+
+def test_a_cards_test_auroc_is_reproduced_from_its_file(data_dir):
+    entry = next(e for e in read_index() if e["name"] == "REST_GM12878_cnn")
+    model = load_model(ZOO / entry["file"])
+    report = evaluate(model, load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz"))
+    assert report["auroc"] == pytest.approx(entry["test_auroc"], abs=1e-9)
+    assert f"| test AUROC | {entry['test_auroc']:.3f} |" in (ZOO / "REST_GM12878_cnn.md").read_text()
+
+
+def test_zoo_list_and_rebuild_dry_run(capsys):
+    assert main(["zoo", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {e["file"] for e in listed} == {p.name for p in MODELS}
+    assert main(["zoo", "rebuild", "--only", "REST_GM12878_cnn", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("deemo train resources/data/deepbind_encode/REST_GM12878_AC.seq.gz")
