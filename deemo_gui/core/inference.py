@@ -11,12 +11,20 @@ def predict_logits(model: torch.nn.Module, X, batch_size: int = 1024, device=Non
     param = next(model.parameters())
     device = torch.device(device) if device is not None else param.device
     was_training, old_device = model.training, param.device
-    model.eval().to(device)
+    # Only touch the model when its mode or device must change: `.to()` re-flattens LSTM weights,
+    # which breaks a forward pass of the same model in another thread (the app's workers).
+    if was_training:
+        model.eval()
+    if device != old_device:
+        model.to(device)
     try:
         X = torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X, dtype=torch.float32)
         out = [model(X[i : i + batch_size].to(device)).float().cpu() for i in range(0, len(X), batch_size)]
     finally:
-        model.train(was_training).to(old_device)
+        if device != old_device:
+            model.to(old_device)
+        if was_training:
+            model.train()
     if not out:
         return np.zeros((0, getattr(model, "n_tasks", 1)), dtype=np.float32)
     return torch.cat(out).numpy()

@@ -459,6 +459,12 @@ class Viewer:
         from deemo_gui.core.modelfile import load_model, read_metadata
 
         path = os.fspath(path)
+        existing = next((m for m in self.models if m.path and m.path == os.path.abspath(path)), None)
+        if existing is not None:  # already listed (e.g. a shipped model): select it, don't add a twin
+            if select and not existing.selected:
+                existing.selected = True
+                self.events.models_changed.emit()
+            return existing
         try:
             if lazy:
                 meta, module = read_metadata(path), None

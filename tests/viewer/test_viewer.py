@@ -251,8 +251,12 @@ def test_models_predictions_and_motif_mutation(data_dir, rest_model):
     assert len(motif_drops) >= 10
     assert np.median(motif_drops) > 0.1 and max(motif_drops) > 0.3, motif_drops
     assert np.median(motif_drops) > np.median(control_drops) + 0.05, (motif_drops, control_drops)
-    # Predictions are recorded per model; a second copy of the model compares side by side.
-    twin = v.add_model(rest_model)
+    # Opening the same file again selects the listed model instead of adding a twin.
+    assert v.add_model(rest_model) is entry and len(v.models) == 1
+    # Predictions are recorded per model; a second copy of the network compares side by side.
+    import copy
+
+    twin = v.add_model_object(copy.deepcopy(entry.module), name="rest_deepbind")
     assert twin.name == "rest_deepbind (2)"
     out = v.predict_current()
     assert set(out) == {entry.name, twin.name} and out[entry.name] == pytest.approx(out[twin.name])

@@ -57,11 +57,19 @@ def evaluating(model: torch.nn.Module, device=None) -> Iterator[torch.device]:
     """
     old_device, was_training = model_device(model), model.training
     device = torch.device(device) if device is not None else old_device
-    model.eval().to(device)
+    # Touch the model only when something changes: `.to()` re-flattens LSTM weights, which breaks a
+    # forward pass running on the same model in another thread (the app's parallel workers).
+    if was_training:
+        model.eval()
+    if device != old_device:
+        model.to(device)
     try:
         yield device
     finally:
-        model.train(was_training).to(old_device)
+        if device != old_device:
+            model.to(old_device)
+        if was_training:
+            model.train()
 
 
 def grad_context(device: torch.device, model: torch.nn.Module):
