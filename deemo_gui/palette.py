@@ -20,6 +20,11 @@ NUCLEOTIDE_COLORS: dict[str, str] = {
 # Anything that is not A/C/G/T (N, gaps, IUPAC codes) is drawn grey.
 UNKNOWN_COLOR = "#9E9E9E"
 
+# Display conventions shared by the Qt plots and the exports --------------------------------
+# Positions are shown 1-based (genome browsers, JASPAR/FIMO hit tables, the Deep Motif Dashboard
+# figures); data coordinates and APIs stay 0-based array indices. Shown = index + POSITION_OFFSET.
+POSITION_OFFSET = 1
+
 # Tracks ---------------------------------------------------------------------------------------
 SALIENCY_COLOR = "#4D4D4D"      # saliency bars when no sequence is given to colour them by base
 FORWARD_COLOR = "#5E3C99"       # temporal score, forward LSTM direction (purple)

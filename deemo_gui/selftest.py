@@ -205,6 +205,7 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
         window.live.enabled = False
         window.jobs.cancel_all()
         window.close()
+        _join_background_threads()
 
     total = time.perf_counter() - t_start
     return (
@@ -214,9 +215,28 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
         f"saliency {shape[1]}x{shape[2]} peak pos {peak + 1} ({figures['saliency_s']:.2f} s) | "
         f"tomtom {query.id} vs {n_targets} {release} CORE vertebrates: best {best['target_id']} "
         f"p={best['p']:.1e} ({tomtom_s:.1f} s; releases offline: {','.join(available)}) | "
-        f"logo PNG {logo_bytes / 1024:.0f} kB | screenshot {shot_bytes / 1024:.0f} kB | "
-        f"numba cache {os.environ.get('NUMBA_CACHE_DIR') or 'in-tree'} | total {total:.1f} s"
+        f"logo PNG {logo_bytes / 1024:.0f} kB ({figures['logo_s']:.1f} s) | "
+        f"screenshot {shot_bytes / 1024:.0f} kB ({figures['screenshot_s']:.1f} s) | "
+        f"numba cache {_numba_cache()} | total {total:.1f} s"
     )
+
+
+def _numba_cache() -> str:
+    """Where numba keeps compiled kernels, with the number of cached functions found there."""
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder:
+        return "default (next to the sources or the user's numba cache)"
+    n = sum(1 for _ in Path(folder).rglob("*.nbi")) if os.path.isdir(folder) else 0
+    return f"{folder} ({n} functions)"
+
+
+def _join_background_threads(timeout: float = 300.0) -> None:
+    """Let the window's motif warm-up (a daemon thread inside numba) finish before the process exits."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "deemo-motif-warmup" and thread.is_alive():
+            thread.join(timeout)
 
 
 def _one_record(seq: str):
@@ -225,17 +245,34 @@ def _one_record(seq: str):
     return SequenceSet(ids=["selftest"], seqs=[seq], source="self-test")
 
 
+def _ensure_stdout() -> None:
+    """A windowed Windows executable has no stdout: attach to the console it was started from."""
+    if sys.stdout is not None:
+        return
+    if sys.platform == "win32":
+        try:
+            import ctypes
+
+            if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+                sys.stdout = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+                return
+        except Exception:
+            pass
+    # No console at all: write the line to a file in the temporary folder instead.
+    sys.stdout = open(os.path.join(tempfile.gettempdir(), "deemo-gui-self-test.txt"), "w",  # noqa: SIM115
+                      encoding="utf-8")
+
+
 def main(argv=None) -> int:
+    _ensure_stdout()
     try:
-        line = run()
+        line, rc = run(), 0
     except SelfTestError as exc:
-        print(f"deemo-gui self-test FAILED: {exc}", flush=True)
-        return 1
+        line, rc = f"deemo-gui self-test FAILED: {exc}", 1
     except Exception as exc:  # a bug in the self-test itself
-        print(f"deemo-gui self-test FAILED: {type(exc).__name__}: {exc}", flush=True)
-        return 1
+        line, rc = f"deemo-gui self-test FAILED: {type(exc).__name__}: {exc}", 1
     print(line, flush=True)
-    return 0
+    return rc
 
 
 if __name__ == "__main__":

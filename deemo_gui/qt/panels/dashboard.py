@@ -1027,8 +1027,8 @@ class DashboardPanel(AnalysisPanel):
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
         motif_names = ", ".join(f"{_escape(m.name)} {m.id}" for m in motifs) or "no known motif"
-        seq_plot = new_track("", title=f"Sequence with JASPAR hits boxed ({motif_names}; FIMO p &lt; 1e-4, "
-                                       f"both strands): {n_hits} hit{'s' if n_hits != 1 else ''}")
+        seq_plot = new_track("", title=f"JASPAR hits ({motif_names}, FIMO p &lt; 1e-4, both strands): "
+                                       f"{n_hits} hit{'s' if n_hits != 1 else ''}")
         sequence_track(seq_plot, seq, hits)
         tracks.addItem(seq_plot, row=row, col=0)
         fix_height(seq_plot, seq_plot.preferred_px)
@@ -1092,8 +1092,7 @@ class DashboardPanel(AnalysisPanel):
             plot.placeholder = placeholder(plot, self.classopt_progress.get(entry.name, "computing…"))
             return
         plot.setData(A.ic_logo(result.pwm))
-        set_track_title(plot, f"Class optimization: {_escape(entry.name)} · the input most typical of bound, "
-                              f"P = {result.score:.2f}")
+        set_track_title(plot, f"Class-optimized input: {_escape(entry.name)} · P = {result.score:.2f}")
         plot.classopt = result
         if self.sequence_plot is not None:
             set_x_extent(plot, len(self.sequence_plot.track_data.seq))

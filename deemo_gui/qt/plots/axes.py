@@ -16,8 +16,8 @@ from PySide6 import QtCore, QtGui
 
 from deemo_gui import palette
 
-# Shown position = 0-based index + POSITION_OFFSET.
-POSITION_OFFSET = 1
+# Shown position = 0-based index + POSITION_OFFSET (defined once, in the palette's conventions).
+POSITION_OFFSET = palette.POSITION_OFFSET
 # Left axes of stacked tracks get this width (px) so their view boxes line up exactly.
 LEFT_AXIS_WIDTH = 72
 
@@ -110,11 +110,15 @@ class TrackPlot(pg.PlotItem):
 
     sigHover = QtCore.Signal(object)
 
-    def __init__(self, ylabel: str = "", title: str | None = None, parent=None, **kwargs):
+    def __init__(self, ylabel: str = "", title: str | None = None, left_axis: pg.AxisItem | None = None,
+                 parent=None, **kwargs):
         vb = TrackViewBox()
-        super().__init__(parent=parent, viewBox=vb, title=title,
-                         axisItems={"bottom": PositionAxis("bottom")}, **kwargs)
+        axes = {"bottom": PositionAxis("bottom")}
+        if left_axis is not None:
+            axes["left"] = left_axis
+        super().__init__(parent=parent, viewBox=vb, axisItems=axes, **kwargs)
         style_plot(self, ylabel=ylabel)
+        set_title(self, title)
         self.readout = pg.TextItem("", color=palette.TEXT_COLOR, anchor=(0, 0),
                                    fill=pg.mkBrush(255, 255, 255, 210))
         self.readout.setParentItem(vb)  # pinned to the view box, not to the data

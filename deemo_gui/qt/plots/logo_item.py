@@ -10,8 +10,10 @@ its value.
 Speed: each letter's outline is built once (`QPainterPath.addText` with a bold font, normalised
 to the unit square). `LogoItem.setData` maps the unit outline of every glyph with its
 `QTransform` (scale to `width x height`, translate to `(left, y0)`; flipped for negatives) --
-done for all glyphs at once with numpy on the path's elements -- into one path per letter, so a
-repaint is four `drawPath` calls whatever the width. When a column is narrower than
+done for all glyphs at once with numpy on the path's elements, curves kept. At paint time the
+zoom part of the view transform is applied the same way, per chunk of a few columns, only for
+visible chunks and cached until the zoom changes; Qt then fills small pixel-scale paths under a
+pure translation, its fast path (benchmarks/logo_speed.py). When a column is narrower than
 `MIN_GLYPH_PX` pixels the letters are unreadable anyway and coloured blocks are drawn instead.
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from deemo_gui import palette
-from deemo_gui.qt.plots.axes import HoverInfo, TrackPlot, set_title
+from deemo_gui.qt.plots.axes import HoverInfo, TrackPlot
 
 ALPHABET = palette.ALPHABET
 GLYPH_WIDTH = 0.95  # logomaker's Glyph default width
@@ -197,28 +199,36 @@ def letter_paths(matrix, x0: float = 0.0, width: float = GLYPH_WIDTH) -> dict[st
     return out
 
 
-def block_paths(matrix, x0: float = 0.0, width: float = 1.0) -> dict[str, QtGui.QPainterPath]:
-    """Coloured blocks instead of letters (for columns too narrow to read): one rectangle per
-    glyph box, one path per letter."""
-    letters, xs, y0, h, _ = glyph_layout(matrix, x0)
-    out = {}
-    move, line = 0, 1
-    for li, letter in enumerate(ALPHABET):
-        sel = letters == li
-        k = int(sel.sum())
-        left = xs[sel] - width / 2.0
-        right = left + width
-        bot = y0[sel]
-        top = bot + h[sel]
-        X = np.stack([left, right, right, left, left], axis=1).ravel()
-        Y = np.stack([bot, bot, top, top, bot], axis=1).ravel()
-        T = np.tile(np.array([move, line, line, line, line], dtype=np.int32), k)
-        out[letter] = _elements_to_path(T, X, Y)
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
 # The item
+
+
+class _LetterGlyphs:
+    """All glyphs of one letter, ready to be placed: per glyph its column and the data-space
+    coordinates of every path element (the unit outline mapped by its `glyph_transform`)."""
+
+    __slots__ = ("cols", "types", "X", "Y")
+
+    def __init__(self, cols, types, X, Y):
+        self.cols, self.types, self.X, self.Y = cols, types, X, Y
+
+
+_UNIT_SQUARE = (np.array([0, 1, 1, 1, 1], dtype=np.int32), np.array([0.0, 1, 1, 0, 0]),
+                np.array([0.0, 0, 1, 1, 0]))
+
+
+def _place(layout, unit, width: float, only: int) -> _LetterGlyphs:
+    letters, xs, y0, h, flip = layout
+    sel = letters == only
+    t, gx, gy = unit
+    left = xs[sel] - width / 2.0
+    hh = h[sel]
+    # flipped glyphs: y -> y0 + h - h*y ; upright: y -> y0 + h*y   (the glyph_transform)
+    sy = np.where(flip[sel], -hh, hh)
+    ty = np.where(flip[sel], y0[sel] + hh, y0[sel])
+    X = left[:, None] + width * gx[None, :]
+    Y = ty[:, None] + sy[:, None] * gy[None, :]
+    return _LetterGlyphs(np.rint(xs[sel]).astype(np.int64), t, X, Y)
 
 
 class LogoItem(pg.GraphicsObject):
@@ -229,7 +239,14 @@ class LogoItem(pg.GraphicsObject):
     centred on `x0 + i`. `setHighlight(start, end)` shades columns `start..end-1` (0-based,
     end exclusive, in the same coordinates as the columns' centres). The bounding rect is exactly
     `[x0 - 0.5, x0 + W - 0.5] x [ymin, ymax]` (`logo_bounds`).
+
+    Drawing: Qt fills curved paths slowly under a non-uniform scale, and large many-glyph paths
+    slowly with antialiasing, so glyphs are mapped to *pixel scale* with numpy (the zoom part of
+    the view transform) in chunks of `CHUNK` columns, only for visible chunks, cached until the
+    zoom changes, and filled under a translation-only transform (panning reuses the cache).
     """
+
+    CHUNK = 4  # columns per cached path: small paths rasterize fast
 
     def __init__(self, matrix=None, x0: float = 0.0, glyph_width: float = GLYPH_WIDTH, parent=None):
         super().__init__(parent)
@@ -237,12 +254,15 @@ class LogoItem(pg.GraphicsObject):
         self._x0 = 0.0
         self._glyph_width = float(glyph_width)
         self._rect = QtCore.QRectF()
-        self._glyphs: dict[str, QtGui.QPainterPath] = {}
-        self._blocks: dict[str, QtGui.QPainterPath] | None = None
+        self._glyphs: list[_LetterGlyphs] = []
+        self._blocks: list[_LetterGlyphs] | None = None
+        self._cache_key = None
+        self._cache: dict[tuple[str, int], list[QtGui.QPainterPath]] = {}
         self._highlight: tuple[float, float] | None = None
-        self._brushes = {b: QtGui.QBrush(QtGui.QColor(palette.NUCLEOTIDE_COLORS[b])) for b in ALPHABET}
+        self._brushes = [QtGui.QBrush(QtGui.QColor(palette.NUCLEOTIDE_COLORS[b])) for b in ALPHABET]
         self._baseline_pen = pg.mkPen(palette.AXIS_COLOR, width=1)
         self._baseline_pen.setCosmetic(True)
+        self.last_paint: dict = {}
         if matrix is not None:
             self.setData(matrix, x0)
 
@@ -256,8 +276,13 @@ class LogoItem(pg.GraphicsObject):
         ymin, ymax = logo_bounds(m)
         W = m.shape[1]
         self._rect = QtCore.QRectF(self._x0 - 0.5, ymin, float(W), ymax - ymin)
-        self._glyphs = letter_paths(m, self._x0, self._glyph_width)
+        # columns are indexed 0..W-1 for chunking, whatever x0 is
+        self._layout = glyph_layout(m, 0.0)
+        self._glyphs = [_place(self._layout, _glyph_elements(b), self._glyph_width, k)
+                        for k, b in enumerate(ALPHABET)]
         self._blocks = None  # built on first zoomed-out paint
+        self._cache_key = None
+        self._cache = {}
         self.informViewBoundsChanged()
         self.update()
 
@@ -271,10 +296,13 @@ class LogoItem(pg.GraphicsObject):
         """The letters this item draws (see `logo_rectangles`)."""
         return logo_rectangles(self._matrix, self._x0)
 
+    def letter_paths(self) -> dict[str, QtGui.QPainterPath]:
+        """One data-space path per letter with all its glyphs (for export or inspection)."""
+        return letter_paths(self._matrix, self._x0, self._glyph_width)
+
     def setHighlight(self, start: float | None, end: float | None = None) -> None:
         """Shade columns `start` .. `end - 1` (end exclusive); `setHighlight(None)` clears."""
         self._highlight = None if start is None else (float(start), float(end if end is not None else start + 1))
-        self.prepareGeometryChange()
         self.update()
 
     def highlight(self):
@@ -294,12 +322,31 @@ class LogoItem(pg.GraphicsObject):
 
     def dataBounds(self, ax, frac=1.0, orthoRange=None):
         r = self._rect
-        if r.isNull() and self._matrix.shape[1] == 0:
+        if self._matrix.shape[1] == 0:
             return None, None
         return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
 
+    def _chunk_paths(self, kind: str, chunk: int, sx: float, sy: float) -> list[QtGui.QPainterPath]:
+        key = (kind, chunk)
+        paths = self._cache.get(key)
+        if paths is None:
+            source = self._glyphs if kind == "glyphs" else self._blocks
+            lo, hi = chunk * self.CHUNK, (chunk + 1) * self.CHUNK
+            paths = []
+            for g in source:
+                a, b = np.searchsorted(g.cols, [lo, hi])
+                if b <= a:
+                    paths.append(None)
+                    continue
+                X = (g.X[a:b] + self._x0) * sx
+                Y = g.Y[a:b] * sy
+                paths.append(_elements_to_path(np.tile(g.types, b - a), X.ravel(), Y.ravel()))
+            self._cache[key] = paths
+        return paths
+
     def paint(self, p: QtGui.QPainter, *args) -> None:
-        if self._matrix.shape[1] == 0:
+        W = self._matrix.shape[1]
+        if W == 0:
             return
         r = self._rect
         if self._highlight is not None:
@@ -308,20 +355,47 @@ class LogoItem(pg.GraphicsObject):
             col.setAlphaF(palette.HIGHLIGHT_ALPHA)
             top = r.bottom() if r.height() > 0 else 1.0
             p.fillRect(QtCore.QRectF(a - 0.5, r.top(), b - a, top - r.top()), col)
-        px_per_col = abs(p.worldTransform().m11()) or abs(p.deviceTransform().m11())
+        t = p.worldTransform()
+        sx, sy = t.m11(), t.m22()
+        if t.m12() != 0 or t.m21() != 0 or sx == 0 or sy == 0:  # rotated / degenerate view
+            self._paint_direct(p)
+            return
+        kind = "glyphs" if abs(sx) >= MIN_GLYPH_PX else "blocks"
+        if kind == "blocks" and self._blocks is None:
+            self._blocks = [_place(self._layout, _UNIT_SQUARE, 1.0, k) for k in range(4)]
+        if self._cache_key != (sx, sy):
+            self._cache_key = (sx, sy)
+            self._cache = {}
+        view = self.viewRect()
+        c0, c1 = 0, W - 1
+        if view is not None:
+            c0 = max(int(np.floor(view.left() - self._x0 - 0.5)), 0)
+            c1 = min(int(np.ceil(view.right() - self._x0 + 0.5)), W - 1)
+        chunks = range(c0 // self.CHUNK, c1 // self.CHUNK + 1)
+        p.save()
+        p.setTransform(QtGui.QTransform.fromTranslate(t.dx(), t.dy()))
         p.setPen(QtCore.Qt.PenStyle.NoPen)
-        if px_per_col < MIN_GLYPH_PX:
-            if self._blocks is None:
-                self._blocks = block_paths(self._matrix, self._x0)
-            paths = self._blocks
-            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        else:
-            paths = self._glyphs
-            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        for letter in ALPHABET:
-            path = paths.get(letter)
-            if path is not None and not path.isEmpty():
-                p.fillPath(path, self._brushes[letter])
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, kind == "glyphs")
+        for c in chunks:
+            for brush, path in zip(self._brushes, self._chunk_paths(kind, c, sx, sy)):
+                if path is not None:
+                    p.fillPath(path, brush)
+        p.restore()
+        self.last_paint = {"mode": kind, "chunks": len(chunks), "columns": max(c1 - c0 + 1, 0)}
+        self._paint_baseline(p)
+
+    def _paint_direct(self, p: QtGui.QPainter) -> None:
+        """Fallback for transforms with rotation/shear: one data-space path per letter."""
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        for brush, path in zip(self._brushes, self.letter_paths().values()):
+            if not path.isEmpty():
+                p.fillPath(path, brush)
+        self.last_paint = {"mode": "direct"}
+        self._paint_baseline(p)
+
+    def _paint_baseline(self, p: QtGui.QPainter) -> None:
+        r = self._rect
         if r.top() < 0:  # signed logo: draw the axis the letters hang from
             p.setPen(self._baseline_pen)
             p.drawLine(QtCore.QPointF(r.left(), 0.0), QtCore.QPointF(r.right(), 0.0))
@@ -337,8 +411,7 @@ class LogoPlot(TrackPlot):
 
     def __init__(self, matrix=None, title: str | None = None, ylabel: str = "bits", x0: float = 0.0,
                  parent=None):
-        super().__init__(ylabel=ylabel, parent=parent)
-        set_title(self, title)
+        super().__init__(ylabel=ylabel, title=title, parent=parent)
         self.logo = LogoItem()
         self.addItem(self.logo)
         self.setMouseEnabled(x=True, y=False)
@@ -357,7 +430,6 @@ class LogoPlot(TrackPlot):
         self.setYRange(ymin - (pad if ymin < 0 else 0.0), ymax + pad, padding=0)
         W = np.asarray(matrix).shape[1]
         self.setXRange(x0 - 0.5, x0 + W - 0.5, padding=0.01)
-        self.getViewBox().setLimits(xMin=x0 - 0.5 - W, xMax=x0 + 2 * W - 0.5)
 
     def info_at(self, x, y):
         hit = self.logo.value_at(x)
