@@ -35,6 +35,9 @@ start=$(date +%s)
     --distpath dist --workpath build packaging/deemo-gui.spec
 exe=dist/deemo-gui/deemo-gui
 [ -x "$exe" ] || { echo "build.sh: $exe was not built" >&2; exit 1; }
+# Next to the executable: the user's installer, the desktop entry and a short read-me.
+cp packaging/install.sh packaging/deemo-gui.desktop dist/deemo-gui/
+cp packaging/bundle-README.txt dist/deemo-gui/README.txt
 echo "build.sh: built $exe in $(( $(date +%s) - start )) s; unpacked size $(du -sh dist/deemo-gui | cut -f1)"
 
 if [ -n "$test" ]; then

@@ -83,4 +83,4 @@ case ":$PATH:" in
     *) echo "  ($bin_dir is not on your PATH; log out and in again, or use the full path)" ;;
 esac
 echo "  check it:  $launcher --self-test"
-echo "  remove it: $launcher is removed by  $app_dir/install.sh --uninstall"
+echo "  remove it: $app_dir/install.sh --uninstall"

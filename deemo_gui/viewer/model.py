@@ -620,7 +620,12 @@ class Viewer:
     def set_list_predictions(self, name: str, probs: np.ndarray) -> None:
         if len(probs) != self.n_sequences:
             return  # the list changed while predicting
-        self.list_predictions[name] = np.asarray(probs, dtype=np.float32)
+        table = np.array(probs, dtype=np.float32)
+        # A list job may have started before the latest edit: keep the current record's fresh score.
+        if (self.current_index >= 0 and name in self.predictions
+                and self.predictions_sequence == self.current_sequence):
+            table[self.current_index] = self.predictions[name]
+        self.list_predictions[name] = table
         self.events.list_predictions_changed.emit(name)
 
     def predict_list(self, keys: Iterable | None = None) -> dict[str, np.ndarray]:

@@ -405,3 +405,22 @@ def test_composite_example_renders_aligned(qtbot, tmp_path):
     assert (r.left(), r.right()) == pytest.approx((start - 0.5, end - 0.5))
     svg = save_screenshot(stack, tmp_path / "deemo_plots.svg")
     assert b"<svg" in svg.read_bytes()[:2000]
+
+
+def test_real_mouse_hover_shows_readout(qtbot):
+    sp = saliency_plot(np.arange(40) / 40, SEQ40)
+    w = pg.PlotWidget(plotItem=sp, background="w")
+    _show(qtbot, w, (800, 300))
+    scene_pt = sp.getViewBox().mapViewToScene(QtCore.QPointF(5.1, 0.05))
+    pos = w.mapFromScene(scene_pt)
+    from PySide6 import QtWidgets
+
+    vp = w.viewport()
+    ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(pos), QtCore.QPointF(vp.mapToGlobal(pos)),
+                           QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton,
+                           QtCore.Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(sp.sigHover, timeout=2000) as blocker:
+        QtWidgets.QApplication.sendEvent(vp, ev)
+    info = blocker.args[0]
+    assert info is not None and info.index == 5 and info.base == SEQ40[5]
+    assert sp.readout.isVisible() and sp.readout.toPlainText().startswith("pos 6")

@@ -242,11 +242,11 @@ class LogoItem(pg.GraphicsObject):
 
     Drawing: Qt fills curved paths slowly under a non-uniform scale, and large many-glyph paths
     slowly with antialiasing, so glyphs are mapped to *pixel scale* with numpy (the zoom part of
-    the view transform) in chunks of `CHUNK` columns, only for visible chunks, cached until the
+    the view transform) in chunks about `CHUNK_PX` pixels wide, only for visible chunks, cached until the
     zoom changes, and filled under a translation-only transform (panning reuses the cache).
     """
 
-    CHUNK = 4  # columns per cached path: small paths rasterize fast
+    CHUNK_PX = 40.0  # target width of one cached path in pixels: small paths rasterize fast
 
     def __init__(self, matrix=None, x0: float = 0.0, glyph_width: float = GLYPH_WIDTH, parent=None):
         super().__init__(parent)
@@ -257,6 +257,7 @@ class LogoItem(pg.GraphicsObject):
         self._glyphs: list[_LetterGlyphs] = []
         self._blocks: list[_LetterGlyphs] | None = None
         self._cache_key = None
+        self._chunk = 4
         self._cache: dict[tuple[str, int], list[QtGui.QPainterPath]] = {}
         self._highlight: tuple[float, float] | None = None
         self._brushes = [QtGui.QBrush(QtGui.QColor(palette.NUCLEOTIDE_COLORS[b])) for b in ALPHABET]
@@ -331,7 +332,7 @@ class LogoItem(pg.GraphicsObject):
         paths = self._cache.get(key)
         if paths is None:
             source = self._glyphs if kind == "glyphs" else self._blocks
-            lo, hi = chunk * self.CHUNK, (chunk + 1) * self.CHUNK
+            lo, hi = chunk * self._chunk, (chunk + 1) * self._chunk
             paths = []
             for g in source:
                 a, b = np.searchsorted(g.cols, [lo, hi])
@@ -366,12 +367,13 @@ class LogoItem(pg.GraphicsObject):
         if self._cache_key != (sx, sy):
             self._cache_key = (sx, sy)
             self._cache = {}
+            self._chunk = max(1, int(self.CHUNK_PX / abs(sx)))
         view = self.viewRect()
         c0, c1 = 0, W - 1
         if view is not None:
             c0 = max(int(np.floor(view.left() - self._x0 - 0.5)), 0)
             c1 = min(int(np.ceil(view.right() - self._x0 + 0.5)), W - 1)
-        chunks = range(c0 // self.CHUNK, c1 // self.CHUNK + 1)
+        chunks = range(c0 // self._chunk, c1 // self._chunk + 1)
         p.save()
         p.setTransform(QtGui.QTransform.fromTranslate(t.dx(), t.dy()))
         p.setPen(QtCore.Qt.PenStyle.NoPen)
