@@ -5,11 +5,15 @@ a held-out sequence, computes its saliency map, runs Tomtom on a JASPAR matrix a
 CORE vertebrates collection of the offline JASPAR release, exports a sequence logo PNG and a
 window screenshot, then prints ONE line and exits 0:
 
-    deemo-gui self-test OK: frozen window=1400x900 | model ARID3A_K562_cnn P=0.912 (0.05 s) | ...
+    deemo-gui self-test OK: frozen python 3.11.7 | window 1400x900 (2.7 s) | model CTCF_cnn P=0.993
+    (0.13 s) | saliency 4x101 peak pos 15 (0.18 s) | tomtom MA0139.2 vs 1019 JASPAR2026 CORE
+    vertebrates: best MA0139.2 p=5.9e-49 (0.9 s; releases offline: JASPAR2026) | logo PNG ... | total 13 s
+
+(one line; wrapped here).
 
 On a failure it prints one line `deemo-gui self-test FAILED: <step>: <reason>` and exits 1.
 The Tomtom time includes numba's compilation of memelite's kernels when its cache is cold
-(first run: tens of seconds; later runs read the cache: well under a second).
+(first run: about 40-120 s on 2 cores; later runs read the cache: about a second).
 
 `DEEMO_SELFTEST_OUT=DIR` keeps the exported PNGs in DIR (otherwise a temporary folder, removed).
 """
@@ -45,17 +49,20 @@ def _step(name: str, fn, figures: dict):
     except Exception as exc:  # one line per failure: the step and the error
         if os.environ.get("DEEMO_SELFTEST_DEBUG"):
             traceback.print_exc()
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        msg = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"  # e.g. numpy's ImportError
         raise SelfTestError(f"{name}: {type(exc).__name__}: {msg}") from None
     finally:
         figures[f"{name}_s"] = time.perf_counter() - t0
 
 
 def _pick_model(zoo: Path):
-    """The first shipped CNN (fast), else the first model; with its zoo index row (JASPAR ID...)."""
+    """A shipped CNN (fast; CTCF or REST first), else the first model; with its zoo row (JASPAR ID...)."""
     from deemo_gui.core.zoo import entry_for
 
-    files = sorted(zoo.glob("*.safetensors"), key=lambda p: (not p.stem.endswith("_cnn"), p.name))
+    preferred = ("CTCF_cnn", "REST_GM12878_cnn")  # well-known motifs, strong models
+    files = sorted(zoo.glob("*.safetensors"),
+                   key=lambda p: (p.stem not in preferred, not p.stem.endswith("_cnn"), p.name))
     if not files:
         raise SelfTestError(f"zoo: no model files (*.safetensors) in {zoo}")
     return files[0], entry_for(files[0])
@@ -69,33 +76,12 @@ def _test_file(meta: dict) -> Path | None:
 
 
 def _logo_png(pwm, path: Path) -> int:
-    """A logo PNG of `pwm`: `deemo_gui.core.logo_export` when present, else logomaker directly."""
-    try:
-        from deemo_gui.core import logo_export
-    except ImportError:
-        logo_export = None
-    written = None
-    if logo_export is not None:
-        for name in ("export_logo", "save_logo", "write_logo", "logo_png", "export_pwm_logo"):
-            fn = getattr(logo_export, name, None)
-            if callable(fn):
-                written = fn(pwm, str(path))
-                break
-    if written is None and not path.exists():
-        import logomaker
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+    """A publication logo PNG of `pwm` (logomaker + matplotlib, through deemo_gui.core.logo_export)."""
+    from deemo_gui.core.logo_export import save_logo
 
-        from deemo_gui.palette import logomaker_color_scheme
-
-        fig = Figure(figsize=(max(3.0, 0.35 * pwm.width), 1.6), dpi=150)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot(111)
-        logomaker.Logo(pwm.to_dataframe() if hasattr(pwm, "to_dataframe") else pwm, ax=ax,
-                       color_scheme=logomaker_color_scheme())
-        fig.savefig(str(path))
+    save_logo(pwm, str(path), title=f"{pwm.id} {pwm.name}")
     if not path.exists() or path.stat().st_size < 500:
-        raise SelfTestError(f"export: no logo PNG written at {path}")
+        raise SelfTestError(f"logo: no PNG written at {path}")
     return path.stat().st_size
 
 
@@ -146,7 +132,9 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
                 viewer.open(str(test_file))
             else:  # a CTCF-like site, fitted to the model's length by the viewer
                 viewer.add_sequences(_one_record("GCGCCCCCTGGTGGCCAGCAGGGGGCGC" * 4))
-            viewer.set_current(0)
+            bound = [i for i in range(min(viewer.n_sequences, 200))
+                     if viewer.label(i) is not None and viewer.label(i)[0] == 1]
+            viewer.set_current(bound[0] if bound else 0)  # a bound site, when the file is labelled
             seq = viewer.current_sequence
             preds = viewer.predict_current()
             p = preds[entry.name][0]

@@ -2,7 +2,7 @@
 
     deemo-gui [FILE ...] [--labels FILE | --negatives shuffle|FILE] [--model MODEL ...]
               [--session FILE] [--sequence ID] [--tab NAME]
-              [--screenshot OUT.png [--size 1400x900]]
+              [--screenshot OUT.png [--size 1400x900]] [--self-test]
 
 With `--screenshot` the window is rendered offscreen (no display needed), saved, and the program
 exits 0; a file that cannot be read prints one line on stderr and exits 2.

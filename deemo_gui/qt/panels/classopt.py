@@ -27,6 +27,7 @@ from deemo_gui.qt.panels.motifs import (
     AlignedLogos, MatchesTable, ModelChooser, _status_label, export_logo_dialog, export_meme_dialog, make_spin,
     match_text, release_combo,
 )
+from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
 from deemo_gui.qt.workers import Worker
 
 TIPS = {
@@ -42,7 +43,7 @@ TIPS = {
 }
 
 
-class ClassOptPanel(QWidget):
+class ClassOptPanel(SingleJobMixin, QWidget):
     """Optimise an input for a model's positive class and compare its motif with JASPAR."""
 
     title = "Class optimization"
@@ -238,23 +239,8 @@ class ClassOptPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Optimising the input of {entry.name} for “{entry.task_names[s['target']]}”…")
         self.curve_plot.getPlotItem().setXRange(0, s["steps"], padding=0.02)
-        jobs = getattr(self.window_, "jobs", None)
-        if jobs is not None:
-            jobs.start(worker, context="Class optimization")
-        else:
-            worker.start()
+        start_job(self.window_, worker, "Class optimization")
         return worker
-
-    def cancel(self) -> None:
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel()
-            self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling…")
-
-    def shutdown(self) -> None:
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel()
-            self.worker.wait(10_000)
 
     def _on_progress(self, event) -> None:
         payload = getattr(event, "payload", None)

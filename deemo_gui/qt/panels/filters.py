@@ -27,6 +27,7 @@ from deemo_gui import palette
 from deemo_gui.qt.panels.motifs import (
     MiniLogo, ModelChooser, _status_label, export_meme_dialog, fmt_p, make_spin, release_combo,
 )
+from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
 from deemo_gui.qt.workers import Worker
 
 SORTS = (
@@ -74,7 +75,7 @@ class FilterCard(QFrame):
         self.setMinimumWidth(CARD_WIDTH - 20)
 
 
-class FiltersPanel(QWidget):
+class FiltersPanel(SingleJobMixin, QWidget):
     """First-layer filter logos with their best JASPAR matches."""
 
     title = "Filters"
@@ -222,23 +223,8 @@ class FiltersPanel(QWidget):
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Filter motifs over {sample.description}…")
-        jobs = getattr(self.window_, "jobs", None)
-        if jobs is not None:
-            jobs.start(worker, context="Filter motifs")
-        else:
-            worker.start()
+        start_job(self.window_, worker, "Filter motifs")
         return worker
-
-    def cancel(self) -> None:
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel()
-            self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling…")
-
-    def shutdown(self) -> None:
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel()
-            self.worker.wait(10_000)
 
     def _finished(self) -> None:
         self.cancel_button.setEnabled(False)

@@ -1009,11 +1009,9 @@ class MotifsPanel(QWidget):
 
     # -- shared ------------------------------------------------------------------------------
     def _start(self, worker: Worker, context: str) -> None:
-        jobs = getattr(self.window_, "jobs", None)
-        if jobs is not None:
-            jobs.start(worker, context=context)
-        else:
-            worker.start()
+        from deemo_gui.qt.panels._single_job import start_job
+
+        start_job(self.window_, worker, context)
 
     def shutdown(self) -> None:
         for w in (self.worker, self.jaspar_worker):

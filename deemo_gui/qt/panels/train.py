@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
 from deemo_gui.qt.workers import Worker, observe
 
 SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
@@ -70,8 +71,11 @@ def train_job(path: str, labels: str | None, negatives: str | None, config, stat
     return done
 
 
-class TrainPanel(QWidget):
+class TrainPanel(SingleJobMixin, QWidget):
     """Train a network on sequence files, watching loss and validation AUROC."""
+
+    cancel_message = "Cancelling after the current step — the best model so far is kept…"
+    shutdown_wait_ms = 30_000
 
     title = "Train"
 
@@ -327,23 +331,8 @@ class TrainPanel(QWidget):
         self.save_button.setEnabled(False)
         self.status.setText("Starting…")
         self._redraw_timer.start()
-        jobs = getattr(self.window_, "jobs", None)
-        if jobs is not None:
-            jobs.start(worker, context="Training")
-        else:
-            worker.start()
+        start_job(self.window_, worker, "Training")
         return worker
-
-    def cancel(self) -> None:
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel()
-            self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling after the current step — the best model so far is kept…")
-
-    def shutdown(self) -> None:
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel()
-            self.worker.wait(30_000)
 
     def _progress_of(self, event):
         from deemo_gui.core.training import EpochEvent, StepEvent
