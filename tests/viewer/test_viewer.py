@@ -18,34 +18,6 @@ CTCF_LABELS = "ctcf_gifford/ctcf_test.target"
 REST_CORE = "CAGCACCNNGGACAG"  # the core of the REST/NRSF RE1 motif (JASPAR MA0138)
 
 
-def rest_model_path(tmp_path_factory, data_dir) -> str:
-    """A small DeepBind-style REST model trained on 2,000 real records (shared by the session's tests)."""
-    path = tmp_path_factory.getbasetemp() / "rest_deepbind.safetensors"
-    if not path.exists():
-        import torch
-
-        from deemo_gui.core.modelfile import save_model
-        from deemo_gui.core.sequences import load_dataset
-        from deemo_gui.core.training import TrainingConfig, train
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz", negatives="shuffle", seed=0)
-            data = data.subset(np.sort(np.random.default_rng(0).choice(len(data), 2000, replace=False)))
-            done = train(data, TrainingConfig(preset="deepbind", max_epochs=3, batch_size=32, lr=5e-3, seed=0,
-                                              device="cpu"))
-            save_model(done.model, path, done.metadata)
-        finally:
-            torch.set_num_threads(threads)
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def rest_model(tmp_path_factory, data_dir):
-    return rest_model_path(tmp_path_factory, data_dir)
-
-
 @pytest.fixture
 def viewer(data_dir):
     v = Viewer()
