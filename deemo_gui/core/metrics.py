@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties given their average rank (scipy.stats.rankdata's default)."""
+    values = np.asarray(values).ravel()
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    first_of_tie = np.r_[True, ordered[1:] != ordered[:-1]]
+    starts = np.flatnonzero(first_of_tie)
+    ends = np.r_[starts[1:], len(values)]
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = ((starts + 1 + ends) / 2.0)[np.cumsum(first_of_tie) - 1]
+    return ranks
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
@@ -12,7 +24,7 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = rankdata(score)
+    ranks = average_ranks(score)
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 

@@ -41,6 +41,12 @@ def zoo_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
+def shipped_model_paths(directory: Path | None = None) -> list[str]:
+    """The model files of the zoo (`zoo_dir()`), sorted; none when the folder is missing."""
+    directory = Path(directory or zoo_dir())
+    return sorted(str(p) for p in directory.glob("*.safetensors")) if directory.is_dir() else []
+
+
 def model_name(path: Path) -> str:
     return path.name.removesuffix(".safetensors")
 
@@ -95,6 +101,25 @@ def _fmt(value, digits=3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _classopt_cell(match: dict) -> str:
+    """`target (E, q, release); consensus; whether the TF's own matrix is the match or among the hits`."""
+    stats = [f"E = {match['E']:.2g}"]
+    if match.get("q") is not None:
+        stats.append(f"q = {match['q']:.2g}")
+    if match.get("release"):
+        stats.append(match["release"])
+    text = f"{match['target_id']} {match['target_name']} ({', '.join(stats)})"
+    if match.get("consensus"):
+        text += f"; motif `{match['consensus']}`"
+    if match.get("is_own"):
+        text += "; the TF's own matrix"
+    elif match.get("own_match"):
+        text += f"; the TF's own matrix {match['own_id']} also matches (q = {match['own_q']:.2g})"
+    elif "own_match" in match:
+        text += "; the TF's own matrix is not among the matches with q < 0.5"
+    return text
+
+
 def model_card(entry: dict, meta: dict) -> str:
     """A Markdown model card: data with credits, preset, training, metrics, reproduction command."""
     training = meta.get("training", {})
@@ -129,10 +154,7 @@ def model_card(entry: dict, meta: dict) -> str:
     ]
     match = entry.get("classopt_match")
     if match:
-        lines.append(
-            f"| class-optimized motif, best JASPAR match | {match['target_id']} {match['target_name']} "
-            f"(E = {match['E']:.2g}) |"
-        )
+        lines.append(f"| class-optimized motif, best JASPAR match | {_classopt_cell(match)} |")
     lines += [
         "",
         "## Reproduce",

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui.core.errors import DeemoError
+from deemo_gui.core.zoo import shipped_model_paths
 from deemo_gui.qt import errors
-from deemo_gui.qt.model_picker import ModelPicker, shipped_model_paths
+from deemo_gui.qt.model_picker import ModelPicker
 from deemo_gui.qt.sequence_editor import SequenceEditor
 from deemo_gui.qt.sequence_list import SequenceList
 from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker

@@ -26,16 +26,6 @@ from PySide6.QtWidgets import (
 from deemo_gui.core.errors import DeemoError
 from deemo_gui.qt.workers import observe
 
-SHIPPED_MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                  "models")
-
-
-def shipped_model_paths(folder: str = SHIPPED_MODELS_DIR) -> list[str]:
-    if not os.path.isdir(folder):
-        return []
-    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".safetensors"))
-
-
 def _fmt(value, digits: int = 3) -> str:
     if value is None:
         return "—"

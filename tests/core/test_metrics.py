@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from deemo_gui.core.metrics import aupr, auroc, classification_report
+from deemo_gui.core.metrics import aupr, auroc, average_ranks, classification_report
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -20,3 +20,13 @@ def test_report_multitask_means_and_single_class_nan():
     r = classification_report(y, s, ["a", "b"])
     assert r["per_task"]["a"]["auroc"] == 1.0 and np.isnan(r["per_task"]["b"]["auroc"])
     assert r["auroc"] == 1.0 and r["n"] == 4
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_average_ranks_equal_scipy_rankdata(seed):
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 7, size=300).astype(np.float32)  # many ties
+    assert np.array_equal(average_ranks(values), rankdata(values))
+    assert np.array_equal(average_ranks(np.array([])), rankdata(np.array([])))

@@ -45,3 +45,14 @@ def test_zoo_list_and_rebuild_dry_run(capsys):
     assert main(["zoo", "rebuild", "--only", "REST_GM12878_cnn", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("deemo train resources/data/deepbind_encode/REST_GM12878_AC.seq.gz")
+
+
+def test_shipped_models_follow_DEEMO_MODELS(tmp_path, monkeypatch):
+    from deemo_gui.core.zoo import shipped_model_paths
+
+    assert shipped_model_paths() == [str(p) for p in MODELS]
+    (tmp_path / "mine.safetensors").write_bytes(b"")
+    monkeypatch.setenv("DEEMO_MODELS", str(tmp_path))
+    assert shipped_model_paths() == [str(tmp_path / "mine.safetensors")]
+    monkeypatch.setenv("DEEMO_MODELS", str(tmp_path / "missing"))
+    assert shipped_model_paths() == []
