@@ -10,6 +10,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import shutil
 import struct
 
 from deemo_gui.core.errors import ConfigError, ModelFileError
@@ -17,6 +18,9 @@ from deemo_gui.core.errors import ConfigError, ModelFileError
 FORMAT = "deemo-model"
 FORMAT_VERSION = 1
 _METADATA_KEY = "deemo"
+# Keys that describe the network and its weights: `update_metadata` refuses to change them.
+PROTECTED_KEYS = ("format", "format_version", "preset", "hparams", "n_tasks", "input_length", "alphabet",
+                  "weights_sha256")
 
 
 def weights_digest(state: dict) -> str:
@@ -77,6 +81,40 @@ def read_metadata(path: str) -> dict:
             f"{path}: made by a newer deemo (format {meta['format_version']}); update deemo-gui to open it"
         )
     return meta
+
+
+def update_metadata(path: str, extra: dict) -> str:
+    """Merge ``extra`` into a model file's metadata in place; returns the path.
+
+    Only the header is rewritten: the tensor bytes are copied unchanged, so the weights and their
+    checksum stay identical. Keys in ``PROTECTED_KEYS`` cannot be changed. The new file is checked
+    before it replaces the old one.
+    """
+    path = os.fspath(path)
+    meta = read_metadata(path)
+    clash = sorted(k for k in extra if k in PROTECTED_KEYS and extra[k] != meta.get(k))
+    if clash:
+        raise ConfigError(f"{path}: metadata keys {', '.join(clash)} describe the weights and cannot be changed")
+    meta.update(extra)
+    header = _read_header(path)
+    try:
+        header.setdefault("__metadata__", {})[_METADATA_KEY] = json.dumps(meta, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"metadata must be JSON-serialisable ({exc})") from None
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # safetensors pads the header to 8 bytes
+    tmp = path + ".tmp"
+    try:
+        with open(path, "rb") as src, open(tmp, "wb") as dst:
+            src.seek(8 + struct.unpack("<Q", src.read(8))[0])
+            dst.write(struct.pack("<Q", len(raw)) + raw)
+            shutil.copyfileobj(src, dst)
+        read_metadata(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
 
 
 def load_model(path: str, device="cpu"):

@@ -6,7 +6,7 @@ import torch
 from _explain_models import alx4_held_out, alx4_model
 
 from deemo_gui.core.errors import ConfigError
-from deemo_gui.core.explain.extract import best_windows
+from deemo_gui.core.explain.extract import best_windows, saliency_window_starts, temporal_window_starts
 from deemo_gui.core.motifs import JasparDB, compare
 from deemo_gui.core.networks import build_network
 from deemo_gui.explain import (
@@ -123,6 +123,7 @@ def test_saliency_motif_mechanics():
     for i, s in enumerate(starts):
         attr[i, :, s : s + 5] = -2.0 * X[i, :, s : s + 5]  # sign does not matter: magnitude counts
     pwm = motif_from_saliency(X, attr=attr, width=5)
+    np.testing.assert_array_equal(saliency_window_starts(attr, 5), starts)
     counts = sum(X[i, :, s : s + 5] for i, s in enumerate(starts))
     np.testing.assert_allclose(pwm.counts, counts)
     np.testing.assert_allclose(pwm.probs, (counts + 0.01) / (30 + 0.04))
@@ -139,6 +140,7 @@ def test_temporal_motif_mechanics():
     forward[2, 10:] = 0.5
     forward[2, 25:] = 0.95  # rises at 10 (+0.4) and 25 (+0.45): the larger wins, window 17..25
     pwm = motif_from_temporal(X, forward=forward, width=9)
+    np.testing.assert_array_equal(temporal_window_starts(forward, 9), [12, 0, 17])
     counts = X[0, :, 12:21] + X[1, :, 0:9] + X[2, :, 17:26]
     np.testing.assert_allclose(pwm.counts, counts)
 

@@ -17,6 +17,7 @@ task's logit unless a method says otherwise.
 from .classopt import ClassOptProgress, ClassOptResult, class_optimization, class_optimization_steps
 from .extract import (
     activation_pwms, extract_motifs, motif_from_class_optimization, motif_from_saliency, motif_from_temporal,
+    saliency_window_starts, temporal_window_starts,
 )
 from .filters import filter_pwms, first_layer_activations
 from .guided import guided, saliency_logo
@@ -29,5 +30,5 @@ __all__ = [
     "saliency", "position_saliency", "guided", "saliency_logo", "ism", "integrated_gradients", "temporal",
     "class_optimization", "class_optimization_steps", "ClassOptProgress", "ClassOptResult",
     "filter_pwms", "first_layer_activations", "activation_pwms", "motif_from_saliency", "motif_from_temporal",
-    "motif_from_class_optimization", "extract_motifs",
+    "motif_from_class_optimization", "extract_motifs", "saliency_window_starts", "temporal_window_starts",
 ]

@@ -3,10 +3,12 @@
 Source: Lanchantin et al. 2017 (Deep Motif Dashboard, PSB) sec. 3.4 ("Extracting motifs"):
 
 - saliency: in each positive sequence take the contiguous 9-nt window with the largest summed
-  saliency (``position_saliency``, the dashboard's track); align the 9-mers and count them into a PWM;
+  saliency (``position_saliency``, the dashboard's track); stack the 9-mers and count them into a PWM;
 - temporal output: in each positive sequence take the 9-nt window that ends where the forward
   temporal score rises most (the strongest switch from the negative towards the positive class);
-  align and count;
+  stack and count. The windows are stacked as they lie: not re-aligned by offset or strand, so
+  the pooled PWM blurs when the sites sit at different offsets within the windows or on both
+  strands (``saliency_window_starts``/``temporal_window_starts`` give the windows one by one);
 - class optimization: the most informative window (largest summed information content) of the
   optimized PWM, 9 columns wide by default, or as wide as a known motif when given its width;
 - the baseline they compare with, DeepBind's "convolution activation" (Alipanahi et al. 2015,
@@ -50,12 +52,29 @@ def best_windows(track: np.ndarray, width: int) -> np.ndarray:
     return sums.argmax(axis=1)
 
 
+def saliency_window_starts(attr: np.ndarray, width: int = WIDTH) -> np.ndarray:
+    """Start (N,) of each sequence's best ``width``-nt window of per-position saliency |attr|."""
+    from .saliency import position_saliency
+
+    return best_windows(position_saliency(np.asarray(attr)), width)
+
+
+def temporal_window_starts(forward: np.ndarray, width: int = WIDTH) -> np.ndarray:
+    """Start (N,) of the ``width``-nt window ending at the largest rise of each forward score."""
+    forward = np.asarray(forward, dtype=np.float64)
+    L = forward.shape[1]
+    if L < 2:
+        raise DataError("temporal motif extraction needs sequences of at least 2 nt")
+    end = np.diff(forward, axis=1).argmax(axis=1) + 1  # the window ends at `end` (inclusive)
+    return np.clip(end - width + 1, 0, L - width)
+
+
 def motif_from_saliency(X, attr=None, model=None, target: int = 0, width: int = WIDTH, **saliency_kwargs):
     """PWM of the best ``width``-nt saliency window of every sequence of ``X`` (give positives).
 
     ``attr`` (N, 4, L): a precomputed map (any method); otherwise gradient x input of ``model``.
     """
-    from .saliency import position_saliency, saliency
+    from .saliency import saliency
 
     X = as_onehot(X)
     width = _check_width(width, X.shape[2])
@@ -66,7 +85,7 @@ def motif_from_saliency(X, attr=None, model=None, target: int = 0, width: int = 
     attr = np.asarray(attr)
     if attr.shape != tuple(X.shape):
         raise DataError(f"attributions {attr.shape} do not match the sequences {tuple(X.shape)}")
-    starts = best_windows(position_saliency(attr), width)
+    starts = saliency_window_starts(attr, width)
     return _kmers_pwm(X.numpy(), starts, width, id="saliency", name=f"saliency {width}-mers",
                       source=f"best {width}-nt saliency window of {len(X)} sequences")
 
@@ -85,11 +104,7 @@ def motif_from_temporal(X, forward=None, model=None, target: int = 0, width: int
     forward = np.asarray(forward, dtype=np.float64)
     if forward.shape != (N, L):
         raise DataError(f"forward scores {forward.shape} do not match the sequences ({N}, {L})")
-    if L < 2:
-        raise DataError("temporal motif extraction needs sequences of at least 2 nt")
-    rise = np.diff(forward, axis=1)  # rise[:, t-1] = f[t] - f[t-1]
-    end = rise.argmax(axis=1) + 1  # window ends at position `end` (inclusive)
-    starts = np.clip(end - width + 1, 0, L - width)
+    starts = temporal_window_starts(forward, width)
     return _kmers_pwm(X.numpy(), starts, width, id="temporal", name=f"temporal {width}-mers",
                       source=f"{width}-nt windows ending at the largest forward-score rise, {N} sequences")
 
