@@ -106,13 +106,21 @@ def run_one(pool: int, trial: int, data, targets, max_epochs: int, patience: int
     return row
 
 
-def load_results() -> dict:
-    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+def load_results(path: Path = RESULTS) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def save_results(results: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+def merged_results() -> dict:
+    """All koo_synthetic*.json files (parallel runs write their own) merged for the table."""
+    merged: dict = {}
+    for path in sorted(RESULTS.parent.glob("koo_synthetic*.json")):
+        merged.update(load_results(path))
+    return merged
+
+
+def save_results(results: dict, path: Path = RESULTS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
 def _mean_sd(values) -> str:
@@ -162,23 +170,25 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=25000, help="synthetic sequences (paper: 25,000)")
     ap.add_argument("--redo", action="store_true", help="re-run models already in the results")
     ap.add_argument("--table", action="store_true", help="only rewrite the BENCHMARKS.md section")
+    ap.add_argument("--results", type=Path, default=RESULTS,
+                    help="JSON file for this run (parallel runs: one each, named koo_synthetic*.json)")
     args = ap.parse_args(argv)
-    results = load_results()
+    results = load_results(args.results)
     if not args.table:
         data = synthetic.generate(n=args.n, seed=0)
         targets = JasparDB("JASPAR2016").all(collection="CORE", tax_group="vertebrates")
         for trial in range(args.trials):
             for pool in (int(p) for p in args.pools.split(",")):
                 key = f"koo-cnn-{pool}/trial{trial}"
-                if key in results and not args.redo:
+                if key in merged_results() and not args.redo:
                     continue
                 row = run_one(pool, trial, data, targets, args.epochs, args.patience)
                 results[key] = row
-                save_results(results)
+                save_results(results, args.results)
                 print(f"{key}: AUROC {row['test_auroc']:.3f}, match JASPAR {row['match_jaspar']:.2f}, "
                       f"ground truth {row['match_ground_truth']:.2f}, TFs {len(row['tfs_found'])}/12, "
                       f"{row['epochs_run']} epochs in {row['train_seconds']:.0f} s", flush=True)
-    replace_section("koo_synthetic", table(results))
+    replace_section("koo_synthetic", table(merged_results()))
     return 0
 
 
