@@ -402,3 +402,24 @@ def test_rest_matrix_auroc_on_deepbind_test_set(data_dir, rest):
     assert auc == pytest.approx(0.956, abs=0.02)
     ama = average_affinity(rest, X)
     assert ama[df["Bound"] == 1].mean() > ama[df["Bound"] == 0].mean()
+
+
+def test_fimo_and_tomtom_leave_torch_thread_count_alone():
+    """memelite's numba kernels reset OpenMP's thread count, which is torch's too (see motifs/_threads)."""
+    import torch
+
+    from deemo_gui.core.motifs import JasparDB
+    from deemo_gui.core.motifs.scan import scan
+    from deemo_gui.core.motifs.tomtom import compare
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        db = JasparDB("JASPAR2024")
+        ctcf = db.get("MA0139")
+        scan(ctcf, ["ACGT" * 30, "CCGCGNGGNGGCAG" * 5])
+        assert torch.get_num_threads() == 1
+        compare([ctcf], db.all()[:60])
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -131,10 +131,15 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
     # The sequence, its letters and its FIMO hits boxed (both strands, p < 1e-4).
     hits = scan(rest, [seq], p_threshold=1e-4)
     track = panel.sequence_plot
-    np.testing.assert_array_equal(track.items[0].matrix(), one_hot([seq])[0])
-    assert len(track.hit_items) == len(hits) >= 1
-    boxes = sorted((b.rect().left(), b.rect().width()) for b, _ in track.hit_items)
+    assert track.track.sequence() == seq
+    np.testing.assert_array_equal(track.track.glyphs.matrix(), one_hot([seq])[0])   # the letters' glyphs
+    assert len(track.track.hits()) == len(hits) >= 1
+    boxes = sorted((b.left(), b.width()) for _, b in track.track.hit_boxes())
     assert boxes == sorted((s - 0.5, float(e - s)) for s, e in zip(hits["start"], hits["end"]))
+    assert sorted(h.strand for h in track.track.hits()) == sorted(hits["strand"])
+    h0 = hits.iloc[0]
+    info = track.info_at(float(h0["start"]), 0)
+    assert info.base == seq[int(h0["start"])] and f"REST p={h0['p']:.1e}" in info.extra
     # One saliency track per model (|grad x input| of the logit), titled with its P(bound).
     for entry in (cnn, rnn):
         plot = panel.saliency_plots[entry.name]
@@ -176,8 +181,9 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
     np.testing.assert_allclose(new_heights, explain.position_saliency(explain.saliency(cnn.module, X2))[0],
                                rtol=1e-5, atol=1e-7)
     assert not np.allclose(new_heights, old_heights)
-    assert len(panel.sequence_plot.hit_items) == len(scan(rest, [edited], p_threshold=1e-4))
-    assert panel.sequence_plot.items[0].matrix()[:, pos].argmax() == "ACGT".index(new_base)
+    assert len(panel.sequence_plot.track.hits()) == len(scan(rest, [edited], p_threshold=1e-4))
+    assert panel.sequence_plot.track.base_at(pos) == new_base
+    assert panel.sequence_plot.track.glyphs.matrix()[:, pos].argmax() == "ACGT".index(new_base)
 
 
 def test_dashboard_export_png_svg_pdf(qtbot, window, tmp_path, monkeypatch):
@@ -226,7 +232,7 @@ def test_dashboard_export_png_svg_pdf(qtbot, window, tmp_path, monkeypatch):
     panel.motif_edit.editingFinished.emit()
     qtbot.waitUntil(lambda: _ready(panel, v) and any(k.startswith("MA0139") for k in panel.motif_plots), timeout=30_000)
     ctcf = JasparDB("JASPAR2024").get("MA0139")
-    assert len(panel.sequence_plot.hit_items) == len(scan(ctcf, [v.current_sequence], p_threshold=1e-4))
+    assert len(panel.sequence_plot.track.hits()) == len(scan(ctcf, [v.current_sequence], p_threshold=1e-4))
 
 
 def _blocks(image, k: int = 8) -> np.ndarray:
@@ -258,11 +264,12 @@ def test_saliency_panel_methods_ism_and_logo(qtbot, window):
             np.testing.assert_allclose(plot.bars.opts["height"], ref, rtol=1e-4, atol=1e-6)
         ism = explain.ism(m, X)[0]
         heat = panel.ism_plots[entry.name]
-        np.testing.assert_allclose(heat.image.image, ism[::-1].T, rtol=1e-5, atol=1e-6)  # rows A C G T top down
+        np.testing.assert_allclose(heat.matrix(), ism, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(heat.image.image, ism[::-1], rtol=1e-5, atol=1e-6)  # rows A C G T top down
         lo, hi = heat.image.getLevels()
         assert lo == pytest.approx(-hi) and hi == pytest.approx(np.abs(ism).max())
         i, new = 30, "ACGT"[(("ACGT".index(seq[30])) + 1) % 4]
-        info = heat.info_at(i, 3 - "ACGT".index(new))
+        info = heat.info_at(i, 3.5 - "ACGT".index(new))
         assert info.base == seq[i]
         assert info.values[f"{seq[i]}→{new} Δ logit"] == pytest.approx(ism["ACGT".index(new), i])
         np.testing.assert_allclose(panel.logo_plots[entry.name].logo.matrix(),

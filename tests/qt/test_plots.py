@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from deemo_gui import palette
 from deemo_gui.qt.plots.axes import HoverInfo, PositionAxis, link_x
 from deemo_gui.qt.plots.heatmap import HeatmapPlot, heatmap_widget
-from deemo_gui.qt.plots.logo_item import (GLYPH_WIDTH, GlyphRect, LogoItem, glyph_path, glyph_transform,
+from deemo_gui.qt.plots.logo_item import (GLYPH_WIDTH, GlyphRect, LogoItem, LogoPlot, glyph_path, glyph_transform,
                                           logo_bounds, logo_rectangles, logo_widget)
 from deemo_gui.qt.plots.score_track import saliency_plot, temporal_plot
 from deemo_gui.qt.plots.sequence_track import SequencePlot, SequenceTrack, assign_lanes, as_hits
@@ -294,6 +294,66 @@ def test_sequence_track_blocks_when_zoomed_out(qtbot):
     assert SequenceTrack.mode_for(3.0) == "blocks" and SequenceTrack.mode_for(12.0) == "letters"
 
 
+def test_sequence_track_glyphs_between_letters_and_blocks(qtbot):
+    rng = np.random.default_rng(2)
+    seq = "".join(rng.choice(list("ACGT"), 101))
+    plot = SequencePlot(seq, [(10, 30, "+", "REST p=1e-09"), (50, 60, "-", "REST")])
+    w = pg.PlotWidget(plotItem=plot, background="w")
+    pix = _show(qtbot, w, (600, plot.preferred_px()))  # ~5 px per base: too narrow for text letters
+    track = plot.track
+    assert track.last_paint["mode"] == "glyphs" and track.last_paint["letters"] == 101
+    np.testing.assert_array_equal(track.glyphs.matrix().argmax(axis=0), ["ACGT".index(b) for b in seq])
+    # each base's glyph fills most of the row in its colour, and only its colour
+    for i in (5, 40, 90):
+        b = seq[i]
+        box = _device_rect(w, plot, i - 0.3, -0.35, i + 0.3, 0.35)
+        assert _fraction_of_color(pix, box, palette.NUCLEOTIDE_COLORS[b], tol=60)[0] > 0.2, (i, b)
+        for other in "ACGT".replace(b, ""):
+            assert _fraction_of_color(pix, box, palette.NUCLEOTIDE_COLORS[other])[0] < 0.02
+    # + lane above, - lane below, and nothing reserved for a strand without hits
+    assert track.boundingRect().top() < -0.5 < 0.5 < track.boundingRect().bottom()
+    alone = SequencePlot(seq, [(10, 30, "+", "x")]).track.boundingRect()
+    assert alone.top() == pytest.approx(-0.5) and alone.bottom() > 0.5
+    assert SequenceTrack.mode_for(5.0) == "glyphs"
+
+
+def test_track_stack_fixed_heights_header_placeholder_and_export(qtbot, tmp_path):
+    stack = TrackStack(xlabel="position in the sequence (nt)", all_ticks=True)
+    header = stack.add_row(px=60)
+    header.addLabel("a header row, not linked")
+    logo = stack.add(LogoPlot(np.zeros((4, 40))), px=100)
+    logo.setPlaceholder("computing…")
+    sal = stack.add(saliency_plot(np.r_[np.linspace(0, 1, 39), np.nan], SEQ40, title="saliency"), px=90)
+    heat = HeatmapPlot(np.zeros((4, 40)), SEQ40, title="ISM", value_label="Δ logit")
+    stack.add(heat, px=80, side=heat.colorbar)
+    stack.setXExtent(40)
+    qtbot.addWidget(stack)
+    render_image(stack, (700, 200))
+    # all rows fixed: the widget is exactly as tall as its rows (the bottom one has the x label)
+    assert stack.minimumHeight() == stack.maximumHeight() == 60 + 100 + 90 + 80 + 18 + 3 * 2 + 8
+    assert heat.maximumHeight() == heat.colorbar.maximumHeight() == 98
+    assert stack.plots == [logo, sal, heat] and header not in stack.plots
+    for p in stack.plots:   # positions 1..40, every track, tick labels on all of them
+        assert p.getViewBox().viewRange()[0] == pytest.approx([-0.5, 39.5], abs=0.3)
+        assert p.getAxis("bottom").style["showValues"]
+    assert heat.getAxis("bottom").labelText == "position in the sequence (nt)"
+    assert logo.placeholder.toPlainText() == "computing…"
+    vr = logo.getViewBox().viewRect()
+    assert logo.placeholder.pos().x() == pytest.approx(vr.center().x())
+    logo.setPlaceholder(None)
+    assert logo.placeholder is None
+    assert sal.info_at(39, 0) is None and sal.info_at(38, 0).values   # NaN: nothing to read out
+    ticks = [s for _, s in heat.colorbar.getAxis("right")._tickLevels[0]]
+    assert ticks == ["-1", "0", "1"]
+    for ext, magic in (("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF-")):
+        out = stack.export(tmp_path / f"stack.{ext}")
+        assert open(out, "rb").read().lstrip().startswith(magic), ext
+    image = QtGui.QImage(str(tmp_path / "stack.png"))
+    assert image.height() >= 2 * stack.minimumHeight() - 20   # the whole stack, at twice the size
+    stack.clear()
+    assert stack.plots == [] and stack.maximumHeight() > 10_000
+
+
 # ---------------------------------------------------------------------------------------------
 # Score tracks, heatmap, linking
 
@@ -375,7 +435,11 @@ def test_heatmap_rows_colours_and_hover(qtbot):
     assert _fraction_of_color(pix, red, palette.DIVERGING[-1][1], tol=30)[0] > 0.6
     assert _fraction_of_color(pix, blue, palette.DIVERGING[1][1], tol=50)[0] > 0.6
     info = plot.info_at(20.1, 0.5)
-    assert info.index == 20 and info.values["Δ score"] == -1.0 and "ref C" in info.text
+    assert info.index == 20 and info.base == "C" and info.values["C→T Δ score"] == -1.0
+    assert "pos 21  ·  C  ·  C→T Δ score -1" in info.text
+    bare = HeatmapPlot(m)   # no sequence: the row's base and the value
+    info = bare.info_at(20.1, 0.5)
+    assert info.base == "T" and info.values == {"Δ score": -1.0}
     left = plot.getAxis("left")
     assert [s for _, s in left._tickLevels[0]] == ["A", "C", "G", "T"]
 

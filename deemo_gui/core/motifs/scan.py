@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from deemo_gui.core.errors import DataError
+from deemo_gui.core.motifs._threads import keep_torch_threads
 from deemo_gui.core.motifs.pwm import PWM, UNIFORM
 
 HIT_COLUMNS = ["motif_id", "seq_index", "start", "end", "strand", "score", "p"]
@@ -159,7 +160,7 @@ def scan(pwm, X_or_seqs, p_threshold: float = 1e-4, reverse_complement: bool = T
         return pd.DataFrame({c: [] for c in HIT_COLUMNS})
     # keys are positions in `pwms`: motif ids need not be unique
     motifs = {str(k): _fimo_matrix(p) for k, p in enumerate(pwms)}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), keep_torch_threads():
         warnings.simplefilter("ignore")
         hits = fimo(motifs, np.ascontiguousarray(X, dtype=np.float32), threshold=p_threshold,
                     reverse_complement=reverse_complement, bin_size=bin_size, eps=eps)

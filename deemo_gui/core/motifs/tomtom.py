@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from deemo_gui.core.errors import DataError
+from deemo_gui.core.motifs._threads import keep_torch_threads
 from deemo_gui.core.motifs.pwm import PWM
 
 COLUMNS = ["query", "target_id", "target_name", "p", "E", "q", "offset", "strand", "overlap"]
@@ -60,7 +61,8 @@ def _raw(queries, targets, reverse_complement=True, **kwargs):
     Q = [_matrix(q) for q in queries]
     T = [_matrix(t) for t in targets]
     try:
-        p, score, offset, overlap, strand = _tomtom(Q, T, reverse_complement=reverse_complement, **kwargs)
+        with keep_torch_threads():
+            p, score, offset, overlap, strand = _tomtom(Q, T, reverse_complement=reverse_complement, **kwargs)
     except ValueError as exc:  # e.g. an all-zero matrix
         raise DataError(f"Tomtom cannot compare these motifs: {exc}") from None
     return p, score, offset, overlap, strand

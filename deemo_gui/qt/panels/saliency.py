@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from deemo_gui import palette
-from deemo_gui.qt.panels import dashboard as D
+from deemo_gui.qt.panels.analysis_panel import HEATMAP_HEIGHT, SCORE_HEIGHT, AnalysisPanel, escape, prob_text
 from deemo_gui.viewer import analysis as A
 
 ATTRIBUTION_METHODS = (
@@ -36,7 +35,7 @@ METHOD_NAMES = {key: name for key, name, _ in ATTRIBUTION_METHODS}
 HOVER_NAMES = {"saliency": "grad×input", "guided": "guided×input", "integrated_gradients": "IG"}
 
 
-class SaliencyPanel(D.AnalysisPanel):
+class SaliencyPanel(AnalysisPanel):
     """Attribution tracks, the ISM heat map and the saliency logo of each selected model."""
 
     title = "Saliency"
@@ -80,60 +79,29 @@ class SaliencyPanel(D.AnalysisPanel):
         self.colorbars.clear()
 
     def draw(self, seq: str, result: dict) -> None:
-        from deemo_gui.qt.plots.axes import link_x
+        from deemo_gui.qt.plots import HeatmapPlot, LogoPlot, saliency_plot
 
         entries = [m for m in self.models() if m.name in result["models"]]
         self.forget()
-        g = self.graphics
-        grid = g.addLayout(row=0, col=0)
-        grid.setSpacing(0)
+        stack = self.graphics
         method = self.method
-        aligned, row, height = [], 0, 0
         for entry in entries:
             r = result["models"][entry.name]
-            track = A.attribution_track(r, method, seq)
-            plot = D.new_track("attribution (logit)",
-                               title=f"{D._escape(entry.name)} · {D.prob_text(r, entry)} — {METHOD_NAMES[method]}")
-            D.bar_track(plot, track, seq, name=HOVER_NAMES[method], signed=True)
-            grid.addItem(plot, row=row, col=0)
-            D.fix_height(plot, D.SCORE_HEIGHT)
-            self.track_plots[entry.name] = plot
-            aligned.append(plot)
-            row += 1
+            plot = saliency_plot(A.attribution_track(r, method, seq), seq, ylabel="attribution (logit)",
+                                 name=HOVER_NAMES[method], signed=True,
+                                 title=f"{escape(entry.name)} · {prob_text(r, entry)} — {METHOD_NAMES[method]}")
+            self.track_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
 
-            ism = D.new_track("new base", title="In-silico mutagenesis: Δ logit of each substitution "
-                                                "(blue lowers, red raises)")
-            image, m = D.heatmap_track(ism, r["ism"], seq, name="Δ logit")
-            grid.addItem(ism, row=row, col=0)
-            bar = D.colorbar(image, ism, "Δ logit", m)
-            grid.addItem(bar, row=row, col=1)
-            D.fix_height(ism, D.HEATMAP_HEIGHT)
-            D.fix_height(bar, D.HEATMAP_HEIGHT)
-            ism.image = image
-            self.ism_plots[entry.name] = ism
-            self.colorbars[entry.name] = bar
-            aligned.append(ism)
-            row += 1
+            ism = HeatmapPlot(r["ism"], seq, ylabel="new base", value_label="Δ logit",
+                              title="In-silico mutagenesis: Δ logit of each substitution (blue lowers, red raises)")
+            self.ism_plots[entry.name] = stack.add(ism, px=HEATMAP_HEIGHT, side=ism.colorbar)
+            self.colorbars[entry.name] = ism.colorbar
 
-            logo = D.logo_plot(r["saliency_logo"], None)
             how = "guided backprop" if A.has_relu(entry) else "gradient (no ReLU: guided = plain)"
-            D.set_track_title(logo, f"Saliency logo (Koo & Eddy 2019, λ = 3): {how}, in bits")
-            logo.setMouseEnabled(x=True, y=False)
-            grid.addItem(logo, row=row, col=0)
-            D.fix_height(logo, D.SCORE_HEIGHT)
-            self.logo_plots[entry.name] = logo
-            aligned.append(logo)
-            row += 1
-            height += 2 * D.SCORE_HEIGHT + D.HEATMAP_HEIGHT
-        if aligned:
-            last = aligned[-1]
-            last.setLabel("bottom", "position in the sequence (nt)", color=palette.TEXT_COLOR)
-            D.fix_height(last, int(last.maximumHeight()) + 18)
-            height += 18
-            link_x(aligned)
-            for p in aligned:
-                D.set_x_extent(p, len(seq))
-        D.fit_height(g, height + 16)
+            logo = LogoPlot(r["saliency_logo"])
+            logo.setTitle(f"Saliency logo (Koo & Eddy 2019, λ = 3): {how}, in bits", justify="left")
+            self.logo_plots[entry.name] = stack.add(logo, px=SCORE_HEIGHT)
+        stack.setXExtent(len(seq))
 
     def ready_status(self, seq: str, result: dict) -> str:
         return super().ready_status(seq, result) + " · hover a track for position, base and value"

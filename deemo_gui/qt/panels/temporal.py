@@ -10,11 +10,17 @@ sequence they are aligned to.
 from __future__ import annotations
 
 from deemo_gui import palette
-from deemo_gui.qt.panels import dashboard as D
+from deemo_gui.qt.panels.analysis_panel import SCORE_HEIGHT, AnalysisPanel, escape, prob_text
 from deemo_gui.viewer import analysis as A
 
+# The panel header's colour key (plot titles carry the short one, `score_track.TEMPORAL_LEGEND`).
+TEMPORAL_EXPLAINED = (f"<span style='color:{palette.FORWARD_COLOR}'><b>━━ forward</b></span>: "
+                      "P(bound) of bases 1..i &nbsp; "
+                      f"<span style='color:{palette.BACKWARD_COLOR}'><b>━━ backward</b></span>: "
+                      "P(bound) of bases i..end")
 
-class TemporalPanel(D.AnalysisPanel):
+
+class TemporalPanel(AnalysisPanel):
     """Forward and backward temporal output scores of the selected recurrent models."""
 
     title = "Temporal"
@@ -54,33 +60,20 @@ class TemporalPanel(D.AnalysisPanel):
         self.sequence_plot = None
 
     def draw(self, seq: str, result: dict) -> None:
-        from deemo_gui.qt.plots.axes import link_x
+        from deemo_gui.qt.plots import SequencePlot, temporal_plot
+        from deemo_gui.qt.plots.score_track import TEMPORAL_LEGEND
 
         entries = [m for m in self.models() if m.name in result["models"]]
         self.forget()
-        grid = self.graphics.addLayout(row=0, col=0)
-        grid.setSpacing(0)
-        aligned, height = [], 0
-        for row, entry in enumerate(entries):
+        stack = self.graphics
+        for entry in entries:
             r = result["models"][entry.name]
-            plot = D.new_track("P(bound)", title=f"{D._escape(entry.name)} · {D.prob_text(r, entry)} — "
-                                                 f"{D.TEMPORAL_LEGEND}")
-            D.temporal_track(plot, r["temporal"][0], r["temporal"][1], seq)
-            grid.addItem(plot, row=row, col=0)
-            D.fix_height(plot, D.SCORE_HEIGHT + 24)
-            height += D.SCORE_HEIGHT + 24
-            self.temporal_plots[entry.name] = plot
-            aligned.append(plot)
-        seq_plot = D.new_track("", title="Sequence")
-        D.sequence_track(seq_plot, seq)
-        seq_plot.setLabel("bottom", "position in the sequence (nt)", color=palette.TEXT_COLOR)
-        grid.addItem(seq_plot, row=len(entries), col=0)
-        D.fix_height(seq_plot, seq_plot.preferred_px + 18)
-        height += seq_plot.preferred_px + 18
-        self.sequence_plot = seq_plot
-        aligned.append(seq_plot)
-        link_x(aligned)
-        D.fit_height(self.graphics, height + 16)
+            plot = temporal_plot(r["temporal"][0], r["temporal"][1], seq, ylabel="P(bound)", legend=False,
+                                 title=f"{escape(entry.name)} · {prob_text(r, entry)} — {TEMPORAL_LEGEND}")
+            self.temporal_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT + 24)
+        seq_plot = SequencePlot(seq, title="Sequence", ylabel="")
+        self.sequence_plot = stack.add(seq_plot, px=seq_plot.preferred_px())
+        stack.setXExtent(len(seq))
 
     def ready_status(self, seq: str, result: dict) -> str:
-        return super().ready_status(seq, result) + f" · {D.TEMPORAL_EXPLAINED} · hover a curve for the values"
+        return super().ready_status(seq, result) + f" · {TEMPORAL_EXPLAINED} · hover a curve for the values"

@@ -20,6 +20,11 @@ from deemo_gui import palette
 POSITION_OFFSET = palette.POSITION_OFFSET
 # Left axes of stacked tracks get this width (px) so their view boxes line up exactly.
 LEFT_AXIS_WIDTH = 72
+# Pixel heights of a plot's parts, for sizing tracks by their content.
+TITLE_PX = 30       # pyqtgraph's title row
+AXIS_PX = 28        # a bottom axis with tick labels
+XLABEL_PX = 18      # the bottom axis's label line
+TITLE_SIZE = "9.5pt"
 
 
 def format_position(index: int) -> str:
@@ -100,15 +105,33 @@ class TrackViewBox(pg.ViewBox):
             return
         self.sigHover.emit(self.mapSceneToView(ev.scenePos()))
 
+    def linkedViewChanged(self, view, axis):
+        """X-linked tracks show the same positions: copy the range. (pyqtgraph maps it through the
+        two views' screen geometries, which while a stack is being laid out still differ, and
+        left every track of a stack showing e.g. positions 7-101 of 1-101.)"""
+        if axis != pg.ViewBox.XAxis or self.linksBlocked or view is None:
+            super().linkedViewChanged(view, axis)
+            return
+        view.blockLink(True)
+        try:
+            self.enableAutoRange(pg.ViewBox.XAxis, False)
+            self.setXRange(*view.viewRange()[0], padding=0)
+        finally:
+            view.blockLink(False)
+
 
 class TrackPlot(pg.PlotItem):
     """Base of every sequence-aligned plot: position axis at the bottom, y label on the left,
     a hover read-out in the top-left corner and `sigHover(HoverInfo | None)`.
 
-    Subclasses implement `info_at(x, y) -> HoverInfo | None` (data coordinates).
+    Subclasses implement `info_at(x, y) -> HoverInfo | None` (data coordinates). Titles are bold,
+    dark and `title_justify`-aligned, and never widen a layout (see `shrinkable`); `setPlaceholder`
+    writes a message in the middle of the view ("computing…"); `setXExtent(n)` shows positions
+    1..n and stops panning far past either end. y is fixed (x pans and zooms), no context menu.
     """
 
     sigHover = QtCore.Signal(object)
+    title_justify = "left"
 
     def __init__(self, ylabel: str = "", title: str | None = None, left_axis: pg.AxisItem | None = None,
                  parent=None, **kwargs):
@@ -118,7 +141,11 @@ class TrackPlot(pg.PlotItem):
             axes["left"] = left_axis
         super().__init__(parent=parent, viewBox=vb, axisItems=axes, **kwargs)
         style_plot(self, ylabel=ylabel)
-        set_title(self, title)
+        self.setTitle(title)
+        self.setMouseEnabled(x=True, y=False)
+        self.setMenuEnabled(False)
+        self.getAxis("left").enableAutoSIPrefix(False)
+        self.placeholder: pg.TextItem | None = None
         self.readout = pg.TextItem("", color=palette.TEXT_COLOR, anchor=(0, 0),
                                    fill=pg.mkBrush(255, 255, 255, 210))
         self.readout.setParentItem(vb)  # pinned to the view box, not to the data
@@ -126,6 +153,41 @@ class TrackPlot(pg.PlotItem):
         self.readout.setZValue(1000)
         self.readout.hide()
         vb.sigHover.connect(self._on_hover)
+
+    def setTitle(self, title=None, **args):
+        """A bold dark title (`args` override colour, size, justify); None hides it."""
+        if title is None:
+            super().setTitle(None)
+            return
+        style = {"color": palette.TEXT_COLOR, "size": TITLE_SIZE, "bold": True,
+                 "justify": self.title_justify}
+        style.update(args)
+        super().setTitle(title, **style)
+        shrinkable(self.titleLabel)
+
+    def setPlaceholder(self, text: str | None) -> None:
+        """Write `text` in the middle of the view (kept centred when the view moves); None removes it."""
+        vb = self.getViewBox()
+        if text is None:
+            if self.placeholder is not None:
+                vb.removeItem(self.placeholder)
+                self.placeholder = None
+            return
+        if self.placeholder is None:
+            self.placeholder = pg.TextItem("", color=palette.TEXT_COLOR, anchor=(0.5, 0.5))
+            vb.addItem(self.placeholder, ignoreBounds=True)
+            vb.sigRangeChanged.connect(self._center_placeholder)
+        self.placeholder.setText(text)
+        self._center_placeholder()
+
+    def _center_placeholder(self, *_) -> None:
+        if self.placeholder is not None:
+            self.placeholder.setPos(self.getViewBox().viewRect().center())
+
+    def setXExtent(self, n: int) -> None:
+        """Show positions 1..n (data x -0.5 .. n - 0.5) and allow panning 5 % past either end."""
+        self.setXRange(-0.5, n - 0.5, padding=0.005)
+        self.getViewBox().setLimits(xMin=-0.5 - n * 0.05, xMax=n - 0.5 + n * 0.05)
 
     def info_at(self, x: float, y: float) -> HoverInfo | None:  # pragma: no cover - abstract
         return None
@@ -138,6 +200,26 @@ class TrackPlot(pg.PlotItem):
             self.readout.setText(info.text)
             self.readout.show()
         self.sigHover.emit(info)
+
+
+def shrinkable(label: pg.LabelItem) -> None:
+    """Let a LabelItem be narrower than its text: pyqtgraph's `updateMin` (run on every resize
+    and text change) pins the minimum width to the text's, which pushes long titles past the
+    right edge of a layout."""
+    def update_min(label=label):
+        bounds = label.itemRect()
+        label.setMinimumWidth(1)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {
+            QtCore.Qt.SizeHint.MinimumSize: (1, bounds.height()),
+            QtCore.Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+            QtCore.Qt.SizeHint.MaximumSize: (-1, -1),
+            QtCore.Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    update_min()
 
 
 def style_plot(plot: pg.PlotItem, ylabel: str = "", xlabel: str | None = None) -> None:
@@ -159,9 +241,12 @@ def style_plot(plot: pg.PlotItem, ylabel: str = "", xlabel: str | None = None) -
 
 
 def set_title(plot: pg.PlotItem, title: str | None) -> None:
-    """Bold, dark title (pyqtgraph's default is grey-on-black)."""
-    if title:
+    """Bold, dark title (pyqtgraph's default is grey-on-black), for plain PlotItems too."""
+    if isinstance(plot, TrackPlot):
+        plot.setTitle(title, justify="center")
+    elif title:
         plot.setTitle(title, color=palette.TEXT_COLOR, size="10pt", bold=True)
+        shrinkable(plot.titleLabel)
 
 
 def link_x(plots, axis_width: int | None = LEFT_AXIS_WIDTH) -> None:

@@ -3,7 +3,8 @@ rows A C G T top to bottom, a diverging colormap centred at 0 and a colour bar.
 
 ISM cell (b, i): change of the prediction when position i is mutated to base b (Zhou &
 Troyanskaya 2015, DeepSEA; Alipanahi et al. 2015, DeepBind "mutation maps"); the reference base
-scores 0 and is marked with a dot when the sequence is given.
+scores 0 and is marked with a dot when the sequence is given. NaN cells draw as 0 and read out
+nothing.
 """
 from __future__ import annotations
 
@@ -38,9 +39,11 @@ class HeatmapPlot(TrackPlot):
     """A PlotItem with the (4, L) heatmap, rows labelled A C G T (A on top), x in sequence
     coordinates (position `i` centred on `x = i`), hover read-out of (position, base, value).
 
-    `setData(matrix, sequence="")`; `colorbar` is a `pg.ColorBarItem` tied to the image: place it
-    yourself (e.g. the side column of a `TrackStack`), or pass `colorbar="right"` to put it in
-    the plot's own layout (fine for a lone heatmap; in a stack it would narrow the view box).
+    `setData(matrix, sequence="")`; `colorbar` is a `pg.ColorBarItem` tied to the image (ticks at
+    -max, 0 and +max, labelled `value_label`): place it yourself (e.g. the side column of a
+    `TrackStack`), or pass `colorbar="right"` to put it in the plot's own layout (fine for a lone
+    heatmap; in a stack it would narrow the view box). Hover: position, reference base and
+    e.g. "C→T Δ score -0.4" (without a sequence: the row's base and the value).
     """
 
     def __init__(self, matrix=None, sequence: str = "", title: str | None = None,
@@ -56,12 +59,11 @@ class HeatmapPlot(TrackPlot):
         self._seq = ""
         self.cmap = diverging_colormap()
         self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
-                                        width=14, pen=palette.AXIS_COLOR)
+                                        width=12, pen=palette.AXIS_COLOR)
         style_plot(self.colorbar)
-        self.colorbar.getAxis("right").enableAutoSIPrefix(False)
+        self.colorbar.getAxis("right").enableAutoSIPrefix(False)   # 0.4, not "400 (x0.001)"
         self.colorbar.getAxis("right").setLabel(value_label, color=palette.TEXT_COLOR)
         self.colorbar.setImageItem(self.image, insert_in=self if colorbar == "right" else None)
-        self.setMouseEnabled(x=True, y=False)
         if matrix is not None:
             self.setData(matrix, sequence)
 
@@ -74,10 +76,11 @@ class HeatmapPlot(TrackPlot):
         L = m.shape[1]
         lo, hi = symmetric_levels(m)
         # row-major image: row 0 is drawn at the bottom, so flip to put A on top
-        self.image.setImage(np.ascontiguousarray(m[::-1]), levels=(lo, hi),
+        self.image.setImage(np.ascontiguousarray(np.nan_to_num(m[::-1], nan=0.0)), levels=(lo, hi),
                             lut=self.cmap.getLookupTable(nPts=256), autoLevels=False)
         self.image.setRect(QtCore.QRectF(-0.5, 0.0, float(L), 4.0))
         self.colorbar.setLevels((lo, hi))
+        self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:.2g}"), (0.0, "0"), (hi, f"{hi:.2g}")], []])
         xs, ys = [], []
         for i, b in enumerate(self._seq[:L]):
             k = ALPHABET.find(b)
@@ -105,10 +108,13 @@ class HeatmapPlot(TrackPlot):
         if cell is None:
             return None
         r, i = cell
+        value = float(self._matrix[r, i])
+        if np.isnan(value):
+            return None
         ref = self._seq[i] if i < len(self._seq) else ""
-        extra = f"ref {ref}" if ref else ""
-        return HoverInfo(index=i, base=f"→{ALPHABET[r]}" if ref else ALPHABET[r],
-                         values={self.value_label: float(self._matrix[r, i])}, extra=extra)
+        if ref:
+            return HoverInfo(index=i, base=ref, values={f"{ref}→{ALPHABET[r]} {self.value_label}": value})
+        return HoverInfo(index=i, base=ALPHABET[r], values={self.value_label: value})
 
 
 def heatmap_widget(matrix, sequence: str = "", title: str | None = None,

@@ -408,15 +408,16 @@ class LogoItem(pg.GraphicsObject):
 
 
 class LogoPlot(TrackPlot):
-    """A PlotItem showing one logo, with position axis, y label and hover read-out
-    (position and the four values of the column under the mouse)."""
+    """A PlotItem showing one logo, with position axis, y label, centred title and hover
+    read-out (position and the four values of the column under the mouse)."""
+
+    title_justify = "center"
 
     def __init__(self, matrix=None, title: str | None = None, ylabel: str = "bits", x0: float = 0.0,
                  parent=None):
         super().__init__(ylabel=ylabel, title=title, parent=parent)
         self.logo = LogoItem()
         self.addItem(self.logo)
-        self.setMouseEnabled(x=True, y=False)
         self.ylabel = ylabel
         if matrix is not None:
             self.setData(matrix, x0)

@@ -42,10 +42,13 @@ class ScorePlot(TrackPlot):
 
     - `setSequence(seq)`: bases for the read-out (and bar colours, see `setBars`).
     - `setBars(values, name="saliency", color=None)`: one bar per position from 0; coloured by
-      the base when a sequence is set and `color` is None, else `color`.
-    - `addCurve(values, name, color)`: a line; returns the PlotDataItem. `clearCurves()`.
-    - `setGuide(y)`: dashed horizontal guide (None removes it).
+      the base when a sequence is set and `color` is None, else `color`. `bars`: the item.
+    - `addCurve(values, name, color)`: a line; returns the PlotDataItem. `clearCurves()`;
+      `curves` (PlotItem's list): the items, in the order added.
+    - `setGuide(y, dashed=True)`: horizontal guide (None removes it).
     - `sigHover(HoverInfo | None)`; `info_at(x, y)`.
+
+    NaN values (positions a model did not see) draw nothing and read out nothing.
     """
 
     def __init__(self, ylabel: str = "", title: str | None = None, sequence: str = "",
@@ -64,7 +67,6 @@ class ScorePlot(TrackPlot):
             self.legend = self.addLegend(offset=(-6, 4), labelTextColor=palette.TEXT_COLOR,
                                          brush=pg.mkBrush(255, 255, 255, 150),
                                          pen=pg.mkPen("#CCCCCC"), colCount=4)
-        self.setMouseEnabled(x=True, y=False)
         self.showGrid(x=False, y=True, alpha=0.15)
         if yrange is not None:
             self.setYRange(*yrange, padding=0)
@@ -75,6 +77,10 @@ class ScorePlot(TrackPlot):
         self._seq = str(sequence or "").upper()
         if self._bar_values is not None:
             self.setBars(self._bar_values, self._bar_name, self._bar_color)
+
+    @property
+    def bars(self) -> pg.BarGraphItem | None:
+        return self._bars
 
     def setBars(self, values, name: str = "saliency", color: str | None = None,
                 width: float = BAR_WIDTH) -> pg.BarGraphItem:
@@ -87,7 +93,8 @@ class ScorePlot(TrackPlot):
             brushes = [pg.mkBrush(color or palette.SALIENCY_COLOR)] * len(v)
         if self._bars is not None:
             self.removeItem(self._bars)
-        self._bars = pg.BarGraphItem(x=x, height=v, width=width, brushes=brushes, pen=None)
+        self._bars = pg.BarGraphItem(x=x, height=np.nan_to_num(v, nan=0.0), width=width, brushes=brushes,
+                                     pen=None)
         self.addItem(self._bars)
         self._autorange()
         return self._bars
@@ -95,7 +102,7 @@ class ScorePlot(TrackPlot):
     def addCurve(self, values, name: str, color: str, width: float = 2.0) -> pg.PlotDataItem:
         v = _as_track(values, name)
         item = self.plot(np.arange(len(v), dtype=np.float64), v, pen=pen(color, width), name=name,
-                         antialias=True)
+                         antialias=True, connect="finite")
         self._curves.append((name, v, item))
         self._autorange()
         return item
@@ -107,14 +114,15 @@ class ScorePlot(TrackPlot):
                 self.legend.removeItem(item)
         self._curves = []
 
-    def setGuide(self, y: float | None, label: str | None = None) -> None:
+    def setGuide(self, y: float | None, label: str | None = None, dashed: bool = True) -> None:
         if self._guide is not None:
             self.removeItem(self._guide)
             self._guide = None
         if y is None:
             return
         self._guide = pg.InfiniteLine(pos=y, angle=0, movable=False,
-                                      pen=pen(palette.GUIDE_COLOR, 1.0, QtCore.Qt.PenStyle.DashLine),
+                                      pen=pen(palette.GUIDE_COLOR, 1.0,
+                                              QtCore.Qt.PenStyle.DashLine if dashed else None),
                                       label=label, labelOpts={"position": 0.02, "color": palette.GUIDE_COLOR})
         self._guide.setZValue(-10)
         self.addItem(self._guide, ignoreBounds=True)
@@ -126,7 +134,7 @@ class ScorePlot(TrackPlot):
         for name, v, _ in self._curves:
             if 0 <= index < len(v):
                 out[name] = float(v[index])
-        return out
+        return {k: x for k, x in out.items() if not np.isnan(x)}
 
     def length(self) -> int:
         n = [len(self._bar_values)] if self._bar_values is not None else []
@@ -144,32 +152,45 @@ class ScorePlot(TrackPlot):
         vals += [v for _, v, _ in self._curves]
         if vals:
             allv = np.concatenate(vals)
-            lo, hi = min(0.0, float(allv.min())), max(0.0, float(allv.max()))
+            allv = allv[np.isfinite(allv)]
+            lo, hi = min(0.0, float(allv.min(initial=0.0))), max(0.0, float(allv.max(initial=0.0)))
             if hi == lo:
                 hi = lo + 1.0
-            pad = 0.06 * (hi - lo)  # room for the end tick labels, which pyqtgraph drops at the edge
-            self.setYRange(lo - pad, hi + pad, padding=0)
+            pad = 0.06 * (hi - lo)  # room for the top tick label, which pyqtgraph drops at the edge
+            self.setYRange(lo - (pad if lo < 0 else 0.0), hi + pad, padding=0)   # bars stand on the axis
 
     def info_at(self, x, y):
         i = int(np.floor(x + 0.5))
         if not 0 <= i < self.length():
             return None
         base = self._seq[i] if i < len(self._seq) else ""
-        return HoverInfo(index=i, base=base, values=self.values_at(i))
+        values = self.values_at(i)
+        if not values and (self._bar_values is not None or self._curves):
+            return None  # no value here (NaN: a base the model did not see)
+        return HoverInfo(index=i, base=base, values=values)
+
+
+# The temporal curves' colour key, for a title (one line) when the plot has no legend box.
+TEMPORAL_LEGEND = (f"<span style='color:{palette.FORWARD_COLOR}'>━━ forward</span> &nbsp;"
+                   f"<span style='color:{palette.BACKWARD_COLOR}'>━━ backward</span>")
 
 
 def saliency_plot(values, sequence: str = "", ylabel: str = "saliency", title: str | None = None,
-                  color: str | None = None) -> ScorePlot:
-    """Saliency magnitude per position as bars, coloured by base when `sequence` is given."""
+                  color: str | None = None, name: str | None = None, signed: bool = False) -> ScorePlot:
+    """Saliency per position as bars, coloured by base when `sequence` is given; `name` labels the
+    value in the hover read-out (default: `ylabel`); `signed` adds a solid zero line."""
     plot = ScorePlot(ylabel=ylabel, title=title, sequence=sequence)
-    plot.setBars(values, name=ylabel, color=color)
+    plot.setBars(values, name=name or ylabel, color=color)
+    if signed:
+        plot.setGuide(0.0, dashed=False)
     return plot
 
 
 def temporal_plot(forward, backward=None, sequence: str = "", ylabel: str = "score",
-                  title: str | None = None) -> ScorePlot:
-    """Forward (and backward) temporal output scores, y fixed to 0..1 with a 0.5 guide."""
-    plot = ScorePlot(ylabel=ylabel, title=title, sequence=sequence, yrange=(-0.1, 1.1), legend=True)
+                  title: str | None = None, legend: bool = True) -> ScorePlot:
+    """Forward (and backward) temporal output scores, y fixed to 0..1 with a 0.5 guide. With
+    `legend=False` put `TEMPORAL_LEGEND` in the title instead (no box over the curves)."""
+    plot = ScorePlot(ylabel=ylabel, title=title, sequence=sequence, yrange=(-0.1, 1.1), legend=legend)
     plot.setGuide(0.5)
     plot.addCurve(forward, "forward", palette.FORWARD_COLOR)
     if backward is not None:

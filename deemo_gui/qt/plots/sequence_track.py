@@ -2,7 +2,9 @@
 hits) above (+ strand) and below (- strand), and a shaded selection.
 
 Zoomed in (a base at least `MIN_LETTER_PX` pixels wide) each base is drawn as its letter, in
-screen pixels so it stays upright and crisp whatever the zoom; zoomed out, as a coloured block
+screen pixels so it stays upright and crisp whatever the zoom; narrower (down to
+`MIN_GLYPH_PX`), as a bold glyph stretched to the row's height (the glyphs of a one-hot logo:
+still readable where a text letter would be a few pixels tall); zoomed out, as a coloured block
 (one cached path per base). Hit boxes point in their strand's direction (genome-browser style),
 stack into lanes where they overlap, and carry their label inside when it fits (the full label is
 in the hover read-out). Coordinates as everywhere in `deemo_gui.qt.plots`: base `i` centred on
@@ -17,10 +19,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from deemo_gui import palette
-from deemo_gui.qt.plots.axes import HoverInfo, TrackPlot, format_position
+from deemo_gui.qt.plots.axes import AXIS_PX, TITLE_PX, HoverInfo, TrackPlot, format_position
+from deemo_gui.qt.plots.logo_item import LogoItem
 
-MIN_LETTER_PX = 7.0      # narrower bases are drawn as blocks
-MAX_LETTER_PX = 16.0     # letter font pixel size cap
+MIN_LETTER_PX = 10.0     # narrower bases are drawn as stretched glyphs
+MIN_GLYPH_PX = 3.5       # narrower still: coloured blocks
+GLYPH_HEIGHT = 0.9       # stretched glyphs fill this much of the row
+ROW_PX = 24              # a readable row height (px), for sizing a track
+Y_MARGIN = 0.05          # above and below the track, in row units
 ROW_HALF = 0.5           # the sequence row covers y in [-0.5, 0.5]
 BLOCK_HALF = 0.32        # blocks are a bit slimmer than the row
 LANE_GAP = 0.2           # between the row and the first hit lane
@@ -123,8 +129,10 @@ class SequenceTrack(pg.GraphicsObject):
     """The sequence, its annotation boxes and a selection, in data coordinates.
 
     `setSequence(seq)`, `setHits(hits)`, `setSelection(start, end)` / `setSelection(None)`.
-    After each paint, `last_paint` says what was drawn: `{"mode": "letters"|"blocks",
-    "letters": n, "hits": n, "labels": n}`.
+    After each paint, `last_paint` says what was drawn: `{"mode": "letters"|"glyphs"|"blocks",
+    "letters": n, "hits": n, "labels": n}`. The bounds are the sequence row and the lanes its
+    hits use (+ above, - below). `glyphs` is the child LogoItem (the one-hot logo of the
+    sequence) that draws the bases in "glyphs" mode.
     """
 
     def __init__(self, sequence: str = "", hits=None, parent=None):
@@ -140,8 +148,10 @@ class SequenceTrack(pg.GraphicsObject):
         self._letter_font.setBold(True)
         self._label_font = QtGui.QFont()
         self._label_font.setPointSizeF(8.0)
+        self.glyphs = _RowGlyphs(parent=self)
+        self.glyphs.setTransform(QtGui.QTransform(1, 0, 0, GLYPH_HEIGHT, 0, -GLYPH_HEIGHT / 2))
         self.setSequence(sequence)
-        if hits:
+        if hits is not None:
             self.setHits(hits)
 
     # -- data ----------------------------------------------------------------------------------
@@ -156,6 +166,10 @@ class SequenceTrack(pg.GraphicsObject):
                 codes[buf == ord(b)] = k
         self._codes = codes
         self._blocks = self._block_paths()
+        onehot = np.zeros((4, len(seq)))
+        known = codes >= 0
+        onehot[codes[known], np.flatnonzero(known)] = 1.0
+        self.glyphs.setData(onehot)
         self._update_bounds()
 
     def sequence(self) -> str:
@@ -199,7 +213,9 @@ class SequenceTrack(pg.GraphicsObject):
 
     @staticmethod
     def mode_for(px_per_base: float) -> str:
-        return "letters" if px_per_base >= MIN_LETTER_PX else "blocks"
+        if px_per_base >= MIN_LETTER_PX:
+            return "letters"
+        return "glyphs" if px_per_base >= MIN_GLYPH_PX else "blocks"
 
     def _block_paths(self) -> dict[str, QtGui.QPainterPath]:
         out = {}
@@ -220,7 +236,7 @@ class SequenceTrack(pg.GraphicsObject):
         self.prepareGeometryChange()
         L = len(self._seq)
         x0, x1 = -0.5, max(L, 1) - 0.5
-        y0, y1 = -(ROW_HALF + LANE_GAP + BOX_HEIGHT), ROW_HALF + LANE_GAP + BOX_HEIGHT
+        y0, y1 = -ROW_HALF, ROW_HALF
         for h in self._hits:
             r = h.box()
             x0, x1 = min(x0, r.left()), max(x1, r.right())
@@ -255,8 +271,10 @@ class SequenceTrack(pg.GraphicsObject):
             col.setAlphaF(palette.SELECTION_ALPHA)
             p.fillRect(QtCore.QRectF(a - 0.5, r.top(), float(b - a), r.height()), col)
 
-        # bases
-        if stats["mode"] == "blocks":
+        # bases (in "glyphs" mode the child `_RowGlyphs` draws them)
+        if stats["mode"] == "glyphs":
+            stats["letters"] = len(self.letters_in(xmin, xmax))
+        elif stats["mode"] == "blocks":
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
             for b, path in self._blocks.items():
@@ -264,7 +282,7 @@ class SequenceTrack(pg.GraphicsObject):
                     p.fillPath(path, QtGui.QColor(palette.nucleotide_color(b)))
         else:
             letters = self.letters_in(xmin, xmax)
-            size = min(px_per_base * 0.95, 2 * ROW_HALF * px_per_unit_y * 0.9, MAX_LETTER_PX)
+            size = min(px_per_base * 0.95, 2 * ROW_HALF * px_per_unit_y * 0.9)
             font = QtGui.QFont(self._letter_font)
             font.setPixelSize(max(int(size), 6))
             p.save()
@@ -312,8 +330,9 @@ class SequenceTrack(pg.GraphicsObject):
                 dev = dev.adjusted(4, 0, -8, 0)  # keep clear of the strand point
                 if dev.width() < fm.horizontalAdvance("M…") or dev.height() < fm.height() * 0.8:
                     continue
-                text = fm.elidedText(f"{hit.label} ({hit.strand})" if hit.strand != "." else hit.label,
-                                     QtCore.Qt.TextElideMode.ElideRight, dev.width())
+                text = f"{hit.label} ({hit.strand})" if hit.strand != "." else hit.label
+                if fm.horizontalAdvance(text) > dev.width():   # the box's point shows the strand too
+                    text = fm.elidedText(hit.label, QtCore.Qt.TextElideMode.ElideRight, dev.width())
                 p.setPen(QtGui.QColor(palette.TEXT_COLOR))
                 p.drawText(dev, QtCore.Qt.AlignmentFlag.AlignCenter, text)
                 stats["labels"] += 1
@@ -321,16 +340,25 @@ class SequenceTrack(pg.GraphicsObject):
         self.last_paint = stats
 
 
+class _RowGlyphs(LogoItem):
+    """The bases as a one-hot logo (one full-height glyph per column) in the sequence row, drawn
+    only while the track is in "glyphs" mode (its parent's `mode_for` the current zoom)."""
+
+    def paint(self, p: QtGui.QPainter, *args) -> None:
+        if SequenceTrack.mode_for(abs(p.worldTransform().m11())) == "glyphs":
+            super().paint(p, *args)
+
+
 class SequencePlot(TrackPlot):
     """A PlotItem holding a `SequenceTrack`: x pans and zooms, y is fixed to the track; the
-    left axis marks the + and - strand lanes; hover shows position, base and the hits there."""
+    left axis marks the + and - strand lanes; hover shows position, base and the hits there.
+    `preferred_px(row_px)`: the height that gives the sequence row `row_px` pixels."""
 
     def __init__(self, sequence: str = "", hits=None, title: str | None = None,
                  ylabel: str = "sequence", parent=None):
         super().__init__(ylabel=ylabel, title=title, parent=parent)
         self.track = SequenceTrack(sequence, hits)
         self.addItem(self.track)
-        self.setMouseEnabled(x=True, y=False)
         self._refresh()
 
     def setSequence(self, sequence: str) -> None:
@@ -344,9 +372,15 @@ class SequencePlot(TrackPlot):
     def setSelection(self, start, end=None) -> None:
         self.track.setSelection(start, end)
 
+    def preferred_px(self, row_px: float = ROW_PX) -> int:
+        """Plot height (title and bottom axis included) at which the sequence row is `row_px` tall."""
+        units = self.track.boundingRect().height() + 2 * Y_MARGIN
+        title = TITLE_PX if self.titleLabel.isVisible() else 6
+        return int(round(units * row_px + title + AXIS_PX))
+
     def _refresh(self) -> None:
         r = self.track.boundingRect()
-        self.setYRange(r.top() - 0.05, r.bottom() + 0.05, padding=0)
+        self.setYRange(r.top() - Y_MARGIN, r.bottom() + Y_MARGIN, padding=0)
         L = len(self.track.sequence())
         if L:
             self.setXRange(-0.5, L - 0.5, padding=0.01)

@@ -1,60 +1,129 @@
-"""Stacks of X-linked tracks in one canvas, and PNG/SVG screenshots of them.
+"""Stacks of X-linked tracks in one canvas, and PNG/SVG/PDF pictures of them.
 
 A `TrackStack` puts plots in one column of a GraphicsLayout -- so every view box has the same
 width and left edge -- links their X ranges, gives their left axes one width, and keeps a second
 narrow column for side items (the ISM heatmap's colour bar). Only the bottom track shows
-position tick labels by default; the others keep their ticks for alignment.
+position tick labels by default (`all_ticks=True`: every track, for stacks taller than their
+scroll area); the bottom track carries the x label. Rows not aligned to the sequence (a header
+with the known motifs, say) go in with `add_row`.
+
+Heights: relative (`height`, the row's stretch factor: the stack fills its widget) or fixed
+(`px`: when every row is fixed the widget is exactly as tall as its rows, for a scroll area;
+the bottom track gets `XLABEL_PX` more for the x label).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from deemo_gui import palette
-from deemo_gui.qt.plots.axes import LEFT_AXIS_WIDTH, link_x
+from deemo_gui.qt.plots.axes import AXIS_PX, LEFT_AXIS_WIDTH, TITLE_PX, XLABEL_PX, link_x
+
+QWIDGETSIZE_MAX = 16777215
+
+
+def fix_height(item, px: float) -> None:
+    """Pin a QGraphicsWidget (a plot, a layout, a colour bar) to `px` pixels tall."""
+    item.setMinimumHeight(px)
+    item.setMaximumHeight(px)
+    item.setPreferredHeight(px)
 
 
 class TrackStack(pg.GraphicsLayoutWidget):
-    """Tracks stacked top to bottom, X-linked. `add(plot, height=1.0, side=None)` appends a plot
-    (its relative `height` becomes its row's stretch factor; `side` goes in column 1 of its row).
-    `plots` lists the added plots; `setXRange(a, b)` sets all of them."""
+    """Tracks stacked top to bottom, X-linked. `add(plot, height=1.0, side=None, px=None)`
+    appends a plot (its relative `height` becomes its row's stretch factor, or `px` fixes it;
+    `side` goes in column 1 of its row, level with the plot's view box). `add_row(item, px)`
+    appends a full-width row that is not linked (a new GraphicsLayout when `item` is None).
+    `plots` lists the linked plots; `setXRange(a, b)` sets all of them, `setXExtent(n)` shows
+    positions 1..n. `export(path)` writes the whole stack as PNG, SVG or PDF; `clear()` empties it."""
 
-    def __init__(self, parent=None, axis_width: int = LEFT_AXIS_WIDTH, xlabel: str = "position"):
+    def __init__(self, parent=None, axis_width: int = LEFT_AXIS_WIDTH, xlabel: str = "position",
+                 all_ticks: bool = False):
         super().__init__(parent=parent)
+        self.clear = self._clear   # GraphicsLayoutWidget binds clear() to its layout's, per instance
         self.setBackground(palette.BACKGROUND_COLOR)
         self.plots: list[pg.PlotItem] = []
-        self._sides: list = []
+        self._rows: list[tuple[object, float | None, object]] = []   # (item, fixed px or None, side)
         self.axis_width = axis_width
         self.xlabel = xlabel
+        self.all_ticks = all_ticks
         self.ci.layout.setVerticalSpacing(2)
         self.ci.layout.setContentsMargins(4, 4, 8, 4)
 
-    def add(self, plot: pg.PlotItem, height: float = 1.0, side=None) -> pg.PlotItem:
-        row = len(self.plots)
+    def add(self, plot: pg.PlotItem, height: float = 1.0, side=None, px: float | None = None) -> pg.PlotItem:
+        row = len(self._rows)
         self.addItem(plot, row=row, col=0)
         if side is not None:
             self.addItem(side, row=row, col=1)
-            self._sides.append(side)
+            _level_with(side, plot)
         self.ci.layout.setRowStretchFactor(row, max(1, int(round(100 * height))))
         self.plots.append(plot)
+        self._rows.append((plot, px, side))
         link_x(self.plots, self.axis_width)
         self._label_axes()
+        self._fit()
         return plot
+
+    def add_row(self, item=None, px: float | None = None, height: float = 1.0):
+        """A full-width row that is not X-linked (returns `item`, or a new GraphicsLayout)."""
+        row = len(self._rows)
+        if item is None:
+            item = pg.GraphicsLayout()
+            item.setContentsMargins(0, 0, 0, 0)   # its items get the row's whole height
+        self.ci.addItem(item, row=row, col=0, colspan=2)
+        self.ci.layout.setRowStretchFactor(row, max(1, int(round(100 * height))))
+        self._rows.append((item, px, None))
+        self._fit()
+        return item
+
+    def _clear(self) -> None:
+        self.ci.clear()
+        self.plots, self._rows = [], []
+        self._fit()
 
     def _label_axes(self) -> None:
         for k, p in enumerate(self.plots):
             last = k == len(self.plots) - 1
             ax = p.getAxis("bottom")
-            ax.setStyle(showValues=last)
+            ax.setStyle(showValues=last or self.all_ticks)
             p.setLabel("bottom", self.xlabel if last else None, color=palette.TEXT_COLOR)
             if not last:
                 ax.showLabel(False)
 
+    def _fit(self) -> None:
+        """Fixed rows keep their heights (the bottom track's x label on top); when all rows are
+        fixed, the widget is exactly as tall as they are (extra room stays below, not between)."""
+        last = self.plots[-1] if self.plots else None
+        total = 0.0
+        for item, px, side in self._rows:
+            if px is None:
+                continue
+            px += XLABEL_PX if item is last else 0
+            for it in (item, side):
+                if it is not None:
+                    fix_height(it, px)
+            total += px
+        if self._rows and all(px is not None for _, px, _ in self._rows):
+            _, top, _, bottom = self.ci.layout.getContentsMargins()
+            total += self.ci.layout.verticalSpacing() * (len(self._rows) - 1) + top + bottom
+            self.setMinimumHeight(int(total))
+            self.setMaximumHeight(int(total))
+        else:
+            self.setMinimumHeight(0)
+            self.setMaximumHeight(QWIDGETSIZE_MAX)
+
     def setXRange(self, start: float, end: float, padding: float = 0.0) -> None:
         if self.plots:
             self.plots[0].setXRange(start, end, padding=padding)
+
+    def setXExtent(self, n: int) -> None:
+        """Show positions 1..n in every track, and stop panning far past either end."""
+        for p in self.plots:
+            if hasattr(p, "setXExtent"):
+                p.setXExtent(n)
 
     def showAll(self) -> None:
         """Show the whole longest track (with a small margin, so the end bases clear the axes)."""
@@ -62,6 +131,18 @@ class TrackStack(pg.GraphicsLayoutWidget):
         ends = [e for e in ends if e is not None]
         if ends:
             self.setXRange(min(e[0] for e in ends), max(e[1] for e in ends), padding=0.01)
+
+    def export(self, path, scale: float = 2.0) -> str:
+        """Write the whole stack (also what is scrolled out of view) to .png, .svg or .pdf."""
+        return export_scene(self, path, scale)
+
+
+def _level_with(side, plot) -> None:
+    """Margins that put a side item (a colour bar) level with `plot`'s view box, not its title."""
+    layout = getattr(side, "layout", None)
+    if layout is not None and hasattr(layout, "setContentsMargins"):
+        top = TITLE_PX - 4 if plot.titleLabel.isVisible() else 0
+        layout.setContentsMargins(0, top, 0, AXIS_PX - 4)
 
 
 def render_image(widget, size: tuple[int, int] | None = None) -> QtGui.QImage:
@@ -78,27 +159,83 @@ def render_image(widget, size: tuple[int, int] | None = None) -> QtGui.QImage:
 
 
 def save_screenshot(widget, path, size: tuple[int, int] | None = None) -> Path:
-    """PNG (or any QImage format, by extension) of `widget`; vector SVG when `path` ends in .svg
-    (rendered through QSvgGenerator: pyqtgraph's own SVG exporter fails on curved glyph paths)."""
+    """PNG (or any QImage format, by extension) of `widget` as it shows on screen; vector SVG or
+    PDF of a GraphicsView (a TrackStack, a PlotWidget) when `path` ends in .svg or .pdf (see
+    `export_scene`; pyqtgraph's own SVG exporter fails on curved glyph paths)."""
     path = Path(path)
-    if path.suffix.lower() == ".svg":
-        from PySide6.QtSvg import QSvgGenerator
-
-        render_image(widget, size)
-        gen = QSvgGenerator()
-        gen.setFileName(str(path))
-        gen.setSize(widget.size())
-        gen.setViewBox(QtCore.QRect(0, 0, widget.width(), widget.height()))
-        gen.setTitle("deemo-gui plot")
-        painter = QtGui.QPainter(gen)
-        try:
-            widget.render(painter)
-        finally:
-            painter.end()
-        if not path.exists() or path.stat().st_size == 0:
-            raise OSError(f"could not write {path}; check the folder exists and is writable")
-        return path
     img = render_image(widget, size)
+    if path.suffix.lower() in (".svg", ".pdf"):
+        return Path(export_scene(widget, path, scale=1.0))
     if not img.save(str(path)):
         raise OSError(f"could not write {path}; check the folder exists and the extension is an image format")
+    return path
+
+
+def export_scene(widget, path, scale: float = 2.0) -> str:
+    """Write what `widget` (a GraphicsView) shows to `path`: .png (at `scale` x the screen size),
+    .svg (vector) or .pdf (vector, one page the size of the view). A GraphicsLayoutWidget is
+    written whole, also the part scrolled out of view. Returns the path."""
+    from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, QSizeF
+    from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+    from PySide6.QtSvg import QSvgGenerator
+
+    from deemo_gui.core.errors import DeemoError
+
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    scene = widget.scene()
+    if hasattr(widget, "ci"):   # the whole layout, also the part scrolled out of view
+        source = widget.ci.sceneBoundingRect()
+    else:
+        source = widget.mapToScene(widget.viewport().rect()).boundingRect()
+    if source.isEmpty():
+        source = QRectF(0, 0, max(1.0, widget.width()), max(1.0, widget.height()))
+    w, h = source.width(), source.height()
+
+    def render(painter, target):
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        scene.render(painter, target, source)
+
+    if ext == ".png":
+        image = QImage(int(w * scale), int(h * scale), QImage.Format.Format_ARGB32)
+        # High-DPI rendering: items paint at the screen's scale (a sequence track picks its letters
+        # as on screen and in the SVG), the image just has `scale` x the pixels.
+        image.setDevicePixelRatio(scale)
+        image.fill(QColor(palette.BACKGROUND_COLOR))
+        painter = QPainter(image)
+        render(painter, QRectF(0, 0, w, h))
+        painter.end()
+        if not image.save(path, "PNG"):
+            raise DeemoError(f"{path}: could not write the PNG (folder missing or not writable?)")
+    elif ext == ".svg":
+        gen = QSvgGenerator()
+        gen.setFileName(path)
+        # The view's DPI: pyqtgraph caches axes as QPictures, which replay scaled by the target's
+        # DPI over the screen's (the generator's default 72 dpi shrank the axes to 3/4).
+        gen.setResolution(int(widget.logicalDpiX()) or 96)
+        gen.setSize(QSize(int(w), int(h)))
+        gen.setViewBox(QRectF(0, 0, w, h))
+        gen.setTitle("deemo-gui plot")
+        painter = QPainter()
+        if not painter.begin(gen):
+            raise DeemoError(f"{path}: could not write the SVG (folder missing or not writable?)")
+        painter.fillRect(QRectF(0, 0, w, h), QColor(palette.BACKGROUND_COLOR))
+        render(painter, QRectF(0, 0, w, h))
+        painter.end()
+    elif ext == ".pdf":
+        writer = QPdfWriter(path)
+        writer.setResolution(int(widget.logicalDpiX()) or 96)  # as for SVG: QPictures replay at the view's DPI
+        writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w * 72 / 96, h * 72 / 96), QPageSize.Unit.Point),
+                                         QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+        painter = QPainter()
+        if not painter.begin(writer):
+            raise DeemoError(f"{path}: could not write the PDF (folder missing or not writable?)")
+        page = writer.pageLayout().paintRectPixels(writer.resolution())
+        render(painter, QRectF(QPointF(0, 0), QSizeF(page.width(), page.height())))
+        painter.end()
+    else:
+        raise DeemoError(f"{path}: export as .png, .svg or .pdf (the file name's extension chooses)")
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        raise DeemoError(f"{path}: nothing was written (folder missing or not writable?)")
     return path

@@ -1,0 +1,366 @@
+"""What the three analysis panels (Dashboard, Saliency, Temporal) share: the `AnalysisPanel` base
+(debounced recomputation in a worker, stale results discarded, cancel; a header row above either
+a message or the stacked tracks) and the track heights and title texts they use.
+
+The tracks themselves are `deemo_gui.qt.plots` items in a `TrackStack` (one shared x axis, 1-based
+positions, hover read-outs, PNG/SVG/PDF export). pyqtgraph is imported inside functions, so
+importing this module stays light.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+from deemo_gui import palette
+from deemo_gui.qt.workers import Worker, observe
+from deemo_gui.viewer import analysis as A
+
+log = logging.getLogger(__name__)
+
+# Track heights (px) in the panels' stacked layouts.
+SCORE_HEIGHT = 112
+LOGO_HEIGHT = 150
+HEATMAP_HEIGHT = 104
+XLABEL = "position in the sequence (nt)"
+
+
+class AnalysisPanel(QWidget):
+    """Recomputes its analysis of the current sequence when the sequence, its text or the model
+    selection changes: debounced, in one worker at a time (progress and Cancel in the status bar),
+    reading and filling `viewer.results`. Results for an older sequence text are discarded.
+
+    Subclasses set `methods` (see `deemo_gui.viewer.analysis.METHODS`), may extend `compute` (runs
+    in the worker, no Qt) and implement `draw(seq, result)` and `draw_message(text)`.
+    """
+
+    title = "Analysis"
+    methods: tuple[str, ...] = A.DASHBOARD_METHODS
+    job_name = "Analysing the sequence"
+    DEBOUNCE_MS = 150   # edits typed in quick succession start one job
+
+    def __init__(self, viewer, window, parent=None):
+        super().__init__(parent)
+        self.viewer, self.window_ = viewer, window
+        self.worker: Worker | None = None
+        self.result: dict | None = None
+        self.shown_key: tuple | None = None
+        self.state = "idle"        # idle | computing | ready | cancelled | error | empty
+        self.last_error: BaseException | None = None
+        self._pending = False
+        self._dirty = True
+        self._stale_cancel = False
+        self.timer = QTimer(self, singleShot=True, interval=self.DEBOUNCE_MS)
+        self.timer.timeout.connect(self.refresh)
+
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setWordWrap(True)  # long messages wrap instead of widening the window
+        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.recompute_button = QPushButton("Recompute")
+        self.recompute_button.setToolTip("Compute again for the current sequence and selected models")
+        self.recompute_button.clicked.connect(lambda: self.refresh())
+        self.header = QHBoxLayout()
+        self.header.setContentsMargins(6, 4, 6, 0)
+        self.header.addWidget(self.status, 1)
+
+        ev = viewer.events
+        observe(ev.current_changed, self, lambda _i: self.schedule(immediate=True))
+        observe(ev.sequence_edited, self, lambda _s: self.schedule())
+        observe(ev.models_changed, self, lambda: self.schedule(immediate=True))
+        observe(ev.device_changed, self, lambda _d: self.schedule(immediate=True))
+
+    # -- what to compute -------------------------------------------------------------------------
+    def models(self) -> list:
+        return list(self.viewer.selected_models)
+
+    def request_key(self) -> tuple:
+        """Everything the shown result depends on; a result for another key is stale."""
+        return (self.viewer.current_sequence, tuple(m.name for m in self.models()), self.device_key())
+
+    def device_key(self) -> str:
+        return getattr(self.viewer, "device", "auto")
+
+    def methods_for(self, entry) -> tuple[str, ...]:
+        return self.methods
+
+    def compute(self, seq: str, entries: list):
+        """Generator run in the worker: yields `(done, total, text)`, returns the result dict
+        `{"models": {name: analyze_sequence(...)}}` (subclasses add their own keys)."""
+        out: dict = {"models": {}, "errors": {}}
+        plans = [(e, self.methods_for(e)) for e in entries]
+        total = sum(len(A._order(m)) for _, m in plans) or 1
+        done = 0
+        for entry, methods in plans:
+            try:
+                with A.module_lock(entry):
+                    pass  # loads the network (lazy entries) and its analysis copy
+                gen = A.iter_analyze(entry, seq, methods, cache=self.viewer.results)
+                while True:
+                    try:
+                        with A.module_lock(entry):
+                            k, _n, method = next(gen)
+                    except StopIteration as stop:
+                        out["models"][entry.name] = stop.value
+                        break
+                    yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
+            except Exception as exc:  # one model failing leaves the others on screen
+                from deemo_gui.qt.errors import user_message
+
+                log.warning("%s: analysis of %s failed", self.title, entry.name, exc_info=exc)
+                out["errors"][entry.name] = user_message(exc, entry.name)
+            done += len(A._order(methods))
+        return out
+
+    def cached_result(self, seq: str, entries: list) -> dict | None:
+        """The result from `viewer.results` alone, or None if anything is missing (no torch work)."""
+        out: dict = {"models": {}}
+        for e in entries:
+            r = A.cached_analysis(e, seq, self.methods_for(e), self.viewer.results)
+            if r is None:
+                return None
+            out["models"][e.name] = r
+        return out
+
+    # -- scheduling ------------------------------------------------------------------------------
+    def _showing(self) -> bool:
+        return self.isVisible()
+
+    def schedule(self, immediate: bool = False) -> None:
+        if not self._showing():
+            self._dirty = True   # recomputed when the tab is shown
+            return
+        self.timer.start(0 if immediate else self.DEBOUNCE_MS)
+
+    def shown(self) -> None:
+        """The window calls this when the tab becomes current."""
+        if self._rendering_offscreen():
+            # Headless rendering (deemo-gui --screenshot, viewer.screenshot()): nothing waits for a
+            # worker, so the tab that is current when the window is rendered computes synchronously.
+            # Deferred to the event loop: `show_panel` first builds tab 0, then switches tabs.
+            QTimer.singleShot(0, self._refresh_if_rendered)
+        elif self._dirty or self.shown_key != self.request_key():
+            self.timer.start(0)  # the tab is about to be visible (isVisible() is still False here)
+
+    def _rendering_offscreen(self) -> bool:
+        w = self.window_
+        if w is None:
+            return not self.isVisible()
+        return not w.isVisible() or w.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+
+    def _refresh_if_rendered(self) -> None:
+        import shiboken6
+
+        if not shiboken6.isValid(self):
+            return
+        if not self._rendering_offscreen():
+            if self.isVisible() and (self._dirty or self.shown_key != self.request_key()):
+                self.timer.start(0)
+            return
+        if self.window_ is None or self.isVisibleTo(self.window_):
+            if self.shown_key != self.request_key() or self.state != "ready":
+                self.refresh(sync=True)
+        else:
+            self._dirty = True   # another tab is the one being rendered
+
+    def refresh(self, sync: bool = False) -> Worker | None:
+        """Compute (or take from the cache) and draw for the current state; returns the worker if one started."""
+        self._dirty = False
+        self.timer.stop()
+        seq, entries = self.viewer.current_sequence, self.models()
+        key = self.request_key()
+        message = self.empty_message(seq, entries)
+        if message:
+            self._show_empty(message, key)
+            return None
+        cached = self.cached_result(seq, entries)
+        if cached is not None:
+            self._accept(key, seq, cached)
+            self.after_refresh(seq, entries, sync)
+            return None
+        if sync:
+            from deemo_gui.qt.workers import set_torch_threads
+
+            set_torch_threads(1)  # as the workers do: a busy machine makes 2+ threads far slower
+            try:
+                result = A.drain(self.compute(seq, entries))
+                self._accept(key, seq, result)
+                self.after_refresh(seq, entries, sync)
+            except Exception as exc:
+                self._failed(exc)
+            finally:
+                set_torch_threads(None)
+            return None
+        if self.worker is not None and self.worker.is_running():
+            self._pending = True
+            if self.worker.request_key != key and not self.worker.cancelled:
+                self._stale_cancel = True
+                self.worker.cancel()   # its finished methods stay cached
+            return None
+        self.state = "computing"
+        self.set_status(f"Computing for {len(entries)} model{'s' if len(entries) != 1 else ''}… "
+                        "(progress and Cancel in the status bar)")
+        worker = Worker(self.compute, seq, entries, name=f"{self.job_name} ({self.title})",
+                        progress=lambda p: p, torch_threads=1)
+        worker.request_key = key
+        worker.returned.connect(lambda result, k=key, s=seq: self._accept(k, s, result))
+        worker.aborted.connect(self._aborted)
+        worker.errored.connect(self._failed)
+        worker.finished.connect(self._finished)
+        self.worker = worker
+        self.after_refresh(seq, entries, sync)
+        if self.window_ is not None and hasattr(self.window_, "jobs"):
+            self.window_.jobs.start(worker, report_errors=False, context=f"{self.title} panel")
+        else:
+            worker.start()
+        return worker
+
+    def after_refresh(self, seq: str, entries: list, sync: bool) -> None:
+        """Hook: start per-model side jobs (the Dashboard's class optimization)."""
+
+    def _accept(self, key: tuple, seq: str, result: dict) -> None:
+        if key != self.request_key():
+            self._pending = True   # stale: the sequence or the selection changed meanwhile
+            return
+        self.result, self.shown_key, self.state = result, key, "ready"
+        try:
+            self.draw(seq, result)
+            self.body.setCurrentIndex(1)
+        except Exception as exc:  # a drawing bug must not take the window down
+            log.exception("%s panel failed to draw", self.title)
+            self._failed(exc)
+            return
+        self.set_status(self.ready_status(seq, result))
+
+    def _aborted(self) -> None:
+        if self._stale_cancel:
+            return
+        self.state = "cancelled"
+        self.set_status("Cancelled. Press <b>Recompute</b> to compute again.")
+
+    def _failed(self, exc: BaseException) -> None:
+        from deemo_gui.qt.errors import user_message
+
+        self.state, self.last_error = "error", exc
+        if not isinstance(exc, Exception):
+            return
+        self.set_status(f"<span style='color:#B2182B'>Could not compute: "
+                        f"{escape(user_message(exc, self.title))}</span>")
+        log.warning("%s panel: %s", self.title, exc, exc_info=exc)
+
+    def _finished(self) -> None:
+        self.worker = None
+        self._stale_cancel = False
+        if self._pending:
+            self._pending = False
+            self.schedule(immediate=True)
+
+    def wait(self, ms: int = 60_000) -> bool:
+        """Block until the running job ends (scripts and tests)."""
+        return self.worker is None or self.worker.wait(ms)
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self._pending = False
+        self.cancel()
+
+    # -- messages ------------------------------------------------------------------------------
+    def empty_message(self, seq: str, entries: list) -> str:
+        if not seq:
+            return "Open a sequence file (File ▸ Open…) and pick a sequence in the list on the left."
+        if not entries:
+            return ("Select a model in the <b>Models</b> list on the right (tick its box) to see why it predicts "
+                    "what it does.")
+        return ""
+
+    def _show_empty(self, message: str, key: tuple) -> None:
+        self.result, self.shown_key, self.state = None, key, "empty"
+        self.set_status("")
+        self.draw_message(message)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def ready_status(self, seq: str, result: dict) -> str:
+        rid = self.viewer.current_id or ""
+        i = self.viewer.current_index
+        edited = " (edited)" if i >= 0 and self.viewer.is_edited(i) else ""
+        text = f"<b>{escape(rid)}</b>{edited} · {len(seq)} nt"
+        for name, message in (result.get("errors") or {}).items():
+            text += f" · <span style='color:#B2182B'>{escape(name)}: {escape(message)}</span>"
+        return text
+
+    def build_body(self) -> None:
+        """The header row, then either a wrapped message (empty states) or the stacked tracks
+        (`self.graphics`, a `TrackStack` of fixed-height tracks in a vertical scroll area)."""
+        from PySide6.QtWidgets import QStackedWidget
+
+        from deemo_gui.qt.plots.stack import TrackStack
+
+        self.graphics = TrackStack(xlabel=XLABEL, all_ticks=True)
+        self.graphics.ci.setContentsMargins(4, 4, 12, 4)
+        self.scroll = in_scroll_area(self.graphics)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setContentsMargins(40, 20, 40, 20)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body = QStackedWidget()
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self.header)
+        layout.addWidget(self.body, 1)
+        self.draw_message(self.empty_message(self.viewer.current_sequence, self.models()) or "Computing…")
+
+    def draw_message(self, text: str) -> None:
+        self.forget()
+        self.message.setText(text)
+        self.body.setCurrentIndex(0)
+
+    def forget(self) -> None:
+        """Clear the tracks (subclasses also drop their references to them)."""
+        self.graphics.clear()
+
+    def draw(self, seq: str, result: dict) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def escape(text: str) -> str:
+    """`text` safe inside Qt rich text."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def prob_text(result: dict, entry) -> str:
+    """'P(bound) = 0.93' for a model's analysis result."""
+    task = entry.task_names[0] if getattr(entry, "task_names", None) else "+"
+    p = result.get("prob")
+    return f"P({task}) = {float(p[0]):.3f}" if p is not None else f"P({task}) = ?"
+
+
+def in_scroll_area(widget) -> QScrollArea:
+    """`widget` in a white vertical scroll area (its height is its content's: see `TrackStack`)."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    area.setAlignment(Qt.AlignmentFlag.AlignTop)
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = area.viewport().palette()
+    pal.setColor(QPalette.ColorRole.Window, QColor(palette.BACKGROUND_COLOR))
+    area.viewport().setPalette(pal)
+    area.viewport().setAutoFillBackground(True)
+    return area
+
+
