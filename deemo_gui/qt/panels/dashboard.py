@@ -114,7 +114,7 @@ class DashboardPanel(AnalysisPanel):
         if running is not None and running.is_running():
             return running
         if sync:
-            # One torch thread, as the workers use (see `compute`): two threads on a busy machine
+            # One torch thread, as the workers use (`Worker(torch_threads=1)`): two threads on a busy machine
             # made this 1000-step loop minutes long.
             set_torch_threads(1)
             try:
