@@ -43,7 +43,9 @@ from deemo_gui.core.explain import (  # noqa: E402
 )
 from deemo_gui.core.metrics import auroc  # noqa: E402
 from deemo_gui.core.modelfile import load_model, update_metadata  # noqa: E402
-from deemo_gui.core.motifs import PWM, JasparDB, average_affinity, compare, max_scores, warm_up_tomtom  # noqa: E402
+from deemo_gui.core.motifs import (  # noqa: E402
+    LOW_INFORMATION_BITS, PWM, JasparDB, average_affinity, compare, max_scores, warm_up_tomtom,
+)
 from deemo_gui.core.sequences import one_hot  # noqa: E402
 from deemo_gui.core.zoo import read_index, zoo_dir  # noqa: E402
 
@@ -297,7 +299,9 @@ def table_extraction(results: dict) -> str:
         "every column, which carries 0.03 bits per column, gets p = 5e-14 against MA1930.2 CTCF in memelite's "
         "Tomtom. The saliency and temporal-output 9-mers are nearly that flat (their windows are stacked at their own "
         "positions and strands, not aligned), so their CTCF \"matches\", including the saliency and temporal ✓ of "
-        "the CTCF models, are no evidence:",
+        "the CTCF models, are no evidence. The app and `deemo motifs` therefore call a motif with less than "
+        f"{LOW_INFORMATION_BITS:g} bits per column on average \"not comparable\" and do not count its matches "
+        "(`core.motifs.low_information`):",
         "",
         *info,
         "",

@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
     p.add_argument("data", metavar="DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line")
     p.add_argument("--method", required=True, choices=METHODS)
-    p.add_argument("--target", type=int, default=0, metavar="N", help="task index (default 0)")
+    p.add_argument("--target", "--task", dest="target", default="0", metavar="TASK",
+                   help="task name or index of a multi-task model (default 0, the first)")
     p.add_argument("--out", required=True, metavar="FILE.npz", help="output file (.npz)")
     p.add_argument("--kind", choices=("grad_x_input", "gradient", "signed"),
                    help="saliency: grad_x_input (default), gradient or signed; guided: gradient (default) or grad_x_input")
@@ -66,6 +67,7 @@ def _explain(args) -> int:
         raise ConfigError(f"--out {args.out}: attribution files end in .npz")
     device = resolve_device(args.device)
     model = load_model(args.model, device=device)
+    args.target = explain.task_index(model, args.target)
     data, X = _sequences(args.data, model.input_length)
     batch = {"batch_size": args.batch_size} if args.batch_size else {}
     arrays = {}

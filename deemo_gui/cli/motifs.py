@@ -29,7 +29,8 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE.meme", help="motif file to write (MEME format)")
     p.add_argument("--compare", metavar="JASPAR2026|FILE", help="a JASPAR release (CORE vertebrates) or a motif file")
     p.add_argument("--tsv", metavar="FILE", help="write every Tomtom match here (needs --compare)")
-    p.add_argument("--target", type=int, default=0, metavar="N", help="task index (default 0)")
+    p.add_argument("--target", "--task", dest="target", default="0", metavar="TASK",
+                   help="task name or index of a multi-task model (default 0, the first)")
     p.add_argument("--width", type=int, default=9, help="saliency/temporal/classopt motif width (default 9, DeMo sec. 3.4)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="filters: fraction of a filter's maximum activation (default 0.5, Koo & Eddy code)")
@@ -73,14 +74,15 @@ def _data(args, model):
 
 def run_motifs(args) -> int:
     from deemo_gui.core.device import resolve_device
-    from deemo_gui.core.explain import extract_motifs
+    from deemo_gui.core.explain import extract_motifs, task_index
     from deemo_gui.core.modelfile import load_model
-    from deemo_gui.core.motifs import compare, write_meme
+    from deemo_gui.core.motifs import LOW_INFORMATION_BITS, compare, low_information, write_meme
 
     if args.tsv and not args.compare:
         raise ConfigError("--tsv writes Tomtom matches: give --compare JASPAR2026 (or a motif file) too")
     targets = _targets(args.compare) if args.compare else None  # fail on a bad --compare before the work
     model = load_model(args.model, device=resolve_device(args.device))
+    args.target = task_index(model, args.target)
     X = None if args.method == "classopt" else _data(args, model)
     kwargs = {}
     if args.method == "filters":
@@ -104,8 +106,14 @@ def run_motifs(args) -> int:
             df.to_csv(args.tsv, sep="\t", index=False)
             print(f"wrote {len(df)} Tomtom comparisons with {label} to {args.tsv}")
         best = df.groupby("query", sort=False).head(1)
+        flat = {p.id: p for p in pwms if low_information(p)}
         out = sys.stdout
         out.write(f"best match in {label} (Tomtom):\n")
         for row in best.itertuples(index=False):
-            out.write(f"  {row.query}\t{row.target_id} {row.target_name}\tp={row.p:.3g} q={row.q:.3g}\n")
+            note = ""
+            if row.query in flat:
+                pwm = flat[row.query]
+                note = (f"\tnot comparable: too flat ({pwm.total_ic:.1f} bits over {pwm.width} columns, "
+                        f"under {LOW_INFORMATION_BITS:g} per column)")
+            out.write(f"  {row.query}\t{row.target_id} {row.target_name}\tp={row.p:.3g} q={row.q:.3g}{note}\n")
     return 0

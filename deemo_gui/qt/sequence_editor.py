@@ -483,6 +483,7 @@ class ScoreBoard(QWidget):
         observe(viewer.events.predictions_changed, self, self.refresh)
         observe(viewer.events.models_changed, self, self.refresh)
         observe(viewer.events.current_changed, self, lambda _i: self.refresh())
+        observe(viewer.events.task_changed, self, lambda _t: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
@@ -493,7 +494,8 @@ class ScoreBoard(QWidget):
             probs = v.predictions.get(m.name)
             before = v.results.get(("predict", m.name, original))
             tasks = m.task_names
-            for t, task in enumerate(tasks[:4]):
+            for t in self._shown_tasks(tasks):
+                task = tasks[t]
                 label = m.name if len(tasks) == 1 else f"{m.name}: {task}"
                 p = None if probs is None else probs[t]
                 b = None if before is None or not v.is_edited(v.current_index) else before[t]
@@ -501,6 +503,14 @@ class ScoreBoard(QWidget):
         self.rows = rows
         self.setFixedHeight(max(1, len(rows)) * self.line_h + 6)
         self.update()
+
+    def _shown_tasks(self, tasks: list[str], most: int = 4) -> list[int]:
+        """The first `most` outputs of a model, always including the task the panels explain."""
+        shown = list(range(min(most, len(tasks))))
+        current = self.viewer.current_task
+        if current in tasks and tasks.index(current) not in shown:
+            shown[-1] = tasks.index(current)
+        return shown
 
     def text(self) -> str:
         """The read-out as text (for tests and the accessibility name)."""

@@ -255,9 +255,13 @@ class JobStatus(QWidget):
         self.setVisible(False)
 
     def track(self, worker: Worker) -> None:
+        import shiboken6
+
         self.jobs.append(worker)
-        worker.progress.connect(lambda d, t, text, w=worker: self._progress(w, d, t, text))
-        worker.finished.connect(lambda w=worker: self._done(w))
+        # The worker may outlive this widget (a window closed while a job ends): then do nothing.
+        alive = lambda: shiboken6.isValid(self)  # noqa: E731
+        worker.progress.connect(lambda d, t, text, w=worker: alive() and self._progress(w, d, t, text))
+        worker.finished.connect(lambda w=worker: alive() and self._done(w))
         self._show(worker)
 
     def _show(self, worker: Worker, text: str = "") -> None:

@@ -410,14 +410,16 @@ def attribution_track(result: dict, method: str, seq: str) -> np.ndarray:
     return track.astype(np.float32)
 
 
-def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0) -> dict:
+def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHODS, target: int | None = None) -> dict:
     """`{model name: analyze_sequence(...)}` for the viewer's current sequence and its selected
-    models (or `models`: names, indices or entries), cached in `viewer.results`."""
+    models (or `models`: names, indices or entries), cached in `viewer.results`. `target`: the task
+    index; default: the task the panels explain (`viewer.target_of`, see `viewer.set_task`)."""
     seq = viewer.current_sequence
     if not seq:
         return {}
     entries = [viewer.model(k) for k in models] if models is not None else viewer.selected_models
-    return {e.name: analyze_sequence(e, seq, methods, target, cache=viewer.results) for e in entries}
+    return {e.name: analyze_sequence(e, seq, methods, viewer.target_of(e) if target is None else target,
+                                     cache=viewer.results) for e in entries}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,11 +591,12 @@ def cached_hits(pwms, seq: str, cache=None, p_threshold: float = HIT_P_THRESHOLD
     return hit
 
 
-def dashboard_motifs(models) -> list:
-    """The distinct known JASPAR motifs of these models' TFs, in model order."""
+def dashboard_motifs(models, tfs=None) -> list:
+    """The distinct known JASPAR motifs of these models' TFs (`tfs`, one per model; default: each
+    model's `model_tf`), in model order."""
     out, seen = [], set()
-    for m in models:
-        pwm = known_motif(model_tf(m))
+    for m, tf in zip(models, tfs if tfs is not None else [model_tf(m) for m in models]):
+        pwm = known_motif(tf)
         if pwm is not None and pwm.id not in seen:
             seen.add(pwm.id)
             out.append(pwm)

@@ -56,6 +56,7 @@ class ViewerEvents(SignalGroup):
     search_changed = Signal()           # search pattern or its hits changed
     models_changed = Signal()           # models added/removed or the selection of models changed
     device_changed = Signal(str)        # the device choice ("auto", "cpu", "cuda", ...)
+    task_changed = Signal(object)       # the task the analysis panels explain (a name, or None: the first)
     predictions_changed = Signal()      # predictions for the current sequence
     list_predictions_changed = Signal(str)  # whole-list predictions of one model (its name)
     error = Signal(str)                 # a one-line message of a failed user action
@@ -103,6 +104,7 @@ class Viewer:
         self.models: list[ModelEntry] = []
         self.device: str = "auto"
         self._resolved_device: str | None = None
+        self.task: str | None = None   # see `set_task`
         self.predictions: dict[str, list[float]] = {}
         self.predictions_sequence: str | None = None
         self.list_predictions: dict[str, np.ndarray] = {}
@@ -559,6 +561,53 @@ class Viewer:
         for m in self.models:
             m.to(resolved)
         self.events.device_changed.emit(self.device)
+
+    # -----------------------------------------------------------------------------------------
+    # The task the analysis panels explain (multi-task models)
+
+    @property
+    def task_choices(self) -> list[str]:
+        """Task names of the selected models with more than one task, in order, without repeats
+        (empty when every selected model has a single output)."""
+        out: list[str] = []
+        for m in self.selected_models:
+            names = m.task_names
+            if len(names) > 1:
+                out += [t for t in names if t not in out]
+        return out
+
+    @property
+    def current_task(self) -> str | None:
+        """The task the analysis panels explain: the chosen one if a selected model has it, else
+        the first of `task_choices`; None when every selected model has a single output."""
+        choices = self.task_choices
+        if not choices:
+            return None
+        return self.task if self.task in choices else choices[0]
+
+    def set_task(self, name: str | None) -> None:
+        """Explain task `name` of the multi-task models (None: their first task); `ConfigError`
+        if no open model has a task of that name."""
+        if name is not None:
+            name = str(name)
+            known = [t for m in self.models for t in m.task_names]
+            if name not in known:
+                raise ConfigError(f"no open model has a task named {name!r}; tasks: {', '.join(dict.fromkeys(known))}")
+        if name != self.task:
+            self.task = name
+            self.events.task_changed.emit(name)
+
+    def target_of(self, key) -> int:
+        """The output index the analysis panels explain for a model: its only output, or its output
+        for `current_task`. `ConfigError` if a multi-task model has no task of that name."""
+        entry = self.model(key)
+        names = entry.task_names
+        if len(names) <= 1:
+            return 0
+        task = self.current_task
+        if task is None or task in names:
+            return names.index(task) if task is not None else 0
+        raise ConfigError(f"{entry.name} has no task {task!r} (its tasks: {', '.join(names)})")
 
     # -----------------------------------------------------------------------------------------
     # Predictions

@@ -197,8 +197,16 @@ class MotifMatches:
         return float("inf") if row is None else float(row["E"])
 
     @property
+    def low_information(self) -> bool:
+        """Too little information for Tomtom's matches to mean anything (`core.motifs.low_information`)."""
+        from deemo_gui.core.motifs import low_information
+
+        return low_information(self.pwm)
+
+    @property
     def significant(self) -> bool:
-        return self.best_E < E_THRESHOLD
+        """A best match with E < `E_THRESHOLD` of a motif that is not `low_information`."""
+        return self.best_E < E_THRESHOLD and not self.low_information
 
 
 def _split_matches(pwms, df, targets, top: int = TOP_MATCHES, labels=None, methods=None) -> list[MotifMatches]:

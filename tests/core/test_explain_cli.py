@@ -125,3 +125,38 @@ def test_motifs_user_errors(files, capsys):
     assert rc == 2 and "--compare" in err
     rc, _, err = run(capsys, "motifs", cnn, "--method", "classopt", "--out", tmp / "x.meme", "--compare", "JASPAR1999")
     assert rc == 2 and "JASPAR1999" in err and err.count("\n") == 1
+
+
+def test_task_by_name_for_multi_task_models(files, capsys):
+    """`--task REST` (or `--target 1`) picks that output; an unknown name is one line listing the tasks."""
+    from deemo_gui.core.networks import build_network
+
+    tmp, _, _, fasta, X = files
+    torch.manual_seed(0)
+    path = save_model(build_network("cnn-small", n_tasks=3, input_length=20), tmp / "three.safetensors",
+                      {"task_names": ["CTCF", "REST", "MAX"]})
+    model = load_model(path)
+    for spec in ("REST", "1"):
+        out = tmp / f"task_{spec}.npz"
+        rc, _, _ = run(capsys, "explain", path, fasta, "--method", "saliency", "--task", spec, "--out", out)
+        assert rc == 0 and int(np.load(out)["target"]) == 1
+        np.testing.assert_allclose(np.load(out)["attributions"], saliency(model, X, 1), rtol=1e-5, atol=1e-7)
+    rc, _, err = run(capsys, "explain", path, fasta, "--method", "saliency", "--task", "YY1", "--out", tmp / "x.npz")
+    assert rc == 2 and err == "deemo: error: no task 'YY1' in this model; its tasks: 0 CTCF, 1 REST, 2 MAX\n"
+    rc, _, err = run(capsys, "motifs", path, "--method", "classopt", "--task", "SP1", "--steps", "5", "--out",
+                     tmp / "x.meme")
+    assert rc == 2 and "no task 'SP1'" in err and err.count("\n") == 1
+
+
+def test_motifs_cli_flags_flat_motifs(files, capsys, monkeypatch):
+    """A motif too flat for Tomtom is marked 'not comparable' on its best-match line."""
+    import deemo_gui.core.explain as core_explain
+    from deemo_gui.core.motifs import PWM
+
+    tmp, cnn, _, fasta, _ = files
+    flat = PWM.from_probs(np.random.default_rng(0).dirichlet([20.0] * 4, size=9).T, id="saliency", name="saliency")
+    monkeypatch.setattr(core_explain, "extract_motifs", lambda *a, **k: [flat])
+    rc, out, _ = run(capsys, "motifs", cnn, "--method", "saliency", "--data", fasta, "--out", tmp / "flat.meme",
+                     "--compare", "JASPAR2024")
+    line = next(line for line in out.splitlines() if line.startswith("  saliency"))
+    assert rc == 0 and f"not comparable: too flat ({flat.total_ic:.1f} bits over 9 columns, under 0.5" in line

@@ -22,7 +22,9 @@ from deemo_gui.core.motifs import (
     average_affinity,
     benjamini_hochberg,
     best_match,
+    LOW_INFORMATION_BITS,
     compare,
+    low_information,
     max_scores,
     position_scores,
     read_jaspar,
@@ -312,6 +314,23 @@ def test_tomtom_finds_ctcf_from_a_noisy_copy(ctcf, vertebrates):
     # the reverse-complemented query sits at column 0 of the reverse-complemented target
     assert rc_top.target_id == ctcf.id and rc_top.strand == "-" and rc_top.offset == 0
     assert rc_top.E < 1e-6
+
+
+def test_near_flat_queries_match_by_chance_and_are_flagged(db, vertebrates):
+    """Why `low_information` exists: random near-flat 9-column queries get E < 1e-6 "matches" (the
+    flat stretches of long matrices), while 9-column cores of real matrices pass the guard."""
+    rng = np.random.default_rng(0)
+    flat = [PWM.from_probs(rng.dirichlet([20.0] * 4, size=9).T, id=f"flat{k}") for k in range(8)]
+    best = compare(flat, vertebrates).groupby("query", sort=False).head(1)
+    assert (best["E"] < 1e-6).all(), best
+    assert all(low_information(q) for q in flat)
+    assert all(q.total_ic < 0.1 * LOW_INFORMATION_BITS * q.width for q in flat)
+    for jaspar_id in ("MA0139", "MA0138", "MA0058", "MA0148", "MA0079"):   # CTCF REST MAX FOXA1 SP1
+        pwm = db.get(jaspar_id)
+        w = min(9, pwm.width)
+        start = int(np.argmax(np.convolve(pwm.information_content(), np.ones(w), "valid")))
+        assert not low_information(pwm.slice(start, start + w)), jaspar_id
+    assert low_information(PWM.from_probs(np.full((4, 6), 0.25)))
 
 
 def test_tomtom_offset_semantics(ctcf, vertebrates):

@@ -272,7 +272,8 @@ def test_training_defaults():
         json.dumps(d)
     for preset in RECURRENT:
         d = training_defaults(preset)
-        assert (d["lr"], d["grad_clip"], d["max_epochs"]) == (1e-2, 5.0, 50)
+        lr = 1e-3 if preset == "cnn-rnn-large" else 1e-2   # it does not learn at 1e-2 (registry comment)
+        assert (d["lr"], d["grad_clip"], d["max_epochs"]) == (lr, 5.0, 50)
         assert isinstance(d["lr_halving_patience"], int)
     for preset in ("cnn", "demo", "deepbind", "koo-cnn-25"):
         d = training_defaults(preset)

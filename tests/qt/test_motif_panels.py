@@ -203,6 +203,17 @@ def test_extracted_motifs_with_matches_and_export(qtbot, window, tmp_path, monke
     back = read_meme(target)
     assert len(back) == t.rowCount()
     assert {p.id for p in back} == {m.pwm.id for m in panel.outcome.motifs}
+    # A near-flat motif "matches" by Tomtom's E but is shown as not comparable and not counted.
+    from deemo_gui.core.motifs import PWM
+    from deemo_gui.viewer import motif_jobs as mj
+
+    flat = PWM.from_probs(np.random.default_rng(0).dirichlet([20.0] * 4, size=9).T, id="flat", name="flat")
+    matches = mj.run(mj.match_job([flat], labels=["flat"], methods=["saliency"]))
+    assert matches[0].best_E < 0.05 and matches[0].low_information and not matches[0].significant
+    panel._show_outcome((mj.ExtractOutcome(matches, {}, 10, panel.outcome.release), "10 test sequences"))
+    assert t.item(0, 3).text() == f"not comparable (too flat, {flat.total_ic:.1f} bits over 9 columns)"
+    assert "CTCF" in t.item(0, 3).toolTip()
+    assert "; 0 match a" in panel.status.text() and "1 is too flat to compare" in panel.status.text()
 
 
 def test_logo_export_png_svg_pdf(window, tmp_path):

@@ -14,6 +14,7 @@ task's logit unless a method says otherwise.
 - filters: first-layer filters as PWMs (Koo & Eddy 2019)
 - extract: motifs from each visualization (Deep Motif Dashboard sec. 3.4) and DeepBind's baseline
 """
+from ._common import task_index
 from .classopt import ClassOptProgress, ClassOptResult, class_optimization, class_optimization_steps
 from .extract import (
     activation_pwms, extract_motifs, motif_from_class_optimization, motif_from_saliency, motif_from_temporal,
@@ -31,4 +32,5 @@ __all__ = [
     "class_optimization", "class_optimization_steps", "ClassOptProgress", "ClassOptResult",
     "filter_pwms", "first_layer_activations", "activation_pwms", "motif_from_saliency", "motif_from_temporal",
     "motif_from_class_optimization", "extract_motifs", "saliency_window_starts", "temporal_window_starts",
+    "task_index",
 ]

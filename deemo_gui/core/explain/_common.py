@@ -38,6 +38,20 @@ def check_target(model: torch.nn.Module, target: int) -> int:
     return int(target)
 
 
+def task_index(model: torch.nn.Module, task) -> int:
+    """The output index of ``task``: an index, its text ("2") or a task name from the model's
+    metadata ("REST"); ConfigError listing the model's tasks otherwise."""
+    names = list((getattr(model, "metadata", None) or {}).get("task_names") or [])
+    text = str(task).strip()
+    if text in names:
+        return names.index(text)
+    if text.isdigit():
+        return check_target(model, int(text))
+    n_tasks = int(getattr(model, "n_tasks", 1))
+    listed = ", ".join(f"{i} {n}" for i, n in enumerate(names)) if names else f"0..{n_tasks - 1}"
+    raise ConfigError(f"no task {text!r} in this model; its tasks: {listed}")
+
+
 def check_batch_size(batch_size: int) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")

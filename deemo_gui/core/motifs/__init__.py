@@ -9,7 +9,7 @@ from deemo_gui.core.motifs.pwm import ALPHABET, PWM, UNIFORM
 from deemo_gui.core.motifs.scan import average_affinity, max_scores, position_scores, scan
 from deemo_gui.core.motifs.scan import warm_up as warm_up_fimo
 from deemo_gui.core.motifs.tomtom import COLUMNS as TOMTOM_COLUMNS
-from deemo_gui.core.motifs.tomtom import benjamini_hochberg, best_match, compare
+from deemo_gui.core.motifs.tomtom import LOW_INFORMATION_BITS, benjamini_hochberg, best_match, compare, low_information
 from deemo_gui.core.motifs.tomtom import warm_up as warm_up_tomtom
 
 # Note: the attribute `scan` of this package is the function; the module is
@@ -25,7 +25,7 @@ def warm_up() -> float:
 __all__ = [
     "ALPHABET", "PWM", "UNIFORM", "JasparDB", "releases", "newest_release",
     "read_meme", "write_meme", "read_jaspar", "write_jaspar", "read_motifs",
-    "compare", "best_match", "benjamini_hochberg", "TOMTOM_COLUMNS",
+    "compare", "best_match", "benjamini_hochberg", "TOMTOM_COLUMNS", "low_information", "LOW_INFORMATION_BITS",
     "scan", "max_scores", "average_affinity", "position_scores", "warm_up",
     "warm_up_tomtom", "warm_up_fimo",
 ]

@@ -35,6 +35,20 @@ from deemo_gui.core.motifs.pwm import PWM
 
 COLUMNS = ["query", "target_id", "target_name", "p", "E", "q", "offset", "strand", "overlap"]
 
+# Tomtom scores a query column by its Euclidean distance to each target column, against a null made
+# of the distances to every target column. A near-flat query column is about equally far from all of
+# them, so tiny differences look significant: random near-flat 9-column queries "match" the flat
+# stretches of long matrices (JASPAR 2024 MA1930.2 CTCF, 35 columns) at E ~ 1e-11, and random
+# Dirichlet(1) queries (0.36-0.59 bits per column) still at E 1e-3 to 1 (see tests/core/test_motifs.py).
+# Ours, from that measurement: below this mean information per column a match is not evidence.
+LOW_INFORMATION_BITS = 0.5
+
+
+def low_information(pwm: PWM) -> bool:
+    """Whether `pwm` carries too little information (mean bits per column below
+    `LOW_INFORMATION_BITS`) for its Tomtom matches to mean anything."""
+    return pwm.width == 0 or pwm.total_ic < LOW_INFORMATION_BITS * pwm.width
+
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     """BH step-up adjusted p-values (q-values), same order as `p`, capped at 1."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from deemo_gui import palette
 from deemo_gui.qt.workers import Worker, observe
@@ -62,15 +62,26 @@ class AnalysisPanel(QWidget):
         self.recompute_button = QPushButton("Recompute")
         self.recompute_button.setToolTip("Compute again for the current sequence and selected models")
         self.recompute_button.clicked.connect(lambda: self.refresh())
+        self.task_label = QLabel("Task:")
+        self.task_combo = QComboBox()
+        self.task_combo.setToolTip("Which output of the multi-task models is explained (single-output models "
+                                   "always explain their only output)")
+        self.task_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.task_combo.textActivated.connect(self._task_chosen)
         self.header = QHBoxLayout()
         self.header.setContentsMargins(6, 4, 6, 0)
         self.header.addWidget(self.status, 1)
+        self.header.addWidget(self.task_label)
+        self.header.addWidget(self.task_combo)
+        self._sync_task_combo()
 
         ev = viewer.events
         observe(ev.current_changed, self, lambda _i: self.schedule(immediate=True))
         observe(ev.sequence_edited, self, lambda _s: self.schedule())
         observe(ev.models_changed, self, lambda: self.schedule(immediate=True))
         observe(ev.device_changed, self, lambda _d: self.schedule(immediate=True))
+        observe(ev.models_changed, self, self._sync_task_combo)
+        observe(ev.task_changed, self, lambda _t: (self._sync_task_combo(), self.schedule(immediate=True)))
 
     # -- what to compute -------------------------------------------------------------------------
     def models(self) -> list:
@@ -78,7 +89,23 @@ class AnalysisPanel(QWidget):
 
     def request_key(self) -> tuple:
         """Everything the shown result depends on; a result for another key is stale."""
-        return (self.viewer.current_sequence, tuple(m.name for m in self.models()), self.device_key())
+        return (self.viewer.current_sequence, tuple(m.name for m in self.models()), self.device_key(),
+                self.viewer.current_task)
+
+    def _sync_task_combo(self) -> None:
+        """The Task chooser lists the selected multi-task models' tasks; hidden when there are none."""
+        choices, current = self.viewer.task_choices, self.viewer.current_task
+        self.task_combo.blockSignals(True)
+        self.task_combo.clear()
+        self.task_combo.addItems(choices)
+        if current is not None:
+            self.task_combo.setCurrentIndex(choices.index(current))
+        self.task_combo.blockSignals(False)
+        self.task_label.setVisible(bool(choices))
+        self.task_combo.setVisible(bool(choices))
+
+    def _task_chosen(self, name: str) -> None:
+        self.viewer.set_task(name)
 
     def device_key(self) -> str:
         return getattr(self.viewer, "device", "auto")
@@ -95,21 +122,25 @@ class AnalysisPanel(QWidget):
         done = 0
         for entry, methods in plans:
             try:
+                target = self.viewer.target_of(entry)
                 with A.module_lock(entry):
                     pass  # loads the network (lazy entries) and its analysis copy
-                gen = A.iter_analyze(entry, seq, methods, cache=self.viewer.results)
+                gen = A.iter_analyze(entry, seq, methods, target, cache=self.viewer.results)
                 while True:
                     try:
                         with A.module_lock(entry):
                             k, _n, method = next(gen)
                     except StopIteration as stop:
-                        out["models"][entry.name] = stop.value
+                        out["models"][entry.name] = dict(stop.value, target=target)
                         break
                     yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
             except Exception as exc:  # one model failing leaves the others on screen
                 from deemo_gui.qt.errors import user_message
 
-                log.warning("%s: analysis of %s failed", self.title, entry.name, exc_info=exc)
+                from deemo_gui.core.errors import DeemoError
+
+                log.warning("%s: analysis of %s failed: %s", self.title, entry.name, exc,
+                            exc_info=None if isinstance(exc, DeemoError) else exc)
                 out["errors"][entry.name] = user_message(exc, entry.name)
             done += len(A._order(methods))
         return out
@@ -118,10 +149,14 @@ class AnalysisPanel(QWidget):
         """The result from `viewer.results` alone, or None if anything is missing (no torch work)."""
         out: dict = {"models": {}}
         for e in entries:
-            r = A.cached_analysis(e, seq, self.methods_for(e), self.viewer.results)
+            try:
+                target = self.viewer.target_of(e)
+            except Exception:
+                return None   # `compute` reports it for this model
+            r = A.cached_analysis(e, seq, self.methods_for(e), self.viewer.results, target)
             if r is None:
                 return None
-            out["models"][e.name] = r
+            out["models"][e.name] = dict(r, target=target)
         return out
 
     # -- scheduling ------------------------------------------------------------------------------
@@ -341,8 +376,10 @@ def escape(text: str) -> str:
 
 
 def prob_text(result: dict, entry) -> str:
-    """'P(bound) = 0.93' for a model's analysis result."""
-    task = entry.task_names[0] if getattr(entry, "task_names", None) else "+"
+    """'P(REST) = 0.93' for a model's analysis result (of the task it explains, `result["target"]`)."""
+    names = getattr(entry, "task_names", None) or []
+    target = int(result.get("target", 0))
+    task = names[target] if target < len(names) else "+"
     p = result.get("prob")
     return f"P({task}) = {float(p[0]):.3f}" if p is not None else f"P({task}) = ?"
 

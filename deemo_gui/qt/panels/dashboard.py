@@ -72,7 +72,7 @@ class DashboardPanel(AnalysisPanel):
     def compute(self, seq: str, entries: list):
         query = self._motif_query()
         yield 0, 0, "JASPAR motifs"
-        motifs = [A.known_motif(query)] if query else A.dashboard_motifs(entries)
+        motifs = [A.known_motif(query)] if query else A.dashboard_motifs(entries, self._tfs(entries))
         motifs = [m for m in motifs if m is not None]
         hits = A.cached_hits(motifs, seq, self.viewer.results)
         out = yield from super().compute(seq, entries)
@@ -83,7 +83,7 @@ class DashboardPanel(AnalysisPanel):
 
     def cached_result(self, seq: str, entries: list) -> dict | None:
         query = self._motif_query()
-        motifs = A.cached_known_motifs([query] if query else [A.model_tf(e) for e in entries])
+        motifs = A.cached_known_motifs([query] if query else self._tfs(entries))
         if motifs is None:
             return None
         hits = A.cached_hits(motifs, seq, self.viewer.results, compute=False)
@@ -95,22 +95,46 @@ class DashboardPanel(AnalysisPanel):
         out.update(motifs=motifs, hits=hits, motif_query=query)
         return out
 
+    def _tfs(self, entries: list) -> list:
+        """The TF of each model: a multi-task model's explained task, else the one its name tells."""
+        task = self.viewer.current_task
+        return [task if len(e.task_names) > 1 else A.model_tf(e) for e in entries]
+
+    def _label(self, entry) -> str:
+        """The model's name, with the task it explains when it has several."""
+        target = self._target(entry)
+        if len(entry.task_names) > 1 and target is not None:
+            return f"{entry.name} [{entry.task_names[target]}]"
+        return entry.name
+
+    def _target(self, entry) -> int | None:
+        try:
+            return self.viewer.target_of(entry)
+        except Exception:
+            return None   # the analysis job reports it for this model
+
     def after_refresh(self, seq: str, entries: list, sync: bool) -> None:
-        names = {e.name for e in entries}
-        for name, worker in list(self.classopt_workers.items()):
-            if name not in names:
-                worker.cancel()   # deselected: free the CPU (it restarts when selected again)
+        wanted = {(e.name, self._target(e)) for e in entries}
+        for key, worker in list(self.classopt_workers.items()):
+            if key not in wanted:
+                worker.cancel()   # deselected or another task: free the CPU (restarts when chosen again)
         for entry in entries:
             self.start_class_optimization(entry, sync=sync)
 
     def classopt_result(self, entry):
-        return A.stored_class_optimization(entry, 0, self.CLASSOPT_STEPS, self.viewer.results, entry.name)
+        target = self._target(entry)
+        if target is None:
+            return None
+        return A.stored_class_optimization(entry, target, self.CLASSOPT_STEPS, self.viewer.results, entry.name)
 
     def start_class_optimization(self, entry, sync: bool = False) -> Worker | None:
-        """Class optimization of one model, once (cached in `viewer.results`); the logo updates when done."""
-        if self.classopt_result(entry) is not None:
+        """Class optimization of one model for the task it explains, once (cached in `viewer.results`);
+        the logo updates when done."""
+        target = self._target(entry)
+        if target is None or self.classopt_result(entry) is not None:
             return None
-        running = self.classopt_workers.get(entry.name)
+        key = (entry.name, target)
+        running = self.classopt_workers.get(key)
         if running is not None and running.is_running():
             return running
         if sync:
@@ -119,16 +143,16 @@ class DashboardPanel(AnalysisPanel):
             set_torch_threads(1)
             try:
                 with A.module_lock(entry):
-                    A.drain(A.iter_class_optimization(entry, 0, self.CLASSOPT_STEPS, cache=self.viewer.results,
-                                                      name=entry.name))
+                    A.drain(A.iter_class_optimization(entry, target, self.CLASSOPT_STEPS,
+                                                      cache=self.viewer.results, name=entry.name))
             finally:
                 set_torch_threads(None)
-            self._classopt_done(entry.name)
+            self._classopt_done(key)
             return None
         steps = self.CLASSOPT_STEPS
 
         def job(entry=entry):
-            gen = A.iter_class_optimization(entry, 0, steps, cache=self.viewer.results, name=entry.name)
+            gen = A.iter_class_optimization(entry, target, steps, cache=self.viewer.results, name=entry.name)
             while True:
                 try:
                     with A.module_lock(entry):
@@ -139,32 +163,35 @@ class DashboardPanel(AnalysisPanel):
 
         worker = Worker(job, name=f"Class optimization of {entry.name}", torch_threads=1,
                         progress=lambda p, s=steps: (p.step, s, f"step {p.step} of {s}, P(+) = {p.score:.3f}"))
-        worker.yielded.connect(lambda p, name=entry.name: self._classopt_progress(name, p))
-        worker.finished.connect(lambda name=entry.name: self._classopt_done(name))
-        self.classopt_workers[entry.name] = worker
-        self.classopt_progress[entry.name] = "computing…"
+        worker.yielded.connect(lambda p, k=key: self._classopt_progress(k, p))
+        worker.finished.connect(lambda k=key: self._classopt_done(k))
+        self.classopt_workers[key] = worker
+        self.classopt_progress[key] = "computing…"
         if self.window_ is not None and hasattr(self.window_, "jobs"):
             self.window_.jobs.start(worker, context=f"Class optimization of {entry.name}")
         else:
             worker.start()
         return worker
 
-    def _classopt_progress(self, name: str, p) -> None:
-        self.classopt_progress[name] = f"computing… step {p.step} of {p.steps}, P(+) = {p.score:.2f}"
-        plot = self.classopt_plots.get(name)
-        if plot is not None and plot.placeholder is not None:
-            plot.setPlaceholder(self.classopt_progress[name])
+    def _classopt_progress(self, key: tuple, p) -> None:
+        self.classopt_progress[key] = f"computing… step {p.step} of {p.steps}, P(+) = {p.score:.2f}"
+        plot = self.classopt_plots.get(key[0])
+        if plot is not None and plot.placeholder is not None and self._shows(key):
+            plot.setPlaceholder(self.classopt_progress[key])
 
-    def _classopt_done(self, name: str) -> None:
-        worker = self.classopt_workers.pop(name, None)
+    def _shows(self, key: tuple) -> bool:
+        """Whether the class-optimization plot of model `key[0]` shows task `key[1]` now."""
+        entry = next((m for m in self.models() if m.name == key[0]), None)
+        return entry is not None and self._target(entry) == key[1]
+
+    def _classopt_done(self, key: tuple) -> None:
+        worker = self.classopt_workers.pop(key, None)
         if worker is not None and worker.cancelled:
-            self.classopt_progress[name] = "cancelled (press Recompute to run it again)"
-        plot = self.classopt_plots.get(name)
-        if plot is None:
+            self.classopt_progress[key] = "cancelled (press Recompute to run it again)"
+        plot = self.classopt_plots.get(key[0])
+        if plot is None or not self._shows(key):
             return
-        entry = next((m for m in self.models() if m.name == name), None)
-        if entry is not None:
-            self._fill_classopt(plot, entry)
+        self._fill_classopt(plot, next(m for m in self.models() if m.name == key[0]))
 
     def wait(self, ms: int = 120_000) -> bool:
         ok = super().wait(ms)
@@ -205,7 +232,7 @@ class DashboardPanel(AnalysisPanel):
         col = 0
         if not motifs:
             query = result.get("motif_query")
-            tfs = ", ".join(sorted({A.model_tf(e) or "?" for e in entries}))
+            tfs = ", ".join(sorted({tf or "?" for tf in self._tfs(entries)}))
             top.addItem(LogoPlot(None, title=f"Known motif: none found in JASPAR for {escape(query or tfs)}"),
                         row=0, col=col)
             top.layout.setColumnStretchFactor(col, 3)
@@ -229,7 +256,7 @@ class DashboardPanel(AnalysisPanel):
         # Sequence-aligned tracks (class-optimized inputs have the model's input length: same axis).
         for entry in entries:
             plot = stack.add(LogoPlot(), px=LOGO_HEIGHT - 20)
-            plot.setTitle(f"Class optimization: {escape(entry.name)}", justify="left")   # as the tracks below
+            plot.setTitle(f"Class optimization: {escape(self._label(entry))}", justify="left")   # as the tracks below
             self.classopt_plots[entry.name] = plot
             self._fill_classopt(plot, entry)
         hits = result.get("hits")
@@ -280,11 +307,11 @@ class DashboardPanel(AnalysisPanel):
         result = self.classopt_result(entry)
         if result is None:
             plot.setData(np.zeros((4, entry.input_length or 101)))
-            plot.setPlaceholder(self.classopt_progress.get(entry.name, "computing…"))
+            plot.setPlaceholder(self.classopt_progress.get((entry.name, self._target(entry)), "computing…"))
             return
         plot.setPlaceholder(None)
         plot.setData(A.ic_logo(result.pwm))
-        plot.setTitle(f"Class-optimized input: {escape(entry.name)} · P = {result.score:.2f}", justify="left")
+        plot.setTitle(f"Class-optimized input: {escape(self._label(entry))} · P = {result.score:.2f}", justify="left")
         plot.classopt = result
         if self.sequence_plot is not None:
             self.graphics.setXExtent(len(self.sequence_plot.track.sequence()))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from deemo_gui import palette
 from deemo_gui.qt.panels.motifs import (
-    MiniLogo, ModelChooser, _status_label, export_meme_dialog, fmt_p, make_spin, release_combo,
+    MiniLogo, ModelChooser, _status_label, export_meme_dialog, fmt_p, low_information_text, make_spin, release_combo,
 )
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
 from deemo_gui.qt.workers import Worker
@@ -56,6 +56,8 @@ class FilterCard(QFrame):
             text = "<span style='color:#888'>not compared</span>"
         elif match.significant:
             text = (f"<b>{match.best_name}</b> · {match.best_id} · E = {fmt_p(match.best_E)}")
+        elif match.low_information:
+            text = f"<span style='color:#888'>not comparable: {low_information_text(pwm)}</span>"
         else:
             text = (f"<span style='color:#888'>no clear match (best {match.best_name}, "
                     f"E = {fmt_p(match.best_E)})</span>")

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui import palette
+from deemo_gui.core.motifs.tomtom import LOW_INFORMATION_BITS
 from deemo_gui.qt.workers import Worker, observe
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,19 @@ def match_text(m, with_id: bool = True) -> str:
     core = f"{m.best_name} · {m.best_id}" if with_id else m.best_name
     if m.significant:
         return f"{core} · E = {fmt_p(m.best_E)}"
+    if m.low_information:
+        return f"not comparable: {low_information_text(m.pwm)} (Tomtom's best {core}, E = {fmt_p(m.best_E)})"
     return f"no clear match (best {core}, E = {fmt_p(m.best_E)})"
+
+
+def low_information_text(pwm) -> str:
+    """'too flat, 1.2 bits over 9 columns' for a `low_information` motif."""
+    return f"too flat, {pwm.total_ic:.1f} bits over {pwm.width} columns"
+
+
+LOW_INFORMATION_TIP = ("Below {bits:g} bits per column on average, a motif is too flat for Tomtom: it "
+                       "'matches' the weak columns of long matrices (e.g. CTCF MA1930) with tiny E-values "
+                       "even when it is random. Such matches are not counted.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -959,6 +972,10 @@ class MotifsPanel(QWidget):
             t.setItem(i, 1, QTableWidgetItem(m.pwm.consensus()))
             t.setItem(i, 2, _sort_num_item(f"{m.pwm.total_ic:.1f}", m.pwm.total_ic))
             best = QTableWidgetItem(f"{m.best_name} ({m.best_id})" if m.best_id else "–")
+            if m.low_information:
+                best.setText(f"not comparable ({low_information_text(m.pwm)})")
+                best.setToolTip(LOW_INFORMATION_TIP.format(bits=LOW_INFORMATION_BITS)
+                                + f" Tomtom's best: {m.best_name} ({m.best_id}).")
             if not m.significant:
                 best.setForeground(QColor("#888888"))
             t.setItem(i, 3, best)
@@ -967,8 +984,11 @@ class MotifsPanel(QWidget):
         t.setSortingEnabled(True)
         skipped = "; ".join(f"{METHOD_LABELS[k]} skipped: {v}" for k, v in outcome.skipped.items())
         n_sig = sum(m.significant for m in self._rows)
+        n_flat = sum(m.low_information for m in self._rows)
+        flat = (f" {n_flat} {'is' if n_flat == 1 else 'are'} too flat to compare "
+                f"(under {LOW_INFORMATION_BITS:g} bits per column)." if n_flat else "")
         self.status.setText(f"{len(self._rows)} motifs from {description}; {n_sig} match a {outcome.release} "
-                            f"motif with E < 0.05 ({outcome.seconds:.1f} s)." + (f" {skipped}." if skipped else ""))
+                            f"motif with E < 0.05 ({outcome.seconds:.1f} s).{flat}" + (f" {skipped}." if skipped else ""))
         self.meme_button.setEnabled(bool(self._rows))
         if self._rows:
             t.selectRow(0)
