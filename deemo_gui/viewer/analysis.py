@@ -413,7 +413,8 @@ def attribution_track(result: dict, method: str, seq: str) -> np.ndarray:
 def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHODS, target: int | None = None) -> dict:
     """`{model name: analyze_sequence(...)}` for the viewer's current sequence and its selected
     models (or `models`: names, indices or entries), cached in `viewer.results`. `target`: the task
-    index; default: the task the panels explain (`viewer.target_of`, see `viewer.set_task`)."""
+    index; default: the task the panels explain (`viewer.target_of`, see `viewer.set_task`; it
+    follows the selected models, so give `target` for a multi-task model that is not selected)."""
     seq = viewer.current_sequence
     if not seq:
         return {}

@@ -578,8 +578,8 @@ class Viewer:
 
     @property
     def current_task(self) -> str | None:
-        """The task the analysis panels explain: the chosen one if a selected model has it, else
-        the first of `task_choices`; None when every selected model has a single output."""
+        """The task the analysis panels explain: the chosen one if a selected multi-task model has
+        it, else the first of `task_choices`; None when every selected model has a single output."""
         choices = self.task_choices
         if not choices:
             return None
@@ -599,7 +599,8 @@ class Viewer:
 
     def target_of(self, key) -> int:
         """The output index the analysis panels explain for a model: its only output, or its output
-        for `current_task`. `ConfigError` if a multi-task model has no task of that name."""
+        for `current_task` (which follows the *selected* models). `ConfigError` if a multi-task
+        model has no task of that name."""
         entry = self.model(key)
         names = entry.task_names
         if len(names) <= 1:

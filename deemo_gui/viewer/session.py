@@ -76,6 +76,7 @@ def session_dict(viewer, base: str) -> dict:
         "device": viewer.device, "current": current, "edits": edits,
         "search": viewer.search_pattern,
         "selection": list(viewer.selection) if viewer.selection else None,
+        "task": viewer.task,
     }
 
 
@@ -163,6 +164,9 @@ def load_session(viewer, path) -> None:
         viewer.search(data["search"])
     if data.get("selection"):
         viewer.select(*data["selection"])
+    task = data.get("task")
+    if task and any(task in m.task_names for m in viewer.models):
+        viewer.set_task(task)
     for name in data.get("unsaved_models", []):
         log.warning("session %s: model %r was never saved and is not restored", path, name)
 

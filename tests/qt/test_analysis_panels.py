@@ -282,8 +282,8 @@ def _gated(monkeypatch, panel):
     gate = threading.Event()
     original = panel.compute
 
-    def compute(seq, entries):
-        gen = original(seq, entries)
+    def compute(seq, entries, plan=None):
+        gen = original(seq, entries, plan)
         yield next(gen)
         gate.wait(30)
         return (yield from gen)

@@ -80,7 +80,23 @@ def test_task_choice_and_targets(viewer):
     viewer.select_models([two])
     assert viewer.task_choices == ["MAX", "SP1"] and viewer.current_task == "MAX"
     viewer.set_task("REST")   # a task of an open model that is not selected: the first selected task is used
-    assert viewer.current_task == "MAX"
+    assert viewer.task == "REST" and viewer.current_task == "MAX"
+    viewer.select_models([three, two])
+    assert viewer.current_task == "REST" and viewer.target_of(three) == 1
+
+
+def test_session_keeps_the_task(three_task_model, tmp_path):
+    model_path, seq = three_task_model
+    fasta = tmp_path / "one.fa"
+    fasta.write_text(f">synthetic_1\n{seq}\n")
+    viewer = Viewer()
+    viewer.open(fasta)
+    viewer.add_model(model_path)
+    viewer.set_task("MAX")
+    path = viewer.save_session(tmp_path / "s.deemo.json")
+    other = Viewer()
+    other.open_session(path)
+    assert other.task == "MAX" and other.current_task == "MAX"
 
 
 def test_analyze_current_explains_the_chosen_task(viewer):
@@ -127,7 +143,11 @@ def test_saliency_panel_task_chooser(qtbot, window):
     assert combo.isVisible() and [combo.itemText(i) for i in range(combo.count())] == v.task_choices
     # CTCF: the three-task model explains output 0; the two-task model has no CTCF and says so.
     assert list(panel.result["models"]) == ["three_tasks"]
-    assert "two_tasks has no task 'CTCF'" in panel.status.text()
+    assert "two_tasks: no output for CTCF (its tasks: MAX, SP1)" in panel.status.text()
+    # ... also when everything comes from the cache (no job, no error)
+    v.set_current(0)
+    panel.refresh()
+    assert panel.worker is None and panel.state == "ready" and "no output for CTCF" in panel.status.text()
     X = one_hot([v.current_sequence])
     for task in ("MAX", "REST"):
         combo.textActivated.emit(task)   # what choosing it in the list does
@@ -173,3 +193,29 @@ def test_dashboard_follows_the_task(qtbot, window):
     plot = panel.classopt_plots["three_tasks"]
     np.testing.assert_allclose(plot.logo.matrix(), A.ic_logo(ref.pwm), atol=1e-6)
     assert "three_tasks [REST]" in plot.titleLabel.text
+
+
+def test_dashboard_does_not_reuse_a_cancelled_class_optimization(qtbot, window):
+    """Switching the task away and back while its class optimization is still winding down starts
+    it again (the cancelled job is not handed back) and the logo fills in for the task shown."""
+    from types import SimpleNamespace
+
+    v = window.viewer
+    three = v.model("three_tasks")
+    v.select_models([three])
+    v.set_task("REST")
+    panel = window.show_panel("Dashboard")
+    _wait_ready(qtbot, panel, "REST")
+    qtbot.waitUntil(lambda: not panel.classopt_workers, timeout=60_000)
+    # A cancelled MAX job that has not stopped yet (the race: cancel, then the task chosen again).
+    winding_down = SimpleNamespace(is_running=lambda: True, cancelled=True, cancel=lambda: None,
+                                   wait=lambda ms=0: True)
+    panel.classopt_workers[("three_tasks", 2)] = winding_down
+    v.set_task("MAX")
+    _wait_ready(qtbot, panel, "MAX")
+    qtbot.waitUntil(lambda: not panel.classopt_workers, timeout=60_000)   # a fresh job replaced it and ended
+    panel._classopt_done(("three_tasks", 2), winding_down)   # the old job ending later changes nothing
+    plot = panel.classopt_plots["three_tasks"]
+    assert getattr(plot, "classopt", None) is not None and "three_tasks [MAX]" in plot.titleLabel.text
+    ref = explain.class_optimization(three.module, target=2, steps=40)
+    np.testing.assert_allclose(plot.logo.matrix(), A.ic_logo(ref.pwm), atol=1e-6)

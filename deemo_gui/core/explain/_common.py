@@ -41,14 +41,15 @@ def check_target(model: torch.nn.Module, target: int) -> int:
 def task_index(model: torch.nn.Module, task) -> int:
     """The output index of ``task``: an index, its text ("2") or a task name from the model's
     metadata ("REST"); ConfigError listing the model's tasks otherwise."""
+    n_tasks = int(getattr(model, "n_tasks", 1))
     names = list((getattr(model, "metadata", None) or {}).get("task_names") or [])
+    names = names or [f"task{i}" for i in range(n_tasks)]   # the names the app shows for unnamed outputs
     text = str(task).strip()
     if text in names:
         return names.index(text)
     if text.isdigit():
         return check_target(model, int(text))
-    n_tasks = int(getattr(model, "n_tasks", 1))
-    listed = ", ".join(f"{i} {n}" for i, n in enumerate(names)) if names else f"0..{n_tasks - 1}"
+    listed = ", ".join(f"{i} {n}" for i, n in enumerate(names))
     raise ConfigError(f"no task {text!r} in this model; its tasks: {listed}")
 
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from deemo_gui import palette
+from deemo_gui.core.errors import ConfigError
 from deemo_gui.qt.workers import Worker, observe
 from deemo_gui.viewer import analysis as A
 
@@ -113,16 +114,33 @@ class AnalysisPanel(QWidget):
     def methods_for(self, entry) -> tuple[str, ...]:
         return self.methods
 
-    def compute(self, seq: str, entries: list):
+    def plan(self, entries: list) -> dict:
+        """What a job computes, fixed in the GUI thread when it starts (the worker must not read
+        the viewer): `targets`, per model the output it explains or why it has none (text)."""
+        targets: dict = {}
+        for e in entries:
+            try:
+                targets[e.name] = self.viewer.target_of(e)
+            except ConfigError:
+                targets[e.name] = f"no output for {self.viewer.current_task} (its tasks: {', '.join(e.task_names)})"
+        return {"targets": targets}
+
+    def compute(self, seq: str, entries: list, plan: dict | None = None):
         """Generator run in the worker: yields `(done, total, text)`, returns the result dict
-        `{"models": {name: analyze_sequence(...)}}` (subclasses add their own keys)."""
-        out: dict = {"models": {}, "errors": {}}
+        `{"models": {name: analyze_sequence(...)}, "errors": ..., "notes": ...}` (subclasses add
+        their own keys). `plan`: see `plan` (made now if not given)."""
+        plan = plan if plan is not None else self.plan(entries)
+        out: dict = {"models": {}, "errors": {}, "notes": {}}
+        for e in entries:
+            if isinstance(plan["targets"][e.name], str):
+                out["notes"][e.name] = plan["targets"][e.name]
+        entries = [e for e in entries if e.name not in out["notes"]]
         plans = [(e, self.methods_for(e)) for e in entries]
         total = sum(len(A._order(m)) for _, m in plans) or 1
         done = 0
         for entry, methods in plans:
             try:
-                target = self.viewer.target_of(entry)
+                target = plan["targets"][entry.name]
                 with A.module_lock(entry):
                     pass  # loads the network (lazy entries) and its analysis copy
                 gen = A.iter_analyze(entry, seq, methods, target, cache=self.viewer.results)
@@ -147,12 +165,13 @@ class AnalysisPanel(QWidget):
 
     def cached_result(self, seq: str, entries: list) -> dict | None:
         """The result from `viewer.results` alone, or None if anything is missing (no torch work)."""
-        out: dict = {"models": {}}
+        plan = self.plan(entries)
+        out: dict = {"models": {}, "notes": {}}
         for e in entries:
-            try:
-                target = self.viewer.target_of(e)
-            except Exception:
-                return None   # `compute` reports it for this model
+            target = plan["targets"][e.name]
+            if isinstance(target, str):
+                out["notes"][e.name] = target
+                continue
             r = A.cached_analysis(e, seq, self.methods_for(e), self.viewer.results, target)
             if r is None:
                 return None
@@ -220,7 +239,7 @@ class AnalysisPanel(QWidget):
 
             set_torch_threads(1)  # as the workers do: a busy machine makes 2+ threads far slower
             try:
-                result = A.drain(self.compute(seq, entries))
+                result = A.drain(self.compute(seq, entries, self.plan(entries)))
                 self._accept(key, seq, result)
                 self.after_refresh(seq, entries, sync)
             except Exception as exc:
@@ -237,7 +256,7 @@ class AnalysisPanel(QWidget):
         self.state = "computing"
         self.set_status(f"Computing for {len(entries)} model{'s' if len(entries) != 1 else ''}… "
                         "(progress and Cancel in the status bar)")
-        worker = Worker(self.compute, seq, entries, name=f"{self.job_name} ({self.title})",
+        worker = Worker(self.compute, seq, entries, self.plan(entries), name=f"{self.job_name} ({self.title})",
                         progress=lambda p: p, torch_threads=1)
         worker.request_key = key
         worker.returned.connect(lambda result, k=key, s=seq: self._accept(k, s, result))
@@ -327,6 +346,8 @@ class AnalysisPanel(QWidget):
         i = self.viewer.current_index
         edited = " (edited)" if i >= 0 and self.viewer.is_edited(i) else ""
         text = f"<b>{escape(rid)}</b>{edited} · {len(seq)} nt"
+        for name, message in (result.get("notes") or {}).items():
+            text += f" · <span style='color:#666'>{escape(name)}: {escape(message)}</span>"
         for name, message in (result.get("errors") or {}).items():
             text += f" · <span style='color:#B2182B'>{escape(name)}: {escape(message)}</span>"
         return text

@@ -15,6 +15,7 @@ PNG, SVG or PDF.
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton
@@ -52,8 +53,8 @@ class DashboardPanel(AnalysisPanel):
         self.header.addWidget(self.recompute_button)
         self.header.addWidget(self.export_button)
 
-        self.classopt_workers: dict[str, Worker] = {}
-        self.classopt_progress: dict[str, str] = {}
+        self.classopt_workers: dict[tuple, Worker] = {}   # (model name, target) -> its running job
+        self.classopt_progress: dict[tuple, str] = {}
         self.classopt_plots: dict[str, object] = {}
         self.motif_plots: dict[str, object] = {}
         self.sequence_plot = None
@@ -69,13 +70,17 @@ class DashboardPanel(AnalysisPanel):
     def _motif_query(self) -> str:
         return self.motif_edit.text().strip()
 
-    def compute(self, seq: str, entries: list):
-        query = self._motif_query()
+    def plan(self, entries: list) -> dict:
+        return {**super().plan(entries), "query": self._motif_query(), "tfs": self._tfs(entries)}
+
+    def compute(self, seq: str, entries: list, plan: dict | None = None):
+        plan = plan if plan is not None else self.plan(entries)
+        query = plan["query"]
         yield 0, 0, "JASPAR motifs"
-        motifs = [A.known_motif(query)] if query else A.dashboard_motifs(entries, self._tfs(entries))
+        motifs = [A.known_motif(query)] if query else A.dashboard_motifs(entries, plan["tfs"])
         motifs = [m for m in motifs if m is not None]
         hits = A.cached_hits(motifs, seq, self.viewer.results)
-        out = yield from super().compute(seq, entries)
+        out = yield from super().compute(seq, entries, plan)
         out["motifs"] = motifs
         out["hits"] = hits
         out["motif_query"] = query
@@ -96,9 +101,11 @@ class DashboardPanel(AnalysisPanel):
         return out
 
     def _tfs(self, entries: list) -> list:
-        """The TF of each model: a multi-task model's explained task, else the one its name tells."""
+        """The TF of each model: a multi-task model's explained task (unless it is only a
+        placeholder name, "task3"), else the one its name or training data tells."""
         task = self.viewer.current_task
-        return [task if len(e.task_names) > 1 else A.model_tf(e) for e in entries]
+        named = task is not None and not re.fullmatch(r"task\d+", task)
+        return [task if len(e.task_names) > 1 and named else A.model_tf(e) for e in entries]
 
     def _label(self, entry) -> str:
         """The model's name, with the task it explains when it has several."""
@@ -135,7 +142,7 @@ class DashboardPanel(AnalysisPanel):
             return None
         key = (entry.name, target)
         running = self.classopt_workers.get(key)
-        if running is not None and running.is_running():
+        if running is not None and running.is_running() and not running.cancelled:
             return running
         if sync:
             # One torch thread, as the workers use (`Worker(torch_threads=1)`): two threads on a busy machine
@@ -147,9 +154,10 @@ class DashboardPanel(AnalysisPanel):
                                                       cache=self.viewer.results, name=entry.name))
             finally:
                 set_torch_threads(None)
-            self._classopt_done(key)
+            self._classopt_done(key, None)
             return None
         steps = self.CLASSOPT_STEPS
+        what = f"P({entry.task_names[target]})" if len(entry.task_names) > 1 else "P(+)"
 
         def job(entry=entry):
             gen = A.iter_class_optimization(entry, target, steps, cache=self.viewer.results, name=entry.name)
@@ -161,20 +169,21 @@ class DashboardPanel(AnalysisPanel):
                     return stop.value
                 yield item
 
-        worker = Worker(job, name=f"Class optimization of {entry.name}", torch_threads=1,
-                        progress=lambda p, s=steps: (p.step, s, f"step {p.step} of {s}, P(+) = {p.score:.3f}"))
-        worker.yielded.connect(lambda p, k=key: self._classopt_progress(k, p))
-        worker.finished.connect(lambda k=key: self._classopt_done(k))
+        label = self._label(entry)
+        worker = Worker(job, name=f"Class optimization of {label}", torch_threads=1,
+                        progress=lambda p, s=steps: (p.step, s, f"step {p.step} of {s}, {what} = {p.score:.3f}"))
+        worker.yielded.connect(lambda p, k=key: self._classopt_progress(k, p, what))
+        worker.finished.connect(lambda k=key, w=worker: self._classopt_done(k, w))
         self.classopt_workers[key] = worker
         self.classopt_progress[key] = "computing…"
         if self.window_ is not None and hasattr(self.window_, "jobs"):
-            self.window_.jobs.start(worker, context=f"Class optimization of {entry.name}")
+            self.window_.jobs.start(worker, context=f"Class optimization of {label}")
         else:
             worker.start()
         return worker
 
-    def _classopt_progress(self, key: tuple, p) -> None:
-        self.classopt_progress[key] = f"computing… step {p.step} of {p.steps}, P(+) = {p.score:.2f}"
+    def _classopt_progress(self, key: tuple, p, what: str = "P(+)") -> None:
+        self.classopt_progress[key] = f"computing… step {p.step} of {p.steps}, {what} = {p.score:.2f}"
         plot = self.classopt_plots.get(key[0])
         if plot is not None and plot.placeholder is not None and self._shows(key):
             plot.setPlaceholder(self.classopt_progress[key])
@@ -184,9 +193,11 @@ class DashboardPanel(AnalysisPanel):
         entry = next((m for m in self.models() if m.name == key[0]), None)
         return entry is not None and self._target(entry) == key[1]
 
-    def _classopt_done(self, key: tuple) -> None:
-        worker = self.classopt_workers.pop(key, None)
-        if worker is not None and worker.cancelled:
+    def _classopt_done(self, key: tuple, worker) -> None:
+        """`worker` (None: a synchronous run) for `key` ended; a newer job for the same key stays."""
+        if worker is not None and self.classopt_workers.get(key) is worker:
+            del self.classopt_workers[key]
+        if worker is not None and worker.cancelled and key not in self.classopt_workers:
             self.classopt_progress[key] = "cancelled (press Recompute to run it again)"
         plot = self.classopt_plots.get(key[0])
         if plot is None or not self._shows(key):

@@ -276,7 +276,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         if key == "ic":
             ms.sort(key=lambda m: -m.pwm.total_ic)
         elif key == "evalue":
-            ms.sort(key=lambda m: (m.best_E, -m.pwm.total_ic))
+            ms.sort(key=lambda m: (m.low_information, m.best_E, -m.pwm.total_ic))   # too-flat motifs last
         return ms
 
     def _n_columns(self) -> int:

@@ -961,7 +961,7 @@ class MotifsPanel(QWidget):
         # one-motif methods first (saliency, temporal, class optimization), then the filters' activation
         # motifs, best match first
         single = [m for m in outcome.motifs if m.method != "activation"]
-        per_filter = sorted((m for m in outcome.motifs if m.method == "activation"), key=lambda m: m.best_E)
+        per_filter = sorted((m for m in outcome.motifs if m.method == "activation"), key=lambda m: (m.low_information, m.best_E))
         self._rows = single + per_filter
         t.setRowCount(len(self._rows))
         for i, m in enumerate(self._rows):
@@ -975,11 +975,12 @@ class MotifsPanel(QWidget):
             if m.low_information:
                 best.setText(f"not comparable ({low_information_text(m.pwm)})")
                 best.setToolTip(LOW_INFORMATION_TIP.format(bits=LOW_INFORMATION_BITS)
-                                + f" Tomtom's best: {m.best_name} ({m.best_id}).")
+                                + (f" Tomtom's best: {m.best_name} ({m.best_id})." if m.best_id else ""))
             if not m.significant:
                 best.setForeground(QColor("#888888"))
             t.setItem(i, 3, best)
-            t.setItem(i, 4, _sort_num_item(fmt_p(m.best_E), m.best_E))
+            # too-flat motifs sort after every comparable one by E
+            t.setItem(i, 4, _sort_num_item(fmt_p(m.best_E), m.best_E + (1e300 if m.low_information else 0.0)))
         t.blockSignals(False)
         t.setSortingEnabled(True)
         skipped = "; ".join(f"{METHOD_LABELS[k]} skipped: {v}" for k, v in outcome.skipped.items())
