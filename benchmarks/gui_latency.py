@@ -249,7 +249,7 @@ def main(argv=None) -> int:
     if args.update_benchmarks_md:
         from benchmarks.report import replace_section
 
-        replace_section("gui_latency", body.split("\n", 2)[2])
+        replace_section("gui_latency", "## GUI latency (`benchmarks/gui_latency.py`)\n\n" + body.split("\n", 2)[2])
     return 0
 
 
