@@ -34,17 +34,8 @@ def dialogs(monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, dialogs):
-    from deemo_gui.qt.main_window import MainWindow
-
-    viewer = Viewer()
-    win = MainWindow(viewer)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitUntil(lambda: win.torch_is_ready, timeout=60_000)
-    yield win
-    win.close()
+def window(open_window, dialogs):
+    return open_window()
 
 
 def _wait_prediction(qtbot, viewer, timeout=20_000):

@@ -111,22 +111,25 @@ def test_analyze_current_explains_the_chosen_task(viewer):
 
 
 @pytest.fixture
-def window(qtbot, viewer, monkeypatch, tmp_path):
-    from deemo_gui.qt.main_window import MainWindow
+def window(open_window, viewer, monkeypatch, tmp_path):
     from deemo_gui.qt.panels.dashboard import DashboardPanel
 
     monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append(text))
     monkeypatch.setattr(DashboardPanel, "CLASSOPT_STEPS", 40)  # 1000 in the app (DeMo's setting)
-    win = MainWindow(viewer)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitUntil(lambda: win.torch_is_ready, timeout=60_000)
-    yield win
-    win.close()
+    yield open_window(viewer)
     assert not shown, shown
+
+
+def _dashboard_on(qtbot, window, task: str):
+    """The Dashboard with only the three-task model selected, explaining `task`, once drawn."""
+    v = window.viewer
+    v.select_models([v.model("three_tasks")])
+    v.set_task(task)
+    panel = window.show_panel("Dashboard")
+    _wait_ready(qtbot, panel, task)
+    return panel
 
 
 def _wait_ready(qtbot, panel, task):
@@ -178,12 +181,8 @@ def test_saliency_panel_task_chooser(qtbot, window):
 
 
 def test_dashboard_follows_the_task(qtbot, window):
-    v = window.viewer
-    three = v.model("three_tasks")
-    v.select_models([three])
-    v.set_task("REST")
-    panel = window.show_panel("Dashboard")
-    _wait_ready(qtbot, panel, "REST")
+    three = window.viewer.model("three_tasks")
+    panel = _dashboard_on(qtbot, window, "REST")
     qtbot.waitUntil(lambda: not panel.classopt_workers and all(
         getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values()), timeout=60_000)
     # The known motif is the chosen task's TF; class optimization maximises that output.
@@ -202,10 +201,7 @@ def test_dashboard_does_not_reuse_a_cancelled_class_optimization(qtbot, window):
 
     v = window.viewer
     three = v.model("three_tasks")
-    v.select_models([three])
-    v.set_task("REST")
-    panel = window.show_panel("Dashboard")
-    _wait_ready(qtbot, panel, "REST")
+    panel = _dashboard_on(qtbot, window, "REST")
     qtbot.waitUntil(lambda: not panel.classopt_workers, timeout=60_000)
     # A cancelled MAX job that has not stopped yet (the race: cancel, then the task chosen again).
     winding_down = SimpleNamespace(is_running=lambda: True, cancelled=True, cancel=lambda: None,

@@ -4,7 +4,6 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from deemo_gui.core.sequences import read_sequences
-from deemo_gui.viewer import Viewer
 
 
 @pytest.fixture(autouse=True)
@@ -30,16 +29,8 @@ def rest_positives(tmp_path_factory, data_dir):
 
 
 @pytest.fixture
-def window(qtbot, dialogs):
-    from deemo_gui.qt.main_window import MainWindow
-
-    win = MainWindow(Viewer())
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitUntil(lambda: win.torch_is_ready, timeout=60_000)
-    yield win
-    win.close()
+def window(open_window, dialogs):
+    return open_window()
 
 
 def _panel(window, path, epochs, preset="deepbind"):

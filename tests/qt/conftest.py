@@ -1,0 +1,25 @@
+"""Qt test helpers shared by the window tests."""
+import pytest
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """`open_window(viewer=None)`: the main window, 1400 x 900, shown and with torch loaded; closed
+    after the test."""
+    from deemo_gui.qt.main_window import MainWindow
+    from deemo_gui.viewer import Viewer
+
+    opened = []
+
+    def make(viewer=None):
+        win = MainWindow(viewer if viewer is not None else Viewer())
+        qtbot.addWidget(win)
+        win.resize(1400, 900)
+        win.show()
+        qtbot.waitUntil(lambda: win.torch_is_ready, timeout=60_000)
+        opened.append(win)
+        return win
+
+    yield make
+    for win in opened:
+        win.close()
