@@ -170,7 +170,7 @@ def test_job_cancel_without_callback_aborts(qtbot, window):
     assert "Slow" in window.job_status.label.text()
     window.job_status.cancel_button.click()
     # `aborted` is queued to the GUI thread, so it may arrive just after the thread has ended
-    qtbot.waitUntil(lambda: not worker.is_running() and aborted, timeout=5000)
+    qtbot.waitUntil(lambda: not worker.is_running() and bool(aborted), timeout=5000)
     assert not returned
 
 
