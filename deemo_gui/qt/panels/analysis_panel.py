@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from deemo_gui import palette
-from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.errors import ConfigError, DeemoError
 from deemo_gui.qt.workers import Worker, observe
 from deemo_gui.viewer import analysis as A
 
@@ -154,8 +154,6 @@ class AnalysisPanel(QWidget):
                     yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
             except Exception as exc:  # one model failing leaves the others on screen
                 from deemo_gui.qt.errors import user_message
-
-                from deemo_gui.core.errors import DeemoError
 
                 log.warning("%s: analysis of %s failed: %s", self.title, entry.name, exc,
                             exc_info=None if isinstance(exc, DeemoError) else exc)
