@@ -86,9 +86,11 @@ def _explain(args) -> int:
             seed=args.seed, **batch)
     else:
         arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target, **batch)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    np.savez_compressed(args.out, ids=np.array(data.ids), method=np.array(args.method),
-                        target=np.array(args.target), **arrays)
+    from deemo_gui.core.atomic import atomic_path
+
+    with atomic_path(args.out) as tmp, open(tmp, "wb") as fh:  # a file object: savez adds no ".npz" to it
+        np.savez_compressed(fh, ids=np.array(data.ids), method=np.array(args.method),
+                            target=np.array(args.target), **arrays)
     shape = " and ".join(f"{k} {v.shape}" for k, v in arrays.items())
     print(f"wrote {args.method} for {len(data)} sequences to {args.out}: {shape}")
     return 0

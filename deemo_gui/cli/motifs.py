@@ -103,7 +103,9 @@ def run_motifs(args) -> int:
         target_pwms, label = targets
         df = compare(pwms, target_pwms)
         if args.tsv:
-            df.to_csv(args.tsv, sep="\t", index=False)
+            from deemo_gui.core.atomic import write_text
+
+            write_text(args.tsv, df.to_csv(sep="\t", index=False))
             print(f"wrote {len(df)} Tomtom comparisons with {label} to {args.tsv}")
         best = df.groupby("query", sort=False).head(1)
         flat = {p.id: p for p in pwms if low_information(p)}

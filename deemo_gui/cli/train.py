@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 
-from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.errors import ConfigError, DataError
 
 
 def register(sub) -> None:
@@ -65,7 +65,7 @@ def run_train(args) -> int:
     from deemo_gui.core.modelfile import save_model
     from deemo_gui.core.networks import parse_override
     from deemo_gui.core.training import (
-        DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate, split_validation,
+        DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, check_two_classes, evaluate, split_validation,
     )
     from deemo_gui.cli.progress import Progress
     from deemo_gui.core.sequences import subsample
@@ -85,6 +85,10 @@ def run_train(args) -> int:
             raise ConfigError("give either --test or --test-fraction, not both")
         train, test = split_validation(train, args.test_fraction, args.seed + 1)
         test.source = f"{train.source}, {args.test_fraction:.0%} held out as test (seed {args.seed + 1})"
+    if test is not None:  # checked before the long work, not after it
+        check_two_classes(test, "test")
+        if test.n_tasks != train.n_tasks:
+            raise DataError(f"{test.source}: {test.n_tasks} label columns, the training data has {train.n_tasks}")
     config = TrainingConfig(
         preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
@@ -115,8 +119,12 @@ def run_evaluate(args) -> int:
     from deemo_gui.core.modelfile import load_model
     from deemo_gui.core.training import evaluate
 
+    from deemo_gui.core.training import check_two_classes
+
     model = load_model(args.model)
-    report = evaluate(model, _load(args.data, args.labels, args.negatives, args.seed))
+    data = _load(args.data, args.labels, args.negatives, args.seed)
+    check_two_classes(data, "test")
+    report = evaluate(model, data)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -136,18 +144,22 @@ def run_predict(args) -> int:
     data = read_sequences(args.data)
     probs = predict_proba(model, one_hot(fit_length(data.seqs, model.input_length, data.source)[0]))
     names = model.metadata.get("task_names") or [f"task{i}" for i in range(model.n_tasks)]
-    out = open(args.out, "w", newline="") if args.out else sys.stdout
-    try:
-        writer = csv.writer(out)
-        writer.writerow(["id"] + [f"p_{n}" for n in names])
-        for rid, row in zip(data.ids, probs):
-            writer.writerow([rid] + [f"{v:.6f}" for v in row])
-    finally:
-        if args.out:
-            out.close()
-    if args.out:
-        print(f"wrote {len(data)} predictions to {os.fspath(args.out)}")
+    if not args.out:
+        _write_predictions(sys.stdout, data.ids, names, probs)
+        return 0
+    from deemo_gui.core.atomic import atomic_path
+
+    with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as out:
+        _write_predictions(out, data.ids, names, probs)
+    print(f"wrote {len(data)} predictions to {os.fspath(args.out)}")
     return 0
+
+
+def _write_predictions(out, ids, names, probs) -> None:
+    writer = csv.writer(out)
+    writer.writerow(["id"] + [f"p_{n}" for n in names])
+    for rid, row in zip(ids, probs):
+        writer.writerow([rid] + [f"{v:.6f}" for v in row])
 
 
 def run_presets(args) -> int:

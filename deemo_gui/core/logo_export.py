@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from deemo_gui import palette
+from deemo_gui.core.atomic import atomic_path
 from deemo_gui.core.errors import DataError
 
 ALPHABET = palette.ALPHABET
@@ -66,7 +67,8 @@ def _save(fig, path) -> Path:
     if not path.suffix:
         raise DataError(f"{path}: give a file extension (.png, .svg or .pdf) to choose the format")
     try:
-        fig.savefig(path, bbox_inches="tight")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, bbox_inches="tight", format=path.suffix[1:].lower())
     except ValueError as exc:  # unknown format
         raise DataError(f"{path}: cannot write this format ({exc}); use .png, .svg or .pdf") from None
     finally:

@@ -12,7 +12,6 @@ there, and gradient × input attributions are exactly zero at unknown positions.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
 import os
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from deemo_gui.core.errors import DataError
+from deemo_gui.core.inputfile import max_input_bytes, read_text
 from deemo_gui.core.shuffle import shuffle_all
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,10 @@ log = logging.getLogger(__name__)
 ALPHABET = "ACGT"
 AMBIGUITY = "NRYSWKMBDHV"
 VALID_LETTERS = set(ALPHABET + AMBIGUITY)
+_VALID_ANY_CASE = frozenset(ALPHABET + AMBIGUITY + (ALPHABET + AMBIGUITY).lower())
 _COMPLEMENT = str.maketrans("ACGTRYSWKMBDHVN", "TGCAYRSWMKVHDBN")
-_LABEL_IN_HEADER = re.compile(r"(?:^|[\s|;])label=([01])(?:$|[\s|;])")
+_LABEL_IN_HEADER = re.compile(r"(?:^|[\s|;])label=([^\s|;]*)")
+_DEEPBIND_HEADERLESS = re.compile(r"[A-Za-z]+\t[01]")
 
 # Lookup table from byte to one-hot column; ambiguity codes stay all-zero.
 _ONEHOT_TABLE = np.zeros((256, 4), dtype=np.float32)
@@ -146,19 +148,20 @@ def gc_content(seq: str) -> float:
 
 
 def validate(seq: str, where: str) -> str:
-    """Upper-cased sequence, or DataError naming `where` and the first bad character."""
-    up = seq.upper()
-    if not up:
+    """Upper-cased sequence, or DataError naming `where` and the first bad character.
+
+    The letters are checked before upper-casing: 'ſ'.upper() is 'S' and 'ﬅ'.upper() is 'ST'.
+    """
+    if not seq:
         raise DataError(f"{where}: empty sequence")
-    bad = set(up) - VALID_LETTERS
+    bad = set(seq) - _VALID_ANY_CASE
     if bad:
-        ch = next(c for c in up if c in bad)
-        pos = up.index(ch) + 1
+        pos, ch = next((i, c) for i, c in enumerate(seq) if c in bad)
         raise DataError(
-            f"{where}: invalid character {ch!r} at position {pos}; only A C G T and IUPAC codes "
+            f"{where}: invalid character {ch!r} at position {pos + 1}; only A C G T and IUPAC codes "
             f"({AMBIGUITY}) are allowed — is this a protein or a gapped alignment?"
         )
-    return up
+    return seq.upper()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,24 +169,7 @@ def validate(seq: str, where: str) -> str:
 
 
 def _open_text(path: str) -> str:
-    name = os.fspath(path)
-    if not os.path.exists(name):
-        raise DataError(f"{name}: no such file")
-    if os.path.isdir(name):
-        raise DataError(f"{name}: is a folder, not a sequence file")
-    with open(name, "rb") as fh:
-        raw = fh.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"{name}: damaged gzip file ({exc})") from None
-    if b"\x00" in raw[:4096]:
-        raise DataError(f"{name}: binary file, not text (expected FASTA, TSV or DeepBind .seq)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: not UTF-8/ASCII text (expected FASTA, TSV or DeepBind .seq)") from None
+    name, text = read_text(path, "sequence file")
     if not text.strip():
         raise DataError(f"{name}: empty file")
     return text
@@ -222,18 +208,39 @@ def _parse_fasta(text: str, name: str) -> SequenceSet:
     if not ids:
         raise DataError(f"{name}: no FASTA records")
     seqs.append("".join(chunks))
+    warn_duplicate_ids(ids, name)
     clean = []
     for rid, seq, lineno in zip(ids, seqs, lineno_of_record):
         clean.append(validate(seq, f"{name}, record {rid!r} (line {lineno})"))
-    labels = _labels_from_headers(headers)
+    labels = _labels_from_headers(headers, lineno_of_record, name)
     return SequenceSet(ids=ids, seqs=clean, labels=labels, source=name)
 
 
-def _labels_from_headers(headers: list[str]) -> np.ndarray | None:
+def _labels_from_headers(headers: list[str], linenos: list[int], name: str) -> np.ndarray | None:
+    """`label=0|1` from every header, None when no header has one; DataError for a partial or bad set."""
     found = [_LABEL_IN_HEADER.search(h) for h in headers]
-    if all(found):
-        return np.array([[float(m.group(1))] for m in found], dtype=np.float32)
-    return None
+    if not any(found):
+        return None
+    for m, lineno in zip(found, linenos):
+        if m is None:
+            raise DataError(
+                f"{name}, line {lineno}: no 'label=' in this header while other headers have one; "
+                "give every record a label=0 or label=1, or none"
+            )
+        if m.group(1) not in ("0", "1"):
+            raise DataError(f"{name}, line {lineno}: label must be 0 or 1, found 'label={m.group(1)}'")
+    return np.array([[float(m.group(1))] for m in found if m], dtype=np.float32)
+
+
+def warn_duplicate_ids(ids: list[str], name: str) -> list[str]:
+    """The ids that occur more than once (logged as a warning naming the first few)."""
+    seen: set[str] = set()
+    dup = sorted({i for i in ids if i in seen or seen.add(i)})
+    if dup:
+        shown = ", ".join(repr(d) for d in dup[:5]) + (f" and {len(dup) - 5} more" if len(dup) > 5 else "")
+        log.warning("%s: %d record id(s) occur more than once: %s; records are told apart by position", name,
+                    len(dup), shown)
+    return dup
 
 
 def read_label_file(path: str, n_records: int, data_name: str = "") -> tuple[np.ndarray, list[str]]:
@@ -270,18 +277,34 @@ def read_label_file(path: str, n_records: int, data_name: str = "") -> tuple[np.
     return labels, [f"task{i}" for i in range(labels.shape[1])]
 
 
+# The csv module refuses fields over 131,072 characters by default; a sequence can be longer.
+csv.field_size_limit(min(max_input_bytes(), 2**31 - 1))
+
+
+def _csv_rows(text: str, name: str, delimiter: str):
+    """(line number, row) of the non-blank rows; csv errors become DataError naming the line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            if row and "".join(row).strip():
+                yield reader.line_num, row
+    except csv.Error as exc:
+        raise DataError(
+            f"{name}, line {reader.line_num + 1}: not a valid {'TSV' if delimiter == chr(9) else 'CSV'} line ({exc}); "
+            "check for stray quotes or carriage returns inside a field"
+        ) from None
+
+
 def _parse_deepbind(text: str, name: str) -> SequenceSet:
-    reader = csv.reader(io.StringIO(text), delimiter="\t")
-    header = next(reader)
+    rows = _csv_rows(text, name, "\t")
+    _, header = next(rows, (0, []))
     cols = {c.strip(): i for i, c in enumerate(header)}
     ids, seqs, labels = [], [], []
-    for lineno, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
-            continue
+    for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
         rid = row[cols["EventID"]] if "EventID" in cols else f"seq{lineno - 1}"
-        seqs.append(validate(row[cols["seq"]], f"{name}, line {lineno} ({rid})"))
+        seqs.append(validate(row[cols["seq"]].strip(), f"{name}, line {lineno} ({rid})"))
         ids.append(rid)
         if "Bound" in cols:
             value = row[cols["Bound"]].strip()
@@ -294,17 +317,35 @@ def _parse_deepbind(text: str, name: str) -> SequenceSet:
     return SequenceSet(ids=ids, seqs=seqs, labels=y, source=name)
 
 
+def _parse_deepbind_headerless(text: str, name: str) -> SequenceSet:
+    """DeepBind's own `sequence<TAB>label` lines with no header (its DREAM5 and supplementary files)."""
+    ids, seqs, labels = [], [], []
+    for lineno, line in enumerate(io.StringIO(text), start=1):
+        if not line.strip():
+            continue
+        parts = line.rstrip("\r\n").split("\t")
+        if len(parts) != 2 or parts[1].strip() not in ("0", "1"):
+            raise DataError(
+                f"{name}, line {lineno}: expected 'sequence<TAB>0|1' as on the first line, found {line.strip()[:60]!r}"
+            )
+        seqs.append(validate(parts[0].strip(), f"{name}, line {lineno}"))
+        ids.append(f"line{lineno}")
+        labels.append(float(parts[1]))
+    return SequenceSet(ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32)[:, None], source=name)
+
+
 def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [c.strip() for c in next(reader)]
+    rows = _csv_rows(text, name, delimiter)
+    _, header = next(rows, (0, []))
+    header = [c.strip() for c in header]
     lower = [c.lower() for c in header]
+    if "sequence" not in lower:
+        raise DataError(f"{name}, line 1: no 'sequence' column in the header {delimiter.join(header)[:80]!r}")
     seq_col = lower.index("sequence")
     id_col = next((lower.index(c) for c in ("id", "name") if c in lower), None)
     label_cols = [i for i in range(len(header)) if i not in (seq_col, id_col)]
     ids, seqs, labels = [], [], []
-    for lineno, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
-            continue
+    for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
         rid = row[id_col].strip() if id_col is not None else f"seq{lineno - 1}"
@@ -315,13 +356,14 @@ def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
             v = row[i].strip()
             if v not in ("0", "1", "0.0", "1.0"):
                 raise DataError(
-                    f"{name}, line {lineno}: column {header[i]!r} must be a 0/1 label, found {v!r} "
+                    f"{name}, line {lineno}: column {header[i]!r} must be a 0/1 label, found {v[:40]!r} "
                     "(remove non-label columns)"
                 )
             values.append(float(v))
         labels.append(values)
     if not seqs:
         raise DataError(f"{name}: header but no sequences")
+    warn_duplicate_ids(ids, name)
     if not label_cols:
         return SequenceSet(ids=ids, seqs=seqs, source=name)
     return SequenceSet(
@@ -353,6 +395,8 @@ def read_sequences(path: str) -> SequenceSet:
     fields = [f.strip() for f in first.split("\t")]
     if "FoldID" in fields and "seq" in fields:
         return _parse_deepbind(text, name)
+    if _DEEPBIND_HEADERLESS.fullmatch(first.strip()):
+        return _parse_deepbind_headerless(text, name)
     for delimiter in ("\t", ","):
         if "sequence" in [f.strip().lower() for f in first.split(delimiter)]:
             return _parse_table(text, name, delimiter)
@@ -360,7 +404,8 @@ def read_sequences(path: str) -> SequenceSet:
         return _parse_plain(text, name)
     raise DataError(
         f"{name}: unrecognised format (expected FASTA '>' records, a DeepBind .seq header "
-        "'FoldID EventID seq Bound', a TSV/CSV with a 'sequence' column, or one sequence per line)"
+        "'FoldID EventID seq Bound' or headerless 'sequence<TAB>label' lines, a TSV/CSV with a 'sequence' "
+        "column, or one sequence per line)"
     )
 
 

@@ -7,6 +7,7 @@ rate, clipping, lr halving, epochs) come from `networks.training_defaults`, whic
 from __future__ import annotations
 
 import copy
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +49,15 @@ class TrainingConfig:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        for key in ("max_epochs", "batch_size", "patience"):
+            if not (isinstance(out[key], int) and not isinstance(out[key], bool) and out[key] >= 1):
+                raise ConfigError(f"{key.replace('_', ' ')} must be a positive whole number, got {out[key]!r}")
+        for key in ("lr", "grad_clip", "weight_decay"):
+            value = out.get(key)
+            if value is not None and not (math.isfinite(value) and (value > 0 or (key == "weight_decay" and value == 0))):
+                raise ConfigError(f"{key.replace('_', ' ')} must be a positive number, got {value!r}")
+        if not 0 < self.valid_fraction < 1:
+            raise ConfigError(f"validation fraction must be between 0 and 1, got {self.valid_fraction}")
         return out
 
 
@@ -92,6 +102,17 @@ def split_validation(data: SequenceSet, fraction: float, seed: int) -> tuple[Seq
     return data.subset(np.sort(order[n_valid:])), data.subset(np.sort(order[:n_valid]))
 
 
+def check_two_classes(data: SequenceSet, purpose: str) -> None:
+    """DataError unless some task of `data` has both bound and unbound records (AUROC needs both)."""
+    y = require_labels(data, purpose)
+    if not any(0 < y[:, t].sum() < len(y) for t in range(y.shape[1])):
+        kind = "bound" if y.size and y.flat[0] == 1 else "unbound"
+        raise DataError(
+            f"{data.source}: the {purpose} set ({len(data)} records) has only {kind} records, so its AUROC is "
+            f"undefined; give {purpose} data with both classes (or more records, so that a random split has both)"
+        )
+
+
 def most_common_length(seqs: list[str]) -> int:
     return Counter(len(s) for s in seqs).most_common(1)[0][0]
 
@@ -111,6 +132,7 @@ class Trainer:
                 raise DataError(f"{valid.source}: {valid.n_tasks} tasks, the training data has {train.n_tasks}")
         if len(train) < 2 or len(np.unique(train.labels)) < 2:
             raise DataError(f"{train.source}: training needs both positive and negative examples")
+        check_two_classes(valid, "validation")
         self.input_length = config.input_length or most_common_length(train.seqs)
         self.train_data, self.valid_data = train, valid
         self.device = resolve_device(config.device)
@@ -186,6 +208,11 @@ class Trainer:
             if since_best >= int(s["patience"]):
                 reason = "early stopping"
                 break
+        if best_state is None:
+            raise ConfigError(
+                f"training on {self.train_data.source} gave no usable model: the validation AUROC was never a number "
+                f"(the loss diverged to NaN); try a lower learning rate (now {s['lr']:g})"
+            )
         model.load_state_dict(best_state)
         model.eval()
         meta = self._metadata(best_epoch, best_auroc, history, reason)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from deemo_gui.core.errors import DataError
+from deemo_gui.core.atomic import write_text
 from deemo_gui.core.modelfile import read_metadata
 
 # Test AUROC of the JASPAR 2024 matrix alone, best log-odds over both strands (resources/data/SOURCES.md).
@@ -80,9 +81,9 @@ def write_index(directory: Path | None = None) -> Path:
     directory = Path(directory or zoo_dir())
     entries = build_index(directory)
     for entry in entries:
-        (directory / f"{entry['name']}.md").write_text(model_card(entry, read_metadata(directory / entry["file"])))
+        write_text(directory / f"{entry['name']}.md", model_card(entry, read_metadata(directory / entry["file"])))
     path = directory / "index.json"
-    path.write_text(json.dumps({"models": entries}, indent=1) + "\n")
+    write_text(path, json.dumps({"models": entries}, indent=1) + "\n")
     return path
 
 

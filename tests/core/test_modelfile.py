@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import save_file
 
 from deemo_gui.core.errors import ModelFileError
-from deemo_gui.core.modelfile import load_model, read_metadata, save_model
+from deemo_gui.core.modelfile import load_model, metadata_digest, read_metadata, save_model
 from deemo_gui.core.networks import build_network, list_presets
 
 
@@ -62,6 +62,10 @@ def test_mismatched_and_foreign_files(tmp_path):
         meta = json.loads(f.metadata()["deemo"])
         state = {k: f.get_tensor(k) for k in f.keys()}
     meta["hparams"]["conv_filters"] = [32, 64]
+    save_file(state, tmp_path / "bad.safetensors", metadata={"deemo": json.dumps(meta)})
+    with pytest.raises(ModelFileError, match="metadata do not match their checksum"):
+        load_model(tmp_path / "bad.safetensors")
+    meta["metadata_sha256"] = metadata_digest(meta)  # re-signed by hand: the shapes still give it away
     save_file(state, tmp_path / "bad.safetensors", metadata={"deemo": json.dumps(meta)})
     with pytest.raises(ModelFileError, match="do not fit preset 'cnn-small'"):
         load_model(tmp_path / "bad.safetensors")
