@@ -71,7 +71,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
                 lines[a], lines[b] = lines[b], lines[a]
                 buf = bytearray(b"\n".join(lines))
         elif op == 9:
-            buf[i:i] = rng.choice([b"A", b"N", b"x", b"-"]) * rng.choice([1000, 140_000])
+            buf[i:i] = rng.choice([b"A", b"N", b"x", b"-", b" "]) * rng.choice([1000, 140_000])
         elif op == 10:
             digits = [k for k in range(n) if 48 <= buf[k] <= 57]
             if digits:
