@@ -87,10 +87,13 @@ def _explain(args) -> int:
     else:
         arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target, **batch)
     from deemo_gui.core.atomic import atomic_path
+    from deemo_gui.core.verdict import for_model
 
+    trust = for_model(model)
     with atomic_path(args.out) as tmp, open(tmp, "wb") as fh:  # a file object: savez adds no ".npz" to it
         np.savez_compressed(fh, ids=np.array(data.ids), method=np.array(args.method),
-                            target=np.array(args.target), **arrays)
+                            target=np.array(args.target), verdict=np.array(trust.summary), **arrays)
     shape = " and ".join(f"{k} {v.shape}" for k, v in arrays.items())
     print(f"wrote {args.method} for {len(data)} sequences to {args.out}: {shape}")
+    print(f"deemo: model verdict: {trust.summary}", file=sys.stderr)
     return 0

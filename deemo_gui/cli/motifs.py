@@ -5,6 +5,7 @@ import os
 import re
 import sys
 
+from deemo_gui.cli.progress import print_verdict
 from deemo_gui.core.errors import ConfigError
 
 METHODS = ("filters", "saliency", "temporal", "classopt", "activation")
@@ -96,7 +97,6 @@ def run_motifs(args) -> int:
     pwms = extract_motifs(model, args.method, X, target=args.target, width=args.width, **kwargs)
     if not pwms:
         raise ConfigError(f"--method {args.method}: no motif found (no filter reached --min-sites {args.min_sites})")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     write_meme(pwms, args.out)
     print(f"wrote {len(pwms)} motif(s) to {args.out}")
     if targets is not None:
@@ -118,4 +118,5 @@ def run_motifs(args) -> int:
                 note = (f"\tnot comparable: too flat ({pwm.total_ic:.1f} bits over {pwm.width} columns, "
                         f"under {LOW_INFORMATION_BITS:g} per column)")
             out.write(f"  {row.query}\t{row.target_id} {row.target_name}\tp={row.p:.3g} q={row.q:.3g}{note}\n")
+    print_verdict(model)
     return 0

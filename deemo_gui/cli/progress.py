@@ -1,5 +1,5 @@
-"""A plain text progress bar for training on stderr: redrawn in place on a terminal, one line per
-epoch otherwise (logs, CI)."""
+"""Progress and status lines on stderr: the training bar (redrawn in place on a terminal, one line per
+epoch otherwise: logs, CI) and the model trust verdict."""
 from __future__ import annotations
 
 import sys
@@ -31,3 +31,12 @@ class Progress:
         )
         self.stream.write(("\r" + " " * (self.width + 50) + "\r" if self.tty else "") + line + "\n")
         self.stream.flush()
+
+
+def print_verdict(model, stream=None):
+    """Print the model's trust verdict (core.verdict) on one line; returns it."""
+    from deemo_gui.core.verdict import for_model
+
+    trust = for_model(model)
+    print(f"deemo: model verdict: {trust.summary}", file=stream or sys.stderr)
+    return trust

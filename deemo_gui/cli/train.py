@@ -67,7 +67,8 @@ def run_train(args) -> int:
     from deemo_gui.core.training import (
         DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, check_two_classes, evaluate, split_validation,
     )
-    from deemo_gui.cli.progress import Progress
+    from deemo_gui.cli.progress import Progress, print_verdict
+    from deemo_gui.core.verdict import baseline_line
     from deemo_gui.core.sequences import subsample
 
     overrides = dict(parse_override(item) for item in args.set)
@@ -112,6 +113,10 @@ def run_train(args) -> int:
     if test is not None:
         summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
     print(summary)
+    line = baseline_line(meta, args.arch)
+    if line:
+        print(line)
+    print_verdict(done.model)
     return 0
 
 

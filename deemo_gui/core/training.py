@@ -232,6 +232,7 @@ class Trainer:
                 else f"{self.config.valid_fraction:.0%} held out of the training data (seed {self.config.seed})",
                 "n_train": len(self.train_data),
                 "n_valid": len(self.valid_data),
+                "valid_positives": int(self.valid_data.labels[:, 0].sum()),
                 "settings": self.settings,
                 "seed": self.config.seed,
                 "device": str(self.device),

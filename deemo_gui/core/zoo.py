@@ -14,7 +14,8 @@ from pathlib import Path
 
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.atomic import write_text
-from deemo_gui.core.modelfile import read_metadata
+from deemo_gui.core.modelfile import load_model, read_metadata
+from deemo_gui.core.verdict import baseline_line, first_layer_correlation, verdict
 
 # Test AUROC of the JASPAR 2024 matrix alone, best log-odds over both strands (resources/data/SOURCES.md).
 PWM_BASELINE = {
@@ -81,7 +82,8 @@ def write_index(directory: Path | None = None) -> Path:
     directory = Path(directory or zoo_dir())
     entries = build_index(directory)
     for entry in entries:
-        write_text(directory / f"{entry['name']}.md", model_card(entry, read_metadata(directory / entry["file"])))
+        model = load_model(directory / entry["file"])
+        write_text(directory / f"{entry['name']}.md", model_card(entry, model.metadata, first_layer_correlation(model)))
     path = directory / "index.json"
     write_text(path, json.dumps({"models": entries}, indent=1) + "\n")
     return path
@@ -121,8 +123,8 @@ def _classopt_cell(match: dict) -> str:
     return text
 
 
-def model_card(entry: dict, meta: dict) -> str:
-    """A Markdown model card: data with credits, preset, training, metrics, reproduction command."""
+def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> str:
+    """A Markdown model card: data with credits, preset, training, metrics, trust verdict, reproduction command."""
     training = meta.get("training", {})
     settings = training.get("settings", {})
     source = next((v for k, v in CREDITS.items() if k in (training.get("data") or "")), "see the training data path")
@@ -156,6 +158,12 @@ def model_card(entry: dict, meta: dict) -> str:
     match = entry.get("classopt_match")
     if match:
         lines.append(f"| class-optimized motif, best JASPAR match | {_classopt_cell(match)} |")
+    trust = verdict(meta, first_layer_r)
+    lines += ["", "## Trust verdict", f"**{trust.level}**" + (": " if trust.reasons else ""),]
+    lines += [f"- {reason}" for reason in trust.reasons]
+    line = baseline_line(meta)
+    if line:
+        lines.append(f"- {line}")
     lines += [
         "",
         "## Reproduce",

@@ -1,0 +1,71 @@
+"""The trust verdict's checks, each against an independent computation."""
+import numpy as np
+import torch
+
+from deemo_gui.core.metrics import auroc
+from deemo_gui.core.networks import build_network
+from deemo_gui.core.verdict import auroc_standard_error, baseline_line, first_layer_correlation, verdict
+
+
+def test_auroc_standard_error_matches_a_simulation():
+    """Hanley & McNeil's formula vs the spread of AUROC over 3,000 simulated binormal data sets."""
+    rng = np.random.default_rng(0)
+    n_pos = n_neg = 40
+    y = np.r_[np.ones(n_pos), np.zeros(n_neg)]
+    values = [auroc(y, np.r_[rng.normal(1.2, 1, n_pos), rng.normal(0, 1, n_neg)]) for _ in range(3000)]
+    simulated, mean = float(np.std(values)), float(np.mean(values))
+    assert abs(auroc_standard_error(mean, n_pos, n_neg) - simulated) / simulated < 0.1
+
+
+def _meta(test_auroc=0.95, n=1000, baselines=None, stopped="early stopping", best=5, run=10):
+    meta = {"preset": "cnn", "test": {"auroc": test_auroc, "n": n, "per_task": {"bound": {"positives": n // 2}}},
+            "training": {"stopped": stopped, "best_epoch": best, "epochs_run": run, "n_valid": 500}}
+    if baselines is not None:
+        meta["baselines"] = baselines
+    return meta
+
+
+BASELINES = {"pwm": {"id": "MA0138.3", "name": "REST", "test_auroc": 0.90},
+             "kmer": {"test_auroc": 0.93}}
+
+
+def test_a_model_that_beats_its_baselines_is_trusted():
+    v = verdict(_meta(baselines=BASELINES), first_layer_r=0.3)
+    assert v.level == "trusted" and v.reasons == []
+    assert baseline_line(_meta(baselines=BASELINES)) == \
+        "cnn 0.950 · k-mer 0.930 · best PWM (REST) 0.900 (test AUROC)"
+
+
+def test_each_check_gives_its_reason():
+    v = verdict(_meta(test_auroc=0.91, baselines=BASELINES))
+    assert v.level == "untrusted" and "does not beat the baselines: test AUROC 0.910 vs k-mer 0.930" in v.reasons[0]
+    assert verdict(_meta(test_auroc=0.925, baselines=BASELINES)).level == "trusted"  # within the 0.01 margin
+    assert "near chance" in verdict(_meta(test_auroc=0.55, baselines=BASELINES)).summary
+    small = verdict(_meta(n=30, baselines=BASELINES))
+    assert small.level == "caution" and "too small to tell (30 sequences" in small.summary
+    capped = verdict(_meta(baselines=BASELINES, stopped="max epochs", best=10, run=10))
+    assert "stopped at its cap (10 epochs) while still improving" in capped.summary
+    moved = verdict(_meta(baselines=BASELINES), first_layer_r=0.95)
+    assert moved.level == "caution" and "barely moved" in moved.summary
+    assert "no baselines" in verdict(_meta()).summary
+
+
+def test_validation_figures_are_used_without_a_test_set():
+    meta = {"training": {"valid_auroc": 0.7, "n_valid": 60, "valid_positives": 30},
+            "baselines": {"kmer": {"validation_auroc": 0.8}}}
+    v = verdict(meta)
+    assert v.level == "untrusted"
+    assert any("validation AUROC 0.700 vs k-mer 0.800" in r for r in v.reasons)
+    assert any("validation set is too small" in r for r in v.reasons)
+
+
+def test_first_layer_correlation_is_one_at_initialisation_and_drops_when_trained():
+    torch.manual_seed(7)
+    model = build_network("cnn-small")
+    model.metadata = {"training": {"seed": 7}}
+    assert first_layer_correlation(model) > 0.999
+    with torch.no_grad():
+        first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv1d))
+        first.weight.add_(torch.randn_like(first.weight) * first.weight.std() * 2)
+    assert first_layer_correlation(model) < 0.6
+    assert first_layer_correlation(build_network("rnn")) is None  # no convolution, no check
