@@ -1,8 +1,11 @@
 """Error dialogs and the in-app log.
 
-Rules: an error the user can cause (`DeemoError`) is shown with its own one-line message, as is; any
-other exception is a bug: the dialog says so in one line and the traceback goes to the log
-(View ▸ Log, and the log file). Nothing here changes user data; the app keeps running.
+Rules: an error the user can cause (`DeemoError`, also when wrapped, e.g. by psygnal's `EmitLoopError`)
+is shown with its own one-line message, as is, and so is an `OSError` (disk full, permission denied);
+any other exception is a bug: the dialog says so in one line and the traceback goes to the log
+(View ▸ Log, and the log file). A message already on screen, or shown less than `REPEAT_SECONDS`
+ago, is not shown again (one failure hit by several jobs makes one dialog). Nothing here changes
+user data; the app keeps running.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import collections
 import logging
 import logging.handlers
 import os
+import time
 import traceback
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
@@ -84,31 +88,67 @@ def setup_file_logging() -> str | None:
     return path
 
 
+def user_error(exc: BaseException) -> BaseException | None:
+    """The error the user caused behind `exc` (itself or an explicit `__cause__`): a DeemoError or an
+    OSError; None for a bug."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (DeemoError, OSError)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__
+    return None
+
+
 def user_message(exc: BaseException, context: str = "") -> str:
-    """The one line to show for `exc`: a DeemoError's own message, else a short 'unexpected' line."""
-    if isinstance(exc, DeemoError):
-        return str(exc)
+    """The one line to show for `exc`: a DeemoError's own message, an OSError's reason (after
+    `context`), else a short 'unexpected' line."""
     what = f"{context}: " if context else ""
+    cause = user_error(exc)
+    if isinstance(cause, DeemoError):
+        return str(cause)
+    if isinstance(cause, OSError):
+        where = f"{cause.filename}: " if cause.filename else ""
+        return f"{what}{where}{cause.strerror or cause}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return (f"{what}unexpected error ({type(exc).__name__}{': ' + text if text else ''}). "
             "This is a bug in deemo-gui; the details are in View ▸ Log.")
 
 
-def show_error(parent, message: str, title: str = "deemo-gui") -> None:
-    """A modal error dialog with one message (tests monkeypatch `QMessageBox.critical`)."""
-    QMessageBox.critical(parent, title, message)
+REPEAT_SECONDS = 2.0
+_on_screen: set[str] = set()
+_shown_at: dict[str, float] = {}
+
+
+def show_error(parent, message: str, title: str = "deemo-gui") -> bool:
+    """A modal error dialog with one message; False (not shown) if the same message is on screen or
+    was shown less than `REPEAT_SECONDS` ago. Tests monkeypatch `QMessageBox.critical`."""
+    now = time.monotonic()
+    for old in [m for m, t in _shown_at.items() if now - t >= REPEAT_SECONDS]:
+        del _shown_at[old]
+    if message in _on_screen or message in _shown_at:
+        log.info("not shown again: %s", message)
+        return False
+    _shown_at[message] = now
+    _on_screen.add(message)
+    try:
+        QMessageBox.critical(parent, title, message)
+    finally:
+        _on_screen.discard(message)
+    return True
 
 
 def report_exception(parent, exc: BaseException, context: str = "", dialog: bool = True) -> str:
     """Log `exc` (traceback for unexpected ones), show the dialog, and return the message shown."""
     message = user_message(exc, context)
-    if isinstance(exc, DeemoError):
-        log.warning("%s%s", f"{context}: " if context else "", exc)
+    cause = user_error(exc)
+    if cause is not None:
+        log.warning("%s%s", f"{context}: " if context else "", cause)
     else:
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         log.error("%s failed with an unexpected error:\n%s", context or "an action", tb.rstrip())
     if dialog:
-        show_error(parent, message, title="deemo-gui: error" if isinstance(exc, DeemoError) else "deemo-gui: bug")
+        show_error(parent, message, title="deemo-gui: error" if cause is not None else "deemo-gui: bug")
     return message
 
 

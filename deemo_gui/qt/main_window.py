@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from deemo_gui.core.errors import DeemoError
 from deemo_gui.core.zoo import shipped_model_paths
 from deemo_gui.qt import errors
-from deemo_gui.qt.model_picker import ModelPicker
+from deemo_gui.qt.model_picker import BROKEN_ADVICE, ModelPicker
 from deemo_gui.qt.sequence_editor import SequenceEditor
 from deemo_gui.qt.sequence_list import SequenceList
 from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         # -- status bar and jobs --------------------------------------------------------------
         self.job_status = JobStatus()
         self.statusBar().addPermanentWidget(self.job_status)
-        self.jobs = JobManager(self, self.job_status)
+        self.jobs = JobManager(self, self.job_status, viewer)
         self.live = LivePredictor(viewer, self.jobs, self)
 
         # -- centre: editor above the panels -------------------------------------------------
@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         observe(ev.current_changed, self, lambda _i: self._update_edit_actions())
         observe(ev.sequence_edited, self, lambda _s: self._update_edit_actions())
         observe(ev.error, self, lambda msg: self.show_message(msg, 10000))
+        observe(ev.model_broken, self, self._model_broken)
         self._update_title()
         self._update_edit_actions()
         s = settings()
@@ -474,6 +475,11 @@ class MainWindow(QMainWindow):
             return False
         self.show_message(f"Added model {entry.name} ({entry.preset}, {', '.join(entry.task_names)})")
         return True
+
+    def _model_broken(self, name: str, message: str) -> None:
+        """One dialog for a model whose file failed to load (the viewer has deselected it)."""
+        errors.show_error(self, f"The model {name} could not be loaded, so it is left out of predictions and "
+                                f"analyses:\n{message}\n\n{BROKEN_ADVICE}", title="deemo-gui: model file unreadable")
 
     def save_model_dialog(self, name: str | None) -> str | None:
         if not name:

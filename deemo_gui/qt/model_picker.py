@@ -9,6 +9,7 @@ import html
 import os
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyle,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -25,6 +27,10 @@ from PySide6.QtWidgets import (
 
 from deemo_gui.core.errors import DeemoError
 from deemo_gui.qt.workers import observe
+
+BROKEN_COLOR = "#B2182B"
+BROKEN_ADVICE = "Restore or replace the file and open it again (File ▸ Open model…), or Remove it from the list."
+
 
 def _fmt(value, digits: int = 3) -> str:
     if value is None:
@@ -66,7 +72,9 @@ def model_details_html(entry) -> str:
         f"<tr><td style='color:#555;padding-right:8px' valign='top'>{html.escape(k)}</td>"
         f"<td>{html.escape(str(v))}</td></tr>"
         for k, v in rows if v not in (None, "", "None"))
-    return f"<b>{html.escape(entry.name)}</b><table cellspacing='1'>{body}</table>"
+    problem = (f"<p style='color:{BROKEN_COLOR}'>This model could not be loaded and is left out of predictions: "
+               f"{html.escape(entry.error)}<br>{html.escape(BROKEN_ADVICE)}</p>" if entry.error else "")
+    return f"<b>{html.escape(entry.name)}</b>{problem}<table cellspacing='1'>{body}</table>"
 
 
 class ModelPicker(QWidget):
@@ -167,22 +175,15 @@ class ModelPicker(QWidget):
         self._known = set(names)
         self._syncing = True
         try:
-            self.tree.clear()
-            for m in self.viewer.models:
-                auroc = m.test_auroc
-                tasks = m.task_names
-                item = QTreeWidgetItem([
-                    m.name + ("" if m.saved else "  (unsaved)"),
-                    "—" if auroc is None else f"{auroc:.3f}",
-                ])
-                item.setData(0, Qt.ItemDataRole.UserRole, m.name)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(0, Qt.CheckState.Checked if m.selected else Qt.CheckState.Unchecked)
-                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(0, f"{m.preset} — predicts {', '.join(tasks)}\n"
-                                   + (m.path or "trained in this session, not saved"))
-                item.setToolTip(1, "AUROC on held-out test data stored in the model file (— = never tested)")
-                self.tree.addTopLevelItem(item)
+            rows = [self.tree.topLevelItem(k) for k in range(self.tree.topLevelItemCount())]
+            if [item.data(0, Qt.ItemDataRole.UserRole) for item in rows] != names:
+                # rebuilt only when models come or go: a tick calls this from the ticked row's own
+                # itemChanged, and clearing the tree then deletes that row under Qt (a crash)
+                self.tree.clear()
+                rows = [QTreeWidgetItem() for _ in names]
+                self.tree.addTopLevelItems(rows)
+            for item, m in zip(rows, self.viewer.models):
+                self._fill(item, m)
                 if m.name == current:
                     self.tree.setCurrentItem(item)
             if self.tree.currentItem() is None and self.tree.topLevelItemCount():
@@ -190,6 +191,26 @@ class ModelPicker(QWidget):
         finally:
             self._syncing = False
         self._show_details()
+
+    def _fill(self, item: QTreeWidgetItem, m) -> None:
+        """Show model `m` in its row; a model whose file failed to load gets a warning and no tick box."""
+        auroc = m.test_auroc
+        item.setText(0, m.name + ("  (broken)" if m.error else "" if m.saved else "  (unsaved)"))
+        item.setText(1, "—" if auroc is None else f"{auroc:.3f}")
+        item.setData(0, Qt.ItemDataRole.UserRole, m.name)
+        flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+        item.setFlags(flags if m.error else flags | Qt.ItemFlag.ItemIsUserCheckable)
+        if m.error:
+            item.setData(0, Qt.ItemDataRole.CheckStateRole, None)
+        else:
+            item.setCheckState(0, Qt.CheckState.Checked if m.selected else Qt.CheckState.Unchecked)
+        item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning) if m.error else QIcon())
+        item.setForeground(0, QColor(BROKEN_COLOR) if m.error else self.tree.palette().text())
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        where = m.path or "trained in this session, not saved"
+        item.setToolTip(0, f"Cannot be loaded: {m.error}\n{BROKEN_ADVICE}" if m.error
+                        else f"{m.preset} — predicts {', '.join(m.task_names)}\n{where}")
+        item.setToolTip(1, "AUROC on held-out test data stored in the model file (— = never tested)")
 
     def current_name(self) -> str | None:
         item = self.tree.currentItem()
@@ -208,7 +229,7 @@ class ModelPicker(QWidget):
     def _show_details(self) -> None:
         name = self.current_name()
         entry = next((m for m in self.viewer.models if m.name == name), None)
-        self.save_button.setEnabled(entry is not None)
+        self.save_button.setEnabled(entry is not None and entry.error is None)
         self.remove_button.setEnabled(entry is not None)
         if entry is None:
             self.details.setHtml("<p style='color:#666'>No models yet. Open a model file, drop one on the window, "

@@ -183,15 +183,20 @@ _ABORTED = object()
 
 
 class JobManager(QObject):
-    """Starts workers, keeps them alive, reports their errors, and shows the newest one in the status bar."""
+    """Starts workers, keeps them alive, reports their errors, and shows the newest one in the status bar.
+
+    With a `viewer`, a model whose file failed to load in a job is not reported per job: after each job
+    the viewer deselects such models and announces each once (`model_broken`).
+    """
 
     job_started = Signal(object)
     job_finished = Signal(object)
 
-    def __init__(self, parent_widget, status: "JobStatus | None" = None):
+    def __init__(self, parent_widget, status: "JobStatus | None" = None, viewer=None):
         super().__init__(parent_widget)
         self.parent_widget = parent_widget
         self.status = status
+        self.viewer = viewer
         self.running: list[Worker] = []
 
     def start(self, worker: Worker, report_errors: bool = True, context: str = "") -> Worker:
@@ -207,7 +212,11 @@ class JobManager(QObject):
 
     def _report(self, worker: Worker, exc: BaseException, context: str) -> None:
         from deemo_gui.qt.errors import report_exception
+        from deemo_gui.viewer.entries import BrokenModelError
 
+        if isinstance(exc, BrokenModelError) and self.viewer is not None:
+            log.warning("%s: %s", context or worker.name, exc)
+            return
         alive = shiboken6.isValid(self.parent_widget)
         report_exception(self.parent_widget if alive else None, exc, context or worker.name, dialog=alive)
 
@@ -215,6 +224,8 @@ class JobManager(QObject):
         if worker in self.running:
             self.running.remove(worker)
         if shiboken6.isValid(self):
+            if self.viewer is not None:
+                self.viewer.deselect_broken_models()
             self.job_finished.emit(worker)
 
     def cancel_all(self, wait_ms: int = 10_000) -> None:

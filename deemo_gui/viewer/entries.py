@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from deemo_gui.core.errors import DeemoError, ModelFileError
 from deemo_gui.core.sequences import SequenceSet
 
 UNDO_LIMIT = 1000
@@ -54,10 +55,20 @@ class EditState:
         return self.text != self.original
 
 
+class BrokenModelError(ModelFileError):
+    """A listed model whose file could not be loaded; `entry` is the model (its `error` says why)."""
+
+    def __init__(self, entry: "ModelEntry"):
+        super().__init__(entry.error)
+        self.entry = entry
+
+
 class ModelEntry:
     """A model in the viewer: its file (or none, for a model trained in this session), metadata and network.
 
     The network is loaded on first use of `module` (thread-safe), so listing shipped models is cheap.
+    If that fails (file deleted or damaged since it was listed), `error` keeps the one-line reason and
+    `module` raises `BrokenModelError` without trying again.
     """
 
     def __init__(self, name: str, path: str | None, metadata: dict, module=None, device: str = "cpu"):
@@ -65,12 +76,13 @@ class ModelEntry:
         self.path = path
         self.metadata = dict(metadata or {})
         self.selected = False
+        self.error: str | None = None
         self._module = module
         self._device = device
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        state = "loaded" if self._module is not None else "not loaded"
+        state = "broken" if self.error else "loaded" if self._module is not None else "not loaded"
         return f"ModelEntry({self.name!r}, path={self.path!r}, {state}, selected={self.selected})"
 
     @property
@@ -86,10 +98,15 @@ class ModelEntry:
         """The torch network in eval mode (loaded from `path` on first access)."""
         if self._module is None:
             with self._lock:
-                if self._module is None:
+                if self.error is None and self._module is None:
                     from deemo_gui.core.modelfile import load_model
 
-                    self._module = load_model(self.path, device=self._device)
+                    try:
+                        self._module = load_model(self.path, device=self._device)
+                    except (DeemoError, OSError) as exc:
+                        self.error = str(exc)
+                if self._module is None:
+                    raise BrokenModelError(self)
         return self._module
 
     def to(self, device) -> None:

@@ -60,6 +60,7 @@ class ViewerEvents(SignalGroup):
     predictions_changed = Signal()      # predictions for the current sequence
     list_predictions_changed = Signal(str)  # whole-list predictions of one model (its name)
     error = Signal(str)                 # a one-line message of a failed user action
+    model_broken = Signal(str, str)     # a model's file failed to load (name, why): it was deselected
 
 
 def fit_one(seq: str, length: int) -> str:
@@ -462,7 +463,7 @@ class Viewer:
 
         path = os.fspath(path)
         existing = next((m for m in self.models if m.path and m.path == os.path.abspath(path)), None)
-        if existing is not None:  # already listed (e.g. a shipped model): select it, don't add a twin
+        if existing is not None and existing.error is None:  # already listed (e.g. shipped): select, no twin
             if select and not existing.selected:
                 existing.selected = True
                 self.events.models_changed.emit()
@@ -476,6 +477,12 @@ class Viewer:
         except DeemoError as exc:
             self.events.error.emit(str(exc))
             raise
+        if existing is not None:  # a broken entry whose file is readable again: repaired in place
+            existing.metadata, existing._module, existing.error = dict(meta), module, None
+            existing.selected = bool(select)
+            self.results.discard_model(existing.name)
+            self.events.models_changed.emit()
+            return existing
         base = name or os.path.splitext(os.path.basename(path))[0]
         entry = ModelEntry(self._unique_name(base), os.path.abspath(path), meta, module,
                            device=self._resolved_device or "cpu")
@@ -516,14 +523,16 @@ class Viewer:
 
     @property
     def selected_models(self) -> list[ModelEntry]:
-        return [m for m in self.models if m.selected]
+        """The ticked models, less those whose file failed to load."""
+        return [m for m in self.models if m.selected and m.error is None]
 
     def select_models(self, keys: Iterable) -> None:
-        """Select exactly these models (names, indices or entries) for prediction and comparison."""
+        """Select exactly these models (names, indices or entries) for prediction and comparison;
+        a model whose file failed to load stays unselected."""
         chosen = {id(self.model(k)) for k in keys}
         changed = False
         for m in self.models:
-            flag = id(m) in chosen
+            flag = id(m) in chosen and m.error is None
             if m.selected != flag:
                 m.selected, changed = flag, True
         if changed:
@@ -531,6 +540,23 @@ class Viewer:
                                 if any(m.name == k for m in self.selected_models)}
             self.events.models_changed.emit()
             self.events.predictions_changed.emit()
+
+    def deselect_broken_models(self) -> list[ModelEntry]:
+        """Deselect the selected models whose file failed to load (see `ModelEntry.error`), drop their
+        results and emit `model_broken` once for each; returns them. Call on the GUI thread after a job."""
+        broken = [m for m in self.models if m.selected and m.error is not None]
+        if not broken:
+            return []
+        for m in broken:
+            m.selected = False
+            self.predictions.pop(m.name, None)
+            self.list_predictions.pop(m.name, None)
+        self.events.models_changed.emit()
+        self.events.predictions_changed.emit()
+        for m in broken:
+            self.events.list_predictions_changed.emit(m.name)
+            self.events.model_broken.emit(m.name, m.error)
+        return broken
 
     def remove_model(self, key) -> None:
         entry = self.model(key)

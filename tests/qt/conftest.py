@@ -23,3 +23,11 @@ def open_window(qtbot):
     yield make
     for win in opened:
         win.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_error_dialogs():
+    """Each test starts with no error message counted as recently shown (see `errors.show_error`)."""
+    from deemo_gui.qt import errors
+
+    errors._shown_at.clear()

@@ -279,6 +279,41 @@ def test_lazy_model_entries(viewer, rest_model):
     assert entry.name in viewer.predict_current() and entry.loaded
 
 
+def test_a_lazy_model_whose_file_breaks_is_left_out_once(viewer, rest_model, tmp_path, monkeypatch):
+    import shutil
+
+    from deemo_gui.core import modelfile
+    from deemo_gui.viewer import BrokenModelError
+
+    path = tmp_path / "rest.safetensors"
+    shutil.copy(rest_model, path)
+    good = viewer.add_model(rest_model, name="good")
+    bad = viewer.add_model(path, lazy=True, name="bad")
+    path.unlink()
+    viewer.set_current(0)
+    broken = []
+    viewer.events.model_broken.connect(lambda name, why: broken.append((name, why)))
+    loads = []
+    load_model = modelfile.load_model
+    monkeypatch.setattr(modelfile, "load_model", lambda *a, **k: (loads.append(a), load_model(*a, **k))[1])
+    for _ in range(2):
+        with pytest.raises(BrokenModelError, match="no such file") as exc:
+            viewer.compute_predictions(viewer.current_sequence, [good, bad])
+        assert exc.value.entry is bad and isinstance(exc.value, ModelFileError)
+    assert len(loads) == 1 and "no such file" in bad.error and "broken" in repr(bad)
+    assert viewer.selected_models == [good] and bad.selected   # left out at once; unticked here, once
+    assert viewer.deselect_broken_models() == [bad] and viewer.deselect_broken_models() == []
+    assert broken == [("bad", bad.error)] and not bad.selected
+    viewer.select_models(["good", "bad"])
+    assert viewer.selected_models == [good] and list(viewer.predict_current()) == ["good"]
+    # Fixed: opening the file again repairs the same entry.
+    with pytest.raises(ModelFileError):
+        viewer.add_model(path)
+    shutil.copy(rest_model, path)
+    assert viewer.add_model(path) is bad and bad.error is None and bad.loaded
+    assert set(viewer.predict_current()) == {"good", "bad"} and len(viewer.models) == 2
+
+
 def test_session_round_trip(tmp_path, data_dir, rest_model):
     v = Viewer()
     v.open(data_dir / CTCF, labels=data_dir / CTCF_LABELS)
