@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui.core.errors import DeemoError
+from deemo_gui.core.modelfile import is_signed
+from deemo_gui.core.verdict import baseline_line
+from deemo_gui.qt.trust import trust_html
 from deemo_gui.qt.workers import observe
 
 BROKEN_COLOR = "#B2182B"
@@ -65,6 +68,9 @@ def model_details_html(entry) -> str:
         ("Test AUROC", f"{_fmt(test.get('auroc'))} (AUPR {_fmt(test.get('aupr'))}, n = {test.get('n', '?')})"
          if test else "not evaluated on held-out data"),
         ("Test data", _short_paths(test.get("data"))),
+        ("Baselines", baseline_line(m)),
+        ("Integrity", "weights and metadata checked by checksum" if is_signed(m) else
+         "weights checked; metadata unsigned (format-1 file: task names, AUROC and provenance could be edited)"),
         ("File", entry.path or "not saved yet — File ▸ Save model…"),
         ("Saved", str(m.get("saved", "")).replace("T", " ").replace("+00:00", " UTC") or None),
     ]
@@ -74,7 +80,10 @@ def model_details_html(entry) -> str:
         for k, v in rows if v not in (None, "", "None"))
     problem = (f"<p style='color:{BROKEN_COLOR}'>This model could not be loaded and is left out of predictions: "
                f"{html.escape(entry.error)}<br>{html.escape(BROKEN_ADVICE)}</p>" if entry.error else "")
-    return f"<b>{html.escape(entry.name)}</b>{problem}<table cellspacing='1'>{body}</table>"
+    trust = trust_html([entry])
+    trust = f"<p>{trust}</p>" if trust else ("<p style='color:#1B7837'>✓ trusted: beats its baselines on held-out "
+                                             "data</p>" if entry.verdict else "")
+    return f"<b>{html.escape(entry.name)}</b>{problem}{trust}<table cellspacing='1'>{body}</table>"
 
 
 class ModelPicker(QWidget):

@@ -90,6 +90,19 @@ class ModelEntry:
         return self.path is not None
 
     @property
+    def verdict(self):
+        """The trust verdict (core.verdict); with the first-layer check once the weights are loaded. None if broken."""
+        if self.error is not None:
+            return None
+        key = (self.loaded, id(self.metadata))
+        if getattr(self, "_verdict_key", None) != key:
+            from deemo_gui.core import verdict as V
+
+            r = V.first_layer_correlation(self._module) if self.loaded else None
+            self._verdict, self._verdict_key = V.verdict(self.metadata, r), key
+        return self._verdict
+
+    @property
     def loaded(self) -> bool:
         return self._module is not None
 

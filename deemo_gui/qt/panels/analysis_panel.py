@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScro
 
 from deemo_gui import palette
 from deemo_gui.core.errors import ConfigError, DeemoError
+from deemo_gui.qt.trust import TrustLabel
 from deemo_gui.qt.workers import Worker, observe
 from deemo_gui.viewer import analysis as A
 
@@ -338,6 +339,7 @@ class AnalysisPanel(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+        self.trust.show_for(self.models())
 
     def ready_status(self, seq: str, result: dict) -> str:
         rid = self.viewer.current_id or ""
@@ -373,6 +375,9 @@ class AnalysisPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(self.header)
+        self.trust = TrustLabel()
+        self.trust.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(self.trust)
         layout.addWidget(self.body, 1)
         self.draw_message(self.empty_message(self.viewer.current_sequence, self.models()) or "Computing…")
 

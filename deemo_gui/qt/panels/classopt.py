@@ -136,6 +136,7 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
+        left_layout.addWidget(self.chooser.trust)
         left_layout.addWidget(self.status)
         left_layout.addWidget(self.best_label)
         left_layout.addWidget(self.curve_plot, 1)
@@ -269,6 +270,7 @@ class ClassOptPanel(SingleJobMixin, QWidget):
     def _finished(self) -> None:
         self.cancel_button.setEnabled(False)
         self.run_button.setEnabled(self.chooser.entry() is not None)
+        self.chooser.update_trust()  # the job loaded the weights: the first-layer check can run now
         self._running_for = None
 
     def _done(self, entry, outcome) -> None:

@@ -140,6 +140,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.meme_button)
+        left_layout.addWidget(self.chooser.trust)
         left_layout.addWidget(self.status)
         left_layout.addStretch(1)
         left.setMinimumWidth(220)
@@ -231,6 +232,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
     def _finished(self) -> None:
         self.cancel_button.setEnabled(False)
         self.run_button.setEnabled(self.chooser.entry() is not None)
+        self.chooser.update_trust()  # the job loaded the weights: the first-layer check can run now
 
     def _done(self, key, entry, sample, outcome) -> None:
         self.viewer.results.put(key, (outcome, sample.description))

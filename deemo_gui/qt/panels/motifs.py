@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from deemo_gui import palette
 from deemo_gui.core.motifs.tomtom import LOW_INFORMATION_BITS
+from deemo_gui.qt.trust import TrustLabel
 from deemo_gui.qt.workers import Worker, observe
 
 log = logging.getLogger(__name__)
@@ -519,6 +520,7 @@ class ModelChooser(QWidget):
         self.task_combo.setVisible(with_task)
         self.model_combo.currentIndexChanged.connect(self._model_changed)
         self.task_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.trust = TrustLabel()  # the panel places it above what it draws for the chosen model
         observe(viewer.events.models_changed, self, self.refresh)
         self.refresh()
 
@@ -545,7 +547,12 @@ class ModelChooser(QWidget):
             self.task_combo.addItems(entry.task_names)
         self.task_combo.setEnabled(self.task_combo.count() > 1)
         self.task_combo.blockSignals(False)
+        self.update_trust()
         self.changed.emit()
+
+    def update_trust(self) -> None:
+        """The chosen model's verdict (call again once a job has loaded its weights: first-layer check)."""
+        self.trust.show_for([self.entry()])
 
     def entry(self):
         name = self.model_combo.currentText()
@@ -774,6 +781,7 @@ class MotifsPanel(QWidget):
         right = QVBoxLayout(learned_page)
         right.setContentsMargins(4, 4, 4, 0)
         right.addLayout(form)
+        right.addWidget(self.chooser.trust)
         right.addWidget(self.status)
         vsplit = QSplitter(Qt.Orientation.Vertical)
         vsplit.addWidget(self.extract_table)
@@ -936,6 +944,7 @@ class MotifsPanel(QWidget):
     def _finished(self) -> None:
         self.cancel_button.setEnabled(False)
         self.run_button.setEnabled(self.chooser.entry() is not None)
+        self.chooser.update_trust()  # the job loaded the weights: the first-layer check can run now
 
     def _done(self, entry, target, sample, outcome) -> None:
         self.viewer.results.put(("motif_panel_extract", entry.name, target), (outcome, sample.description))
