@@ -417,8 +417,11 @@ class MainWindow(QMainWindow):
 
     def _opened(self, path: str) -> None:
         self.add_recent(path)
-        n = len(self.viewer.files[-1].data)
-        self.show_message(f"Opened {os.path.basename(path)}: {n:,} sequences")
+        ids = self.viewer.files[-1].data.ids
+        repeated = len(ids) - len(set(ids))
+        note = (f" — {repeated:,} record id(s) repeat an earlier one; records are told apart by position "
+                "(names in View ▸ Log)") if repeated else ""
+        self.show_message(f"Opened {os.path.basename(path)}: {len(ids):,} sequences{note}")
 
     def close_file(self) -> None:
         v = self.viewer
