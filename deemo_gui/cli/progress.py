@@ -20,6 +20,11 @@ class Progress:
         self.stream.write(f"\repoch {event.epoch} [{bar}] {event.step}/{event.n_steps} loss {event.loss:.4f}")
         self.stream.flush()
 
+    def status(self, text: str) -> None:
+        if self.enabled:
+            self.stream.write(("\r" + " " * (self.width + 50) + "\r" if self.tty else "") + text + "\n")
+            self.stream.flush()
+
     def epoch(self, event) -> None:
         if not self.enabled:
             return

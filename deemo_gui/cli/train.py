@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 
-from deemo_gui.core.errors import ConfigError, DataError
+from deemo_gui.core.errors import ConfigError
 
 
 def register(sub) -> None:
@@ -61,19 +61,12 @@ def _load(path, labels=None, negatives=None, seed=0):
     return load_dataset(path, labels=labels, negatives=negatives, seed=seed)
 
 
-def run_train(args) -> int:
-    from deemo_gui.core.modelfile import save_model
-    from deemo_gui.core.networks import parse_override
-    from deemo_gui.core.training import (
-        DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, check_two_classes, evaluate, split_validation,
-    )
-    from deemo_gui.cli.progress import Progress, print_verdict
-    from deemo_gui.core.verdict import baseline_line
+def training_data(args):
+    """(train, valid or None, test or None) as `deemo train ARGS` reads them (also used to rebuild the zoo's
+    baselines from each model's recorded command)."""
     from deemo_gui.core.sequences import subsample
+    from deemo_gui.core.training import split_validation
 
-    overrides = dict(parse_override(item) for item in args.set)
-    if not args.out.endswith(".safetensors"):
-        raise ConfigError(f"--out {args.out}: model files end in .safetensors")
     train = _load(args.train_data, args.labels, args.negatives, args.seed)
     if args.max_train is not None:
         if args.max_train < 2:
@@ -86,15 +79,25 @@ def run_train(args) -> int:
             raise ConfigError("give either --test or --test-fraction, not both")
         train, test = split_validation(train, args.test_fraction, args.seed + 1)
         test.source = f"{train.source}, {args.test_fraction:.0%} held out as test (seed {args.seed + 1})"
-    if test is not None:  # checked before the long work, not after it
-        check_two_classes(test, "test")
-        if test.n_tasks != train.n_tasks:
-            raise DataError(f"{test.source}: {test.n_tasks} label columns, the training data has {train.n_tasks}")
+    return train, valid, test
+
+
+def run_train(args) -> int:
+    from deemo_gui.cli.progress import Progress, print_verdict
+    from deemo_gui.core.modelfile import save_model
+    from deemo_gui.core.networks import parse_override
+    from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate
+    from deemo_gui.core.verdict import baseline_line
+
+    overrides = dict(parse_override(item) for item in args.set)
+    if not args.out.endswith(".safetensors"):
+        raise ConfigError(f"--out {args.out}: model files end in .safetensors")
+    train, valid, test = training_data(args)
     config = TrainingConfig(
         preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
     )
-    trainer = Trainer(train, config, valid)
+    trainer = Trainer(train, config, valid, test)
     progress = Progress(enabled=not args.quiet)
     done = None
     for event in trainer.run():
@@ -104,10 +107,13 @@ def run_train(args) -> int:
             progress.epoch(event)
         elif isinstance(event, DoneEvent):
             done = event
+        elif isinstance(event, tuple) and event[0] == "status":
+            progress.status(event[1])
     meta = dict(done.metadata)
     meta["training"]["command"] = "deemo " + shlex.join(args.argv) if getattr(args, "argv", None) else None
     if test is not None:
         meta["test"] = {"data": test.source, **evaluate(done.model, test)}
+    done.model.metadata = meta
     save_model(done.model, args.out, meta)
     summary = f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), valid AUROC {done.best_valid_auroc:.4f}"
     if test is not None:

@@ -13,6 +13,10 @@ def register(sub) -> None:
     q.set_defaults(func=run_list)
     q = zsub.add_parser("index", help="regenerate models/index.json and the model cards from the model files")
     q.set_defaults(func=run_index)
+    q = zsub.add_parser("baselines", help="fit each shipped model's baselines (best JASPAR PWM, gapped k-mer) on "
+                                          "its recorded training data and store them in the file")
+    q.add_argument("--only", help="comma-separated model names")
+    q.set_defaults(func=run_baselines)
     q = zsub.add_parser("rebuild", help="retrain the zoo with the commands recorded in each model (slow)")
     q.add_argument("--only", help="comma-separated model names")
     q.add_argument("--dry-run", action="store_true", help="print the commands only")
@@ -71,4 +75,36 @@ def run_rebuild(args) -> int:
             return rc
     if not args.dry_run:
         write_index()
+    return 0
+
+
+def run_baselines(args) -> int:
+    """Models trained before baselines were built in get them from the same data their command read."""
+    from deemo_gui.cli.main import build_parser
+    from deemo_gui.cli.train import training_data
+    from deemo_gui.core.baselines import fit_baselines
+    from deemo_gui.core.modelfile import update_metadata
+    from deemo_gui.core.training import TrainingConfig, split_validation
+    from deemo_gui.core.zoo import rebuild_commands, write_index, zoo_dir
+
+    only = args.only.split(",") if args.only else None
+    parser, root, fitted = build_parser(), zoo_dir().parent, {}
+    cwd = os.getcwd()
+    os.chdir(root)  # the recorded commands name their data relative to the repository root
+    try:
+        for argv in rebuild_commands(only=only):
+            a = parser.parse_args(argv)
+            key = (a.train_data, a.labels, a.negatives, a.max_train, a.seed, a.valid, a.test, a.test_fraction)
+            if key not in fitted:
+                train, valid, test = training_data(a)
+                if valid is None:  # as the Trainer split it
+                    train, valid = split_validation(train, TrainingConfig().valid_fraction, a.seed)
+                fitted[key] = fit_baselines(train, valid, test, seed=a.seed)
+            update_metadata(a.out, {"baselines": fitted[key]})
+            b = fitted[key]
+            print(f"{a.out}: k-mer {b['kmer']['test_auroc']} · best PWM ({b['pwm'].get('name')}) "
+                  f"{b['pwm']['test_auroc']} (test AUROC)", flush=True)
+    finally:
+        os.chdir(cwd)
+    write_index()
     return 0

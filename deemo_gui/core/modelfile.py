@@ -169,11 +169,15 @@ def load_model(path: str, device="cpu"):
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from deemo_gui.core.networks import build_network
+    from deemo_gui.core.networks import build_network, stored_hparams
 
     path = os.fspath(path)
     meta = read_metadata(path)
-    build = dict(n_tasks=meta["n_tasks"], input_length=meta["input_length"], **meta["hparams"])
+    try:
+        hparams = stored_hparams(meta["preset"], meta["hparams"])
+    except ConfigError as exc:
+        raise ModelFileError(f"{path}: cannot rebuild the network ({exc})") from None
+    build = dict(n_tasks=meta["n_tasks"], input_length=meta["input_length"], **hparams)
     try:
         with torch.device("meta"):  # shapes only: nothing is allocated
             shapes = {k: tuple(v.shape) for k, v in build_network(meta["preset"], **build).state_dict().items()}

@@ -21,6 +21,7 @@ from deemo_gui.core.errors import ConfigError, DataError
 from deemo_gui.core.inference import predict_logits
 from deemo_gui.core.metrics import classification_report
 from deemo_gui.core.networks import build_network, training_defaults
+from deemo_gui.core.baselines import fit_baselines
 from deemo_gui.core.sequences import SequenceSet, fit_length, one_hot, require_labels
 
 
@@ -40,6 +41,7 @@ class TrainingConfig:
     device: str = "auto"
     valid_fraction: float = 0.1
     input_length: int | None = None
+    baselines: bool = True  # also fit the best single JASPAR PWM and a gapped k-mer model (core.baselines)
     overrides: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
@@ -120,7 +122,8 @@ def most_common_length(seqs: list[str]) -> int:
 class Trainer:
     """Prepare data and network; `run()` yields StepEvent/EpochEvent and finally one DoneEvent."""
 
-    def __init__(self, train: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None):
+    def __init__(self, train: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None,
+                 test: SequenceSet | None = None):
         self.config = config
         self.settings = config.resolved()
         require_labels(train, "training")
@@ -133,6 +136,11 @@ class Trainer:
         if len(train) < 2 or len(np.unique(train.labels)) < 2:
             raise DataError(f"{train.source}: training needs both positive and negative examples")
         check_two_classes(valid, "validation")
+        if test is not None:
+            check_two_classes(test, "test")
+            if test.n_tasks != train.n_tasks:
+                raise DataError(f"{test.source}: {test.n_tasks} label columns, the training data has {train.n_tasks}")
+        self.test_data = test
         self.input_length = config.input_length or most_common_length(train.seqs)
         self.train_data, self.valid_data = train, valid
         self.device = resolve_device(config.device)
@@ -216,6 +224,10 @@ class Trainer:
         model.load_state_dict(best_state)
         model.eval()
         meta = self._metadata(best_epoch, best_auroc, history, reason)
+        if self.config.baselines and reason != "cancelled":
+            yield ("status", "Fitting the baselines (best single JASPAR PWM, gapped k-mer model)…")
+            meta["baselines"] = fit_baselines(self.train_data, self.valid_data, self.test_data,
+                                              seed=self.config.seed)
         model.metadata = meta
         yield DoneEvent(model, best_epoch, float(best_auroc), len(history), reason, history, meta)
 

@@ -18,17 +18,23 @@ NEAR_CHANCE = 0.6
 MAX_AUROC_SE = 0.03
 MAX_INIT_CORRELATION = 0.9
 LEVELS = ("trusted", "caution", "untrusted")
+_KEY = {"test": "test_auroc", "validation": "valid_auroc"}  # the baselines' figures (core.baselines)
 
 
 @dataclass
 class Verdict:
     level: str = "trusted"
-    reasons: list[str] = field(default_factory=list)
+    items: list[tuple[str, str]] = field(default_factory=list)  # (level, reason)
 
     def add(self, level: str, reason: str) -> None:
-        self.reasons.append(reason)
+        self.items.append((level, reason))
         if LEVELS.index(level) > LEVELS.index(self.level):
             self.level = level
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons, the gravest first."""
+        return [r for _, r in sorted(self.items, key=lambda item: -LEVELS.index(item[0]))]
 
     @property
     def summary(self) -> str:
@@ -77,7 +83,8 @@ def verdict(meta: dict, first_layer_r: float | None = None) -> Verdict:
         _check_baselines(v, meta.get("baselines"), which, auc)
     training = meta.get("training") or {}
     if training.get("stopped") == "max epochs" and training.get("best_epoch") == training.get("epochs_run"):
-        v.add("caution", f"training stopped at its cap ({training.get('epochs_run')} epochs) while still improving; "
+        n = training.get("epochs_run")
+        v.add("caution", f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; "
                          "train longer")
     if first_layer_r is not None and first_layer_r > MAX_INIT_CORRELATION:
         v.add("caution", f"first-layer filters barely moved from their random initialisation (r = {first_layer_r:.2f}): "
@@ -93,7 +100,7 @@ def _check_baselines(v: Verdict, baselines, which: str, auc: float) -> None:
     scored = []
     for key, label in (("kmer", "k-mer"), ("pwm", "best PWM")):
         b = baselines.get(key) or {}
-        value = b.get(f"{which}_auroc")
+        value = b.get(_KEY[which])
         if isinstance(value, (int, float)) and math.isfinite(value):
             name = f"{label} ({b['name']})" if key == "pwm" and b.get("name") else label
             scored.append((float(value), name))
@@ -113,7 +120,7 @@ def baseline_line(meta: dict, network_label: str | None = None) -> str | None:
     parts = [f"{network_label or meta.get('preset', 'network')} {auc:.3f}"]
     for key, label in (("kmer", "k-mer"), ("pwm", "best PWM")):
         b = baselines.get(key) or {}
-        value = b.get(f"{which}_auroc")
+        value = b.get(_KEY[which])
         if isinstance(value, (int, float)):
             parts.append(f"{label} ({b['name']}) {value:.3f}" if key == "pwm" and b.get("name") else f"{label} {value:.3f}")
     return " · ".join(parts) + f" ({which} AUROC)"

@@ -180,7 +180,12 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
 
 
 def rebuild_commands(directory: Path | None = None, only: list[str] | None = None) -> list[list[str]]:
-    """The `deemo train` argument lists that rebuild the zoo (from each model's recorded command)."""
+    """The `deemo train` argument lists that rebuild the zoo (from each model's recorded command), with
+    `--set KEY=VALUE` for every hyperparameter the file records that its preset no longer has as default
+    (e.g. the 128 filters of the zoo's `cnn` models, trained before the preset followed DeMo Table 1)."""
+    from deemo_gui.core.networks import preset_hparams, stored_hparams
+
+    directory = Path(directory or zoo_dir())
     commands = []
     for entry in read_index(directory) or build_index(directory):
         if only and entry["name"] not in only:
@@ -188,5 +193,10 @@ def rebuild_commands(directory: Path | None = None, only: list[str] | None = Non
         if not entry["command"]:
             raise DataError(f"{entry['file']}: no training command recorded; it cannot be rebuilt")
         argv = shlex.split(entry["command"])
-        commands.append(argv[1:] if argv[0] == "deemo" else argv)
+        argv = argv[1:] if argv[0] == "deemo" else argv
+        defaults = preset_hparams(entry["preset"])
+        for key, value in stored_hparams(entry["preset"], read_metadata(directory / entry["file"])["hparams"]).items():
+            if key in defaults and defaults[key] != value:
+                argv += ["--set", f"{key}={','.join(map(str, value)) if isinstance(value, list) else value}"]
+        commands.append(argv)
     return commands

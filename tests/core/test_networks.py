@@ -65,7 +65,7 @@ def test_sizes_follow_the_papers():
     n_convs = {p: sum(isinstance(m, nn.Conv1d) for m in build_network(p).modules()) for p in PRESETS}
     assert [n_convs[p] for p in ("cnn-small", "cnn", "cnn-large", "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large")] \
         == [2, 3, 4, 1, 1, 2]
-    assert build_network("cnn").first_conv.weight.shape == (128, 4, 9)
+    assert build_network("cnn").first_conv.weight.shape == (64, 4, 9)  # DeMo Table 1 (the code: 128)
     assert build_network("deepbind").first_conv.weight.shape == (16, 4, 24)
     for pool1 in (2, 4, 10, 25, 50, 100):
         koo = build_network(f"koo-cnn-{pool1}", input_length=200)
@@ -118,13 +118,14 @@ def test_encode_head_identity(preset):
     model = build_network(preset, n_tasks=2, input_length=50).eval()
     X = one_hot(3, 50)
     H = model.encode(X)
-    assert model.encoded_stride == 1
+    stride = 2 if preset == "cnn-rnn-large" else 1  # its two conv layers are max-pooled by 2 (DeMo Table 1)
+    assert model.encoded_stride == stride
     if preset.startswith("rnn"):
         assert torch.equal(H, X)
     else:
-        assert H.shape == (3, model.hparams["conv_filters"][-1], 50)
+        assert H.shape == (3, model.hparams["conv_filters"][-1], 50 // stride)
     torch.testing.assert_close(model.head(H), model(X), atol=1e-5, rtol=0)
-    torch.testing.assert_close(model.head(H, lengths=[50, 50, 50]), model(X), atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.head(H, lengths=[50 // stride] * 3), model(X), atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize("preset", RECURRENT)
@@ -132,7 +133,7 @@ def test_head_on_padded_prefixes_equals_head_on_the_prefix_alone(preset):
     torch.manual_seed(2)
     model = build_network(preset, n_tasks=3, input_length=40).eval()
     H = model.encode(one_hot(4, 40, seed=3))
-    lengths = [1, 7, 23, 40]
+    lengths = [1, 7, 23 * H.shape[2] // 40, H.shape[2]]  # encoded columns (cnn-rnn-large pools by 2)
     padded = torch.zeros_like(H)
     for i, k in enumerate(lengths):
         padded[i, :, :k] = H[i, :, :k]
@@ -245,7 +246,7 @@ def test_overrides_are_applied():
     model = build_network("koo-cnn-10", input_length=300, pool1=3, pool2=10)
     assert model.dense[0].in_features == 128 * 10
     assert build_network("rnn", lstm_hidden=8).rnn_head.lstm.hidden_size == 8
-    assert preset_hparams("cnn")["conv_filters"] == [128, 128, 128]  # defaults untouched
+    assert preset_hparams("cnn")["conv_filters"] == [64, 64, 64]  # defaults untouched
 
 
 def test_parse_override():
@@ -268,7 +269,8 @@ def test_training_defaults():
             "optimizer"}
     for preset in PRESETS:
         d = training_defaults(preset)
-        assert set(d) == keys and d["optimizer"] == "adam" and d["batch_size"] == 256
+        assert set(d) == keys and d["optimizer"] == "adam"
+        assert d["batch_size"] == (100 if preset.startswith("koo") else 256)  # Koo & Eddy Methods; DeMo code
         json.dumps(d)
     for preset in RECURRENT:
         d = training_defaults(preset)
@@ -277,7 +279,7 @@ def test_training_defaults():
         assert isinstance(d["lr_halving_patience"], int)
     for preset in ("cnn", "demo", "deepbind", "koo-cnn-25"):
         d = training_defaults(preset)
-        assert d["lr"] == 1e-3 and d["grad_clip"] is None
+        assert d["lr"] == (3e-4 if preset.startswith("koo") else 1e-3) and d["grad_clip"] is None
     training_defaults("cnn")["lr"] = 5.0
     assert training_defaults("cnn")["lr"] == 1e-3  # a copy
 

@@ -1,8 +1,13 @@
 """The trust verdict's checks, each against an independent computation."""
+from pathlib import Path
+
 import numpy as np
+import pytest
 import torch
 
+from deemo_gui.cli.main import main
 from deemo_gui.core.metrics import auroc
+from deemo_gui.core.modelfile import load_model
 from deemo_gui.core.networks import build_network
 from deemo_gui.core.verdict import auroc_standard_error, baseline_line, first_layer_correlation, verdict
 
@@ -52,7 +57,7 @@ def test_each_check_gives_its_reason():
 
 def test_validation_figures_are_used_without_a_test_set():
     meta = {"training": {"valid_auroc": 0.7, "n_valid": 60, "valid_positives": 30},
-            "baselines": {"kmer": {"validation_auroc": 0.8}}}
+            "baselines": {"kmer": {"valid_auroc": 0.8}}}
     v = verdict(meta)
     assert v.level == "untrusted"
     assert any("validation AUROC 0.700 vs k-mer 0.800" in r for r in v.reasons)
@@ -69,3 +74,32 @@ def test_first_layer_correlation_is_one_at_initialisation_and_drops_when_trained
         first.weight.add_(torch.randn_like(first.weight) * first.weight.std() * 2)
     assert first_layer_correlation(model) < 0.6
     assert first_layer_correlation(build_network("rnn")) is None  # no convolution, no check
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+HARD = SHARED / "dream5_chipseq" / "TF_23_CHIP_100_genomic.seq.gz"
+
+
+@pytest.mark.skipif(not HARD.exists(), reason="DREAM5 data are in ../shared/data")
+def test_one_epoch_on_a_hard_set_does_not_beat_the_baselines(tmp_path, capsys):
+    """DREAM5 TF_23 ChIP vs genomic background (800 training sequences): a one-epoch cnn is told it loses."""
+    out = tmp_path / "weak.safetensors"
+    rc = main(["train", str(HARD), "--arch", "cnn", "--epochs", "1", "--test-fraction", "0.2", "--out", str(out),
+               "--device", "cpu", "--quiet"])
+    assert rc == 0
+    captured = capsys.readouterr()
+    model = load_model(out)
+    b = model.metadata["baselines"]
+    assert b["kmer"]["test_auroc"] > model.metadata["test"]["auroc"] + 0.01
+    v = verdict(model.metadata)
+    assert v.level == "untrusted" and v.reasons[0].startswith("does not beat the baselines")
+    assert "deemo: model verdict: untrusted: does not beat the baselines" in captured.err
+    assert "k-mer" in captured.out and "best PWM" in captured.out  # the summary line beside the network
+
+
+def test_a_well_trained_zoo_model_beats_its_baselines():
+    model = load_model(Path(__file__).resolve().parents[2] / "models" / "REST_GM12878_cnn.safetensors")
+    b = model.metadata["baselines"]
+    assert b["pwm"]["id"].startswith("MA0138") and b["kmer"]["test_auroc"] is not None
+    v = verdict(model.metadata, first_layer_correlation(model))
+    assert not any("baselines" in r or "near chance" in r for r in v.reasons), v.reasons

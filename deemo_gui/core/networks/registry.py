@@ -13,33 +13,36 @@ from .demo import DeepMotif
 from .koo import KooCNN
 from .rnn import RNN
 
-# --- Deep Motif Dashboard (DeMo), Lanchantin et al. 2017, PSB, Table 1 (model variants) -------------
-# Our reading of Table 1 (from notes on the paper, not re-checked against the PDF here): CNN small/medium/large = 2/3/4 conv layers with kernel sizes 9,5,3,3 and
-# max-pool 2 between layers; RNN = bi-LSTM with 1x16 / 1x32 / 2x32 hidden units; CNN-RNN = conv
-# layers without pooling (the code's CNN-RNN has one conv layer) then the bi-LSTM. The medium presets
-# equal the released code's defaults (QData/DeepMotif main.lua: -cnn_size 128, -cnn_filters 9-5-3,
-# -cnn_pool 2, -rnn_size 32, -rnn_layers 1, -dropout 0.5). Small uses 64 filters, large 128.
+# --- Deep Motif Dashboard (DeMo), Lanchantin et al. 2017, PSB, Table 1 (../shared/papers/000_*.txt), as printed:
+#   CNN small / medium / large: 2 / 3 / 4 conv layers of 64 filters, kernels 9,5[,3[,3]], max-pool 2;
+#   RNN: bi-LSTM 1x16 / 1x32 / 2x32;
+#   CNN-RNN small: 1 conv (64, k 5), bi-LSTM 2x32; medium: 1 conv (128, k 9), 1x32; large: 2 convs (128, k 9,5)
+#   with max-pool 2, 1x32.
+# The released code (QData/DeepMotif main.lua) defaults to -cnn_size 128: the zoo's `cnn` models were trained
+# with 128 filters before the presets followed the paper (their files record it; `deemo zoo rebuild` passes it
+# back with --set). Dropout: the paper gives no rate ("dropout ... for each model"); 0.5 is the code's -dropout.
 DEMO_DROPOUT = 0.5  # QData/DeepMotif main.lua: -dropout 0.5
 
 PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
     "cnn-small": (CNN, {"conv_filters": [64, 64], "kernel_sizes": [9, 5], "pool_size": 2, "dropout": DEMO_DROPOUT}),
-    "cnn": (CNN, {"conv_filters": [128] * 3, "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": DEMO_DROPOUT}),
-    "cnn-large": (CNN, {"conv_filters": [128] * 4, "kernel_sizes": [9, 5, 3, 3], "pool_size": 2,
+    "cnn": (CNN, {"conv_filters": [64] * 3, "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": DEMO_DROPOUT}),
+    "cnn-large": (CNN, {"conv_filters": [64] * 4, "kernel_sizes": [9, 5, 3, 3], "pool_size": 2,
                         "dropout": DEMO_DROPOUT}),
     "rnn-small": (RNN, {"lstm_hidden": 16, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
     "rnn": (RNN, {"lstm_hidden": 32, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
     "rnn-large": (RNN, {"lstm_hidden": 32, "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
-    "cnn-rnn-small": (CNNRNN, {"conv_filters": [64], "kernel_sizes": [5], "lstm_hidden": 16, "lstm_layers": 1,
-                               "dropout": DEMO_DROPOUT}),
-    "cnn-rnn": (CNNRNN, {"conv_filters": [128], "kernel_sizes": [9], "lstm_hidden": 32, "lstm_layers": 1,
-                         "dropout": DEMO_DROPOUT}),
-    "cnn-rnn-large": (CNNRNN, {"conv_filters": [128, 128], "kernel_sizes": [9, 5], "lstm_hidden": 32,
+    "cnn-rnn-small": (CNNRNN, {"conv_filters": [64], "kernel_sizes": [5], "pool_size": 1, "lstm_hidden": 32,
                                "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
-    # --- Deep Motif, Lanchantin et al. 2016 (arXiv:1605.01133), as the project summarises it (not re-checked
-    # against the paper): 3 conv layers x 128 filters of width 5 with max-pool 2, then a highway MLP of 5
-    # layers x 32 units. Gate bias -1: Srivastava et al. 2015 (see layers.Highway).
+    "cnn-rnn": (CNNRNN, {"conv_filters": [128], "kernel_sizes": [9], "pool_size": 1, "lstm_hidden": 32,
+                         "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
+    "cnn-rnn-large": (CNNRNN, {"conv_filters": [128, 128], "kernel_sizes": [9, 5], "pool_size": 2, "lstm_hidden": 32,
+                               "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
+    # --- Deep Motif, Lanchantin et al. 2016 (ICLR workshop; ../shared/papers/001_*.txt, sec. 2.1 and Table 1):
+    # {3,4} conv layers x 128 filters of width 5, max-pool {2,1}, a highway MLP of {5,7} layers x 32 units, tuned
+    # per TF; we take the first of each. "We use dropout ... for regularization in the convolutional layers":
+    # dropout after each conv layer (rate not given; 0.5 as the DeMo code). Gate bias -1: Srivastava et al. 2015.
     "demo": (DeepMotif, {"n_conv": 3, "conv_filters": 128, "kernel_size": 5, "pool_size": 2, "n_highway": 5,
-                         "highway_units": 32, "gate_bias": -1.0, "dropout": 0.5}),
+                         "highway_units": 32, "gate_bias": -1.0, "conv_dropout": DEMO_DROPOUT, "dropout": 0.0}),
     # --- DeepBind, Alipanahi et al. 2015, Nat. Biotechnol., Supplementary Notes: ChIP-seq models used 16
     # motif detectors of length 24, max+avg pooling, an optional 32-unit ReLU hidden layer with dropout.
     "deepbind": (DeepBind, {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5}),
@@ -64,15 +67,17 @@ TRAINING_DEFAULTS: dict[str, dict] = {
     # plateau of validation AUROC (and early stopping after 10) is our adaptation.
     "recurrent": {"lr": 1e-2, "batch_size": 256, "max_epochs": 50, "patience": 10, "grad_clip": 5.0,
                   "lr_halving_patience": 3, "weight_decay": 0.0, "optimizer": "adam"},
-    # Koo & Eddy code used Adam lr 3e-4 and L2 1e-6 (code/models/cnn_*.py), batch 100, up to 100 epochs,
-    # patience 20 (code/train_synthetic_data.py); we keep the feed-forward lr and batch and take their L2.
-    "koo": {"lr": 1e-3, "batch_size": 256, "max_epochs": 30, "patience": 5, "grad_clip": None,
+    # Koo & Eddy 2019, Methods (../shared/papers/003_*.txt): Adam at a constant lr 3e-4, mini-batches of 100,
+    # 100 epochs, L2 1e-6, the best validation model kept; patience 20 is their code's
+    # (code/train_synthetic_data.py). Their L2 adds 1e-6 * ||w||^2 to the loss; Adam's weight_decay adds
+    # 1e-6 * w to the gradient (half the strength; immaterial at this size).
+    "koo": {"lr": 3e-4, "batch_size": 100, "max_epochs": 100, "patience": 20, "grad_clip": None,
             "lr_halving_patience": None, "weight_decay": 1e-6, "optimizer": "adam"},
 }
 
 
 # --- Per-preset exceptions to the family defaults (ours, measured on ARID3A_K562, 10,000 training
-# sequences, CPU): cnn-rnn-large (two conv layers, then a two-layer bi-LSTM) does not learn at the
+# sequences, CPU, on the earlier cnn-rnn-large without pooling): cnn-rnn-large (two conv layers, then a two-layer bi-LSTM) does not learn at the
 # recurrent lr 1e-2 -- training loss stayed at ln 2 and validation AUROC at 0.50-0.51 for 4 epochs, and a
 # 20-epoch run stopped early at test AUROC 0.49 -- while lr 1e-3 reached validation AUROC 0.73 in 4
 # epochs (3e-3: 0.54 after 2). rnn-large learns at 1e-2 (0.72 after 3 epochs), so keeps it.
@@ -130,6 +135,19 @@ def _checked(preset: str, key: str, value, default):
     if "dropout" in key and not 0 <= value < 1:
         raise ConfigError(f"{where} is a probability in [0, 1), got {value!r}")
     return float(value)
+
+
+# Hyperparameters added after model files were first written, with the value that rebuilds those files'
+# networks (files record every hyperparameter of their time): CNN-RNN pooling (Table 1's large variant) and
+# Deep Motif's dropout in the conv layers.
+ADDED_HPARAMS = {"pool_size": 1, "conv_dropout": 0.0}
+
+
+def stored_hparams(preset: str, hparams: dict) -> dict:
+    """A model file's hyperparameters, completed with `ADDED_HPARAMS` for keys the file predates."""
+    _check_preset(preset)
+    defaults = PRESETS[preset][1]
+    return {**{k: v for k, v in ADDED_HPARAMS.items() if k in defaults and k not in hparams}, **hparams}
 
 
 def build_network(preset: str, n_tasks: int = 1, input_length: int = 101, **overrides) -> SequenceNetwork:
