@@ -30,6 +30,10 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--rc-augment", action="store_true",
+                   help="train on a random half of each batch reverse-complemented (the other strand)")
+    p.add_argument("--time", metavar="DURATION", type=parse_duration,
+                   help="stop before an epoch that would end past this time, e.g. 10m, 90s, 1h (the best model is kept)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
@@ -53,6 +57,21 @@ def register(sub) -> None:
 
     p = sub.add_parser("presets", help="list the network presets and their hyperparameters")
     p.set_defaults(func=run_presets)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in '90s', '10m', '1.5h' or a bare number of seconds (argparse type: one-line errors)."""
+    import argparse
+
+    units = {"s": 1, "m": 60, "h": 3600}
+    value, unit = (text[:-1], text[-1]) if text[-1:].lower() in units else (text, "s")
+    try:
+        seconds = float(value) * units[unit.lower()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 10m, 90s or 1h") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive duration")
+    return seconds
 
 
 def _load(path, labels=None, negatives=None, seed=0):
@@ -96,6 +115,7 @@ def run_train(args) -> int:
     config = TrainingConfig(
         preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
+        rc_augment=args.rc_augment, time_limit=args.time,
     )
     trainer = Trainer(train, config, valid, test)
     progress = Progress(enabled=not args.quiet)

@@ -42,6 +42,8 @@ class TrainingConfig:
     valid_fraction: float = 0.1
     input_length: int | None = None
     baselines: bool = True  # also fit the best single JASPAR PWM and a gapped k-mer model (core.baselines)
+    rc_augment: bool = False  # train on each batch with a random half of it reverse-complemented
+    time_limit: float | None = None  # seconds: no epoch is started that would end past it
     overrides: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
@@ -171,6 +173,7 @@ class Trainer:
         best_state, best_auroc, best_epoch, since_best, since_lr = None, -np.inf, 0, 0, 0
         history: list[EpochEvent] = []
         reason = "max epochs"
+        started = time.perf_counter()
         for epoch in range(1, int(s["max_epochs"]) + 1):
             model.train()
             start, total = time.perf_counter(), 0.0
@@ -178,7 +181,11 @@ class Trainer:
             for step in range(n_steps):
                 idx = order[step * batch : (step + 1) * batch]
                 opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(X[idx]), y[idx])
+                xb = X[idx]
+                if self.config.rc_augment:  # the other strand carries the same site (A<->T, C<->G, reversed)
+                    flip = (torch.rand(len(idx), generator=gen) < 0.5).to(device)
+                    xb = torch.where(flip[:, None, None], xb.flip(dims=(1, 2)), xb)
+                loss = loss_fn(model(xb), y[idx])
                 loss.backward()
                 if s.get("grad_clip"):
                     torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
@@ -216,6 +223,12 @@ class Trainer:
             if since_best >= int(s["patience"]):
                 reason = "early stopping"
                 break
+            limit = self.config.time_limit
+            if limit and epoch < int(s["max_epochs"]):
+                elapsed = time.perf_counter() - started
+                if elapsed + elapsed / epoch > limit:  # the next epoch would end past the limit
+                    reason = "time limit"
+                    break
         if best_state is None:
             raise ConfigError(
                 f"training on {self.train_data.source} gave no usable model: the validation AUROC was never a number "

@@ -58,3 +58,36 @@ def test_batch_norm_presets_survive_a_last_batch_of_one(rest_small):
     valid = rest_small.subset(range(257, 400))
     done = train(data, TrainingConfig(preset="koo-cnn-10", max_epochs=1, seed=0, device="cpu"), valid=valid)
     assert done.epochs_run == 1
+
+
+def test_time_limit_and_reverse_complement_augmentation(data_dir):
+    import torch
+
+    from deemo_gui.core.sequences import reverse_complement_onehot
+
+    data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz")
+    trainer = Trainer(data, TrainingConfig(preset="deepbind", max_epochs=50, batch_size=100, rc_augment=True,
+                                           time_limit=1e-3, baselines=False, seed=0, device="cpu"))
+    seen = []
+    forward = trainer.model.forward
+    trainer.model.forward = lambda X: (seen.append(X.detach().clone()), forward(X))[1]
+    done = next(e for e in trainer.run() if isinstance(e, DoneEvent))
+    assert done.reason == "time limit" and done.epochs_run == 1
+    batch = seen[0]  # the first training batch: each row is a training record or its reverse complement
+    train = torch.from_numpy(trainer.X.numpy())
+    rc = reverse_complement_onehot(train)
+    as_is = (batch[:, None] == train[None]).flatten(2).all(-1).any(-1)
+    flipped = (batch[:, None] == rc[None]).flatten(2).all(-1).any(-1)
+    assert (as_is | flipped).all() and 20 < int(flipped.sum()) < 80  # about half of 100
+
+
+def test_cli_time_option_parses_durations():
+    import argparse
+
+    from deemo_gui.cli.train import parse_duration
+
+    assert (parse_duration("90s"), parse_duration("10m"), parse_duration("1.5h"), parse_duration("30")) == \
+        (90, 600, 5400, 30)
+    for bad in ("soon", "-5m", "0"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_duration(bad)
