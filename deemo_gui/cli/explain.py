@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
 
 METHODS = ("saliency", "guided", "ism", "ig", "temporal")
@@ -31,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--baseline", choices=("uniform", "shuffle"), default="uniform", help="ig baseline (default uniform)")
     p.add_argument("--n-steps", type=int, default=50, help="ig integration steps (default 50, Captum's)")
     p.add_argument("--n-baselines", type=int, default=20, help="ig: shuffles per sequence (default 20)")
-    p.add_argument("--seed", type=int, default=0, help="ig: seed of the shuffles")
+    p.add_argument("--seed", type=options.seed, default=0, help="ig: seed of the shuffles")
     p.add_argument("--batch-size", type=int, help="sequences (or mutants, path points, prefixes) per batch")
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.set_defaults(func=run_explain)

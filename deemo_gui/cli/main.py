@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
+import warnings
 
 from deemo_gui.core.errors import DeemoError
 
@@ -40,7 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OneLine(logging.Handler):
+    """The package's log warnings as `deemo: warning: …` lines on the stderr of the moment."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"deemo: warning: {record.getMessage()}", file=sys.stderr)
+
+
+def _one_line_warnings() -> None:
+    """Warnings are one line each, like errors; a torch note about even kernels is library noise."""
+    warnings.filterwarnings("ignore", message=r"Using padding='same' with even kernel lengths")
+    warnings.showwarning = lambda message, *args, **kwargs: print(f"deemo: warning: {message}", file=sys.stderr)
+    logger = logging.getLogger("deemo_gui")
+    if not any(isinstance(h, _OneLine) for h in logger.handlers):
+        logger.addHandler(_OneLine(level=logging.WARNING))  # found, so Python's last-resort printer stays silent
+
+
 def main(argv: list[str] | None = None) -> int:
+    _one_line_warnings()
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)

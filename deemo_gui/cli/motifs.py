@@ -5,6 +5,7 @@ import os
 import re
 import sys
 
+from deemo_gui.cli import options
 from deemo_gui.cli.progress import print_verdict
 from deemo_gui.core.errors import ConfigError
 
@@ -38,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--min-sites", type=int, default=10, help="filters/activation: fewest sites for a motif (default 10)")
     p.add_argument("--steps", type=int, default=1000, help="classopt: optimisation steps (default 1000, DeMo code)")
     p.add_argument("--restarts", type=int, default=1, help="classopt: random starts (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="classopt: seed of the random start")
+    p.add_argument("--seed", type=options.seed, default=0, help="classopt: seed of the random start")
     p.add_argument("--max-seqs", type=int, help="use at most this many sequences (the first ones)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
 
 
@@ -26,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--release", default=DEFAULT_RELEASE, help="JASPAR release for --motifs (default: %(default)s)")
     p.add_argument("--n", type=int, default=25000, help="number of sequences (default: %(default)s)")
     p.add_argument("--length", type=int, default=200, help="sequence length in nt (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--seed", type=options.seed, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     p.set_defaults(func=run_synth)
 

@@ -7,6 +7,7 @@ import os
 import shlex
 import sys
 
+from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
 
 
@@ -32,9 +33,9 @@ def register(sub) -> None:
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument("--rc-augment", action="store_true",
                    help="train on a random half of each batch reverse-complemented (the other strand)")
-    p.add_argument("--time", metavar="DURATION", type=parse_duration,
+    p.add_argument("--time", metavar="DURATION", type=options.duration,
                    help="stop before an epoch that would end past this time, e.g. 10m, 90s, 1h (the best model is kept)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=options.seed, default=0)
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -45,7 +46,7 @@ def register(sub) -> None:
     p.add_argument("data", metavar="TEST_DATA")
     p.add_argument("--labels", metavar="FILE")
     p.add_argument("--negatives", metavar="shuffle|FILE")
-    p.add_argument("--seed", type=int, default=0, help="seed of --negatives shuffle")
+    p.add_argument("--seed", type=options.seed, default=0, help="seed of --negatives shuffle")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run_evaluate)
 
@@ -57,21 +58,6 @@ def register(sub) -> None:
 
     p = sub.add_parser("presets", help="list the network presets and their hyperparameters")
     p.set_defaults(func=run_presets)
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in '90s', '10m', '1.5h' or a bare number of seconds (argparse type: one-line errors)."""
-    import argparse
-
-    units = {"s": 1, "m": 60, "h": 3600}
-    value, unit = (text[:-1], text[-1]) if text[-1:].lower() in units else (text, "s")
-    try:
-        seconds = float(value) * units[unit.lower()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 10m, 90s or 1h") from None
-    if not 0 < seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a positive duration")
-    return seconds
 
 
 def _load(path, labels=None, negatives=None, seed=0):
@@ -92,11 +78,15 @@ def training_data(args):
             raise ConfigError(f"--max-train {args.max_train}: needs at least 2 records")
         train = subsample(train, args.max_train, args.seed)
     valid = _load(args.valid, args.valid_labels) if args.valid else None
+    if args.test_labels and not args.test:
+        raise ConfigError("--test-labels needs --test (the test sequences)")
+    if args.valid_labels and not args.valid:
+        raise ConfigError("--valid-labels needs --valid (the validation sequences)")
     test = _load(args.test, args.test_labels) if args.test else None
     if args.test_fraction is not None:
         if test is not None:
             raise ConfigError("give either --test or --test-fraction, not both")
-        train, test = split_validation(train, args.test_fraction, args.seed + 1)
+        train, test = split_validation(train, args.test_fraction, args.seed + 1, what="--test-fraction")
         test.source = f"{train.source}, {args.test_fraction:.0%} held out as test (seed {args.seed + 1})"
     return train, valid, test
 

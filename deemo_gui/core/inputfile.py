@@ -10,7 +10,7 @@ import os
 import stat
 import zlib
 
-from deemo_gui.core.errors import DataError
+from deemo_gui.core.errors import ConfigError, DataError
 
 # Decompressed bytes one input file may hold in memory. 4 GiB is ~40 M sequences of 101 nt; the
 # environment variable raises or lowers it (tests lower it).
@@ -19,16 +19,34 @@ _CHUNK = 1 << 20
 
 
 def max_input_bytes() -> int:
-    """The size limit in force (DEEMO_MAX_INPUT_BYTES overrides the default)."""
-    value = os.environ.get("DEEMO_MAX_INPUT_BYTES", "")
-    return int(value) if value.isdigit() else MAX_INPUT_BYTES
+    """The size limit in force (DEEMO_MAX_INPUT_BYTES, a whole number of bytes, overrides the default)."""
+    value = os.environ.get("DEEMO_MAX_INPUT_BYTES", "").strip()
+    if not value:
+        return MAX_INPUT_BYTES
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"DEEMO_MAX_INPUT_BYTES={value!r}: give a whole number of bytes, e.g. 8589934592 for 8 GiB")
+    return int(value)
 
 
 def _limit_error(name: str, limit: int) -> DataError:
+    size = f"{limit / 1024**2:,.0f} MiB" if limit >= 1024**2 else f"{limit:,} bytes"
     return DataError(
-        f"{name}: larger than the {limit / 1024**2:,.0f} MiB one input file may hold in memory; "
+        f"{name}: larger than the {size} one input file may hold in memory; "
         "split it (e.g. `seqkit split2 -s 1000000`) or raise DEEMO_MAX_INPUT_BYTES"
     )
+
+
+# Signatures of files people open by mistake: (leading bytes, what it is, what to do).
+_SIGNATURES = [
+    (b"\xff\xfe", "UTF-16 text", "save it as UTF-8 (or plain ASCII) text"),
+    (b"\xfe\xff", "UTF-16 text", "save it as UTF-8 (or plain ASCII) text"),
+    (b"BZh", "bzip2-compressed", "only gzip is read: decompress it first (bunzip2)"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "only gzip is read: decompress it first (unxz)"),
+    (b"PK\x03\x04", "a zip archive", "unzip it and open the file inside"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "only gzip is read: decompress it first (unzstd)"),
+    (b"\x1f\x8b", "gzip-compressed twice", "decompress it once (gunzip) and open the result"),
+    (b"\x80", "a Python pickle", "deemo never unpickles files"),
+]
 
 
 def check_regular_file(path, what: str = "file") -> str:
@@ -91,12 +109,20 @@ def _gunzip(raw: bytes, name: str, limit: int) -> bytes:
 
 
 def read_text(path, what: str = "file") -> tuple[str, str]:
-    """(name, text) of a UTF-8 (BOM allowed) text file, or DataError for binary or non-UTF-8 content."""
+    """(name, text) of a UTF-8 (BOM allowed) text file, or DataError for binary or non-UTF-8 content.
+    Old-Mac line ends (CR only) are read as line ends."""
     name, raw = read_bytes(path, what)
+    for magic, kind, advice in _SIGNATURES:
+        if raw.startswith(magic):
+            raise DataError(f"{name}: {kind}, not plain text; {advice}")
+    if raw[8:10] == b'{"' and b"__metadata__" in raw[:4096] or raw[8:12] == b'{"__':
+        raise DataError(f"{name}: a model file (safetensors), not a {what}; open it as a model (--model, File ▸ Open model)")
     if b"\x00" in raw:
         raise DataError(f"{name}: binary file (NUL bytes), not a text {what}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{name}: not UTF-8/ASCII text (byte {exc.start + 1}); save the {what} as plain text") from None
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
     return name, text

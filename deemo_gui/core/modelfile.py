@@ -178,12 +178,13 @@ def load_model(path: str, device="cpu"):
     except ConfigError as exc:
         raise ModelFileError(f"{path}: cannot rebuild the network ({exc})") from None
     build = dict(n_tasks=meta["n_tasks"], input_length=meta["input_length"], **hparams)
+    stored = _tensor_shapes(_read_header(path), path)  # (fills _SAFETENSORS_DTYPE)
     try:
-        with torch.device("meta"):  # shapes only: nothing is allocated
-            shapes = {k: tuple(v.shape) for k, v in build_network(meta["preset"], **build).state_dict().items()}
+        with torch.device("meta"):  # shapes and dtypes only: nothing is allocated
+            shapes = {k: (tuple(v.shape), _SAFETENSORS_DTYPE.get(v.dtype, str(v.dtype)))
+                      for k, v in build_network(meta["preset"], **build).state_dict().items()}
     except (ConfigError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: cannot rebuild the network ({str(exc).splitlines()[0]})") from None
-    stored = _tensor_shapes(_read_header(path), path)
     if stored != shapes:
         wrong = sorted(set(stored) ^ set(shapes)) or sorted(k for k in shapes if shapes[k] != stored[k])
         raise ModelFileError(
@@ -215,8 +216,17 @@ def load_model(path: str, device="cpu"):
     return model.eval().to(device)
 
 
+_SAFETENSORS_DTYPE = {}  # torch dtype -> the safetensors header's name; filled on first use
+
+
 def _tensor_shapes(header: dict, path: str) -> dict:
-    """Tensor name → shape from a safetensors header, checked for type."""
+    """Tensor name → (shape, dtype name) from a safetensors header, checked for type."""
+    import torch
+
+    if not _SAFETENSORS_DTYPE:
+        _SAFETENSORS_DTYPE.update({torch.float32: "F32", torch.float64: "F64", torch.float16: "F16",
+                                   torch.bfloat16: "BF16", torch.int64: "I64", torch.int32: "I32",
+                                   torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"})
     shapes = {}
     for name, info in header.items():
         if name == "__metadata__":
@@ -224,7 +234,7 @@ def _tensor_shapes(header: dict, path: str) -> dict:
         shape = info.get("shape") if isinstance(info, dict) else None
         if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
             raise ModelFileError(f"{path}: damaged weights (tensor {str(name)[:40]!r} has no valid shape)")
-        shapes[name] = tuple(shape)
+        shapes[name] = (tuple(shape), info.get("dtype"))
     return shapes
 
 

@@ -20,6 +20,11 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MAX_NAME = 200
 
 
+def hparam_cap(key: str) -> int:
+    """The largest value an integer hyperparameter may take (layer counts are capped lower)."""
+    return MAX_LAYERS if _LAYER_KEYS.search(key) else MAX_HPARAM_INT
+
+
 def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -59,10 +64,20 @@ def validate_metadata(meta: dict, path: str) -> None:
               and len(set(names)) == len(names))
         if not ok:
             raise bad("task_names", f"{meta['n_tasks']} distinct printable names")
-    _check_section(meta, "test", {"auroc": "unit", "aupr": "unit", "n": "count", "data": "str"}, bad)
+    _check_section(meta, "test", {"auroc": "unit", "aupr": "unit", "n": "count", "data": "str",
+                                  "per_task": "dict"}, bad)
+    for task in (meta.get("test") or {}).get("per_task") or {}:
+        _check_section(meta["test"]["per_task"], task, {"auroc": "unit", "aupr": "unit", "positives": "count"}, bad,
+                       f"test.per_task.{task}")
     _check_section(meta, "training", {"best_epoch": "count", "epochs_run": "count", "n_train": "count",
-                                      "n_valid": "count", "valid_auroc": "unit", "data": "str",
-                                      "command": "str", "history": "list"}, bad)
+                                      "n_valid": "count", "valid_positives": "count", "valid_auroc": "unit",
+                                      "data": "str", "command": "str", "history": "list", "stopped": "str",
+                                      "seed": "count"}, bad)
+    _check_section(meta, "baselines", {"pwm": "dict", "kmer": "dict"}, bad)
+    for key in ("pwm", "kmer"):
+        if isinstance(meta.get("baselines"), dict):
+            _check_section(meta["baselines"], key, {"valid_auroc": "unit", "test_auroc": "unit", "name": "str",
+                                                    "id": "str"}, bad, f"baselines.{key}")
     if meta.get("classopt_match") is not None and not isinstance(meta["classopt_match"], dict):
         raise bad("classopt_match", "an object")
 
@@ -71,7 +86,7 @@ def _check_hparams(hparams, bad) -> None:
     if not isinstance(hparams, dict):
         raise bad("hparams", "an object")
     for key, value in hparams.items():
-        cap = MAX_LAYERS if _LAYER_KEYS.search(key) else MAX_HPARAM_INT
+        cap = hparam_cap(key)
         if isinstance(value, list):
             if not (0 < len(value) <= MAX_LAYERS and all(_int(v) and 0 <= v <= MAX_HPARAM_INT for v in value)):
                 raise bad(f"hparams.{key}", f"a list of at most {MAX_LAYERS} integers up to {MAX_HPARAM_INT}")
@@ -82,19 +97,22 @@ def _check_hparams(hparams, bad) -> None:
             raise bad(f"hparams.{key}", "a finite number")
 
 
-def _check_section(meta: dict, section: str, fields: dict, bad) -> None:
+def _check_section(meta: dict, section: str, fields: dict, bad, label: str | None = None) -> None:
+    """`meta[section]` is None or an object whose listed fields are None or of their kind."""
     value = meta.get(section)
+    label = label or section
     if value is None:
         return
     if not isinstance(value, dict):
-        raise bad(section, "an object")
+        raise bad(label, "an object")
     for key, kind in fields.items():
         v = value.get(key)
         if v is None:
             continue
         ok = {"unit": lambda x: _number(x) and 0 <= x <= 1, "count": lambda x: _int(x) and x >= 0,
-              "str": lambda x: isinstance(x, str), "list": lambda x: isinstance(x, list)}[kind](v)
+              "str": lambda x: isinstance(x, str), "list": lambda x: isinstance(x, list),
+              "dict": lambda x: isinstance(x, dict)}[kind](v)
         if not ok:
             want = {"unit": "a number in [0, 1]", "count": "a non-negative integer", "str": "text",
-                    "list": "a list"}[kind]
-            raise bad(f"{section}.{key}", want)
+                    "list": "a list", "dict": "an object"}[kind]
+            raise bad(f"{label}.{key}", want)

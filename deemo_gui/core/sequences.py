@@ -168,8 +168,8 @@ def validate(seq: str, where: str) -> str:
 # Readers
 
 
-def _open_text(path: str) -> str:
-    name, text = read_text(path, "sequence file")
+def _open_text(path: str, what: str = "sequence file") -> str:
+    name, text = read_text(path, what)
     if not text.strip():
         raise DataError(f"{name}: empty file")
     return text
@@ -251,7 +251,7 @@ def read_label_file(path: str, n_records: int, data_name: str = "") -> tuple[np.
     """
     name = os.fspath(path)
     rows = []
-    for lineno, line in enumerate(io.StringIO(_open_text(name)), start=1):
+    for lineno, line in enumerate(io.StringIO(_open_text(name, "label file")), start=1):
         parts = line.replace(",", " ").split()
         if not parts:
             continue
@@ -285,7 +285,14 @@ def _csv_rows(text: str, name: str, delimiter: str):
     """(line number, row) of the non-blank rows; csv errors become DataError naming the line."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        last = 0
         for row in reader:
+            if any("\n" in f or "\r" in f for f in row):  # no field of a sequence table spans lines
+                raise DataError(
+                    f"{name}, line {last + 1}: a quote opened here is not closed on its line (the field runs to "
+                    f"line {reader.line_num}); remove the stray '\"'"
+                )
+            last = reader.line_num
             if row and "".join(row).strip():
                 yield reader.line_num, row
     except csv.Error as exc:
@@ -341,6 +348,8 @@ def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
     lower = [c.lower() for c in header]
     if "sequence" not in lower:
         raise DataError(f"{name}, line 1: no 'sequence' column in the header {delimiter.join(header)[:80]!r}")
+    if lower.count("sequence") > 1:
+        raise DataError(f"{name}, line 1: the header has {lower.count('sequence')} 'sequence' columns; keep one")
     seq_col = lower.index("sequence")
     id_col = next((lower.index(c) for c in ("id", "name") if c in lower), None)
     label_cols = [i for i in range(len(header)) if i not in (seq_col, id_col)]
@@ -392,13 +401,16 @@ def read_sequences(path: str) -> SequenceSet:
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith(">") or first.startswith(";"):
         return _parse_fasta(text, name)
+    if first.startswith("@") and text.lstrip().split("\n", 3)[2:3] and text.lstrip().split("\n", 3)[2].startswith("+"):
+        raise DataError(f"{name}: FASTQ reads, which deemo does not read; convert them to FASTA "
+                        "(e.g. `seqkit fq2fa reads.fq > reads.fa`) or one sequence per line")
     fields = [f.strip() for f in first.split("\t")]
     if "FoldID" in fields and "seq" in fields:
         return _parse_deepbind(text, name)
     if _DEEPBIND_HEADERLESS.fullmatch(first.strip()):
         return _parse_deepbind_headerless(text, name)
     for delimiter in ("\t", ","):
-        if "sequence" in [f.strip().lower() for f in first.split(delimiter)]:
+        if "sequence" in [f.strip().strip('"').strip().lower() for f in first.split(delimiter)]:
             return _parse_table(text, name, delimiter)
     if re.fullmatch(r"[A-Za-z]+", first.strip()):
         return _parse_plain(text, name)

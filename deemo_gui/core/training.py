@@ -97,12 +97,15 @@ class DoneEvent:
     metadata: dict
 
 
-def split_validation(data: SequenceSet, fraction: float, seed: int) -> tuple[SequenceSet, SequenceSet]:
-    """A seeded random split of `data` into (train, validation)."""
+def split_validation(data: SequenceSet, fraction: float, seed: int,
+                     what: str = "validation fraction") -> tuple[SequenceSet, SequenceSet]:
+    """A seeded random split of `data` into (rest, held out); both must keep records."""
     if not 0 < fraction < 1:
-        raise ConfigError(f"validation fraction must be between 0 and 1, got {fraction}")
+        raise ConfigError(f"{what} must be between 0 and 1, got {fraction}")
     order = np.random.default_rng(seed).permutation(len(data))
     n_valid = max(1, int(round(fraction * len(data))))
+    if n_valid >= len(data):
+        raise ConfigError(f"{what} {fraction:g} of {len(data)} records leaves none to train on; use a smaller one")
     return data.subset(np.sort(order[n_valid:])), data.subset(np.sort(order[:n_valid]))
 
 

@@ -58,8 +58,8 @@ def _held_out(meta: dict) -> tuple[str, float | None, int, int]:
     test, training = meta.get("test") or {}, meta.get("training") or {}
     if test.get("auroc") is not None:
         per_task = test.get("per_task") or {}
-        pos = sum(int((t or {}).get("positives") or 0) for t in per_task.values()) if per_task else test["n"] // 2
         n = int(test.get("n") or 0)
+        pos = sum(int((t or {}).get("positives") or 0) for t in per_task.values()) if per_task else n // 2
         return "test", float(test["auroc"]), pos, max(n - pos, 0)
     n = int(training.get("n_valid") or 0)
     pos = int(training.get("valid_positives") or n // 2)

@@ -4,6 +4,7 @@ Qt-free, and torch is imported only when a model is actually loaded.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -12,6 +13,8 @@ from typing import Any
 
 from deemo_gui.core.errors import DeemoError, ModelFileError
 from deemo_gui.core.sequences import SequenceSet
+
+log = logging.getLogger(__name__)
 
 UNDO_LIMIT = 1000
 
@@ -98,8 +101,14 @@ class ModelEntry:
         if getattr(self, "_verdict_key", None) != key:
             from deemo_gui.core import verdict as V
 
-            r = V.first_layer_correlation(self._module) if self.loaded else None
-            self._verdict, self._verdict_key = V.verdict(self.metadata, r), key
+            try:
+                r = V.first_layer_correlation(self._module) if self.loaded else None
+                self._verdict = V.verdict(self.metadata, r)
+            except Exception:  # a bug here must not take the window down; it is logged with its traceback
+                log.exception("trust verdict of %s", self.name)
+                self._verdict = V.Verdict()
+                self._verdict.add("caution", "the trust verdict could not be computed (see View ▸ Log)")
+            self._verdict_key = key
         return self._verdict
 
     @property

@@ -300,3 +300,100 @@ def test_cli_entry_point_prints_no_traceback(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("deemo: error:") and len(r.stderr.strip().splitlines()) == 1
+
+
+# --- found by an independent review (each once crashed, hung, replaced a device or misled) -----------
+
+def test_writers_never_replace_devices_pipes_folders_and_write_through_symlinks(tmp_path):
+    from deemo_gui.core.atomic import write_text
+
+    fifo = tmp_path / "p.csv"
+    os.mkfifo(fifo)
+    for target, fragment in (("/dev/full", "not a regular file"), (fifo, "not a regular file"),
+                             (tmp_path, "a folder"), (tmp_path / "missing" / "x.csv", "does not exist")):
+        with pytest.raises(DataError, match=fragment):
+            write_text(target, "x")
+    assert os.path.exists("/dev/full") and not os.path.isfile("/dev/full") and fifo.is_fifo()
+    assert not (tmp_path / "missing").exists()
+    (tmp_path / "target.csv").write_text("old")
+    (tmp_path / "link.csv").symlink_to("target.csv")
+    write_text(tmp_path / "link.csv", "new")
+    assert (tmp_path / "link.csv").is_symlink() and (tmp_path / "target.csv").read_text() == "new"
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["train", str(REST_TEST), "--arch", "deepbind", "--seed", "-1"], "a seed is from 0"),
+    (["train", str(REST_TEST), "--arch", "deepbind", "--test-fraction", "0.9999"], "--test-fraction 0.9999"),
+    (["train", str(REST_TEST), "--arch", "deepbind", "--set", "hidden_units=100000000"], "from 1 to 4096"),
+    (["train", str(REST_TEST), "--arch", "cnn", "--set", "conv_filters=[64,64]"], "without brackets"),
+    (["train", str(REST_TEST), "--arch", "deepbind", "--test-labels", str(REST_TEST)], "--test-labels needs --test"),
+])
+def test_training_options_refused_before_training(tmp_path, capsys, argv, fragment):
+    try:
+        rc = main(argv + ["--out", str(tmp_path / "m.safetensors"), "--device", "cpu", "--quiet"])
+    except SystemExit as exc:  # argparse's own checks (the --seed type) exit from the parser
+        rc = exc.code
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("deemo: error:") and fragment in err and "\n" not in err
+
+
+@pytest.mark.parametrize("name, data, fragment", [
+    ("quote.csv", b'id,sequence\n"r0,ACGT\nr1,ACGT\n', "line 2: a quote opened here is not closed"),
+    ("utf16.fa", ">a\nACGT\n".encode("utf-16"), "UTF-16 text"),
+    ("x.fa.bz2", b"BZh91AY&SY" + b"\x00" * 20, "bzip2-compressed"),
+    ("x.fa.xz", b"\xfd7zXZ\x00" + b"\x00" * 20, "xz-compressed"),
+    ("x.zip", b"PK\x03\x04" + b"\x00" * 20, "a zip archive"),
+    ("twice.fa.gz", gzip.compress(gzip.compress(b">a\nACGT\n")), "gzip-compressed twice"),
+    ("reads.fq", b"@r1\nACGT\n+\nIIII\n", "FASTQ reads"),
+    ("dup.tsv", b"sequence\tsequence\nACGT\tACGT\n", "2 'sequence' columns"),
+    ("model.fa", ZOO_MODEL.read_bytes(), "a model file (safetensors)"),
+])
+def test_misleading_inputs_are_named_for_what_they_are(tmp_path, name, data, fragment):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(DataError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        read_sequences(tmp_path / name)
+
+
+def test_quoted_headers_and_old_mac_line_ends_are_read(tmp_path):
+    (tmp_path / "q.csv").write_text('"id","sequence","bound"\n"a","ACGT","1"\n')
+    assert read_sequences(tmp_path / "q.csv").seqs == ["ACGT"]
+    (tmp_path / "mac.fa").write_bytes(b">a\rACGT\r>b\rTTTT\r")
+    assert read_sequences(tmp_path / "mac.fa").seqs == ["ACGT", "TTTT"]
+
+
+def test_size_limit_setting_is_checked(tmp_path, monkeypatch):
+    path = _fasta(tmp_path / "x.fa", ">a\n" + "ACGT" * 400 + "\n")
+    monkeypatch.setenv("DEEMO_MAX_INPUT_BYTES", "1000")
+    with pytest.raises(DataError, match="larger than the 1,000 bytes"):
+        read_sequences(path)
+    monkeypatch.setenv("DEEMO_MAX_INPUT_BYTES", "1e3")
+    with pytest.raises(ConfigError, match="DEEMO_MAX_INPUT_BYTES='1e3'"):
+        read_sequences(path)
+
+
+def test_metadata_the_verdict_reads_is_schema_checked(tmp_path):
+    cases = [(lambda m: m["test"].update(per_task={"bound": "x"}), "test.per_task.bound must be an object"),
+             (lambda m: m["test"]["per_task"]["bound"].update(positives="x"), "positives must be a non-negative"),
+             (lambda m: m["training"].update(valid_positives="x"), "training.valid_positives"),
+             (lambda m: m.update(baselines={"kmer": "x"}), "baselines.kmer must be an object")]
+    for edit, fragment in cases:
+        path = _edit_meta(ZOO_MODEL, tmp_path / "m.safetensors", edit, resign=True)
+        with pytest.raises(ModelFileError, match=fragment):
+            load_model(path)
+    from deemo_gui.core.verdict import verdict
+
+    assert verdict({"test": {"auroc": 0.9}}).level == "caution"  # no n, no per_task: told, not a crash
+
+
+def test_weights_of_another_dtype_are_refused(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    state = {k: (v * 100).to(torch.int8) if v.is_floating_point() else v for k, v in load_file(ZOO_MODEL).items()}
+    meta = read_metadata(ZOO_MODEL)
+    from deemo_gui.core.modelfile import weights_digest
+
+    meta["weights_sha256"] = weights_digest(state)
+    meta["metadata_sha256"] = metadata_digest(meta)
+    save_file(state, tmp_path / "int8.safetensors", metadata={"deemo": json.dumps(meta)})
+    with pytest.raises(ModelFileError, match="weights do not fit"):
+        load_model(tmp_path / "int8.safetensors")

@@ -84,7 +84,7 @@ def test_time_limit_and_reverse_complement_augmentation(data_dir):
 def test_cli_time_option_parses_durations():
     import argparse
 
-    from deemo_gui.cli.train import parse_duration
+    from deemo_gui.cli.options import duration as parse_duration
 
     assert (parse_duration("90s"), parse_duration("10m"), parse_duration("1.5h"), parse_duration("30")) == \
         (90, 600, 5400, 30)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import copy
+import math
 
 from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.modelschema import MAX_HPARAM_INT, MAX_LAYERS, hparam_cap
 
 from .base import SequenceNetwork
 from .cnn import CNN
@@ -121,17 +123,20 @@ def _is_int(value) -> bool:
 def _checked(preset: str, key: str, value, default):
     """``value`` as the type of ``default``, or ConfigError. A list default also takes a single int."""
     where = f"hyperparameter {key!r} of preset {preset!r}"
+    cap = hparam_cap(key)  # the bounds a model file may have (core.modelschema): what trains also loads
     if isinstance(default, list):
         items = [value] if _is_int(value) else value
-        if not (isinstance(items, (list, tuple)) and items and all(_is_int(v) and v >= 1 for v in items)):
-            raise ConfigError(f"{where} takes positive integers (e.g. {','.join(map(str, default))}), got {value!r}")
+        if not (isinstance(items, (list, tuple)) and 0 < len(items) <= MAX_LAYERS
+                and all(_is_int(v) and 1 <= v <= MAX_HPARAM_INT for v in items)):
+            raise ConfigError(f"{where} takes 1 to {MAX_LAYERS} integers from 1 to {MAX_HPARAM_INT} "
+                              f"(e.g. {','.join(map(str, default))}), got {value!r}")
         return value if _is_int(value) else list(value)
     if _is_int(default):
-        if not (_is_int(value) and value >= 1):
-            raise ConfigError(f"{where} takes a positive integer, got {value!r}")
+        if not (_is_int(value) and 1 <= value <= cap):
+            raise ConfigError(f"{where} takes an integer from 1 to {cap}, got {value!r}")
         return value
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        raise ConfigError(f"{where} takes a number, got {value!r}")
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
+        raise ConfigError(f"{where} takes a finite number, got {value!r}")
     if "dropout" in key and not 0 <= value < 1:
         raise ConfigError(f"{where} is a probability in [0, 1), got {value!r}")
     return float(value)
@@ -184,6 +189,8 @@ def parse_override(text: str) -> tuple[str, object]:
     key, value = key.strip(), value.strip()
     if not sep or not key or not value:
         raise ConfigError(f"override {text!r} is not of the form key=value (e.g. dropout=0.3)")
+    if any(c in value for c in "[]()"):
+        raise ConfigError(f"override {text!r}: write lists without brackets, e.g. {key}=64,64")
     if "," in value:
         return key, [_scalar(v.strip()) for v in value.split(",") if v.strip()]
     return key, _scalar(value)

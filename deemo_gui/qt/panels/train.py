@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deemo_gui.core.verdict import baseline_line
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
+from deemo_gui.qt.trust import trust_html
 from deemo_gui.qt.workers import Worker, observe
 
 SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
@@ -157,6 +160,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         buttons.addWidget(self.save_button)
         self.status = QLabel("Choose a training file, then Start.")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)  # the verdict after training is coloured
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         left = QWidget()
@@ -408,10 +412,12 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.trained_entry.metadata.update(meta)
         self.viewer.events.models_changed.emit()
         self.save_button.setEnabled(True)
+        line = baseline_line(self.trained_entry.metadata, done.model.preset)
         self.status.setText(
             f"Done ({done.reason}): best validation AUROC {done.best_valid_auroc:.4f} at epoch "
             f"{done.best_epoch} of {done.epochs_run}. “{self.trained_entry.name}” is in the model list "
-            "(not saved yet — Save model…).")
+            "(not saved yet — Save model…)." + (f"<br>{escape(line)}" if line else "")
+            + (f"<br>{trust_html([self.trained_entry])}" if trust_html([self.trained_entry]) else ""))
 
     def _on_finished(self) -> None:
         self._redraw_timer.stop()
