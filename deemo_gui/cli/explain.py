@@ -1,7 +1,6 @@
 """`deemo explain`: attribution maps (or temporal output scores) of a model for every sequence of a file."""
 from __future__ import annotations
 
-import os
 import sys
 
 from deemo_gui.cli import options

@@ -31,3 +31,19 @@ def fresh_error_dialogs():
     from deemo_gui.qt import errors
 
     errors._shown_at.clear()
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Each window test reads and writes its own settings file (recent files, last folder, layout)."""
+    monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Error dialogs recorded as (title, text) instead of shown (they would block the test)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
+    return shown

@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from deemo_gui import explain
 from deemo_gui.core.inference import predict_proba
@@ -55,18 +55,6 @@ def rest_records(data_dir):
     data = read_sequences(data_dir / REST_B)
     hits = scan(JasparDB("JASPAR2024").get("MA0138"), data.seqs[:200], p_threshold=1e-4)
     return sorted(set(hits["seq_index"].tolist()))
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
-    return shown
 
 
 @pytest.fixture

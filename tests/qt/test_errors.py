@@ -8,13 +8,6 @@ from deemo_gui.qt import errors
 from deemo_gui.viewer import Viewer
 
 
-@pytest.fixture
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
-    return shown
-
-
 def test_user_errors_are_one_line_and_never_called_bugs(qtbot, dialogs):
     def refuse():
         raise DataError("x.fa: no sequences")

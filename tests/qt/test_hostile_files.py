@@ -1,20 +1,10 @@
 """Broken files opened from the window: one plain error dialog, the user's open files and edits kept."""
 import gzip
 
-import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from deemo_gui.viewer import Viewer
 
 EXAMPLE = "resources/examples/REST_GM12878_test.fa"
-
-
-@pytest.fixture
-def dialogs(monkeypatch, tmp_path):
-    monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
-    return shown
 
 
 def test_broken_files_give_one_plain_dialog_and_keep_the_work(open_window, dialogs, tmp_path):

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 
 from deemo_gui.core.sequences import SequenceSet
 from deemo_gui.viewer import Viewer
@@ -18,19 +17,6 @@ from deemo_gui.viewer import Viewer
 ROOT = Path(__file__).resolve().parents[2]
 REST = "deepbind_encode/REST_GM12878_B.seq.gz"
 REST_CORE = "CAGCACCNNGGACAG"
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Error dialogs recorded instead of shown (they would block the test)."""
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
-    return shown
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from deemo_gui.core.motifs import read_meme
 from deemo_gui.viewer import Viewer
@@ -21,18 +21,6 @@ HOMEOBOX = ("ALX", "ARX", "LHX", "LMX", "PROP", "PHOX", "VSX", "PAX", "HOX", "DL
 
 def is_homeobox(name: str) -> bool:
     return any(part.upper().startswith(HOMEOBOX) for part in name.split("::"))
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
-    return shown
 
 
 @pytest.fixture(scope="module")
