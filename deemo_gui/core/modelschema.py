@@ -18,6 +18,7 @@ MAX_LAYERS = 64                 # keys that count layers, and list lengths
 _LAYER_KEYS = re.compile(r"^n_(conv|highway)$|_layers$")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MAX_NAME = 200
+HPARAM_CHOICES = ("relu", "exp")  # the text hyperparameters (first_layer_activation)
 
 
 def hparam_cap(key: str) -> int:
@@ -93,6 +94,9 @@ def _check_hparams(hparams, bad) -> None:
         elif _int(value):
             if not 0 <= value <= cap:
                 raise bad(f"hparams.{key}", f"an integer from 0 to {cap}")
+        elif isinstance(value, str):
+            if value not in HPARAM_CHOICES:
+                raise bad(f"hparams.{key}", f"one of {', '.join(HPARAM_CHOICES)}")
         elif not _number(value):
             raise bad(f"hparams.{key}", "a finite number")
 

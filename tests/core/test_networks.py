@@ -238,7 +238,8 @@ def test_unknown_preset_and_override_raise_config_error():
 
 def test_overrides_are_applied():
     model = build_network("cnn", n_tasks=2, conv_filters=32, dropout=0)
-    assert model.hparams == {"conv_filters": [32, 32, 32], "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": 0.0}
+    assert model.hparams == {"conv_filters": [32, 32, 32], "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": 0.0,
+                             "first_layer_activation": "relu"}
     assert [m.out_channels for m in model.modules() if isinstance(m, nn.Conv1d)] == [32, 32, 32]
     model = build_network("cnn", conv_filters=[16, 32], kernel_sizes=[7, 3])
     assert [(m.out_channels, m.kernel_size[0]) for m in model.modules() if isinstance(m, nn.Conv1d)] \
@@ -288,3 +289,23 @@ def test_koo_rejects_other_lengths():
     model = build_network("koo-cnn-25", input_length=200).eval()
     with pytest.raises(ValueError, match="200 bp"):
         model(one_hot(2, 101))
+
+
+@pytest.mark.parametrize("preset", ["cnn", "deepbind", "koo-cnn-4"])
+def test_exponential_first_layer_activation(preset):
+    """Koo & Ploenzke 2021: exp after the first convolution (only there); saved, loaded, explained."""
+    from deemo_gui.core.networks.layers import Exp
+
+    model = build_network(preset, input_length=200, first_layer_activation="exp").eval()
+    exps = [m for m in model.modules() if isinstance(m, Exp)]
+    assert len(exps) == 1 and model.first_activation is exps[0]
+    assert list(model.features).index(exps[0]) == (2 if preset.startswith("koo") else 1)  # right after conv 1
+    X = one_hot(3, 200)
+    with torch.no_grad():
+        conv_out = model.first_conv(X)
+        if preset.startswith("koo"):
+            conv_out = model.features[1](conv_out)  # batch norm before the activation, as in their code
+        torch.testing.assert_close(model.first_activation(conv_out), torch.exp(conv_out))
+        assert torch.isfinite(model(X)).all()
+    with pytest.raises(ConfigError, match="one of relu, exp"):
+        build_network(preset, first_layer_activation="tanh")

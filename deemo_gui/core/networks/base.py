@@ -38,5 +38,7 @@ class FirstConvMixin:
         return next(m for m in self.features if isinstance(m, nn.Conv1d))
 
     @property
-    def first_activation(self) -> nn.ReLU:
-        return next(m for m in self.features if isinstance(m, nn.ReLU))
+    def first_activation(self) -> nn.Module:
+        from .layers import FIRST_ACTIVATIONS
+
+        return next(m for m in self.features if isinstance(m, tuple(FIRST_ACTIVATIONS.values())))

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from .base import FirstConvMixin, SequenceNetwork
-from .layers import MaxAvgPool, same_conv
+from .layers import MaxAvgPool, first_activation, same_conv
 
 
 class DeepBind(FirstConvMixin, SequenceNetwork):
@@ -17,12 +17,13 @@ class DeepBind(FirstConvMixin, SequenceNetwork):
 
     def __init__(
         self, preset: str, n_tasks: int, input_length: int, *,
-        n_motifs: int, motif_length: int, hidden_units: int, dropout: float,
+        n_motifs: int, motif_length: int, hidden_units: int, dropout: float, first_layer_activation: str = "relu",
     ):
         super().__init__(preset, n_tasks, input_length, {
             "n_motifs": n_motifs, "motif_length": motif_length, "hidden_units": hidden_units, "dropout": dropout,
+            "first_layer_activation": first_layer_activation,
         })
-        self.features = nn.Sequential(same_conv(4, n_motifs, motif_length), nn.ReLU())
+        self.features = nn.Sequential(same_conv(4, n_motifs, motif_length), first_activation(first_layer_activation))
         self.pool = MaxAvgPool()
         self.hidden = nn.Sequential(nn.Linear(2 * n_motifs, hidden_units), nn.ReLU(), nn.Dropout(dropout))
         self.output = nn.Linear(hidden_units, n_tasks)

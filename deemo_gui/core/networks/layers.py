@@ -35,6 +35,24 @@ def same_conv(in_channels: int, out_channels: int, kernel_size: int) -> nn.Conv1
     return nn.Conv1d(in_channels, out_channels, kernel_size, padding="same")
 
 
+class Exp(nn.Module):
+    """Exponential activation for the first layer (Koo & Ploenzke, Nat. Mach. Intell. 2021): it suppresses
+    weak matches and amplifies strong ones, so first-layer filters learn whole, interpretable motifs."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.exp(x)
+
+
+FIRST_ACTIVATIONS = {"relu": nn.ReLU, "exp": Exp}
+
+
+def first_activation(name: str) -> nn.Module:
+    """The first layer's activation module by name ("relu" or "exp")."""
+    if name not in FIRST_ACTIVATIONS:
+        raise ConfigError(f"first_layer_activation {name!r}: choose one of {', '.join(FIRST_ACTIVATIONS)}")
+    return FIRST_ACTIVATIONS[name]()
+
+
 def max_pool(size: int) -> nn.MaxPool1d:
     """Non-overlapping max pool; ``ceil_mode`` keeps at least one column for inputs shorter than ``size``."""
     return nn.MaxPool1d(size, ceil_mode=True)
@@ -46,13 +64,14 @@ def pooled_length(length: int, size: int) -> int:
 
 
 def conv_stack(
-    filters: Sequence[int], kernels: Sequence[int], pool_size: int = 1, dropout: float = 0.0,
+    filters: Sequence[int], kernels: Sequence[int], pool_size: int = 1, dropout: float = 0.0, first: str = "relu",
 ) -> tuple[nn.Sequential, int]:
-    """conv -> ReLU -> [max-pool, on all but the last layer] -> [dropout] per layer; returns (stack, channels)."""
+    """conv -> ReLU (the first: `first`) -> [max-pool, on all but the last layer] -> [dropout] per layer;
+    returns (stack, channels)."""
     layers: list[nn.Module] = []
     channels = 4
     for i, (n_filters, kernel) in enumerate(zip(filters, kernels)):
-        layers += [same_conv(channels, n_filters, kernel), nn.ReLU()]
+        layers += [same_conv(channels, n_filters, kernel), first_activation(first) if i == 0 else nn.ReLU()]
         if pool_size > 1 and i < len(filters) - 1:
             layers.append(max_pool(pool_size))
         if dropout > 0:

@@ -5,7 +5,7 @@ import copy
 import math
 
 from deemo_gui.core.errors import ConfigError
-from deemo_gui.core.modelschema import MAX_HPARAM_INT, MAX_LAYERS, hparam_cap
+from deemo_gui.core.modelschema import HPARAM_CHOICES, MAX_HPARAM_INT, MAX_LAYERS, hparam_cap
 
 from .base import SequenceNetwork
 from .cnn import CNN
@@ -26,10 +26,12 @@ from .rnn import RNN
 DEMO_DROPOUT = 0.5  # QData/DeepMotif main.lua: -dropout 0.5
 
 PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
-    "cnn-small": (CNN, {"conv_filters": [64, 64], "kernel_sizes": [9, 5], "pool_size": 2, "dropout": DEMO_DROPOUT}),
-    "cnn": (CNN, {"conv_filters": [64] * 3, "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": DEMO_DROPOUT}),
+    "cnn-small": (CNN, {"conv_filters": [64, 64], "kernel_sizes": [9, 5], "pool_size": 2, "dropout": DEMO_DROPOUT,
+                        "first_layer_activation": "relu"}),
+    "cnn": (CNN, {"conv_filters": [64] * 3, "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": DEMO_DROPOUT,
+                  "first_layer_activation": "relu"}),
     "cnn-large": (CNN, {"conv_filters": [64] * 4, "kernel_sizes": [9, 5, 3, 3], "pool_size": 2,
-                        "dropout": DEMO_DROPOUT}),
+                        "dropout": DEMO_DROPOUT, "first_layer_activation": "relu"}),
     "rnn-small": (RNN, {"lstm_hidden": 16, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
     "rnn": (RNN, {"lstm_hidden": 32, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
     "rnn-large": (RNN, {"lstm_hidden": 32, "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
@@ -47,7 +49,8 @@ PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
                          "highway_units": 32, "gate_bias": -1.0, "conv_dropout": DEMO_DROPOUT, "dropout": 0.0}),
     # --- DeepBind, Alipanahi et al. 2015, Nat. Biotechnol., Supplementary Notes: ChIP-seq models used 16
     # motif detectors of length 24, max+avg pooling, an optional 32-unit ReLU hidden layer with dropout.
-    "deepbind": (DeepBind, {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5}),
+    "deepbind": (DeepBind, {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5,
+                            "first_layer_activation": "relu"}),
 }
 
 # --- Koo & Eddy 2019, PLoS Comput. Biol., "Representation learning of genomic sequence motifs with
@@ -57,6 +60,7 @@ for _pool1 in (2, 4, 10, 25, 50, 100):
     PRESETS[f"koo-cnn-{_pool1}"] = (KooCNN, {
         "conv1_filters": 30, "conv1_kernel": 19, "pool1": _pool1, "conv2_filters": 128, "conv2_kernel": 5,
         "pool2": 100 // _pool1, "dense_units": 512, "conv_dropout": 0.1, "dense_dropout": 0.5,
+        "first_layer_activation": "relu",
     })
 
 # --- Training defaults, one row per family; the training loop reads these through training_defaults().
@@ -124,6 +128,10 @@ def _checked(preset: str, key: str, value, default):
     """``value`` as the type of ``default``, or ConfigError. A list default also takes a single int."""
     where = f"hyperparameter {key!r} of preset {preset!r}"
     cap = hparam_cap(key)  # the bounds a model file may have (core.modelschema): what trains also loads
+    if isinstance(default, str):
+        if value not in HPARAM_CHOICES:
+            raise ConfigError(f"{where} is one of {', '.join(HPARAM_CHOICES)}, got {value!r}")
+        return value
     if isinstance(default, list):
         items = [value] if _is_int(value) else value
         if not (isinstance(items, (list, tuple)) and 0 < len(items) <= MAX_LAYERS
@@ -143,9 +151,9 @@ def _checked(preset: str, key: str, value, default):
 
 
 # Hyperparameters added after model files were first written, with the value that rebuilds those files'
-# networks (files record every hyperparameter of their time): CNN-RNN pooling (Table 1's large variant) and
-# Deep Motif's dropout in the conv layers.
-ADDED_HPARAMS = {"pool_size": 1, "conv_dropout": 0.0}
+# networks (files record every hyperparameter of their time): CNN-RNN pooling (Table 1's large variant),
+# Deep Motif's dropout in the conv layers, and the first layer's activation ("exp": Koo & Ploenzke 2021).
+ADDED_HPARAMS = {"pool_size": 1, "conv_dropout": 0.0, "first_layer_activation": "relu"}
 
 
 def stored_hparams(preset: str, hparams: dict) -> dict:
