@@ -219,7 +219,12 @@ class ModelPicker(QWidget):
         where = m.path or "trained in this session, not saved"
         item.setToolTip(0, f"Cannot be loaded: {m.error}\n{BROKEN_ADVICE}" if m.error
                         else f"{m.preset} — predicts {', '.join(m.task_names)}\n{where}")
-        item.setToolTip(1, "AUROC on held-out test data stored in the model file (— = never tested)")
+        trust = None if m.error else m.verdict
+        untrusted = trust is not None and trust.level == "untrusted"
+        item.setText(1, item.text(1) + (" ⚠" if untrusted else ""))
+        item.setForeground(1, QColor(BROKEN_COLOR) if untrusted else self.tree.palette().text())
+        item.setToolTip(1, "AUROC on held-out test data stored in the model file (— = never tested)"
+                        + (f"\n{trust.summary}" if trust is not None and trust.level != "trusted" else ""))
 
     def current_name(self) -> str | None:
         item = self.tree.currentItem()

@@ -46,3 +46,16 @@ def test_panels_and_details_show_the_verdict(open_window, qtbot, viewer):
     good = next(m for m in viewer.models if m.name == "good_cnn")
     assert "does not beat the baselines" in model_details_html(weak)
     assert "✓ trusted" in model_details_html(good) and "cnn 0.995 · k-mer 0.930" in model_details_html(good)
+
+
+def test_the_picker_marks_untrusted_models(open_window, viewer):
+    win = open_window(viewer)
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+    it, rows = QTreeWidgetItemIterator(win.model_picker.tree), {}
+    while it.value():  # rows may be grouped under headers: walk the whole tree
+        rows[it.value().data(0, Qt.ItemDataRole.UserRole)] = it.value()
+        it += 1
+    assert rows["weak_cnn"].text(1).endswith("⚠") and "does not beat the baselines" in rows["weak_cnn"].toolTip(1)
+    assert not rows["good_cnn"].text(1).endswith("⚠")
