@@ -294,12 +294,10 @@ def regression_cases() -> list[tuple[Target, Path]]:
 
 
 if __name__ == "__main__":
+    import logging
     import tempfile
 
     sys.path.insert(0, str(ROOT))
-    import time
-
-    logging = __import__("logging")
     logging.disable(logging.WARNING)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
