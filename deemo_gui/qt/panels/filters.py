@@ -77,6 +77,13 @@ class FilterCard(QFrame):
         self.setMinimumWidth(CARD_WIDTH - 20)
 
 
+# Measured (BENCHMARKS.md): first-layer filters of the DeMo-style cnn and demo presets stay close to their
+# random start (r 0.8-0.95 on the zoo); Koo & Eddy's large first pool (koo-cnn-25) and an exponential first
+# activation (Koo & Ploenzke 2021; koo-cnn-4 ground-truth matches 0.0 -> 0.6 on synthetic data) learn motifs.
+LEARNING_FILTERS_HINT = ("For filters that learn whole motifs, train koo-cnn-25, or any cnn/deepbind/koo preset "
+                         "with first_layer_activation=exp (Koo & Eddy 2019; Koo & Ploenzke 2021).")
+
+
 class FiltersPanel(SingleJobMixin, QWidget):
     """First-layer filter logos with their best JASPAR matches."""
 
@@ -193,7 +200,8 @@ class FiltersPanel(SingleJobMixin, QWidget):
                 self.status.setText(f"{entry.name} is a recurrent network without convolution filters; "
                                     "choose a cnn, deepbind or cnn-rnn model.")
             else:
-                self.status.setText("Press Run: each first-layer filter's motif over the open sequences.")
+                self.status.setText("Press Run: each first-layer filter's motif over the open sequences. "
+                                    + LEARNING_FILTERS_HINT)
 
     # -- run ---------------------------------------------------------------------------------
     def run(self) -> Worker | None:
