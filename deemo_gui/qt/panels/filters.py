@@ -79,7 +79,8 @@ class FilterCard(QFrame):
 
 # Measured (BENCHMARKS.md): first-layer filters of the DeMo-style cnn and demo presets stay close to their
 # random start (r 0.8-0.95 on the zoo); Koo & Eddy's large first pool (koo-cnn-25) and an exponential first
-# activation (Koo & Ploenzke 2021; koo-cnn-4 ground-truth matches 0.0 -> 0.6 on synthetic data) learn motifs.
+# activation (Koo & Ploenzke 2021; koo-cnn-4 ground-truth filter matches 0.10 -> 0.97 on synthetic data) learn
+# motifs.
 LEARNING_FILTERS_HINT = ("For filters that learn whole motifs, train koo-cnn-25, or any cnn/deepbind/koo preset "
                          "with first_layer_activation=exp (Koo & Eddy 2019; Koo & Ploenzke 2021).")
 
