@@ -195,7 +195,7 @@ def _parse_fasta(text: str, name: str) -> SequenceSet:
             header = line[1:].strip()
             if not header:
                 raise DataError(f"{name}, line {lineno}: FASTA header without a name")
-            ids.append(header.split()[0])
+            ids.append(_checked_id(header.split()[0], f"{name}, line {lineno}"))
             headers.append(header)
             lineno_of_record.append(lineno)
             chunks = []
@@ -230,6 +230,14 @@ def _labels_from_headers(headers: list[str], linenos: list[int], name: str) -> n
         if m.group(1) not in ("0", "1"):
             raise DataError(f"{name}, line {lineno}: label must be 0 or 1, found 'label={m.group(1)}'")
     return np.array([[float(m.group(1))] for m in found if m], dtype=np.float32)
+
+
+def _checked_id(rid: str, where: str) -> str:
+    """A record id without control characters (they would reach CSV files and terminals as they are)."""
+    if not rid.isprintable():
+        ch = next(c for c in rid if not c.isprintable())
+        raise DataError(f"{where}: the record id {rid!r} contains the control character {ch!r}; remove it")
+    return rid
 
 
 def warn_duplicate_ids(ids: list[str], name: str) -> list[str]:
@@ -357,7 +365,7 @@ def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
     for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
-        rid = row[id_col].strip() if id_col is not None else f"seq{lineno - 1}"
+        rid = _checked_id(row[id_col].strip(), f"{name}, line {lineno}") if id_col is not None else f"seq{lineno - 1}"
         seqs.append(validate(row[seq_col].strip(), f"{name}, line {lineno} ({rid})"))
         ids.append(rid)
         values = []

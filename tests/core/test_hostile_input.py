@@ -397,3 +397,9 @@ def test_weights_of_another_dtype_are_refused(tmp_path):
     save_file(state, tmp_path / "int8.safetensors", metadata={"deemo": json.dumps(meta)})
     with pytest.raises(ModelFileError, match="weights do not fit"):
         load_model(tmp_path / "int8.safetensors")
+
+
+def test_control_characters_in_record_ids_are_refused(tmp_path):
+    for name, text in (("esc.fa", ">a\x1bb\nACGT\n"), ("bel.csv", "id,sequence\nx\x07,ACGT\n")):
+        with pytest.raises(DataError, match="contains the control character"):
+            read_sequences(_fasta(tmp_path / name, text))
