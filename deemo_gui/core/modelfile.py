@@ -178,10 +178,10 @@ def load_model(path: str, device="cpu"):
     except ConfigError as exc:
         raise ModelFileError(f"{path}: cannot rebuild the network ({exc})") from None
     build = dict(n_tasks=meta["n_tasks"], input_length=meta["input_length"], **hparams)
-    stored = _tensor_shapes(_read_header(path), path)  # (fills _SAFETENSORS_DTYPE)
+    stored = _tensor_shapes(_read_header(path), path)
     try:
         with torch.device("meta"):  # shapes and dtypes only: nothing is allocated
-            shapes = {k: (tuple(v.shape), _SAFETENSORS_DTYPE.get(v.dtype, str(v.dtype)))
+            shapes = {k: (tuple(v.shape), _SAFETENSORS_DTYPE.get(str(v.dtype), str(v.dtype)))
                       for k, v in build_network(meta["preset"], **build).state_dict().items()}
     except (ConfigError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: cannot rebuild the network ({str(exc).splitlines()[0]})") from None
@@ -216,17 +216,14 @@ def load_model(path: str, device="cpu"):
     return model.eval().to(device)
 
 
-_SAFETENSORS_DTYPE = {}  # torch dtype -> the safetensors header's name; filled on first use
+# str(torch dtype) -> the dtype name in a safetensors header
+_SAFETENSORS_DTYPE = {"torch.float32": "F32", "torch.float64": "F64", "torch.float16": "F16",
+                      "torch.bfloat16": "BF16", "torch.int64": "I64", "torch.int32": "I32", "torch.int16": "I16",
+                      "torch.int8": "I8", "torch.uint8": "U8", "torch.bool": "BOOL"}
 
 
 def _tensor_shapes(header: dict, path: str) -> dict:
     """Tensor name → (shape, dtype name) from a safetensors header, checked for type."""
-    import torch
-
-    if not _SAFETENSORS_DTYPE:
-        _SAFETENSORS_DTYPE.update({torch.float32: "F32", torch.float64: "F64", torch.float16: "F16",
-                                   torch.bfloat16: "BF16", torch.int64: "I64", torch.int32: "I32",
-                                   torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"})
     shapes = {}
     for name, info in header.items():
         if name == "__metadata__":

@@ -80,6 +80,7 @@ class ModelEntry:
         self.metadata = dict(metadata or {})
         self.selected = False
         self.error: str | None = None
+        self._first_layer_r: float | None = None  # core.verdict's first-layer check, once the weights are loaded
         self._module = module
         self._device = device
         self._lock = threading.Lock()
@@ -94,22 +95,21 @@ class ModelEntry:
 
     @property
     def verdict(self):
-        """The trust verdict (core.verdict); with the first-layer check once the weights are loaded. None if broken."""
+        """The trust verdict (core.verdict) of the current metadata; with the first-layer check once the
+        weights are loaded (computed once: the weights do not change). None if broken."""
         if self.error is not None:
             return None
-        key = (self.loaded, id(self.metadata))
-        if getattr(self, "_verdict_key", None) != key:
-            from deemo_gui.core import verdict as V
+        from deemo_gui.core import verdict as V
 
-            try:
-                r = V.first_layer_correlation(self._module) if self.loaded else None
-                self._verdict = V.verdict(self.metadata, r)
-            except Exception:  # a bug here must not take the window down; it is logged with its traceback
-                log.exception("trust verdict of %s", self.name)
-                self._verdict = V.Verdict()
-                self._verdict.add("caution", "the trust verdict could not be computed (see View ▸ Log)")
-            self._verdict_key = key
-        return self._verdict
+        try:
+            if self.loaded and self._first_layer_r is None:
+                self._first_layer_r = V.first_layer_correlation(self._module)
+            return V.verdict(self.metadata, self._first_layer_r)
+        except Exception:  # a bug here must not take the window down; it is logged with its traceback
+            log.exception("trust verdict of %s", self.name)
+            v = V.Verdict()
+            v.add("caution", "the trust verdict could not be computed (see View ▸ Log)")
+            return v
 
     @property
     def loaded(self) -> bool:
