@@ -50,6 +50,9 @@ class SequenceSet:
     labels: np.ndarray | None = None
     task_names: list[str] = field(default_factory=lambda: ["bound"])
     source: str = ""
+    # Soft-masked (lower-case) runs of the file as read, `{record index: ((start, end), ...)}`;
+    # `seqs` are upper case, this keeps the mask for display and export.
+    soft_masked: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def __post_init__(self):
         if len(self.ids) != len(self.seqs):
@@ -76,6 +79,7 @@ class SequenceSet:
             labels=None if self.labels is None else self.labels[index],
             task_names=list(self.task_names),
             source=self.source,
+            soft_masked={new: self.soft_masked[int(old)] for new, old in enumerate(index) if int(old) in self.soft_masked},
         )
 
     def one_hot(self, length: int | None = None) -> np.ndarray:
@@ -103,6 +107,28 @@ def decode(X: np.ndarray) -> list[str]:
     letters = np.array(list(ALPHABET + "N"))
     index = np.where(X.sum(axis=1) > 0, X.argmax(axis=1), 4)
     return ["".join(row) for row in letters[index]]
+
+
+_LOWER_RUN = re.compile(r"[a-z]+")
+
+
+def lower_case_runs(seq: str) -> tuple[tuple[int, int], ...]:
+    """Half-open `(start, end)` runs of lower-case (soft-masked) letters; `()` when there are none."""
+    if seq == seq.upper():
+        return ()
+    return tuple(m.span() for m in _LOWER_RUN.finditer(seq))
+
+
+def apply_soft_mask(seq: str, runs) -> str:
+    """`seq` with the `runs` lower-cased again (the inverse of reading with `lower_case_runs`)."""
+    if not runs:
+        return seq
+    parts, last = [], 0
+    for start, end in runs:
+        parts += [seq[last:start], seq[start:end].lower()]
+        last = end
+    parts.append(seq[last:])
+    return "".join(parts)
 
 
 def reverse_complement(seq: str) -> str:
@@ -209,11 +235,14 @@ def _parse_fasta(text: str, name: str) -> SequenceSet:
         raise DataError(f"{name}: no FASTA records")
     seqs.append("".join(chunks))
     warn_duplicate_ids(ids, name)
-    clean = []
-    for rid, seq, lineno in zip(ids, seqs, lineno_of_record):
+    clean, masked = [], {}
+    for i, (rid, seq, lineno) in enumerate(zip(ids, seqs, lineno_of_record)):
         clean.append(validate(seq, f"{name}, record {rid!r} (line {lineno})"))
+        runs = lower_case_runs(seq)
+        if runs:
+            masked[i] = runs
     labels = _labels_from_headers(headers, lineno_of_record, name)
-    return SequenceSet(ids=ids, seqs=clean, labels=labels, source=name)
+    return SequenceSet(ids=ids, seqs=clean, labels=labels, source=name, soft_masked=masked)
 
 
 def _labels_from_headers(headers: list[str], linenos: list[int], name: str) -> np.ndarray | None:
