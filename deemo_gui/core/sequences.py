@@ -53,6 +53,9 @@ class SequenceSet:
     # Soft-masked (lower-case) runs of the file as read, `{record index: ((start, end), ...)}`;
     # `seqs` are upper case, this keeps the mask for display and export.
     soft_masked: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    # Where each record comes from in a genome (`core.regions.Origin`: chrom, 0-based start, end,
+    # strand; None for a record without one, e.g. a shuffled negative); None for files without any.
+    origins: list | None = None
 
     def __post_init__(self):
         if len(self.ids) != len(self.seqs):
@@ -63,6 +66,8 @@ class SequenceSet:
                 raise DataError(
                     f"{self.source}: {self.labels.shape[1]} label columns but {len(self.task_names)} task names"
                 )
+        if self.origins is not None and len(self.origins) != len(self.seqs):
+            raise DataError(f"{self.source or 'sequences'}: {len(self.origins)} origins for {len(self.seqs)} sequences")
 
     def __len__(self) -> int:
         return len(self.seqs)
@@ -80,6 +85,7 @@ class SequenceSet:
             task_names=list(self.task_names),
             source=self.source,
             soft_masked={new: self.soft_masked[int(old)] for new, old in enumerate(index) if int(old) in self.soft_masked},
+            origins=None if self.origins is None else [self.origins[i] for i in index],
         )
 
     def one_hot(self, length: int | None = None) -> np.ndarray:
