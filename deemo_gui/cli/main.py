@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = (
     "deemo_gui.cli.explain",
     "deemo_gui.cli.motifs",
     "deemo_gui.cli.zoo",
+    "deemo_gui.cli.genome",
 )
 
 

@@ -39,6 +39,9 @@ def register(sub) -> None:
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    from deemo_gui.cli.genome import add_train_arguments
+
+    add_train_arguments(p)   # --genome: TRAIN_DATA is a BED file of peaks (cli/genome.py)
     p.set_defaults(func=run_train)
 
     p = sub.add_parser("evaluate", help="AUROC/AUPR of a model on labelled data")
@@ -72,6 +75,10 @@ def training_data(args):
     from deemo_gui.core.sequences import subsample
     from deemo_gui.core.training import split_validation
 
+    if getattr(args, "genome", None):
+        from deemo_gui.cli.genome import peak_training_data
+
+        return peak_training_data(args)
     train = _load(args.train_data, args.labels, args.negatives, args.seed)
     if args.max_train is not None:
         if args.max_train < 2:
