@@ -1,14 +1,16 @@
 """Reading a user's input file safely: regular files only, gzip checked, a clear size limit.
 
-Every reader of user files (sequences, labels, motifs, sessions) goes through `read_bytes` or
-`read_text`, so a FIFO, `/dev/zero`, a folder, a truncated or bit-flipped `.gz` or a file too large
-to hold in memory becomes one `DataError` line naming the file, never a hang, an OOM or a traceback.
+Every reader of user files (sequences, labels, motifs, sessions) goes through `read_bytes`,
+`read_text` or (streaming) `iter_bytes`, so a FIFO, `/dev/zero`, a folder, a truncated or bit-flipped
+`.gz` or a file too large to hold in memory becomes one `DataError` line naming the file, never a hang, an OOM or a traceback.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 import zlib
+from collections.abc import Iterator
 
 from deemo_gui.core.errors import ConfigError, DataError
 
@@ -68,24 +70,42 @@ def check_regular_file(path, what: str = "file") -> str:
 def read_bytes(path, what: str = "file") -> tuple[str, bytes]:
     """(name, content): gzip is decompressed (streaming, within the size limit)."""
     name = check_regular_file(path, what)
+    return name, b"".join(iter_bytes(name, what))
+
+
+def iter_bytes(path, what: str = "file", size: int = _CHUNK) -> Iterator[bytes]:
+    """The content of `path` in pieces of about `size` bytes, gzip decompressed as it is read; the size
+    limit and damaged gzip files raise the same DataError as `read_bytes`, when they are reached."""
+    name = check_regular_file(path, what)
     limit = max_input_bytes()
+    if os.path.getsize(name) > limit:
+        raise _limit_error(name, limit)
+    raw = _raw_pieces(name, limit, size)
+    first = next(raw, b"")
+    if first[:2] == b"\x1f\x8b":
+        yield from _gunzip(itertools.chain([first], raw), name, limit)
+    elif first:
+        yield first
+        yield from raw
+
+
+def _raw_pieces(name: str, limit: int, size: int) -> Iterator[bytes]:
+    total = 0
     try:
         with open(name, "rb") as fh:
-            raw = fh.read(limit + 1)
+            while piece := fh.read(size):
+                total += len(piece)
+                if total > limit:  # the file grew since it was measured
+                    raise _limit_error(name, limit)
+                yield piece
     except OSError as exc:
         raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > limit:
-        raise _limit_error(name, limit)
-    if raw[:2] == b"\x1f\x8b":
-        raw = _gunzip(raw, name, limit)
-    return name, raw
 
 
-def _gunzip(raw: bytes, name: str, limit: int) -> bytes:
+def _gunzip(raw: Iterator[bytes], name: str, limit: int) -> Iterator[bytes]:
     """All gzip members of `raw`, decompressed chunk by chunk so a gzip bomb stops at the limit."""
-    out: list[bytes] = []
     total = 0
-    data = raw
+    data = next(raw, b"")
     try:
         while data:
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -95,28 +115,37 @@ def _gunzip(raw: bytes, name: str, limit: int) -> bytes:
                 total += len(piece)
                 if total > limit:
                     raise _limit_error(name, limit)
-                out.append(piece)
-                if not piece and not data:
-                    break
+                if piece:
+                    yield piece
+                elif not data:
+                    data = next(raw, b"")
+                    if not data:
+                        break
             if not d.eof:
                 raise DataError(f"{name}: damaged gzip file (it ends before its data does); download it again")
             data = d.unused_data.lstrip(b"\x00")  # concatenated members; tar-style zero padding
+            while len(data) < 2 and (more := next(raw, b"")):
+                data = (data + more).lstrip(b"\x00")
             if data and data[:2] != b"\x1f\x8b":
                 raise DataError(f"{name}: damaged gzip file (junk after the compressed data); download it again")
     except zlib.error as exc:
         raise DataError(f"{name}: damaged gzip file ({exc}); download it again") from None
-    return b"".join(out)
+
+
+def check_head(name: str, raw: bytes, what: str = "file") -> None:
+    """DataError for a file that is not text, judged by its first bytes (4 KiB are enough)."""
+    for magic, kind, advice in _SIGNATURES:
+        if raw.startswith(magic):
+            raise DataError(f"{name}: {kind}, not plain text; {advice}")
+    if raw[8:10] == b'{"' and b"__metadata__" in raw[:4096] or raw[8:12] == b'{"__':
+        raise DataError(f"{name}: a model file (safetensors), not a {what}; open it as a model (--model, File ▸ Open model)")
 
 
 def read_text(path, what: str = "file") -> tuple[str, str]:
     """(name, text) of a UTF-8 (BOM allowed) text file, or DataError for binary or non-UTF-8 content.
     Old-Mac line ends (CR only) are read as line ends."""
     name, raw = read_bytes(path, what)
-    for magic, kind, advice in _SIGNATURES:
-        if raw.startswith(magic):
-            raise DataError(f"{name}: {kind}, not plain text; {advice}")
-    if raw[8:10] == b'{"' and b"__metadata__" in raw[:4096] or raw[8:12] == b'{"__':
-        raise DataError(f"{name}: a model file (safetensors), not a {what}; open it as a model (--model, File ▸ Open model)")
+    check_head(name, raw, what)
     if b"\x00" in raw:
         raise DataError(f"{name}: binary file (NUL bytes), not a text {what}")
     try:

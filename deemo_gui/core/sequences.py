@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from deemo_gui.core.errors import DataError
-from deemo_gui.core.inputfile import max_input_bytes, read_text
+from deemo_gui.core.inputfile import iter_bytes, max_input_bytes, read_text
 from deemo_gui.core.shuffle import shuffle_all
 
 log = logging.getLogger(__name__)
@@ -208,46 +208,38 @@ def _open_text(path: str, what: str = "sequence file") -> str:
 
 
 def read_fasta(path: str) -> SequenceSet:
-    """FASTA / multi-FASTA. Labels are read from `label=0|1` in the headers when every record has one."""
+    """FASTA / multi-FASTA, read as a stream (`core.fasta`). Labels are read from `label=0|1` in the
+    headers when every record has one."""
+    from deemo_gui.core import fasta
+
     name = os.fspath(path)
-    return _parse_fasta(_open_text(name), name)
+    try:
+        ids, seqs, masked, headers = [], [], {}, []
+        for batch in fasta.iter_fasta(name, name):
+            masked.update((len(ids) + i, runs) for i, runs in batch.soft_masked.items())
+            ids += batch.ids
+            seqs += batch.seqs
+            headers.append(batch.headers)
+        warn_duplicate_ids(ids, name)
+        labels = None
+        if any(h is not None for h in headers):
+            if any(h is None for h in headers):
+                raise DataError(f"{name}: label= in some headers only")  # named with its line below
+            labels = _labels_from_headers([h for part in headers for h in part], [0] * len(ids), name)
+    except DataError:  # the whole text, line by line: the error the file has first, with its line
+        return _parse_fasta(_open_text(name), name)
+    return SequenceSet(ids=ids, seqs=seqs, labels=labels, source=name, soft_masked=masked)
 
 
 def _parse_fasta(text: str, name: str) -> SequenceSet:
-    ids, headers, seqs = [], [], []
-    chunks: list[str] = []
-    lineno_of_record: list[int] = []
-    for lineno, line in enumerate(io.StringIO(text), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith(">"):
-            if ids:
-                seqs.append("".join(chunks))
-            header = line[1:].strip()
-            if not header:
-                raise DataError(f"{name}, line {lineno}: FASTA header without a name")
-            ids.append(_checked_id(header.split()[0], f"{name}, line {lineno}"))
-            headers.append(header)
-            lineno_of_record.append(lineno)
-            chunks = []
-        elif line.startswith(";"):
-            continue
-        else:
-            if not ids:
-                raise DataError(f"{name}, line {lineno}: sequence before the first '>' header — not FASTA")
-            chunks.append(line)
+    from deemo_gui.core import fasta
+
+    ids, headers, seqs, linenos = fasta.split_records(text, name)
     if not ids:
         raise DataError(f"{name}: no FASTA records")
-    seqs.append("".join(chunks))
     warn_duplicate_ids(ids, name)
-    clean, masked = [], {}
-    for i, (rid, seq, lineno) in enumerate(zip(ids, seqs, lineno_of_record)):
-        clean.append(validate(seq, f"{name}, record {rid!r} (line {lineno})"))
-        runs = lower_case_runs(seq)
-        if runs:
-            masked[i] = runs
-    labels = _labels_from_headers(headers, lineno_of_record, name)
+    clean, masked = fasta.validated(ids, seqs, linenos, name)
+    labels = _labels_from_headers(headers, linenos, name)
     return SequenceSet(ids=ids, seqs=clean, labels=labels, source=name, soft_masked=masked)
 
 
@@ -277,6 +269,8 @@ def _checked_id(rid: str, where: str) -> str:
 
 def warn_duplicate_ids(ids: list[str], name: str) -> list[str]:
     """The ids that occur more than once (logged as a warning naming the first few)."""
+    if len(set(ids)) == len(ids):
+        return []
     seen: set[str] = set()
     dup = sorted({i for i in ids if i in seen or seen.add(i)})
     if dup:
@@ -437,9 +431,21 @@ def _parse_plain(text: str, name: str) -> SequenceSet:
     return SequenceSet(ids=ids, seqs=seqs, source=name)
 
 
+def _starts_like_fasta(name: str) -> bool:
+    """Whether the file's first bytes (after a BOM and blank space) are '>' or ';'; False for a file
+    that cannot be read (the whole-file reader then says why)."""
+    try:
+        head = next(iter_bytes(name, "sequence file", 4096), b"")
+    except DataError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith((b">", b";"))
+
+
 def read_sequences(path: str) -> SequenceSet:
-    """Read any supported file, detecting the format from its content."""
+    """Read any supported file, detecting the format from its content (FASTA is read as a stream)."""
     name = os.fspath(path)
+    if _starts_like_fasta(name):
+        return read_fasta(name)
     text = _open_text(name)
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith(">") or first.startswith(";"):
