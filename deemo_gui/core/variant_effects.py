@@ -101,16 +101,31 @@ class VariantEffect:
     variant: Variant
     model: str
     tasks: list[str]
-    p_ref: np.ndarray
-    p_alt: np.ndarray
+    logit_ref: np.ndarray
+    logit_alt: np.ndarray
     target: int
     windows: Windows
     ref_track: np.ndarray | None = None
     alt_track: np.ndarray | None = None
 
     @property
+    def p_ref(self) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit_ref))
+
+    @property
+    def p_alt(self) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit_alt))
+
+    @property
     def delta(self) -> np.ndarray:
+        """P(alt) - P(ref) per task."""
         return self.p_alt - self.p_ref
+
+    @property
+    def delta_logit(self) -> np.ndarray:
+        """logit(alt) - logit(ref) per task: the log odds ratio, which still separates variants when P(bound)
+        saturates near 0 or 1 (DeepSEA's log fold change of odds; Zhou & Troyanskaya 2015)."""
+        return self.logit_alt - self.logit_ref
 
     @property
     def aligned_sequences(self) -> tuple[str, str]:
@@ -125,7 +140,8 @@ class VariantEffect:
         v = self.variant
         return [{"chrom": v.chrom, "pos": v.pos, "id": v.id, "ref": v.ref, "alt": v.alt, "model": self.model,
                  "task": t, "p_ref": float(self.p_ref[k]), "p_alt": float(self.p_alt[k]),
-                 "delta": float(self.p_alt[k] - self.p_ref[k])} for k, t in enumerate(self.tasks)]
+                 "delta": float(self.p_alt[k] - self.p_ref[k]),
+                 "delta_logit": float(self.logit_alt[k] - self.logit_ref[k])} for k, t in enumerate(self.tasks)]
 
 
 def check_variant(reference, v: Variant, length: int, source: str) -> str | None:
@@ -149,7 +165,7 @@ def mismatch_error(reference, v: Variant, source: str) -> DataError:
     found = reference.fetch(v.chrom, v.pos - 1, v.pos - 1 + len(v.ref)).upper()
     where = f"{source}, line {v.line}" if v.line else source
     return DataError(f"{where}: variant {v.label}: REF {v.ref} but {reference.path} has {found} there; is it another "
-                     "assembly (hg19 vs hg38)? Skip such variants with --skip-mismatches")
+                     "assembly (hg19 vs hg38)? Skip such variants with --skip-mismatches (skip_mismatches=True)")
 
 
 def iter_effects(models, variants: list[Variant], reference, task=None, attributions: bool = True,
@@ -159,7 +175,7 @@ def iter_effects(models, variants: list[Variant], reference, task=None, attribut
     Yields (done, total) progress, returns (effects in variant order then model order, Counter of skips)."""
     from deemo_gui.core.explain._common import task_index
     from deemo_gui.core.explain.saliency import saliency
-    from deemo_gui.core.inference import predict_proba
+    from deemo_gui.core.inference import predict_logits
 
     models = list(models)
     skipped: Counter = Counter()
@@ -181,7 +197,7 @@ def iter_effects(models, variants: list[Variant], reference, task=None, attribut
         part = keep[start: start + CHUNK]
         wins = [variant_windows(reference, v, L) for v in part]
         X = one_hot([w.ref for w in wins] + [w.alt for w in wins])
-        probs = predict_proba(module, X, batch_size=batch_size)
+        logits = predict_logits(module, X, batch_size=batch_size).astype(np.float64)
         tasks = list((getattr(module, "metadata", None) or {}).get("task_names") or
                      [f"task{i}" for i in range(int(module.n_tasks))])
         target = task_index(module, task) if task is not None else 0
@@ -190,7 +206,7 @@ def iter_effects(models, variants: list[Variant], reference, task=None, attribut
             tracks = saliency(module, X, target=target, batch_size=batch_size).sum(axis=1)
         n = len(part)
         for k, (v, w) in enumerate(zip(part, wins)):
-            e = VariantEffect(v, name, tasks, probs[k], probs[n + k], target, w)
+            e = VariantEffect(v, name, tasks, logits[k], logits[n + k], target, w)
             if tracks is not None:
                 e.ref_track, e.alt_track = align(tracks[k], tracks[n + k], w.centre, len(v.ref), len(v.alt))
             effects[(id(v), name)] = e
@@ -218,7 +234,7 @@ def variant_effects(models, variants, reference, **kwargs) -> tuple[list[Variant
             return stop.value
 
 
-COLUMNS = ("chrom", "pos", "id", "ref", "alt", "model", "task", "p_ref", "p_alt", "delta")
+COLUMNS = ("chrom", "pos", "id", "ref", "alt", "model", "task", "p_ref", "p_alt", "delta", "delta_logit")
 
 
 def effects_tsv(effects: list[VariantEffect]) -> str:
@@ -227,7 +243,8 @@ def effects_tsv(effects: list[VariantEffect]) -> str:
     for e in effects:
         for r in e.rows():
             lines.append("\t".join([r["chrom"], str(r["pos"]), r["id"], r["ref"], r["alt"], r["model"], r["task"],
-                                    f"{r['p_ref']:.6f}", f"{r['p_alt']:.6f}", f"{r['delta']:+.6f}"]))
+                                    f"{r['p_ref']:.6f}", f"{r['p_alt']:.6f}", f"{r['delta']:+.6f}",
+                                    f"{r['delta_logit']:+.4f}"]))
     return "\n".join(lines) + "\n"
 
 

@@ -136,11 +136,13 @@ def _tsv_columns(fields: list[str]) -> dict[str, int]:
     return cols
 
 
-def read_variants(path) -> list[Variant]:
-    """The variants of a VCF or TSV file; skipped alleles are counted in a warning."""
+def read_variants(path, counts: Counter | None = None) -> list[Variant]:
+    """The variants of a VCF or TSV file; skipped alleles are counted in a warning (and added to `counts`)."""
     name = os.fspath(path)
     _, text = read_text(name, "variant file (VCF or TSV)")
     variants, skipped = parse_variants(text, name)
+    if counts is not None:
+        counts.update(skipped)
     if skipped:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(skipped.items()))
         log.warning("%s: %d ALT allele(s) skipped (%s): only sequence alleles (SNVs and short indels) are scored",

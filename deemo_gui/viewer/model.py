@@ -122,11 +122,14 @@ class Viewer:
     # -----------------------------------------------------------------------------------------
     # Sequence files
 
-    def open(self, path, labels=None, negatives=None, seed: int = 0) -> OpenFile:
+    def open(self, path, labels=None, negatives=None, seed: int = 0, genome=None) -> OpenFile:
         """Open a sequence file (FASTA, TSV/CSV, DeepBind .seq[.gz], plain); labels as `load_dataset`.
+        With `genome`, `path` is a BED/narrowPeak file: see `open_peaks`.
 
         A file that cannot be read raises `DataError` and leaves the state unchanged.
         """
+        if genome is not None:
+            return self.open_peaks(path, genome, negatives=negatives, seed=seed)
         path = os.fspath(path)
         try:
             data = load_dataset(path, labels=labels, negatives=negatives, seed=seed)
@@ -134,6 +137,23 @@ class Viewer:
             self.events.error.emit(str(exc))
             raise
         return self.add_sequences(data, path=path, labels=labels, negatives=negatives, seed=seed)
+
+    def open_peaks(self, bed, genome, length: int | None = None, negatives: str | None = None,
+                   seed: int = 0) -> OpenFile:
+        """Open the windows of a BED/narrowPeak file's peaks in a genome FASTA (`viewer/genome.py`):
+        `length` bp (default: the selected model's input) on each summit, with their genome origins
+        (`data.origins`); `negatives` "gc" or "shuffle" adds labelled negatives."""
+        from deemo_gui.viewer.genome import open_peaks
+
+        return open_peaks(self, bed, genome, length, negatives, seed)
+
+    def variant_effects(self, variants, genome=None, models=None, task=None,
+                        skip_mismatches: bool = False) -> list[dict]:
+        """Rows chrom pos id ref alt model task p_ref p_alt delta of each variant (a VCF/TSV path with
+        `genome`, or `(position, ref, alt)` on the current sequence) for the selected (or given) models."""
+        from deemo_gui.viewer.genome import variant_effects
+
+        return variant_effects(self, variants, genome, models, task, skip_mismatches)
 
     def add_sequences(self, data: SequenceSet, path=None, labels=None, negatives=None, seed: int = 0) -> OpenFile:
         """Add an in-memory SequenceSet as if it were an opened file."""

@@ -13,7 +13,7 @@ from deemo_gui.cli.main import main
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.explain.saliency import saliency
 from deemo_gui.core.genome import Genome
-from deemo_gui.core.inference import predict_proba
+from deemo_gui.core.inference import predict_logits, predict_proba
 from deemo_gui.core.modelfile import load_model
 from deemo_gui.core.sequences import one_hot, read_sequences
 from deemo_gui.core.variant_effects import SequenceReference, align, variant_effects
@@ -98,6 +98,8 @@ def test_delta_equals_the_model_on_hand_built_windows(tg, tmp_path, models):
         brute = predict_proba(module, one_hot([ref, alt]))
         np.testing.assert_allclose([e.p_ref[0], e.p_alt[0]], brute[:, 0], atol=1e-6)
         assert e.rows()[0]["delta"] == pytest.approx(float(brute[1, 0] - brute[0, 0]), abs=1e-6)
+        logits = predict_logits(module, one_hot([ref, alt]))[:, 0]
+        assert e.rows()[0]["delta_logit"] == pytest.approx(float(logits[1] - logits[0]), abs=1e-4)
         if v.is_snv:   # tracks: the saliency of each window, unchanged
             attr = saliency(module, one_hot([ref, alt])).sum(axis=1)
             np.testing.assert_allclose(e.ref_track, attr[0], atol=1e-5)
@@ -159,7 +161,7 @@ def test_cli_variants_tsv_npz_and_errors(tg, tmp_path, capsys):
     assert main(["variants", str(CNN), str(DEEPBIND), "--vcf", str(vcf), "--genome", str(tg.fasta),
                  "--out", str(out), "--attributions", str(npz)]) == 0
     rows = [line.split("\t") for line in out.read_text().splitlines()]
-    assert rows[0] == ["chrom", "pos", "id", "ref", "alt", "model", "task", "p_ref", "p_alt", "delta"]
+    assert rows[0] == ["chrom", "pos", "id", "ref", "alt", "model", "task", "p_ref", "p_alt", "delta", "delta_logit"]
     assert [r[2] for r in rows[1::2]] == ["snv0", "snv1", "snv2", "snv3", "del3", "ins3", "multi", "multi"]
     assert {r[5] for r in rows[1:]} == {"REST_GM12878_cnn", "REST_GM12878_deepbind"}
     for r in rows[1:]:

@@ -28,6 +28,7 @@ PANELS: list[str] = [
     "deemo_gui.qt.panels.classopt:ClassOptPanel",
     "deemo_gui.qt.panels.filters:FiltersPanel",
     "deemo_gui.qt.panels.motifs:MotifsPanel",
+    "deemo_gui.qt.panels.variants:VariantsPanel",
     "deemo_gui.qt.panels.train:TrainPanel",
 ]
 
