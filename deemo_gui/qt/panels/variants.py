@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from deemo_gui.core.errors import DeemoError
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
+from deemo_gui.qt.trust import TrustLabel
 from deemo_gui.qt.workers import Worker, observe
 
 VARIANT_FILTER = "Variants (*.vcf *.vcf.gz *.tsv *.txt *.tsv.gz);;All files (*)"
@@ -139,9 +140,11 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.tracks = TrackStack(xlabel="position on the reference")
         self.track_title = QLabel("")
         self.track_title.setWordWrap(True)
+        self.trust = TrustLabel()   # the clicked row's model, when its verdict is not "trusted"
         bottom = QWidget()
         lay = QVBoxLayout(bottom)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.trust)
         lay.addWidget(self.track_title)
         lay.addWidget(self.tracks, 1)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -266,6 +269,7 @@ class VariantsPanel(SingleJobMixin, QWidget):
 
         self.shown_effect = e
         self.tracks.clear()
+        self.trust.show_for([m for m in self.viewer.models if m.name == e.model])
         if e.ref_track is None:
             return
         v, k = e.variant, e.target
