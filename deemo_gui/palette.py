@@ -88,3 +88,5 @@ def hit_color(index: int) -> str:
 def logomaker_color_scheme() -> dict[str, tuple[float, float, float]]:
     """`color_scheme=` argument for `logomaker.Logo`: {letter: (r, g, b)}."""
     return {b: hex_to_rgbf(NUCLEOTIDE_COLORS[b]) for b in ALPHABET}
+WINDOW_COLOR = "#2A9D8F"        # the window of a longer sequence that a model explains (box, shading)
+SOFT_MASK_BG = "#E6E6E6"        # background of soft-masked (lower-case) bases

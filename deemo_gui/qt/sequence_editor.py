@@ -35,9 +35,11 @@ try:  # the shared palette (deemo_gui/palette.py)
     UNKNOWN = _palette.UNKNOWN_COLOR
     SELECTION = _palette.SELECTION_COLOR
     HIT_PLUS, HIT_MINUS = _palette.HIT_COLORS[0], _palette.HIT_COLORS[1]
+    WINDOW, SOFT_MASK_BG = _palette.WINDOW_COLOR, _palette.SOFT_MASK_BG
 except ImportError:  # pragma: no cover - palette is part of the package
     BASE_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
     UNKNOWN, SELECTION, HIT_PLUS, HIT_MINUS = "#9E9E9E", "#FFD166", "#6A4C93", "#00838F"
+    WINDOW, SOFT_MASK_BG = "#2A9D8F", "#E6E6E6"
 
 MAX_PX_PER_BASE = 22.0   # single bases, letters comfortably readable
 LETTER_MIN_PX = 5.5      # below this, bases are drawn as coloured bars
@@ -93,6 +95,9 @@ class SequenceCanvas(QWidget):
         observe(ev.sequence_edited, self, lambda _s: self._clamp_and_update())
         observe(ev.selection_changed, self, lambda _s: self.update())
         observe(ev.search_changed, self, lambda: self.update())
+        observe(ev.predictions_changed, self, lambda: self.update())   # the best windows moved
+        observe(ev.window_changed, self, lambda: self.update())
+        observe(ev.models_changed, self, lambda: self.update())
 
     def sizeHint(self) -> QSize:
         return QSize(600, self.RULER_H + 2 * self.HIT_H + self.row_h + 18)
@@ -208,6 +213,7 @@ class SequenceCanvas(QWidget):
         self._paint_bases(p, seq, i0, i1, y_bases)
         self._paint_mutations(p, seq, i0, i1, y_bases)
         self._paint_hits(p, y_plus, y_minus)
+        self._paint_windows(p, y_bases)
         if self.hasFocus() and self.px >= 2:
             x = self.x_of(self.cursor)
             pen = QPen(QColor("#111"), 2)
@@ -250,8 +256,53 @@ class SequenceCanvas(QWidget):
                 p.drawText(QPointF(left, axis_y - 9), text)
                 last_right = left + w
 
+    def model_windows(self) -> list[tuple[str, int, int]]:
+        """`(model name, start, end)` of the window each selected model reads, when the current
+        sequence's length differs from the model's input (scanned or N-padded)."""
+        v = self.viewer
+        out = []
+        n = len(v.current_sequence)
+        for m in v.selected_models:
+            if not m.input_length or m.input_length == n:
+                continue
+            w = v.window_of(m)
+            if w is not None:
+                out.append((m.name, w[0], w[1]))
+        return out
+
+    def _paint_windows(self, p: QPainter, y: float) -> None:
+        """Box the window each selected model reads (one box per distinct window, named)."""
+        boxes: dict[tuple[int, int], list[str]] = {}
+        for name, a, b in self.model_windows():
+            boxes.setdefault((a, b), []).append(name)
+        p.setFont(self.small_font)
+        fm = QFontMetrics(self.small_font)
+        for k, ((a, b), names) in enumerate(sorted(boxes.items())):
+            x0, x1 = self.x_of(a), self.x_of(b)
+            if x1 < 0 or x0 > self.width():
+                continue
+            pen = QPen(QColor(WINDOW), 2)
+            if k:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(x0, y - 1, max(2.0, x1 - x0), self.row_h + 2))
+            label = ", ".join(names) + f" reads {a + 1:,}–{b:,}"
+            if fm.horizontalAdvance(label) < x1 - x0 - 4:
+                p.setPen(QColor(WINDOW).darker(130))
+                p.drawText(QPointF(x0 + 3, y + self.row_h + fm.ascent() + 1), label)
+
     def _paint_bases(self, p: QPainter, seq: str, i0: int, i1: int, y: float) -> None:
         h = self.row_h
+        v = self.viewer
+        masked = v.soft_masked(v.current_index) if v.current_index >= 0 else ()
+        for a, b in masked:   # soft-masked (lower-case) bases: grey background, letters lower case
+            if b > i0 and a < i1:
+                p.fillRect(QRectF(self.x_of(max(a, i0)), y, (min(b, i1) - max(a, i0)) * self.px, h), QColor(SOFT_MASK_BG))
+        if masked:
+            from deemo_gui.core.sequences import apply_soft_mask
+
+            seq = apply_soft_mask(seq, masked)
         if self.px >= LETTER_MIN_PX:
             font = QFont(self.letter_font)
             # Letters scale with the zoom: a 101-nt sequence fits ~7 px per base in a small window.
@@ -260,18 +311,21 @@ class SequenceCanvas(QWidget):
             fm = QFontMetrics(font)
             for i in range(i0, i1):
                 b = seq[i]
-                color = QColor(BASE_COLORS.get(b, UNKNOWN))
+                color = QColor(BASE_COLORS.get(b.upper(), UNKNOWN))
                 bg = QColor(color)
-                bg.setAlphaF(0.16)
+                bg.setAlphaF(0.16 if b.isupper() else 0.06)
                 x = self.x_of(i)
                 p.fillRect(QRectF(x, y, self.px, h), bg)
-                p.setPen(color.darker(115) if b == "G" else color)  # orange G a touch darker on white
+                p.setPen(color.darker(115) if b in "Gg" else color)  # orange G a touch darker on white
                 p.drawText(QPointF(x + (self.px - fm.horizontalAdvance(b)) / 2, y + (h + fm.ascent() - fm.descent()) / 2), b)
         else:
             step = max(1, int(1 / self.px))  # at most one base per pixel column
             w = max(1.0, self.px)
             for i in range(i0, i1, step):
-                p.fillRect(QRectF(self.x_of(i), y + 2, w * step, h - 4), QColor(BASE_COLORS.get(seq[i], UNKNOWN)))
+                color = QColor(BASE_COLORS.get(seq[i].upper(), UNKNOWN))
+                if seq[i].islower():
+                    color.setAlphaF(0.45)
+                p.fillRect(QRectF(self.x_of(i), y + 2, w * step, h - 4), color)
 
     def _paint_mutations(self, p: QPainter, seq: str, i0: int, i1: int, y: float) -> None:
         v = self.viewer
@@ -327,6 +381,8 @@ class SequenceCanvas(QWidget):
             seq = self.viewer.current_sequence
             text = f"position {i + 1:,}: {seq[i]}"
             v = self.viewer
+            if any(a <= i < b for a, b in v.soft_masked(v.current_index)):
+                text += " (soft-masked)"
             if v.is_edited(v.current_index):
                 orig = v.original_sequence(v.current_index)
                 if len(orig) == len(seq) and orig[i] != seq[i]:
@@ -343,6 +399,33 @@ class SequenceCanvas(QWidget):
     def mouseReleaseEvent(self, event) -> None:
         self._drag_from = None
         super().mouseReleaseEvent(event)
+
+    def window_actions(self, i: int) -> list[tuple[str, object]]:
+        """`(text, callback)` of the window choices at base `i`, when a selected model reads only a
+        window of the current sequence (it is longer than the model's input)."""
+        v = self.viewer
+        lengths = sorted({m.input_length for m in v.selected_models if 0 < m.input_length < self.n})
+        if not lengths:
+            return []
+        out = []
+        for L in lengths:
+            start = max(0, min(i - (L - 1) // 2, self.n - L))
+            out.append((f"Explain the {L}-nt window centred on base {i + 1:,} ({start + 1:,}–{start + L:,})",
+                        lambda s=start: v.set_window(s)))
+        out.append(("Explain each model's best window" + (" (now)" if v.window_choice is None else ""),
+                    lambda: v.set_window(None)))
+        return out
+
+    def contextMenuEvent(self, event) -> None:
+        actions = self.window_actions(max(0, min(self.n - 1, self.base_at(event.pos().x())))) if self.n else []
+        if not actions:
+            return super().contextMenuEvent(event)
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        for text, slot in actions:
+            menu.addAction(text).triggered.connect(lambda _=False, f=slot: f())
+        menu.exec(event.globalPos())
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta()
@@ -478,7 +561,7 @@ class ScoreBoard(QWidget):
         super().__init__(parent)
         self.viewer = viewer
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.rows: list[tuple[str, float, float | None]] = []
+        self.rows: list[tuple[str, float | None, float | None, str]] = []   # label, P, P before edits, window note
         self.line_h = self.fontMetrics().height() + 8
         observe(viewer.events.predictions_changed, self, self.refresh)
         observe(viewer.events.models_changed, self, self.refresh)
@@ -492,17 +575,31 @@ class ScoreBoard(QWidget):
         original = v.original_sequence(v.current_index) if v.current_index >= 0 else ""
         for m in v.selected_models:
             probs = v.predictions.get(m.name)
-            before = v.results.get(("predict", m.name, original))
+            before = v.results.get(("predict", m.name, original, v.scan_stride, v.scan_rc))
             tasks = m.task_names
             for t in self._shown_tasks(tasks):
                 task = tasks[t]
                 label = m.name if len(tasks) == 1 else f"{m.name}: {task}"
                 p = None if probs is None else probs[t]
                 b = None if before is None or not v.is_edited(v.current_index) else before[t]
-                rows.append((label, p, b))
+                rows.append((label, p, b, self._window_note(m, t)))
         self.rows = rows
         self.setFixedHeight(max(1, len(rows)) * self.line_h + 6)
         self.update()
+
+    def _window_note(self, m, task: int) -> str:
+        """'best window 575–675' / 'N-padded to 101 nt' when the sequence's length is not the model's."""
+        v = self.viewer
+        n, L = len(v.current_sequence), m.input_length
+        if not n or not L or n == L:
+            return ""
+        if n < L:
+            return f"N-padded to {L} nt"
+        scan = v.scan_of(m)
+        if scan is None:
+            return ""
+        a = scan.best_start(task)
+        return f"best of {len(scan.starts):,} windows: {a + 1:,}–{a + L:,}"
 
     def _shown_tasks(self, tasks: list[str], most: int = 4) -> list[int]:
         """The first `most` outputs of a model, always including the task the panels explain."""
@@ -517,10 +614,12 @@ class ScoreBoard(QWidget):
         if not self.rows:
             return self._empty_text()
         out = []
-        for label, p, b in self.rows:
+        for label, p, b, note in self.rows:
             s = f"{label}: P(bound) = {'…' if p is None else f'{p:.3f}'}"
             if b is not None and p is not None:
                 s += f" (before edits {b:.3f}, Δ {p - b:+.3f})"
+            if note:
+                s += f" · {note}"
             out.append(s)
         return "\n".join(out)
 
@@ -538,7 +637,7 @@ class ScoreBoard(QWidget):
             return
         name_w = min(max(fm.horizontalAdvance(r[0]) for r in self.rows) + 16, self.width() // 3)
         bar_w = max(60, min(260, self.width() - name_w - 330))
-        for k, (label, prob, before) in enumerate(self.rows):
+        for k, (label, prob, before, note) in enumerate(self.rows):
             y = 3 + k * self.line_h
             p.setPen(QColor("#222"))
             p.drawText(QRectF(8, y, name_w - 8, self.line_h), Qt.AlignmentFlag.AlignVCenter,
@@ -559,6 +658,8 @@ class ScoreBoard(QWidget):
             text = "P(bound) = " + ("…" if prob is None else f"{prob:.3f}")
             if before is not None and prob is not None:
                 text += f"   before edits {before:.3f}  (Δ {prob - before:+.3f})"
+            if note:
+                text += f"   · {note}"
             p.drawText(QRectF(x + bar_w + 10, y, self.width() - x - bar_w - 12, self.line_h),
                        Qt.AlignmentFlag.AlignVCenter, text)
         p.end()
@@ -650,6 +751,9 @@ class SequenceEditor(QWidget):
         observe(ev.sequence_edited, self, lambda _s: self._refresh_header())
         observe(ev.search_changed, self, self._refresh_hits)
         observe(ev.sequences_changed, self, self._refresh_header)
+        observe(ev.models_changed, self, self._refresh_header)
+        observe(ev.predictions_changed, self, self._refresh_header)
+        observe(ev.window_changed, self, self._refresh_header)
         self._refresh_header()
         self._sync_scrollbar()
 
@@ -701,6 +805,10 @@ class SequenceEditor(QWidget):
         self.title.setText(v.current_id)
         gc = v.gc(i)
         parts = [f"{len(seq):,} nt", "GC n/a" if math.isnan(gc) else f"GC {100 * gc:.1f}%"]
+        masked = sum(b - a for a, b in v.soft_masked(i))
+        if masked:
+            parts.append(f"{masked:,} nt soft-masked (lower case)")
+        parts += self._length_notes(len(seq))
         y = v.label(i)
         if y is not None:
             f = v.file_of(i)
@@ -717,6 +825,21 @@ class SequenceEditor(QWidget):
             else:
                 parts.append(f"edited: {len(seq) - len(orig):+d} nt")
         self.info.setText("  ·  ".join(parts))
+
+    def _length_notes(self, n: int) -> list[str]:
+        """How the selected models read a sequence of another length than theirs."""
+        v = self.viewer
+        notes = []
+        for L in sorted({m.input_length for m in v.selected_models if m.input_length and m.input_length != n}):
+            if n < L:
+                notes.append(f"⚠ N-padded to {L} nt for the {L}-nt models")
+                continue
+            scans = [v.scan_of(m) for m in v.selected_models if m.input_length == L]
+            count = next((len(sc.starts) for sc in scans if sc is not None), None)
+            windows = f"{count:,} windows" if count else "windows"
+            which = "the chosen window" if v.window_choice is not None else "the best window (boxed)"
+            notes.append(f"⚠ scanned in {windows} of {L} nt: score = best window, explained: {which}")
+        return notes
 
     def _sync_scrollbar(self) -> None:
         c = self.canvas

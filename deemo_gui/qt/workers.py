@@ -333,6 +333,7 @@ class LivePredictor(QObject):
         observe(ev.current_changed, self, lambda _i: self.schedule(immediate=True))
         observe(ev.models_changed, self, lambda: self.schedule(immediate=True))
         observe(ev.device_changed, self, lambda _d: self.schedule(immediate=True))
+        observe(ev.window_changed, self, lambda: self.schedule(immediate=True))
 
     def schedule(self, immediate: bool = False) -> None:
         if not self.enabled:
@@ -361,7 +362,7 @@ class LivePredictor(QObject):
             return
         preds, original_preds = out
         for name, probs in original_preds.items():
-            self.viewer.results.put(("predict", name, original), probs)
+            self.viewer.results.put(("predict", name, original, self.viewer.scan_stride, self.viewer.scan_rc), probs)
         self.viewer.set_predictions(seq, preds)
 
     def _finished(self) -> None:
@@ -372,11 +373,12 @@ class LivePredictor(QObject):
 
 
 def _predict_job(viewer, seq: str, original: str, entries):
-    preds = viewer.compute_predictions(seq, entries)
+    options = (viewer.scan_stride, viewer.scan_rc, viewer.results)
+    preds = viewer.compute_predictions(seq, entries, *options)
     # Predictions for the sequence as read from the file, once per model: the "before edits" score.
-    missing = [e for e in entries if viewer.results.get(("predict", e.name, original)) is None]
+    missing = [e for e in entries if viewer.results.get(("predict", e.name, original, viewer.scan_stride, viewer.scan_rc)) is None]
     if seq == original:
         original_preds = {e.name: preds[e.name] for e in missing}
     else:
-        original_preds = viewer.compute_predictions(original, missing) if missing else {}
+        original_preds = viewer.compute_predictions(original, missing, *options) if missing else {}
     return preds, original_preds

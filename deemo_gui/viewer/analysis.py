@@ -9,14 +9,17 @@ call them directly::
     out["saliency"]            # (4, n) gradient x input, in the sequence's own coordinates
     analyze_current(viewer)    # {model name: {method: array}} for every selected model
 
-Coordinates: a model reads a fixed length `L` (its `input_length`); a sequence of another length
-is centre-cropped or N-padded to `L` exactly as for predictions (`viewer.model.fit_one`). Every
-array returned here is mapped back to the sequence's own coordinates (length `n = len(seq)`), so
-column `i` is base `i` of the sequence; bases the model did not see (outside a centre crop) are
-NaN. `out["window"]` is the `(start, end)` range of the sequence the model saw.
+Coordinates: a model reads a fixed length `L` (its `input_length`). A longer sequence is explained
+on one window of `L` bases (`core.windows`): the one given as `window` (its start), by default the
+best-scoring window of the scan (`core.windows.scan`, cached like the methods); a shorter one is
+N-padded to `L`, centred. Every array returned here is mapped back to the sequence's own
+coordinates (length `n = len(seq)`), so column `i` is base `i` of the sequence; bases the model
+did not see (outside the window) are NaN. `out["window"]` is the `(start, end)` range of the
+sequence the model saw, `out["offset"]` the window's start (negative when padded), and for a
+longer sequence `out["scan"]` the `core.windows.WindowScan` of all its windows.
 
 Results are cached in a `ResultsCache` (the viewer's `viewer.results`) under
-`("analysis", model name, sequence text, method, target)`: an edited sequence or another model
+`("analysis", model name, sequence text, method, target, window start)`: an edited sequence or another model
 simply misses, and returning to a sequence is instant. Class optimization depends on the model only
 and is cached under `("classopt", model name, target, steps)`.
 
@@ -42,7 +45,6 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from deemo_gui.viewer.model import fit_one
 
 METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "saliency_logo", "temporal")
 # What `analyze_sequence` computes when `methods` is not given.
@@ -71,31 +73,32 @@ CLASSOPT_STEPS = 1000
 
 
 def fit_offset(n: int, length: int) -> int:
-    """Offset `o` with sequence index `i` = model column `i - o`... i.e. column `j` is base `j + o`.
-
-    Positive when the sequence is longer than the model's input (centre crop), negative when it is
-    shorter (N padding on the left), as `fit_one` does.
-    """
+    """The centre window's offset `o` (model column `j` is base `j + o`): positive when the sequence
+    is longer than the model's input (centre crop), negative when it is shorter (N padding on the
+    left), as `viewer.model.fit_one` does."""
     if n >= length:
         return (n - length) // 2
     return -((length - n) // 2)
 
 
-def to_sequence_coords(arr: np.ndarray, n: int, length: int, fill: float = np.nan) -> np.ndarray:
-    """Map an array whose last axis is the model's `length` columns onto the sequence's `n` bases."""
+def to_sequence_coords(arr: np.ndarray, n: int, length: int, fill: float = np.nan,
+                       offset: int | None = None) -> np.ndarray:
+    """Map an array whose last axis is the model's `length` columns onto the sequence's `n` bases;
+    `offset`: the window's start (default: the centre window)."""
     arr = np.asarray(arr)
-    if n == length:
+    o = fit_offset(n, length) if offset is None else int(offset)
+    if n == length and o == 0:
         return arr.astype(np.float32, copy=False)
-    o = fit_offset(n, length)
     out = np.full(arr.shape[:-1] + (n,), fill, dtype=np.float32)
     lo, hi = max(0, o), min(n, o + length)          # sequence range the model saw
     out[..., lo:hi] = arr[..., lo - o: hi - o]
     return out
 
 
-def model_window(n: int, length: int) -> tuple[int, int]:
-    """The `(start, end)` range of an `n`-nt sequence that a model of input `length` sees."""
-    o = fit_offset(n, length)
+def model_window(n: int, length: int, offset: int | None = None) -> tuple[int, int]:
+    """The `(start, end)` range of an `n`-nt sequence that a model of input `length` sees at
+    `offset` (default: the centre window)."""
+    o = fit_offset(n, length) if offset is None else int(offset)
     return max(0, o), min(n, o + length)
 
 
@@ -248,8 +251,43 @@ def model_tf(model) -> str | None:
 # Per-sequence attributions
 
 
-def cache_key(model_name: str, seq: str, method: str, target: int = 0) -> tuple:
-    return ("analysis", model_name, seq, method, int(target))
+def cache_key(model_name: str, seq: str, method: str, target: int = 0, offset: int = 0) -> tuple:
+    return ("analysis", model_name, seq, method, int(target), int(offset))
+
+
+def scan_key(model_name: str, seq: str, stride: int = 1, reverse_complement: bool = False) -> tuple:
+    return ("scan", model_name, seq, int(stride), bool(reverse_complement))
+
+
+def cached_scan(model, seq: str, cache=None, name: str | None = None, stride: int = 1,
+                reverse_complement: bool = False, module=None):
+    """`core.windows.scan` of `seq` with `model`, read from / stored in `cache`."""
+    from deemo_gui.core.windows import scan
+
+    name = name or _model_name(model)
+    key = scan_key(name, seq, stride, reverse_complement)
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        hit = scan(module if module is not None else _module(model), seq, stride, reverse_complement)
+        if cache is not None:
+            cache.put(key, hit)
+    return hit
+
+
+def resolve_offset(model, seq: str, target: int = 0, window: int | None = None, cache=None,
+                   name: str | None = None, stride: int = 1, reverse_complement: bool = False,
+                   module=None) -> int:
+    """The start of the window a model explains on `seq`: `window` (clamped to a valid start), or
+    the best window of the scan for a longer sequence, or the padding offset of a shorter one."""
+    from deemo_gui.core.windows import clamp_start
+
+    L = input_length(model) or len(seq)
+    n = len(seq)
+    if n <= L:
+        return clamp_start(0, n, L)
+    if window is not None:
+        return clamp_start(window, n, L)
+    return cached_scan(model, seq, cache, name, stride, reverse_complement, module).best_start(target)
 
 
 def _compute(module, X, method: str, target: int, done: dict) -> np.ndarray | None:
@@ -299,28 +337,37 @@ def _order(methods: Iterable[str]) -> list[str]:
 
 
 def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
-                 cache=None, name: str | None = None) -> Iterator[tuple[int, int, str]]:
+                 cache=None, name: str | None = None, window: int | None = None,
+                 stride: int = 1, reverse_complement: bool = False) -> Iterator[tuple[int, int, str]]:
     """Generator form of `analyze_sequence` for workers: yields `(done, total, method)` after each
     method (closing it between methods cancels cleanly) and returns the result dict. The network
-    is loaded (and torch imported) only if something is missing from `cache`."""
+    is loaded (and torch imported) only if something is missing from `cache`. `window`: the start
+    of the window to explain on a longer sequence (default: the best window of a scan with
+    `stride` and `reverse_complement`)."""
     methods = (methods,) if isinstance(methods, str) else tuple(methods)
     seq = str(seq).upper()
     module = None
     name = name or _model_name(model)
     L = input_length(model) or len(seq)
     n = len(seq)
+    out: dict = {}
+    if n > L:   # scanned: the windows' scores (the score track), cached for every method
+        if cache is None or scan_key(name, seq, stride, reverse_complement) not in cache:
+            module = work_module(model)
+        out["scan"] = cached_scan(model, seq, cache, name, stride, reverse_complement, module)
+    offset = resolve_offset(model, seq, target, window, cache, name, stride, reverse_complement, module)
     order = _order(methods)
     native: dict[str, np.ndarray] = {}   # results in model coordinates, for dependent methods
-    out: dict = {"window": model_window(n, L)}
+    out.update(window=model_window(n, L, offset), offset=offset)
     X = None
     for k, method in enumerate(order):
-        key = cache_key(name, seq, method, target)
+        key = cache_key(name, seq, method, target, offset)
         hit = cache.get(key) if cache is not None else None
         if hit is None:
             if module is None:
                 module = work_module(model)
             if X is None:
-                X = _onehot(seq, L)
+                X = _onehot(seq, L, offset)
             for dep in _NEEDS.get(method, ()):
                 if dep not in native:  # the dependency came from the cache (sequence coordinates)
                     native[dep] = _compute(module, X, dep, target, native)
@@ -329,7 +376,7 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
                 hit = _NOT_APPLICABLE
             else:
                 native[method] = value
-                hit = value if method == "prob" else to_sequence_coords(value, n, L)
+                hit = value if method == "prob" else to_sequence_coords(value, n, L, offset=offset)
             if cache is not None:
                 cache.put(key, hit)
         if hit is not _NOT_APPLICABLE and method in methods:
@@ -355,10 +402,11 @@ class _NotApplicable:
 _NOT_APPLICABLE = _NotApplicable()
 
 
-def _onehot(seq: str, L: int):
+def _onehot(seq: str, L: int, offset: int):
     from deemo_gui.core.sequences import one_hot
+    from deemo_gui.core.windows import window_sequence
 
-    return one_hot([fit_one(seq, L)])
+    return one_hot([window_sequence(seq, offset, L)])
 
 
 def drain(gen):
@@ -371,28 +419,35 @@ def drain(gen):
 
 
 def analyze_sequence(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
-                     cache=None, name: str | None = None) -> dict:
+                     cache=None, name: str | None = None, window: int | None = None,
+                     stride: int = 1, reverse_complement: bool = False) -> dict:
     """`{method: array}` for one sequence and one model (a `ModelEntry` or a torch network).
 
     See the module docstring for the methods and coordinates. `cache`: a `ResultsCache` (e.g.
-    `viewer.results`) to read and fill; `name`: the model's cache name (default: the entry's name).
+    `viewer.results`) to read and fill; `name`: the model's cache name (default: the entry's name);
+    `window`: the start of the window explained on a longer sequence (default: the best window).
     """
     if isinstance(methods, str):
         methods = (methods,)
-    return drain(iter_analyze(model, seq, methods, target, cache, name))
+    return drain(iter_analyze(model, seq, methods, target, cache, name, window, stride, reverse_complement))
 
 
 def cached_analysis(model, seq: str, methods: Iterable[str], cache, target: int = 0,
-                    name: str | None = None) -> dict | None:
+                    name: str | None = None, window: int | None = None, stride: int = 1,
+                    reverse_complement: bool = False) -> dict | None:
     """`analyze_sequence`'s result if everything is in `cache` already (no torch work), else None."""
     if cache is None:
         return None
     methods = (methods,) if isinstance(methods, str) else tuple(methods)
     name = name or _model_name(model)
     seq = str(seq).upper()
-    if any(cache_key(name, seq, m, target) not in cache for m in _order(methods)):
+    L = input_length(model) or len(seq)
+    if len(seq) > L and scan_key(name, seq, stride, reverse_complement) not in cache:
         return None
-    return drain(iter_analyze(model, seq, methods, target, cache, name))
+    offset = resolve_offset(model, seq, target, window, cache, name, stride, reverse_complement)
+    if any(cache_key(name, seq, m, target, offset) not in cache for m in _order(methods)):
+        return None
+    return drain(iter_analyze(model, seq, methods, target, cache, name, window, stride, reverse_complement))
 
 
 def attribution_track(result: dict, method: str, seq: str) -> np.ndarray:
@@ -412,7 +467,8 @@ def attribution_track(result: dict, method: str, seq: str) -> np.ndarray:
 
 def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHODS, target: int | None = None) -> dict:
     """`{model name: analyze_sequence(...)}` for the viewer's current sequence and its selected
-    models (or `models`: names, indices or entries), cached in `viewer.results`. `target`: the task
+    models (or `models`: names, indices or entries), cached in `viewer.results`, each on the window
+    the viewer explains (`viewer.set_window`; default: the model's best window). `target`: the task
     index; default: the task the panels explain (`viewer.target_of`, see `viewer.set_task`; it
     follows the selected models, so give `target` for a multi-task model that is not selected)."""
     seq = viewer.current_sequence
@@ -420,7 +476,9 @@ def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHOD
         return {}
     entries = [viewer.model(k) for k in models] if models is not None else viewer.selected_models
     return {e.name: analyze_sequence(e, seq, methods, viewer.target_of(e) if target is None else target,
-                                     cache=viewer.results) for e in entries}
+                                     cache=viewer.results, window=viewer.window_choice,
+                                     stride=viewer.scan_stride, reverse_complement=viewer.scan_rc)
+            for e in entries}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class ViewerEvents(SignalGroup):
     task_changed = Signal(object)       # the task the analysis panels explain (a name, or None: the first)
     predictions_changed = Signal()      # predictions for the current sequence
     list_predictions_changed = Signal(str)  # whole-list predictions of one model (its name)
+    window_changed = Signal()           # the scanning options or the window the panels explain
     error = Signal(str)                 # a one-line message of a failed user action
     model_broken = Signal(str, str)     # a model's file failed to load (name, why): it was deselected
 
@@ -108,6 +109,10 @@ class Viewer:
         self.task: str | None = None   # see `set_task`
         self.predictions: dict[str, list[float]] = {}
         self.predictions_sequence: str | None = None
+        # Sequences longer than a model's input: scanned with windows (core.windows), see set_window.
+        self.scan_stride: int = 1
+        self.scan_rc: bool = False
+        self.window_choice: int | None = None   # the window start the panels explain; None: best
         self.list_predictions: dict[str, np.ndarray] = {}
         self.results = ResultsCache()
         self.window = None
@@ -259,6 +264,15 @@ class Viewer:
             return None
         return f.data.labels[i - self._offsets[self.files.index(f)]]
 
+    def soft_masked(self, i: int) -> tuple[tuple[int, int], ...]:
+        """Lower-case (soft-masked) runs of record `i` as read, `((start, end), ...)`; kept while
+        an edit keeps the length (positions still match), `()` otherwise."""
+        f = self.file_of(i)
+        runs = f.data.soft_masked.get(i - self._offsets[self.files.index(f)], ())
+        if runs and len(self.sequence(i)) != len(self._seqs[i]):
+            return ()
+        return runs
+
     def gc(self, i: int) -> float:
         """GC fraction of record `i` (computed on first request, then cached)."""
         if np.isnan(self._gc[i]):
@@ -297,6 +311,7 @@ class Viewer:
     def _set_current_quiet(self, i: int) -> None:
         self.current_index = i
         self.selection = None
+        self.window_choice = None
         self.predictions, self.predictions_sequence = {}, None
         self._update_hits()
         self.events.current_changed.emit(i)
@@ -660,16 +675,70 @@ class Viewer:
     # Predictions
 
     @staticmethod
-    def compute_predictions(seq: str, entries: Iterable[ModelEntry]) -> dict[str, list[float]]:
-        """P per task of `seq` for each model (pure: safe in a worker thread; loads models if needed)."""
-        from deemo_gui.core.inference import predict_proba
+    def compute_predictions(seq: str, entries: Iterable[ModelEntry], stride: int = 1,
+                            reverse_complement: bool = False, cache=None) -> dict[str, list[float]]:
+        """P per task of `seq` for each model (pure: safe in a worker thread; loads models if
+        needed). A sequence longer than a model's input scores its best window (`core.windows`);
+        the scans are kept in `cache` (the viewer's `results`) for `scan_of`."""
+        from deemo_gui.viewer.analysis import cached_scan
 
         out = {}
         for entry in entries:
-            module = entry.module
-            X = one_hot([fit_one(seq, int(module.input_length))])
-            out[entry.name] = [float(p) for p in predict_proba(module, X)[0]]
+            found = cached_scan(entry, seq.upper(), cache, entry.name, stride, reverse_complement, entry.module)
+            out[entry.name] = [float(p) for p in found.score()]
         return out
+
+    # -----------------------------------------------------------------------------------------
+    # Windows: sequences of another length than a model's input
+
+    def set_scan_options(self, stride: int | None = None, reverse_complement: bool | None = None) -> None:
+        """How longer sequences are scanned: window `stride` (bases) and whether each window is
+        also scored on the reverse strand (its score: the larger of the two)."""
+        from deemo_gui.core.windows import auto_stride
+
+        if stride is not None:
+            try:
+                auto_stride(0, 1, int(stride))
+            except (ConfigError, TypeError, ValueError) as exc:
+                msg = f"window stride: {exc}" if isinstance(exc, ConfigError) else f"window stride must be a whole number, got {stride!r}"
+                self.events.error.emit(msg)
+                raise ConfigError(msg) from None
+            self.scan_stride = int(stride)
+        if reverse_complement is not None:
+            self.scan_rc = bool(reverse_complement)
+        self.events.window_changed.emit()
+
+    def set_window(self, start: int | None) -> None:
+        """Explain the window starting at base `start` (0-based) of the current sequence in every
+        panel (clamped to each model's valid starts); None: each model's best window."""
+        self.window_choice = None if start is None else int(start)
+        self.events.window_changed.emit()
+
+    def scan_of(self, key):
+        """The `core.windows.WindowScan` of the current sequence under a model, if computed (by the
+        predictions or an analysis), else None."""
+        from deemo_gui.viewer.analysis import scan_key
+
+        entry = self.model(key)
+        return self.results.get(scan_key(entry.name, self.current_sequence.upper(), self.scan_stride, self.scan_rc))
+
+    def window_of(self, key) -> tuple[int, int] | None:
+        """`(start, end)` of the current sequence a model explains now (clamped to the sequence):
+        the chosen window, else its best one; None while a longer sequence is not scanned yet."""
+        from deemo_gui.core.windows import clamp_start
+
+        entry = self.model(key)
+        n, L = len(self.current_sequence), entry.input_length
+        if not n or not L:
+            return None
+        if n > L and self.window_choice is None:
+            found = self.scan_of(entry)
+            if found is None:
+                return None
+            start = found.best_start(self.target_of(entry) if len(entry.task_names) > 1 else 0)
+        else:
+            start = clamp_start(self.window_choice or 0, n, L)
+        return max(0, start), min(n, start + L)
 
     def set_predictions(self, seq: str, predictions: dict[str, list[float]]) -> bool:
         """Accept predictions computed for `seq`; ignored (False) if the current sequence changed since."""
@@ -690,27 +759,29 @@ class Viewer:
         if self.current_index < 0:
             return {}
         seq = self.current_sequence
-        preds = self.compute_predictions(seq, self.selected_models)
+        preds = self.compute_predictions(seq, self.selected_models, self.scan_stride, self.scan_rc, self.results)
         self.set_predictions(seq, preds)
         return dict(preds)
 
     def iter_predict_list(self, entry: ModelEntry, batch_size: int = 4096) -> Iterator[tuple[int, int]]:
         """Predict every open record with one model in batches; yields (done, total), returns `(N, T)`.
+        A record longer than the model's input scores its best window (`core.windows`).
 
         Pure apart from reading the state: run it in a worker and pass the returned array to
         `set_list_predictions` on the GUI thread.
         """
         from deemo_gui.core.inference import predict_proba
 
+        from deemo_gui.core.windows import score_sequences
+
         module = entry.module
-        L = int(module.input_length)
         n = self.n_sequences
-        seqs = [self.sequence(i) for i in range(n)]
         out = np.zeros((n, int(module.n_tasks)), dtype=np.float32)
         for start in range(0, n, batch_size):
-            chunk = [fit_one(s, L) for s in seqs[start: start + batch_size]]
-            out[start: start + len(chunk)] = predict_proba(module, one_hot(chunk))
-            yield min(start + batch_size, n), n
+            stop = min(start + batch_size, n)
+            out[start:stop] = score_sequences(module, (self.sequence(i) for i in range(start, stop)),
+                                              self.scan_stride, self.scan_rc)
+            yield stop, n
         return out
 
     def set_list_predictions(self, name: str, probs: np.ndarray) -> None:

@@ -132,11 +132,14 @@ def test_heights_equal_matrix_values_and_negatives_below_zero():
     assert ymax == pytest.approx(np.where(m > 0, m, 0).sum(0).max())
 
 
-def test_logo_rejects_bad_shapes():
+def test_logo_rejects_bad_shapes_and_leaves_unseen_columns_empty():
     with pytest.raises(ValueError, match=r"\(4, W\)"):
         logo_rectangles(np.zeros((3, 5)))
-    with pytest.raises(ValueError, match="NaN"):
-        logo_rectangles(np.full((4, 2), np.nan))
+    with pytest.raises(ValueError, match="infinite"):
+        logo_rectangles(np.full((4, 2), np.inf))
+    # NaN: bases a model did not see (outside its window of a longer sequence) draw nothing.
+    m = np.array([[np.nan, 1.0], [np.nan, 0.0], [np.nan, 0.0], [np.nan, 0.0]])
+    assert [r.x for r in logo_rectangles(m)] == [1.0]
 
 
 # ---------------------------------------------------------------------------------------------

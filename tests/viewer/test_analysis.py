@@ -84,7 +84,7 @@ def test_analysis_equals_core_explainers(viewer, rest_seq):
     r = A.analyze_sequence(rnn, seq, methods=("temporal",))
     fwd, bwd = explain.temporal(rnn.module, X)
     np.testing.assert_allclose(r["temporal"], np.stack([fwd[0], bwd[0]]), rtol=1e-5, atol=1e-6)
-    assert set(r) == {"window", "temporal"}
+    assert set(r) == {"window", "offset", "temporal"}
 
 
 def test_attribution_track_is_the_value_at_the_observed_base(viewer, rest_seq):
@@ -128,8 +128,8 @@ def test_other_lengths_map_back_to_sequence_coordinates(viewer, rest_seq):
     ref = explain.ism(m, one_hot([fit_one(short, 101)]))[0]
     assert out["ism"].shape == (4, 80) and out["window"] == (0, 80)
     np.testing.assert_allclose(out["ism"], ref[:, 10:90], rtol=1e-5, atol=1e-6)
-    long = seq + seq[:30]                       # 131 nt: the centre 101 nt (15..116) are seen
-    out = A.analyze_sequence(cnn, long, methods=("saliency",))
+    long = seq + seq[:30]                       # 131 nt: the window at 15 sees bases 15..116
+    out = A.analyze_sequence(cnn, long, methods=("saliency",), window=15)
     ref = explain.saliency(m, one_hot([long[15:116]]))[0]
     assert out["window"] == (15, 116)
     np.testing.assert_allclose(out["saliency"][:, 15:116], ref, rtol=1e-5, atol=1e-7)

@@ -82,6 +82,7 @@ class AnalysisPanel(QWidget):
         observe(ev.sequence_edited, self, lambda _s: self.schedule())
         observe(ev.models_changed, self, lambda: self.schedule(immediate=True))
         observe(ev.device_changed, self, lambda _d: self.schedule(immediate=True))
+        observe(ev.window_changed, self, lambda: self.schedule(immediate=True))
         observe(ev.models_changed, self, self._sync_task_combo)
         observe(ev.task_changed, self, lambda _t: (self._sync_task_combo(), self.schedule(immediate=True)))
 
@@ -91,8 +92,9 @@ class AnalysisPanel(QWidget):
 
     def request_key(self) -> tuple:
         """Everything the shown result depends on; a result for another key is stale."""
-        return (self.viewer.current_sequence, tuple(m.name for m in self.models()), self.device_key(),
-                self.viewer.current_task)
+        v = self.viewer
+        return (v.current_sequence, tuple(m.name for m in self.models()), self.device_key(),
+                v.current_task, v.window_choice, v.scan_stride, v.scan_rc)
 
     def _sync_task_combo(self) -> None:
         """The Task chooser lists the selected multi-task models' tasks; hidden when there are none."""
@@ -124,7 +126,8 @@ class AnalysisPanel(QWidget):
                 targets[e.name] = self.viewer.target_of(e)
             except ConfigError:
                 targets[e.name] = f"no output for {self.viewer.current_task} (its tasks: {', '.join(e.task_names)})"
-        return {"targets": targets}
+        v = self.viewer
+        return {"targets": targets, "window": (v.window_choice, v.scan_stride, v.scan_rc)}
 
     def compute(self, seq: str, entries: list, plan: dict | None = None):
         """Generator run in the worker: yields `(done, total, text)`, returns the result dict
@@ -144,7 +147,7 @@ class AnalysisPanel(QWidget):
                 target = plan["targets"][entry.name]
                 with A.module_lock(entry):
                     pass  # loads the network (lazy entries) and its analysis copy
-                gen = A.iter_analyze(entry, seq, methods, target, cache=self.viewer.results)
+                gen = A.iter_analyze(entry, seq, methods, target, self.viewer.results, None, *plan["window"])
                 while True:
                     try:
                         with A.module_lock(entry):
@@ -171,7 +174,7 @@ class AnalysisPanel(QWidget):
             if isinstance(target, str):
                 out["notes"][e.name] = target
                 continue
-            r = A.cached_analysis(e, seq, self.methods_for(e), self.viewer.results, target)
+            r = A.cached_analysis(e, seq, self.methods_for(e), self.viewer.results, target, None, *plan["window"])
             if r is None:
                 return None
             out["models"][e.name] = dict(r, target=target)
@@ -405,7 +408,23 @@ def prob_text(result: dict, entry) -> str:
     target = int(result.get("target", 0))
     task = names[target] if target < len(names) else "+"
     p = result.get("prob")
-    return f"P({task}) = {float(p[0]):.3f}" if p is not None else f"P({task}) = ?"
+    text = f"P({task}) = {float(p[0]):.3f}" if p is not None else f"P({task}) = ?"
+    return text + window_text(result, entry)
+
+
+def window_text(result: dict, entry) -> str:
+    """' · best window 575–675 of 910' / ' · window 600–700 (chosen)' / ' · N-padded to 101 nt' for
+    a sequence of another length than the model's input; '' otherwise."""
+    scan = result.get("scan")
+    start, end = result.get("window", (0, 0))
+    L = int(getattr(entry, "input_length", 0) or 0)
+    if scan is not None and scan.scanned:
+        best = scan.best_start(int(result.get("target", 0))) == result.get("offset")
+        return (f" · best window {start + 1:,}–{end:,} of {len(scan.starts):,}" if best
+                else f" · window {start + 1:,}–{end:,} (chosen)")
+    if L and end - start < L:
+        return f" · N-padded to {L} nt"
+    return ""
 
 
 def in_scroll_area(widget) -> QScrollArea:

@@ -56,6 +56,7 @@ class DashboardPanel(AnalysisPanel):
         self.classopt_workers: dict[tuple, Worker] = {}   # (model name, target) -> its running job
         self.classopt_progress: dict[tuple, str] = {}
         self.classopt_plots: dict[str, object] = {}
+        self.scan_plots: dict[str, object] = {}
         self.motif_plots: dict[str, object] = {}
         self.sequence_plot = None
         self.saliency_plots: dict[str, object] = {}
@@ -223,6 +224,7 @@ class DashboardPanel(AnalysisPanel):
         self.motif_plots.clear()
         self.saliency_plots.clear()
         self.temporal_plots.clear()
+        self.scan_plots.clear()
         self.sequence_plot = None
 
     def draw(self, seq: str, result: dict) -> None:
@@ -231,6 +233,8 @@ class DashboardPanel(AnalysisPanel):
         from deemo_gui.qt.plots import LogoPlot, SequencePlot, saliency_plot, temporal_plot
         from deemo_gui.qt.plots.axes import shrinkable
         from deemo_gui.qt.plots.score_track import TEMPORAL_LEGEND
+        from deemo_gui.qt.plots.stack import fix_height
+        from deemo_gui.qt.plots.window_scan import WindowScanPlot
 
         entries = [m for m in self.models() if m.name in result["models"]]
         stack = self.graphics
@@ -264,9 +268,14 @@ class DashboardPanel(AnalysisPanel):
         top.layout.setColumnStretchFactor(col, 2 if len(motifs) <= 1 else 1)
         self.summary = summary
 
-        # Sequence-aligned tracks (class-optimized inputs have the model's input length: same axis).
+        # Class-optimized inputs have the model's input length: on the sequence's axis when the
+        # lengths agree, else each on its own axis of model input positions.
         for entry in entries:
-            plot = stack.add(LogoPlot(), px=LOGO_HEIGHT - 20)
+            plot = LogoPlot()
+            if entry.input_length == len(seq):
+                stack.add(plot, px=LOGO_HEIGHT - 20)
+            else:
+                fix_height(stack.add_row(plot, px=LOGO_HEIGHT), LOGO_HEIGHT)
             plot.setTitle(f"Class optimization: {escape(self._label(entry))}", justify="left")   # as the tracks below
             self.classopt_plots[entry.name] = plot
             self._fill_classopt(plot, entry)
@@ -277,6 +286,16 @@ class DashboardPanel(AnalysisPanel):
                                 title=f"JASPAR hits ({motif_names}, FIMO p &lt; 1e-4, both strands): "
                                       f"{n_hits} hit{'s' if n_hits != 1 else ''}")
         self.sequence_plot = stack.add(seq_plot, px=seq_plot.preferred_px())
+        for entry in entries:
+            r = result["models"][entry.name]
+            scan = r.get("scan")
+            if scan is None or not scan.scanned:
+                continue
+            plot = WindowScanPlot(scan, int(r.get("target", 0)), r["window"], sequence=seq, title=(
+                f"{escape(entry.name)} — P of each {scan.length}-nt window (stride {scan.stride}"
+                f"{', both strands' if scan.reverse_complement else ''}) · shaded: explained · click: explain another"))
+            plot.sigPicked.connect(self.viewer.set_window)
+            self.scan_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
         for entry in entries:
             r = result["models"][entry.name]
             plot = saliency_plot(r["saliency_track"], seq, ylabel="|∂logit/∂x|·x", name="saliency",
@@ -322,7 +341,10 @@ class DashboardPanel(AnalysisPanel):
             return
         plot.setPlaceholder(None)
         plot.setData(A.ic_logo(result.pwm))
-        plot.setTitle(f"Class-optimized input: {escape(self._label(entry))} · P = {result.score:.2f}", justify="left")
+        own_axis = self.sequence_plot is not None and len(self.sequence_plot.track.sequence()) != entry.input_length
+        where = f" · model input positions 1–{entry.input_length}" if own_axis else ""
+        plot.setTitle(f"Class-optimized input: {escape(self._label(entry))} · P = {result.score:.2f}{where}",
+                      justify="left")
         plot.classopt = result
         if self.sequence_plot is not None:
             self.graphics.setXExtent(len(self.sequence_plot.track.sequence()))

@@ -50,9 +50,10 @@ def _as_matrix(matrix) -> np.ndarray:
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.shape[0] != 4:
         raise ValueError(f"a logo needs a (4, W) matrix with rows A C G T, got shape {m.shape}")
-    if not np.all(np.isfinite(m)):
-        raise ValueError("logo matrix contains NaN or infinite values")
-    return m
+    if np.isinf(m).any():
+        raise ValueError("logo matrix contains infinite values")
+    # NaN marks bases a model did not see (outside its window): an empty column.
+    return np.nan_to_num(m, nan=0.0)
 
 
 def glyph_layout(matrix, x0: float = 0.0):
