@@ -164,30 +164,32 @@ def run_evaluate(args) -> int:
 
 
 def run_predict(args) -> int:
-    from deemo_gui.core.inference import predict_proba
     from deemo_gui.core.modelfile import load_model
-    from deemo_gui.core.sequences import fit_length, one_hot, read_sequences
+    from deemo_gui.core.predict_stream import records, score_batches
 
     model = load_model(args.model)
-    data = read_sequences(args.data)
-    probs = predict_proba(model, one_hot(fit_length(data.seqs, model.input_length, data.source)[0]))
     names = model.metadata.get("task_names") or [f"task{i}" for i in range(model.n_tasks)]
+    rows = score_batches(model, records(args.data), source=os.fspath(args.data))
     if not args.out:
-        _write_predictions(sys.stdout, data.ids, names, probs)
+        _write_predictions(sys.stdout, names, rows)
         return 0
     from deemo_gui.core.atomic import atomic_path
 
-    with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as out:
-        _write_predictions(out, data.ids, names, probs)
-    print(f"wrote {len(data)} predictions to {os.fspath(args.out)}")
+    with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as out:  # written as it goes
+        n = _write_predictions(out, names, rows)
+    print(f"wrote {n} predictions to {os.fspath(args.out)}")
     return 0
 
 
-def _write_predictions(out, ids, names, probs) -> None:
+def _write_predictions(out, names, rows) -> int:
+    """CSV `id,p_<task>...` of the (ids, probabilities) groups of `rows`; returns the number of rows."""
     writer = csv.writer(out)
     writer.writerow(["id"] + [f"p_{n}" for n in names])
-    for rid, row in zip(ids, probs):
-        writer.writerow([rid] + [f"{v:.6f}" for v in row])
+    n = 0
+    for ids, probs in rows:
+        writer.writerows([rid] + [f"{v:.6f}" for v in row] for rid, row in zip(ids, probs.tolist()))
+        n += len(ids)
+    return n
 
 
 def run_presets(args) -> int:

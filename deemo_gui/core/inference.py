@@ -4,9 +4,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+# Sequences per forward pass: the fastest on CPU for the zoo's networks (benchmarks/reading.py; the
+# time per sequence rises again past it as activations outgrow the caches).
+BATCH_SIZE = 256
+
 
 @torch.no_grad()
-def predict_logits(model: torch.nn.Module, X, batch_size: int = 1024, device=None) -> np.ndarray:
+def predict_logits(model: torch.nn.Module, X, batch_size: int = BATCH_SIZE, device=None) -> np.ndarray:
     """Logits `(N, T)` for one-hot `X` `(N, 4, L)` (numpy or tensor), in eval mode."""
     param = next(model.parameters())
     device = torch.device(device) if device is not None else param.device
@@ -30,6 +34,6 @@ def predict_logits(model: torch.nn.Module, X, batch_size: int = 1024, device=Non
     return torch.cat(out).numpy()
 
 
-def predict_proba(model: torch.nn.Module, X, batch_size: int = 1024, device=None) -> np.ndarray:
+def predict_proba(model: torch.nn.Module, X, batch_size: int = BATCH_SIZE, device=None) -> np.ndarray:
     """P(bound) per task, `(N, T)` = sigmoid of the logits."""
     return 1.0 / (1.0 + np.exp(-predict_logits(model, X, batch_size, device)))

@@ -149,8 +149,9 @@ def reverse_complement_onehot(X):
     return np.ascontiguousarray(X[..., ::-1, ::-1])
 
 
-def fit_length(seqs: list[str], length: int, source: str = "") -> tuple[list[str], int]:
-    """Centre-crop longer and N-pad shorter sequences to `length`; warn with how many changed."""
+def fit_length(seqs: list[str], length: int, source: str = "", warn: bool = True) -> tuple[list[str], int]:
+    """Centre-crop longer and N-pad shorter sequences to `length`; warn with how many changed
+    (`warn=False`: the caller warns, e.g. once for a whole stream, with `warn_fitted`)."""
     out, changed = [], 0
     for s in seqs:
         n = len(s)
@@ -164,12 +165,18 @@ def fit_length(seqs: list[str], length: int, source: str = "") -> tuple[list[str
         else:
             left = (length - n) // 2
             out.append("N" * left + s + "N" * (length - n - left))
+    if warn:
+        warn_fitted(source, changed, len(seqs), length)
+    return out, changed
+
+
+def warn_fitted(source: str, changed: int, total: int, length: int) -> None:
+    """The warning of `fit_length` (none when no sequence was changed)."""
     if changed:
         log.warning(
             "%s: %d of %d sequences were not %d nt long and were centre-cropped or N-padded",
-            source or "sequences", changed, len(seqs), length,
+            source or "sequences", changed, total, length,
         )
-    return out, changed
 
 
 def gc_content(seq: str) -> float:

@@ -31,9 +31,12 @@ from pyjaspar's offline JASPAR2016 release.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas costs every `deemo` command ~50 MB and 0.4 s when imported up front
+    import pandas as pd
 
 from deemo_gui.core.errors import ConfigError, DataError
 
@@ -78,6 +81,8 @@ class SyntheticSplit:
 
     def to_dataframe(self) -> pd.DataFrame:
         """`id`, `sequence`, then one 0/1 int column per task (the `deemo synth` TSV layout)."""
+        import pandas as pd
+
         df = pd.DataFrame({"id": self.ids, "sequence": self.sequences})
         for t, name in enumerate(self.task_names):
             df[name] = self.labels[:, t].astype(np.int64)
@@ -229,6 +234,8 @@ def generate(motifs=DEFAULT_MOTIFS, n: int = 25000, length: int = 200, seed: int
     rec_seq = np.asarray(rec_seq, dtype=np.int64)
     rec_choice = np.asarray(rec_choice, dtype=np.int64)
     rec_start = np.asarray(rec_start, dtype=np.int64)
+    import pandas as pd
+
     truth = pd.DataFrame({
         "id": [ids[i] for i in rec_seq],
         "split": [SPLIT_NAMES[s] for s in split_of[rec_seq]],

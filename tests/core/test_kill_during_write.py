@@ -116,10 +116,28 @@ def _writers(kind: str):
 
         # a logo takes ~0.2 s to draw before its file is opened for ~0.08 s: longer delays
         return "l.png", lambda p, k: save_logo(logo, p, title=f"v{k}"), read_png, 0.5
+    if kind == "predict":  # `deemo predict --out` writes its rows as it goes, into the temporary file
+        import contextlib
+        import io
+
+        from deemo_gui.cli.main import main
+
+        argv = ["predict", str(ROOT / "models" / "ARID3A_K562_deepbind.safetensors"),
+                str(ROOT / "resources" / "examples" / "REST_GM12878_test.fa"), "--out"]
+
+        def write_predictions(p, k):
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert main(argv + [p]) == 0
+
+        def read_predictions(p):
+            lines = open(p).read().splitlines()
+            assert lines[0] == "id,p_bound" and len(lines) == 1001
+
+        return "p.csv", write_predictions, read_predictions, 0.1
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("kind", ["model", "meme", "jaspar", "session", "csv", "npz", "png"])
+@pytest.mark.parametrize("kind", ["model", "meme", "jaspar", "session", "csv", "npz", "png", "predict"])
 def test_a_kill_mid_write_leaves_the_previous_file_intact(tmp_path, kind):
     r = subprocess.run([sys.executable, __file__, kind, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
                        timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})

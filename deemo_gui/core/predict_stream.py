@@ -1,0 +1,87 @@
+"""Predictions as a stream: records in, one-hot batches through the network, probabilities out.
+
+Memory is one chunk of records and one group's one-hot, whatever the size of the file: `records`
+reads FASTA a chunk at a time (other formats whole), `score_batches` encodes and predicts a group at
+a time, and the caller writes each group's rows before the next is read (`deemo predict`).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+
+from deemo_gui.core import fasta
+from deemo_gui.core.inference import BATCH_SIZE, predict_proba
+from deemo_gui.core.sequences import (
+    _starts_like_fasta,
+    fit_length,
+    one_hot,
+    read_sequences,
+    warn_duplicate_ids,
+    warn_fitted,
+)
+
+GROUP = 16  # batches encoded at once
+
+Records = Iterable[tuple[list[str], list[str]]]
+Scorer = Callable[[object, list[str]], np.ndarray]
+
+
+def records(path) -> Iterator[tuple[list[str], list[str]]]:
+    """(ids, upper-case sequences) of a sequence file, a chunk at a time (FASTA streams; the other
+    formats are read whole); duplicate ids are warned about at the end, as `read_sequences` does."""
+    name = os.fspath(path)
+    if not _starts_like_fasta(name):
+        data = read_sequences(name)
+        yield data.ids, data.seqs
+        return
+    seen = _IdHashes()
+    for batch in fasta.iter_fasta(name, name):
+        seen.add(batch.ids)
+        yield batch.ids, batch.seqs
+    seen.warn(name)
+
+
+class _IdHashes:
+    """The ids seen so far, kept compact (a hash and the ids of a chunk as one string) for the
+    duplicate-id warning at the end of a stream."""
+
+    def __init__(self):
+        self._hashes: list[np.ndarray] = []
+        self._ids: list[str] = []
+
+    def add(self, ids: list[str]) -> None:
+        self._hashes.append(np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids)))
+        self._ids.append("\n".join(ids))
+
+    def warn(self, name: str) -> None:
+        if not self._hashes:
+            return
+        hashes = np.sort(np.concatenate(self._hashes))
+        twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+        if len(twice):
+            candidates = [i for h, ids in zip(self._hashes, self._ids)
+                          for i in np.array(ids.split("\n"), dtype=object)[np.isin(h, twice)]]
+            warn_duplicate_ids(candidates, name)
+
+
+def fitted_scores(model, seqs: list[str]) -> np.ndarray:
+    """P per task `(n, T)` of sequences centre-cropped or N-padded to the model's input length."""
+    return predict_proba(model, one_hot(fit_length(seqs, model.input_length, warn=False)[0]))
+
+
+def score_batches(model, recs: Records, scorer: Scorer | None = None, group: int = GROUP * BATCH_SIZE,
+                  source: str = "") -> Iterator[tuple[list[str], np.ndarray]]:
+    """(ids, P `(n, T)`) for each group of at most `group` records, `scorer(model, seqs)` scoring a
+    group (default `fitted_scores`, whose crops and pads are warned about once, at the end)."""
+    total = changed = 0
+    for ids, seqs in recs:
+        for start in range(0, len(seqs), group):
+            part = seqs[start: start + group]
+            if scorer is None:
+                changed += sum(len(s) != model.input_length for s in part)
+            total += len(part)
+            yield ids[start: start + group], (scorer or fitted_scores)(model, part)
+    if scorer is None:
+        warn_fitted(source, changed, total, model.input_length)

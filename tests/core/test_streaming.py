@@ -1,0 +1,130 @@
+"""Streaming reads and `deemo predict` as a stream: the same records, rows and errors as reading
+the whole file, in bounded memory (issue 14, item 1). Speed is measured in benchmarks/reading.py."""
+import csv
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deemo_gui.cli.main import main
+from deemo_gui.core import fasta, predict_stream
+from deemo_gui.core.errors import DataError
+from deemo_gui.core.inference import predict_proba
+from deemo_gui.core.inputfile import read_text
+from deemo_gui.core.modelfile import load_model
+from deemo_gui.core.sequences import _parse_fasta, fit_length, one_hot, read_sequences
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.fa"))
+MODEL = ROOT / "models" / "ARID3A_K562_deepbind.safetensors"
+
+
+def _whole_text(path):
+    """The line parser over the whole text at once: what every FASTA was read with before streaming."""
+    name, text = read_text(path, "sequence file")
+    return _parse_fasta(text, name)
+
+
+def _same(a, b):
+    assert a.ids == b.ids and a.seqs == b.seqs and a.soft_masked == b.soft_masked and a.source == b.source
+    assert (a.labels is None) == (b.labels is None) and (a.labels is None or np.array_equal(a.labels, b.labels))
+
+
+def _odd_fasta(tmp_path):
+    """Every kind of chunk: wrapped, CRLF, comments, blank lines, soft-masked runs, descriptions, labels."""
+    real = read_sequences(EXAMPLES[0])
+    parts = []
+    for i, (rid, seq) in enumerate(zip(real.ids[:300], real.seqs[:300])):
+        seq = seq[:20] + seq[20:40].lower() + seq[40:] if i % 3 == 0 else seq
+        body = "\n".join(seq[k:k + 60] for k in range(0, len(seq), 60)) if i % 2 else seq
+        head = f">{rid} desc\tx label={i % 2}" if i % 5 else f">{rid} label={i % 2}"
+        parts.append(f"{head}\n{body}\n" + ("\n; a comment\n" if i % 7 == 0 else ""))
+    path = tmp_path / "odd.fa"
+    path.write_bytes("".join(parts).replace("\n", "\r\n", 400).encode())
+    return path
+
+
+@pytest.mark.parametrize("chunk", [4 << 20, 1000, 7])
+def test_streaming_reader_equals_the_whole_text_reader(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(fasta, "CHUNK", chunk)
+    for path in EXAMPLES[:3] + [_odd_fasta(tmp_path)]:
+        _same(read_sequences(path), _whole_text(path))
+    data = read_sequences(tmp_path / "odd.fa")
+    assert data.labels is not None and data.soft_masked[0] == ((20, 40),)
+
+
+def test_errors_are_the_whole_text_reader_errors_when_chunks_disagree(tmp_path, monkeypatch):
+    """A bad record in an early chunk and a header without a name in a later one: the header error,
+    with its line, is reported, as when the file is read whole (parsing before validation)."""
+    monkeypatch.setattr(fasta, "CHUNK", 64)
+    path = tmp_path / "two.fa"
+    path.write_text(">a\nACGTX\n" + "".join(f">r{i}\n{'ACGT' * 10}\n" for i in range(20)) + ">\nACGT\n")
+    with pytest.raises(DataError, match=r"two.fa, line 43: FASTA header without a name"):
+        read_sequences(path)
+
+
+def test_records_stream_a_chunk_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(fasta, "CHUNK", 2000)
+    path = tmp_path / "many.fa"
+    path.write_text("".join(f">r{i}\n{'ACGTN' * 20}A\n" for i in range(5000)))
+    stream = predict_stream.records(path)
+    ids, seqs = next(stream)
+    assert 0 < len(ids) < 50 and seqs[0] == "ACGTN" * 20 + "A"  # not the whole file
+    assert sum(len(i) for i, _ in stream) + len(ids) == 5000
+
+
+def test_scoring_is_lazy_a_group_at_a_time():
+    """score_batches takes records from a generator as it goes: the first rows exist before the
+    input is exhausted (memory does not grow with the input)."""
+    model = load_model(MODEL)
+    pulled = []
+
+    def endless():
+        for k in range(10**9):
+            pulled.append(k)
+            yield [f"r{k}"] * 300, ["ACGT" * 25 + "A"] * 300
+
+    ids, probs = next(predict_stream.score_batches(model, endless(), group=256))
+    assert len(ids) == 256 and probs.shape == (256, 1) and pulled == [0]
+
+
+def test_predict_writes_the_rows_reading_the_whole_file_gives(tmp_path, caplog):
+    src = read_sequences(EXAMPLES[1])
+    path = tmp_path / "x.fa"
+    path.write_text("".join(f">{i}\n{s}\n" for i, s in zip(src.ids[:700], src.seqs[:700])) + ">short\nACGT\n>a,b\nAC\n")
+    out = tmp_path / "p.csv"
+    with caplog.at_level(logging.WARNING):
+        assert main(["predict", str(MODEL), str(path), "--out", str(out)]) == 0
+    assert "2 of 702 sequences were not 101 nt long" in caplog.text
+    model, data = load_model(MODEL), read_sequences(path)
+    probs = predict_proba(model, one_hot(fit_length(data.seqs, model.input_length)[0]))
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected)
+    writer.writerow(["id", "p_bound"])
+    for rid, row in zip(data.ids, probs):
+        writer.writerow([rid] + [f"{v:.6f}" for v in row])
+    assert out.read_bytes() == expected.getvalue().encode()
+    assert '"a,b",' in out.read_text()
+
+
+def test_predict_warns_about_duplicate_ids_once_at_the_end(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(fasta, "CHUNK", 500)
+    path = tmp_path / "d.fa"
+    path.write_text("".join(f">r{i % 90}\n{'ACGT' * 25}A\n" for i in range(100)))
+    with caplog.at_level(logging.WARNING):
+        assert main(["predict", str(MODEL), str(path), "--out", str(tmp_path / "p.csv")]) == 0
+    warnings = [r.getMessage() for r in caplog.records if "more than once" in r.getMessage()]
+    assert warnings == [(f"{path}: 10 record id(s) occur more than once: 'r0', 'r1', 'r2', 'r3', 'r4' and 5 more; "
+                        "records are told apart by position")]
+
+
+def test_a_bad_record_late_in_the_file_leaves_the_old_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(fasta, "CHUNK", 1000)
+    path, out = tmp_path / "late.fa", tmp_path / "p.csv"
+    path.write_text("".join(f">r{i}\n{'ACGT' * 25}A\n" for i in range(3000)) + ">bad\nACGU\n")
+    out.write_text("old\n")
+    assert main(["predict", str(MODEL), str(path), "--out", str(out)]) == 2
+    assert "late.fa, record 'bad' (line 6001): invalid character 'U'" in capsys.readouterr().err
+    assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["late.fa", "p.csv"]
