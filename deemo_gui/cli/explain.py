@@ -15,7 +15,9 @@ def register(sub) -> None:
     p = sub.add_parser(
         "explain", help="attribution maps of a model for each sequence (saliency, guided, ISM, IG, temporal)",
         description="Write one attribution map per sequence to an .npz file: arrays `attributions` (N, 4, L) "
-                    "(rows A C G T), or `forward` and `backward` (N, L) for --method temporal, plus `ids`.",
+                    "(rows A C G T), or `forward` and `backward` (N, L) for --method temporal, plus `ids` and "
+                    "`window_starts` (N,): the window of each sequence the map is for (a longer sequence is "
+                    "explained on its best-scoring window, a shorter one N-padded: start < 0).",
     )
     p.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
     p.add_argument("data", metavar="DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line")
@@ -33,15 +35,46 @@ def register(sub) -> None:
     p.add_argument("--n-baselines", type=int, default=20, help="ig: shuffles per sequence (default 20)")
     p.add_argument("--seed", type=options.seed, default=0, help="ig: seed of the shuffles")
     p.add_argument("--batch-size", type=int, help="sequences (or mutants, path points, prefixes) per batch")
+    p.add_argument("--window", choices=("best", "centre"), default="best",
+                   help="sequences longer than the model's input: explain the best-scoring window (default) "
+                        "or the centre one")
+    p.add_argument("--stride", type=options.positive_int, default=1,
+                   help="window stride when scanning longer sequences for the best window (default 1)")
+    p.add_argument("--both-strands", action="store_true",
+                   help="score each window on both strands when looking for the best one")
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.set_defaults(func=run_explain)
 
 
-def _sequences(path: str, length: int):
-    from deemo_gui.core.sequences import fit_length, one_hot, read_sequences
+def _sequences(path: str, model, target: int, args):
+    """The records and the one-hot window each is explained on: a longer record's best window
+    (`core.windows.scan`, or its centre with `--window centre`), a shorter one N-padded."""
+    import numpy as np
+
+    from deemo_gui.core.sequences import one_hot, read_sequences
+    from deemo_gui.core.windows import pad_offset, scan, window_sequence
 
     data = read_sequences(path)
-    return data, one_hot(fit_length(data.seqs, length, data.source)[0])
+    L = int(model.input_length)
+    starts = np.zeros(len(data), dtype=np.int64)
+    longer = shorter = 0
+    for i, s in enumerate(data.seqs):
+        if len(s) > L:
+            longer += 1
+            starts[i] = ((len(s) - L) // 2 if args.window == "centre"
+                         else scan(model, s, args.stride, args.both_strands).best_start(target))
+        elif len(s) < L:
+            shorter += 1
+            starts[i] = pad_offset(len(s), L)
+    if longer:
+        which = "its centre window" if args.window == "centre" else "its best-scoring window"
+        print(f"deemo: {data.source}: {longer} of {len(data)} sequences are longer than the model's {L} nt: "
+              f"each is explained on {which} (window_starts in the .npz)", file=sys.stderr)
+    if shorter:
+        print(f"deemo: {data.source}: {shorter} of {len(data)} sequences are shorter than {L} nt and were "
+              "N-padded (window_starts < 0)", file=sys.stderr)
+    X = one_hot([window_sequence(s, int(o), L) for s, o in zip(data.seqs, starts)])
+    return data, X, starts
 
 
 def run_explain(args) -> int:
@@ -68,7 +101,7 @@ def _explain(args) -> int:
     device = resolve_device(args.device)
     model = load_model(args.model, device=device)
     args.target = explain.task_index(model, args.target)
-    data, X = _sequences(args.data, model.input_length)
+    data, X, starts = _sequences(args.data, model, args.target, args)
     batch = {"batch_size": args.batch_size} if args.batch_size else {}
     arrays = {}
     if args.method == "saliency":
@@ -92,7 +125,8 @@ def _explain(args) -> int:
     trust = for_model(model)
     with atomic_path(args.out) as tmp, open(tmp, "wb") as fh:  # a file object: savez adds no ".npz" to it
         np.savez_compressed(fh, ids=np.array(data.ids), method=np.array(args.method),
-                            target=np.array(args.target), verdict=np.array(trust.summary), **arrays)
+                            target=np.array(args.target), verdict=np.array(trust.summary),
+                            window_starts=starts, **arrays)
     shape = " and ".join(f"{k} {v.shape}" for k, v in arrays.items())
     print(f"wrote {args.method} for {len(data)} sequences to {args.out}: {shape}")
     print(f"deemo: model verdict: {trust.summary}", file=sys.stderr)

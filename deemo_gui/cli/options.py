@@ -15,6 +15,17 @@ def seed(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (a stride, a length)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def duration(text: str) -> float:
     """Seconds in '90s', '10m', '1.5h' or a bare number of seconds."""
     units = {"s": 1, "m": 60, "h": 3600}

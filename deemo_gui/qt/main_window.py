@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -32,8 +33,7 @@ from deemo_gui.qt import errors
 from deemo_gui.qt.model_picker import BROKEN_ADVICE, ModelPicker
 from deemo_gui.qt.sequence_editor import SequenceEditor
 from deemo_gui.qt.sequence_list import SequenceList
-from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker
-from deemo_gui.qt.workers import observe
+from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker, observe
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq 
                    "All files (*)")
 MODEL_FILTER = "deemo models (*.safetensors);;All files (*)"
 SESSION_FILTER = "deemo sessions (*.deemo.json *.json);;All files (*)"
+PEAKS_FILTER = "Peaks (*.bed *.narrowPeak *.bed.gz *.narrowPeak.gz *.bed3 *.bed6);;All files (*)"
+GENOME_FILTER = "Genome FASTA (*.fa *.fasta *.fna *.fa.gz *.fasta.gz);;All files (*)"
+TABLE_FILTER = "CSV (*.csv);;Tab-separated (*.tsv)"
 MAX_RECENT = 10
 SYNC_OPEN_BYTES = 5_000_000   # larger files are read in a worker
 AUTO_LIST_PREDICT = 200_000   # predict the whole list automatically up to this many records
@@ -296,6 +299,8 @@ class MainWindow(QMainWindow):
                      "Open FASTA, TSV/CSV, DeepBind .seq or plain sequence files")
         self._action(f, "Open with &labels…", self.open_with_labels_dialog, None,
                      "Open a sequence file and a label file with one line per record")
+        self._action(f, "Open &peaks with a genome…", self.open_peaks_dialog, None,
+                     "Open a BED/narrowPeak file: windows on the summits, read from a reference genome FASTA")
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         f.addSeparator()
@@ -308,6 +313,10 @@ class MainWindow(QMainWindow):
         self._action(f, "&Save session…", self.save_session_dialog, QKeySequence.StandardKey.Save,
                      "Save open files, models, current sequence and edits to a session file")
         f.addSeparator()
+        self._action(f, "&Export sequences (FASTA)…", self.export_fasta_dialog, None,
+                     "Write the records the list shows (with edits, soft-masking kept) to a FASTA file")
+        self._action(f, "Export &predictions table…", self.export_predictions_dialog, None,
+                     "Write every record's P per ticked model (and labels) to a CSV or TSV file")
         self._action(f, "Save &screenshot…", self.screenshot_dialog, None, "Save the window as a PNG image")
         self._action(f, "&Close file", self.close_file, None, "Close the file of the current sequence")
         f.addSeparator()
@@ -332,6 +341,16 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self._action(self.view_menu, "Whole sequence", self.editor.canvas.zoom_fit, "Ctrl+0")
         self._action(self.view_menu, "Single bases", self.editor.canvas.zoom_bases, "Ctrl+1")
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "Window &stride…", self.window_stride_dialog, None,
+                     "Sequences longer than a model's input are scanned with windows this many bases apart")
+        self.both_strands_action = self._action(
+            self.view_menu, "Score windows on &both strands", lambda: self.viewer.set_scan_options(
+                reverse_complement=self.both_strands_action.isChecked()), None,
+            "Score each window and its reverse complement and keep the larger")
+        self.both_strands_action.setCheckable(True)
+        self._action(self.view_menu, "Explain each model's b&est window", lambda: self.viewer.set_window(None), None,
+                     "Back to the best-scoring window after choosing another (right-click in the sequence)")
         self.view_menu.addSeparator()
         self._action(self.view_menu, "&Log…", self.show_log)
 
@@ -421,7 +440,121 @@ class MainWindow(QMainWindow):
         repeated = len(ids) - len(set(ids))
         note = (f" — {repeated:,} record id(s) repeat an earlier one; records are told apart by position "
                 "(names in View ▸ Log)") if repeated else ""
-        self.show_message(f"Opened {os.path.basename(path)}: {len(ids):,} sequences{note}")
+        self.show_message(f"Opened {os.path.basename(path)}: {len(ids):,} sequences{note}{self._length_notice()}")
+
+    def _length_notice(self) -> str:
+        """' — lengths 60–1,010 nt; the ticked models read 101 nt: ...' when they differ."""
+        v = self.viewer
+        if not v.files:
+            return ""
+        seqs = v.files[-1].data.seqs
+        lo, hi = min(map(len, seqs), default=0), max(map(len, seqs), default=0)
+        model_lengths = sorted({m.input_length for m in v.selected_models if m.input_length})
+        if not model_lengths or (lo == hi and model_lengths == [lo]):
+            return ""
+        span = f"{lo:,} nt" if lo == hi else f"{lo:,}–{hi:,} nt"
+        reads = "/".join(f"{L:,}" for L in model_lengths)
+        return (f" — lengths {span}, the ticked models read {reads} nt: longer sequences are scanned "
+                "(score = best window, boxed), shorter ones N-padded")
+
+    def open_peaks_dialog(self) -> Worker | None:
+        """BED/narrowPeak + genome FASTA: the peak windows, read in a worker."""
+        bed, _ = QFileDialog.getOpenFileName(self, "Open peaks (BED / narrowPeak)", self._last_dir(), PEAKS_FILTER)
+        if not bed:
+            return None
+        genome, _ = QFileDialog.getOpenFileName(self, f"Reference genome for {os.path.basename(bed)}",
+                                                os.path.dirname(bed), GENOME_FILTER)
+        if not genome:
+            return None
+        from deemo_gui.viewer.genome import window_length
+
+        length, ok = QInputDialog.getInt(self, "Window length", "Bases around each summit (the models' input length):",
+                                         window_length(self.viewer), 1, 100_000)
+        return self.open_peaks(bed, genome, length) if ok else None
+
+    def open_peaks(self, bed: str, genome: str, length: int | None = None) -> Worker:
+        from deemo_gui.viewer.genome import peak_data, window_length
+
+        worker = Worker(peak_data, os.fspath(bed), os.fspath(genome), window_length(self.viewer, length),
+                        name=f"Reading peaks of {os.path.basename(bed)} from {os.path.basename(genome)}")
+        worker.returned.connect(lambda data: (self.viewer.add_sequences(data, path=bed), self._opened(bed)))
+        return self.jobs.start(worker, context=f"Opening {os.path.basename(bed)}")
+
+    def window_stride_dialog(self) -> None:
+        v = self.viewer
+        stride, ok = QInputDialog.getInt(self, "Window stride", "Scan longer sequences with windows every … bases:",
+                                         v.scan_stride, 1, 100_000)
+        if ok:
+            v.set_scan_options(stride=stride)
+
+    def export_fasta_dialog(self) -> str | None:
+        from deemo_gui.viewer.export import write_fasta
+
+        indices = self.sequence_list.visible_indices()
+        if not indices:
+            self.show_message("Nothing to export: no sequence is open or shown")
+            return None
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {len(indices):,} sequences",
+                                              os.path.join(self._last_dir(), "sequences.fa"), "FASTA (*.fa *.fasta)")
+        if not path:
+            return None
+        try:
+            n = write_fasta(self.viewer, path, indices)
+        except DeemoError as exc:
+            errors.report_exception(self, exc, "Exporting sequences")
+            return None
+        self.show_message(f"Wrote {n:,} sequences to {path}")
+        return path
+
+    def export_predictions_dialog(self) -> Worker | None:
+        """Predict the whole list with every ticked model that has no table yet (in a worker), then
+        write the table."""
+        v = self.viewer
+        if not v.n_sequences or not v.selected_models:
+            self.show_message("Nothing to export: open sequences and tick a model first")
+            return None
+        path, chosen = QFileDialog.getSaveFileName(self, "Export predictions",
+                                                   os.path.join(self._last_dir(), "predictions.csv"), TABLE_FILTER)
+        if not path:
+            return None
+        if not os.path.splitext(path)[1]:
+            path += ".tsv" if "Tab" in (chosen or "") else ".csv"
+        return self.export_predictions(path)
+
+    def export_predictions(self, path: str) -> Worker:
+        from deemo_gui.viewer.export import prediction_columns, write_predictions
+
+        v = self.viewer
+        entries = list(v.selected_models)
+        missing = [e for e in entries if e.name not in v.list_predictions
+                   or len(v.list_predictions[e.name]) != v.n_sequences]
+
+        def job():
+            tables = {}
+            for e in missing:
+                gen = v.iter_predict_list(e)
+                while True:
+                    try:
+                        done, total = next(gen)
+                    except StopIteration as stop:
+                        tables[e.name] = stop.value
+                        break
+                    yield done, total, f"{e.name}: {done:,} of {total:,} sequences"
+            return tables
+
+        def write(tables: dict) -> None:
+            for name, table in tables.items():
+                v.set_list_predictions(name, table)
+            try:
+                n = write_predictions(v, path, columns=prediction_columns(v, [e.name for e in entries]))
+            except DeemoError as exc:
+                errors.report_exception(self, exc, "Exporting predictions")
+                return
+            self.show_message(f"Wrote predictions of {n:,} sequences × {len(entries)} model(s) to {path}")
+
+        worker = Worker(job, name=f"Predicting {v.n_sequences:,} sequences for the export", progress=lambda p: p)
+        worker.returned.connect(write)
+        return self.jobs.start(worker, context="Exporting predictions")
 
     def close_file(self) -> None:
         v = self.viewer

@@ -239,7 +239,13 @@ class SequenceCanvas(QWidget):
             for pos in range(max(minor, first), i1 + 1, minor):
                 x = self.x_of(pos - 0.5)
                 p.drawLine(QPointF(x, axis_y - 3), QPointF(x, axis_y))
-        # Major ticks at shown (1-based) positions 1, step, 2*step, ... centred on their base.
+        # Major ticks at shown (1-based) positions 1, step, 2*step, ... centred on their base; for a
+        # record read from a genome the labels are genome coordinates (the first with its chromosome).
+        v = self.viewer
+        origin = v.origin(v.current_index) if v.current_index >= 0 else None
+        if origin is not None:
+            label_w = fm.horizontalAdvance(origin.position_label(n - 1)) + 14
+            step = _nice_step(label_w / self.px)
         positions = [1] + list(range(step, n + 1, step))
         if n not in positions and n - positions[-1] > step * 0.4:
             positions.append(n)
@@ -249,7 +255,10 @@ class SequenceCanvas(QWidget):
                 continue
             x = self.x_of(pos - 0.5)
             p.drawLine(QPointF(x, axis_y - 7), QPointF(x, axis_y))
-            text = f"{pos:,}"
+            if origin is None:
+                text = f"{pos:,}"
+            else:
+                text = origin.position_label(pos - 1) if last_right < 0 else f"{origin.genome_position(pos - 1) + 1:,}"
             w = fm.horizontalAdvance(text)
             left = max(2.0, min(x - w / 2, self.width() - w - 2))
             if left > last_right + 6:
@@ -379,8 +388,10 @@ class SequenceCanvas(QWidget):
         i = self.base_at(event.position().x())
         if 0 <= i < self.n:
             seq = self.viewer.current_sequence
-            text = f"position {i + 1:,}: {seq[i]}"
             v = self.viewer
+            origin = v.origin(v.current_index)
+            where = f" ({origin.position_label(i)}, {origin.strand} strand)" if origin is not None else ""
+            text = f"position {i + 1:,}{where}: {seq[i]}"
             if any(a <= i < b for a, b in v.soft_masked(v.current_index)):
                 text += " (soft-masked)"
             if v.is_edited(v.current_index):
@@ -816,6 +827,9 @@ class SequenceEditor(QWidget):
                 parts.append("labelled bound" if y[0] == 1 else "labelled unbound")
             else:
                 parts.append("bound for: " + (", ".join(t for t, val in zip(f.data.task_names, y) if val == 1) or "none"))
+        origin = v.origin(i)
+        if origin is not None:
+            parts.append(f"{origin.chrom}:{origin.start + 1:,}–{origin.end:,} ({origin.strand})")
         parts.append(v.file_of(i).name)
         if v.is_edited(i):
             orig = v.original_sequence(i)

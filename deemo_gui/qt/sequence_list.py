@@ -8,12 +8,42 @@ QSortFilterProxyModel only filters, from a boolean mask.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
-from deemo_gui.qt.workers import observe
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deemo_gui.core.errors import DataError
+from deemo_gui.qt.workers import Worker, observe
 
 MAX_TASK_COLUMNS = 4  # per model; more tasks are summarised in the model picker
+# Lists longer than this are searched for a motif in a worker thread.
+SYNC_MOTIF_RECORDS = 20_000
+FILTER_MODES = ("Name", "Motif")
+
+
+def motif_mask(seqs: list[str], pattern: str) -> np.ndarray:
+    """Which sequences have an IUPAC `pattern` on either strand (`viewer.search.contains`)."""
+    from deemo_gui.viewer.search import clean_pattern, contains
+
+    pat = clean_pattern(pattern)
+    return np.fromiter((contains(s, pat) for s in seqs), dtype=bool, count=len(seqs))
 
 
 class SequenceTableModel(QAbstractTableModel):
@@ -199,14 +229,18 @@ class SequenceFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         src = self.sourceModel()
         text = text.strip().lower()
+        if not text:
+            self.set_mask(None)
+        else:
+            ids = np.array(src.viewer.ids, dtype=str)
+            self.set_mask(np.char.find(np.char.lower(ids), text) >= 0)
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Show only the records (flat indices) where `mask` is True; None shows all."""
         new_api = hasattr(self, "beginFilterChange")  # Qt >= 6.10; invalidateRowsFilter is deprecated there
         if new_api:
             self.beginFilterChange()
-        if not text:
-            self.mask = None
-        else:
-            ids = np.array(src.viewer.ids, dtype=str)
-            self.mask = np.char.find(np.char.lower(ids), text) >= 0
+        self.mask = mask
         if new_api:
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
@@ -236,6 +270,13 @@ class SequenceList(QWidget):
         self.proxy.setSourceModel(self.model)
         self.filter_edit = QLineEdit(placeholderText="Filter by name…", clearButtonEnabled=True)
         self.filter_edit.setToolTip("Show only the records whose name contains this text (case-insensitive)")
+        self.filter_mode = QComboBox()
+        self.filter_mode.addItems(FILTER_MODES)
+        self.filter_mode.setToolTip("Name: records whose name contains the text. Motif: records with the bases "
+                                    "(IUPAC codes allowed, e.g. CACGTG or CANNTG) on either strand")
+        self.filter_mode.currentIndexChanged.connect(self._mode_changed)
+        self._motif_worker: Worker | None = None
+        self.filter_error = ""
         self.count_label = QLabel()
         self.count_label.setStyleSheet("color: palette(mid);")
         self.view = QTableView()
@@ -259,7 +300,11 @@ class SequenceList(QWidget):
         self._apply_widths()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.filter_edit)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.filter_edit, 1)
+        row.addWidget(self.filter_mode)
+        layout.addLayout(row)
         layout.addWidget(self.view)
         layout.addWidget(self.count_label)
         self._filter_timer = QTimer(self, singleShot=True, interval=150)
@@ -312,10 +357,71 @@ class SequenceList(QWidget):
         if hasattr(self, "count_label"):
             self._update_count()
 
-    def set_filter(self, text: str) -> None:
-        self.proxy.set_text(text)
+    def set_filter(self, text: str, mode: str | None = None) -> Worker | None:
+        """Filter the list by name, or by a motif on either strand (`mode` "Motif"); a long list is
+        searched in a worker (returned). A bad motif leaves the list as it is and says why below it."""
+        if mode is not None and mode != self.filter_mode.currentText():
+            self.filter_mode.blockSignals(True)
+            self.filter_mode.setCurrentText(mode)
+            self.filter_mode.blockSignals(False)
+            self._mode_changed(self.filter_mode.currentIndex(), refilter=False)
+        if self.filter_edit.text() != text:
+            self.filter_edit.blockSignals(True)
+            self.filter_edit.setText(text)
+            self.filter_edit.blockSignals(False)
+        self.filter_error = ""
+        if self._motif_worker is not None:
+            self._motif_worker.cancel()
+            self._motif_worker = None
+        if self.filter_mode.currentText() != "Motif" or not text.strip():
+            self.proxy.set_text(text if self.filter_mode.currentText() == "Name" else "")
+            self._filtered()
+            return None
+        v = self.viewer
+        seqs = [v.sequence(i) for i in range(v.n_sequences)]
+        if len(seqs) <= SYNC_MOTIF_RECORDS:
+            try:
+                self.proxy.set_mask(motif_mask(seqs, text))
+            except DataError as exc:
+                self.filter_error = str(exc)
+            self._filtered()
+            return None
+        worker = Worker(motif_mask, seqs, text, name="Searching the list for a motif")
+        worker.returned.connect(lambda mask, w=worker: self._motif_done(w, mask))
+        worker.errored.connect(lambda exc, w=worker: self._motif_failed(w, exc))
+        self._motif_worker = worker
+        self.count_label.setText(f"searching {len(seqs):,} sequences for {text.strip().upper()}…")
+        return worker.start()
+
+    def _motif_done(self, worker: Worker, mask) -> None:
+        if worker is self._motif_worker and len(mask) == self.viewer.n_sequences:
+            self._motif_worker = None
+            self.proxy.set_mask(mask)
+            self._filtered()
+
+    def _motif_failed(self, worker: Worker, exc) -> None:
+        if worker is self._motif_worker:
+            self._motif_worker = None
+            self.filter_error = str(exc)
+            self._filtered()
+
+    def _filtered(self) -> None:
         self._update_count()
         self._show_current(self.viewer.current_index)
+
+    def _mode_changed(self, _index: int, refilter: bool = True) -> None:
+        motif = self.filter_mode.currentText() == "Motif"
+        self.filter_edit.setPlaceholderText("Motif, e.g. CACGTG or CANNTG…" if motif else "Filter by name…")
+        if refilter:
+            self.set_filter(self.filter_edit.text())
+
+    def visible_indices(self) -> list[int]:
+        """Flat indices of the records the list shows, in its order (filtered and sorted)."""
+        out = []
+        for row in range(self.proxy.rowCount()):
+            source = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+            out.append(self.model.flat_index(source))
+        return out
 
     def _after_reset(self) -> None:
         if self.proxy.mask is not None:
@@ -323,9 +429,14 @@ class SequenceList(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
+        if self.filter_error:
+            self.count_label.setText(f"⚠ {self.filter_error}")
+            return
         n, shown = self.viewer.n_sequences, self.proxy.rowCount()
         files = len(self.viewer.files)
         text = f"{n:,} sequences" if shown == n else f"{shown:,} of {n:,} sequences shown"
+        if self.proxy.mask is not None and self.filter_mode.currentText() == "Motif":
+            text += f" with {self.filter_edit.text().strip().upper()} (either strand)"
         if files > 1:
             text += f" in {files} files"
         uniform = getattr(self, "_uniform", None)

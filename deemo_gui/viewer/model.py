@@ -273,6 +273,15 @@ class Viewer:
             return ()
         return runs
 
+    def origin(self, i: int):
+        """Where record `i` lies in a genome (`core.regions.Origin`: chrom, start, end, strand) when it
+        was read from peaks + a genome; None otherwise, or once an edit changed its length."""
+        f = self.file_of(i)
+        origins = f.data.origins
+        if origins is None or len(self.sequence(i)) != len(self._seqs[i]):
+            return None
+        return origins[i - self._offsets[self.files.index(f)]]
+
     def gc(self, i: int) -> float:
         """GC fraction of record `i` (computed on first request, then cached)."""
         if np.isnan(self._gc[i]):

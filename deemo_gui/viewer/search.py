@@ -76,3 +76,10 @@ def search(seq: str, pattern: str) -> list[Hit]:
              for m in _compile(rc).finditer(seq)]
     hits.sort(key=lambda h: (h.start, h.strand))
     return hits
+
+
+def contains(seq: str, pattern: str) -> bool:
+    """Whether an IUPAC `pattern` has a hit on either strand of `seq` (the rule of `search`)."""
+    pat = clean_pattern(pattern)
+    seq = seq.upper()
+    return bool(_compile(pat).search(seq) or _compile(reverse_complement(pat)).search(seq))

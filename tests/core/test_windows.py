@@ -91,3 +91,25 @@ def test_score_sequences_mixes_lengths(cnn, region):
     padded = "N" * 20 + seqs[2] + "N" * 21
     assert got[2, 0] == pytest.approx(predict_proba(cnn, one_hot([padded]))[0, 0], rel=1e-5)
     assert got[3, 0] == pytest.approx(got[1, 0], rel=1e-6)   # soft-masked lower case scores the same
+
+
+def test_deemo_explain_explains_each_record_on_its_window(cnn, region, tmp_path, capsys):
+    from deemo_gui.cli.main import main
+    from deemo_gui.core.explain import saliency
+
+    fasta = tmp_path / "mixed.fa"
+    fasta.write_text(f">long\n{region}\n>exact\n{region[600:701]}\n>short\n{region[620:680]}\n")
+    out = tmp_path / "sal.npz"
+    assert main(["explain", str(ROOT / "models" / "REST_GM12878_cnn.safetensors"), str(fasta),
+                 "--method", "saliency", "--out", str(out), "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 3 sequences are longer than the model's 101 nt" in err and "N-padded" in err
+    saved = np.load(out)
+    best = scan(cnn, region).best_start()
+    assert saved["window_starts"].tolist() == [best, 0, -20]
+    windows = [window_sequence(s, int(o), 101) for s, o in zip([region, region[600:701], region[620:680]],
+                                                               saved["window_starts"])]
+    np.testing.assert_allclose(saved["attributions"], saliency(cnn, one_hot(windows)), rtol=1e-5, atol=1e-7)
+    assert main(["explain", str(ROOT / "models" / "REST_GM12878_cnn.safetensors"), str(fasta),
+                 "--method", "saliency", "--out", str(out), "--window", "centre"]) == 0
+    assert np.load(out)["window_starts"].tolist() == [454, 0, -20]
