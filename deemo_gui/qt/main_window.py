@@ -475,9 +475,11 @@ class MainWindow(QMainWindow):
     def open_peaks(self, bed: str, genome: str, length: int | None = None) -> Worker:
         from deemo_gui.viewer.genome import peak_data, window_length
 
-        worker = Worker(peak_data, os.fspath(bed), os.fspath(genome), window_length(self.viewer, length),
+        length = window_length(self.viewer, length)
+        worker = Worker(peak_data, os.fspath(bed), os.fspath(genome), length,
                         name=f"Reading peaks of {os.path.basename(bed)} from {os.path.basename(genome)}")
-        worker.returned.connect(lambda data: (self.viewer.add_sequences(data, path=bed), self._opened(bed)))
+        worker.returned.connect(lambda data: (self.viewer.add_sequences(
+            data, path=bed, genome=os.path.abspath(genome), length=length), self._opened(bed)))
         return self.jobs.start(worker, context=f"Opening {os.path.basename(bed)}")
 
     def window_stride_dialog(self) -> None:

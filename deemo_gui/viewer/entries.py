@@ -28,6 +28,8 @@ class OpenFile:
     labels: str | None = None
     negatives: str | None = None
     seed: int = 0
+    genome: str | None = None     # peaks (BED/narrowPeak) read from this genome FASTA ...
+    length: int | None = None     # ... in windows of this many bases
 
     @property
     def name(self) -> str:

@@ -35,12 +35,14 @@ def peak_data(bed, genome, length: int, negatives: str | None = None, seed: int 
 
 def open_peaks(viewer, bed, genome, length: int | None = None, negatives: str | None = None, seed: int = 0):
     """Open the windows of `bed`'s peaks in `genome` as a file of the viewer (state unchanged on error)."""
+    length = window_length(viewer, length)
     try:
-        data = peak_data(os.fspath(bed), os.fspath(genome), window_length(viewer, length), negatives, seed)
+        data = peak_data(os.fspath(bed), os.fspath(genome), length, negatives, seed)
     except DeemoError as exc:
         viewer.events.error.emit(str(exc))
         raise
-    return viewer.add_sequences(data, path=os.fspath(bed))
+    return viewer.add_sequences(data, path=os.fspath(bed), negatives=negatives, seed=seed,
+                                genome=os.path.abspath(os.fspath(genome)), length=length)
 
 
 def _entries(viewer, models):

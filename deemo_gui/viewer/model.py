@@ -160,11 +160,14 @@ class Viewer:
 
         return variant_effects(self, variants, genome, models, task, skip_mismatches)
 
-    def add_sequences(self, data: SequenceSet, path=None, labels=None, negatives=None, seed: int = 0) -> OpenFile:
-        """Add an in-memory SequenceSet as if it were an opened file."""
+    def add_sequences(self, data: SequenceSet, path=None, labels=None, negatives=None, seed: int = 0,
+                      genome=None, length: int | None = None) -> OpenFile:
+        """Add an in-memory SequenceSet as if it were an opened file (`genome`, `length`: peaks read
+        from a genome in windows of `length` bases, so a session can read them again)."""
         entry = OpenFile(path=os.fspath(path) if path else (data.source or f"sequences{len(self.files) + 1}"),
                          data=data, labels=None if labels is None else os.fspath(labels),
-                         negatives=None if negatives is None else os.fspath(negatives), seed=seed)
+                         negatives=None if negatives is None else os.fspath(negatives), seed=seed,
+                         genome=None if genome is None else os.fspath(genome), length=length)
         self.files.append(entry)
         self._offsets.append(len(self._seqs))
         self._ids.extend(data.ids)

@@ -42,7 +42,8 @@ _SCHEMA = _Object("a session", {
     "version": int,
     "files": _List("a list of file entries", _Object("a file entry", {
         "path": str, "relative": str, "labels": str, "labels_relative": str,
-        "negatives": str, "negatives_relative": str, "seed": int})),
+        "negatives": str, "negatives_relative": str, "seed": int,
+        "genome": str, "genome_relative": str, "length": int})),
     "models": _List("a list of model entries", _Object("a model entry", {
         "path": str, "relative": str, "name": str, "selected": bool})),
     "unsaved_models": _List("a list of model names", str),
@@ -109,12 +110,15 @@ def session_dict(viewer, base: str) -> dict:
             lab = _paths(f.labels, base)
             item.update(labels=lab["path"], labels_relative=lab["relative"])
         if f.negatives:
-            if f.negatives == "shuffle":
-                item["negatives"] = "shuffle"
+            if f.negatives == "shuffle" or (f.genome and f.negatives == "gc"):
+                item["negatives"] = f.negatives
             else:
                 neg = _paths(f.negatives, base)
                 item.update(negatives=neg["path"], negatives_relative=neg["relative"])
         item["seed"] = int(f.seed)
+        if f.genome:
+            gen = _paths(f.genome, base)
+            item.update(genome=gen["path"], genome_relative=gen["relative"], length=int(f.length or 0))
         files.append(item)
     models, unsaved = [], []
     for m in viewer.models:
@@ -179,6 +183,9 @@ def read_session(path) -> dict:
     for k, item in enumerate(data.get("files") or []):
         if (item.get("seed") or 0) < 0:
             raise DataError(f"{name}: field 'files[{k}].seed' must be 0 or more, found {item['seed']}")
+        if item.get("genome") and not 0 < (item.get("length") or 0) <= 1_000_000:
+            raise DataError(f"{name}: field 'files[{k}].length' must be a window length from 1 to 1,000,000 "
+                            f"with 'genome', found {item.get('length')}")
     if data.get("selection") is not None and len(data["selection"]) != 2:
         raise DataError(f"{name}: field 'selection' must be a list of two whole numbers, "
                         f"found {len(data['selection'])}")
@@ -239,14 +246,20 @@ def load_session(viewer, path) -> None:
             raise DataError(f"session {path}: field 'files[{k}]' has no path")
         labels = _resolve(item, base, "labels") if item.get("labels") else None
         negatives = item.get("negatives")
-        if negatives and negatives != "shuffle":
+        if negatives and negatives != "shuffle" and not (item.get("genome") and negatives == "gc"):
             negatives = _resolve(item, base, "negatives")
         seed = item.get("seed") or 0
+        genome = _resolve(item, base, "genome") if item.get("genome") else None
         try:
-            ds = load_dataset(fpath, labels=labels, negatives=negatives, seed=seed)
+            if genome:
+                from deemo_gui.viewer.genome import peak_data
+
+                ds = peak_data(fpath, genome, int(item["length"]), negatives, seed)
+            else:
+                ds = load_dataset(fpath, labels=labels, negatives=negatives, seed=seed)
         except DeemoError as exc:
             raise DataError(f"session {path}: {exc}") from None
-        loaded_files.append((fpath, ds, labels, negatives, seed))
+        loaded_files.append((fpath, ds, labels, negatives, seed, genome, item.get("length")))
     loaded_models = []
     for k, item in enumerate(data.get("models") or []):
         mpath = _resolve(item, base)
@@ -264,8 +277,9 @@ def load_session(viewer, path) -> None:
     viewer.clear()
     for m in list(viewer.models):
         viewer.remove_model(m)
-    for fpath, ds, labels, negatives, seed in loaded_files:
-        viewer.add_sequences(ds, path=fpath, labels=labels, negatives=negatives, seed=seed)
+    for fpath, ds, labels, negatives, seed, genome, length in loaded_files:
+        viewer.add_sequences(ds, path=fpath, labels=labels, negatives=negatives, seed=seed, genome=genome,
+                             length=length)
     from deemo_gui.viewer.entries import ModelEntry
 
     for mpath, module, item in loaded_models:

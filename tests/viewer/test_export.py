@@ -79,3 +79,23 @@ def test_records_with_a_motif_on_either_strand_match_brute_force(viewer, pattern
     np.testing.assert_array_equal(got, want)
     with pytest.raises(DataError, match="not a nucleotide"):
         records_with_pattern(viewer, "GGZ")
+
+
+def test_a_session_reopens_peaks_from_their_genome(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from tests._genome import build
+
+    g = build(tmp_path / "genome")
+    v = Viewer()
+    v.open(g.bed, genome=g.fasta)
+    v.set_current(3)
+    v.edit(10, "A" if v.current_sequence[10] != "A" else "C")
+    session = tmp_path / "peaks.deemo.json"
+    v.save_session(session)
+    w = Viewer()
+    w.open_session(session)
+    assert w.ids == v.ids and [w.origin(i) for i in range(5)] == [v.origin(i) for i in range(5)]
+    assert w.current_sequence == v.current_sequence and w.files[0].genome == v.files[0].genome
+    assert w.files[0].length == 101
