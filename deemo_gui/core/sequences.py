@@ -186,6 +186,28 @@ def gc_content(seq: str) -> float:
     return (s.count("G") + s.count("C")) / acgt if acgt else float("nan")
 
 
+_GC = bytes(int(chr(b) in "GCgc") for b in range(256))  # bytes.translate tables: 1 where the letter counts
+_ACGT = bytes(int(chr(b) in "ACGTacgt") for b in range(256))
+
+
+def gc_contents(seqs: list[str], block: int = 1 << 16) -> np.ndarray:
+    """`gc_content` of each sequence, `(N,)` float64, computed in numpy a block of sequences at a time."""
+    out = np.full(len(seqs), np.nan)
+    for start in range(0, len(seqs), block):
+        part = seqs[start: start + block]
+        text = "".join(part).encode("ascii")
+        lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+        full = np.flatnonzero(lengths)  # reduceat needs non-empty segments
+        if not len(full):
+            continue
+        firsts = (np.cumsum(lengths) - lengths)[full]
+        gc, acgt = (np.add.reduceat(np.frombuffer(text.translate(t), dtype=np.uint8), firsts, dtype=np.int64)
+                    for t in (_GC, _ACGT))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start + full] = np.where(acgt > 0, gc / acgt, np.nan)
+    return out
+
+
 def validate(seq: str, where: str) -> str:
     """Upper-cased sequence, or DataError naming `where` and the first bad character.
 

@@ -33,6 +33,7 @@ from deemo_gui.core.sequences import (
     VALID_LETTERS,
     SequenceSet,
     gc_content,
+    gc_contents,
     load_dataset,
     one_hot,
     reverse_complement as _revcomp,
@@ -294,13 +295,15 @@ class Viewer:
     def gc_all(self) -> np.ndarray:
         """GC fractions of every record (fills the cache; for sorting)."""
         missing = np.flatnonzero(np.isnan(self._gc))
-        for i in missing:
-            self._gc[i] = gc_content(self.sequence(int(i)))
+        self._gc[missing] = gc_contents([self.sequence(int(i)) for i in missing])
         return self._gc
 
     def lengths(self) -> np.ndarray:
-        return np.fromiter((len(self.sequence(i)) for i in range(len(self._seqs))), dtype=np.int64,
-                           count=len(self._seqs))
+        """Every record's current length (with edits)."""
+        out = np.fromiter(map(len, self._seqs), dtype=np.int64, count=len(self._seqs))
+        for i, state in self._edits.items():
+            out[i] = len(state.text)
+        return out
 
     # -----------------------------------------------------------------------------------------
     # The current sequence
