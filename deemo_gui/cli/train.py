@@ -57,6 +57,12 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="FASTA")
     p.add_argument("--out", metavar="CSV", help="write CSV here (default: standard output)")
+    p.add_argument("--window", choices=("best", "centre"), default="best",
+                   help="sequences longer than the model's input: score = the best window of a scan (default) "
+                        "or the centre window only; shorter ones are N-padded")
+    p.add_argument("--stride", type=options.positive_int, default=1, help="scan stride in bases (default 1)")
+    p.add_argument("--both-strands", action="store_true",
+                   help="score each window on both strands and keep the larger")
     p.set_defaults(func=run_predict)
 
     p = sub.add_parser("presets", help="list the network presets and their hyperparameters")
@@ -169,7 +175,7 @@ def run_predict(args) -> int:
 
     model = load_model(args.model)
     names = model.metadata.get("task_names") or [f"task{i}" for i in range(model.n_tasks)]
-    rows = score_batches(model, records(args.data), source=os.fspath(args.data))
+    rows = score_batches(model, records(args.data), _window_scorer(args), source=os.fspath(args.data))
     if not args.out:
         _write_predictions(sys.stdout, names, rows)
         return 0
@@ -179,6 +185,33 @@ def run_predict(args) -> int:
         n = _write_predictions(out, names, rows)
     print(f"wrote {n} predictions to {os.fspath(args.out)}")
     return 0
+
+
+def _window_scorer(args):
+    """None (centre crop / N pad, `--window centre`), else a scorer that scans longer sequences and
+    keeps the best window (`core.windows.score_sequences`), saying once how many were scanned."""
+    from deemo_gui.core.predict_stream import fitted_scores
+    from deemo_gui.core.windows import score_sequences
+
+    if args.window == "centre" and not args.both_strands:
+        return None
+    scanned = [0]
+
+    def scorer(model, seqs):
+        L = model.input_length
+        if not args.both_strands and all(len(s) == L for s in seqs):
+            return fitted_scores(model, seqs)
+        longer = sum(len(s) > L for s in seqs)
+        if longer and not scanned[0]:
+            print(f"deemo: {args.data}: sequences longer than the model's {L} nt are scanned with windows "
+                  f"(stride {args.stride}{', both strands' if args.both_strands else ''}); "
+                  "each one's P is its best window's", file=sys.stderr)
+        scanned[0] += longer
+        if args.window == "centre":
+            seqs = [s if len(s) <= L else s[(len(s) - L) // 2: (len(s) - L) // 2 + L] for s in seqs]
+        return score_sequences(model, seqs, args.stride, args.both_strands)
+
+    return scorer
 
 
 def _write_predictions(out, names, rows) -> int:

@@ -113,3 +113,25 @@ def test_deemo_explain_explains_each_record_on_its_window(cnn, region, tmp_path,
     assert main(["explain", str(ROOT / "models" / "REST_GM12878_cnn.safetensors"), str(fasta),
                  "--method", "saliency", "--out", str(out), "--window", "centre"]) == 0
     assert np.load(out)["window_starts"].tolist() == [454, 0, -20]
+
+
+def test_deemo_predict_scores_longer_sequences_by_their_best_window(cnn, region, tmp_path, capsys):
+    import csv
+
+    from deemo_gui.cli.main import main
+
+    fasta = tmp_path / "mixed.fa"
+    seqs = [region, region[600:701], region[620:680]]
+    fasta.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs)))
+    model = str(ROOT / "models" / "REST_GM12878_cnn.safetensors")
+    for extra, expected in ((["--stride", "3"], score_sequences(cnn, seqs, 3)),
+                            (["--both-strands"], score_sequences(cnn, seqs, 1, True))):
+        out = tmp_path / "p.csv"
+        assert main(["predict", model, str(fasta), "--out", str(out), *extra]) == 0
+        rows = list(csv.reader(out.open()))[1:]
+        assert [r[0] for r in rows] == ["r0", "r1", "r2"]
+        np.testing.assert_allclose([float(r[1]) for r in rows], expected[:, 0], atol=1e-6)
+    assert "scanned with windows" in capsys.readouterr().err
+    assert main(["predict", model, str(fasta), "--out", str(out), "--window", "centre"]) == 0
+    centre = predict_proba(cnn, one_hot([region[454:555]]))[0, 0]
+    assert float(list(csv.reader(out.open()))[1][1]) == pytest.approx(float(centre), abs=1e-6)
