@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import shlex
 import sys
 
 from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
@@ -175,43 +178,53 @@ def run_predict(args) -> int:
 
     model = load_model(args.model)
     names = model.metadata.get("task_names") or [f"task{i}" for i in range(model.n_tasks)]
-    rows = score_batches(model, records(args.data), _window_scorer(args), source=os.fspath(args.data))
+    scorer = _WindowScorer(args)
+    rows = score_batches(model, records(args.data), scorer, source=os.fspath(args.data))
     if not args.out:
         _write_predictions(sys.stdout, names, rows)
+        scorer.report(os.fspath(args.data))
         return 0
     from deemo_gui.core.atomic import atomic_path
 
     with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as out:  # written as it goes
         n = _write_predictions(out, names, rows)
+    scorer.report(os.fspath(args.data))
     print(f"wrote {n} predictions to {os.fspath(args.out)}")
     return 0
 
 
-def _window_scorer(args):
-    """None (centre crop / N pad, `--window centre`), else a scorer that scans longer sequences and
-    keeps the best window (`core.windows.score_sequences`), saying once how many were scanned."""
-    from deemo_gui.core.predict_stream import fitted_scores
-    from deemo_gui.core.windows import score_sequences
+class _WindowScorer:
+    """Scores a group of records: sequences of the model's length as they are, shorter ones
+    N-padded, longer ones by their best window (`core.windows.score_sequences`) or their centre
+    window (`--window centre`); `report()` logs once how many were padded or scanned."""
 
-    if args.window == "centre" and not args.both_strands:
-        return None
-    scanned = [0]
+    def __init__(self, args):
+        self.args = args
+        self.total = self.shorter = self.longer = 0
+        self.length = 0
 
-    def scorer(model, seqs):
-        L = model.input_length
-        if not args.both_strands and all(len(s) == L for s in seqs):
-            return fitted_scores(model, seqs)
+    def __call__(self, model, seqs):
+        from deemo_gui.core.predict_stream import fitted_scores
+        from deemo_gui.core.windows import score_sequences
+
+        L = self.length = int(model.input_length)
+        self.total += len(seqs)
+        self.shorter += sum(len(s) < L for s in seqs)
         longer = sum(len(s) > L for s in seqs)
-        if longer and not scanned[0]:
-            print(f"deemo: {args.data}: sequences longer than the model's {L} nt are scanned with windows "
-                  f"(stride {args.stride}{', both strands' if args.both_strands else ''}); "
-                  "each one's P is its best window's", file=sys.stderr)
-        scanned[0] += longer
-        if args.window == "centre":
-            seqs = [s if len(s) <= L else s[(len(s) - L) // 2: (len(s) - L) // 2 + L] for s in seqs]
-        return score_sequences(model, seqs, args.stride, args.both_strands)
+        self.longer += longer
+        if not self.args.both_strands and (not longer or self.args.window == "centre"):
+            return fitted_scores(model, seqs)
+        return score_sequences(model, seqs, self.args.stride, self.args.both_strands)
 
-    return scorer
+    def report(self, source: str) -> None:
+        if self.shorter:
+            log.warning("%s: %d of %d sequences were shorter than %d nt and were N-padded",
+                        source, self.shorter, self.total, self.length)
+        if self.longer:
+            how = ("centre-cropped" if self.args.window == "centre" else
+                   f"scanned with windows (stride {self.args.stride}); each one's P is its best window's")
+            log.warning("%s: %d of %d sequences were longer than %d nt and were %s%s", source, self.longer,
+                        self.total, self.length, how, ", both strands" if self.args.both_strands else "")
 
 
 def _write_predictions(out, names, rows) -> int:

@@ -97,7 +97,7 @@ def test_predict_writes_the_rows_reading_the_whole_file_gives(tmp_path, caplog):
     out = tmp_path / "p.csv"
     with caplog.at_level(logging.WARNING):
         assert main(["predict", str(MODEL), str(path), "--out", str(out)]) == 0
-    assert "2 of 702 sequences were not 101 nt long" in caplog.text
+    assert "2 of 702 sequences were shorter than 101 nt and were N-padded" in caplog.text
     model, data = load_model(MODEL), read_sequences(path)
     probs = predict_proba(model, one_hot(fit_length(data.seqs, model.input_length)[0]))
     expected = io.StringIO(newline="")

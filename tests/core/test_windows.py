@@ -115,7 +115,7 @@ def test_deemo_explain_explains_each_record_on_its_window(cnn, region, tmp_path,
     assert np.load(out)["window_starts"].tolist() == [454, 0, -20]
 
 
-def test_deemo_predict_scores_longer_sequences_by_their_best_window(cnn, region, tmp_path, capsys):
+def test_deemo_predict_scores_longer_sequences_by_their_best_window(cnn, region, tmp_path, caplog):
     import csv
 
     from deemo_gui.cli.main import main
@@ -131,7 +131,7 @@ def test_deemo_predict_scores_longer_sequences_by_their_best_window(cnn, region,
         rows = list(csv.reader(out.open()))[1:]
         assert [r[0] for r in rows] == ["r0", "r1", "r2"]
         np.testing.assert_allclose([float(r[1]) for r in rows], expected[:, 0], atol=1e-6)
-    assert "scanned with windows" in capsys.readouterr().err
+    assert "1 of 3 sequences were longer than 101 nt and were scanned with windows" in caplog.text
     assert main(["predict", model, str(fasta), "--out", str(out), "--window", "centre"]) == 0
     centre = predict_proba(cnn, one_hot([region[454:555]]))[0, 0]
     assert float(list(csv.reader(out.open()))[1][1]) == pytest.approx(float(centre), abs=1e-6)
