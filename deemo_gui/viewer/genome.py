@@ -7,6 +7,7 @@ editor's ruler); `iter_file_effects` is the generator the Variants panel runs in
 from __future__ import annotations
 
 import os
+import re
 
 from deemo_gui.core.errors import DataError, DeemoError
 
@@ -105,3 +106,46 @@ def variant_effects(viewer, variants, genome=None, models=None, task=None, skip_
         effects, _ = score([(e.name, e.module) for e in entries], typed, ref, task=task, attributions=False,
                            skip_mismatches=skip_mismatches, source=f"sequence {name!r}")
     return [row for e in effects for row in e.rows()]
+
+
+_TYPED = re.compile(r"^\s*(\d[\d,]*)\s*:?\s*([A-Za-z]+)\s*>\s*([A-Za-z]+)\s*$")
+
+
+def parse_typed_variants(text: str) -> list[tuple[int, str, str]]:
+    """`"51 A>G; 1,060 CT>C"` (1-based positions as the editor shows them, REF>ALT, separated by `;`
+    or new lines) as `(position, ref, alt)`; DataError naming a bad one."""
+    out = []
+    for k, part in enumerate(p for p in re.split(r"[;\n]", text) if p.strip()):
+        m = _TYPED.match(part)
+        if m is None:
+            raise DataError(f"variant {k + 1} {part.strip()!r}: write a position and REF>ALT, e.g. 51 A>G "
+                            "or 60 CT>C (several separated by ;)")
+        pos, ref, alt = int(m.group(1).replace(",", "")), m.group(2).upper(), m.group(3).upper()
+        bad = next((c for c in ref + alt if c not in "ACGTN"), None)
+        if bad is not None or pos < 1 or ref == alt:
+            why = (f"{bad!r} is not a base (A C G T N)" if bad is not None else
+                   "positions start at 1" if pos < 1 else "ALT is the same as REF")
+            raise DataError(f"variant {k + 1} {part.strip()!r}: {why}")
+        out.append((pos, ref, alt))
+    if not out:
+        raise DataError("no variant typed: write a position and REF>ALT, e.g. 51 A>G")
+    return out
+
+
+def iter_sequence_effects(entries, name: str, seq: str, typed, task=None, skip_mismatches: bool = False):
+    """Variants typed on one open sequence (`(position, ref, alt)`), scored with every model entry;
+    yields (done, total, text), returns (effects, skipped). Pure: runs in a worker thread."""
+    from deemo_gui.core.variant_effects import SequenceReference, iter_effects
+    from deemo_gui.core.variants import Variant
+
+    variants = [Variant(name, int(pos), f"typed{k + 1}", ref, alt) for k, (pos, ref, alt) in enumerate(typed)]
+    reference = SequenceReference({name: seq}, path=f"sequence {name!r}")
+    gen = iter_effects([(e.name, e.module) for e in entries], variants, reference, task=task,
+                       skip_mismatches=skip_mismatches, source=f"sequence {name!r}")
+    while True:
+        try:
+            done, total = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield done, total, f"{len(variants)} typed variant(s)"
+

@@ -73,3 +73,33 @@ def test_load_vcf_sort_click_and_export(open_window, qtbot, tg, tmp_path):
     if shot:
         panel.resize(1300, 820)
         panel.grab().save(shot)
+
+
+def test_variants_typed_on_the_current_sequence_match_brute_force(open_window, qtbot):
+    from deemo_gui.core.inference import predict_proba
+    from deemo_gui.core.sequences import one_hot
+    from deemo_gui.viewer import Viewer
+
+    viewer = Viewer()
+    viewer.open(ROOT / "resources" / "examples" / "REST_GM12878_test.fa")
+    viewer.add_model(CNN)
+    win = open_window(viewer)
+    panel = win.show_panel("Variants")
+    seq = viewer.current_sequence
+    alt = "A" if seq[50] != "A" else "C"
+    panel.typed_edit.setText(f"51 {seq[50]}>{alt}; 2{seq[1]}>x")
+    assert panel.run_typed() is None and "variant 2" in panel.status.text()     # one clear line, nothing run
+    panel.typed_edit.setText(f"51 {seq[50]}>{alt}; 20 {seq[19:21]}>{seq[19]}")
+    worker = panel.run_typed()
+    qtbot.waitUntil(lambda: not worker.is_running() and len(panel.effects) == 2, timeout=60_000)
+    snv = next(e for e in panel.effects if e.variant.alt == alt)
+    module = viewer.model(CNN.stem).module
+    p_ref, p_alt = predict_proba(module, one_hot([seq, seq[:50] + alt + seq[51:]]))[:, 0]
+    # The typed SNV's window is re-centred on it: on a 101-nt record at base 51 it is the record itself.
+    assert snv.p_ref[0] == pytest.approx(float(p_ref), abs=1e-5)
+    assert snv.delta[0] == pytest.approx(float(p_alt - p_ref), abs=1e-5)
+    assert f"typed on {viewer.current_id}" in panel.status.text()
+    panel.typed_edit.setText(f"51 {'T' if seq[50] != 'T' else 'G'}>A")
+    panel.run_typed()
+    qtbot.waitUntil(lambda: "skipped" in panel.status.text(), timeout=60_000)   # the REF check, counted
+    assert not panel.effects

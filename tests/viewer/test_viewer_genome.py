@@ -37,3 +37,14 @@ def test_open_peaks_and_variant_rows(tg, tmp_path):
         rows[0]["p_alt"] - rows[0]["p_ref"])
     labelled = viewer.open_peaks(tg.bed, tg.fasta, length=51, negatives="gc")
     assert {len(s) for s in labelled.data.seqs} == {51} and labelled.data.labels.sum() == len(tg.peaks)
+
+
+def test_typed_variants_parse_or_say_which_is_wrong():
+    from deemo_gui.core.errors import DataError
+    from deemo_gui.viewer.genome import parse_typed_variants
+
+    assert parse_typed_variants("51 a>g; 1,060: CT>C\n7 A>AT") == [(51, "A", "G"), (1060, "CT", "C"), (7, "A", "AT")]
+    for text, why in (("51 A-G", "variant 1"), ("51 A>Z", "'Z' is not a base"), ("0 A>G", "start at 1"),
+                      ("5 A>A", "same as REF"), ("  ", "no variant typed")):
+        with pytest.raises(DataError, match=why):
+            parse_typed_variants(text)

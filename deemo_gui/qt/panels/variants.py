@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -114,8 +115,15 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.export_button.setToolTip("chrom pos id ref alt model task p_ref p_alt delta, every task, in file order")
         self.export_button.clicked.connect(self._export_dialog)
         self.export_button.setEnabled(False)
-        self.status = QLabel("Load a VCF/TSV of variants and the reference genome; each selected model scores "
-                             "every variant.")
+        self.typed_edit = QLineEdit(placeholderText="type variants, e.g. 51 A>G; 60 CT>C (positions as on the ruler)")
+        self.typed_edit.setToolTip("1-based positions as the editor's ruler shows them, REF>ALT (SNVs and short "
+                                   "indels); several separated by ;")
+        self.typed_edit.returnPressed.connect(self.run_typed)
+        self.typed_button = QPushButton("Score typed")
+        self.typed_button.clicked.connect(self.run_typed)
+        self.source = ""   # what the table shows: a variant file's name, or the typed sequence's
+        self.status = QLabel("Load a VCF/TSV of variants and the reference genome, or type variants on the "
+                             "current sequence; each selected model scores every variant.")
         self.status.setWordWrap(True)
 
         header = QHBoxLayout()
@@ -123,6 +131,10 @@ class VariantsPanel(SingleJobMixin, QWidget):
                   self.export_button):
             header.addWidget(w)
         header.addStretch(1)
+        typed_row = QHBoxLayout()
+        typed_row.addWidget(QLabel("On the current sequence:"))
+        typed_row.addWidget(self.typed_edit, 1)
+        typed_row.addWidget(self.typed_button)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -155,6 +167,7 @@ class VariantsPanel(SingleJobMixin, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(header)
+        layout.addLayout(typed_row)
         layout.addWidget(self.status)
         layout.addWidget(split, 1)
         self._rescore = QTimer(self, singleShot=True, interval=0)
@@ -200,6 +213,7 @@ class VariantsPanel(SingleJobMixin, QWidget):
             return None
         if self.worker is not None and self.worker.is_running():
             self.worker.cancel()
+        self.source = f"from {os.path.basename(self.vcf)}"
         worker = Worker(iter_file_effects, entries, self.vcf, self.genome, self.viewer.current_task,
                         self.skip_box.isChecked(), name="Scoring variants", progress=lambda p: p)
         worker.returned.connect(lambda out, w=worker: self._done(w, out))
@@ -209,6 +223,37 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Scoring {os.path.basename(self.vcf)} with {len(entries)} model(s)…")
         start_job(self.window_, worker, context=f"Scoring the variants of {os.path.basename(self.vcf)}")
+        return worker
+
+    def run_typed(self) -> Worker | None:
+        """Score the variants typed in the field on the current sequence (its own coordinates)."""
+        from deemo_gui.viewer.genome import iter_sequence_effects, parse_typed_variants
+
+        v = self.viewer
+        if v.current_index < 0:
+            self.status.setText("Open a sequence first, then type variants on it (e.g. 51 A>G).")
+            return None
+        entries = list(v.selected_models)
+        if not entries:
+            self.status.setText("Tick a model on the right to score the variants.")
+            return None
+        try:
+            typed = parse_typed_variants(self.typed_edit.text())
+        except DeemoError as exc:
+            self.status.setText(f"⚠ {exc}")
+            return None
+        if self.worker is not None and self.worker.is_running():
+            self.worker.cancel()
+        self.vcf = None     # the table now holds typed variants: models_changed re-scores nothing
+        self.source = f"typed on {v.current_id}"
+        worker = Worker(iter_sequence_effects, entries, v.current_id, v.current_sequence, typed, v.current_task,
+                        self.skip_box.isChecked(), name="Scoring typed variants", progress=lambda p: p)
+        worker.returned.connect(lambda out, w=worker: self._done(w, out))
+        worker.aborted.connect(lambda w=worker: self._stopped(w, "Cancelled."))
+        worker.errored.connect(lambda exc, w=worker: self._stopped(w, f"⚠ {exc}"))
+        self.worker = worker
+        self.cancel_button.setEnabled(True)
+        start_job(self.window_, worker, context="Scoring typed variants")
         return worker
 
     def _stopped(self, worker: Worker, text: str) -> None:
@@ -224,8 +269,8 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self._fill()
         n = len({id(e.variant) for e in self.effects})
         skipped = ", ".join(f"{k}: {v}" for k, v in self.skipped.items())
-        self.status.setText(f"{n:,} variants × {len({e.model for e in self.effects})} model(s) from "
-                            f"{os.path.basename(self.vcf)}" + (f" · skipped ({skipped})" if skipped else "")
+        self.status.setText(f"{n:,} variants × {len({e.model for e in self.effects})} model(s) "
+                            f"{self.source}" + (f" · skipped ({skipped})" if skipped else "")
                             + " · click a row for its ref and alt attribution tracks")
         self.export_button.setEnabled(bool(self.effects))
 
