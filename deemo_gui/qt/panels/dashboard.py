@@ -292,8 +292,8 @@ class DashboardPanel(AnalysisPanel):
             if scan is None or not scan.scanned:
                 continue
             plot = WindowScanPlot(scan, int(r.get("target", 0)), r["window"], sequence=seq, title=(
-                f"{escape(entry.name)} — P of each {scan.length}-nt window (stride {scan.stride}"
-                f"{', both strands' if scan.reverse_complement else ''}) · shaded: explained · click: explain another"))
+                f"{escape(entry.name)} — P of each {scan.length}-nt window"
+                f"{' (both strands)' if scan.reverse_complement else ''} · shaded: explained (click to change)"))
             plot.sigPicked.connect(self.viewer.set_window)
             self.scan_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
         for entry in entries:

@@ -3,8 +3,8 @@ rows A C G T top to bottom, a diverging colormap centred at 0 and a colour bar.
 
 ISM cell (b, i): change of the prediction when position i is mutated to base b (Zhou &
 Troyanskaya 2015, DeepSEA; Alipanahi et al. 2015, DeepBind "mutation maps"); the reference base
-scores 0 and is marked with a dot when the sequence is given. NaN cells draw as 0 and read out
-nothing.
+scores 0 and is marked with a dot when the sequence is given. NaN cells (bases a model did not see)
+draw as 0, get no dot and read out nothing.
 """
 from __future__ import annotations
 
@@ -82,9 +82,10 @@ class HeatmapPlot(TrackPlot):
         self.colorbar.setLevels((lo, hi))
         self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:.2g}"), (0.0, "0"), (hi, f"{hi:.2g}")], []])
         xs, ys = [], []
+        seen = ~np.isnan(m).all(axis=0)   # columns a model did not see (outside its window) get no dot
         for i, b in enumerate(self._seq[:L]):
             k = ALPHABET.find(b)
-            if k >= 0:
+            if k >= 0 and seen[i]:
                 xs.append(float(i))
                 ys.append(3.5 - k)
         self._refs.setData(xs, ys)
