@@ -225,6 +225,13 @@ def validate(seq: str, where: str) -> str:
     return seq.upper()
 
 
+def _add_validated(seqs: list[str], masked: dict, seq: str, where: str) -> None:
+    """Append `validate(seq)` to `seqs`, and its lower-case runs to `masked` under its index."""
+    seqs.append(validate(seq, where))
+    if runs := lower_case_runs(seq):
+        masked[len(seqs) - 1] = runs
+
+
 # ---------------------------------------------------------------------------------------------
 # Readers
 
@@ -372,12 +379,12 @@ def _parse_deepbind(text: str, name: str) -> SequenceSet:
     rows = _csv_rows(text, name, "\t")
     _, header = next(rows, (0, []))
     cols = {c.strip(): i for i, c in enumerate(header)}
-    ids, seqs, labels = [], [], []
+    ids, seqs, labels, masked = [], [], [], {}
     for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
         rid = row[cols["EventID"]] if "EventID" in cols else f"seq{lineno - 1}"
-        seqs.append(validate(row[cols["seq"]].strip(), f"{name}, line {lineno} ({rid})"))
+        _add_validated(seqs, masked, row[cols["seq"]].strip(), f"{name}, line {lineno} ({rid})")
         ids.append(rid)
         if "Bound" in cols:
             value = row[cols["Bound"]].strip()
@@ -387,12 +394,12 @@ def _parse_deepbind(text: str, name: str) -> SequenceSet:
     if not seqs:
         raise DataError(f"{name}: header but no sequences")
     y = np.array(labels, dtype=np.float32)[:, None] if labels else None
-    return SequenceSet(ids=ids, seqs=seqs, labels=y, source=name)
+    return SequenceSet(ids=ids, seqs=seqs, labels=y, source=name, soft_masked=masked)
 
 
 def _parse_deepbind_headerless(text: str, name: str) -> SequenceSet:
     """DeepBind's own `sequence<TAB>label` lines with no header (its DREAM5 and supplementary files)."""
-    ids, seqs, labels = [], [], []
+    ids, seqs, labels, masked = [], [], [], {}
     for lineno, line in enumerate(io.StringIO(text), start=1):
         if not line.strip():
             continue
@@ -401,10 +408,11 @@ def _parse_deepbind_headerless(text: str, name: str) -> SequenceSet:
             raise DataError(
                 f"{name}, line {lineno}: expected 'sequence<TAB>0|1' as on the first line, found {line.strip()[:60]!r}"
             )
-        seqs.append(validate(parts[0].strip(), f"{name}, line {lineno}"))
+        _add_validated(seqs, masked, parts[0].strip(), f"{name}, line {lineno}")
         ids.append(f"line{lineno}")
         labels.append(float(parts[1]))
-    return SequenceSet(ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32)[:, None], source=name)
+    return SequenceSet(ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32)[:, None], source=name,
+                       soft_masked=masked)
 
 
 def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
@@ -419,12 +427,12 @@ def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
     seq_col = lower.index("sequence")
     id_col = next((lower.index(c) for c in ("id", "name") if c in lower), None)
     label_cols = [i for i in range(len(header)) if i not in (seq_col, id_col)]
-    ids, seqs, labels = [], [], []
+    ids, seqs, labels, masked = [], [], [], {}
     for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
         rid = _checked_id(row[id_col].strip(), f"{name}, line {lineno}") if id_col is not None else f"seq{lineno - 1}"
-        seqs.append(validate(row[seq_col].strip(), f"{name}, line {lineno} ({rid})"))
+        _add_validated(seqs, masked, row[seq_col].strip(), f"{name}, line {lineno} ({rid})")
         ids.append(rid)
         values = []
         for i in label_cols:
@@ -440,24 +448,24 @@ def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
         raise DataError(f"{name}: header but no sequences")
     warn_duplicate_ids(ids, name)
     if not label_cols:
-        return SequenceSet(ids=ids, seqs=seqs, source=name)
+        return SequenceSet(ids=ids, seqs=seqs, source=name, soft_masked=masked)
     return SequenceSet(
-        ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32),
+        ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32), soft_masked=masked,
         task_names=[header[i] for i in label_cols], source=name,
     )
 
 
 def _parse_plain(text: str, name: str) -> SequenceSet:
-    ids, seqs = [], []
+    ids, seqs, masked = [], [], {}
     for lineno, line in enumerate(io.StringIO(text), start=1):
         line = line.strip()
         if not line:
             continue
         if line.startswith(">"):
             raise DataError(f"{name}, line {lineno}: FASTA header after bare sequence lines — a FASTA file must start with a '>' header")
-        seqs.append(validate(line, f"{name}, line {lineno}"))
+        _add_validated(seqs, masked, line, f"{name}, line {lineno}")
         ids.append(f"line{lineno}")
-    return SequenceSet(ids=ids, seqs=seqs, source=name)
+    return SequenceSet(ids=ids, seqs=seqs, source=name, soft_masked=masked)
 
 
 def _starts_like_fasta(name: str) -> bool:
@@ -514,7 +522,8 @@ def load_dataset(
     data = read_sequences(path)
     if labels is not None:
         y, tasks = read_label_file(labels, len(data), data.source)
-        data = SequenceSet(data.ids, data.seqs, y, tasks, f"{data.source} + labels {os.fspath(labels)}")
+        data = SequenceSet(data.ids, data.seqs, y, tasks, f"{data.source} + labels {os.fspath(labels)}",
+                           soft_masked=data.soft_masked)
     if negatives is None:
         return data
     if data.labels is not None and not np.all(data.labels == 1):
@@ -534,7 +543,8 @@ def load_dataset(
         neg_seqs, neg_ids = neg.seqs, neg.ids
         how = f"{data.source} positives + {neg.source} negatives"
     y = np.concatenate([np.ones(len(data)), np.zeros(len(neg_seqs))]).astype(np.float32)[:, None]
-    return SequenceSet(data.ids + neg_ids, data.seqs + neg_seqs, y, list(data.task_names), how)
+    return SequenceSet(data.ids + neg_ids, data.seqs + neg_seqs, y, list(data.task_names), how,
+                       soft_masked=data.soft_masked)
 
 
 def subsample(data: SequenceSet, n: int | None, seed: int = 0) -> SequenceSet:

@@ -14,7 +14,13 @@ from deemo_gui.core.errors import DataError
 from deemo_gui.core.inference import predict_proba
 from deemo_gui.core.inputfile import read_text
 from deemo_gui.core.modelfile import load_model
-from deemo_gui.core.sequences import _parse_fasta, fit_length, one_hot, read_sequences
+from deemo_gui.core.sequences import (
+    _parse_fasta,
+    fit_length,
+    load_dataset,
+    one_hot,
+    read_sequences,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.fa"))
@@ -128,3 +134,13 @@ def test_a_bad_record_late_in_the_file_leaves_the_old_output(tmp_path, monkeypat
     assert main(["predict", str(MODEL), str(path), "--out", str(out)]) == 2
     assert "late.fa, record 'bad' (line 6001): invalid character 'U'" in capsys.readouterr().err
     assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["late.fa", "p.csv"]
+
+
+def test_table_and_plain_readers_keep_soft_masked_runs(tmp_path):
+    (tmp_path / "t.tsv").write_text("id\tsequence\tbound\nx\tACgtA\t1\ny\tACGT\t0\n")
+    (tmp_path / "p.txt").write_text("ACGT\nacGT\n")
+    (tmp_path / "y.txt").write_text("1\n0\n")
+    assert read_sequences(tmp_path / "t.tsv").soft_masked == {0: ((2, 4),)}
+    assert read_sequences(tmp_path / "p.txt").soft_masked == {1: ((0, 2),)}
+    assert load_dataset(tmp_path / "p.txt", labels=tmp_path / "y.txt").soft_masked == {1: ((0, 2),)}
+    assert load_dataset(tmp_path / "p.txt", negatives="shuffle").soft_masked == {1: ((0, 2),)}
