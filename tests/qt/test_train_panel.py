@@ -92,3 +92,26 @@ def test_bad_training_data_shows_an_error_and_recovers(qtbot, window, tmp_path, 
     # Missing label file: refused before any work starts.
     panel.set_label_mode("labels", "")
     assert panel.start() is None and "label" in dialogs[-1][1]
+
+
+def test_train_from_peaks_and_a_genome_holds_out_chromosomes(qtbot, window, tmp_path, dialogs):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import _genome
+
+    g = _genome.build(tmp_path / "genome")
+    window.viewer.open(g.bed, genome=g.fasta)          # the open peaks: "Use open file" picks the genome too
+    panel = window.show_panel("Train")
+    panel._use_open_file()
+    assert panel.label_combo.currentData() == "peaks" and panel.aux_edit.text() == str(Path(g.fasta).resolve())
+    panel.preset_combo.setCurrentText("deepbind")
+    panel.epochs_spin.setValue(1)
+    panel.device_combo.setCurrentText("cpu")
+    assert panel.start() is not None
+    qtbot.waitUntil(lambda: panel.last_done is not None, timeout=120_000)
+    meta = panel.last_done.metadata
+    assert "chromosomes chr8, chr9" in meta["test"]["data"] and meta["test"]["n"] > 0
+    assert "chromosomes chr6, chr7" in meta["training"]["validation"]
+    assert dialogs == []

@@ -36,6 +36,9 @@ LABEL_MODES = [
     ("shuffle", "Shuffled negatives", "The data file holds bound sequences only; negatives are dinucleotide-shuffled "
      "copies of them (Altschul-Erickson), as DeepBind and the Deep Motif Dashboard did"),
     ("negatives", "Negatives file…", "The data file holds bound sequences only; unbound sequences come from another file"),
+    ("peaks", "Peaks + genome…", "The data file is a BED/narrowPeak of peaks: positives are the windows on their "
+     "summits in this genome FASTA, negatives GC-matched genomic background outside the peaks; chr8 and chr9 "
+     "are held out as the test set and chr6 and chr7 for validation (as `deemo train PEAKS --genome`)"),
 ]
 
 
@@ -50,17 +53,28 @@ class _CancelState:
             self.trainer.cancel()
 
 
-def train_job(path: str, labels: str | None, negatives: str | None, config, state: _CancelState):
-    """Read the data, build the Trainer and yield its events (runs in a worker thread)."""
+def train_job(path: str, labels: str | None, negatives: str | None, config, state: _CancelState,
+              genome: str | None = None):
+    """Read the data (with `genome`: `path` is a peaks file, split by chromosome with GC-matched
+    negatives), build the Trainer and yield its events (runs in a worker thread)."""
     from deemo_gui.core.sequences import load_dataset
     from deemo_gui.core.training import DoneEvent, Trainer
 
     yield ("status", f"Reading {os.path.basename(path)}…")
-    data = load_dataset(path, labels=labels, negatives=negatives, seed=config.seed)
+    valid = test = None
+    if genome:
+        from deemo_gui.core.genome import Genome
+        from deemo_gui.core.peaks import DEFAULT_LENGTH
+        from deemo_gui.core.peakset import peak_datasets
+
+        with Genome(genome) as g:
+            data, valid, test = peak_datasets(path, g, length=DEFAULT_LENGTH, negatives="gc", seed=config.seed)
+    else:
+        data = load_dataset(path, labels=labels, negatives=negatives, seed=config.seed)
     if state.cancelled:
         return None
     yield ("status", f"Preparing {len(data):,} sequences…")
-    trainer = Trainer(data, config)
+    trainer = Trainer(data, config, valid, test)
     state.trainer = trainer
     if state.cancelled:
         return None
@@ -70,6 +84,13 @@ def train_job(path: str, labels: str | None, negatives: str | None, config, stat
     for event in trainer.run():
         if isinstance(event, DoneEvent):
             done = event
+            if test is not None:   # the held-out chromosomes, stored as `deemo train --genome` does
+                from deemo_gui.core.training import evaluate
+
+                yield ("status", f"Evaluating on {len(test):,} held-out sequences…")
+                meta = dict(done.metadata)
+                meta["test"] = {"data": test.source, **evaluate(done.model, test)}
+                done.metadata = done.model.metadata = meta
         yield event
     return done
 
@@ -251,11 +272,12 @@ class TrainPanel(SingleJobMixin, QWidget):
 
     def _label_mode_changed(self) -> None:
         mode = self.label_combo.currentData()
-        needs_file = mode in ("labels", "negatives")
+        needs_file = mode in ("labels", "negatives", "peaks")
         self.aux_edit.setEnabled(needs_file)
         self.aux_browse.setEnabled(needs_file)
         self.aux_edit.setPlaceholderText("label file" if mode == "labels" else
-                                         "negatives file (FASTA…)" if mode == "negatives" else "not needed")
+                                         "negatives file (FASTA…)" if mode == "negatives" else
+                                         "genome FASTA (hg38.fa…)" if mode == "peaks" else "not needed")
 
     def _suggest_open_file(self) -> None:
         self.use_open_button.setEnabled(bool(self.viewer.files))
@@ -267,7 +289,9 @@ class TrainPanel(SingleJobMixin, QWidget):
             return
         f = self.viewer.files[-1]
         self.data_edit.setText(f.path)
-        if f.labels:
+        if f.genome:
+            self.set_label_mode("peaks", f.genome)
+        elif f.labels:
             self.set_label_mode("labels", f.labels)
         elif f.negatives == "shuffle":
             self.set_label_mode("shuffle")
@@ -311,8 +335,9 @@ class TrainPanel(SingleJobMixin, QWidget):
         if not path:
             show_error(self, "Choose a training data file first (Browse…, or Use open file).")
             return None
-        if mode in ("labels", "negatives") and not aux:
-            show_error(self, f"Choose the {'label' if mode == 'labels' else 'negatives'} file, or another Labels option.")
+        if mode in ("labels", "negatives", "peaks") and not aux:
+            what = {"labels": "label file", "negatives": "negatives file", "peaks": "genome FASTA"}[mode]
+            show_error(self, f"Choose the {what}, or another Labels option.")
             return None
         labels = aux if mode == "labels" else None
         negatives = "shuffle" if mode == "shuffle" else (aux if mode == "negatives" else None)
@@ -323,7 +348,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.state = _CancelState()
         self.last_done, self.trained_entry = None, None
         self._data_path = path
-        worker = Worker(train_job, path, labels, negatives, config, self.state,
+        worker = Worker(train_job, path, labels, negatives, config, self.state, aux if mode == "peaks" else None,
                         name=f"Training {config.preset}", cancel=self.state.cancel, progress=self._progress_of)
         worker.yielded.connect(self._on_event)
         worker.returned.connect(self._on_done)
