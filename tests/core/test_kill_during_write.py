@@ -23,8 +23,12 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darw
 
 def kill_during_writes(path: str, write, read, max_delay: float = 0.04) -> tuple[int, int]:
     """(kills, kills that landed mid-write): at least KILLS kills, and more (up to 15 x) until one lands
-    mid-write, so a fast writer is still caught in the act."""
+    mid-write, so a fast writer is still caught in the act. The delays scale with how long one write
+    takes here and now (a loaded machine draws a logo several times slower)."""
+    write(path, 0)   # the first write also imports and warms up: time the second
+    started = time.perf_counter()
     write(path, 0)
+    max_delay = max(max_delay, 2.5 * (time.perf_counter() - started))
     rng, kills, mid_write = random.Random(0), 0, 0
     folder = os.path.dirname(path)
     while kills < KILLS or (mid_write == 0 and kills < 15 * KILLS):
