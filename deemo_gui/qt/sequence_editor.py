@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QScrollBar,
     QSizePolicy,
     QToolButton,
@@ -596,6 +597,7 @@ class ScoreBoard(QWidget):
                 rows.append((label, p, b, self._window_note(m, t)))
         self.rows = rows
         self.setFixedHeight(max(1, len(rows)) * self.line_h + 6)
+        self.setToolTip(self.text())
         self.update()
 
     def _window_note(self, m, task: int) -> str:
@@ -676,6 +678,24 @@ class ScoreBoard(QWidget):
         p.end()
 
 
+class ScoreStrip(QScrollArea):
+    """The ScoreBoard in a strip of a fixed height (ROWS rows, scrolls beyond): ticking models never
+    moves the panels and buttons below."""
+
+    ROWS = 3
+
+    def __init__(self, board: ScoreBoard, parent=None):
+        super().__init__(parent)
+        self.board = board
+        self.setWidget(board)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.ROWS * board.line_h + 6)
+
+
 class SequenceEditor(QWidget):
     """Header (name, length, GC, label), tool buttons, search, the canvas with its scroll bar, scores."""
 
@@ -699,6 +719,7 @@ class SequenceEditor(QWidget):
         self.canvas = SequenceCanvas(viewer)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
         self.scores = ScoreBoard(viewer)
+        self.scores_strip = ScoreStrip(self.scores)
 
         def button(text, tip, slot):
             b = QToolButton(text=text)
@@ -748,7 +769,7 @@ class SequenceEditor(QWidget):
         layout.addLayout(tools)
         layout.addWidget(self.canvas)
         layout.addWidget(self.scrollbar)
-        layout.addWidget(self.scores)
+        layout.addWidget(self.scores_strip)
         layout.addStretch(1)
 
         self.canvas.message.connect(self.message)

@@ -4,9 +4,20 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 COLORS = {"untrusted": "#B2182B", "caution": "#9A6700"}
+
+
+def _flagged(entries) -> list[tuple[str, str, str]]:
+    """(level, model name, reasons) of each model that is not trusted, untrusted ones first."""
+    out = []
+    for e in entries:
+        v = e.verdict
+        if v is None or v.level == "trusted":
+            continue
+        out.append((v.level, e.name, "; ".join(v.reasons)))
+    return sorted(out, key=lambda r: r[0] != "untrusted")
 
 
 def trust_html(entries) -> str:
@@ -22,16 +33,48 @@ def trust_html(entries) -> str:
 
 
 class TrustLabel(QLabel):
-    """Shown above an explanation: why its model may not deserve it. Hidden when every model is trusted."""
+    """Shown above an explanation: why its model may not deserve it, in one line whatever the number of
+    models (the worst first, "+ N more" after it; every line in the tooltip). Hidden when all are trusted."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setTextFormat(Qt.TextFormat.RichText)
-        self.setWordWrap(True)
+        self.setWordWrap(False)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._rows: list[tuple[str, str, str]] = []
         self.setVisible(False)
 
     def show_for(self, entries) -> None:
-        text = trust_html([e for e in entries if e is not None])
-        self.setText(text)
-        self.setVisible(bool(text))
+        entries = [e for e in entries if e is not None]
+        self._rows = _flagged(entries)
+        self.setToolTip(trust_html(entries))
+        self._render()
+        self.setVisible(bool(self._rows))
+
+    def full_text(self) -> str:
+        """Every flagged model's line, as plain text."""
+        return "\n".join(f"⚠ {name} — {level}: {why}" for level, name, why in self._rows)
+
+    def _render(self) -> None:
+        if not self._rows:
+            self.setText("")
+            return
+        level, name, why = self._rows[0]
+        more = len(self._rows) - 1
+        suffix = f"   + {more} more model{'s' if more > 1 else ''} (hover)" if more else ""
+        fm = self.fontMetrics()
+        bold = self.font()
+        bold.setBold(True)
+        from PySide6.QtGui import QFontMetrics
+
+        head = f"⚠ {name}"
+        used = QFontMetrics(bold).horizontalAdvance(head) + fm.horizontalAdvance(f" — {level}: " + suffix) + 24
+        room = max(40, self.width() - self.contentsMargins().left() - self.contentsMargins().right() - used)
+        why = fm.elidedText(why, Qt.TextElideMode.ElideRight, room)
+        self.setText(f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
+                     + (f"<span style='color:#666'>{escape(suffix)}</span>" if suffix else ""))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._render()

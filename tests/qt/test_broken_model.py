@@ -23,9 +23,7 @@ def zoo(tmp_path, monkeypatch):
 
 
 def _item(picker, name):
-    tree = picker.tree
-    return next(tree.topLevelItem(k) for k in range(tree.topLevelItemCount())
-                if tree.topLevelItem(k).data(0, Qt.ItemDataRole.UserRole) == name)
+    return picker.item_of(name)
 
 
 def _idle(qtbot, win):

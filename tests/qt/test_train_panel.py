@@ -47,8 +47,7 @@ def test_train_to_completion_and_save(qtbot, window, rest_positives, tmp_path, m
     # The model is in the viewer and the picker, selected, not saved yet.
     entry = panel.trained_entry
     assert entry in window.viewer.models and entry.selected and not entry.saved
-    names = [window.model_picker.tree.topLevelItem(k).text(0) for k in range(window.model_picker.tree.topLevelItemCount())]
-    assert f"{entry.name}  (unsaved)" in names
+    assert window.model_picker.item_of(entry.name).text(0) == f"{entry.name}  (unsaved)"
     # Save through the file dialog; the file loads back with its training record.
     target = tmp_path / "rest_trained.safetensors"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))

@@ -33,13 +33,13 @@ def test_panels_and_details_show_the_verdict(open_window, qtbot, viewer):
         panel = win.panel(title)
         win.tabs.setCurrentIndex([win.tabs.tabText(i) for i in range(win.tabs.count())].index(title))
         qtbot.waitUntil(lambda p=panel: p.trust.isVisible(), timeout=30_000)
-        text = panel.trust.text()
+        text = panel.trust.full_text()
         assert "weak_cnn" in text and "untrusted" in text and "vs best PWM (REST) 0.956" in text
         assert "good_cnn" not in text
     for title in ("Filters", "Class optimization", "Motifs"):
         panel = win.panel(title)
         panel.chooser.set_model("weak_cnn")
-        assert "does not beat the baselines" in panel.chooser.trust.text() and not panel.chooser.trust.isHidden()
+        assert "does not beat the baselines" in panel.chooser.trust.full_text() and not panel.chooser.trust.isHidden()
         panel.chooser.set_model("good_cnn")
         assert panel.chooser.trust.isHidden()
     weak = next(m for m in viewer.models if m.name == "weak_cnn")

@@ -112,6 +112,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.state: _CancelState | None = None
         self.last_done = None
         self.trained_entry = None
+        self._auto_ticked: list[str] = []   # models trained here and ticked by the panel, not the user
         self.max_epochs = 0
         self._steps_per_epoch = 1
         self._loss_x: list[float] = []
@@ -433,15 +434,25 @@ class TrainPanel(SingleJobMixin, QWidget):
         stem = os.path.basename(self._data_path).split(".")[0]
         name = f"{done.model.preset} on {stem}"
         meta = dict(done.metadata)
+        # the new model is ticked; models trained earlier here that were ticked automatically are
+        # unticked (they piled up in every panel); what the user ticked stays ticked
+        earlier = set(self._auto_ticked)
+        keep = [m for m in self.viewer.selected_models if m.name not in earlier]
         self.trained_entry = self.viewer.add_model_object(done.model, name=name, select=True)
         self.trained_entry.metadata.update(meta)
+        dropped = [m.name for m in self.viewer.selected_models if m.name in earlier]
+        self.viewer.select_models(keep + [self.trained_entry])
+        self._auto_ticked = [self.trained_entry.name]
         self.viewer.events.models_changed.emit()
         self.save_button.setEnabled(True)
         line = baseline_line(self.trained_entry.metadata, done.model.preset)
         self.status.setText(
             f"Done ({done.reason}): best validation AUROC {done.best_valid_auroc:.4f} at epoch "
             f"{done.best_epoch} of {done.epochs_run}. “{self.trained_entry.name}” is in the model list "
-            "(not saved yet — Save model…)." + (f"<br>{escape(line)}" if line else "")
+            "(not saved yet — Save model…)."
+            + (f" Unticked the model trained before ({escape(', '.join(dropped))}): tick it again to compare."
+               if dropped else "")
+            + (f"<br>{escape(line)}" if line else "")
             + (f"<br>{trust_html([self.trained_entry])}" if trust_html([self.trained_entry]) else ""))
 
     def _on_finished(self) -> None:
