@@ -62,18 +62,31 @@ def _position_ticks(ax, x0: int, n: int, max_ticks: int = 12) -> None:
     ax.set_xticklabels([str(v) for v in shown])
 
 
-def _save(fig, path) -> Path:
+def _save(fig, path, title: str | None = None) -> Path:
+    """Write `fig` atomically; `title` also goes into the file's metadata (PNG text, SVG/PDF title)."""
     path = Path(path)
     if not path.suffix:
         raise DataError(f"{path}: give a file extension (.png, .svg or .pdf) to choose the format")
+    fmt = path.suffix[1:].lower()
+    meta = {"Title": title} if title and fmt in ("png", "svg", "pdf") else None
     try:
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, bbox_inches="tight", format=path.suffix[1:].lower())
+            fig.savefig(tmp, bbox_inches="tight", format=fmt, metadata=meta)
     except ValueError as exc:  # unknown format
         raise DataError(f"{path}: cannot write this format ({exc}); use .png, .svg or .pdf") from None
     finally:
         _pyplot().close(fig)
     return path
+
+
+def motif_title(pwm, context: str | None = None) -> str:
+    """'REST (MA0138.3) — class optimization': a motif's name and ID, and where it came from, for the
+    title of an exported logo (a figure read without the app still says which motif it is)."""
+    name, mid = str(getattr(pwm, "name", "") or ""), str(getattr(pwm, "id", "") or "")
+    head = f"{name} ({mid})" if name and mid and name != mid else (name or mid)
+    if context and context not in head:
+        head = f"{head} — {context}" if head else context
+    return head
 
 
 def save_logo(matrix, path, title: str | None = None, ylabel: str = "bits", xlabel: str = "position",
@@ -83,10 +96,12 @@ def save_logo(matrix, path, title: str | None = None, ylabel: str = "bits", xlab
 
     `matrix`: `(4, W)` rows A C G T (information-scaled probabilities or any signed attribution
     matrix; negative letters are drawn below the axis, flipped), a W x 4 DataFrame, or a `PWM`
-    (drawn in bits). Column `i` is position `x0 + i` (shown 1-based). `highlight=(start, end)`
-    shades columns start..end-1 (0-based, in the same coordinates). Size in inches; `width`
-    defaults to 0.32 inch per column (at least 3).
+    (drawn in bits; titled with its name and ID unless `title` says otherwise). Column `i` is position
+    `x0 + i` (shown 1-based). `highlight=(start, end)` shades columns start..end-1 (0-based, in the same
+    coordinates). Size in inches; `width` defaults to 0.32 inch per column (at least 3).
     """
+    if title is None and hasattr(matrix, "probs") and hasattr(matrix, "id"):
+        title = motif_title(matrix)
     import logomaker
     import pandas as pd
 
@@ -120,7 +135,7 @@ def save_logo(matrix, path, title: str | None = None, ylabel: str = "bits", xlab
     if title:
         ax.set_title(title, fontweight="bold")
     fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, title)
 
 
 def _as_track(values, name: str, L: int) -> np.ndarray | None:

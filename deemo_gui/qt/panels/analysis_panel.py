@@ -26,6 +26,7 @@ SCORE_HEIGHT = 112
 LOGO_HEIGHT = 150
 HEATMAP_HEIGHT = 104
 XLABEL = "position in the sequence (nt)"
+EXPORT_FILTER = "PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"
 
 
 class AnalysisPanel(QWidget):
@@ -377,6 +378,12 @@ class AnalysisPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        if type(self).export_dialog is AnalysisPanel.export_dialog:   # the Dashboard has its own button
+            self.export_button = QPushButton("Export…")
+            self.export_button.setToolTip(f"Save the {self.title} tracks as a PNG, SVG or PDF figure, titled with "
+                                          "the sequence, the method and the models")
+            self.export_button.clicked.connect(self.export_dialog)
+            self.header.addWidget(self.export_button)
         layout.addLayout(self.header)
         self.trust = TrustLabel()
         self.trust.setContentsMargins(6, 0, 6, 0)
@@ -395,6 +402,53 @@ class AnalysisPanel(QWidget):
 
     def draw(self, seq: str, result: dict) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_title(self) -> str:
+        """'seq_00002_peak (101 nt) · Saliency: Gradient × input, … · REST_GM12878_cnn, …': what an
+        exported figure shows (sequence, method, models), also for a figure read months later."""
+        v = self.viewer
+        what = self.title
+        combo = getattr(self, "method_combo", None)
+        if combo is not None:
+            parts = [combo.currentText()] + (["in-silico mutagenesis", "saliency logo"]
+                                             if hasattr(self, "ism_plots") else [])
+            what += ": " + ", ".join(parts)
+        if v.current_task:
+            what += f" (task {v.current_task})"
+        edited = " (edited)" if v.current_index >= 0 and v.is_edited(v.current_index) else ""
+        names = ", ".join(m.name for m in self.models()) or "no model"
+        return f"{v.current_id or 'sequence'}{edited} ({len(v.current_sequence):,} nt) · {what} · {names}"
+
+    def export(self, path) -> str:
+        """Write the panel's tracks, titled (see `export_title`), to a .png, .svg or .pdf file."""
+        if self.body.currentIndex() != 1:
+            raise DeemoError(f"nothing to export in {self.title} yet: {self.message.text() or 'still computing'}")
+        return self.graphics.export(path, title=self.export_title())
+
+    def export_dialog(self) -> str | None:
+        """Ask for a file name and export; returns the path written (None when cancelled or failed)."""
+        import os
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from deemo_gui.qt.errors import report_exception
+
+        rid = (self.viewer.current_id or self.title).replace("/", "_").replace(":", "_")
+        path, chosen = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{rid}_{self.title.lower()}.png",
+                                                   EXPORT_FILTER)
+        if not path:
+            return None
+        if not os.path.splitext(path)[1]:
+            path += ".svg" if "SVG" in (chosen or "") else ".pdf" if "PDF" in (chosen or "") else ".png"
+        try:
+            self.export(path)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one dialog; the view stays
+            report_exception(self, exc, f"Exporting the {self.title} view")
+            return None
+        if self.window_ is not None and hasattr(self.window_, "show_message"):
+            self.window_.show_message(f"{self.title} saved to {path}")
+        return path
 
 
 def escape(text: str) -> str:

@@ -355,8 +355,8 @@ class DashboardPanel(AnalysisPanel):
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path) -> str:
-        """Write the dashboard to a .png, .svg or .pdf file."""
-        return self.graphics.export(path)
+        """Write the dashboard to a .png, .svg or .pdf file, titled (sequence, method, models)."""
+        return self.graphics.export(path, title=self.export_title())
 
     def export_dialog(self) -> str | None:
         from deemo_gui.qt.errors import report_exception

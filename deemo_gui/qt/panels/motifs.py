@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTransform
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -258,8 +260,12 @@ def _logo_export_module():
 
 
 def export_logo(pwm, path: str, title: str = "") -> str:
-    """Write a logo of `pwm` to PNG, SVG or PDF (by the suffix): `deemo_gui.core.logo_export`
-    (logomaker, publication style) when available, otherwise drawn with the on-screen logo code."""
+    """Write a logo of `pwm` to PNG, SVG or PDF (by the suffix), titled with the motif's name and ID
+    (and `title`, where it came from): `deemo_gui.core.logo_export` (logomaker, publication style) when
+    available, otherwise drawn with the on-screen logo code."""
+    from deemo_gui.core.logo_export import motif_title
+
+    title = motif_title(pwm, title or None)
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".png", ".svg", ".pdf"):
         from deemo_gui.core.errors import DataError
@@ -271,7 +277,7 @@ def export_logo(pwm, path: str, title: str = "") -> str:
             fn = getattr(module, name, None)
             if callable(fn):
                 try:
-                    fn(pwm, path)
+                    fn(pwm, path, title=title)
                     if os.path.exists(path):
                         return path
                 except Exception:  # another signature: draw it ourselves
@@ -627,6 +633,15 @@ def _sort_num_item(text: str, value: float) -> QTableWidgetItem:
 # The panel
 
 
+def fmt_duration(seconds: float) -> str:
+    """'0.4 s', '12 s', '2 min 5 s'."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {round(seconds % 60)} s"
+
+
 def motif_label(m) -> str:
     """Short name of an extracted motif for tables: its method, and the filter for activation motifs."""
     if m.method == "activation":
@@ -639,6 +654,7 @@ class MotifsPanel(QWidget):
     """JASPAR browser and the motifs extracted from a model by each method."""
 
     title = "Motifs"
+    IDLE_TEXT = "Choose methods and press Extract motifs: they run over the open sequences."
 
     def __init__(self, viewer, window, parent=None):
         super().__init__(parent)
@@ -741,10 +757,18 @@ class MotifsPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.meme_button = QPushButton("Export MEME…")
-        self.meme_button.setToolTip("Write the selected extracted motifs (all when none is selected) to a MEME file")
-        self.meme_button.clicked.connect(self._export_extracted)
+        self.meme_button = QToolButton()
+        self.meme_button.setText("Export MEME…")
+        self.meme_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.meme_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.meme_button.setToolTip("Write every extracted motif to a MEME file (the arrow: only the selected rows)")
+        meme_menu = QMenu(self.meme_button)
+        meme_menu.addAction("All extracted motifs…", lambda: self._export_extracted(False))
+        meme_menu.addAction("Only the selected motifs…", lambda: self._export_extracted(True))
+        self.meme_button.setMenu(meme_menu)
+        self.meme_button.clicked.connect(lambda: self._export_extracted(False))
         self.meme_button.setEnabled(False)
+        self._started_at: float | None = None
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         model_row = QHBoxLayout()
@@ -759,7 +783,7 @@ class MotifsPanel(QWidget):
         seq_row.addWidget(self.meme_button)
         seq_row.addStretch(1)
         form.addRow("Sequences:", seq_row)
-        self.status = _status_label("Choose methods and press Extract motifs: they run over the open sequences.")
+        self.status = _status_label(self.IDLE_TEXT)
         self.extract_table = _table(("Motif", "Consensus", "IC", "Best JASPAR match", "E"), stretch=3)
         for k, tip in enumerate(("How the motif was found", "Most likely letter per column",
                                  "Information content of the motif, bits", "Tomtom's best match (grey: E >= 0.05)",
@@ -932,6 +956,7 @@ class MotifsPanel(QWidget):
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Extracting motifs from {sample.description}…")
+        self._started_at = time.perf_counter()   # the user's wait, whatever the job's own clock says
         self._start(worker, "Extracting motifs")
         return worker
 
@@ -947,11 +972,15 @@ class MotifsPanel(QWidget):
         self.chooser.update_trust()  # the job loaded the weights: the first-layer check can run now
 
     def _done(self, entry, target, sample, outcome) -> None:
+        waited = None if self._started_at is None else time.perf_counter() - self._started_at
+        self._started_at = None
         self.viewer.results.put(("motif_panel_extract", entry.name, target), (outcome, sample.description))
         if self.chooser.entry() is entry and self.chooser.target() == target:
-            self._show_outcome((outcome, sample.description))
+            self._show_outcome((outcome, sample.description), waited)
 
-    def _show_outcome(self, cached) -> None:
+    def _show_outcome(self, cached, waited: float | None = None) -> None:
+        """The extracted motifs of `cached` = (outcome, description) in the table (None: empty, and the
+        status says what to do); `waited`: seconds from the click to the result (None: shown again)."""
         from deemo_gui.viewer.motif_jobs import METHOD_LABELS
 
         t = self.extract_table
@@ -964,6 +993,8 @@ class MotifsPanel(QWidget):
             self.meme_button.setEnabled(False)
             self.aligned.clear("Select an extracted motif")
             self.matches.set_matches(None)
+            if not (self.worker is not None and self.worker.is_running()):   # no stale "130 motifs…" line
+                self.status.setText(self.IDLE_TEXT)
             return
         outcome, description = cached
         self.outcome = outcome
@@ -989,7 +1020,8 @@ class MotifsPanel(QWidget):
                 best.setForeground(QColor("#888888"))
             t.setItem(i, 3, best)
             # too-flat motifs sort after every comparable one by E
-            t.setItem(i, 4, _sort_num_item(fmt_p(m.best_E), m.best_E + (1e300 if m.low_information else 0.0)))
+            t.setItem(i, 4, _sort_num_item("–" if m.low_information else fmt_p(m.best_E),
+                                           m.best_E + (1e300 if m.low_information else 0.0)))
         t.blockSignals(False)
         t.setSortingEnabled(True)
         skipped = "; ".join(f"{METHOD_LABELS[k]} skipped: {v}" for k, v in outcome.skipped.items())
@@ -997,8 +1029,10 @@ class MotifsPanel(QWidget):
         n_flat = sum(m.low_information for m in self._rows)
         flat = (f" {n_flat} {'is' if n_flat == 1 else 'are'} too flat to compare "
                 f"(under {LOW_INFORMATION_BITS:g} bits per column)." if n_flat else "")
+        took = (f"{fmt_duration(waited)}" if waited is not None else
+                f"computed earlier in {fmt_duration(outcome.seconds)}, shown again")
         self.status.setText(f"{len(self._rows)} motifs from {description}; {n_sig} match a {outcome.release} "
-                            f"motif with E < 0.05 ({outcome.seconds:.1f} s).{flat}" + (f" {skipped}." if skipped else ""))
+                            f"motif with E < 0.05 ({took}).{flat}" + (f" {skipped}." if skipped else ""))
         self.meme_button.setEnabled(bool(self._rows))
         if self._rows:
             t.selectRow(0)
@@ -1018,6 +1052,12 @@ class MotifsPanel(QWidget):
             return
         m = sel[-1]
         self._current = m
+        if m.low_information:   # Tomtom's "best match" of a flat matrix means nothing: no E, no CTCF table
+            self.matches.set_matches(None)
+            self.aligned.set_match(m.pwm, f"{motif_label(m)}: {m.pwm.consensus()} — not comparable "
+                                   f"({low_information_text(m.pwm)})", None, None)
+            self.aligned.target.clear("too flat to compare with JASPAR: no E-value, no match list")
+            return
         self.matches.set_matches(m.matches)
         self.aligned.set_match(m.pwm, f"{motif_label(m)}: {m.pwm.consensus()}", m.best, m.best_row)
 
@@ -1033,9 +1073,10 @@ class MotifsPanel(QWidget):
             target = next((p for p in jaspar_motifs(self.outcome.release) if p.id == r["target_id"]), None)
         self.aligned.set_match(m.pwm, f"{motif_label(m)}: {m.pwm.consensus()}", target, r)
 
-    def _export_extracted(self) -> None:
-        chosen = self.selected_extracted() or self._rows
-        export_meme_dialog(self, [m.pwm for m in chosen], "extracted motifs")
+    def _export_extracted(self, only_selected: bool = False) -> str | None:
+        """All extracted motifs to a MEME file (`only_selected`: the selected rows)."""
+        chosen = self.selected_extracted() if only_selected else self._rows
+        return export_meme_dialog(self, [m.pwm for m in chosen], "selected motifs" if only_selected else "extracted motifs")
 
     # -- shared ------------------------------------------------------------------------------
     def _start(self, worker: Worker, context: str) -> None:

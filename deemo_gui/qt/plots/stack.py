@@ -132,9 +132,10 @@ class TrackStack(pg.GraphicsLayoutWidget):
         if ends:
             self.setXRange(min(e[0] for e in ends), max(e[1] for e in ends), padding=0.01)
 
-    def export(self, path, scale: float = 2.0) -> str:
-        """Write the whole stack (also what is scrolled out of view) to .png, .svg or .pdf."""
-        return export_scene(self, path, scale)
+    def export(self, path, scale: float = 2.0, title: str | None = None) -> str:
+        """Write the whole stack (also what is scrolled out of view) to .png, .svg or .pdf, with
+        `title` (model, sequence, method) as a line above it."""
+        return export_scene(self, path, scale, title=title)
 
 
 def _level_with(side, plot) -> None:
@@ -171,10 +172,11 @@ def save_screenshot(widget, path, size: tuple[int, int] | None = None) -> Path:
     return path
 
 
-def export_scene(widget, path, scale: float = 2.0) -> str:
+def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> str:
     """Write what `widget` (a GraphicsView) shows to `path`: .png (at `scale` x the screen size),
     .svg (vector) or .pdf (vector, one page the size of the view). A GraphicsLayoutWidget is
-    written whole, also the part scrolled out of view. Returns the path."""
+    written whole, also the part scrolled out of view. `title`: a bold line above the figure (and
+    the SVG's title). Returns the path."""
     from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, QSizeF
     from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
     from PySide6.QtSvg import QSvgGenerator
@@ -191,10 +193,30 @@ def export_scene(widget, path, scale: float = 2.0) -> str:
     if source.isEmpty():
         source = QRectF(0, 0, max(1.0, widget.width()), max(1.0, widget.height()))
     w, h = source.width(), source.height()
+    title_h = 0.0
+    if title:
+        from PySide6.QtGui import QFont, QFontMetricsF
+
+        font = QFont(widget.font())
+        font.setBold(True)
+        font.setPixelSize(14)
+        wrap = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+                   | QtCore.Qt.TextFlag.TextWordWrap)
+        title_h = QFontMetricsF(font).boundingRect(QRectF(0, 0, w - 20, 1e6), wrap, title).height() + 12
+        h += title_h
 
     def render(painter, target):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        if title_h:
+            k = target.height() / h   # a PDF page is in its own units
+            painter.save()
+            painter.scale(k, k)
+            painter.setFont(font)
+            painter.setPen(QColor("#222222"))
+            painter.drawText(QRectF(10, 4, w - 20, title_h - 4), wrap, title)
+            painter.restore()
+            target = QRectF(target.x(), target.y() + title_h * k, target.width(), target.height() - title_h * k)
         scene.render(painter, target, source)
 
     if ext == ".png":
@@ -216,7 +238,7 @@ def export_scene(widget, path, scale: float = 2.0) -> str:
         gen.setResolution(int(widget.logicalDpiX()) or 96)
         gen.setSize(QSize(int(w), int(h)))
         gen.setViewBox(QRectF(0, 0, w, h))
-        gen.setTitle("deemo-gui plot")
+        gen.setTitle(title or "deemo-gui plot")
         painter = QPainter()
         if not painter.begin(gen):
             raise DeemoError(f"{path}: could not write the SVG (folder missing or not writable?)")
