@@ -6,18 +6,20 @@ import sys
 from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
 
-METHODS = ("saliency", "guided", "ism", "ig", "temporal")
+METHODS = ("saliency", "guided", "ism", "ig", "deeplift", "temporal")
 
 
 def register(sub) -> None:
     from deemo_gui.core.device import DEVICE_CHOICES
 
     p = sub.add_parser(
-        "explain", help="attribution maps of a model for each sequence (saliency, guided, ISM, IG, temporal)",
+        "explain", help="attribution maps of a model for each sequence (saliency, guided, ISM, IG, DeepLIFT/SHAP, temporal)",
         description="Write one attribution map per sequence to an .npz file: arrays `attributions` (N, 4, L) "
                     "(rows A C G T), or `forward` and `backward` (N, L) for --method temporal, plus `ids` and "
                     "`window_starts` (N,): the window of each sequence the map is for (a longer sequence is "
-                    "explained on its best-scoring window, a shorter one N-padded: start < 0).",
+                    "explained on its best-scoring window, a shorter one N-padded: start < 0). --method deeplift "
+                    "also writes `convergence_delta` (N,): sum of attributions - (logit - mean logit of the "
+                    "references).",
     )
     p.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
     p.add_argument("data", metavar="DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line")
@@ -33,7 +35,11 @@ def register(sub) -> None:
     p.add_argument("--baseline", choices=("uniform", "shuffle"), default="uniform", help="ig baseline (default uniform)")
     p.add_argument("--n-steps", type=int, default=50, help="ig integration steps (default 50, Captum's)")
     p.add_argument("--n-baselines", type=int, default=20, help="ig: shuffles per sequence (default 20)")
-    p.add_argument("--seed", type=options.seed, default=0, help="ig: seed of the shuffles")
+    p.add_argument("--n-shuffles", type=options.positive_int, default=20,
+                   help="deeplift: dinucleotide-shuffled references per sequence (default 20, tangermeme's)")
+    p.add_argument("--hypothetical", action="store_true",
+                   help="deeplift: what each of the four letters would contribute (TF-MoDISco's input)")
+    p.add_argument("--seed", type=options.seed, default=0, help="ig, deeplift: seed of the shuffles")
     p.add_argument("--batch-size", type=int, help="sequences (or mutants, path points, prefixes) per batch")
     p.add_argument("--window", choices=("best", "centre"), default="best",
                    help="sequences longer than the model's input: explain the best-scoring window (default) "
@@ -98,6 +104,8 @@ def _explain(args) -> int:
 
     if not args.out.endswith(".npz"):
         raise ConfigError(f"--out {args.out}: attribution files end in .npz")
+    if args.hypothetical and args.method != "deeplift":
+        raise ConfigError("--hypothetical is for --method deeplift")
     device = resolve_device(args.device)
     model = load_model(args.model, device=device)
     args.target = explain.task_index(model, args.target)
@@ -117,6 +125,10 @@ def _explain(args) -> int:
         arrays["attributions"] = explain.integrated_gradients(
             model, X, args.target, baseline=args.baseline, n_steps=args.n_steps, n_baselines=args.n_baselines,
             seed=args.seed, **batch)
+    elif args.method == "deeplift":
+        arrays["attributions"], arrays["convergence_delta"] = explain.deep_lift_shap(
+            model, X, args.target, n_shuffles=args.n_shuffles, seed=args.seed, hypothetical=args.hypothetical,
+            return_delta=True, **batch)
     else:
         arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target, **batch)
     from deemo_gui.core.atomic import atomic_path

@@ -31,6 +31,9 @@ Methods (`METHODS`), each an array in sequence coordinates:
 - ``guided``: `(4, n)` guided-backpropagation gradient (Springenberg et al. 2015), all four letters.
 - ``integrated_gradients``: `(4, n)`, uniform 0.25 baseline, 50 Gauss-Legendre steps (Captum's default).
 - ``ism``: `(4, n)` logit change of every single substitution (0 at the observed letter).
+- ``deeplift``: `(4, n)` DeepLIFT/SHAP (20 dinucleotide-shuffled references, at the observed letter);
+  ``deeplift_delta`` `(1,)` its convergence delta, sum - (logit - mean logit of the references).
+  Both left out for recurrent models (no DeepLIFT rule for LSTM gates).
 - ``saliency_logo``: `(4, n)` Koo & Eddy 2019 saliency-logo heights (bits) of the guided gradient.
 - ``temporal``: `(2, n)` forward and backward temporal output scores P(+) (sec. 3.2); only for
   recurrent models (left out for others).
@@ -46,7 +49,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 
-METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "saliency_logo", "temporal")
+METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta", "saliency_logo",
+           "temporal")
 # What `analyze_sequence` computes when `methods` is not given.
 DEFAULT_METHODS = METHODS
 # What the Dashboard needs per model (Deep Motif Dashboard Figure 2).
@@ -55,10 +59,13 @@ DASHBOARD_METHODS = ("prob", "saliency", "temporal")
 METHOD_LABELS = {
     "prob": "prediction", "saliency": "saliency (gradient x input)", "guided": "guided backpropagation",
     "integrated_gradients": "integrated gradients", "ism": "in-silico mutagenesis",
-    "saliency_logo": "saliency logo", "temporal": "temporal output scores",
+    "saliency_logo": "saliency logo", "temporal": "temporal output scores", "deeplift": "DeepLIFT/SHAP",
+    "deeplift_delta": "DeepLIFT/SHAP convergence delta",
 }
 # Methods whose value depends on another's (computed first, cached alike).
-_NEEDS = {"saliency_logo": ("guided",)}
+_NEEDS = {"saliency_logo": ("guided",), "deeplift_delta": ("deeplift",)}
+# Methods whose value is a number, not a track in sequence coordinates.
+_SCALARS = ("prob", "deeplift_delta")
 
 # FIMO significance threshold for JASPAR hits: FIMO's default (Grant, Bailey & Noble 2011).
 HIT_P_THRESHOLD = 1e-4
@@ -219,30 +226,29 @@ def has_relu(model) -> bool:
 def model_tf(model) -> str | None:
     """The transcription factor a model was trained on, from its name, file or training data.
 
-    Shipped models are named `<TF>_<cell>_<preset>` (e.g. REST_GM12878_cnn -> REST); a model trained
-    in the app is recognised by its training file (REST_GM12878_AC.seq.gz -> REST). Names known to
-    `zoo.PWM_BASELINE` win; otherwise the first token of the name (the caller may look it up in
-    JASPAR). None if nothing looks like a TF name.
+    The TF the user gave when training (`metadata["tf"]`) wins. Shipped models are named
+    `<TF>_<cell>_<preset>` (e.g. REST_GM12878_cnn -> REST); a model trained in the app is recognised
+    by its training file (REST_GM12878_AC.seq.gz -> REST). Names known to `zoo.PWM_BASELINE` win;
+    otherwise the first token of the name (the caller looks it up in JASPAR, aliases included).
+    None if nothing names a TF (DREAM5's anonymised `TF_40_…`, `peaks.fa`).
     """
+    from deemo_gui.core.tfnames import tf_token
     from deemo_gui.core.zoo import PWM_BASELINE
 
     meta = getattr(model, "metadata", None) or getattr(_module(model), "metadata", None) or {}
+    if str(meta.get("tf") or "").strip():
+        return str(meta["tf"]).strip()
     training = meta.get("training") or {}
-    candidates = [getattr(model, "name", None), getattr(model, "path", None), training.get("data")]
-    tokens = []
-    for c in candidates:
-        if not c:
-            continue
-        base = os.path.basename(str(c).split()[0])
-        token = base.split("_")[0].split(".")[0].upper()
-        if token:
-            tokens.append(token)
+    name = getattr(model, "name", None)
+    if isinstance(name, str) and " on " in name:   # "cnn on REST_GM12878_AC": the training file's stem
+        name = name.split(" on ", 1)[1]
+    candidates = [name, getattr(model, "path", None), training.get("data")]
+    tokens = [t for t in (tf_token(c) for c in candidates if c) if t]
     for t in tokens:
         if t in PWM_BASELINE:
             return t
     for t in tokens:
-        looks_like_tf = t.isalnum() and any(ch.isalpha() for ch in t) and len(t) >= 2
-        if looks_like_tf and not t.startswith(("CNN", "RNN", "DEEPBIND")):
+        if not t.startswith(("CNN", "RNN", "DEEPBIND", "KOO")):
             return t
     return None
 
@@ -311,6 +317,16 @@ def _compute(module, X, method: str, target: int, done: dict) -> np.ndarray | No
             return explain.integrated_gradients(module, X, target, baseline="uniform")[0]
     if method == "ism":
         return explain.ism(module, X, target)[0]
+    if method == "deeplift":
+        if getattr(module, "is_recurrent", False):
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the delta is returned and shown with the track
+            attr, delta = explain.deep_lift_shap(module, X, target, return_delta=True)
+        done["_deeplift_delta"] = delta.astype(np.float32)
+        return attr[0]
+    if method == "deeplift_delta":
+        return done.get("_deeplift_delta")
     if method == "saliency_logo":
         return explain.saliency_logo(done["guided"][None])[0]
     if method == "temporal":
@@ -376,7 +392,7 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
                 hit = _NOT_APPLICABLE
             else:
                 native[method] = value
-                hit = value if method == "prob" else to_sequence_coords(value, n, L, offset=offset)
+                hit = value if method in _SCALARS else to_sequence_coords(value, n, L, offset=offset)
             if cache is not None:
                 cache.put(key, hit)
         if hit is not _NOT_APPLICABLE and method in methods:
@@ -567,7 +583,8 @@ def jaspar_release() -> str:
 
 def known_motif(tf_or_id: str | None, release: str | None = None):
     """The JASPAR matrix of a TF (by `zoo.PWM_BASELINE`'s ID, else the first exact name match in
-    the CORE vertebrates collection) or a JASPAR ID ("MA0138"); None if there is none. Cached."""
+    the CORE vertebrates collection, trying the JASPAR name of an alias: Oct4 -> POU5F1) or a JASPAR
+    ID ("MA0138"); None if there is none. Cached."""
     from deemo_gui.core.errors import DataError
     from deemo_gui.core.motifs import JasparDB
     from deemo_gui.core.zoo import PWM_BASELINE
@@ -588,7 +605,14 @@ def known_motif(tf_or_id: str | None, release: str | None = None):
         elif text[:2] in ("MA", "PB", "PF", "PH", "PL", "UN", "CN", "CI", "PS") and any(ch.isdigit() for ch in text):
             pwm = db.get(text)
         else:
+            from deemo_gui.core.tfnames import jaspar_name
+
             found = db.search(text, collection="CORE", tax_group="vertebrates", exact=True)
+            alias = jaspar_name(text)
+            if not found and alias != text:
+                found = db.search(alias, collection="CORE", tax_group="vertebrates", exact=True)
+            # the TF's own matrix before the dimers it is part of (POU5F1 before Pou5f1::Sox2)
+            found = sorted(found, key=lambda p: p.name.upper() not in (text, alias))
             pwm = found[0] if found else None
     except DataError:
         pwm = None

@@ -6,7 +6,9 @@ value):
 - attribution at each base, for the method chosen in the combo box: gradient x input (Deep Motif
   Dashboard sec. 3.1), guided backpropagation x input (Springenberg et al. 2015) or integrated
   gradients (Sundararajan et al. 2017, uniform 0.25 baseline; the positions add up to
-  logit(sequence) - logit(baseline)). Signed, in logit units; bars coloured by the base;
+  logit(sequence) - logit(baseline)) or DeepLIFT/SHAP (20 dinucleotide-shuffled references; its
+  convergence delta in the title, a warning above tolerance; recurrent models get a note instead).
+  Signed, in logit units; bars coloured by the base;
 - in-silico mutagenesis: the change of the logit for each of the 3 substitutions at every position
   (rows A C G T = the new base; blue lowers, red raises the score; 0 at the observed base);
 - the saliency logo of Koo & Eddy 2019 (guided-backprop gradient, Boltzmann-normalised with
@@ -17,6 +19,7 @@ method is instant; results are cached per model and sequence text in `viewer.res
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from deemo_gui.qt.panels.analysis_panel import HEATMAP_HEIGHT, SCORE_HEIGHT, AnalysisPanel, escape, prob_text
@@ -30,16 +33,21 @@ ATTRIBUTION_METHODS = (
      "the rnn presets, give the plain gradient)"),
     ("integrated_gradients", "Integrated gradients", "Integrated gradients (Sundararajan et al. 2017) from a "
      "uniform 0.25 baseline: per position, the positions add up to logit(sequence) − logit(baseline)"),
+    ("deeplift", "DeepLIFT/SHAP", ("DeepLIFT/SHAP (Shrikumar et al. 2017; Lundberg & Lee 2017) with 20 "
+     "dinucleotide-shuffled references, as tangermeme's deep_lift_shap: the positions add up to logit(sequence) − "
+     "mean logit(references); the title gives the convergence delta. Not for recurrent models (no rule for LSTM "
+     "gates): use IG, ISM or gradient × input there")),
 )
 METHOD_NAMES = {key: name for key, name, _ in ATTRIBUTION_METHODS}
-HOVER_NAMES = {"saliency": "grad×input", "guided": "guided×input", "integrated_gradients": "IG"}
+HOVER_NAMES = {"saliency": "grad×input", "guided": "guided×input", "integrated_gradients": "IG", "deeplift": "DeepLIFT"}
 
 
 class SaliencyPanel(AnalysisPanel):
     """Attribution tracks, the ISM heat map and the saliency logo of each selected model."""
 
     title = "Saliency"
-    methods = ("prob", "saliency", "guided", "integrated_gradients", "ism", "saliency_logo")
+    methods = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta",
+               "saliency_logo")
     job_name = "Saliency maps"
 
     def __init__(self, viewer, window, parent=None):
@@ -87,9 +95,17 @@ class SaliencyPanel(AnalysisPanel):
         method = self.method
         for entry in entries:
             r = result["models"][entry.name]
-            plot = saliency_plot(A.attribution_track(r, method, seq), seq, ylabel="attribution (logit)",
-                                 name=HOVER_NAMES[method], signed=True,
-                                 title=f"{escape(entry.name)} · {prob_text(r, entry)} — {METHOD_NAMES[method]}")
+            title = f"{escape(entry.name)} · {prob_text(r, entry)} — {METHOD_NAMES[method]}"
+            if method == "deeplift" and method not in r:   # recurrent: no DeepLIFT rule for LSTM gates
+                plot = saliency_plot(np.full(len(seq), np.nan), seq, ylabel="attribution (logit)", title=title)
+                plot.setPlaceholder("DeepLIFT/SHAP is not defined for recurrent models (no rule for LSTM gates):\n"
+                                    "choose integrated gradients or gradient × input; ISM is below")
+                plot.getAxis("left").setTicks([[], []])
+            else:
+                if method == "deeplift":
+                    title += deeplift_delta_text(r)
+                plot = saliency_plot(A.attribution_track(r, method, seq), seq, ylabel="attribution (logit)",
+                                     name=HOVER_NAMES[method], signed=True, title=title)
             self.track_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
 
             ism = HeatmapPlot(r["ism"], seq, ylabel="new base", value_label="Δ logit",
@@ -105,3 +121,18 @@ class SaliencyPanel(AnalysisPanel):
 
     def ready_status(self, seq: str, result: dict) -> str:
         return super().ready_status(seq, result) + " · hover a track for position, base and value"
+
+
+def deeplift_delta_text(result: dict) -> str:
+    """' · Δ 2e-08' for the title: the convergence delta, in red with a warning above the tolerance."""
+    from deemo_gui.core.explain.deeplift import TOLERANCE
+
+    delta = result.get("deeplift_delta")
+    if delta is None:
+        return ""
+    d = float(np.asarray(delta).ravel()[0])
+    text = f" · convergence Δ {d:.1g}"
+    if abs(d) <= TOLERANCE:
+        return text
+    return (f"<span style='color:#B2182B'>{text}: above {TOLERANCE:g}, the positions do not add up to "
+            "the score change (a layer without a DeepLIFT rule?)</span>")
