@@ -9,6 +9,7 @@ from html import escape
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +44,64 @@ LABEL_MODES = [
 ]
 
 
+SMALL_VALIDATION = 200   # fewer validation sequences than this: the AUROC is too noisy to choose a model by
+NEAR_CHANCE = 0.6        # validation AUROC below this: the network has barely learned anything
+
+
+def preset_description(preset: str) -> str:
+    """One paragraph on a preset, from its network class's own docstring, its settings and its
+    training defaults (the same source `deemo presets` reads)."""
+    import inspect
+
+    from deemo_gui.core.networks.registry import PRESETS, training_defaults
+
+    if preset not in PRESETS:
+        return ""
+    cls, hp = PRESETS[preset]
+    doc = " ".join((inspect.getdoc(cls) or "").split("\n\n")[0].split())
+    doc = doc.replace("``", "").replace(":class:`~.rnn.RNN`", "RNN")
+    settings = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in hp.items())
+    t = training_defaults(preset)
+    return (f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, batch "
+            f"{t['batch_size']}, up to {t['max_epochs']} epochs (stops after {t['patience']} without improvement).")
+
+
+def training_cautions(path: str, n_valid: int | None = None, valid_auroc: float | None = None) -> list[str]:
+    """What a biologist should know before trusting a run: a shipped *test* file used for training, a
+    small validation set, a result near chance."""
+    out = []
+    base = os.path.basename(path or "")
+    if base.endswith(("_test.fa", "_test.fa.gz", "_test.fasta")) or base.startswith("test."):
+        out.append(f"{base} is a held-out test file (the shipped examples are for testing models): a model "
+                   "trained on it cannot be tested on it — train on resources/data instead")
+    if n_valid is not None and n_valid < SMALL_VALIDATION:
+        out.append(f"only {n_valid} validation sequences: the AUROC that chose the best epoch is noisy "
+                   f"(± ~{0.5 / max(1, n_valid) ** 0.5:.2f}); use more data or a larger validation fraction")
+    if valid_auroc is not None and valid_auroc < NEAR_CHANCE:
+        out.append(f"validation AUROC {valid_auroc:.2f} is near chance (0.5): the network has barely learned; "
+                   "check the labels, train longer or on more sequences, or try another network")
+    return out
+
+
+def _test_set(path: str, shuffle_ok: bool, seed: int):
+    """A test file with its own labels; positives only (when training used shuffled negatives): its
+    negatives are shuffled copies too."""
+    import numpy as np
+
+    from deemo_gui.core.errors import DataError
+    from deemo_gui.core.sequences import load_dataset
+
+    try:
+        data = load_dataset(path, seed=seed)
+    except DataError:
+        if not shuffle_ok:
+            raise
+        return load_dataset(path, negatives="shuffle", seed=seed)
+    if shuffle_ok and data.labels is not None and bool(np.all(data.labels == 1)):
+        return load_dataset(path, negatives="shuffle", seed=seed)
+    return data
+
+
 @dataclass
 class _CancelState:
     cancelled: bool = False
@@ -54,9 +114,10 @@ class _CancelState:
 
 
 def train_job(path: str, labels: str | None, negatives: str | None, config, state: _CancelState,
-              genome: str | None = None):
+              genome: str | None = None, test_path: str | None = None, tf: str | None = None):
     """Read the data (with `genome`: `path` is a peaks file, split by chromosome with GC-matched
-    negatives), build the Trainer and yield its events (runs in a worker thread)."""
+    negatives; `test_path`: a held-out test file, labelled like the training data), build the Trainer
+    and yield its events (runs in a worker thread). `tf`: the TF name stored in the model file."""
     from deemo_gui.core.sequences import load_dataset
     from deemo_gui.core.training import DoneEvent, Trainer
 
@@ -71,6 +132,9 @@ def train_job(path: str, labels: str | None, negatives: str | None, config, stat
             data, valid, test = peak_datasets(path, g, length=DEFAULT_LENGTH, negatives="gc", seed=config.seed)
     else:
         data = load_dataset(path, labels=labels, negatives=negatives, seed=config.seed)
+    if test_path:
+        yield ("status", f"Reading the test file {os.path.basename(test_path)}…")
+        test = _test_set(test_path, negatives == "shuffle", config.seed + 1)
     if state.cancelled:
         return None
     yield ("status", f"Preparing {len(data):,} sequences…")
@@ -91,6 +155,8 @@ def train_job(path: str, labels: str | None, negatives: str | None, config, stat
                 meta = dict(done.metadata)
                 meta["test"] = {"data": test.source, **evaluate(done.model, test)}
                 done.metadata = done.model.metadata = meta
+            if tf:
+                done.metadata = done.model.metadata = {**done.metadata, "tf": tf}
         yield event
     return done
 
@@ -113,6 +179,9 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.last_done = None
         self.trained_entry = None
         self._auto_ticked: list[str] = []   # models trained here and ticked by the panel, not the user
+        self._dropped: list[str] = []
+        self._data_path = ""
+        self._n_valid: int | None = None
         self.max_epochs = 0
         self._steps_per_epoch = 1
         self._loss_x: list[float] = []
@@ -155,6 +224,50 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.epochs_spin.setToolTip("Maximum epochs; training stops earlier when validation AUROC stops improving")
         self.device_combo = QComboBox()
         self.device_combo.addItem("auto")
+        self.preset_info = QLabel("")
+        self.preset_info.setWordWrap(True)
+        self.preset_info.setStyleSheet("color: #555;")
+        self.tf_edit = QLineEdit(placeholderText="e.g. REST, Oct4 (optional)")
+        self.tf_edit.setToolTip("The transcription factor this data is for: stored in the model file, used by the "
+                                "Dashboard to look up its JASPAR motif (aliases such as Oct4 → POU5F1 are known)")
+        self.test_edit = QLineEdit(placeholderText="optional: held-out test file")
+        self.test_edit.setToolTip("Sequences never used in training: the model is evaluated on them at the end and "
+                                  "the test AUROC is stored in the file (labelled like the training data; with "
+                                  "shuffled negatives, the test file's negatives are shuffled too)")
+        test_browse = QPushButton("Browse…")
+        test_browse.clicked.connect(self._browse_test)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_edit, 1)
+        test_row.addWidget(test_browse)
+
+        # advanced settings, folded away: 0 / "preset default" means the preset's value
+        self.lr_spin = QDoubleSpinBox(decimals=5, minimum=0.0, maximum=1.0, singleStep=1e-4)
+        self.lr_spin.setSpecialValueText("preset default")
+        self.lr_spin.setToolTip("Adam's learning rate (0 = the preset's)")
+        self.batch_spin = QSpinBox(minimum=0, maximum=8192)
+        self.batch_spin.setSpecialValueText("preset default")
+        self.batch_spin.setToolTip("Sequences per training step (0 = the preset's)")
+        self.valid_spin = QDoubleSpinBox(decimals=2, minimum=0.02, maximum=0.5, singleStep=0.05, value=0.10)
+        self.valid_spin.setToolTip("Fraction of the training data held out to choose the best epoch and stop early")
+        self.patience_spin = QSpinBox(minimum=0, maximum=1000)
+        self.patience_spin.setSpecialValueText("preset default")
+        self.patience_spin.setToolTip("Stop after this many epochs without a better validation AUROC (0 = the preset's)")
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.seed_spin.setToolTip("Random seed: initial weights, shuffled negatives, the validation split")
+        self.advanced = QWidget()
+        adv = QFormLayout(self.advanced)
+        adv.setContentsMargins(12, 0, 0, 0)
+        adv.addRow("Learning rate:", self.lr_spin)
+        adv.addRow("Batch size:", self.batch_spin)
+        adv.addRow("Validation fraction:", self.valid_spin)
+        adv.addRow("Patience (epochs):", self.patience_spin)
+        adv.addRow("Seed:", self.seed_spin)
+        self.advanced.setVisible(False)
+        self.advanced_toggle = QToolButton(text="Advanced settings", checkable=True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.toggled.connect(self._toggle_advanced)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -163,8 +276,13 @@ class TrainPanel(SingleJobMixin, QWidget):
         form.addRow("Labels:", self.label_combo)
         form.addRow("", aux_row)
         form.addRow("Network:", self.preset_combo)
+        form.addRow("", self.preset_info)
         form.addRow("Epochs:", self.epochs_spin)
         form.addRow("Device:", self.device_combo)
+        form.addRow("Test data:", test_row)
+        form.addRow("TF name:", self.tf_edit)
+        form.addRow(self.advanced_toggle)
+        form.addRow(self.advanced)
 
         self.start_button = QPushButton("Start training")
         self.start_button.setDefault(True)
@@ -243,6 +361,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         elif window is not None and hasattr(window, "torch_ready"):
             window.torch_ready.connect(self._fill_choices)
         observe(viewer.events.sequences_changed, self, self._suggest_open_file)
+        observe(viewer.events.models_changed, self, self._show_done)   # saved, renamed or removed since
         self._suggest_open_file()
 
     # -- choices -------------------------------------------------------------------------------
@@ -270,6 +389,17 @@ class TrainPanel(SingleJobMixin, QWidget):
         except Exception:  # unknown preset typed in: Start reports it
             return
         self.epochs_spin.setSpecialValueText(f"preset default ({epochs})")
+        text = preset_description(preset)
+        self.preset_info.setText(text)
+        self.preset_combo.setToolTip(text)
+        t = training_defaults(preset)
+        self.lr_spin.setSpecialValueText(f"preset default ({t['lr']:g})")
+        self.batch_spin.setSpecialValueText(f"preset default ({t['batch_size']})")
+        self.patience_spin.setSpecialValueText(f"preset default ({t['patience']})")
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _label_mode_changed(self) -> None:
         mode = self.label_combo.currentData()
@@ -312,6 +442,11 @@ class TrainPanel(SingleJobMixin, QWidget):
         if path:
             self.data_edit.setText(path)
 
+    def _browse_test(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Test data", "", SEQUENCE_FILTER)
+        if path:
+            self.test_edit.setText(path)
+
     def _browse_aux(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Label or negatives file", "", "All files (*)")
         if path:
@@ -323,6 +458,9 @@ class TrainPanel(SingleJobMixin, QWidget):
 
         return TrainingConfig(preset=self.preset_combo.currentText() or "deepbind",
                               max_epochs=self.epochs_spin.value() or None,
+                              lr=self.lr_spin.value() or None, batch_size=self.batch_spin.value() or None,
+                              patience=self.patience_spin.value() or None, seed=self.seed_spin.value(),
+                              valid_fraction=round(self.valid_spin.value(), 4),
                               device=self.device_combo.currentText() or "auto")
 
     def start(self) -> Worker | None:
@@ -349,7 +487,13 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.state = _CancelState()
         self.last_done, self.trained_entry = None, None
         self._data_path = path
+        test_path = self.test_edit.text().strip() or None
+        if test_path and mode == "peaks":
+            show_error(self, "With peaks + a genome the test set is chromosomes 8 and 9: leave Test data empty.")
+            return None
+        self._cautions = training_cautions(path)
         worker = Worker(train_job, path, labels, negatives, config, self.state, aux if mode == "peaks" else None,
+                        test_path, self.tf_edit.text().strip() or None,
                         name=f"Training {config.preset}", cancel=self.state.cancel, progress=self._progress_of)
         worker.yielded.connect(self._on_event)
         worker.returned.connect(self._on_done)
@@ -388,9 +532,11 @@ class TrainPanel(SingleJobMixin, QWidget):
                 self.max_epochs = payload["max_epochs"]
                 self.loss_plot.setXRange(0, self.max_epochs, padding=0.02)
                 self.auroc_plot.setXRange(0.5, self.max_epochs + 0.5, padding=0)
+                self._n_valid = payload["n_valid"]
                 self.status.setText(
                     f"Training on {payload['n_train']:,} sequences ({payload['input_length']} nt), "
-                    f"validating on {payload['n_valid']:,}; up to {self.max_epochs} epochs.")
+                    f"validating on {payload['n_valid']:,}; up to {self.max_epochs} epochs."
+                    + self._caution_html(training_cautions(self._data_path, payload["n_valid"])))
         elif isinstance(event, StepEvent):
             self._steps_per_epoch = event.n_steps
             self._loss_x.append(event.epoch - 1 + event.step / event.n_steps)
@@ -445,15 +591,32 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._auto_ticked = [self.trained_entry.name]
         self.viewer.events.models_changed.emit()
         self.save_button.setEnabled(True)
-        line = baseline_line(self.trained_entry.metadata, done.model.preset)
+        self._dropped = dropped
+        self._show_done()
+
+    def _show_done(self) -> None:
+        """The status after training: result, saved or not (follows File ▸ Save), cautions, verdict."""
+        done, entry = self.last_done, self.trained_entry
+        if done is None or entry is None:
+            return
+        where = (f"saved to {escape(os.path.basename(entry.path))}" if entry.saved
+                 else "not saved yet — Save model…") if entry in self.viewer.models else "removed from the list"
+        line = baseline_line(entry.metadata, done.model.preset)
+        n_valid = (entry.metadata.get("training") or {}).get("n_valid", getattr(self, "_n_valid", None))
+        cautions = training_cautions(self._data_path, n_valid, done.best_valid_auroc)
+        head = "Done, with cautions" if cautions else "Done"
         self.status.setText(
-            f"Done ({done.reason}): best validation AUROC {done.best_valid_auroc:.4f} at epoch "
-            f"{done.best_epoch} of {done.epochs_run}. “{self.trained_entry.name}” is in the model list "
-            "(not saved yet — Save model…)."
-            + (f" Unticked the model trained before ({escape(', '.join(dropped))}): tick it again to compare."
-               if dropped else "")
+            f"{head} ({done.reason}): best validation AUROC {done.best_valid_auroc:.4f} at epoch "
+            f"{done.best_epoch} of {done.epochs_run}. “{escape(entry.name)}” is in the model list ({where})."
+            + (f" Unticked the model trained before ({escape(', '.join(self._dropped))}): tick it again to compare."
+               if self._dropped else "")
+            + self._caution_html(cautions)
             + (f"<br>{escape(line)}" if line else "")
-            + (f"<br>{trust_html([self.trained_entry])}" if trust_html([self.trained_entry]) else ""))
+            + (f"<br>{trust_html([entry])}" if trust_html([entry]) else ""))
+
+    @staticmethod
+    def _caution_html(cautions: list[str]) -> str:
+        return "".join(f"<br><span style='color:#9A6700'>⚠ {escape(c)}</span>" for c in cautions)
 
     def _on_finished(self) -> None:
         self._redraw_timer.stop()
