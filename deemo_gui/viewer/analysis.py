@@ -31,6 +31,9 @@ Methods (`METHODS`), each an array in sequence coordinates:
 - ``guided``: `(4, n)` guided-backpropagation gradient (Springenberg et al. 2015), all four letters.
 - ``integrated_gradients``: `(4, n)`, uniform 0.25 baseline, 50 Gauss-Legendre steps (Captum's default).
 - ``ism``: `(4, n)` logit change of every single substitution (0 at the observed letter).
+- ``deeplift``: `(4, n)` DeepLIFT/SHAP (20 dinucleotide-shuffled references, at the observed letter);
+  ``deeplift_delta`` `(1,)` its convergence delta, sum - (logit - mean logit of the references).
+  Both left out for recurrent models (no DeepLIFT rule for LSTM gates).
 - ``saliency_logo``: `(4, n)` Koo & Eddy 2019 saliency-logo heights (bits) of the guided gradient.
 - ``temporal``: `(2, n)` forward and backward temporal output scores P(+) (sec. 3.2); only for
   recurrent models (left out for others).
@@ -46,7 +49,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 
-METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "saliency_logo", "temporal")
+METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta", "saliency_logo",
+           "temporal")
 # What `analyze_sequence` computes when `methods` is not given.
 DEFAULT_METHODS = METHODS
 # What the Dashboard needs per model (Deep Motif Dashboard Figure 2).
@@ -55,10 +59,13 @@ DASHBOARD_METHODS = ("prob", "saliency", "temporal")
 METHOD_LABELS = {
     "prob": "prediction", "saliency": "saliency (gradient x input)", "guided": "guided backpropagation",
     "integrated_gradients": "integrated gradients", "ism": "in-silico mutagenesis",
-    "saliency_logo": "saliency logo", "temporal": "temporal output scores",
+    "saliency_logo": "saliency logo", "temporal": "temporal output scores", "deeplift": "DeepLIFT/SHAP",
+    "deeplift_delta": "DeepLIFT/SHAP convergence delta",
 }
 # Methods whose value depends on another's (computed first, cached alike).
-_NEEDS = {"saliency_logo": ("guided",)}
+_NEEDS = {"saliency_logo": ("guided",), "deeplift_delta": ("deeplift",)}
+# Methods whose value is a number, not a track in sequence coordinates.
+_SCALARS = ("prob", "deeplift_delta")
 
 # FIMO significance threshold for JASPAR hits: FIMO's default (Grant, Bailey & Noble 2011).
 HIT_P_THRESHOLD = 1e-4
@@ -310,6 +317,16 @@ def _compute(module, X, method: str, target: int, done: dict) -> np.ndarray | No
             return explain.integrated_gradients(module, X, target, baseline="uniform")[0]
     if method == "ism":
         return explain.ism(module, X, target)[0]
+    if method == "deeplift":
+        if getattr(module, "is_recurrent", False):
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the delta is returned and shown with the track
+            attr, delta = explain.deep_lift_shap(module, X, target, return_delta=True)
+        done["_deeplift_delta"] = delta.astype(np.float32)
+        return attr[0]
+    if method == "deeplift_delta":
+        return done.get("_deeplift_delta")
     if method == "saliency_logo":
         return explain.saliency_logo(done["guided"][None])[0]
     if method == "temporal":
@@ -375,7 +392,7 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
                 hit = _NOT_APPLICABLE
             else:
                 native[method] = value
-                hit = value if method == "prob" else to_sequence_coords(value, n, L, offset=offset)
+                hit = value if method in _SCALARS else to_sequence_coords(value, n, L, offset=offset)
             if cache is not None:
                 cache.put(key, hit)
         if hit is not _NOT_APPLICABLE and method in methods:
