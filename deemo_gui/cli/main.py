@@ -59,8 +59,19 @@ def _one_line_warnings() -> None:
         logger.addHandler(_OneLine(level=logging.WARNING))  # found, so Python's last-resort printer stays silent
 
 
+def _line_buffered() -> None:
+    """`deemo train > log`: progress reaches the file line by line, not in 8 KiB blocks at the end."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if not stream.isatty():
+                stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError, OSError):  # a replaced stream (tests, pythonw)
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     _one_line_warnings()
+    _line_buffered()
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)

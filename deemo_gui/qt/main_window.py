@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         if not self._after_show_scheduled:
             self._after_show_scheduled = True
             QTimer.singleShot(self.WARMUP_DELAY_MS, self._after_show)
+            QTimer.singleShot(800, self.first_start_hint)
 
     def size_docks(self) -> None:
         """Give the list room for name, length, GC, label and one P column; the models their metadata."""
@@ -355,6 +356,7 @@ class MainWindow(QMainWindow):
         self._action(self.view_menu, "&Log…", self.show_log)
 
         h = bar.addMenu("&Help")
+        self._action(h, "&Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action(h, "&About deemo-gui", self._about)
 
     def _update_edit_actions(self) -> None:
@@ -376,6 +378,55 @@ class MainWindow(QMainWindow):
     def _focus_search(self) -> None:
         self.editor.search_edit.setFocus()
         self.editor.search_edit.selectAll()
+
+    EDITOR_KEYS = (
+        ("A C G T N (typing)", "replace the base at the cursor (Insert: insert instead)"),
+        ("Backspace / Delete", "delete the base before / at the cursor"),
+        ("← → Home End", "move the cursor; with Shift: select"),
+        ("+ / −, Ctrl+wheel", "zoom in / out"),
+        ("Right-click a base", "explain the window around it (longer sequences)"),
+    )
+
+    def shortcuts_table(self) -> list[tuple[str, str]]:
+        """(keys, what) of every menu action with a shortcut, then the sequence editor's keys."""
+        rows = []
+
+        def walk(menu, path):
+            for a in menu.actions():
+                if a.menu() is not None:
+                    walk(a.menu(), path + [a.text().replace("&", "")])
+                elif not a.shortcut().isEmpty():
+                    keys = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                    rows.append((keys, " ▸ ".join(path + [a.text().replace("&", "").rstrip("…")])))
+
+        for a in self.menuBar().actions():
+            if a.menu() is not None:
+                walk(a.menu(), [a.text().replace("&", "")])
+        return rows + [(k, f"Sequence editor: {v}") for k, v in self.EDITOR_KEYS]
+
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard shortcuts: a table built from the menus (so it cannot drift from them)."""
+        from html import escape
+
+        body = "".join(f"<tr><td style='padding-right:14px'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
+                       for k, v in self.shortcuts_table())
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{body}</table>",
+                          QMessageBox.StandardButton.Close, self)
+        box.setModal(False)
+        box.show()
+        self._shortcuts_box = box
+
+    FIRST_START_HINT = ("Welcome: pick a sequence on the left, tick models on the right (search by TF or cell), "
+                        "edit bases to see the prediction change; the tabs explain why. Help ▸ Keyboard shortcuts (F1).")
+
+    def first_start_hint(self) -> bool:
+        """On the very first start, a one-line hint of what to do, in the status bar (30 s); True if shown."""
+        s = settings()
+        if s.value("first_start_hint_shown", False, type=bool):
+            return False
+        s.setValue("first_start_hint_shown", True)
+        self.show_message(self.FIRST_START_HINT, 30_000)
+        return True
 
     def _about(self) -> None:
         from deemo_gui import __version__

