@@ -9,7 +9,7 @@ from deemo_gui.cli import options
 from deemo_gui.cli.progress import print_verdict
 from deemo_gui.core.errors import ConfigError
 
-METHODS = ("filters", "saliency", "temporal", "classopt", "activation")
+METHODS = ("filters", "saliency", "temporal", "classopt", "activation", "modisco")
 _RELEASE = re.compile(r"^JASPAR\d{4}$", re.IGNORECASE)
 
 
@@ -17,10 +17,11 @@ def register(sub) -> None:
     from deemo_gui.core.device import DEVICE_CHOICES
 
     p = sub.add_parser(
-        "motifs", help="extract the motifs a model learned (filters, saliency, temporal, classopt, activation)",
+        "motifs", help="extract the motifs a model learned (filters, saliency, temporal, classopt, activation, modisco)",
         description="Extract motifs from a model and write them in MEME format. filters: Koo & Eddy 2019 "
                     "first-layer filter PWMs; saliency / temporal / classopt: Deep Motif Dashboard sec. 3.4; "
-                    "activation: DeepBind's convolution-activation baseline. With --compare, each motif is "
+                    "activation: DeepBind's convolution-activation baseline; modisco: TF-MoDISco patterns of the "
+                    "attributions (Shrikumar et al. 2018), with an HTML report. With --compare, each motif is "
                     "compared with a JASPAR release or a motif file by Tomtom.",
     )
     p.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
@@ -43,6 +44,9 @@ def register(sub) -> None:
     p.add_argument("--max-seqs", type=int, help="use at most this many sequences (the first ones)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    from deemo_gui.cli import modisco
+
+    modisco.add_arguments(p)
     p.set_defaults(func=run_motifs)
 
 
@@ -80,9 +84,13 @@ def run_motifs(args) -> int:
     from deemo_gui.core.modelfile import load_model
     from deemo_gui.core.motifs import LOW_INFORMATION_BITS, compare, low_information, write_meme
 
-    if args.tsv and not args.compare:
+    if args.tsv and not args.compare and args.method != "modisco":
         raise ConfigError("--tsv writes Tomtom matches: give --compare JASPAR2026 (or a motif file) too")
     targets = _targets(args.compare) if args.compare else None  # fail on a bad --compare before the work
+    if args.method == "modisco":
+        from deemo_gui.cli import modisco
+
+        return modisco.run(args, targets)
     model = load_model(args.model, device=resolve_device(args.device))
     args.target = task_index(model, args.target)
     X = None if args.method == "classopt" else _data(args, model)
