@@ -115,7 +115,7 @@ def test_known_motif_by_jaspar_name_and_alias():
 
 
 def test_help_lists_keyboard_shortcuts_and_a_first_start_hint(window, qtbot):
-    rows = dict((v, k) for k, v in window.shortcuts_table())
+    rows = {v: k for k, v in window.shortcuts_table()}
     assert any(v.startswith("File ▸ Open") for v in rows) and "Help ▸ Keyboard shortcuts" in rows
     assert any(v.startswith("Sequence editor:") for v in rows)
     window.show_shortcuts()
