@@ -820,6 +820,11 @@ class MotifsPanel(QWidget):
         self.pages.addTab(learned_page, "Learned by the model")
         self.pages.addTab(jaspar_page, "JASPAR browser")
         self.pages.setTabToolTip(1, "JASPAR CORE vertebrates, offline (pyjaspar): search by TF name or matrix ID")
+        from deemo_gui.qt.panels.modisco import ModiscoPage
+
+        self.modisco = ModiscoPage(viewer, window, parent=self)
+        self.pages.addTab(self.modisco, "TF-MoDISco")
+        self.pages.setTabToolTip(2, "Motifs discovered by TF-MoDISco in the attributions of the open sequences")
         self.pages.currentChanged.connect(lambda _i: self.shown())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
@@ -1085,6 +1090,7 @@ class MotifsPanel(QWidget):
         start_job(self.window_, worker, context)
 
     def shutdown(self) -> None:
+        self.modisco.shutdown()
         for w in (self.worker, self.jaspar_worker):
             if w is not None and w.is_running():
                 w.cancel()
