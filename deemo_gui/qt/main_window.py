@@ -11,6 +11,7 @@ import logging
 import os
 import time
 
+import shiboken6
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -711,6 +712,8 @@ class MainWindow(QMainWindow):
             self.jobs.start(worker, context=f"Predicting the list with {entry.name}")
 
     def _list_job_done(self, name: str) -> None:
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self._list_timer):
+            return   # the window closed while the job ran
         self._list_jobs.pop(name, None)
         v = self.viewer
         if any(m.name == name for m in v.selected_models) and name not in v.list_predictions:
