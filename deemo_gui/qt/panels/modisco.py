@@ -165,8 +165,8 @@ class ModiscoPage(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.patterns)
         top.addWidget(logos)
-        top.setStretchFactor(0, 2)
-        top.setStretchFactor(1, 3)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.seqlets)
@@ -255,6 +255,7 @@ class ModiscoPage(QWidget):
         t.blockSignals(False)
         t.setSortingEnabled(True)
         t.sortItems(0, Qt.SortOrder.AscendingOrder)
+        t.resizeColumnsToContents()
         n = sum(p.n_seqlets for p in result.patterns)
         note = f" ({result.note})" if result.note else ""
         self.status.setText(
