@@ -244,6 +244,7 @@ class SequenceCanvas(QWidget):
         # record read from a genome the labels are genome coordinates (the first with its chromosome).
         v = self.viewer
         origin = v.origin(v.current_index) if v.current_index >= 0 else None
+        minus = v.current_index >= 0 and v.strand(v.current_index) == "-"
         if origin is not None:
             label_w = fm.horizontalAdvance(origin.position_label(n - 1)) + 14
             step = _nice_step(label_w / self.px)
@@ -256,8 +257,8 @@ class SequenceCanvas(QWidget):
                 continue
             x = self.x_of(pos - 0.5)
             p.drawLine(QPointF(x, axis_y - 7), QPointF(x, axis_y))
-            if origin is None:
-                text = f"{pos:,}"
+            if origin is None:   # on the reverse strand the ruler counts the file's positions down
+                text = f"{n - pos + 1:,}" if minus else f"{pos:,}"
             else:
                 text = origin.position_label(pos - 1) if last_right < 0 else f"{origin.genome_position(pos - 1) + 1:,}"
             w = fm.horizontalAdvance(text)
@@ -391,7 +392,8 @@ class SequenceCanvas(QWidget):
             seq = self.viewer.current_sequence
             v = self.viewer
             origin = v.origin(v.current_index)
-            where = f" ({origin.position_label(i)}, {origin.strand} strand)" if origin is not None else ""
+            where = f" ({origin.position_label(i)}, {origin.strand} strand)" if origin is not None else (
+                f" (− strand; {len(seq) - i:,} in the file)" if v.strand(v.current_index) == "-" else "")
             text = f"position {i + 1:,}{where}: {seq[i]}"
             if any(a <= i < b for a, b in v.soft_masked(v.current_index)):
                 text += " (soft-masked)"
@@ -734,7 +736,8 @@ class SequenceEditor(QWidget):
         self.bases_button = button("Bases", "Zoom in to single, readable bases", self.canvas.zoom_bases)
         self.undo_button = button("Undo", "Undo the last edit (Ctrl+Z)", viewer.undo)
         self.redo_button = button("Redo", "Redo (Ctrl+Shift+Z)", viewer.redo)
-        self.revcomp_button = button("Rev. comp.", "Replace the sequence by its reverse complement",
+        self.revcomp_button = button("Rev. comp.", "Show the other strand (a view, not an edit: edits made there "
+                                     "are mapped back to the file's strand)",
                                      viewer.reverse_complement)
         self.revert_button = button("Revert", "Back to the sequence as read from the file (undoable)",
                                     self._revert)
@@ -848,6 +851,8 @@ class SequenceEditor(QWidget):
                 parts.append("labelled bound" if y[0] == 1 else "labelled unbound")
             else:
                 parts.append("bound for: " + (", ".join(t for t, val in zip(f.data.task_names, y) if val == 1) or "none"))
+        if v.strand(i) == "-":
+            parts.append("◀ − strand: the reverse complement of the file's")
         origin = v.origin(i)
         if origin is not None:
             parts.append(f"{origin.chrom}:{origin.start + 1:,}–{origin.end:,} ({origin.strand})")

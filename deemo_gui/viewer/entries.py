@@ -41,9 +41,10 @@ class EditState:
     """The current text of one sequence and its undo/redo stacks (whole strings: sequences are short)."""
 
     original: str
-    text: str
+    text: str          # forward strand, as `original`
     undo: list[str] = field(default_factory=list)
     redo: list[str] = field(default_factory=list)
+    minus: bool = False   # shown (and scored) as its reverse complement: a view, not an edit
 
     def push(self, new_text: str) -> bool:
         if new_text == self.text:

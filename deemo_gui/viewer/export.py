@@ -34,7 +34,8 @@ def fasta_records(viewer, indices: Iterable[int] | None = None, soft_mask: bool 
         seq = viewer.sequence(i)
         if soft_mask:
             seq = apply_soft_mask(seq, viewer.soft_masked(i))
-        header = f">{viewer.ids[i]}" + (" edited" if viewer.is_edited(i) else "")
+        header = (f">{viewer.ids[i]}" + (" edited" if viewer.is_edited(i) else "")
+                  + (" reverse-complement" if viewer.strand(i) == "-" else ""))
         body = "\n".join(seq[k: k + FASTA_WIDTH] for k in range(0, len(seq), FASTA_WIDTH))
         yield f"{header}\n{body}\n"
 

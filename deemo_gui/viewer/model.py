@@ -246,16 +246,35 @@ class Viewer:
         return self._ids[i]
 
     def sequence(self, i: int) -> str:
-        """The record's current text (with edits)."""
+        """The record's current text (with edits), on the strand it is viewed on (`strand`)."""
+        state = self._edits.get(i)
+        if state is None:
+            return self._seqs[i]
+        return _revcomp(state.text) if state.minus else state.text
+
+    def original_sequence(self, i: int) -> str:
+        """The record as read from its file, on the strand it is viewed on."""
+        state = self._edits.get(i)
+        return _revcomp(self._seqs[i]) if state is not None and state.minus else self._seqs[i]
+
+    def forward_sequence(self, i: int) -> str:
+        """The record's current text (with edits) on its file's strand, whatever the view."""
         state = self._edits.get(i)
         return state.text if state is not None else self._seqs[i]
 
-    def original_sequence(self, i: int) -> str:
-        return self._seqs[i]
+    def strand(self, i: int) -> str:
+        """"+" when record `i` is shown as in its file, "-" when as its reverse complement."""
+        state = self._edits.get(i)
+        return "-" if state is not None and state.minus else "+"
 
     def is_edited(self, i: int) -> bool:
         state = self._edits.get(i)
         return state is not None and state.edited
+
+    @property
+    def minus_indices(self) -> list[int]:
+        """Records viewed on their reverse strand (`set_strand`)."""
+        return sorted(i for i, s in self._edits.items() if s.minus)
 
     @property
     def edited_indices(self) -> list[int]:
@@ -273,8 +292,11 @@ class Viewer:
         an edit keeps the length (positions still match), `()` otherwise."""
         f = self.file_of(i)
         runs = f.data.soft_masked.get(i - self._offsets[self.files.index(f)], ())
-        if runs and len(self.sequence(i)) != len(self._seqs[i]):
+        n = len(self._seqs[i])
+        if runs and len(self.sequence(i)) != n:
             return ()
+        if runs and self.strand(i) == "-":
+            return tuple((n - b, n - a) for a, b in reversed(runs))
         return runs
 
     def origin(self, i: int):
@@ -284,7 +306,12 @@ class Viewer:
         origins = f.data.origins
         if origins is None or len(self.sequence(i)) != len(self._seqs[i]):
             return None
-        return origins[i - self._offsets[self.files.index(f)]]
+        origin = origins[i - self._offsets[self.files.index(f)]]
+        if origin is not None and self.strand(i) == "-":
+            from dataclasses import replace
+
+            origin = replace(origin, strand="+" if origin.strand == "-" else "-")
+        return origin
 
     def gc(self, i: int) -> float:
         """GC fraction of record `i` (computed on first request, then cached)."""
@@ -344,8 +371,9 @@ class Viewer:
         return state
 
     def _apply(self, new_text: str) -> bool:
+        """Make the current record read `new_text` on the strand it is viewed on."""
         state = self._state()
-        if not state.push(new_text):
+        if not state.push(_revcomp(new_text) if state.minus else new_text):
             return False
         self._after_edit()
         return True
@@ -363,7 +391,8 @@ class Viewer:
 
     def edit(self, position: int, new_bases: str) -> None:
         """Substitute bases starting at `position` (0-based): `edit(49, "A")` mutates base 50 to A."""
-        seq = self._state().text
+        self._state()
+        seq = self.current_sequence   # the strand it is viewed on
         bases = _check_bases(new_bases, f"edit at position {position + 1}")
         if not bases:
             return
@@ -375,7 +404,8 @@ class Viewer:
 
     def replace_range(self, start: int, end: int, new_bases: str) -> None:
         """Replace `[start, end)` by `new_bases` (any length: insert with start == end, delete with '')."""
-        seq = self._state().text
+        self._state()
+        seq = self.current_sequence   # the strand it is viewed on
         bases = _check_bases(new_bases, f"replacing {start + 1}-{end}")
         if not 0 <= start <= end <= len(seq):
             raise DataError(f"range {start + 1}-{end} is outside the {len(seq)}-nt sequence")
@@ -384,13 +414,31 @@ class Viewer:
         self._apply(seq[:start] + bases + seq[end:])
 
     def reverse_complement(self) -> None:
-        """Replace the current sequence by its reverse complement (undoable)."""
-        self._apply(_revcomp(self._state().text))
+        """Show the current record's other strand: a view, not an edit (the file's strand and its
+        edits are kept; edits made on this strand are mapped back). The selection follows the bases."""
+        self.set_strand(self.current_index, "+" if self.strand(self.current_index) == "-" else "-")
+
+    def set_strand(self, i: int, strand: str) -> None:
+        """View record `i` on strand "+" (as in its file) or "-" (reverse complement)."""
+        if strand not in ("+", "-"):
+            raise ConfigError(f"strand must be '+' or '-', got {strand!r}")
+        if self.strand(i) == strand:
+            return
+        state = self._edits.get(i) or EditState(original=self._seqs[i], text=self._seqs[i])
+        self._edits[i] = state
+        state.minus = strand == "-"
+        if i != self.current_index:
+            return
+        n = len(state.text)
+        if self.selection is not None:
+            self.selection = (n - self.selection[1], n - self.selection[0])
+            self.events.selection_changed.emit(self.selection)
+        self.window_choice = None
+        self._after_edit()
 
     def revert(self) -> None:
-        """Back to the sequence as read from the file (undoable)."""
-        state = self._state()
-        self._apply(state.original)
+        """Back to the sequence as read from the file (undoable; the strand view is kept)."""
+        self._apply(self.original_sequence(self.current_index))
 
     @property
     def can_undo(self) -> bool:
@@ -425,6 +473,8 @@ class Viewer:
         """Set record `i`'s edited text directly (sessions restore edits this way)."""
         text = _check_bases(text, f"edited sequence {self._ids[i]!r}")
         state = self._edits.get(i) or EditState(original=self._seqs[i], text=self._seqs[i])
+        if state.minus:
+            text = _revcomp(text)
         self._edits[i] = state
         if state.push(text) and i == self.current_index:
             self._after_edit()

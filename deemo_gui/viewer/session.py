@@ -49,7 +49,8 @@ _SCHEMA = _Object("a session", {
     "unsaved_models": _List("a list of model names", str),
     "device": str,
     "current": _Object("a sequence reference (file, index, id)", _REF),
-    "edits": _List("a list of edits", _Object("an edit (file, index, id, sequence)", {**_REF, "sequence": str})),
+    "edits": _List("a list of edits", _Object("an edit (file, index, id, sequence)",
+                                              {**_REF, "sequence": str, "strand": str})),
     "search": str,
     "selection": _List("a list of two whole numbers", int),
     "task": str,
@@ -126,12 +127,12 @@ def session_dict(viewer, base: str) -> dict:
             unsaved.append(m.name)
             continue
         models.append({**_paths(m.path, base), "name": m.name, "selected": m.selected})
-    edits = []
-    for i in viewer.edited_indices:
+    edits = []   # the forward-strand text of each edited record, and of each one viewed on "-"
+    for i in sorted(set(viewer.edited_indices) | set(viewer.minus_indices)):
         f = viewer.file_of(i)
         k = viewer.files.index(f)
         edits.append({"file": k, "index": i - viewer._offsets[k], "id": viewer.sequence_id(i),
-                      "sequence": viewer.sequence(i)})
+                      "sequence": viewer.forward_sequence(i), "strand": viewer.strand(i)})
     current = None
     if viewer.current_index >= 0:
         f = viewer.file_of(viewer.current_index)
@@ -193,6 +194,8 @@ def read_session(path) -> dict:
         if edit.get("sequence") is None:
             raise DataError(f"{name}: field 'edits[{k}].sequence' is missing")
         validate(edit["sequence"], f"{name}: field 'edits[{k}].sequence'")
+        if edit.get("strand") not in (None, "+", "-"):
+            raise DataError(f"{name}: field 'edits[{k}].strand' must be '+' or '-', found {edit['strand']!r}")
     if (data.get("search") or "").strip():
         from deemo_gui.viewer.search import clean_pattern
 
@@ -271,7 +274,8 @@ def load_session(viewer, path) -> None:
             raise type(exc)(f"session {path}: {exc}") from None
         loaded_models.append((mpath, module, item))
     locate = _locator([ds for _, ds, *_ in loaded_files], path)
-    edits = [(locate(e, f"edits[{k}]"), e["sequence"]) for k, e in enumerate(data.get("edits") or [])]
+    edits = [(locate(e, f"edits[{k}]"), e["sequence"], e.get("strand") or "+")
+             for k, e in enumerate(data.get("edits") or [])]
     current = locate(data["current"], "current") if data.get("current") else None
     # Apply: nothing below can fail.
     viewer.clear()
@@ -286,9 +290,10 @@ def load_session(viewer, path) -> None:
         name = viewer._unique_name(item.get("name") or os.path.splitext(os.path.basename(mpath))[0])
         entry = ModelEntry(name, os.path.abspath(mpath), module.metadata, module, device=viewer._device_name())
         viewer._insert_model(entry, item.get("selected") is not False)
-    for i, sequence in edits:
+    for i, sequence, strand in edits:
         if i is not None:
             viewer.set_edited(i, sequence)
+            viewer.set_strand(i, strand)
     if current is not None:
         viewer.set_current(current)
     if data.get("search"):

@@ -364,3 +364,33 @@ def test_results_cache_is_lru_and_per_model():
     assert cache.get(("saliency", "m2", "ACGT")) is None and len(cache) == 2
     cache.discard_model("m1")
     assert len(cache) == 0
+
+
+def test_reverse_complement_is_a_view_of_the_other_strand(tmp_path):
+    """Rev. comp. shows the other strand without recording edits; edits made there land on the
+    file's strand at the mirrored position; the selection, soft mask and session follow."""
+    path = tmp_path / "s.fa"
+    path.write_text(">r1\nacgtACGTTTGCA\n>r2\nGGGG\n")
+    v = Viewer()
+    v.open(path)
+    forward = v.current_sequence
+    v.select(0, 3)
+    v.reverse_complement()
+    assert v.strand(0) == "-" and v.current_sequence == reverse_complement(forward)
+    assert not v.is_edited(0) and v.edited_indices == [] and not v.can_undo
+    assert v.selection == (10, 13) and v.selected_text() == reverse_complement(forward[0:3])
+    assert v.soft_masked(0) == ((9, 13),)                        # acgt at the end of the minus strand
+    v.edit(0, "A" if v.current_sequence[0] != "A" else "C")    # base 1 of "-" is base 13 of the file
+    assert v.is_edited(0) and v.forward_sequence(0)[:-1] == forward[:-1]
+    assert v.forward_sequence(0)[-1] == reverse_complement(v.current_sequence[0])
+    assert v.original_sequence(0) == reverse_complement(forward)  # the edit shows as one changed base
+    assert sum(a != b for a, b in zip(v.original_sequence(0), v.current_sequence)) == 1
+    v.save_session(tmp_path / "s.deemo.json")
+    w = Viewer()
+    w.open_session(tmp_path / "s.deemo.json")
+    assert w.strand(0) == "-" and w.current_sequence == v.current_sequence and w.is_edited(0)
+    assert w.forward_sequence(0) == v.forward_sequence(0)
+    v.reverse_complement()
+    assert v.strand(0) == "+" and v.current_sequence == v.forward_sequence(0)
+    v.undo()
+    assert v.current_sequence == forward and not v.is_edited(0)
