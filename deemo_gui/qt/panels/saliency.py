@@ -38,6 +38,17 @@ ATTRIBUTION_METHODS = (
      "mean logit(references); the title gives the convergence delta. Not for recurrent models (no rule for LSTM "
      "gates): use IG, ISM or gradient × input there")),
 )
+# Measured accuracy at planted motifs (BENCHMARKS.md, "Attribution accuracy"; Koo & Eddy synthetic data).
+ACCURACY_NOTES = {
+    "saliency": "at chance where the model is weak: AUROC 0.46-0.52 at planted motifs for models of test AUROC "
+                "0.59-0.66, 0.70 for a DeepBind model of 0.80 (BENCHMARKS.md, attribution accuracy)",
+    "guided": "the most accurate here at planted motifs: AUROC 0.76 for a DeepBind model of test AUROC 0.80, and "
+              "0.57-0.62 where the others were at chance (BENCHMARKS.md, attribution accuracy)",
+    "integrated_gradients": "at chance where the model is weak: AUROC 0.48-0.53 at planted motifs for models of "
+                            "test AUROC 0.59-0.66, 0.71 for a DeepBind model of 0.80 (BENCHMARKS.md)",
+    "deeplift": "AUROC 0.73 at planted motifs for a DeepBind model of test AUROC 0.80, near chance (0.53) for "
+                "undertrained CNNs (BENCHMARKS.md, attribution accuracy)",
+}
 METHOD_NAMES = {key: name for key, name, _ in ATTRIBUTION_METHODS}
 HOVER_NAMES = {"saliency": "grad×input", "guided": "guided×input", "integrated_gradients": "IG", "deeplift": "DeepLIFT"}
 
@@ -55,7 +66,8 @@ class SaliencyPanel(AnalysisPanel):
         self.method_combo = QComboBox()
         for k, (key, name, tip) in enumerate(ATTRIBUTION_METHODS):
             self.method_combo.addItem(name, key)
-            self.method_combo.setItemData(k, tip, 3)  # Qt.ToolTipRole
+            note = ACCURACY_NOTES.get(key)
+            self.method_combo.setItemData(k, f"{tip}.\n\nMeasured: {note}." if note else tip, 3)  # Qt.ToolTipRole
         self.method_combo.setToolTip("How the attribution track is computed (hover an item for details)")
         self.method_combo.currentIndexChanged.connect(self._method_changed)
         self.header.addWidget(QLabel("Attribution:"))
