@@ -1,17 +1,17 @@
 """The sequence list: a virtual table over the viewer's records, sortable and filterable.
 
 Nothing is computed per record until Qt asks for a visible cell: `data()` reads the viewer (GC% is
-computed on first request and cached there). Sorting is done in numpy over a row permutation, not by
-the proxy's per-pair `lessThan` (which would call Python millions of times for 100,000 rows); the
-QSortFilterProxyModel only filters, from a boolean mask.
+computed on first request and cached there). Sorting and filtering are done in numpy over the
+table's row order, not by a QSortFilterProxyModel's per-row `lessThan` / `filterAcceptsRow` (which
+call Python millions of times for a long list); the view sees it through an identity proxy.
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QIdentityProxyModel,
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -54,8 +54,10 @@ class SequenceTableModel(QAbstractTableModel):
     def __init__(self, viewer, parent=None):
         super().__init__(parent)
         self.viewer = viewer
-        self.order = np.arange(viewer.n_sequences)
-        self.inverse = self.order.copy()
+        self.mask: np.ndarray | None = None           # records shown (flat index -> bool); None: all
+        self._sorted = np.arange(viewer.n_sequences)  # every record, in sort order
+        self.order = self._sorted                     # the shown records, in sort order (row -> flat)
+        self.inverse = self.order.copy()              # flat -> row, -1 when hidden
         self.pred_columns: list[tuple[str, int, str]] = []  # (model name, task index, header)
         self.data_calls = 0  # for the laziness test
         self._italic = QFont()
@@ -72,12 +74,28 @@ class SequenceTableModel(QAbstractTableModel):
     # -- structure ---------------------------------------------------------------------------
     def reset(self) -> None:
         self.beginResetModel()
-        self.order = np.arange(self.viewer.n_sequences)
-        self.inverse = self.order.copy()
+        self._sorted = np.arange(self.viewer.n_sequences)
+        if self.mask is not None and len(self.mask) != self.viewer.n_sequences:
+            self.mask = None
+        self._apply_order()
         self._rebuild_columns()
         self.endResetModel()
         if self._sort[0] >= 0:
             self.sort(*self._sort)
+
+    def _apply_order(self) -> None:
+        """`order` and `inverse` from the sort order and the filter mask (numpy, no call per row)."""
+        order = self._sorted if self.mask is None else self._sorted[self.mask[self._sorted]]
+        self.order = np.asarray(order, dtype=np.int64)
+        self.inverse = np.full(len(self._sorted), -1, dtype=np.int64)
+        self.inverse[self.order] = np.arange(len(self.order))
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Show only the records (flat indices) where `mask` is True; None shows all."""
+        self.beginResetModel()
+        self.mask = None if mask is None else np.asarray(mask, dtype=bool)
+        self._apply_order()
+        self.endResetModel()
 
     def _rebuild_columns(self) -> None:
         cols = []
@@ -104,7 +122,7 @@ class SequenceTableModel(QAbstractTableModel):
 
     def _row_changed(self, *_):
         i = self.viewer.current_index
-        if 0 <= i < len(self.inverse):
+        if 0 <= i < len(self.inverse) and self.inverse[i] >= 0:
             row = int(self.inverse[i])
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
@@ -212,21 +230,22 @@ class SequenceTableModel(QAbstractTableModel):
         else:
             keys = keys.astype(float)
             perm = np.argsort(-keys if descending else keys, kind="stable")  # stable among equal keys
-        self.order = np.asarray(perm, dtype=np.int64)
-        self.inverse = np.empty_like(self.order)
-        self.inverse[self.order] = np.arange(len(self.order))
+        self._sorted = np.asarray(perm, dtype=np.int64)
+        self._apply_order()
         self.layoutChanged.emit()
 
 
-class SequenceFilterProxy(QSortFilterProxyModel):
-    """Filters rows by a name substring (mask computed in numpy); sorting is delegated to the source."""
+class SequenceFilterProxy(QIdentityProxyModel):
+    """The table as the view sees it. Filtering (a numpy mask) and sorting happen in the source
+    model's row order, so neither calls Python once per row: a 1,000,000-record list resets in
+    numpy time (a QSortFilterProxyModel asked `filterAcceptsRow` for every row)."""
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.mask: np.ndarray | None = None
-        self.setDynamicSortFilter(False)
+    @property
+    def mask(self) -> np.ndarray | None:
+        return self.sourceModel().mask
 
     def set_text(self, text: str) -> None:
+        """Show the records whose name contains `text` (case-insensitive); empty shows all."""
         src = self.sourceModel()
         text = text.strip().lower()
         if not text:
@@ -236,22 +255,7 @@ class SequenceFilterProxy(QSortFilterProxyModel):
             self.set_mask(np.char.find(np.char.lower(ids), text) >= 0)
 
     def set_mask(self, mask: np.ndarray | None) -> None:
-        """Show only the records (flat indices) where `mask` is True; None shows all."""
-        new_api = hasattr(self, "beginFilterChange")  # Qt >= 6.10; invalidateRowsFilter is deprecated there
-        if new_api:
-            self.beginFilterChange()
-        self.mask = mask
-        if new_api:
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row, source_parent) -> bool:
-        if self.mask is None:
-            return True
-        src = self.sourceModel()
-        flat = int(src.order[source_row])
-        return flat < len(self.mask) and bool(self.mask[flat])
+        self.sourceModel().set_mask(mask)
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder) -> None:
         self.sourceModel().sort(column, order)
@@ -453,8 +457,8 @@ class SequenceList(QWidget):
     def _show_current(self, i: int) -> None:
         if i < 0 or i >= len(self.model.inverse):
             return
-        source = self.model.index(self.model.row_of(i), 0)
-        index = self.proxy.mapFromSource(source)
+        row = self.model.row_of(i)
+        index = self.proxy.mapFromSource(self.model.index(row, 0)) if row >= 0 else self.proxy.index(-1, -1)
         self._syncing = True
         try:
             if index.isValid():
