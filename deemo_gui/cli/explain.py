@@ -40,6 +40,10 @@ def register(sub) -> None:
     p.add_argument("--hypothetical", action="store_true",
                    help="deeplift: what each of the four letters would contribute (TF-MoDISco's input)")
     p.add_argument("--seed", type=options.seed, default=0, help="ig, deeplift: seed of the shuffles")
+    p.add_argument("--temporal-definition", choices=("paper", "demo-code"), default="paper",
+                   help="temporal: 'paper' (default) runs the model on each prefix / suffix (DeMo Dashboard "
+                        "sec. 3.2); 'demo-code' convolves the whole sequence, then slices the columns "
+                        "(the DeMo code, temporal_output_values.lua). The same for rnn models")
     p.add_argument("--batch-size", type=int, help="sequences (or mutants, path points, prefixes) per batch")
     p.add_argument("--window", choices=("best", "centre"), default="best",
                    help="sequences longer than the model's input: explain the best-scoring window (default) "
@@ -130,7 +134,9 @@ def _explain(args) -> int:
             model, X, args.target, n_shuffles=args.n_shuffles, seed=args.seed, hypothetical=args.hypothetical,
             return_delta=True, **batch)
     else:
-        arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target, **batch)
+        arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target,
+                                                                 definition=args.temporal_definition, **batch)
+        arrays["definition"] = np.array(args.temporal_definition)
     from deemo_gui.core.atomic import atomic_path
     from deemo_gui.core.verdict import for_model
 

@@ -63,6 +63,22 @@ def test_explain_writes_the_api_result(method, files, capsys):
     np.testing.assert_allclose(z["attributions"], expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("definition", ["paper", "demo-code"])
+def test_explain_temporal_definition(definition, files, capsys):
+    tmp, _, _, fasta, X = files
+    model_file = tmp / "cnn-rnn.safetensors"
+    save_model(alx4_model("cnn-rnn-small"), model_file)
+    out = tmp / f"temporal-{definition}.npz"
+    rc, _, _ = run(capsys, "explain", model_file, fasta, "--method", "temporal", "--temporal-definition", definition,
+                   "--out", out, "--device", "cpu")
+    assert rc == 0
+    z = np.load(out)
+    assert str(z["definition"]) == definition
+    fwd, bwd = temporal(load_model(model_file), X, definition=definition)
+    np.testing.assert_allclose(z["forward"], fwd, atol=1e-6)
+    np.testing.assert_allclose(z["backward"], bwd, atol=1e-6)
+
+
 def test_explain_user_errors_are_one_line(files, capsys):
     tmp, cnn, _, fasta, _ = files
     rc, _, err = run(capsys, "explain", cnn, fasta, "--method", "temporal", "--out", tmp / "t.npz", "--device", "cpu")

@@ -1,20 +1,30 @@
 """Temporal output scores of recurrent networks: P(+) of every prefix and every suffix.
 
-Source: Lanchantin et al. 2017 (Deep Motif Dashboard, PSB) sec. 3.2 and their code
-(QData/DeepMotif, temporal_output_values.lua): for a sequence of length L the model is run on
-x_1..x_i (forward) and on x_i..x_L (backward) for i = 1..L, and the positive-class probability of
-each run is recorded. For the CNN-RNN the convolution runs once over the whole sequence and its
-output columns are sliced (the code's ``X_in = CNN:forward(X)`` then ``X_in[{{1,1},{1,i}}]``), so a
-prefix's columns still see up to half a kernel of sequence beyond the prefix.
+Source: Lanchantin et al. 2017 (Deep Motif Dashboard, PSB) sec. 3.2: "the subsequences start from
+just the first nucleotide (position), and end with the entire sequence X"; the model is run on
+x_1..x_i (forward) and on x_i..x_L (backward) for i = 1..L and the positive-class probability of each
+run is recorded. Two definitions (``definition=``), equal for the rnn presets (no encoder):
+
+- ``"paper"`` (default): the whole model on each prefix / suffix. A CNN-RNN's convolution sees only
+  the prefix (its "same" zero padding starts where the prefix ends), as when the prefix is scored
+  as a sequence of its own.
+- ``"demo-code"``: the DeMo code's variant (QData/DeepMotif, temporal_output_values.lua): the
+  convolution runs once over the whole sequence and its output columns are sliced (``X_in =
+  CNN:forward(X)`` then ``X_in[{{1,1},{1,i}}]``), so a prefix's last columns still see up to half a
+  kernel of sequence beyond the prefix.
 
 Here ``forward[n, t]`` = P(+) of the prefix x_1..x_{t+1} and ``backward[n, t]`` = P(+) of the suffix
 x_{t+1}..x_L (0-based t). Instead of L separate model calls per sequence, all prefixes (and all
 suffixes) of a batch of sequences go through ``model.head(H, lengths)`` as one packed batch: the
-bi-LSTM runs each row on its first ``lengths[i]`` columns only, which is the same computation.
-With ``encoded_stride`` s > 1 (an encoder that pools), input position t maps to encoded column
-t // s: the prefix ending at t uses columns 0..t // s, the suffix starting at t columns t // s..end.
+bi-LSTM runs each row on its first ``lengths[i]`` columns only, which is the same computation (for
+"paper", the encodings of the prefixes of one length are computed together for the whole batch).
+With ``encoded_stride`` s > 1 (an encoder that pools), "demo-code" maps input position t to encoded
+column t // s: the prefix ending at t uses columns 0..t // s, the suffix starting at t columns
+t // s..end; "paper" runs the encoder on the prefix itself, and a prefix too short for the encoder
+(one base before a pool of 2) gets the score of the shortest prefix the encoder can read (ours).
 
-Fast path (``fast=True``, used for the presets' one-layer ``BiLSTMHead``): the same numbers with far
+Fast path (``fast=True``, used for the presets' one-layer ``BiLSTMHead`` where the encodings of the
+prefixes are slices of the full one: every rnn, and "demo-code"): the same numbers with far
 less work. Of a prefix's two LSTM directions only the backward one differs from the full sequence's
 (the forward direction reads the prefix exactly as it reads the whole sequence), and of a suffix's
 only the forward one; the shared direction comes from one bi-LSTM pass over the full sequence and
@@ -32,6 +42,26 @@ from ._common import as_onehot, batches, check_batch_size, check_target, evaluat
 from deemo_gui.core.errors import ConfigError
 
 
+DEFINITIONS = ("paper", "demo-code")
+DEFINITION_LABELS = {  # for the Temporal panel and the CLI help
+    "paper": "paper: the model run on each prefix / suffix (DeMo Dashboard sec. 3.2)",
+    "demo-code": "DeMo code: convolution over the whole sequence, then sliced (temporal_output_values.lua)",
+}
+
+
+def check_definition(definition: str) -> str:
+    if definition not in DEFINITIONS:
+        raise ConfigError(f"temporal definition must be one of {', '.join(DEFINITIONS)}, got {definition!r}")
+    return definition
+
+
+def _encoder_is_identity(model) -> bool:
+    """True when ``encode`` is the plain RNN's (X itself): both definitions then give the same numbers."""
+    from deemo_gui.core.networks.rnn import RecurrentNetwork
+
+    return "encode" not in vars(model) and getattr(type(model), "encode", None) is RecurrentNetwork.encode
+
+
 def _check_recurrent(model) -> None:
     if not (getattr(model, "is_recurrent", False) and hasattr(model, "encode") and hasattr(model, "head")):
         name = getattr(model, "preset", type(model).__name__)
@@ -42,7 +72,7 @@ def _check_recurrent(model) -> None:
 
 def _prefix_rows(H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """All prefixes of every row of H (n, C, M): (n*M, C, M) with lengths 1..M per row."""
-    n, C, M = H.shape
+    n, _, M = H.shape
     rows = H.repeat_interleave(M, dim=0)  # padding beyond each length is ignored by the packed LSTM
     lengths = torch.arange(1, M + 1).repeat(n)
     return rows, lengths
@@ -59,6 +89,35 @@ def _suffix_rows(H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     rows = rows.permute(0, 2, 1, 3).reshape(n * M, C, M)
     lengths = (M - k).cpu().repeat(n)
     return rows, lengths
+
+
+def _min_encodable(model, X1: torch.Tensor) -> int:
+    """The shortest input length (1..L) that ``model.encode`` turns into at least one column."""
+    for k in range(1, X1.shape[2] + 1):
+        try:
+            if model.encode(X1[:, :, :k]).shape[2] >= 1:
+                return k
+        except RuntimeError:  # a pooling layer with an input shorter than its window
+            continue
+    raise ConfigError("the encoder of this model cannot read any prefix of these sequences")
+
+
+def _paper_rows(model, X: torch.Tensor, k0: int, suffix: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The encodings of every prefix (suffix) of every row of X, left-aligned: row (i, t) is
+    ``encode(X[i, :, :t + 1])`` (``encode(X[i, :, t:])``), zero-padded; lengths their columns."""
+    n, _, L = X.shape
+    parts = []
+    for t in range(L):
+        k = max(t + 1 if not suffix else L - t, k0)
+        parts.append(model.encode(X[:, :, L - k:] if suffix else X[:, :, :k]))
+    M = max(p.shape[2] for p in parts)
+    C = parts[0].shape[1]
+    rows = X.new_zeros(n, L, C, M)
+    lengths = torch.empty(L, dtype=torch.int64)
+    for t, p in enumerate(parts):
+        rows[:, t, :, : p.shape[2]] = p
+        lengths[t] = p.shape[2]
+    return rows.reshape(n * L, C, M), lengths.repeat(n)
 
 
 def _fast_head(model) -> nn.LSTM | None:
@@ -105,7 +164,7 @@ def _run_one_direction(gates: torch.Tensor, w_hh: torch.Tensor) -> torch.Tensor:
 def _fast_scores(model, lstm: nn.LSTM, H: torch.Tensor, target: int) -> tuple[torch.Tensor, torch.Tensor]:
     """P(+) of every prefix and every suffix (each (n, M), index = length - 1 and start) through the
     one-layer bi-LSTM head."""
-    n, C, M = H.shape
+    M = H.shape[2]
     steps = H.transpose(1, 2)  # (n, M, C)
     full = lstm(steps)[0]  # (n, M, 2h): both directions over the whole sequence
     hidden = lstm.hidden_size
@@ -129,26 +188,40 @@ def _fast_scores(model, lstm: nn.LSTM, H: torch.Tensor, target: int) -> tuple[to
 
 
 def temporal(model: torch.nn.Module, X, target: int = 0, batch_size: int = 4096,
-             device=None, fast: bool = True) -> tuple[np.ndarray, np.ndarray]:
+             device=None, fast: bool = True, definition: str = "paper") -> tuple[np.ndarray, np.ndarray]:
     """Forward and backward temporal output scores, each (N, L), of task ``target``.
 
+    ``definition``: "paper" (default; the model run on each prefix / suffix) or "demo-code" (the
+    encoder run once on the whole sequence, its columns sliced); the same for the rnn presets.
     ``batch_size``: prefix (or suffix) rows computed together; the sequences of a batch are grouped
     so that each batch has about that many rows. ``fast=False`` always takes the general path
     (``model.head`` on packed prefixes). ConfigError for non-recurrent models.
     """
     _check_recurrent(model)
+    definition = check_definition(definition)
     X = as_onehot(X)
     target = check_target(model, target)
     batch_size = check_batch_size(batch_size)
     N, _, L = X.shape
     stride = int(getattr(model, "encoded_stride", 1) or 1)
+    sliced = definition == "demo-code" or _encoder_is_identity(model)
     fwd_out = torch.zeros(N, L)
     bwd_out = torch.zeros(N, L)
     with evaluating(model, device) as dev, torch.no_grad():
         probe = model.encode(X[:1].to(dev))
         M = probe.shape[2]
         col = torch.clamp(torch.arange(L) // stride, max=M - 1)  # encoded column of each input position
-        lstm = _fast_head(model) if fast else None
+        lstm = _fast_head(model) if fast and sliced else None
+        if not sliced:
+            k0 = _min_encodable(model, X[:1].to(dev))
+            per_call = max(1, min(batch_size, 1024) // L)  # rows (n*L, C, M): at most 1024 per call
+            for s in batches(N, per_call):
+                Xs = X[s].to(dev)
+                for suffix, out in ((False, fwd_out), (True, bwd_out)):
+                    rows, lengths = _paper_rows(model, Xs, k0, suffix)
+                    p = torch.sigmoid(model.head(rows, lengths)[:, target].float()).cpu()
+                    out[s] = p.reshape(-1, L)
+            return to_numpy(fwd_out), to_numpy(bwd_out)
         # the general path holds (rows, C, M) padded copies: at most 1024 rows per call
         per_call = max(1, (batch_size if lstm is not None else min(batch_size, 1024)) // M)
         for s in batches(N, per_call):

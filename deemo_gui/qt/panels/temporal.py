@@ -18,6 +18,12 @@ TEMPORAL_EXPLAINED = (f"<span style='color:{palette.FORWARD_COLOR}'><b>━━ fo
                       "P(bound) of bases 1..i &nbsp; "
                       f"<span style='color:{palette.BACKWARD_COLOR}'><b>━━ backward</b></span>: "
                       "P(bound) of bases i..end")
+# Which definition the curves follow (`core.explain.temporal`; the DeMo code's sliced variant is
+# `deemo explain --method temporal --temporal-definition demo-code`).
+DEFINITION_NOTE = ("<span title='The model is run on each prefix (forward) and each suffix (backward); a "
+                   "CNN-RNN&#39;s convolution sees only that part. The DeMo code instead convolves the whole "
+                   "sequence and slices the columns, so a prefix&#39;s last columns see a half kernel beyond "
+                   "it (deemo explain --temporal-definition demo-code).'>paper definition (sec. 3.2)</span>")
 
 
 class TemporalPanel(AnalysisPanel):
@@ -76,4 +82,4 @@ class TemporalPanel(AnalysisPanel):
         stack.setXExtent(len(seq))
 
     def ready_status(self, seq: str, result: dict) -> str:
-        return super().ready_status(seq, result) + f" · {TEMPORAL_EXPLAINED} · hover a curve for the values"
+        return super().ready_status(seq, result) + f" · {TEMPORAL_EXPLAINED} · {DEFINITION_NOTE} · hover a curve for the values"
