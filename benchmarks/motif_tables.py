@@ -103,11 +103,15 @@ def tomtom_summary(motifs: list, targets, tf: str, own_by_tf: dict[str, set], ex
 def per_sequence_rate(X: np.ndarray, starts: np.ndarray, targets, own: set[str], width: int = 9) -> float:
     """Fraction of sequences whose own ``width``-nt window (one-hot, pseudocount 0.01), compared on
     its own, matches one of the TF's ``own`` matrices at q < Q_MAX: the per-sequence reading of the
-    DeMo Dashboard's Table 4 (each positive test sequence's extracted 9-mer against JASPAR)."""
-    queries = [PWM.from_counts(X[i, :, s:s + width], pseudocount=0.01, id=f"seq{i}") for i, s in enumerate(starts)]
+    DeMo Dashboard's Table 4 (each positive test sequence's extracted 9-mer against JASPAR). A start
+    of -1 (a sequence whose temporal score never switches) has no window and counts as no match."""
+    queries = [PWM.from_counts(X[i, :, s:s + width], pseudocount=0.01, id=f"seq{i}")
+               for i, s in enumerate(starts) if s >= 0]
+    if not queries:
+        return 0.0
     df = compare(queries, targets, n_jobs=1)
     hits = df[(df["q"] < Q_MAX) & df["target_id"].isin(own)]
-    return hits["query"].nunique() / len(queries)
+    return hits["query"].nunique() / len(starts)
 
 
 def random_starts(X: np.ndarray, width: int = 9) -> np.ndarray:
@@ -146,7 +150,7 @@ def extracted_motifs(model, X_pos: np.ndarray, opt, width: int) -> tuple[dict[st
     if model.is_recurrent:
         forward, _ = temporal(model, X_pos)
         out["temporal"] = [motif_from_temporal(X_pos, forward=forward)]
-        starts["temporal"] = temporal_window_starts(forward)
+        starts["temporal"] = temporal_window_starts(forward)  # -1: no switch after the transient
     return out, starts
 
 

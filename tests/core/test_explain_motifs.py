@@ -5,7 +5,7 @@ import pytest
 import torch
 from _explain_models import alx4_held_out, alx4_model
 
-from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.errors import ConfigError, DataError
 from deemo_gui.core.explain.extract import best_windows, saliency_window_starts, temporal_window_starts
 from deemo_gui.core.motifs import JasparDB, compare
 from deemo_gui.core.networks import build_network
@@ -129,8 +129,39 @@ def test_saliency_motif_mechanics():
     np.testing.assert_allclose(pwm.probs, (counts + 0.01) / (30 + 0.04))
 
 
+def test_temporal_motif_at_the_negative_to_positive_switch():
+    """The paper's rule: the window ends where P(+) crosses 0.5 from below (the largest such step);
+    a switch in the first `width` positions is the start transient, not a motif."""
+    rng = np.random.default_rng(3)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (5, 40))].transpose(0, 2, 1).copy()
+    forward = np.full((5, 40), 0.2)
+    forward[0, 25:] = 0.7  # one switch at 25: window 17..25
+    forward[1, 2:] = 0.9  # a start transient only (switch at 2 < 9): left out
+    forward[1, 5:] = 0.3
+    forward[2, :] = 0.1
+    forward[2, 3:6] = 0.95  # transient at 3, then a real switch at 30 with a smaller step than the transient
+    forward[2, 30:] = 0.6
+    forward[3, 12:] = 0.45  # a large rise that stays negative (12), then a small switch at 20
+    forward[3, 20:] = 0.55
+    forward[4, 15:] = 0.6  # switches at 15 (+0.4) and, after a dip, at 33 (+0.5): the larger step wins
+    forward[4, 20:] = 0.3
+    forward[4, 33:] = 0.8
+    starts = temporal_window_starts(forward, 9)
+    np.testing.assert_array_equal(starts, [17, -1, 22, 12, 25])
+    # the earlier rule: the largest rise anywhere, clamped; the transient wins in sequences 1 and 2
+    np.testing.assert_array_equal(temporal_window_starts(forward, 9, rule="largest-rise"), [17, 0, 0, 4, 25])
+    pwm = motif_from_temporal(X, forward=forward, width=9)
+    assert pwm.nsites == 4 and "4 of 5 sequences" in pwm.source
+    counts = sum(X[i, :, s:s + 9] for i, s in zip((0, 2, 3, 4), (17, 22, 12, 25)))
+    np.testing.assert_allclose(pwm.counts, counts)
+    with pytest.raises(DataError, match="switches"):
+        motif_from_temporal(X[1:2], forward=forward[1:2], width=9)
+    with pytest.raises(ConfigError, match="rule"):
+        temporal_window_starts(forward, 9, rule="steepest")
+
+
 def test_temporal_motif_mechanics():
-    """Windows end at the largest rise of the forward score; near the start they are clamped."""
+    """rule="largest-rise": windows end at the largest rise of the forward score; near the start they are clamped."""
     rng = np.random.default_rng(2)
     seqs = rng.integers(0, 4, (3, 30))
     X = np.eye(4, dtype=np.float32)[seqs].transpose(0, 2, 1).copy()
@@ -139,8 +170,8 @@ def test_temporal_motif_mechanics():
     forward[1, 3:] = 0.8  # rise at 3: window clamped to 0..8
     forward[2, 10:] = 0.5
     forward[2, 25:] = 0.95  # rises at 10 (+0.4) and 25 (+0.45): the larger wins, window 17..25
-    pwm = motif_from_temporal(X, forward=forward, width=9)
-    np.testing.assert_array_equal(temporal_window_starts(forward, 9), [12, 0, 17])
+    pwm = motif_from_temporal(X, forward=forward, width=9, rule="largest-rise")
+    np.testing.assert_array_equal(temporal_window_starts(forward, 9, rule="largest-rise"), [12, 0, 17])
     counts = X[0, :, 12:21] + X[1, :, 0:9] + X[2, :, 17:26]
     np.testing.assert_allclose(pwm.counts, counts)
 

@@ -4,9 +4,14 @@ Source: Lanchantin et al. 2017 (Deep Motif Dashboard, PSB) sec. 3.4 ("Extracting
 
 - saliency: in each positive sequence take the contiguous 9-nt window with the largest summed
   saliency (``position_saliency``, the dashboard's track); stack the 9-mers and count them into a PWM;
-- temporal output: in each positive sequence take the 9-nt window that ends where the forward
-  temporal score rises most (the strongest switch from the negative towards the positive class);
-  stack and count. The windows are stacked as they lie: not re-aligned by offset or strand, so
+- temporal output: in each positive sequence take the 9-nt window that "shows the strongest score
+  change from negative to positive": it ends where the forward temporal score crosses P(+) = 0.5
+  from below, the largest such step when there are several. Crossings in the first ``width``
+  positions are excluded (ours): there the prefix is shorter than the motif, and a CNN-RNN's scores
+  swing at the start of every sequence; sequences with no later switch are left out and counted.
+  ``rule="largest-rise"`` is this module's earlier rule (the largest rise anywhere, no crossing
+  needed, windows near the start clamped). Stack and count.
+  The windows are stacked as they lie: not re-aligned by offset or strand, so
   the pooled PWM blurs when the sites sit at different offsets within the windows or on both
   strands (``saliency_window_starts``/``temporal_window_starts`` give the windows one by one);
 - class optimization: the most informative window (largest summed information content) of the
@@ -59,14 +64,32 @@ def saliency_window_starts(attr: np.ndarray, width: int = WIDTH) -> np.ndarray:
     return best_windows(position_saliency(np.asarray(attr)), width)
 
 
-def temporal_window_starts(forward: np.ndarray, width: int = WIDTH) -> np.ndarray:
-    """Start (N,) of the ``width``-nt window ending at the largest rise of each forward score."""
+TEMPORAL_RULES = ("switch", "largest-rise")
+
+
+def temporal_window_starts(forward: np.ndarray, width: int = WIDTH, rule: str = "switch") -> np.ndarray:
+    """Start (N,) of each sequence's ``width``-nt temporal window, -1 where it has none.
+
+    ``rule="switch"`` (the paper's): the window ends at the step where the forward score goes from
+    below 0.5 to 0.5 or above, the largest such step; steps ending before position ``width`` (0-based:
+    a prefix no longer than the motif) are the start transient and do not count. ``"largest-rise"``:
+    the window ends at the largest rise anywhere, clamped into the sequence (never -1).
+    """
     forward = np.asarray(forward, dtype=np.float64)
     L = forward.shape[1]
     if L < 2:
         raise DataError("temporal motif extraction needs sequences of at least 2 nt")
-    end = np.diff(forward, axis=1).argmax(axis=1) + 1  # the window ends at `end` (inclusive)
-    return np.clip(end - width + 1, 0, L - width)
+    if rule not in TEMPORAL_RULES:
+        raise ConfigError(f"temporal rule must be one of {', '.join(TEMPORAL_RULES)}, got {rule!r}")
+    rise = np.diff(forward, axis=1)  # rise[:, t - 1]: the step into position t
+    if rule == "largest-rise":
+        end = rise.argmax(axis=1) + 1  # the window ends at `end` (inclusive)
+        return np.clip(end - width + 1, 0, L - width)
+    switch = (forward[:, :-1] < 0.5) & (forward[:, 1:] >= 0.5)
+    switch[:, : max(width - 1, 0)] = False  # ends at t < width: the start transient
+    score = np.where(switch, rise, -np.inf)
+    end = score.argmax(axis=1) + 1
+    return np.where(switch.any(axis=1), end - width + 1, -1)
 
 
 def motif_from_saliency(X, attr=None, model=None, target: int = 0, width: int = WIDTH, **saliency_kwargs):
@@ -90,8 +113,11 @@ def motif_from_saliency(X, attr=None, model=None, target: int = 0, width: int = 
                       source=f"best {width}-nt saliency window of {len(X)} sequences")
 
 
-def motif_from_temporal(X, forward=None, model=None, target: int = 0, width: int = WIDTH, **temporal_kwargs):
-    """PWM of the ``width``-nt windows ending at the largest rise of the forward temporal score."""
+def motif_from_temporal(X, forward=None, model=None, target: int = 0, width: int = WIDTH, rule: str = "switch",
+                        **temporal_kwargs):
+    """PWM of the ``width``-nt windows ending where the forward temporal score switches from negative
+    to positive (``temporal_window_starts``); sequences without a switch are left out (DataError when
+    none has one)."""
     from .temporal import temporal
 
     X = as_onehot(X)
@@ -104,9 +130,18 @@ def motif_from_temporal(X, forward=None, model=None, target: int = 0, width: int
     forward = np.asarray(forward, dtype=np.float64)
     if forward.shape != (N, L):
         raise DataError(f"forward scores {forward.shape} do not match the sequences ({N}, {L})")
-    starts = temporal_window_starts(forward, width)
-    return _kmers_pwm(X.numpy(), starts, width, id="temporal", name=f"temporal {width}-mers",
-                      source=f"{width}-nt windows ending at the largest forward-score rise, {N} sequences")
+    starts = temporal_window_starts(forward, width, rule)
+    keep = np.flatnonzero(starts >= 0)
+    if rule == "largest-rise":
+        how = f"{width}-nt windows ending at the largest forward-score rise, {N} sequences"
+    else:
+        how = (f"{width}-nt windows ending where the forward score switches to P(+) >= 0.5 after the first "
+               f"{width} positions, {len(keep)} of {N} sequences (the others never switch there)")
+    if not len(keep):
+        raise DataError(f"no sequence's forward temporal score switches from P(+) < 0.5 to >= 0.5 after its "
+                        f"first {width} positions: no temporal motif")
+    return _kmers_pwm(X.numpy()[keep], starts[keep], width, id="temporal", name=f"temporal {width}-mers",
+                      source=how)
 
 
 def motif_from_class_optimization(result, width: int = WIDTH):

@@ -732,8 +732,10 @@ class MotifsPanel(QWidget):
         tips = {
             "saliency": "Best 9-nt window of summed saliency in each positive sequence, aligned and counted "
                         "(Deep Motif Dashboard sec. 3.4)",
-            "temporal": "9-nt windows ending where the forward temporal score rises most (DeMo Dashboard "
-                        "sec. 3.4; recurrent networks only)",
+            "temporal": "9-nt windows ending where the forward temporal score switches from negative to "
+                        "positive, P(bound) crossing 0.5 (DeMo Dashboard sec. 3.4; recurrent networks only); "
+                        "switches in the first 9 positions are the start transient and do not count, and "
+                        "sequences that never switch later are left out",
             "classopt": "The 9 most informative columns of the class-optimized input (DeMo Dashboard sec. 3.4; "
                         "1000 steps, lambda 0.009, lr 0.05 as in their code)",
             "activation": "DeepBind's convolution-activation baseline: per first-layer filter, the window at its "
