@@ -4,7 +4,10 @@ Lanchantin, Singh, Wang & Qi 2017 (PSB 22:254), Figure 2, one column per selecte
 
 - the known motif of the model's transcription factor (its JASPAR matrix, information-scaled logo);
 - the class-optimized logo of each model (sec. 3.3; computed once per model in a worker and cached);
-- the sequence with its JASPAR hits boxed (FIMO p < 1e-4, + strand above, - strand below);
+- the sequence with its JASPAR hits boxed (FIMO p < 1e-4, + strand above, - strand below), each
+  labelled with the attribution inside it (`core.motifs.hit_attribution`: the sum of each model's
+  gradient x input over the hit at the observed bases, and its share of the sequence's);
+- each hit's JASPAR logo at the hit (reverse complement on -), right above the saliency tracks;
 - one saliency track per model (|gradient x input| of the logit, sec. 3.1), titled with its P(bound);
 - forward and backward temporal output scores per recurrent model (sec. 3.2).
 
@@ -59,6 +62,8 @@ class DashboardPanel(AnalysisPanel):
         self.scan_plots: dict[str, object] = {}
         self.motif_plots: dict[str, object] = {}
         self.sequence_plot = None
+        self.hit_logo_plot = None
+        self.hit_attributions: dict[str, object] = {}   # model name -> hits with attribution columns
         self.saliency_plots: dict[str, object] = {}
         self.temporal_plots: dict[str, object] = {}
         self.summary = None
@@ -226,12 +231,15 @@ class DashboardPanel(AnalysisPanel):
         self.temporal_plots.clear()
         self.scan_plots.clear()
         self.sequence_plot = None
+        self.hit_logo_plot = None
+        self.hit_attributions = {}
 
     def draw(self, seq: str, result: dict) -> None:
         import pyqtgraph as pg
 
         from deemo_gui.qt.plots import LogoPlot, SequencePlot, saliency_plot, temporal_plot
         from deemo_gui.qt.plots.axes import shrinkable
+        from deemo_gui.qt.plots.hit_logos import HitLogoPlot, hit_logo
         from deemo_gui.qt.plots.score_track import TEMPORAL_LEGEND
         from deemo_gui.qt.plots.stack import fix_height
         from deemo_gui.qt.plots.window_scan import WindowScanPlot
@@ -282,7 +290,9 @@ class DashboardPanel(AnalysisPanel):
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
         motif_names = ", ".join(f"{escape(m.name)} {m.id}" for m in motifs) or "no known motif"
-        seq_plot = SequencePlot(seq, self._hits(hits, motifs), ylabel="strand",
+        self.hit_attributions = self._hit_attributions(seq, result, entries, hits, motifs)
+        notes = self._attribution_notes(entries, hits)
+        seq_plot = SequencePlot(seq, self._hits(hits, motifs, notes), ylabel="strand",
                                 title=f"JASPAR hits ({motif_names}, FIMO p &lt; 1e-4, both strands): "
                                       f"{n_hits} hit{'s' if n_hits != 1 else ''}")
         self.sequence_plot = stack.add(seq_plot, px=seq_plot.preferred_px())
@@ -296,6 +306,14 @@ class DashboardPanel(AnalysisPanel):
                 f"{' (both strands)' if scan.reverse_complement else ''} · shaded: explained (click to change)"))
             plot.sigPicked.connect(self.viewer.set_window)
             self.scan_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
+        if n_hits:
+            logos = HitLogoPlot([hit_logo(next(m for m in motifs if m.id == h["motif_id"]), int(h["start"]),
+                                          h["strand"], box[3], self._attribution_caption(entries, idx))
+                                 for (idx, h), box in zip(hits.iterrows(), self._hits(hits, motifs, notes))
+                                 if any(m.id == h["motif_id"] for m in motifs)],
+                                title="JASPAR logo at each hit (−: reverse complement) · "
+                                      "% of each model's attribution inside it")
+            self.hit_logo_plot = stack.add(logos, px=logos.preferred_px())
         for entry in entries:
             r = result["models"][entry.name]
             plot = saliency_plot(r["saliency_track"], seq, ylabel="|∂logit/∂x|·x", name="saliency",
@@ -311,15 +329,62 @@ class DashboardPanel(AnalysisPanel):
         stack.setXExtent(len(seq))
 
     @staticmethod
-    def _hits(hits, motifs) -> list:
-        """A `motif_hits` table as sequence-track hits, coloured by motif, labelled with name and p."""
+    def _hits(hits, motifs, notes=None) -> list:
+        """A `motif_hits` table as sequence-track hits, coloured by motif, labelled with name and p
+        (and `notes[k]`, the attribution inside hit k, when given)."""
         if hits is None or not len(hits):
             return []
         colors = {m.id: palette.hit_color(k) for k, m in enumerate(motifs)}
         return [(int(h["start"]), int(h["end"]), "-" if h["strand"] == "-" else "+",
-                 f"{h['name']} p={h['p']:.1e}",
+                 f"{h['name']} p={h['p']:.1e}" + (f" · {notes[k]}" if notes and notes[k] else ""),
                  colors.get(h["motif_id"]) or palette.hit_color(len(colors)))
-                for _, h in hits.iterrows()]
+                for k, (_, h) in enumerate(hits.iterrows())]
+
+    @staticmethod
+    def _hit_attributions(seq: str, result: dict, entries: list, hits, motifs) -> dict:
+        """{model name: `hit_attribution` of the hits on that model's gradient x input}."""
+        from deemo_gui.core.motifs.hit_attribution import hit_attribution
+
+        if hits is None or not len(hits):
+            return {}
+        known = hits[hits["motif_id"].isin([m.id for m in motifs])]
+        out = {}
+        for e in entries:
+            sal = result["models"][e.name].get("saliency")
+            if sal is not None and np.shape(sal) == (4, len(seq)):
+                out[e.name] = hit_attribution(known, motifs, sal, seq)
+        return out
+
+    def _attribution_caption(self, entries: list, idx) -> str:
+        """"33% / 18%": hit `idx`'s share of the sequence's attribution per model, in the order of
+        the saliency tracks (the values are in the hover read-out)."""
+        parts = []
+        for e in entries:
+            df = self.hit_attributions.get(e.name)
+            if df is not None and idx in df.index and df.loc[idx, "attribution_seen"] > 0:
+                row = df.loc[idx]
+                parts.append(f"{100 * row['attribution_share']:.0f}%")
+            elif df is not None:
+                parts.append("–")
+        return " / ".join(parts)
+
+    def _attribution_notes(self, entries: list, hits) -> list | None:
+        """Per hit: "attribution 2.3 (34% of the sequence's)" (one model), or one such part per model."""
+        from deemo_gui.core.motifs.hit_attribution import attribution_text
+
+        if hits is None or not len(hits) or not self.hit_attributions:
+            return None
+        notes = []
+        for idx in hits.index:
+            parts = []
+            for e in entries:
+                df = self.hit_attributions.get(e.name)
+                if df is None or idx not in df.index:
+                    continue
+                text = attribution_text(df.loc[idx])
+                parts.append(text if len(self.hit_attributions) == 1 else f"{e.name}: {text}")
+            notes.append(" · ".join(parts))
+        return notes
 
     def _summary_html(self, seq: str, result: dict, entries: list) -> str:
         rows = []
@@ -343,8 +408,8 @@ class DashboardPanel(AnalysisPanel):
         plot.setData(A.ic_logo(result.pwm))
         own_axis = self.sequence_plot is not None and len(self.sequence_plot.track.sequence()) != entry.input_length
         where = f" · model input positions 1–{entry.input_length}" if own_axis else ""
-        plot.setTitle(f"Class-optimized input: {escape(self._label(entry))} · P = {result.score:.2f}{where}",
-                      justify="left")
+        plot.setTitle(f"Class-optimized input: {escape(self._label(entry))} · P = {result.consensus_score:.2f} "
+                      f"(one-hot consensus; relaxed input {result.score:.2f}){where}", justify="left")
         plot.classopt = result
         if self.sequence_plot is not None:
             self.graphics.setXExtent(len(self.sequence_plot.track.sequence()))
