@@ -108,6 +108,8 @@ def run_motifs(args) -> int:
         raise ConfigError(f"--method {args.method}: no motif found (no filter reached --min-sites {args.min_sites})")
     write_meme(pwms, args.out)
     print(f"wrote {len(pwms)} motif(s) to {args.out}")
+    if args.method == "classopt":  # the source names P(+) of the one-hot consensus and of the relaxed input
+        print(pwms[0].source.split("; columns")[0])
     if targets is not None:
         target_pwms, label = targets
         df = compare(pwms, target_pwms)

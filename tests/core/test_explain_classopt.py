@@ -53,6 +53,17 @@ def test_result_pwm_and_homeobox_core(result):
     assert "AATTA" in consensus or "TAATT" in consensus, consensus
 
 
+def test_consensus_score_is_the_one_hot_argmax_sequence(result, model):
+    """P(+) reported for the DNA sequence the optimisation points to, not only for the relaxed input."""
+    onehot = torch.zeros(1, 4, result.X.shape[1])
+    onehot[0, torch.from_numpy(result.X).argmax(dim=0), torch.arange(result.X.shape[1])] = 1.0
+    with torch.no_grad():
+        p = torch.sigmoid(model(onehot)[0, 0]).item()
+    assert result.consensus_score == pytest.approx(p, abs=1e-6)
+    assert f"{result.consensus_score:.3f} of its one-hot consensus" in result.pwm.source
+    assert f"{result.score:.3f} of the relaxed input" in result.pwm.source
+
+
 def test_pwm_post_processing_of_the_demo_code():
     X = np.array([[2.0, 0.2, -1.0], [0.5, 0.2, -1.0], [0.0, 0.4, -1.0], [-3.0, 0.0, -1.0]])
     p = to_pwm_probs(X)

@@ -117,6 +117,7 @@ def test_motifs_classopt_against_jaspar_release(files, capsys):
     rc, stdout, _ = run(capsys, "motifs", cnn, "--method", "classopt", "--steps", "50", "--width", "6",
                         "--out", out, "--compare", "JASPAR2024", "--device", "cpu")
     assert rc == 0 and "JASPAR2024" in stdout
+    assert "of its one-hot consensus" in stdout and "of the relaxed input" in stdout
     (pwm,) = read_meme(out)
     assert pwm.width == 6
 

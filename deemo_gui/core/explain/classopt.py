@@ -58,8 +58,8 @@ class ClassOptResult:
     """The optimised input of the best restart, as a PWM and as the raw array, and the history."""
 
     pwm: object  # deemo_gui.core.motifs.PWM, (4, L)
-    score: float  # P(+) of the optimised (raw) input of the best restart
-    consensus_score: float  # P(+) of the one-hot consensus sequence of ``pwm``
+    score: float  # P(+) of the optimised (raw, relaxed) input of the best restart: not a DNA sequence
+    consensus_score: float  # P(+) of the one-hot consensus sequence (argmax of the optimised input per position)
     restart: int
     X: np.ndarray  # (4, L) raw optimised input of the best restart
     history: np.ndarray  # (restarts, steps + 1) P(+) after each step (column 0: the start)
@@ -138,12 +138,14 @@ def class_optimization_steps(
             p_final = torch.sigmoid(model(final.to(dev))[:, target].float()).cpu().numpy()
             best = int(np.argmax(p_final))
             probs = to_pwm_probs(final[best].numpy())
-            consensus = torch.zeros(1, 4, length)
-            consensus[0, torch.as_tensor(probs.argmax(axis=0)), torch.arange(length)] = 1.0
+            consensus = torch.zeros(1, 4, length)  # argmax of the raw input: clipping at 1 would make ties
+            consensus[0, final[best].argmax(dim=0), torch.arange(length)] = 1.0
             p_consensus = float(torch.sigmoid(model(consensus.to(dev))[0, target].float()))
     name = getattr(model, "preset", type(model).__name__)
     pwm = PWM.from_probs(probs, id="classopt", name=f"class optimization task {target}",
-                         source=f"class optimization of {name} (lam={lam}, lr={lr}, {steps} steps)")
+                         source=f"class optimization of {name} (lam={lam}, lr={lr}, {steps} steps); P(+) "
+                                f"{p_consensus:.3f} of its one-hot consensus, {float(p_final[best]):.3f} of the "
+                                "relaxed input")
     yield ClassOptResult(
         pwm=pwm, score=float(p_final[best]), consensus_score=p_consensus, restart=best,
         X=final[best].numpy().astype(np.float32), history=history, objective=objective,

@@ -299,7 +299,8 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         self._set_logo(logo_bits(pwm))
         start = outcome.query_start
         self.logo_plot.logo.setHighlight(start, start + outcome.query.width)
-        self._set_logo_title(f"Optimised input · P(+) = {res.score:.3f}")
+        self._set_logo_title(f"Optimised input · P(+) = {res.consensus_score:.3f} of its one-hot consensus "
+                             f"({res.score:.3f} of the relaxed input)")
         # the P(+) curves of every restart, the best in colour
         self._clear_restart_curves()
         steps = np.arange(res.history.shape[1])
