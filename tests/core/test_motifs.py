@@ -316,6 +316,24 @@ def test_tomtom_finds_ctcf_from_a_noisy_copy(ctcf, vertebrates):
     assert rc_top.E < 1e-6
 
 
+def test_too_flat_is_judged_on_the_informative_core(db):
+    """A real site padded with flat columns is not "too flat" for its padding; a flat motif, or one
+    informative column or two in flat padding, still is."""
+    from deemo_gui.core.motifs.tomtom import informative_core
+
+    rng = np.random.default_rng(1)
+    rest = db.get("MA0138")
+    start = int(np.argmax(np.convolve(rest.information_content(), np.ones(9), "valid")))
+    core = rest.slice(start, start + 9)
+    pad = rng.dirichlet([50.0] * 4, size=15).T  # ~0.02 bits per column
+    padded = PWM.from_probs(np.concatenate([pad, core.probs, pad], axis=1), id="padded")
+    assert padded.total_ic < LOW_INFORMATION_BITS * padded.width  # the padded width's mean: "flat"
+    assert informative_core(padded).width <= 11 and not low_information(padded)
+    spike = np.concatenate([pad, np.eye(4)[:, [0, 3]], pad], axis=1) * 0.97 + 0.0075
+    assert low_information(PWM.from_probs(spike / spike.sum(axis=0), id="spike"))  # 2 columns: no motif
+    assert low_information(PWM.from_probs(rng.dirichlet([20.0] * 4, size=30).T, id="flat30"))
+
+
 def test_near_flat_queries_match_by_chance_and_are_flagged(db, vertebrates):
     """Why `low_information` exists: random near-flat 9-column queries get E < 1e-6 "matches" (the
     flat stretches of long matrices), while 9-column cores of real matrices pass the guard."""

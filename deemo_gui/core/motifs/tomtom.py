@@ -44,12 +44,27 @@ COLUMNS = ["query", "target_id", "target_name", "p", "E", "q", "offset", "strand
 # information per column a match is no evidence at all. It is a floor, not a cure: just above it,
 # random queries still reach E ~ 1e-3 now and then, so weak motifs' E-values deserve care.
 LOW_INFORMATION_BITS = 0.5
+# The mean is taken over the motif's informative core, not its padded width (ours): flanks under
+# CORE_MIN_IC bits are trimmed first (`PWM.trim`'s default), so a real site inside a wide window (a
+# 10.6-bit Irf1 match in a 24-column DeepBind detector) is not called flat for its padding. A core
+# narrower than CORE_MIN_WIDTH columns is too short to be a motif (JASPAR's shortest are ~5-6 wide).
+CORE_MIN_IC = 0.25
+CORE_MIN_WIDTH = 4
+
+
+def informative_core(pwm: PWM) -> PWM:
+    """`pwm` without its flanks of columns under `CORE_MIN_IC` bits."""
+    return pwm.trim(min_ic=CORE_MIN_IC)
 
 
 def low_information(pwm: PWM) -> bool:
-    """Whether `pwm` carries too little information (mean bits per column below
-    `LOW_INFORMATION_BITS`) for its Tomtom matches to mean anything."""
-    return pwm.width == 0 or pwm.total_ic < LOW_INFORMATION_BITS * pwm.width
+    """Whether `pwm` carries too little information for its Tomtom matches to mean anything: its
+    informative core (`informative_core`) is under `CORE_MIN_WIDTH` columns or averages under
+    `LOW_INFORMATION_BITS` bits per column."""
+    if pwm.width == 0:
+        return True
+    core = informative_core(pwm)
+    return core.width < min(CORE_MIN_WIDTH, pwm.width) or core.total_ic < LOW_INFORMATION_BITS * core.width
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
