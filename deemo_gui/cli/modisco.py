@@ -57,6 +57,7 @@ def run(args, targets) -> int:
     from deemo_gui.core.modelfile import load_model
     from deemo_gui.core.modisco import DEFAULT_RELEASE, ModiscoSettings, modisco_job
     from deemo_gui.core.motifs import JasparDB, write_meme
+    from deemo_gui.core.motifs.tomtom import METHOD_NOTE as TOMTOM_METHOD_NOTE
 
     settings = ModiscoSettings(max_seqlets=args.max_seqlets, leiden_runs=args.leiden_runs)
     settings.engine_kwargs()  # bad values fail before the work
@@ -101,7 +102,8 @@ def run(args, targets) -> int:
 
         df = pd.concat([p.matches for p in result.patterns if p.matches is not None], ignore_index=True)
         write_text(args.tsv, df.to_csv(sep="\t", index=False))
-    print(f"patterns ({result.attribution} attributions, {result.seconds['total']:.0f} s; best match in {label}, Tomtom):")
+    print(f"patterns ({result.attribution} attributions, {result.seconds['total']:.0f} s; best match in {label}, Tomtom; "
+          f"{TOMTOM_METHOD_NOTE}):")
     for k, p in enumerate(result.patterns):
         b = p.best
         match = f"{b.target_id} {b.target_name}\tq={b.q:.3g}" if b is not None else "-"

@@ -121,7 +121,9 @@ def run_motifs(args) -> int:
         best = df.groupby("query", sort=False).head(1)
         flat = {p.id: p for p in pwms if low_information(p)}
         out = sys.stdout
-        out.write(f"best match in {label} (Tomtom):\n")
+        from deemo_gui.core.motifs.tomtom import METHOD_NOTE
+
+        out.write(f"best match in {label} (Tomtom; {METHOD_NOTE}):\n")
         for row in best.itertuples(index=False):
             note = ""
             if row.query in flat:

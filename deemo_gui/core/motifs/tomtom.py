@@ -34,6 +34,10 @@ from deemo_gui.core.motifs._threads import keep_torch_threads
 from deemo_gui.core.motifs.pwm import PWM
 
 COLUMNS = ["query", "target_id", "target_name", "p", "E", "q", "offset", "strand", "overlap"]
+# How these matches are scored, for wherever they are shown: memelite scores a column pair by minus
+# their Euclidean distance (memelite.tomtom `_column_distances`), and `q` is our Benjamini-Hochberg.
+METHOD = "memelite Tomtom: Euclidean column distance, Benjamini–Hochberg q"
+METHOD_NOTE = METHOD + " (not MEME's Tomtom: Pearson correlation, Storey q)"
 
 # Tomtom scores a query column by its Euclidean distance to each target column, against a null made
 # of the distances to every target column. A near-flat query column is about equally far from all of

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui import palette
+from deemo_gui.core.motifs.tomtom import METHOD_NOTE as TOMTOM_METHOD_NOTE
 from deemo_gui.qt.panels.motifs import (
     MiniLogo, ModelChooser, _status_label, export_meme_dialog, fmt_p, low_information_text, make_spin, release_combo,
 )
@@ -66,7 +67,8 @@ class FilterCard(QFrame):
         if top is not None and len(top):
             rows = "".join(f"<tr><td>{r.target_id}</td><td>{r.target_name}</td><td align='right'>{fmt_p(r.E)}</td>"
                            f"<td>{'−' if r.strand == '-' else '+'}</td></tr>" for r in top.itertuples())
-            self.setToolTip(f"<b>{match.label}</b>: consensus {pwm.consensus()}<br>Top Tomtom matches:"
+            self.setToolTip(f"<b>{match.label}</b>: consensus {pwm.consensus()}<br>Top Tomtom matches "
+                            f"<i>({TOMTOM_METHOD_NOTE})</i>:"
                             f"<table><tr><th>ID</th><th>Name</th><th>E</th><th>Strand</th></tr>{rows}</table>")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 3, 4, 3)

@@ -42,6 +42,8 @@ from PySide6.QtWidgets import (
 
 from deemo_gui import palette
 from deemo_gui.core.motifs.tomtom import LOW_INFORMATION_BITS
+from deemo_gui.core.motifs.tomtom import METHOD as TOMTOM_METHOD
+from deemo_gui.core.motifs.tomtom import METHOD_NOTE as TOMTOM_METHOD_NOTE
 from deemo_gui.qt.trust import TrustLabel
 from deemo_gui.qt.workers import Worker, observe
 
@@ -426,15 +428,17 @@ class AlignedLogos(QWidget):
         strand = "− strand" if str(row["strand"]) == "-" else "+ strand"
         self.target.set_pwm(t, f"{row['target_id']} {row['target_name']} ({strand})", x0=tx, xlim=(lo, hi))
         self.note.setText(f"Tomtom: p = {fmt_p(row['p'])}, E = {fmt_p(row['E'])}, q = {fmt_p(row['q'])}, "
-                          f"{int(row['overlap'])} columns overlap")
+                          f"{int(row['overlap'])} columns overlap · {TOMTOM_METHOD}")
+        self.note.setToolTip(TOMTOM_METHOD_NOTE)
         self.row = row
 
 
 MATCH_COLUMNS = ("ID", "Name", "p", "E", "q", "Strand", "Offset")
 MATCH_TIPS = {
-    "p": "Tomtom p-value of the best alignment (memelite; both strands)",
+    "p": "Tomtom p-value of the best alignment (memelite: columns scored by Euclidean distance, not MEME's "
+         "Pearson correlation; both strands)",
     "E": "E-value = p × number of JASPAR matrices compared: matches expected by chance",
-    "q": "Benjamini-Hochberg q-value over this motif's comparisons",
+    "q": "Benjamini-Hochberg q-value over this motif's comparisons (MEME's Tomtom estimates Storey's q)",
     "Strand": "+: the motif matches the matrix as stored; −: its reverse complement",
     "Offset": "Where the motif starts on the matrix (on the matched strand); negative: before it",
 }
