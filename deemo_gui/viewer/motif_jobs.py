@@ -606,7 +606,11 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
             if method == "saliency":
                 found = [motif_from_saliency(X, attr=scores, width=width)]
             else:
-                found = [motif_from_temporal(X, forward=scores, width=width)]
+                try:
+                    found = [motif_from_temporal(X, forward=scores, width=width)]
+                except DataError as err:  # no sequence switches to positive after the start transient
+                    skipped[method] = str(err)
+                    continue
         elif method == "activation":
             found = activation_pwms(module, X, min_sites=min_sites)
         else:

@@ -205,3 +205,19 @@ def test_filter_motifs_need_a_convolution(alx4, data_dir):
     assert mj.available_methods(entry)["activation"] and not mj.available_methods(entry)["temporal"]
     with pytest.raises(Exception, match="first convolution layer"):
         mj.run(mj.filters_job(entry, ["ACGT" * 25 + "A"]))
+
+
+def test_temporal_without_a_switch_is_skipped_with_the_reason(monkeypatch):
+    """Sequences whose forward score never switches to positive after the start transient give no
+    temporal motif: the method is skipped with the reason, the job goes on."""
+    from pathlib import Path
+
+    import deemo_gui.core.explain as core_explain
+
+    path = Path(__file__).resolve().parents[2] / "models" / "REST_GM12878_rnn.safetensors"
+    if not path.exists():
+        pytest.skip("no shipped rnn model")
+    entry = Viewer().add_model(path, lazy=True, select=False)
+    monkeypatch.setattr(core_explain, "temporal", lambda m, X, target=0: (np.full((len(X), X.shape[2]), 0.2),) * 2)
+    out = mj.run(mj.extract_job(entry, ["ACGT" * 25 + "A"] * 3, methods=("temporal",)))
+    assert "switches" in out.skipped["temporal"] and not out.motifs
