@@ -140,6 +140,7 @@ def test_filters_grid_fills_with_tomtom_matches(qtbot, window):
     assert sum(is_homeobox(c.match.best_name) for c in first) >= 4
     assert "E = " in first[0].match_label.text() and first[0].match.best_id in first[0].match_label.text()
     assert "Top Tomtom matches" in first[0].toolTip()
+    assert "Euclidean column distance" in first[0].toolTip() and "Storey" in first[0].toolTip()   # memelite, named
 
 
 def test_jaspar_search_and_meme_export(qtbot, window, tmp_path, monkeypatch):
@@ -180,6 +181,11 @@ def test_extracted_motifs_with_matches_and_export(qtbot, window, tmp_path, monke
     assert t.rowCount() == len(panel.outcome.motifs) > 10
     assert t.item(0, 0).text() == "saliency 9-mers"
     assert panel.matches.rowCount() > 0 and panel.aligned.query.pwm is not None
+    # memelite's Tomtom named where the match is shown: Euclidean columns, Benjamini-Hochberg q
+    assert "Euclidean column distance, Benjamini–Hochberg q" in panel.aligned.note.text()
+    assert "Pearson" in panel.aligned.note.toolTip()
+    assert "Euclidean" in panel.matches.horizontalHeaderItem(2).toolTip()
+    assert "Storey" in panel.matches.horizontalHeaderItem(4).toolTip()
     # choose an activation motif: its matches replace the table
     t.selectRow(1)
     chosen = panel.selected_extracted()[0]
