@@ -62,10 +62,49 @@ printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$name" "$name" > build/
 mapfile -t elves < <(find "$stage/opt/$name" -type f \( -name '*.so' -o -name '*.so.*' -o -name "$name" \) \
     -exec sh -c 'head -c 4 "$1" | grep -q "ELF" && echo "$1"' _ {} \;)
 # the bundle's own library folders, so that dpkg-shlibdeps resolves what it carries
-libdirs=$(printf '%s\n' "${elves[@]}" | xargs -n1 dirname | sort -u | sed "s|^|-l$PWD/|" | tr '\n' ' ')
+dirs=$(printf '%s\n' "${elves[@]}" | xargs -n1 dirname | sort -u)
+libdirs=$(sed "s|^|-l$PWD/|" <<<"$dirs" | tr '\n' ' ')
+# Optional plugins whose libraries this machine lacks (Qt's GTK theme needs GTK 3, numba's TBB
+# threading layer libtbb): they load only where those are installed, so they are Suggests, not
+# Depends; dpkg-shlibdeps would stop at them.
+ld_path=$(tr '\n' ':' <<<"$dirs")
+optional=()
+resolvable=()
+for f in "${elves[@]}"; do
+    resolved=$(LD_LIBRARY_PATH="$ld_path" ldd "$f" 2>/dev/null || true)  # (no grep -q: pipefail)
+    if [[ "$resolved" == *"not found"* ]]; then optional+=("$f"); else resolvable+=("$f"); fi
+done
+elves=("${resolvable[@]}")
+suggests=""
+for f in "${optional[@]}"; do
+    missing=$(LD_LIBRARY_PATH="$ld_path" ldd "$f" | awk '/not found/ {print $1}' | sort -u)
+    for soname in $missing; do
+        case "$soname" in  # the Debian package of each library an optional plugin needs
+            libgtk-3.so.0|libgdk-3.so.0) pkg=libgtk-3-0 ;;   # Qt's GTK theme: native dialogs on GNOME
+            libwayland-cursor.so.0) pkg=libwayland-cursor0 ;;  # Qt's Wayland platform (else XWayland)
+            libwayland-egl.so.1) pkg=libwayland-egl1 ;;
+            libtbb.so.12) pkg=libtbb12 ;;                      # numba's TBB threading layer
+            *) echo "make_deb.sh: WARNING: ${f#"$stage"} needs $soname, which no known package provides" >&2; continue ;;
+        esac
+        case ", $suggests, " in *", $pkg, "*) ;; *) suggests="${suggests:+$suggests, }$pkg" ;; esac
+    done
+done
+echo "make_deb.sh: ${#optional[@]} optional plugins need libraries this machine lacks: Suggests: ${suggests:-none}"
+# dpkg-shlibdeps finds a library the bundle carries, sees no package owning it and falls back to
+# the system's copy of the same soname (a needless Depends on libcairo2, libssl3, ...): an empty
+# entry in debian/shlibs.local for every carried library says "no dependency".
+for f in "${elves[@]}" "${optional[@]}"; do
+    soname=$(readelf -d "$f" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    soname=${soname:-$(basename "$f")}
+    if [[ "$soname" =~ ^(.+)\.so\.([0-9][0-9.]*)$ ]] || [[ "$soname" =~ ^(.+)-([0-9][0-9.]*)\.so$ ]]; then
+        echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+    fi
+done | sort -u > build/deb/shlibs/debian/shlibs.local
+log="$PWD/build/deb/shlibdeps.log"
+absolute=("${elves[@]/#/$PWD/}")
 (cd build/deb/shlibs && dpkg-shlibdeps -O --ignore-missing-info --warnings=0 $libdirs \
-    "${elves[@]/#/$PWD/}" 2>build/deb/shlibdeps.log) > build/deb/substvars \
-    || { echo "make_deb.sh: dpkg-shlibdeps failed:" >&2; tail -5 build/deb/shlibdeps.log >&2; exit 1; }
+    "${absolute[@]}" 2>"$log") > build/deb/substvars \
+    || { echo "make_deb.sh: dpkg-shlibdeps failed:" >&2; tail -5 "$log" >&2; exit 1; }
 depends=$(sed -n 's/^shlibs:Depends=//p' build/deb/substvars)
 [ -n "$depends" ] || { echo "make_deb.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 # Not linked but read: the bundled libfontconfig reads the system's /etc/fonts, and Qt draws the
@@ -83,7 +122,8 @@ Maintainer: deemo-gui maintainers <deemo-gui@localhost>
 Installed-Size: $installed_kb
 Depends: $depends
 Recommends: $recommends
-Section: science
+${suggests:+Suggests: $suggests
+}Section: science
 Priority: optional
 Description: train deep networks on DNA sequences and see why they predict
  deemo-gui (Deep Motif Dashboard, desktop) trains convolutional and recurrent
