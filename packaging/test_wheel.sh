@@ -7,8 +7,8 @@
 #
 #   packaging/test_wheel.sh            (as root; the install itself uses pip's configured indexes)
 #
-# $DEEMO_PYTHON (else .venv/bin/python) builds the wheel (setuptools >= 77) and gives the base
-# interpreter of the fresh venv. Extra pip arguments for the install: $DEEMO_WHEEL_PIP_ARGS, e.g.
+# $DEEMO_PYTHON (else .venv/bin/python) builds the wheel (setuptools >= 77); the fresh venv uses
+# the system's python3 (>= 3.11) or $DEEMO_WHEEL_BASE_PYTHON. Extra pip arguments for the install: $DEEMO_WHEEL_PIP_ARGS, e.g.
 # "--extra-index-url https://download.pytorch.org/whl/cpu" (the CPU torch; without it PyPI's
 # torch==2.13.0 pulls several GB of CUDA libraries). The venv is removed at the end.
 set -euo pipefail
@@ -46,7 +46,15 @@ n_data=$("$PY" -m zipfile -l "$wheel" | grep -c 'deemo_gui/_data/' || true)
 step "built $(basename "$wheel") in $(( $(date +%s) - t0 )) s: $(du -m "$wheel" | cut -f1) MB, $n_data data files"
 
 # --- 2. a fresh venv -----------------------------------------------------------------------------
-base=$("$PY" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')
+# The venv's interpreter: $DEEMO_WHEEL_BASE_PYTHON, else the system's python3 when it is >= 3.11
+# (what a user has), else the build Python's own base interpreter. The test user must be able to run it.
+base="${DEEMO_WHEEL_BASE_PYTHON:-}"
+if [ -z "$base" ] && /usr/bin/python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    base=/usr/bin/python3
+fi
+[ -n "$base" ] || base=$("$PY" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')
+runuser -u "$user" -- test -x "$(readlink -f "$base")" \
+    || fail "$base is not executable by $user (set DEEMO_WHEEL_BASE_PYTHON to a Python >= 3.11 all users can run)"
 t0=$(date +%s)
 "$base" -m venv "$work/venv"
 # shellcheck disable=SC2086
@@ -54,7 +62,7 @@ t0=$(date +%s)
     || { grep -v "^WARNING: Location" "$work/pip.log" | tail -20 >&2; fail "pip install $(basename "$wheel")"; }
 torch_version=$("$work/venv/bin/python" -c 'import torch; print(torch.__version__)')
 chmod -R go+rX "$work/venv"
-step "installed into a fresh venv in $(( $(date +%s) - t0 )) s (torch $torch_version, $(du -sm "$work/venv" | cut -f1) MB)"
+step "installed into a fresh venv ($("$work/venv/bin/python" -V)) in $(( $(date +%s) - t0 )) s (torch $torch_version, $(du -sm "$work/venv" | cut -f1) MB)"
 
 # --- 3. run it as a non-root user, empty HOME, no network, outside the repository --------------
 netns=(unshare --net --)
