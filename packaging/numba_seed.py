@@ -18,8 +18,22 @@ import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rthook_deemo import SEED_FOLDER, SEED_ID_FILE, numba_cache_subfolder  # noqa: E402
+
+def _hook():
+    """packaging/rthook_deemo.py as a module: the seed layout and numba's folder naming it shares."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / "rthook_deemo.py"
+    source = path.read_text(encoding="utf-8")
+    spec = importlib.util.spec_from_loader("deemo_rthook_definitions", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    # only the definitions: the hook's last lines set environment variables
+    exec(compile(source[: source.index("\n_setup_numba()")], str(path), "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+_HOOK = _hook()
+SEED_FOLDER, SEED_ID_FILE, numba_cache_subfolder = _HOOK.SEED_FOLDER, _HOOK.SEED_ID_FILE, _HOOK.numba_cache_subfolder
 
 
 def _sha256(path: Path) -> str:

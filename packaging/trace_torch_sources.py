@@ -80,7 +80,7 @@ def run_features(work: Path) -> None:
 
     if self_test():
         raise SystemExit("trace_torch_sources.py: the self-test failed")
-    import deemo_gui.qt.panels as panels
+    from deemo_gui.qt import panels
 
     for info in pkgutil.walk_packages(panels.__path__, "deemo_gui.qt.panels."):
         importlib.import_module(info.name)

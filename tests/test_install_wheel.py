@@ -24,6 +24,6 @@ pytestmark = [
 def test_wheel_in_a_fresh_venv():
     env = {**os.environ, "DEEMO_PYTHON": os.environ.get("DEEMO_PYTHON", sys.executable)}
     out = subprocess.run(["bash", str(ROOT / "packaging" / "test_wheel.sh")], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=3000)
+                         capture_output=True, text=True, timeout=3000, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "test_wheel.sh: PASSED" in out.stdout

@@ -138,7 +138,7 @@ def test_desktop_entry():
         assert kind in mime
     if shutil.which("desktop-file-validate"):
         out = subprocess.run(["desktop-file-validate", str(PACKAGING / "deemo-gui.desktop")],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
         assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
 
 
