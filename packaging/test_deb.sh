@@ -97,6 +97,21 @@ zoo=$(as_user "$home" deemo zoo list 2>&1) || fail "deemo zoo list: $zoo"
 grep -q "CTCF_cnn" <<<"$zoo" || fail "deemo zoo list shows no CTCF_cnn: $(head -3 <<<"$zoo")"
 version=$(as_user "$home" deemo --version 2>&1) || fail "deemo --version: $version"
 step "deemo zoo list: $(( $(wc -l <<<"$zoo") - 1 )) models listed; deemo --version: $version"
+# the features the self-test does not cover, with the installed CLI: training (optimizer, autograd
+# of the pruned torch), integrated gradients, class optimization compared with JASPAR (Tomtom)
+data=/opt/deemo-gui/_internal/resources/data/deepbind_encode
+t0=$(date +%s)
+as_user "$home" deemo train "$data/REST_GM12878_AC.seq.gz" --negatives shuffle --arch deepbind --epochs 1 \
+    --max-train 300 --out "$home/rest.safetensors" --device cpu >"$work/train.log" 2>&1 \
+    || { tail -5 "$work/train.log" >&2; fail "deemo train"; }
+{ zcat "$data/REST_GM12878_B.seq.gz" || true; } | head -21 > "$work/few.seq"  # 20 test peaks
+chmod 644 "$work/few.seq"
+as_user "$home" deemo explain "$home/rest.safetensors" "$work/few.seq" --method ig --out "$home/ig.npz" \
+    >"$work/ig.log" 2>&1 || { tail -5 "$work/ig.log" >&2; fail "deemo explain --method ig"; }
+as_user "$home" deemo motifs /opt/deemo-gui/_internal/models/REST_GM12878_cnn.safetensors --method classopt \
+    --steps 20 --out "$home/classopt.meme" --compare JASPAR2026 >"$work/classopt.log" 2>&1 \
+    || { tail -5 "$work/classopt.log" >&2; fail "deemo motifs --method classopt --compare JASPAR2026"; }
+step "deemo train, explain --method ig, motifs --method classopt --compare JASPAR2026: OK ($(( $(date +%s) - t0 )) s)"
 echo "test_deb.sh: first self-test line: $first"
 
 # --- 4. remove ---------------------------------------------------------------------------------
