@@ -9,8 +9,9 @@ import tempfile
 from pathlib import Path
 
 from deemo_gui.cli.main import main as deemo
+from deemo_gui.data_paths import resource
 
-DATA = Path(__file__).resolve().parents[1] / "resources" / "data" / "deepbind_encode"
+DATA = resource("data", "deepbind_encode")
 
 
 def _short(arg: str) -> str:

@@ -2,17 +2,16 @@
 (labelled in the headers) with every shipped REST model."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from deemo_gui import data_paths
 
 DEFAULT_EXAMPLE = "REST_GM12878"
 
 
 def resources_dir() -> Path:
-    """`resources/` of the repository, or of the frozen app."""
-    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
-        return Path(sys._MEIPASS) / "resources"
-    return Path(__file__).resolve().parents[1] / "resources"
+    """`resources/` of the frozen app, the installed package or the repository (deemo_gui.data_paths)."""
+    return data_paths.resources_dir()
 
 
 def default_example() -> tuple[list[str], list[str]]:

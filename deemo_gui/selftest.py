@@ -2,18 +2,21 @@
 
 Opens the main window offscreen, loads a shipped model from the model zoo (`zoo_dir()`), predicts
 a held-out sequence, computes its saliency map, runs Tomtom on a JASPAR matrix against the whole
-CORE vertebrates collection of the offline JASPAR release, exports a sequence logo PNG and a
-window screenshot, then prints ONE line and exits 0:
+CORE vertebrates collection of the offline JASPAR release, scans the sequence with that matrix
+(FIMO; its consensus planted), exports a sequence logo PNG and a window screenshot, then prints
+ONE line and exits 0:
 
     deemo-gui self-test OK: frozen python 3.11.7 | window 1400x900 (2.7 s) | model CTCF_cnn P=0.993
     (0.13 s) | saliency 4x101 peak pos 15 (0.18 s) | tomtom MA0139.2 vs 1019 JASPAR2026 CORE
-    vertebrates: best MA0139.2 p=5.9e-49 (0.9 s; releases offline: JASPAR2026) | logo PNG ... | total 13 s
+    vertebrates: best MA0139.2 p=5.9e-49 (0.9 s; releases offline: JASPAR2026) | scan FIMO 3 hits,
+    planted site p=1.2e-07 (0.1 s) | logo PNG ... | total 13 s
 
 (one line; wrapped here).
 
 On a failure it prints one line `deemo-gui self-test FAILED: <step>: <reason>` and exits 1.
-The Tomtom time includes numba's compilation of memelite's kernels when its cache is cold
-(first run: about 40-120 s on 2 cores; later runs read the cache: about a second).
+The Tomtom and scan times include numba's compilation of memelite's kernels when its cache is
+cold (a source checkout's first run: about 40-120 s on 2 cores; later runs read the cache: about a
+second). The desktop bundle ships them compiled (packaging/README.md): no compile there.
 
 `DEEMO_SELFTEST_OUT=DIR` keeps the exported PNGs in DIR (otherwise a temporary folder, removed).
 """
@@ -36,8 +39,11 @@ class SelfTestError(Exception):
 
 
 def bundle_root() -> Path:
-    """The folder that holds `models/` and `resources/`: the bundle's `_internal`, or the repository."""
-    return Path(__file__).resolve().parents[1]
+    """The folder that holds `resources/` (the bundle's `_internal`, the installed package's `_data`,
+    or the repository): model files name their test data relative to it."""
+    from deemo_gui.data_paths import data_root
+
+    return data_root("resources")
 
 
 def _step(name: str, fn, figures: dict):
@@ -180,7 +186,21 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
 
         available, release, query, n_targets, best, tomtom_s = _step("tomtom", tomtom_step, figures)
 
-        # 5. exports: a logo PNG of the query matrix and a screenshot of the window
+        # 5. FIMO scan (memelite's other numba kernels): the query's consensus planted in the sequence
+        def scan_step():
+            from deemo_gui.core.motifs.scan import scan
+
+            site = query.consensus()
+            planted = seq[:10] + site + seq[10 + len(site):]
+            hits = scan(query, [planted], p_threshold=1e-3)
+            on_site = hits[(hits["start"] == 10) & (hits["strand"] == "+")]
+            if on_site.empty:
+                raise SelfTestError(f"scan: FIMO missed {query.id}'s consensus {site} planted at position 11")
+            return len(hits), float(on_site["p"].min())
+
+        n_hits, site_p = _step("scan", scan_step, figures)
+
+        # 6. exports: a logo PNG of the query matrix and a screenshot of the window
         logo_bytes = _step("logo", lambda: _logo_png(query, out / "logo.png"), figures)
 
         def shot_step():
@@ -203,6 +223,7 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
         f"saliency {shape[1]}x{shape[2]} peak pos {peak + 1} ({figures['saliency_s']:.2f} s) | "
         f"tomtom {query.id} vs {n_targets} {release} CORE vertebrates: best {best['target_id']} "
         f"p={best['p']:.1e} ({tomtom_s:.1f} s; releases offline: {','.join(available)}) | "
+        f"scan FIMO {n_hits} hits, planted site p={site_p:.1e} ({figures['scan_s']:.1f} s) | "
         f"logo PNG {logo_bytes / 1024:.0f} kB ({figures['logo_s']:.1f} s) | "
         f"screenshot {shot_bytes / 1024:.0f} kB ({figures['screenshot_s']:.1f} s) | "
         f"numba cache {_numba_cache()} | total {total:.1f} s"

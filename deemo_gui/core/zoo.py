@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import sys
 from pathlib import Path
 
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.atomic import write_text
 from deemo_gui.core.modelfile import load_model, read_metadata
 from deemo_gui.core.verdict import baseline_line, first_layer_correlation, verdict
+from deemo_gui.data_paths import models_dir
 
 # Test AUROC of the JASPAR 2024 matrix alone, best log-odds over both strands (resources/data/SOURCES.md).
 PWM_BASELINE = {
@@ -35,12 +35,11 @@ CREDITS = {
 
 
 def zoo_dir() -> Path:
-    """`$DEEMO_MODELS`, the frozen app's bundled `models/`, or the repository's `models/`."""
+    """`$DEEMO_MODELS`, else the shipped `models/` of the frozen app, the installed package or the
+    repository (deemo_gui.data_paths)."""
     if os.environ.get("DEEMO_MODELS"):
         return Path(os.environ["DEEMO_MODELS"])
-    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
-        return Path(sys._MEIPASS) / "models"
-    return Path(__file__).resolve().parents[2] / "models"
+    return models_dir()
 
 
 def shipped_model_paths(directory: Path | None = None) -> list[str]:

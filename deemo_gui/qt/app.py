@@ -28,8 +28,9 @@ def get_app(argv: list[str] | None = None):
         QApplication.setOrganizationName("deemo-gui")
         QApplication.setApplicationDisplayName("deemo-gui")
         app = QApplication((argv or sys.argv)[:1])
-        icon = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "resources", "icons", "deemo-gui.png")
+        from deemo_gui.data_paths import resource
+
+        icon = str(resource("icons", "deemo-gui.png"))
         if os.path.exists(icon):
             from PySide6.QtGui import QIcon
 

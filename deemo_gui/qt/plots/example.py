@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
-CTCF_FASTA = ROOT / "resources" / "data" / "ctcf_gifford" / "ctcf_test.fa"
+from deemo_gui.data_paths import resource
+
+CTCF_FASTA = resource("data", "ctcf_gifford", "ctcf_test.fa")
 
 
 def _first_record(path: Path) -> tuple[str, str]:
