@@ -53,6 +53,11 @@ def register(sub) -> None:
     p.add_argument("--both-strands", action="store_true",
                    help="score each window on both strands when looking for the best one")
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument("--hits", metavar="FILE.tsv",
+                   help="also write the JASPAR hits (FIMO p < 1e-4, both strands) of --motif in each explained "
+                        "window with the attribution inside each (observed-base and PWM-weighted sums, share of "
+                        "the window's); not for temporal")
+    p.add_argument("--motif", metavar="TF", help="for --hits: a TF name (REST) or JASPAR matrix ID (MA0138)")
     p.set_defaults(func=run_explain)
 
 
@@ -99,6 +104,25 @@ def run_explain(args) -> int:
     return rc
 
 
+def _write_hits(args, data, X, starts, attributions) -> None:
+    """The `--hits` table: `--motif`'s JASPAR hits in each explained window, with their attribution."""
+    from deemo_gui.core.atomic import write_text
+    from deemo_gui.core.motifs.hit_attribution import scan_with_attribution
+    from deemo_gui.core.sequences import decode
+    from deemo_gui.viewer.analysis import known_motif
+
+    pwm = known_motif(args.motif)
+    if pwm is None:
+        raise ConfigError(f"--motif {args.motif}: no such TF or matrix ID in JASPAR")
+    hits = scan_with_attribution(pwm, decode(X), attributions)
+    hits.insert(0, "id", [data.ids[i] for i in hits["seq_index"]])
+    hits.insert(2, "window_start", starts[hits["seq_index"].to_numpy()])
+    hits["name"] = pwm.name
+    write_text(args.hits, hits.to_csv(sep="\t", index=False))
+    print(f"wrote {len(hits)} {pwm.name} {pwm.id} hits with their {args.method} attribution to {args.hits} "
+          f"(start/end in window coordinates; window_start + start in the record)")
+
+
 def _explain(args) -> int:
     import numpy as np
 
@@ -108,6 +132,8 @@ def _explain(args) -> int:
 
     if not args.out.endswith(".npz"):
         raise ConfigError(f"--out {args.out}: attribution files end in .npz")
+    if args.hits and (args.method == "temporal" or not args.motif):
+        raise ConfigError("--hits needs --motif TF and an attribution method (not temporal)")
     if args.hypothetical and args.method != "deeplift":
         raise ConfigError("--hypothetical is for --method deeplift")
     device = resolve_device(args.device)
@@ -137,6 +163,8 @@ def _explain(args) -> int:
         arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target,
                                                                  definition=args.temporal_definition, **batch)
         arrays["definition"] = np.array(args.temporal_definition)
+    if args.hits:
+        _write_hits(args, data, X, starts, arrays["attributions"])
     from deemo_gui.core.atomic import atomic_path
     from deemo_gui.core.verdict import for_model
 

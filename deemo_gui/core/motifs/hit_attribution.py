@@ -93,3 +93,22 @@ def attribution_text(row, pct: bool = True) -> str:
     if row["attribution_seen"] < width:
         text += f" ({int(row['attribution_seen'])} of {width} bases seen)"
     return text
+
+
+def scan_with_attribution(pwms, seqs, attributions, p_threshold: float = 1e-4) -> pd.DataFrame:
+    """FIMO hits (`core.motifs.scan`, both strands) of `pwms` in every sequence of `seqs`, each with
+    the attribution inside it (`hit_attribution` on `attributions[i]`, `(N, 4, L_i)` or a list)."""
+    from deemo_gui.core.motifs.pwm import PWM
+    from deemo_gui.core.motifs.scan import scan
+
+    pwms = [pwms] if isinstance(pwms, PWM) else [p for p in pwms if p is not None]
+    seqs = [str(s).upper() for s in seqs]
+    hits = scan(pwms, seqs, p_threshold=p_threshold)
+    parts = [hit_attribution(group, pwms, attributions[int(i)], seqs[int(i)])
+             for i, group in hits.groupby("seq_index", sort=True)]
+    if not parts:
+        empty = hits.copy()
+        for c in ATTRIBUTION_COLUMNS:
+            empty[c] = pd.Series(dtype=np.int64 if c == "attribution_seen" else np.float64)
+        return empty
+    return pd.concat(parts).loc[hits.index]
