@@ -91,8 +91,10 @@ def test_open_peaks_from_the_menu_shows_genome_coordinates(qtbot, window, tmp_pa
     canvas.hover.connect(seen.append)
     from PySide6.QtCore import QPoint
 
-    qtbot.mouseMove(canvas, QPoint(int(canvas.x_of(0) + 2), canvas.RULER_H + 20))
-    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+    for x in (canvas.x_of(3) + 2, canvas.x_of(0) + 2):   # a move the canvas sees, onto base 1
+        qtbot.mouseMove(canvas, QPoint(int(x), canvas.RULER_H + 20))
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: bool(seen) and "position 1 " in seen[-1], timeout=5000)
     # Base 1 of a minus-strand window is the genome's last base of the region.
     assert f"({origin.chrom}:{origin.end:,}, - strand)" in seen[-1], seen[-1]
 

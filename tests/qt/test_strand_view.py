@@ -28,8 +28,11 @@ def test_rev_comp_button_shows_the_minus_strand(qtbot, open_window, dialogs):
                     timeout=30_000)
     seen = []
     editor.canvas.hover.connect(seen.append)
-    qtbot.mouseMove(editor.canvas, QPoint(int(editor.canvas.x_of(0) + 2), editor.canvas.RULER_H + 20))
-    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+    y = editor.canvas.RULER_H + 20
+    for x in (editor.canvas.x_of(3) + 2, editor.canvas.x_of(0) + 2):   # a move the canvas sees, onto base 1
+        qtbot.mouseMove(editor.canvas, QPoint(int(x), y))
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: bool(seen) and "position 1 " in seen[-1], timeout=5000)
     assert f"(− strand; {len(forward)} in the file)" in seen[-1], seen[-1]
     editor.revcomp_button.click()
     assert v.current_sequence == forward and "− strand" not in editor.info.text()
