@@ -64,7 +64,11 @@ if [ -n "$build" ]; then
     # Next to the executable: the user's installer, the desktop entry and a short read-me.
     cp packaging/install.sh packaging/deemo-gui.desktop dist/deemo-gui/
     cp packaging/bundle-README.txt dist/deemo-gui/README.txt
-    echo "build.sh: built $exe in $(( $(date +%s) - start )) s (PyInstaller ${frozen_s} s); unpacked size $(du -sm dist/deemo-gui | cut -f1) MB"
+    size_mb=$(du -sm dist/deemo-gui | cut -f1)
+    echo "build.sh: built $exe in $(( $(date +%s) - start )) s (PyInstaller ${frozen_s} s); unpacked size ${size_mb} MB"
+    if [ "$size_mb" -gt 900 ]; then  # issue 18's budget; tests/test_bundle.py fails above it
+        echo "build.sh: WARNING: the bundle is over 900 MB: the build environment has new packages? (du -sm dist/deemo-gui/_internal/*)" >&2
+    fi
 fi
 [ -x "$exe" ] || { echo "build.sh: $exe is missing; build it first (without --no-build)" >&2; exit 1; }
 

@@ -71,7 +71,11 @@ ld_path=$(tr '\n' ':' <<<"$dirs")
 optional=()
 resolvable=()
 for f in "${elves[@]}"; do
-    resolved=$(LD_LIBRARY_PATH="$ld_path" ldd "$f" 2>/dev/null || true)  # (no grep -q: pipefail)
+    resolved=$(LD_LIBRARY_PATH="$ld_path" ldd "$f" 2>&1 || true)  # (no grep -q: pipefail)
+    if [[ "$resolved" == *"not a dynamic executable"* ]]; then
+        echo "make_deb.sh: ${f#"$stage"} is a broken library (the dynamic loader refuses it); rebuild" >&2
+        exit 1
+    fi
     if [[ "$resolved" == *"not found"* ]]; then optional+=("$f"); else resolvable+=("$f"); fi
 done
 elves=("${resolvable[@]}")
