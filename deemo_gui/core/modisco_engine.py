@@ -37,6 +37,9 @@ def available() -> str:
     import importlib.util
 
     if importlib.util.find_spec("modiscolite") is None:
+        if getattr(sys, "frozen", False):
+            return ("TF-MoDISco is not in the desktop bundle (its engine's scipy, scikit-learn, h5py and igraph "
+                    "would add ~230 MB): run it from a pip install of deemo-gui (`deemo motifs --method modisco`)")
         return "TF-MoDISco needs the modisco-lite package: pip install modisco-lite"
     return ""
 

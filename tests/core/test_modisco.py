@@ -215,3 +215,16 @@ def test_rest_and_ctcf_peaks_find_their_jaspar_motif(tf, fa, jaspar):
     ranks = [k for k, p in enumerate(result.patterns)
              if p.matches is not None and any(p.matches["target_id"].str.startswith(jaspar) & (p.matches["q"] < 0.05))]
     assert ranks and ranks[0] <= 1, [(p.name, p.n_seqlets, p.best) for p in result.patterns]
+
+
+def test_the_desktop_bundle_says_modisco_is_left_out(monkeypatch):
+    """The frozen bundle excludes modisco-lite (packaging/deemo-gui.spec): one line that says why."""
+    import importlib.util
+    import sys
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    why = modisco_engine.available()
+    assert "not in the desktop bundle" in why and "pip install" in why
+    spec = (Path(__file__).resolve().parents[2] / "packaging" / "deemo-gui.spec").read_text()
+    assert '"modiscolite"' in spec
