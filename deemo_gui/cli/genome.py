@@ -6,18 +6,6 @@ from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
 
 
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give a positive whole number")
-    return value
-
-
 def add_train_arguments(p) -> None:
     """The options `deemo train PEAKS.bed --genome GENOME.fa` adds to `deemo train`."""
     from deemo_gui.core.chromsplit import DEFAULT_TEST_CHROMS, DEFAULT_VALID_CHROMS
@@ -25,7 +13,7 @@ def add_train_arguments(p) -> None:
     g = p.add_argument_group("training from peaks (TRAIN_DATA is a BED/narrowPeak file)")
     g.add_argument("--genome", metavar="FASTA", help="reference genome: TRAIN_DATA is a BED/narrowPeak file of peaks; "
                    "--negatives gc (default) or shuffle")
-    g.add_argument("--length", type=_positive_int, metavar="BP", help="window length (default 101)")
+    g.add_argument("--length", type=options.positive_int, metavar="BP", help="window length (default 101)")
     g.add_argument("--test-chroms", metavar="LIST",
                    help=f"held-out test chromosomes (default {','.join(DEFAULT_TEST_CHROMS)}, DeepSEA's; 'none': no test)")
     g.add_argument("--valid-chroms", metavar="LIST",
@@ -74,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("bed", metavar="PEAKS", help="BED3/BED6/narrowPeak file (plain or .gz)")
     p.add_argument("--genome", required=True, metavar="FASTA", help="reference genome FASTA (.fai built if missing)")
     p.add_argument("--out", required=True, metavar="FASTA", help="FASTA file to write")
-    p.add_argument("--length", type=_positive_int, metavar="BP", help="window length (default: --model's, else 101)")
+    p.add_argument("--length", type=options.positive_int, metavar="BP", help="window length (default: --model's, else 101)")
     p.add_argument("--model", metavar="MODEL", help="use this model's input length")
     p.add_argument("--negatives", choices=("gc", "shuffle"), help="add negatives: GC-matched background or shuffles")
     p.add_argument("--flank", type=int, default=0, metavar="BP", help="negatives keep this far from every peak")
