@@ -55,14 +55,19 @@ def run(args, targets) -> int:
     from deemo_gui.core.device import resolve_device
     from deemo_gui.core.explain import task_index
     from deemo_gui.core.modelfile import load_model
-    from deemo_gui.core.modisco import DEFAULT_RELEASE, ModiscoSettings, modisco_job
+    from deemo_gui.core import modisco_engine
+    from deemo_gui.core.modisco import ModiscoSettings, default_release, modisco_job
     from deemo_gui.core.motifs import JasparDB, write_meme
     from deemo_gui.core.motifs.tomtom import METHOD_NOTE as TOMTOM_METHOD_NOTE
 
+    why = modisco_engine.available()
+    if why:
+        raise ConfigError(why)
     settings = ModiscoSettings(max_seqlets=args.max_seqlets, leiden_runs=args.leiden_runs)
     settings.engine_kwargs()  # bad values fail before the work
     if targets is None:
-        targets = (JasparDB(DEFAULT_RELEASE).all(), f"{DEFAULT_RELEASE} CORE vertebrates")
+        release = default_release()
+        targets = (JasparDB(release).all(), f"{release} CORE vertebrates")
     model = load_model(args.model, device=resolve_device(args.device))
     model.name = os.path.splitext(os.path.basename(args.model))[0]
     args.target = task_index(model, args.target)

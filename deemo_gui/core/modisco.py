@@ -41,6 +41,14 @@ ATTRIBUTION_LABELS = {"given": "given by the caller", "deeplift": "DeepLIFT/SHAP
                       "ig": "integrated gradients (uniform baseline)"}
 # The Motifs panel's default release (viewer.motif_jobs.DEFAULT_RELEASE): the zoo's baseline motifs.
 DEFAULT_RELEASE = "JASPAR2024"
+
+
+def default_release() -> str:
+    """`DEFAULT_RELEASE` when it is on disk, else the newest release that is (the desktop bundle
+    carries one)."""
+    from deemo_gui.core.motifs.jaspar import newest_release, releases
+
+    return DEFAULT_RELEASE if DEFAULT_RELEASE in releases() else newest_release()
 # modisco-lite's report trims a pattern to the columns holding >= 0.3 of the largest per-column
 # |CWM| sum (modiscolite/report.py, trim_threshold=0.3).
 TRIM_THRESHOLD = 0.3
