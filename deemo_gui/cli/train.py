@@ -212,6 +212,8 @@ class _WindowScorer:
         self.shorter += sum(len(s) < L for s in seqs)
         longer = sum(len(s) > L for s in seqs)
         self.longer += longer
+        if self.args.window == "centre":   # the centre window only (shorter ones are padded either way)
+            seqs = [s[(len(s) - L) // 2: (len(s) - L) // 2 + L] if len(s) > L else s for s in seqs]
         if not self.args.both_strands and (not longer or self.args.window == "centre"):
             return fitted_scores(model, seqs)
         return score_sequences(model, seqs, self.args.stride, self.args.both_strands)

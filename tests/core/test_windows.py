@@ -135,3 +135,7 @@ def test_deemo_predict_scores_longer_sequences_by_their_best_window(cnn, region,
     assert main(["predict", model, str(fasta), "--out", str(out), "--window", "centre"]) == 0
     centre = predict_proba(cnn, one_hot([region[454:555]]))[0, 0]
     assert float(list(csv.reader(out.open()))[1][1]) == pytest.approx(float(centre), abs=1e-6)
+    # The centre window on both strands: the larger of the centre window and its reverse complement.
+    assert main(["predict", model, str(fasta), "--out", str(out), "--window", "centre", "--both-strands"]) == 0
+    both = score_sequences(cnn, [region[454:555]], 1, True)[0, 0]
+    assert float(list(csv.reader(out.open()))[1][1]) == pytest.approx(float(both), abs=1e-6)
