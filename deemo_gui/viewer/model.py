@@ -35,7 +35,6 @@ from deemo_gui.core.sequences import (
     gc_content,
     gc_contents,
     load_dataset,
-    one_hot,
     reverse_complement as _revcomp,
 )
 from deemo_gui.viewer import search as _search
@@ -835,8 +834,6 @@ class Viewer:
         Pure apart from reading the state: run it in a worker and pass the returned array to
         `set_list_predictions` on the GUI thread.
         """
-        from deemo_gui.core.inference import predict_proba
-
         from deemo_gui.core.windows import score_sequences
 
         module = entry.module
