@@ -12,6 +12,7 @@ repository-relative paths recorded in model files (e.g. `resources/data/...`) re
 """
 from __future__ import annotations
 
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -65,3 +66,28 @@ def resources_dir() -> Path:
 def resource(*parts: str) -> Path:
     """A path below `resources/`, e.g. `resource("icons", "deemo-gui.png")` (may not exist)."""
     return resources_dir().joinpath(*parts)
+
+
+def user_data_dir() -> Path:
+    """The user's own deemo-gui data (recovery files): `$DEEMO_DATA_DIR`, else the platform's data
+    folder (`$XDG_DATA_HOME` or ~/.local/share, ~/Library/Application Support, %LOCALAPPDATA%)."""
+    if os.environ.get("DEEMO_DATA_DIR"):
+        return Path(os.environ["DEEMO_DATA_DIR"])
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~/AppData/Local")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return Path(base) / "deemo-gui"
+
+
+def user_cache_dir() -> str:
+    """The user's cache folder for results worth keeping between runs (class optimizations, FASTA
+    indexes): `DEEMO_CACHE_DIR`, else `$XDG_CACHE_HOME/deemo-gui` (default ~/.cache/deemo-gui)."""
+    import os
+
+    if os.environ.get("DEEMO_CACHE_DIR"):
+        return os.environ["DEEMO_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "deemo-gui")

@@ -39,6 +39,7 @@ from deemo_gui.core.sequences import (
 )
 from deemo_gui.viewer import search as _search
 from deemo_gui.viewer.entries import EditState, ModelEntry, OpenFile, ResultsCache
+from deemo_gui.viewer.unsaved import UnsavedWork
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class ViewerEvents(SignalGroup):
     window_changed = Signal()           # the scanning options or the window the panels explain
     error = Signal(str)                 # a one-line message of a failed user action
     model_broken = Signal(str, str)     # a model's file failed to load (name, why): it was deselected
+    unsaved_changed = Signal(bool)      # edits or models may have changed: is anything unsaved (`unsaved`)
 
 
 def fit_one(seq: str, length: int) -> str:
@@ -115,6 +117,7 @@ class Viewer:
         self.window_choice: int | None = None   # the window start the panels explain; None: best
         self.list_predictions: dict[str, np.ndarray] = {}
         self.results = ResultsCache()
+        self.unsaved = UnsavedWork(self.events, lambda: self._edits, lambda: self.models)
         self.window = None
         _VIEWERS.add(self)
         if show:
@@ -183,10 +186,13 @@ class Viewer:
         return entry
 
     def close_file(self, index: int) -> None:
-        """Close the `index`-th open file (its edits are dropped)."""
+        """Close the `index`-th open file (its edits are dropped; the other files keep theirs)."""
         files = [f for i, f in enumerate(self.files) if i != index]
+        start, n = self._offsets[index], len(self.files[index].data)
+        kept = {(i if i < start else i - n): s for i, s in self._edits.items() if not start <= i < start + n}
         current = self.current_id
         self._reset_files()
+        self._edits = kept
         for f in files:
             self.files.append(f)
             self._offsets.append(len(self._seqs))
@@ -875,12 +881,15 @@ class Viewer:
     def save_session(self, path) -> str:
         from deemo_gui.viewer.session import save_session
 
-        return save_session(self, path)
+        saved = save_session(self, path)
+        self.unsaved.mark_saved()
+        return saved
 
     def open_session(self, path) -> None:
         from deemo_gui.viewer.session import load_session
 
         load_session(self, path)
+        self.unsaved.mark_saved()
 
     def show(self):
         """Create and show the Qt window for this viewer (needs a display, or QT_QPA_PLATFORM=offscreen)."""
