@@ -91,7 +91,7 @@ def test_motifs_panel_exports_all_and_reports_the_real_wait(window, qtbot, tmp_p
     import time
 
     from deemo_gui.core.motifs import PWM
-    from deemo_gui.qt.panels.motifs import export_logo
+    from deemo_gui.qt.panels.motif_export import export_logo
     from deemo_gui.viewer import motif_jobs as mj
 
     panel = window.show_panel("Motifs")

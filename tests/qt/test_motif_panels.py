@@ -146,21 +146,22 @@ def test_filters_grid_fills_with_tomtom_matches(qtbot, window):
 def test_jaspar_search_and_meme_export(qtbot, window, tmp_path, monkeypatch):
     panel = window.show_panel("Motifs")
     panel.pages.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: len(panel.jaspar) > 500, timeout=60_000)
+    browser = panel.browser
+    qtbot.waitUntil(lambda: len(browser.pwms) > 500, timeout=60_000)
     assert panel.release_combo.currentText() == "JASPAR2024"
-    panel.search_edit.setText("CTCF")
-    t = panel.jaspar_table
+    browser.search_edit.setText("CTCF")
+    t = browser.table
     assert t.item(0, 0).text().startswith("MA0139") and t.item(0, 1).text() == "CTCF"
-    assert panel.jaspar_logo.pwm.id.startswith("MA0139") and "MA0139" in panel.jaspar_info.text()
-    panel.search_edit.setText("MA0139")
+    assert browser.logo.pwm.id.startswith("MA0139") and "MA0139" in browser.info.text()
+    browser.search_edit.setText("MA0139")
     assert t.rowCount() == 1
-    panel.search_edit.setText("ctcf")
+    browser.search_edit.setText("ctcf")
     t.selectAll()
-    chosen = panel.selected_jaspar()
+    chosen = browser.selected()
     assert {p.name for p in chosen} == {"CTCF", "CTCFL"}
     target = tmp_path / "ctcf.meme"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    panel.jaspar_export.click()
+    browser.export_button.click()
     back = read_meme(target)
     assert [p.id for p in back] == [p.id for p in chosen]
     for a, b in zip(chosen, back):
@@ -212,7 +213,7 @@ def test_extracted_motifs_with_matches_and_export(qtbot, window, tmp_path, monke
 
 def test_logo_export_png_svg_pdf(window, tmp_path):
     from deemo_gui.core.motifs import JasparDB
-    from deemo_gui.qt.panels.motifs import export_logo
+    from deemo_gui.qt.panels.motif_export import export_logo
 
     pwm = JasparDB("JASPAR2024").get("MA0853")  # ALX4
     for ext in ("png", "svg", "pdf"):

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from deemo_gui import palette
-from deemo_gui.qt.panels.motifs import (
-    AlignedLogos, MatchesTable, ModelChooser, _status_label, export_logo_dialog, export_meme_dialog, make_spin,
-    match_text, release_combo,
-)
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
+from deemo_gui.qt.panels.motif_export import export_logo_dialog, export_meme_dialog
+from deemo_gui.qt.panels.motif_logos import AlignedLogos
+from deemo_gui.qt.panels.motif_text import match_text
+from deemo_gui.qt.panels.motif_widgets import MatchesTable, ModelChooser, make_spin, release_combo, status_label
 from deemo_gui.qt.workers import Worker
 
 TIPS = {
@@ -106,7 +106,7 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         form.addRow("Seed:", self.seed_spin)
         form.addRow("Motif width:", self.width_spin)
         form.addRow("JASPAR:", self.release_combo)
-        self.status = _status_label("Press Run to find the input this model scores highest.")
+        self.status = status_label("Press Run to find the input this model scores highest.")
         self.best_label = QLabel("")
         self.best_label.setWordWrap(True)
         self.best_label.setTextFormat(Qt.TextFormat.RichText)

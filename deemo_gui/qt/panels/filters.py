@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 
 from deemo_gui import palette
 from deemo_gui.core.motifs.tomtom import METHOD_NOTE as TOMTOM_METHOD_NOTE
-from deemo_gui.qt.panels.motifs import (
-    MiniLogo, ModelChooser, _status_label, export_meme_dialog, fmt_p, low_information_text, make_spin, release_combo,
-)
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
+from deemo_gui.qt.panels.motif_export import export_meme_dialog
+from deemo_gui.qt.panels.motif_logos import MiniLogo
+from deemo_gui.qt.panels.motif_text import fmt_p, low_information_text
+from deemo_gui.qt.panels.motif_widgets import ModelChooser, make_spin, release_combo, status_label
 from deemo_gui.qt.workers import Worker
 
 SORTS = (
@@ -143,7 +144,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         form.addRow("Sequences:", self.max_spin)
         form.addRow("JASPAR:", self.release_combo)
         form.addRow("Sort by:", self.sort_combo)
-        self.status = _status_label("Press Run: each first-layer filter's motif over the open sequences.")
+        self.status = status_label("Press Run: each first-layer filter's motif over the open sequences.")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)

@@ -24,14 +24,8 @@ from PySide6.QtWidgets import (
 
 from deemo_gui import palette
 from deemo_gui.core.errors import DataError
-from deemo_gui.qt.panels.motifs import (
-    ModelChooser,
-    _sort_num_item,
-    _status_label,
-    _table,
-    fmt_p,
-    make_spin,
-)
+from deemo_gui.qt.panels.motif_text import fmt_p
+from deemo_gui.qt.panels.motif_widgets import ModelChooser, make_spin, make_table, sort_num_item, status_label
 from deemo_gui.qt.workers import Worker
 
 # Open sequences used at most (the first ones; positives when labelled). DeepLIFT/SHAP costs 40
@@ -147,9 +141,9 @@ class ModiscoPage(QWidget):
                   QLabel("Sequences:"), self.max_spin, self.run_button, self.cancel_button, self.report_button):
             row.addWidget(w)
         row.addStretch(1)
-        self.status = _status_label("TF-MoDISco clusters the high-attribution windows (seqlets) of the open "
+        self.status = status_label("TF-MoDISco clusters the high-attribution windows (seqlets) of the open "
                                     "sequences into patterns; click a seqlet to see it in the editor.")
-        self.patterns = _table(("#", "Pattern", "Seqlets", "Consensus", "Best JASPAR match", "q"), stretch=4)
+        self.patterns = make_table(("#", "Pattern", "Seqlets", "Consensus", "Best JASPAR match", "q"), stretch=4)
         self.patterns.itemSelectionChanged.connect(self._pattern_chosen)
         self.logos = [SignedLogo(t) for t in ("CWM (forward)", "CWM (reverse)", "PWM (forward), bits",
                                               "PWM (reverse), bits")]
@@ -158,7 +152,7 @@ class ModiscoPage(QWidget):
             grid.addWidget(logo, k % 2, k // 2)
         logos = QWidget()
         logos.setLayout(grid)
-        self.seqlets = _table(("Record", "Start", "End", "Strand", "Contribution", "Bases"), stretch=5)
+        self.seqlets = make_table(("Record", "Start", "End", "Strand", "Contribution", "Bases"), stretch=5)
         self.seqlets.setToolTip("Click a seqlet: its record opens in the editor with the seqlet selected")
         self.seqlets.cellClicked.connect(lambda r, _c: self.show_seqlet(r))
         self.seqlets.currentCellChanged.connect(lambda r, _c, _pr, _pc: r >= 0 and self.show_seqlet(r))
@@ -239,11 +233,11 @@ class ModiscoPage(QWidget):
         t.setRowCount(len(result.patterns))
         for k, p in enumerate(result.patterns):
             b = p.best
-            first = _sort_num_item(str(k + 1), k)
+            first = sort_num_item(str(k + 1), k)
             first.setData(Qt.ItemDataRole.UserRole + 1, k)
             t.setItem(k, 0, first)
             t.setItem(k, 1, QTableWidgetItem(p.name.replace("_patterns.pattern_", " ")))
-            t.setItem(k, 2, _sort_num_item(f"{p.n_seqlets:,}", p.n_seqlets))
+            t.setItem(k, 2, sort_num_item(f"{p.n_seqlets:,}", p.n_seqlets))
             t.setItem(k, 3, QTableWidgetItem(p.pwm().consensus()))
             match = QTableWidgetItem("–" if b is None else f"{b['target_name']} ({b['target_id']})")
             if b is not None and p.low_information:
@@ -251,7 +245,7 @@ class ModiscoPage(QWidget):
             if not p.matched:
                 match.setForeground(QColor("#888888"))
             t.setItem(k, 4, match)
-            t.setItem(k, 5, _sort_num_item("–" if b is None else fmt_p(b["q"]), 2.0 if b is None else float(b["q"])))
+            t.setItem(k, 5, sort_num_item("–" if b is None else fmt_p(b["q"]), 2.0 if b is None else float(b["q"])))
         t.blockSignals(False)
         t.setSortingEnabled(True)
         t.sortItems(0, Qt.SortOrder.AscendingOrder)
@@ -297,10 +291,10 @@ class ModiscoPage(QWidget):
             first = QTableWidgetItem(self.result.ids[s.record])
             first.setData(Qt.ItemDataRole.UserRole + 1, r)
             t.setItem(r, 0, first)
-            t.setItem(r, 1, _sort_num_item(str(s.start + 1), s.start))
-            t.setItem(r, 2, _sort_num_item(str(s.end), s.end))
+            t.setItem(r, 1, sort_num_item(str(s.start + 1), s.start))
+            t.setItem(r, 2, sort_num_item(str(s.end), s.end))
             t.setItem(r, 3, QTableWidgetItem(s.strand))
-            t.setItem(r, 4, _sort_num_item(f"{s.score:.3g}", s.score))
+            t.setItem(r, 4, sort_num_item(f"{s.score:.3g}", s.score))
             t.setItem(r, 5, QTableWidgetItem(self.result.seqlet_text(s)))
         t.setSortingEnabled(True)
         t.sortItems(4, Qt.SortOrder.DescendingOrder)   # the strongest seqlets first
