@@ -2,6 +2,7 @@
 # Set up (idempotent: system libraries, .venv, the package and its test extras) and then:
 #   ./dev.sh run    open the app on the bundled example (headless machines: renders a screenshot)
 #   ./dev.sh test   run the test suite (the command CI runs)
+#   ./dev.sh lint   ruff (lint and format check), mypy and the import contract (CI runs it first)
 #   ./dev.sh setup  only set up
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -42,11 +43,16 @@ setup_python
 case "$cmd" in
     setup) ;;
     test) exec .venv/bin/python -m pytest "$@" ;;
+    lint)
+        .venv/bin/ruff check .
+        .venv/bin/ruff format --check .
+        .venv/bin/mypy
+        .venv/bin/lint-imports ;;
     run)
         if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
             exec .venv/bin/deemo-gui "$@"
         else
             exec .venv/bin/python -m deemo_gui.demo "$@"
         fi ;;
-    *) echo "usage: ./dev.sh [run|test|setup] [args...]" >&2; exit 2 ;;
+    *) echo "usage: ./dev.sh [run|test|lint|setup] [args...]" >&2; exit 2 ;;
 esac
