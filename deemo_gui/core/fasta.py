@@ -22,9 +22,11 @@ from deemo_gui.core.sequences import (
     validate,
 )
 
-CHUNK = 4 << 20
+CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _SEQ_BYTES = (ALPHABET + AMBIGUITY + (ALPHABET + AMBIGUITY).lower() + "\n").encode()
+_UPPER_SEQ_BYTES = (ALPHABET + AMBIGUITY + "\n").encode()
+_PLAIN_ID_BYTES = bytes(range(0x21, 0x7F)) + b"\n"  # printable ASCII names, one per line
 _ID = re.compile(r"^[^\S\n]*(\S+)", re.MULTILINE)  # header.split()[0] of every header line (same whitespace)
 
 
@@ -45,12 +47,15 @@ def iter_fasta(path, name: str) -> Iterator[Batch]:
     line) for a bad file, when it is reached. An empty or record-less file raises at its end."""
     found = False
     blank = True
-    for chunk, lineno, offset, whole in _chunks(path, name):
-        batch = _fast(chunk)
+    lineno = 0
+    for chunk, offset, whole in _chunks(path, name):
+        batch, lines = _fast(chunk)
         if batch is None:
             text = _decode(chunk, name, offset, whole)
             blank = blank and not text.strip()
             batch = parse_lines(text, name, lineno)
+            lines = text.count("\n")
+        lineno += lines
         if batch.ids:
             found = True
             yield batch
@@ -58,69 +63,89 @@ def iter_fasta(path, name: str) -> Iterator[Batch]:
         raise DataError(f"{name}: empty file" if blank else f"{name}: no FASTA records")
 
 
-def _chunks(path, name: str) -> Iterator[tuple[bytes, int, int, bool]]:
-    """(chunk, lines before it, its byte offset after any BOM, whether it is the whole file): chunks
-    of at least CHUNK bytes end just before a line that starts with '>' (no record is split)."""
-    parts: list[bytes] = []
-    size, cut, lineno, offset = 0, -1, 0, 0
+def _chunks(path, name: str) -> Iterator[tuple[bytes, int, bool]]:
+    """(chunk, its byte offset after any BOM, whether it is the whole file): chunks of about CHUNK
+    bytes (the pieces read, more for a record longer than that) that end just before a line that
+    starts with '>' (no record is split); each byte is copied once, from the piece into the chunk."""
+    carry, parts, offset, first = b"", [], 0, True
     for piece in iter_bytes(path, "sequence file", CHUNK):
-        if not parts and not offset:
+        if first:
             check_head(name, piece, "sequence file")
             piece = piece[3:] if piece.startswith(_BOM) else piece
-        k = piece.rfind(b"\n>")
-        if k >= 0:
-            cut = size + k + 1
-        elif piece[:1] == b">" and parts and parts[-1][-1:] == b"\n":
-            cut = size
-        parts.append(piece)
-        size += len(piece)
-        if size >= CHUNK and cut > 0:
-            buf = b"".join(parts)
-            out = buf[:cut]
-            parts, size, cut = [buf[cut:]], size - cut, -1
-            yield out, lineno, offset, False
-            lineno += out.count(b"\n")
+            first = False
+        k = piece.rfind(b"\n>") + 1
+        if not k and piece[:1] == b">" and (parts or carry) and (parts[-1] if parts else carry)[-1:] == b"\n":
+            k = -1  # the piece starts a record: cut before it
+        if k:
+            head = piece[:k] if k > 0 else b""
+            out = b"".join([carry, *parts, head])
+            carry, parts = (piece[k:] if k > 0 else piece), []
+            yield out, offset, False
             offset += len(out)
-    if size:
-        yield b"".join(parts), lineno, offset, offset == 0
+        else:
+            parts.append(piece)
+    rest = b"".join([carry, *parts])
+    if rest:
+        yield rest, offset, offset == 0
 
 
-def _fast(chunk: bytes) -> Batch | None:
-    """The chunk's records by bytes operations over the whole chunk, or None if it is not plain
-    (the line parser then reads it, with its errors)."""
+def _fast(chunk: bytes) -> tuple[Batch | None, int]:
+    """(the chunk's records by bytes operations over the whole chunk, its number of lines), or
+    (None, 0) if it is not plain (the line parser then reads it, with its errors)."""
     if not chunk.startswith(b">") or b"\x00" in chunk:
-        return None
+        return None, 0
     if b"\r" in chunk:
         chunk = chunk.replace(b"\r\n", b"\n")
         if b"\r" in chunk:
-            return None
-    lines = chunk.rstrip().split(b"\n")  # one line per sequence?
+            return None, 0
+    lines = chunk.split(b"\n")  # one line per sequence?
+    nlines = len(lines) - 1
+    while lines and not lines[-1].strip():  # the file's trailing newlines and blank lines
+        lines.pop()
     heads, seq_lines = b"\n".join(lines[0::2]), lines[1::2]
     if len(lines) % 2 == 0 and heads.count(b"\n>") == len(seq_lines) - 1 and b"" not in seq_lines:
         heads, seqs, n = heads[1:].replace(b"\n>", b"\n"), b"\n".join(seq_lines), len(seq_lines)
-        if b">" in seqs:
-            return None
     else:  # wrapped sequences (blank lines inside a record are skipped, as the line parser does)
         records = [r.partition(b"\n") for r in chunk.split(b"\n>")]
         bodies = [r[2].replace(b"\n", b"") for r in records]
         if b"" in bodies:
-            return None
+            return None, 0
         heads, seqs, n = b"\n".join(r[0] for r in records)[1:], b"\n".join(bodies), len(bodies)
-    if seqs.translate(None, _SEQ_BYTES):
-        return None
+    soft = bool(seqs.translate(None, _UPPER_SEQ_BYTES))  # one pass: valid ('>' is not) and upper case?
+    if soft and seqs.translate(None, _SEQ_BYTES):
+        return None, 0
+    if heads.isascii():
+        if heads.translate(None, _PLAIN_ID_BYTES):  # descriptions, odd spaces, control characters
+            return _fast_described(heads, seqs, n, soft), nlines
+        ids = heads.decode("ascii").split("\n")
+        if "" in ids:
+            return None, 0
+    else:
+        return _fast_described(heads, seqs, n, soft), nlines
+    return _batch(ids, heads, seqs, soft), nlines
+
+
+def _fast_described(heads: bytes, seqs: bytes, n: int, soft: bool) -> Batch | None:
+    """`_fast` for headers with descriptions or non-ASCII names: the name is the first word."""
     try:
-        heads = heads.decode("utf-8")
+        text = heads.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    ids = heads.split("\n")
-    if not heads.isascii() or " " in heads or "\t" in heads or "" in ids:  # descriptions, odd spaces
-        ids = _ID.findall(heads)
+    ids = _ID.findall(text)
     if len(ids) != n or not "".join(ids).isprintable():
         return None
-    upper = seqs.upper()
+    return _batch(ids, text, seqs, soft)
+
+
+def _batch(ids: list[str], heads, seqs: bytes, soft: bool) -> Batch:
+    """The Batch of validated records: upper-case sequences, soft-masked runs (`soft`: some lower
+    case may be there), `label=` headers."""
+    upper = seqs.upper() if soft else seqs
     masked = {}
-    if upper != seqs:
+    if soft and upper != seqs:
         masked = {i: r for i, s in enumerate(seqs.decode("ascii").split("\n")) if (r := lower_case_runs(s))}
+    if isinstance(heads, bytes):
+        heads = heads.decode("ascii") if b"label=" in heads else ""
     headers = [h.strip() for h in heads.split("\n")] if "label=" in heads else None
     return Batch(ids, upper.decode("ascii").split("\n"), masked, headers)
 
