@@ -77,7 +77,7 @@ def edit_latency(app, window, presets, n_edits, folder):
     for preset in presets:
         entry = v.add_model(fresh_model(preset, folder), name=f"untrained {preset}")
         v.select_models([entry.name])
-        wait_until(app, lambda: v.predictions_sequence == v.current_sequence and entry.name in v.predictions)
+        wait_until(app, lambda e=entry: v.predictions_sequence == v.current_sequence and e.name in v.predictions)
         canvas = window.editor.canvas
         latencies, forward = [], []
         for k in range(n_edits):

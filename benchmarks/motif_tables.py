@@ -342,7 +342,7 @@ def table_per_sequence(results: dict) -> str:
     detail = ["| TF | random window | " + " | ".join(f"{p} saliency" for p in PRESETS) + " | rnn temporal | "
               "cnn-rnn temporal |", "|---|---:|" + "---:|" * (len(PRESETS) + 2)]
     for tf in tfs:
-        def rate(preset, method):
+        def rate(preset, method, tf=tf):
             r = next((r for r in runs.values() if r["dataset"] == tf and r["preset"] == preset), None)
             v = (r or {}).get("per_sequence", {}).get(method)
             return "–" if v is None else f"{100 * v:.1f}%"

@@ -47,7 +47,7 @@ def build(folder: Path) -> TestGenome:
     rest_order = rng.permutation(len(rest))
     chroms, peaks = {}, []
     k = r = 0
-    for c, chrom in enumerate(CHROMS):
+    for chrom in CHROMS:
         pieces, pos = [], 0
         if chrom == "chr1":
             pieces.append("N" * 300)

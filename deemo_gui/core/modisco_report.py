@@ -53,7 +53,7 @@ def _matches_cell(pattern, jaspar, tmpdir: str, k: int) -> str:
     if pattern.matches is None or pattern.matches.empty:
         return '<span class="weak">not compared</span>'
     rows = []
-    for j, r in enumerate(pattern.matches.itertuples(index=False)):
+    for r in pattern.matches.itertuples(index=False):
         cls = "match" if r.q < 0.05 and not pattern.low_information else "weak"
         rows.append(f'<span class="{cls}">{html.escape(r.target_id)} {html.escape(r.target_name)}</span> '
                     f'q = {_fmt(r.q)}, E = {_fmt(r.E)} ({r.strand})')

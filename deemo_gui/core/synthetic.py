@@ -226,8 +226,7 @@ def generate(motifs=DEFAULT_MOTIFS, n: int = 25000, length: int = 200, seed: int
     bounds = np.cumsum([0] + sizes)
     split_of = np.searchsorted(bounds[1:], np.arange(n), side="right")
     parts = []
-    for s, name in enumerate(SPLIT_NAMES):
-        a, b = bounds[s], bounds[s + 1]
+    for a, b in zip(bounds[:-1], bounds[1:]):
         parts.append(SyntheticSplit(ids=ids[a:b], sequences=text[a:b], labels=labels[a:b].copy(),
                                     task_names=list(tasks)))
 

@@ -60,7 +60,7 @@ def test_mismatched_and_foreign_files(tmp_path):
 
     with safe_open(path, "pt") as f:
         meta = json.loads(f.metadata()["deemo"])
-        state = {k: f.get_tensor(k) for k in f.keys()}
+        state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safetensors' safe_open is no dict)
     meta["hparams"]["conv_filters"] = [32, 64]
     save_file(state, tmp_path / "bad.safetensors", metadata={"deemo": json.dumps(meta)})
     with pytest.raises(ModelFileError, match="metadata do not match their checksum"):
