@@ -119,8 +119,8 @@ def run(args) -> list[dict]:
     def add(method, preset, n, ours, base_name, base):
         rows.append({"method": method, "preset": preset, "n": n, "ours": ours, "baseline": base_name, "base": base})
         speed = f"{base / ours:.1f}x" if base else "-"
-        print(f"{method:24s} {preset:8s} n={n:<5d} deemo {ours:8.3f} s   {base_name:34s} {base or float('nan'):8.3f} s  {speed}",
-              flush=True)
+        print(f"{method:24s} {preset:8s} n={n:<5d} deemo {ours:8.3f} s   "
+              f"{base_name:34s} {base or float('nan'):8.3f} s  {speed}", flush=True)
 
     from captum.attr import GuidedBackprop, IntegratedGradients, Saliency
 

@@ -231,7 +231,8 @@ def main(argv=None) -> int:
         "",
         "## Time to first window (fresh process, `python -m deemo_gui --startup-time`)",
         "",
-        "| run | launch -> window painted (s) | panels built (s) | torch + networks ready (s) | torch imported before the window |",
+        "| run | launch -> window painted (s) | panels built (s) | torch + networks ready (s) "
+        "| torch imported before the window |",
         "|---|---:|---:|---:|---|",
     ]
     lines += [f"| {k + 1} | {s['launch_to_window']:.2f} | {s['panels']:.2f} | {s['torch']:.2f} | "

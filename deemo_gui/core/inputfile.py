@@ -2,7 +2,8 @@
 
 Every reader of user files (sequences, labels, motifs, sessions) goes through `read_bytes`,
 `read_text` or (streaming) `iter_bytes`, so a FIFO, `/dev/zero`, a folder, a truncated or bit-flipped
-`.gz` or a file too large to hold in memory becomes one `DataError` line naming the file, never a hang, an OOM or a traceback.
+`.gz` or a file too large to hold in memory becomes one `DataError` line naming the file, never a
+hang, an OOM or a traceback.
 """
 from __future__ import annotations
 

@@ -462,7 +462,8 @@ def _parse_plain(text: str, name: str) -> SequenceSet:
         if not line:
             continue
         if line.startswith(">"):
-            raise DataError(f"{name}, line {lineno}: FASTA header after bare sequence lines — a FASTA file must start with a '>' header")
+            raise DataError(f"{name}, line {lineno}: FASTA header after bare sequence lines — "
+                            "a FASTA file must start with a '>' header")
         _add_validated(seqs, masked, line, f"{name}, line {lineno}")
         ids.append(f"line{lineno}")
     return SequenceSet(ids=ids, seqs=seqs, source=name, soft_masked=masked)

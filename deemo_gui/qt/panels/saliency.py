@@ -34,8 +34,8 @@ ATTRIBUTION_METHODS = (
     ("integrated_gradients", "Integrated gradients", "Integrated gradients (Sundararajan et al. 2017) from a "
      "uniform 0.25 baseline: per position, the positions add up to logit(sequence) − logit(baseline)"),
     ("deeplift", "DeepLIFT/SHAP", ("DeepLIFT/SHAP (Shrikumar et al. 2017; Lundberg & Lee 2017) with 20 "
-     "dinucleotide-shuffled references, as tangermeme's deep_lift_shap: the positions add up to logit(sequence) − "
-     "mean logit(references); the title gives the convergence delta. Not for recurrent models (no rule for LSTM "
+     "dinucleotide-shuffled references, as tangermeme's deep_lift_shap: the positions add up to "
+     "logit(sequence) − mean logit(references); the title gives the convergence delta. Not for recurrent models (no rule for LSTM "
      "gates): use IG, ISM or gradient × input there")),
 )
 # Measured accuracy at planted motifs (BENCHMARKS.md, "Attribution accuracy"; Koo & Eddy synthetic data).
