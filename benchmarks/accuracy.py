@@ -109,10 +109,15 @@ def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | Non
         os.chdir(cwd)
     seconds = time.perf_counter() - start
     meta = read_metadata(ROOT / path if not path.is_absolute() else path)
+    return run_row(meta, preset, name, bench.pwm_auroc, seconds, max_train)
+
+
+def run_row(meta: dict, preset: str, name: str, pwm_auroc: float, seconds: float, max_train: int | None) -> dict:
+    """One results row from a trained model's metadata (also the workflow's zoo step: core/workflow_zoo.py)."""
     t, history = meta["training"], meta["training"]["history"]
     return {
         "preset": preset, "dataset": name, "n_train": t["n_train"] + t["n_valid"],
-        "test_auroc": meta["test"]["auroc"], "test_aupr": meta["test"]["aupr"], "pwm_auroc": bench.pwm_auroc,
+        "test_auroc": meta["test"]["auroc"], "test_aupr": meta["test"]["aupr"], "pwm_auroc": pwm_auroc,
         "epochs_run": t["epochs_run"], "best_epoch": t["best_epoch"], "stopped": t["stopped"],
         "seconds": seconds, "seconds_per_epoch": float(np.mean([e["seconds"] for e in history])),
         "train_seq_per_s": float(np.median([e["sequences_per_second"] for e in history])),
@@ -139,10 +144,14 @@ def save_results(results: dict, path: Path = RESULTS) -> None:
     path.write_text(json.dumps(results, indent=1, sort_keys=True))
 
 
-def table(results: dict) -> str:
+def table(results: dict, pwm: dict[str, float] | None = None) -> str:
+    """The accuracy tables of `results`; `pwm`: {data set: single-PWM AUROC} (default: the bundled benchmarks)."""
     runs = results["runs"]
-    presets = [p for p in DEMO_PRESETS + ["demo", "deepbind"] if any(r["preset"] == p for r in runs.values())]
-    names = list(BENCHMARKS)
+    pwm = pwm or {n: b.pwm_auroc for n, b in BENCHMARKS.items()}
+    extra = [r["preset"] for r in runs.values() if r["preset"] not in DEMO_PRESETS + ["demo", "deepbind"]]
+    presets = [p for p in DEMO_PRESETS + ["demo", "deepbind"] + sorted(set(extra))
+               if any(r["preset"] == p for r in runs.values())]
+    names = list(pwm)
     lines = ["### Test AUROC per dataset (CPU)", "",
              "| dataset | single PWM | " + " | ".join(presets) + " |",
              "|---|---|" + "---|" * len(presets)]
@@ -155,14 +164,14 @@ def table(results: dict) -> str:
             else:
                 beat = "" if r["test_auroc"] > r["pwm_auroc"] else " ✗"
                 cells.append(f"{r['test_auroc']:.3f}{beat}")
-        lines.append(f"| {name} | {BENCHMARKS[name].pwm_auroc:.3f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | {pwm[name]:.3f} | " + " | ".join(cells) + " |")
     means = []
     for p in presets:
         vals = [r["test_auroc"] for r in runs.values() if r["preset"] == p]
         means.append(f"**{np.mean(vals):.3f}** (n={len(vals)})" if vals else "–")
-    lines.append("| mean | " + f"{np.mean([b.pwm_auroc for b in BENCHMARKS.values()]):.3f} | " + " | ".join(means) + " |")
+    lines.append("| mean | " + f"{np.mean(list(pwm.values())):.3f} | " + " | ".join(means) + " |")
     lines += ["", "✗ = does not beat the single PWM.", "",
-              summary_table(runs, {n: b.pwm_auroc for n, b in BENCHMARKS.items()}, presets), "",
+              summary_table(runs, pwm, presets), "",
               paired_table(runs, presets), "",
               "### Training details", "",
               "| preset | dataset | train seqs | test AUROC | test AUPR | epochs (best) | stopped | s/epoch | train seq/s |",

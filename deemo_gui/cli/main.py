@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = (
     "deemo_gui.cli.motifs",
     "deemo_gui.cli.zoo",
     "deemo_gui.cli.genome",
+    "deemo_gui.cli.workflow",
 )
 
 

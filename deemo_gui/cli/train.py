@@ -42,6 +42,8 @@ def register(sub) -> None:
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--no-baselines", action="store_true",
+                   help="do not fit the PWM and k-mer baselines (the workflow fits them once per data set)")
     from deemo_gui.cli.genome import add_train_arguments
 
     add_train_arguments(p)   # --genome: TRAIN_DATA is a BED file of peaks (cli/genome.py)
@@ -121,7 +123,7 @@ def run_train(args) -> int:
     config = TrainingConfig(
         preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
-        rc_augment=args.rc_augment, time_limit=args.time,
+        rc_augment=args.rc_augment, time_limit=args.time, baselines=not args.no_baselines,
     )
     trainer = Trainer(train, config, valid, test)
     progress = Progress(enabled=not args.quiet)
@@ -141,7 +143,8 @@ def run_train(args) -> int:
         meta["test"] = {"data": test.source, **evaluate(done.model, test)}
     done.model.metadata = meta
     save_model(done.model, args.out, meta)
-    summary = f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), valid AUROC {done.best_valid_auroc:.4f}"
+    summary = (f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), "
+               f"valid AUROC {done.best_valid_auroc:.4f}")
     if test is not None:
         summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
     print(summary)
