@@ -1,7 +1,7 @@
 """Predictions as a stream: records in, one-hot batches through the network, probabilities out.
 
 Memory is one chunk of records and one group's one-hot, whatever the size of the file: `records`
-reads FASTA a chunk at a time (other formats whole), `score_batches` encodes and predicts a group at
+reads a chunk at a time (`core.fasta`, `core.line_stream`), `score_batches` encodes and predicts a group at
 a time, and the caller writes each group's rows before the next is read (`deemo predict`).
 """
 from __future__ import annotations
@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from deemo_gui.core import fasta
+from deemo_gui.core import fasta, line_stream
 from deemo_gui.core.inference import BATCH_SIZE, predict_proba
 from deemo_gui.core.sequences import (
     _starts_like_fasta,
     fit_length,
     one_hot,
-    read_sequences,
     warn_duplicate_ids,
     warn_fitted,
 )
@@ -29,17 +28,17 @@ Scorer = Callable[[object, list[str]], np.ndarray]
 
 
 def records(path) -> Iterator[tuple[list[str], list[str]]]:
-    """(ids, upper-case sequences) of a sequence file, a chunk at a time (FASTA streams; the other
-    formats are read whole); duplicate ids are warned about at the end, as `read_sequences` does."""
+    """(ids, upper-case sequences) of a sequence file, a chunk at a time (FASTA and the line-based
+    formats stream); duplicate ids are warned about at the end, as `read_sequences` does."""
     name = os.fspath(path)
-    if not _starts_like_fasta(name):
-        data = read_sequences(name)
-        yield data.ids, data.seqs
-        return
     seen = _IdHashes()
-    for batch in fasta.iter_fasta(name, name):
-        seen.add(batch.ids)
-        yield batch.ids, batch.seqs
+    if _starts_like_fasta(name):
+        parts = ((batch.ids, batch.seqs) for batch in fasta.iter_fasta(name, name))
+    else:
+        parts = ((data.ids, data.seqs) for data in line_stream.iter_sequence_sets(name))
+    for ids, seqs in parts:
+        seen.add(ids)
+        yield ids, seqs
     seen.warn(name)
 
 

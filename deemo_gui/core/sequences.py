@@ -12,10 +12,12 @@ there, and gradient × input attributions are exactly zero at unknown positions.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -354,29 +356,30 @@ def read_label_file(path: str, n_records: int, data_name: str = "") -> tuple[np.
 csv.field_size_limit(min(max_input_bytes(), 2**31 - 1))
 
 
-def _csv_rows(text: str, name: str, delimiter: str):
-    """(line number, row) of the non-blank rows; csv errors become DataError naming the line."""
+def _csv_rows(text: str, name: str, delimiter: str, lineno0: int = 0):
+    """(line number, row) of the non-blank rows, counted from `lineno0`; csv errors become DataError
+    naming the line."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         last = 0
         for row in reader:
             if any("\n" in f or "\r" in f for f in row):  # no field of a sequence table spans lines
                 raise DataError(
-                    f"{name}, line {last + 1}: a quote opened here is not closed on its line (the field runs to "
-                    f"line {reader.line_num}); remove the stray '\"'"
+                    f"{name}, line {lineno0 + last + 1}: a quote opened here is not closed on its line (the field "
+                    f"runs to line {lineno0 + reader.line_num}); remove the stray '\"'"
                 )
             last = reader.line_num
             if row and "".join(row).strip():
-                yield reader.line_num, row
+                yield lineno0 + reader.line_num, row
     except csv.Error as exc:
         raise DataError(
-            f"{name}, line {reader.line_num + 1}: not a valid {'TSV' if delimiter == chr(9) else 'CSV'} line ({exc}); "
+            f"{name}, line {lineno0 + reader.line_num + 1}: not a valid {'TSV' if delimiter == chr(9) else 'CSV'} line ({exc}); "
             "check for stray quotes or carriage returns inside a field"
         ) from None
 
 
-def _parse_deepbind(text: str, name: str) -> SequenceSet:
-    rows = _csv_rows(text, name, "\t")
+def _parse_deepbind(text: str, name: str, lineno0: int = 0) -> SequenceSet:
+    rows = _csv_rows(text, name, "\t", lineno0)
     _, header = next(rows, (0, []))
     cols = {c.strip(): i for i, c in enumerate(header)}
     ids, seqs, labels, masked = [], [], [], {}
@@ -397,10 +400,10 @@ def _parse_deepbind(text: str, name: str) -> SequenceSet:
     return SequenceSet(ids=ids, seqs=seqs, labels=y, source=name, soft_masked=masked)
 
 
-def _parse_deepbind_headerless(text: str, name: str) -> SequenceSet:
+def _parse_deepbind_headerless(text: str, name: str, lineno0: int = 0) -> SequenceSet:
     """DeepBind's own `sequence<TAB>label` lines with no header (its DREAM5 and supplementary files)."""
     ids, seqs, labels, masked = [], [], [], {}
-    for lineno, line in enumerate(io.StringIO(text), start=1):
+    for lineno, line in enumerate(io.StringIO(text), start=lineno0 + 1):
         if not line.strip():
             continue
         parts = line.rstrip("\r\n").split("\t")
@@ -415,8 +418,8 @@ def _parse_deepbind_headerless(text: str, name: str) -> SequenceSet:
                        soft_masked=masked)
 
 
-def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
-    rows = _csv_rows(text, name, delimiter)
+def _parse_table(text: str, name: str, delimiter: str, lineno0: int = 0) -> SequenceSet:
+    rows = _csv_rows(text, name, delimiter, lineno0)
     _, header = next(rows, (0, []))
     header = [c.strip() for c in header]
     lower = [c.lower() for c in header]
@@ -455,9 +458,9 @@ def _parse_table(text: str, name: str, delimiter: str) -> SequenceSet:
     )
 
 
-def _parse_plain(text: str, name: str) -> SequenceSet:
+def _parse_plain(text: str, name: str, lineno0: int = 0) -> SequenceSet:
     ids, seqs, masked = [], [], {}
-    for lineno, line in enumerate(io.StringIO(text), start=1):
+    for lineno, line in enumerate(io.StringIO(text), start=lineno0 + 1):
         line = line.strip()
         if not line:
             continue
@@ -485,22 +488,32 @@ def read_sequences(path: str) -> SequenceSet:
     if _starts_like_fasta(name):
         return read_fasta(name)
     text = _open_text(name)
+    parse, _ = text_parser(text, name)
+    return parse(text, name)
+
+
+TextParser = Callable[..., SequenceSet]  # (text, name, lineno0=0) -> SequenceSet
+
+
+def text_parser(text: str, name: str) -> tuple[TextParser, bool]:
+    """(the parser of a sequence file that starts with `text`, whether its first row is a header),
+    detected from the content; DataError for a format deemo does not read."""
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith(">") or first.startswith(";"):
-        return _parse_fasta(text, name)
+        return _parse_fasta, False
     if first.startswith("@") and text.lstrip().split("\n", 3)[2:3] and text.lstrip().split("\n", 3)[2].startswith("+"):
         raise DataError(f"{name}: FASTQ reads, which deemo does not read; convert them to FASTA "
                         "(e.g. `seqkit fq2fa reads.fq > reads.fa`) or one sequence per line")
     fields = [f.strip() for f in first.split("\t")]
     if "FoldID" in fields and "seq" in fields:
-        return _parse_deepbind(text, name)
+        return _parse_deepbind, True
     if _DEEPBIND_HEADERLESS.fullmatch(first.strip()):
-        return _parse_deepbind_headerless(text, name)
+        return _parse_deepbind_headerless, False
     for delimiter in ("\t", ","):
         if "sequence" in [f.strip().strip('"').strip().lower() for f in first.split(delimiter)]:
-            return _parse_table(text, name, delimiter)
+            return functools.partial(_parse_table, delimiter=delimiter), True
     if re.fullmatch(r"[A-Za-z]+", first.strip()):
-        return _parse_plain(text, name)
+        return _parse_plain, False
     raise DataError(
         f"{name}: unrecognised format (expected FASTA '>' records, a DeepBind .seq header "
         "'FoldID EventID seq Bound' or headerless 'sequence<TAB>label' lines, a TSV/CSV with a 'sequence' "

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from deemo_gui.cli.main import main
-from deemo_gui.core import fasta, predict_stream
+from deemo_gui.core import fasta, line_stream, predict_stream
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.inference import predict_proba
 from deemo_gui.core.inputfile import read_text
@@ -144,3 +144,62 @@ def test_table_and_plain_readers_keep_soft_masked_runs(tmp_path):
     assert read_sequences(tmp_path / "p.txt").soft_masked == {1: ((0, 2),)}
     assert load_dataset(tmp_path / "p.txt", labels=tmp_path / "y.txt").soft_masked == {1: ((0, 2),)}
     assert load_dataset(tmp_path / "p.txt", negatives="shuffle").soft_masked == {1: ((0, 2),)}
+
+
+def _line_files(tmp_path):
+    """The line-based formats, from a real DeepBind .seq file: with its header, headerless, TSV, CSV,
+    one per line (blank lines, CRLF and a BOM included)."""
+    real = read_sequences(ROOT / "resources" / "data" / "deepbind_encode" / "ARID3A_K562_AC.seq.gz")
+    seqs, y = real.seqs[:300], real.labels[:300, 0].astype(int)
+    rows = list(zip(real.ids[:300], seqs, y))
+    files = {
+        "db.seq": "FoldID\tEventID\tseq\tBound\n" + "".join(f"A\t{i}\t{s}\t{b}\n" for i, s, b in rows),
+        "dbh.txt": "\n".join(f"{s}\t{b}" + ("\n" if k % 50 == 0 else "") for k, (_, s, b) in enumerate(rows)),
+        "t.tsv": "\ufeffid\tsequence\ty\r\n" + "".join(f"{i}\t{s.lower() if k % 9 == 0 else s}\t{b}\r\n"
+                                                    for k, (i, s, b) in enumerate(rows)),
+        "t.csv": "\n\nname,sequence\n" + "".join(f"{i},{s}\n" for i, s, _ in rows),
+        "plain.txt": "\n".join(s for _, s, _ in rows) + "\n\n",
+    }
+    for fname, text in files.items():
+        (tmp_path / fname).write_text(text, encoding="utf-8")
+    return [tmp_path / f for f in files]
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 500, 7])
+def test_line_formats_stream_as_the_whole_file_reads(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(line_stream, "CHUNK", chunk)
+    for path in _line_files(tmp_path):
+        whole = read_sequences(path)
+        parts = list(line_stream.iter_sequence_sets(path))
+        assert len(parts) > 1 or chunk == 1 << 20
+        assert sum((p.ids for p in parts), []) == whole.ids, path.name
+        assert sum((p.seqs for p in parts), []) == whole.seqs, path.name
+        if whole.labels is not None:
+            assert np.array_equal(np.concatenate([p.labels for p in parts]), whole.labels), path.name
+
+
+@pytest.mark.parametrize("text, error", [
+    ("FoldID\tEventID\tseq\tBound\n" + "A\te\tACGT\t1\n" * 40 + "A\te\tACXT\t1\n", r"x.txt, line 42 \(e\): invalid character 'X'"),
+    ("FoldID\tEventID\tseq\tBound\n" + "A\te\tACGT\t1\n" * 40 + "A\te\tACGT\t2\n", r"x.txt, line 42: Bound must be 0 or 1"),
+    ("ACGT\t1\n" * 30 + "ACGT 1\n", r"x.txt, line 31: expected 'sequence<TAB>0\|1'"),
+    ("id,sequence\n" + "a,ACGT\n" * 30 + "b,AC,GT\n", r"x.txt, line 32: 3 columns, the header has 2"),
+    ("ACGT\n" * 30 + ">r\nACGT\n", r"x.txt, line 31: FASTA header after bare sequence lines"),
+    ("id,sequence\n\n\n", r"x.txt: header but no sequences"),
+])
+def test_line_format_errors_name_the_line_of_the_whole_file(tmp_path, monkeypatch, text, error):
+    monkeypatch.setattr(line_stream, "CHUNK", 16)
+    path = tmp_path / "x.txt"
+    path.write_text(text)
+    with pytest.raises(DataError, match=error):
+        read_sequences(path)
+    with pytest.raises(DataError, match=error):
+        list(line_stream.iter_sequence_sets(path))
+
+
+def test_predict_streams_a_deepbind_seq_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(line_stream, "CHUNK", 4000)
+    path = _line_files(tmp_path)[0]
+    stream = predict_stream.records(path)
+    ids, seqs = next(stream)
+    assert 0 < len(ids) < 300 and seqs[0] == read_sequences(path).seqs[0]
+    assert len(ids) + sum(len(i) for i, _ in stream) == 300
