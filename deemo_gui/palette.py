@@ -61,11 +61,6 @@ def nucleotide_color(letter: str) -> str:
     return NUCLEOTIDE_COLORS.get(c, UNKNOWN_COLOR)
 
 
-def nucleotide_colors() -> list[str]:
-    """The four base colours as a list in alphabet order A C G T."""
-    return [NUCLEOTIDE_COLORS[b] for b in ALPHABET]
-
-
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
     """'#RRGGBB' -> (r, g, b) ints 0-255."""
     s = color.lstrip("#")

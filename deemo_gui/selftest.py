@@ -165,7 +165,7 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
                 raise SelfTestError("saliency: map is empty or not finite")
             return int(track.argmax()), float(track.max()), attr.shape
 
-        peak, peak_value, shape = _step("saliency", saliency_step, figures)
+        peak, _value, shape = _step("saliency", saliency_step, figures)
 
         # 4. Tomtom of a JASPAR matrix against the offline release's CORE vertebrates
         def tomtom_step():

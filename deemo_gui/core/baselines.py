@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -155,9 +157,9 @@ def best_pwm(train: SequenceSet, release: str | None = None, collection: str | N
     chosen: list[PWM | None] = [None] * train.n_tasks
     train_auc = [float("nan")] * train.n_tasks
     for t, ks in finalists.items():
-        aucs = [auroc(y[:, t], full[k]) for k in ks]
-        best = int(np.argmax(np.nan_to_num(aucs, nan=-1.0)))  # first of ties: the better screened one
-        chosen[t], train_auc[t] = pwms[ks[best]], aucs[best]
+        full_aucs = [auroc(y[:, t], full[k]) for k in ks]
+        best = int(np.argmax(np.nan_to_num(full_aucs, nan=-1.0)))  # first of ties: the better screened one
+        chosen[t], train_auc[t] = pwms[ks[best]], full_aucs[best]
     return PWMBaseline(chosen, db.release, train_auc, list(train.task_names), len(sub))
 
 
@@ -192,7 +194,8 @@ class KmerFeatures:
                       for mid in itertools.combinations(range(1, span - 1), k - 2)}
         self.max_k, self.gapped = max_k, gapped
         self.masks = sorted(masks, key=lambda m: (len(m), m[-1], m))
-        names, tables = {}, []
+        names: dict[str, int] = {}
+        tables = []
         for m in self.masks:
             span = m[-1] + 1
             words = np.array(list(itertools.product("ACGT", repeat=len(m))))
@@ -301,12 +304,16 @@ def kmer_model(train: SequenceSet, max_k: int = 6, gapped: tuple[int, int] | Non
     scale[scale == 0] = 1.0
     Z /= scale
     n_valid = max(1, len(order) // 5)
-    weights, intercepts, chosen = [], [], []
+    weights: list[np.ndarray | None] = []
+    intercepts: list[float] = []
+    chosen: list[float] = []
     for yt in y.T:
         if not _two_classes(yt):
-            weights.append(None), intercepts.append(float("nan")), chosen.append(float("nan"))
+            weights.append(None)
+            intercepts.append(float("nan"))
+            chosen.append(float("nan"))
             continue
-        best_C, init = C, None
+        best_C, init = (C_GRID[0] if C is None else C), None
         if C is None:
             best, fits = -np.inf, {}
             for c in C_GRID:  # weakest penalty last, each fit starting from the previous one
@@ -317,7 +324,9 @@ def kmer_model(train: SequenceSet, max_k: int = 6, gapped: tuple[int, int] | Non
                     best, best_C = a, c
             init = fits[best_C]
         w, b = logistic_regression(Z, yt, best_C, init)
-        weights.append(w), intercepts.append(b), chosen.append(best_C)
+        weights.append(w)
+        intercepts.append(b)
+        chosen.append(best_C)
     return KmerBaseline(features, mean, scale, weights, intercepts, chosen, list(train.task_names))
 
 
@@ -329,17 +338,17 @@ def _aurocs(model, data: SequenceSet | None, fitted: list[bool]) -> list[float |
     """Per task: AUROC on `data` rounded to 4 decimals; None without data, fit or both classes."""
     if data is None:
         return [None] * len(fitted)
-    scores = model.score(data.seqs)
-    out = []
+    scores, labels = model.score(data.seqs), require_labels(data, "the baselines")
+    out: list[float | None] = []
     for t, ok in enumerate(fitted):
-        a = auroc(data.labels[:, t], scores[:, t]) if ok else float("nan")
+        a = auroc(labels[:, t], scores[:, t]) if ok else float("nan")
         out.append(None if np.isnan(a) else round(a, 4))
     return out
 
 
 def _mean(values: list[float | None]) -> float | None:
-    values = [v for v in values if v is not None]
-    return round(float(np.mean(values)), 4) if values else None
+    known = [v for v in values if v is not None]
+    return round(float(np.mean(known)), 4) if known else None
 
 
 def fit_baselines(train: SequenceSet, valid: SequenceSet, test: SequenceSet | None = None,
@@ -364,11 +373,13 @@ def fit_baselines(train: SequenceSet, valid: SequenceSet, test: SequenceSet | No
     t1 = time.perf_counter()
     kmer = kmer_model(train, seed=seed)
     t2 = time.perf_counter()
-    about = {
-        "pwm": lambda t: {"id": pwm.pwms[t].id, "name": pwm.pwms[t].name, "train_auroc": round(pwm.train_auroc[t], 4)},
-        "kmer": lambda t: {"C": kmer.C[t]},
-    }
-    out = {}
+
+    def pwm_about(t: int) -> dict[str, Any]:
+        p = pwm.pwms[t]
+        return {} if p is None else {"id": p.id, "name": p.name, "train_auroc": round(pwm.train_auroc[t], 4)}
+
+    about: dict[str, Callable[[int], dict[str, Any]]] = {"pwm": pwm_about, "kmer": lambda t: {"C": kmer.C[t]}}
+    out: dict[str, Any] = {}
     for key, model, fitted in (("pwm", pwm, [p is not None for p in pwm.pwms]),
                                ("kmer", kmer, [w is not None for w in kmer.weights])):
         valid_auc, test_auc = _aurocs(model, valid, fitted), _aurocs(model, test, fitted)

@@ -180,9 +180,6 @@ class ModiscoResult:
         text = self.sequences[seqlet.record][seqlet.start: seqlet.end]
         return reverse_complement(text) if seqlet.strand == "-" else text
 
-    def seqlets_of(self, record: int) -> list[tuple[Pattern, Seqlet]]:
-        return [(p, s) for p in self.patterns for s in p.seqlets if s.record == record]
-
 
 @dataclass(frozen=True)
 class ModiscoProgress:

@@ -191,16 +191,6 @@ def _read(folder: str, exitcode: int) -> list[dict]:
     return out
 
 
-def run_blocking(one_hot, hyp, settings: dict) -> list[dict]:
-    """`run` to the end (scripts and tests)."""
-    gen = run(one_hot, hyp, settings)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
-
-
 if __name__ == "__main__":  # pragma: no cover - the child of `run`
     if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
         sys.exit("usage: python -m deemo_gui.core.modisco_engine FOLDER (run by deemo_gui.core.modisco)")

@@ -10,6 +10,8 @@ widget only redraws on the viewer's events.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QKeySequence, QPainter, QPen
@@ -80,7 +82,7 @@ class SequenceCanvas(QWidget):
         self.px = 10.0          # pixels per base
         self.offset = 0.0       # first visible base (fractional)
         self.fit = True         # keep the whole sequence in view when resized
-        self.cursor = 0         # base index typed over next
+        self.caret = 0          # base index typed over next (the text cursor; QWidget.cursor() is the mouse's)
         self.anchor: int | None = None
         self.overwrite = True
         self._drag_from: int | None = None
@@ -143,7 +145,7 @@ class SequenceCanvas(QWidget):
 
     def zoom_bases(self) -> None:
         """Zoom to readable single bases around the cursor/selection."""
-        center = self.viewer.selection[0] if self.viewer.selection else self.cursor
+        center = self.viewer.selection[0] if self.viewer.selection else self.caret
         self.set_zoom(MAX_PX_PER_BASE, center=center)
 
     def zoom_by(self, factor: float, center: float | None = None) -> None:
@@ -175,11 +177,11 @@ class SequenceCanvas(QWidget):
         self.view_changed.emit()
 
     def _current_changed(self, _i: int) -> None:
-        self.cursor, self.anchor = 0, None
+        self.caret, self.anchor = 0, None
         self.zoom_fit()
 
     def _clamp_and_update(self) -> None:
-        self.cursor = max(0, min(self.cursor, max(self.n - 1, 0)))
+        self.caret = max(0, min(self.caret, max(self.n - 1, 0)))
         if self.fit:
             self.px = self.fit_px()
         self._clamp_offset()
@@ -216,7 +218,7 @@ class SequenceCanvas(QWidget):
         self._paint_hits(p, y_plus, y_minus)
         self._paint_windows(p, y_bases)
         if self.hasFocus() and self.px >= 2:
-            x = self.x_of(self.cursor)
+            x = self.x_of(self.caret)
             pen = QPen(QColor("#111"), 2)
             p.setPen(pen)
             if self.overwrite:
@@ -375,12 +377,12 @@ class SequenceCanvas(QWidget):
             return super().mousePressEvent(event)
         i = max(0, min(self.n - 1, self.base_at(event.position().x())))
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            start = self.anchor if self.anchor is not None else self.cursor
+            start = self.anchor if self.anchor is not None else self.caret
             self.viewer.select(min(start, i), max(start, i) + 1)
         else:
             self.anchor = i
             self.viewer.clear_selection()
-        self.cursor = i
+        self.caret = i
         self._drag_from = self.anchor
         self.update()
 
@@ -407,25 +409,25 @@ class SequenceCanvas(QWidget):
             i = max(0, min(self.n - 1, i))
             a = self._drag_from
             self.viewer.select(min(a, i), max(a, i) + 1)
-            self.cursor = i
+            self.caret = i
             self.ensure_visible(i)
 
     def mouseReleaseEvent(self, event) -> None:
         self._drag_from = None
         super().mouseReleaseEvent(event)
 
-    def window_actions(self, i: int) -> list[tuple[str, object]]:
+    def window_actions(self, i: int) -> list[tuple[str, Callable[[], None]]]:
         """`(text, callback)` of the window choices at base `i`, when a selected model reads only a
         window of the current sequence (it is longer than the model's input)."""
         v = self.viewer
         lengths = sorted({m.input_length for m in v.selected_models if 0 < m.input_length < self.n})
         if not lengths:
             return []
-        out = []
+        out: list[tuple[str, Callable[[], None]]] = []
         for L in lengths:
             start = max(0, min(i - (L - 1) // 2, self.n - L))
             out.append((f"Explain the {L}-nt window centred on base {i + 1:,} ({start + 1:,}–{start + L:,})",
-                        lambda s=start: v.set_window(s)))
+                        partial(v.set_window, start)))
         out.append(("Explain each model's best window" + (" (now)" if v.window_choice is None else ""),
                     lambda: v.set_window(None)))
         return out
@@ -459,16 +461,16 @@ class SequenceCanvas(QWidget):
             return super().keyPressEvent(event)
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End):
             step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(key, 0)
-            new = 0 if key == Qt.Key.Key_Home else (self.n - 1 if key == Qt.Key.Key_End else self.cursor + step)
+            new = 0 if key == Qt.Key.Key_Home else (self.n - 1 if key == Qt.Key.Key_End else self.caret + step)
             new = max(0, min(self.n - 1, new))
             if shift:
-                a = self.anchor if self.anchor is not None else self.cursor
+                a = self.anchor if self.anchor is not None else self.caret
                 self.anchor = a
                 self.viewer.select(min(a, new), max(a, new) + 1)
             else:
                 self.anchor = new
                 self.viewer.clear_selection()
-            self.cursor = new
+            self.caret = new
             self.ensure_visible(new)
             self.update()
             return
@@ -482,10 +484,10 @@ class SequenceCanvas(QWidget):
             self._delete(backwards=key == Qt.Key.Key_Backspace)
             return
         if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom_by(1.5, center=self.cursor)
+            self.zoom_by(1.5, center=self.caret)
             return
         if key == Qt.Key.Key_Minus:
-            self.zoom_by(1 / 1.5, center=self.cursor)
+            self.zoom_by(1 / 1.5, center=self.caret)
             return
         if event.matches(QKeySequence.StandardKey.SelectAll):
             self.viewer.select(0, self.n)
@@ -503,22 +505,22 @@ class SequenceCanvas(QWidget):
         v = self.viewer
         try:
             if self.overwrite:
-                start = v.selection[0] if v.selection else self.cursor
+                start = v.selection[0] if v.selection else self.caret
                 if start + len(text) > self.n:
                     raise DataError(f"{len(text)} base(s) at position {start + 1} run past the end "
                                     f"of the {self.n}-nt sequence")
                 v.edit(start, text)
-                self.cursor = min(start + len(text), self.n - 1)
+                self.caret = min(start + len(text), self.n - 1)
             else:
-                start, end = v.selection if v.selection else (self.cursor, self.cursor)
+                start, end = v.selection if v.selection else (self.caret, self.caret)
                 v.replace_range(start, end, text)
-                self.cursor = min(start + len(text), self.n - 1)
+                self.caret = min(start + len(text), self.n - 1)
         except DataError as exc:
             self.message.emit(f"Not changed: {exc}")
             return False
         v.clear_selection()
-        self.anchor = self.cursor
-        self.ensure_visible(self.cursor)
+        self.anchor = self.caret
+        self.ensure_visible(self.caret)
         self.update()
         return True
 
@@ -528,13 +530,13 @@ class SequenceCanvas(QWidget):
             if v.selection:
                 start, end = v.selection
             elif backwards and not self.overwrite:
-                start, end = max(0, self.cursor - 1), self.cursor
+                start, end = max(0, self.caret - 1), self.caret
             else:
-                start, end = self.cursor, self.cursor + 1
+                start, end = self.caret, self.caret + 1
             if end <= start:
                 return
             v.replace_range(start, end, "")
-            self.cursor = max(0, min(start, self.n - 1))
+            self.caret = max(0, min(start, self.n - 1))
             v.clear_selection()
             self.message.emit(f"Deleted {end - start} base(s) at {start + 1}: the sequence is now {self.n} nt "
                               "(models centre-crop or N-pad it to their input length)")

@@ -264,8 +264,6 @@ class SequenceFilterProxy(QIdentityProxyModel):
 class SequenceList(QWidget):
     """Filter box + table; a click makes the record current in the viewer."""
 
-    current_requested = Signal(int)
-
     def __init__(self, viewer, parent=None):
         super().__init__(parent)
         self.viewer = viewer

@@ -66,7 +66,7 @@ def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_mode
     assert window.editor.hits_label.text().startswith("1 hit")
     canvas = window.editor.canvas
     canvas.setFocus()
-    canvas.cursor = hit.start
+    canvas.caret = hit.start
     qtbot.keyClicks(canvas, "A" * (hit.end - hit.start))
     assert v.current_sequence[hit.start:hit.end] == "A" * (hit.end - hit.start)
     _wait_prediction(qtbot, v)
@@ -95,7 +95,7 @@ def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_mode
     window.editor.canvas.copy_fasta()
     assert QGuiApplication.clipboard().text().splitlines() == [f">{v.current_id}:1-10", v.current_sequence[:10]]
     QGuiApplication.clipboard().setText(">x\nGG GG\n")
-    canvas.cursor = 0
+    canvas.caret = 0
     v.clear_selection()
     assert canvas.paste() and v.current_sequence.startswith("GGGG")
     QGuiApplication.clipboard().setText("ELVIS")  # E, L, I are not nucleotide codes

@@ -43,12 +43,6 @@ from deemo_gui.core.errors import ConfigError
 
 
 DEFINITIONS = ("paper", "demo-code")
-DEFINITION_LABELS = {  # for the Temporal panel and the CLI help
-    "paper": "paper: the model run on each prefix / suffix (DeMo Dashboard sec. 3.2)",
-    "demo-code": "DeMo code: convolution over the whole sequence, then sliced (temporal_output_values.lua)",
-}
-
-
 def check_definition(definition: str) -> str:
     if definition not in DEFINITIONS:
         raise ConfigError(f"temporal definition must be one of {', '.join(DEFINITIONS)}, got {definition!r}")

@@ -183,7 +183,6 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._data_path = ""
         self._n_valid: int | None = None
         self.max_epochs = 0
-        self._steps_per_epoch = 1
         self._loss_x: list[float] = []
         self._loss_y: list[float] = []
         self._epoch_x: list[int] = []
@@ -491,7 +490,6 @@ class TrainPanel(SingleJobMixin, QWidget):
         if test_path and mode == "peaks":
             show_error(self, "With peaks + a genome the test set is chromosomes 8 and 9: leave Test data empty.")
             return None
-        self._cautions = training_cautions(path)
         worker = Worker(train_job, path, labels, negatives, config, self.state, aux if mode == "peaks" else None,
                         test_path, self.tf_edit.text().strip() or None,
                         name=f"Training {config.preset}", cancel=self.state.cancel, progress=self._progress_of)
@@ -538,7 +536,6 @@ class TrainPanel(SingleJobMixin, QWidget):
                     f"validating on {payload['n_valid']:,}; up to {self.max_epochs} epochs."
                     + self._caution_html(training_cautions(self._data_path, payload["n_valid"])))
         elif isinstance(event, StepEvent):
-            self._steps_per_epoch = event.n_steps
             self._loss_x.append(event.epoch - 1 + event.step / event.n_steps)
             self._loss_y.append(event.loss)
         elif isinstance(event, EpochEvent):

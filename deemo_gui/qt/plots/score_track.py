@@ -43,7 +43,7 @@ class ScorePlot(TrackPlot):
     - `setSequence(seq)`: bases for the read-out (and bar colours, see `setBars`).
     - `setBars(values, name="saliency", color=None)`: one bar per position from 0; coloured by
       the base when a sequence is set and `color` is None, else `color`. `bars`: the item.
-    - `addCurve(values, name, color)`: a line; returns the PlotDataItem. `clearCurves()`;
+    - `addCurve(values, name, color)`: a line; returns the PlotDataItem;
       `curves` (PlotItem's list): the items, in the order added.
     - `setGuide(y, dashed=True)`: horizontal guide (None removes it).
     - `sigHover(HoverInfo | None)`; `info_at(x, y)`.
@@ -106,13 +106,6 @@ class ScorePlot(TrackPlot):
         self._curves.append((name, v, item))
         self._autorange()
         return item
-
-    def clearCurves(self) -> None:
-        for _, _, item in self._curves:
-            self.removeItem(item)
-            if self.legend is not None:
-                self.legend.removeItem(item)
-        self._curves = []
 
     def setGuide(self, y: float | None, label: str | None = None, dashed: bool = True) -> None:
         if self._guide is not None:
