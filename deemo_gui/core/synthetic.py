@@ -254,6 +254,8 @@ def write_tsv(data: SyntheticData, out_dir) -> list[str]:
     truth.tsv into `out_dir` (created if needed). Returns the paths written."""
     import os
 
+    from deemo_gui.core.atomic import write_text
+
     out_dir = os.fspath(out_dir)
     try:
         os.makedirs(out_dir, exist_ok=True)
@@ -262,9 +264,9 @@ def write_tsv(data: SyntheticData, out_dir) -> list[str]:
     paths = []
     for name in SPLIT_NAMES:
         path = os.path.join(out_dir, f"{name}.tsv")
-        data.split(name).to_dataframe().to_csv(path, sep="\t", index=False)
+        write_text(path, data.split(name).to_dataframe().to_csv(sep="\t", index=False))
         paths.append(path)
     path = os.path.join(out_dir, "truth.tsv")
-    data.truth.to_csv(path, sep="\t", index=False)
+    write_text(path, data.truth.to_csv(sep="\t", index=False))
     paths.append(path)
     return paths

@@ -34,6 +34,7 @@ from deemo_gui.qt import errors
 from deemo_gui.qt.model_picker import BROKEN_ADVICE, ModelPicker
 from deemo_gui.qt.sequence_editor import SequenceEditor
 from deemo_gui.qt.sequence_list import SequenceList
+from deemo_gui.qt.unsaved import Recovery, ask_to_save
 from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker, observe
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,8 @@ class MainWindow(QMainWindow):
         observe(ev.sequence_edited, self, lambda _s: self._update_edit_actions())
         observe(ev.error, self, lambda msg: self.show_message(msg, 10000))
         observe(ev.model_broken, self, self._model_broken)
+        self.recovery = Recovery(self)   # unsaved work autosaved; a crash's offered back once on screen
+        observe(ev.unsaved_changed, self.recovery, self.recovery.changed)
         self._update_title()
         self._update_edit_actions()
         s = settings()
@@ -243,6 +246,7 @@ class MainWindow(QMainWindow):
         if self._after_show_scheduled:  # on screen (not a headless render): compile Tomtom in the background
             from deemo_gui.qt.motif_warmup import start_motif_warmup
             start_motif_warmup(self)
+            QTimer.singleShot(0, self.recovery.offer)
 
     def build_panels(self) -> None:
         """Add a tab per registered panel (the current tab's panel is built now, others when opened)."""
@@ -610,10 +614,16 @@ class MainWindow(QMainWindow):
         worker.returned.connect(write)
         return self.jobs.start(worker, context="Exporting predictions")
 
-    def close_file(self) -> None:
+    def close_file(self) -> bool:
+        """Close the current sequence's file (asking first when it has unsaved edits); False if cancelled."""
         v = self.viewer
-        if v.current_index >= 0:
-            v.close_file(v.files.index(v.file_of(v.current_index)))
+        if v.current_index < 0:
+            return False
+        f = v.file_of(v.current_index)
+        if not ask_to_save(self, f"close {f.name}", [i for i in v.unsaved.records if v.file_of(i) is f], []):
+            return False
+        v.close_file(v.files.index(f))
+        return True
 
     def _last_dir(self) -> str:
         recent = self.recent_files()
@@ -720,11 +730,10 @@ class MainWindow(QMainWindow):
             self._list_timer.start()  # the list changed while predicting: once more
 
     # -- sessions ------------------------------------------------------------------------------
-    def save_session_dialog(self) -> None:
+    def save_session_dialog(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(self, "Save session", os.path.join(self._last_dir(), "session.deemo.json"),
                                               SESSION_FILTER)
-        if path:
-            self.save_session(path)
+        return bool(path) and self.save_session(path)
 
     def save_session(self, path: str) -> bool:
         try:
@@ -744,6 +753,9 @@ class MainWindow(QMainWindow):
             self.open_session(path)
 
     def open_session(self, path: str) -> bool:
+        """Replace the open files and models by a session's (asking first when work is unsaved)."""
+        if not ask_to_save(self, f"open {os.path.basename(path)}"):
+            return False
         try:
             self.viewer.open_session(path)
         except Exception as exc:
@@ -792,8 +804,12 @@ class MainWindow(QMainWindow):
             self.hide()
             self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
         if path is not None:
-            if not image.save(os.fspath(path)):
-                raise DeemoError(f"{path}: could not write the screenshot (folder missing or not writable?)")
+            from deemo_gui.core.atomic import atomic_path
+
+            fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").upper() or "PNG"
+            with atomic_path(path) as tmp:  # the temporary name has no extension: the format is named
+                if not image.save(tmp, fmt):
+                    raise DeemoError(f"{path}: could not write the screenshot (folder missing or not writable?)")
         return image
 
     def screenshot_dialog(self) -> None:
@@ -806,6 +822,10 @@ class MainWindow(QMainWindow):
                 errors.report_exception(self, exc, "Saving the screenshot")
 
     def closeEvent(self, event) -> None:
+        if self.isVisible() and not ask_to_save(self, "quit"):
+            event.ignore()
+            return
+        self.recovery.close()   # a clean quit leaves no recovery file
         for host in self._panel_hosts:
             panel = host.panel
             if panel is not None and hasattr(panel, "shutdown"):

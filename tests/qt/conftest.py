@@ -37,6 +37,23 @@ def fresh_error_dialogs():
 def isolated_settings(tmp_path, monkeypatch):
     """Each window test reads and writes its own settings file (recent files, last folder, layout)."""
     monkeypatch.setenv("DEEMO_GUI_SETTINGS", str(tmp_path / "settings.ini"))
+    monkeypatch.setenv("DEEMO_DATA_DIR", str(tmp_path / "user-data"))  # recovery files
+
+
+@pytest.fixture(autouse=True)
+def discard_unsaved_work(monkeypatch):
+    """Save / Discard / Cancel prompts (unsaved work, crash recovery) answer Discard instead of blocking;
+    a test answers otherwise by patching `QMessageBox.exec` itself (see tests/qt/test_unsaved_work.py)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def discard(box):
+        button = box.button(QMessageBox.StandardButton.Discard)
+        if button is None:
+            raise AssertionError(f"an unexpected modal message box: {box.text()!r}")
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", discard)
 
 
 @pytest.fixture

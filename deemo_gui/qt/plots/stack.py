@@ -163,12 +163,15 @@ def save_screenshot(widget, path, size: tuple[int, int] | None = None) -> Path:
     """PNG (or any QImage format, by extension) of `widget` as it shows on screen; vector SVG or
     PDF of a GraphicsView (a TrackStack, a PlotWidget) when `path` ends in .svg or .pdf (see
     `export_scene`; pyqtgraph's own SVG exporter fails on curved glyph paths)."""
+    from deemo_gui.core.atomic import atomic_path
+
     path = Path(path)
     img = render_image(widget, size)
     if path.suffix.lower() in (".svg", ".pdf"):
         return Path(export_scene(widget, path, scale=1.0))
-    if not img.save(str(path)):
-        raise OSError(f"could not write {path}; check the folder exists and the extension is an image format")
+    with atomic_path(path) as tmp:  # the temporary name has no image extension: the format is named
+        if not img.save(tmp, path.suffix.lstrip(".").upper() or None):
+            raise OSError(f"could not write {path}; check the folder exists and the extension is an image format")
     return path
 
 
@@ -181,10 +184,13 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
     from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
     from PySide6.QtSvg import QSvgGenerator
 
+    from deemo_gui.core.atomic import atomic_path
     from deemo_gui.core.errors import DeemoError
 
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
+    if ext not in (".png", ".svg", ".pdf"):
+        raise DeemoError(f"{path}: export as .png, .svg or .pdf (the file name's extension chooses)")
     scene = widget.scene()
     if hasattr(widget, "ci"):   # the whole layout, also the part scrolled out of view
         source = widget.ci.sceneBoundingRect()
@@ -219,45 +225,46 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
             target = QRectF(target.x(), target.y() + title_h * k, target.width(), target.height() - title_h * k)
         scene.render(painter, target, source)
 
-    if ext == ".png":
-        image = QImage(int(w * scale), int(h * scale), QImage.Format.Format_ARGB32)
-        # High-DPI rendering: items paint at the screen's scale (a sequence track picks its letters
-        # as on screen and in the SVG), the image just has `scale` x the pixels.
-        image.setDevicePixelRatio(scale)
-        image.fill(QColor(palette.BACKGROUND_COLOR))
-        painter = QPainter(image)
-        render(painter, QRectF(0, 0, w, h))
-        painter.end()
-        if not image.save(path, "PNG"):
-            raise DeemoError(f"{path}: could not write the PNG (folder missing or not writable?)")
-    elif ext == ".svg":
-        gen = QSvgGenerator()
-        gen.setFileName(path)
-        # The view's DPI: pyqtgraph caches axes as QPictures, which replay scaled by the target's
-        # DPI over the screen's (the generator's default 72 dpi shrank the axes to 3/4).
-        gen.setResolution(int(widget.logicalDpiX()) or 96)
-        gen.setSize(QSize(int(w), int(h)))
-        gen.setViewBox(QRectF(0, 0, w, h))
-        gen.setTitle(title or "deemo-gui plot")
-        painter = QPainter()
-        if not painter.begin(gen):
-            raise DeemoError(f"{path}: could not write the SVG (folder missing or not writable?)")
-        painter.fillRect(QRectF(0, 0, w, h), QColor(palette.BACKGROUND_COLOR))
-        render(painter, QRectF(0, 0, w, h))
-        painter.end()
-    elif ext == ".pdf":
-        writer = QPdfWriter(path)
-        writer.setResolution(int(widget.logicalDpiX()) or 96)  # as for SVG: QPictures replay at the view's DPI
-        writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w * 72 / 96, h * 72 / 96), QPageSize.Unit.Point),
-                                         QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-        painter = QPainter()
-        if not painter.begin(writer):
-            raise DeemoError(f"{path}: could not write the PDF (folder missing or not writable?)")
-        page = writer.pageLayout().paintRectPixels(writer.resolution())
-        render(painter, QRectF(QPointF(0, 0), QSizeF(page.width(), page.height())))
-        painter.end()
-    else:
-        raise DeemoError(f"{path}: export as .png, .svg or .pdf (the file name's extension chooses)")
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
-        raise DeemoError(f"{path}: nothing was written (folder missing or not writable?)")
+    with atomic_path(path) as tmp:  # a kill or an error leaves the previous file, no half-written one
+        if ext == ".png":
+            image = QImage(int(w * scale), int(h * scale), QImage.Format.Format_ARGB32)
+            # High-DPI rendering: items paint at the screen's scale (a sequence track picks its letters
+            # as on screen and in the SVG), the image just has `scale` x the pixels.
+            image.setDevicePixelRatio(scale)
+            image.fill(QColor(palette.BACKGROUND_COLOR))
+            painter = QPainter(image)
+            render(painter, QRectF(0, 0, w, h))
+            painter.end()
+            if not image.save(tmp, "PNG"):
+                raise DeemoError(f"{path}: could not write the PNG (folder missing or not writable?)")
+        elif ext == ".svg":
+            gen = QSvgGenerator()
+            gen.setFileName(tmp)
+            # The view's DPI: pyqtgraph caches axes as QPictures, which replay scaled by the target's
+            # DPI over the screen's (the generator's default 72 dpi shrank the axes to 3/4).
+            gen.setResolution(int(widget.logicalDpiX()) or 96)
+            gen.setSize(QSize(int(w), int(h)))
+            gen.setViewBox(QRectF(0, 0, w, h))
+            gen.setTitle(title or "deemo-gui plot")
+            painter = QPainter()
+            if not painter.begin(gen):
+                raise DeemoError(f"{path}: could not write the SVG (folder missing or not writable?)")
+            painter.fillRect(QRectF(0, 0, w, h), QColor(palette.BACKGROUND_COLOR))
+            render(painter, QRectF(0, 0, w, h))
+            painter.end()
+            del painter, gen  # closes the file (Windows cannot rename an open one)
+        elif ext == ".pdf":
+            writer = QPdfWriter(tmp)
+            writer.setResolution(int(widget.logicalDpiX()) or 96)  # as for SVG: QPictures replay at the view's DPI
+            writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w * 72 / 96, h * 72 / 96), QPageSize.Unit.Point),
+                                             QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+            painter = QPainter()
+            if not painter.begin(writer):
+                raise DeemoError(f"{path}: could not write the PDF (folder missing or not writable?)")
+            page = writer.pageLayout().paintRectPixels(writer.resolution())
+            render(painter, QRectF(QPointF(0, 0), QSizeF(page.width(), page.height())))
+            painter.end()
+            del painter, writer  # the PDF is complete on disk once its writer is gone
+        if os.path.getsize(tmp) == 0:
+            raise DeemoError(f"{path}: nothing was written (folder missing or not writable?)")
     return path
