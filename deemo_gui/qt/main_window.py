@@ -587,10 +587,12 @@ class MainWindow(QMainWindow):
         missing = [e for e in entries if e.name not in v.list_predictions
                    or len(v.list_predictions[e.name]) != v.n_sequences]
 
+        records = {e.name: v.iter_predict_list(e) for e in missing}   # read here, on the GUI thread
+
         def job():
             tables = {}
             for e in missing:
-                gen = v.iter_predict_list(e)
+                gen = records[e.name]
                 while True:
                     try:
                         done, total = next(gen)
@@ -714,7 +716,8 @@ class MainWindow(QMainWindow):
             running = self._list_jobs.get(entry.name)
             if running is not None and running.is_running():
                 continue
-            worker = Worker(v.iter_predict_list, entry, name=f"Predicting {v.n_sequences:,} sequences with {entry.name}",
+            records = v.iter_predict_list(entry)   # reads the records here: the list may change while it runs
+            worker = Worker(lambda gen=records: gen, name=f"Predicting {v.n_sequences:,} sequences with {entry.name}",
                             progress=lambda p: (p[0], p[1], f"{p[0]:,} of {p[1]:,}"))
             worker.returned.connect(lambda probs, name=entry.name: v.set_list_predictions(name, probs))
             worker.finished.connect(lambda name=entry.name: self._list_job_done(name))

@@ -15,6 +15,7 @@ its next yield; a cancelled job without a callback emits `aborted` instead of `r
 """
 from __future__ import annotations
 
+import atexit
 import inspect
 import logging
 import sys
@@ -120,6 +121,7 @@ class Worker(QObject):
         self._thread = _Thread(self)
         self._thread.finished.connect(self._on_thread_finished)
         self.started_at = time.perf_counter()
+        _UNFINISHED.add(self)
         self._thread.start()
         return self
 
@@ -144,6 +146,7 @@ class Worker(QObject):
         return self._thread is None or self._thread.wait(ms)
 
     def _on_thread_finished(self) -> None:
+        _UNFINISHED.discard(self)
         self.finished.emit()
 
     # -- worker thread ----------------------------------------------------------------------
@@ -180,6 +183,20 @@ class Worker(QObject):
 
 
 _ABORTED = object()
+# Started workers whose thread has not ended, kept alive here: a QThread destroyed while it runs aborts
+# the process, which happened when a closed window's job manager (and so its workers) was freed, or
+# at exit, with a job still inside a long step after `cancel_all` stopped waiting (found by the soak).
+_UNFINISHED: set[Worker] = set()
+
+
+@atexit.register
+def _wait_unfinished() -> None:
+    """At exit: cancel the jobs still running and wait for their threads to end."""
+    for worker in list(_UNFINISHED):
+        worker.cancel()
+    for worker in list(_UNFINISHED):
+        log.info("waiting for %s to stop before exit", worker.name)
+        worker._thread.wait()
 
 
 class JobManager(QObject):

@@ -78,6 +78,20 @@ def fit_one(seq: str, length: int) -> str:
     return "N" * left + seq + "N" * (length - n - left)
 
 
+def _predict_records(entry, seqs: list[str], stride: int, rc: bool, batch_size: int):
+    """`Viewer.iter_predict_list`'s work on records already read: yields (done, total), returns `(N, T)`."""
+    from deemo_gui.core.windows import score_sequences
+
+    module = entry.module
+    n = len(seqs)
+    out = np.zeros((n, int(module.n_tasks)), dtype=np.float32)
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        out[start:stop] = score_sequences(module, seqs[start:stop], stride, rc)
+        yield stop, n
+    return out
+
+
 def _check_bases(bases: str, where: str) -> str:
     up = bases.upper()
     bad = [c for c in up if c not in VALID_LETTERS]
@@ -837,20 +851,12 @@ class Viewer:
         """Predict every open record with one model in batches; yields (done, total), returns `(N, T)`.
         A record longer than the model's input scores its best window (`core.windows`).
 
-        Pure apart from reading the state: run it in a worker and pass the returned array to
+        The records are read now, on the calling (GUI) thread; the generator never reads the viewer,
+        so run it in a worker while the GUI closes files and edits, and pass the returned array to
         `set_list_predictions` on the GUI thread.
         """
-        from deemo_gui.core.windows import score_sequences
-
-        module = entry.module
-        n = self.n_sequences
-        out = np.zeros((n, int(module.n_tasks)), dtype=np.float32)
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            out[start:stop] = score_sequences(module, (self.sequence(i) for i in range(start, stop)),
-                                              self.scan_stride, self.scan_rc)
-            yield stop, n
-        return out
+        seqs = [self.sequence(i) for i in range(self.n_sequences)]
+        return _predict_records(entry, seqs, self.scan_stride, self.scan_rc, batch_size)
 
     def set_list_predictions(self, name: str, probs: np.ndarray) -> None:
         if len(probs) != self.n_sequences:
