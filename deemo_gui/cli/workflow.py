@@ -48,7 +48,7 @@ def register(sub) -> None:
     q.add_argument("--workdir", help="where the outputs go (default: the config's folder)")
     q.add_argument("--dry-run", action="store_true", help="show what would run, run nothing")
     q.add_argument("--print", action="store_true", help="print the snakemake command only")
-    q.add_argument("snakemake_args", nargs=argparse.REMAINDER, metavar="-- SNAKEMAKE_ARGS",
+    q.add_argument("snakemake_args", nargs="*", metavar="-- SNAKEMAKE_ARGS",
                    help="more snakemake arguments or targets, after --")
     q.set_defaults(func=run_run)
 

@@ -58,10 +58,10 @@ def tiles(genome, regions_path=None, tile: int = 50) -> list[tuple[str, int, int
         if missing:
             raise DataError(f"{os.fspath(regions_path)}: chromosome {missing[0]} is not in {genome.path}; "
                             "use the genome the regions were called on")
-        spans = [(c, s, min(e, genome.length(c))) for c in genome.names() if c in by_chrom
+        spans = [(c, s, min(e, genome.length(c))) for c in genome.names if c in by_chrom
                  for s, e in merge_intervals(by_chrom[c])]
     else:
-        spans = [(c, 0, genome.length(c)) for c in genome.names()]
+        spans = [(c, 0, genome.length(c)) for c in genome.names]
     return [(c, s, min(s + tile, e)) for c, start, e in spans for s in range(start, e, tile)]
 
 
@@ -113,7 +113,7 @@ def write_track(tile_parts: list, table, genome_path, out) -> str:
         raise DataError(f"{os.fspath(table)}: {len(scores)} scores for {len(spans)} tiles; delete the score "
                         "folder and run the workflow again")
     with Genome(genome_path) as genome:
-        sizes = [(c, genome.length(c)) for c in genome.names()]
+        sizes = [(c, genome.length(c)) for c in genome.names]
     order: dict[str, list] = {}  # the tiles are in genome order already (split_tiles)
     for (c, s, e), p in zip(spans, scores):
         order.setdefault(c, []).append((int(s), int(e), p))
