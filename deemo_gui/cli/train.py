@@ -42,6 +42,8 @@ def register(sub) -> None:
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--amp", action="store_true",
+                   help="mixed precision: float16 with loss scaling on CUDA (faster on tensor cores), bfloat16 on CPU")
     p.add_argument("--no-baselines", action="store_true",
                    help="do not fit the PWM and k-mer baselines (the workflow fits them once per data set)")
     from deemo_gui.cli.genome import add_train_arguments
@@ -124,6 +126,7 @@ def run_train(args) -> int:
         preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
         rc_augment=args.rc_augment, time_limit=args.time, baselines=not args.no_baselines,
+        amp=args.amp,
     )
     trainer = Trainer(train, config, valid, test)
     progress = Progress(enabled=not args.quiet)
@@ -137,6 +140,7 @@ def run_train(args) -> int:
             done = event
         elif isinstance(event, tuple) and event[0] == "status":
             progress.status(event[1])
+    assert done is not None, "Trainer.run always ends with a DoneEvent"
     meta = dict(done.metadata)
     meta["training"]["command"] = "deemo " + shlex.join(args.argv) if getattr(args, "argv", None) else None
     if test is not None:

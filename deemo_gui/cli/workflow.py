@@ -81,6 +81,15 @@ def register(sub) -> None:
     q.set_defaults(func=run_gather)
 
 
+def _require(module: str) -> None:
+    """A one-line error when the workflow extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(f"deemo workflow needs {module}: pip install 'deemo-gui[workflow]' (snakemake, its SLURM "
+                          "executor, pyyaml, pyBigWig)")
+
+
 def _after_dashes(args: list[str]) -> list[str]:
     return args[1:] if args[:1] == ["--"] else args
 
@@ -134,6 +143,7 @@ def benchmark_sets() -> dict:
 def run_init(args) -> int:
     from pathlib import Path
 
+    _require("yaml")
     import yaml
 
     from deemo_gui.core.atomic import write_text
@@ -175,6 +185,8 @@ def run_run(args) -> int:
     from deemo_gui.core.networks import list_presets
     from deemo_gui.core.workflow import load_config, record_run, snakemake_command, stale_lock
 
+    _require("yaml")
+    _require("snakemake")
     load_config(args.config, list_presets())  # a mistake is one line here, not a Snakemake traceback
     workdir = os.path.abspath(args.workdir or os.path.dirname(os.path.abspath(args.config)))
     argv = snakemake_command(args.config, workdir, args.profile, args.cores, args.dry_run,

@@ -44,6 +44,7 @@ class TrainingConfig:
     baselines: bool = True  # also fit the best single JASPAR PWM and a gapped k-mer model (core.baselines)
     rc_augment: bool = False  # train on each batch with a random half of it reverse-complemented
     time_limit: float | None = None  # seconds: no epoch is started that would end past it
+    amp: bool = False  # mixed precision: float16 with loss scaling on CUDA, bfloat16 on CPU (torch.autocast)
     overrides: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
@@ -167,6 +168,8 @@ class Trainer:
         model, device = self.model, self.device
         opt = torch.optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s.get("weight_decay") or 0.0)
         loss_fn = torch.nn.BCEWithLogitsLoss()
+        amp_dtype = torch.bfloat16 if device.type == "cpu" else torch.float16
+        scaler = torch.amp.GradScaler("cuda", enabled=self.config.amp and device.type == "cuda")
         gen = torch.Generator().manual_seed(self.config.seed)
         batch, n = int(s["batch_size"]), len(self.X)
         # A last batch of one record is skipped (a different record each epoch, the order is shuffled):
@@ -188,11 +191,14 @@ class Trainer:
                 if self.config.rc_augment:  # the other strand carries the same site (A<->T, C<->G, reversed)
                     flip = (torch.rand(len(idx), generator=gen) < 0.5).to(device)
                     xb = torch.where(flip[:, None, None], xb.flip(dims=(1, 2)), xb)
-                loss = loss_fn(model(xb), y[idx])
-                loss.backward()
+                with torch.autocast(device.type, dtype=amp_dtype, enabled=self.config.amp):
+                    loss = loss_fn(model(xb), y[idx])
+                scaler.scale(loss).backward()  # without --amp (or off CUDA) the scaler passes everything through
                 if s.get("grad_clip"):
+                    scaler.unscale_(opt)
                     torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
-                opt.step()
+                scaler.step(opt)
+                scaler.update()
                 loss_value = float(loss.detach())
                 total += loss_value * len(idx)
                 yield StepEvent(epoch, step + 1, n_steps, loss_value)
@@ -264,6 +270,7 @@ class Trainer:
                 "settings": self.settings,
                 "seed": self.config.seed,
                 "device": str(self.device),
+                "mixed_precision": self.config.amp,
                 "epochs_run": len(history),
                 "best_epoch": best_epoch,
                 "stopped": reason,
