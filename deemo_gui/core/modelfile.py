@@ -69,7 +69,7 @@ def weights_digest(state: dict) -> str:
 
 def save_model(model, path: str, metadata: dict | None = None) -> str:
     """Write `model` (a registry network) and its metadata to `path`; returns the path."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     from deemo_gui import __version__
 
@@ -94,8 +94,11 @@ def save_model(model, path: str, metadata: dict | None = None) -> str:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"model metadata must be JSON without NaN/Inf ({exc})") from None
     path = os.fspath(path)
-    with atomic_path(path) as tmp:
-        save_file(state, tmp, metadata={_METADATA_KEY: text})
+    data = save(state, metadata={_METADATA_KEY: text})
+    # Bytes into our temporary file: safetensors' own save_file writes a private (0600) temporary file of
+    # its own, which a kill leaves behind under a name unrelated to the model's
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
     return path
 
 

@@ -1,9 +1,11 @@
-"""SIGKILL in the middle of each kind of write, 20 times each: the previous file is intact every time.
+"""SIGKILL in the middle of each kind of write, 20 times each: the previous file is intact every time, and
+what a killed writer leaves is a hidden `.<name>.<random>.tmp` that nothing in the app opens.
 
-Each kind runs in a fresh Python process (forking the test process, with the threads other tests left
-running, can deadlock the child). There a forked child rewrites the file in a loop; the parent kills it
-after a random few milliseconds, reads the file back with the project's own reader and counts the kills
-that landed while the temporary file existed, i.e. in the middle of a write.
+All kinds run in one fresh Python process (forking the test process, with the threads other tests left
+running, can deadlock the child; one process pays the imports once). For each kind a forked child
+rewrites the file in a loop; the parent kills it, reads the file back with the project's own reader and
+counts the kills that landed while a temporary file existed, i.e. in the middle of a write. Half the kills
+come at a random moment of a write's period, half as soon as the temporary file shows (plus 0-5 ms).
 """
 import json
 import os
@@ -12,27 +14,39 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20
+KINDS = ["model", "session", "recovery", "predictions-csv", "predict-cli", "explain-npz", "fasta", "meme", "jaspar",
+         "logo-png", "logo-svg", "figure-pdf", "qt-figure-png", "qt-figure-svg"]
+# Two processes share the kinds (a kill test keeps about one core busy), the slow ones split between them.
+GROUPS = [["logo-png", "figure-pdf", "model", "session", "predictions-csv", "fasta", "qt-figure-png"],
+          ["logo-svg", "explain-npz", "predict-cli", "recovery", "meme", "jaspar", "qt-figure-svg"]]
+RECORDS = 40   # records in the input of the predictions and attributions written
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork (Linux)")
 
 
-def kill_during_writes(path: str, write, read, max_delay: float = 0.04) -> tuple[int, int]:
-    """(kills, kills that landed mid-write): at least KILLS kills, and more (up to 15 x) until one lands
-    mid-write, so a fast writer is still caught in the act. The delays scale with how long one write
-    takes here and now (a loaded machine draws a logo several times slower)."""
+def _tmp_files(folder: str) -> list[str]:
+    return [p for p in os.listdir(folder) if p.endswith(".tmp")]
+
+
+def kill_during_writes(path: str, write, read, kills: int = KILLS) -> dict:
+    """Kill a child rewriting `path` `kills` times; read the file after each kill (raises if torn).
+    Returns kills, mid_write (kills with a temporary file left), visible (names of leftovers that are
+    not hidden .tmp files) and the seconds it took."""
+    t0 = time.perf_counter()
     write(path, 0)   # the first write also imports and warms up: time the second
     started = time.perf_counter()
     write(path, 0)
-    max_delay = max(max_delay, 2.5 * (time.perf_counter() - started))
-    rng, kills, mid_write = random.Random(0), 0, 0
+    period = time.perf_counter() - started
+    rng, mid_write, visible = random.Random(0), 0, []
     folder = os.path.dirname(path)
-    while kills < KILLS or (mid_write == 0 and kills < 15 * KILLS):
-        kills += 1
+    before = set(os.listdir(folder))
+    for n in range(kills):
         pid = os.fork()
         if pid == 0:  # the child: write new versions until killed
             try:
@@ -42,29 +56,79 @@ def kill_during_writes(path: str, write, read, max_delay: float = 0.04) -> tuple
                     k += 1
             finally:
                 os._exit(0)
-        time.sleep(rng.uniform(0.002, max_delay))
+        if n % 2:
+            time.sleep(rng.uniform(0.001, 1.2 * period + 0.002))
+        else:  # as soon as the write is under way
+            deadline = time.perf_counter() + 3 * period + 0.05
+            while not _tmp_files(folder) and time.perf_counter() < deadline:
+                time.sleep(0.0005)
+            time.sleep(rng.uniform(0, 0.005))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        leftovers = [p for p in os.listdir(folder) if p.endswith(".tmp")]
+        leftovers = set(os.listdir(folder)) - before
         mid_write += bool(leftovers)
+        visible += [p for p in leftovers if not (p.startswith(".") and p.endswith(".tmp"))]
         read(path)  # the last complete version, never a torn one
         for p in leftovers:  # what the killed writer could not clean up
-            os.remove(os.path.join(folder, p))
-    return kills, mid_write
+            if os.path.exists(os.path.join(folder, p)):
+                os.remove(os.path.join(folder, p))
+    return {"kills": kills, "mid_write": mid_write, "visible": visible, "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def _writers(kind: str):
-    """(file name, write(path, k), read(path), max_delay) of one kind of file the app writes."""
+def _example(n: int = RECORDS) -> str:
+    """The first `n` records of the bundled REST example, as FASTA text."""
+    lines = (ROOT / "resources" / "examples" / "REST_GM12878_test.fa").read_text().splitlines()
+    return "\n".join(lines[: 2 * n]) + "\n"
+
+
+def _writers(kind: str, folder: str):
+    """(file name, write(path, k), read(path)) of one kind of file the app or the CLI writes."""
     import numpy as np
 
-    from deemo_gui.core.atomic import atomic_path, write_text
+    fasta = os.path.join(folder, "in.fa")
+    with open(fasta, "w") as fh:
+        fh.write(_example())
+    model_file = str(ROOT / "models" / "REST_GM12878_cnn.safetensors")
 
     if kind == "model":
         from deemo_gui.core.modelfile import load_model, save_model
         from deemo_gui.core.networks import build_network
 
         model = build_network("cnn-rnn")
-        return "m.safetensors", lambda p, k: save_model(model, p, {"version": k}), load_model, 0.04
+        return "m.safetensors", lambda p, k: save_model(model, p, {"version": k}), load_model
+    if kind in ("session", "recovery", "predictions-csv", "fasta"):
+        from deemo_gui.viewer import Viewer
+
+        viewer = Viewer()
+        viewer.open(fasta)
+
+        def edit(k):
+            viewer.set_edited(k % 5, "ACGT" * 25 + "ACGT"[k % 4])
+
+        if kind == "session":
+            from deemo_gui.viewer.session import read_session, save_session
+
+            return "s.deemo.json", lambda p, k: (edit(k), save_session(viewer, p)), read_session
+        if kind == "fasta":
+            from deemo_gui.core.sequences import read_sequences
+            from deemo_gui.viewer.export import write_fasta
+
+            def read_fasta(p):
+                assert len(read_sequences(p)) == RECORDS
+
+            return "edited.fa", lambda p, k: (edit(k), write_fasta(viewer, p)), read_fasta
+        if kind == "predictions-csv":
+            from deemo_gui.viewer.export import write_predictions
+
+            viewer.add_model(model_file)
+            viewer.predict_list()
+
+            def read_table(p):
+                lines = open(p).read().splitlines()
+                assert lines[0].startswith("id,file,length") and len(lines) == RECORDS + 1
+
+            return "p.csv", lambda p, k: write_predictions(viewer, p), read_table
+        return _recovery_writer(viewer, edit, folder)
     if kind in ("meme", "jaspar"):
         from deemo_gui.core.motifs import JasparDB
         from deemo_gui.core.motifs.meme import read_jaspar, read_meme, write_jaspar, write_meme
@@ -76,83 +140,130 @@ def _writers(kind: str):
         def read_motifs(p):
             assert [m.id for m in reader(p)] == [m.id for m in pwms]
 
-        return f"m.{kind}", lambda p, k: writer(pwms, p), read_motifs, 0.04
-    if kind == "session":
-        from deemo_gui.viewer import Viewer
-        from deemo_gui.viewer.session import read_session, save_session
-
-        viewer = Viewer()
-        viewer.open(str(ROOT / "resources" / "examples" / "REST_GM12878_test.fa"))
-
-        def write_session(p, k):
-            viewer.set_edited(k % 5, "ACGT" * 25 + "A")
-            save_session(viewer, p)
-
-        return "s.deemo.json", write_session, read_session, 0.04
-    if kind == "csv":
-        rows = "id,p_bound\n" + "\n".join(f"seq{i},{i / 7:.6f}" for i in range(20000)) + "\n"
-
-        def read_csv(p):
-            lines = open(p).read().splitlines()
-            assert lines[0] == "id,p_bound" and len(lines) == 20001
-
-        return "p.csv", lambda p, k: write_text(p, rows), read_csv, 0.04
-    if kind == "npz":
-        saliency = np.random.default_rng(0).random((200, 4, 101)).astype(np.float32)
-
-        def write_npz(p, k):
-            with atomic_path(p) as tmp, open(tmp, "wb") as fh:
-                np.savez_compressed(fh, version=np.array(k), saliency=saliency)
-
-        def read_npz(p):
-            with np.load(p) as f:
-                assert f["saliency"].shape == (200, 4, 101)
-
-        return "a.npz", write_npz, read_npz, 0.04
-    if kind == "png":
-        from deemo_gui.core.logo_export import save_logo
-
-        logo = np.random.default_rng(1).random((4, 20))
-
-        def read_png(p):
-            data = open(p, "rb").read()
-            assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[-8:-4] == b"IEND"
-
-        # a logo takes ~0.2 s to draw before its file is opened for ~0.08 s: longer delays
-        return "l.png", lambda p, k: save_logo(logo, p, title=f"v{k}"), read_png, 0.5
-    if kind == "predict":  # `deemo predict --out` writes its rows as it goes, into the temporary file
+        return f"m.{kind}", lambda p, k: writer(pwms, p), read_motifs
+    if kind in ("predict-cli", "explain-npz"):  # `deemo predict --out` writes its rows as they come
         import contextlib
         import io
 
         from deemo_gui.cli.main import main
 
-        argv = ["predict", str(ROOT / "models" / "ARID3A_K562_deepbind.safetensors"),
-                str(ROOT / "resources" / "examples" / "REST_GM12878_test.fa"), "--out"]
+        argv = (["predict", model_file, fasta, "--out"] if kind == "predict-cli"
+                else ["explain", model_file, fasta, "--method", "saliency", "--out"])
 
-        def write_predictions(p, k):
-            with contextlib.redirect_stdout(io.StringIO()):
+        def run_cli(p, k):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 assert main(argv + [p]) == 0
 
         def read_predictions(p):
             lines = open(p).read().splitlines()
-            assert lines[0] == "id,p_bound" and len(lines) == 1001
+            assert lines[0] == "id,p_bound" and len(lines) == RECORDS + 1
 
-        return "p.csv", write_predictions, read_predictions, 0.1
+        def read_npz(p):
+            with np.load(p) as f:
+                assert f["ids"].shape == (RECORDS,) and f["attributions"].shape == (RECORDS, 4, 101)
+
+        return ("p.csv", run_cli, read_predictions) if kind == "predict-cli" else ("a.npz", run_cli, read_npz)
+    if kind in ("logo-png", "logo-svg", "figure-pdf"):
+        from deemo_gui.core.logo_export import save_logo, save_tracks
+
+        logo = np.random.default_rng(1).random((4, 8))
+        sal = np.random.default_rng(2).normal(size=30)
+        if kind == "figure-pdf":
+            return "f.pdf", lambda p, k: save_tracks("ACGT" * 7 + "AC", p, saliency=sal, title=f"v{k}"), _read_pdf
+        ext = kind.split("-")[1]
+        return f"l.{ext}", lambda p, k: save_logo(logo, p, title=f"v{k}", dpi=72), _READERS[ext]
+    if kind in ("qt-figure-png", "qt-figure-svg"):  # the Dashboard / Saliency / Temporal Export…
+        from PySide6.QtWidgets import QApplication
+
+        from deemo_gui.qt.plots import TrackStack, saliency_plot
+        from deemo_gui.qt.plots.stack import export_scene
+
+        app = QApplication.instance() or QApplication([])
+        stack = TrackStack()
+        stack.add(saliency_plot(np.random.default_rng(3).normal(size=101), "ACGT" * 25 + "A"))
+        stack.resize(900, 240)
+        app.processEvents()
+        ext = kind.rsplit("-", 1)[1]
+        return f"q.{ext}", lambda p, k: export_scene(stack, p, title=f"v{k}"), _READERS[ext]
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("kind", ["model", "meme", "jaspar", "session", "csv", "npz", "png", "predict"])
-def test_a_kill_mid_write_leaves_the_previous_file_intact(tmp_path, kind):
-    r = subprocess.run([sys.executable, __file__, kind, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                       timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert r.returncode == 0, r.stderr[-2000:]
-    result = json.loads(r.stdout.strip().splitlines()[-1])
-    assert result["kills"] >= KILLS and result["mid_write"] > 0, result
+def _recovery_writer(viewer, edit, folder: str):
+    """The autosave's file as the next start reads it: `recovery.orphans()` finds it whole, every time."""
+    from deemo_gui.viewer import recovery
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    name = f"recovery-{dead}-1.deemo.json"   # a crashed process's file
+    saver = {}
+
+    def write(p, k):
+        if os.getpid() not in saver:   # one autosave (and its writer thread) per process
+            saver[os.getpid()] = recovery.Autosave(folder)
+            saver[os.getpid()].path = Path(p)
+        edit(k)
+        saver[os.getpid()].save(viewer).result()
+
+    def read(p):
+        (found,) = recovery.orphans(folder)   # a torn file would be skipped: none found
+        assert str(found.path) == p and found.records >= 1
+        assert not _tmp_files(folder)          # the crash's temporary file is removed, never offered
+
+    return name, write, read
+
+
+def _read_png(p):
+    data = open(p, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[-8:-4] == b"IEND"
+
+
+def _read_svg(p):
+    import xml.etree.ElementTree as ET
+
+    assert ET.parse(p).getroot().tag.endswith("svg")
+
+
+def _read_pdf(p):
+    data = open(p, "rb").read()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+
+
+_READERS = {"png": _read_png, "svg": _read_svg, "pdf": _read_pdf}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict:
+    """Every kind's kill counts, from two fresh processes running side by side."""
+    folder = tmp_path_factory.mktemp("kills")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "QT_QPA_PLATFORM": "offscreen", "DEEMO_DATA_DIR": str(folder / "data")}
+    runs = [subprocess.Popen([sys.executable, __file__, str(folder), *kinds], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) for kinds in GROUPS]
+    out = {}
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr[-3000:]
+        out.update(json.loads(stdout.strip().splitlines()[-1]))
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_kill_mid_write_leaves_the_previous_file_intact(results, kind):
+    result = results[kind]
+    assert "error" not in result, result.get("error")
+    assert result["kills"] == KILLS and result["mid_write"] > 0 and result["visible"] == [], result
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    kind, folder = sys.argv[1], sys.argv[2]
-    name, write, read, max_delay = _writers(kind)
-    kills, mid_write = kill_during_writes(os.path.join(folder, name), write, read, max_delay)
-    print(json.dumps({"kills": kills, "mid_write": mid_write}))
+    out_dir, kinds = sys.argv[1], sys.argv[2:]
+    out = {}
+    for kind in kinds:
+        sub = os.path.join(out_dir, kind)
+        os.makedirs(sub)
+        try:
+            name, write, read = _writers(kind, sub)
+            out[kind] = kill_during_writes(os.path.join(sub, name), write, read)
+        except Exception:  # noqa: BLE001 - reported as that kind's failure
+            out[kind] = {"error": traceback.format_exc()[-2000:]}
+        print(kind, out[kind], file=sys.stderr, flush=True)
+    print(json.dumps(out))
