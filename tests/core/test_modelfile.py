@@ -81,3 +81,14 @@ def test_every_preset_saves_and_loads(tmp_path):
         model = build_network(preset, n_tasks=1, input_length=101)
         loaded = load_model(save_model(model, tmp_path / f"{preset}.safetensors"))
         assert loaded.preset == preset
+
+
+def test_a_saved_model_has_a_plain_files_mode_and_nothing_beside_it(tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    path = save_model(build_network("cnn-rnn"), str(tmp_path / "m.safetensors"))
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask   # safetensors' save_file made it 0600
+    assert os.listdir(tmp_path) == ["m.safetensors"]
+    load_model(path)
