@@ -82,14 +82,14 @@ class Recovery(QObject):
         if not found:
             return False
         orphan = found[0]
-        what = (f"The recovery file holds {orphan.records} edited sequence{'s' if orphan.records != 1 else ''}"
-                + (f" of {', '.join(orphan.files)}." if orphan.files else "."))
+        held = [f"{orphan.records} edited sequence{'s' if orphan.records != 1 else ''}"
+                + (f" of {', '.join(orphan.files)}" if orphan.files else "")] if orphan.records else []
         if orphan.models:
-            many = len(orphan.models) > 1
-            what += (f" The model{'s' if many else ''} {', '.join(orphan.models)} {'were' if many else 'was'} "
-                     "never saved and cannot be restored.")
+            held.append(f"the trained model{'s' if len(orphan.models) > 1 else ''} {', '.join(orphan.models)}")
+        what = f"The recovery file holds {' and '.join(held)}."
         box = QMessageBox(QMessageBox.Icon.Question, "deemo-gui: restore unsaved edits",
-                          f"Restore unsaved edits from {orphan.when}?", Button.Discard | Button.Cancel, self.window)
+                          f"Restore unsaved {'edits' if orphan.records else 'work'} from {orphan.when}?",
+                          Button.Discard | Button.Cancel, self.window)
         restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(restore)
         box.setInformativeText(f"deemo-gui did not quit cleanly last time. {what}\n\nRestore replaces the open "

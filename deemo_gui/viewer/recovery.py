@@ -5,7 +5,8 @@ what it holds), named after the process that writes it: `recovery-<pid>-<n>.deem
 `user_data_dir()/recovery`. `Autosave` takes the snapshot on the caller's (GUI) thread and writes it
 atomically in a background thread, in order; a clean quit or an explicit Discard removes the file.
 A recovery file whose process is no longer running is what a crash left: `orphans()` lists them,
-newest first, and `restore` reads one back. Models never saved are named in it but cannot be restored.
+newest first, and `restore` reads one back. Models trained and never saved are written once each beside
+it (`recovery-<pid>-<n>.models/`) and come back as unsaved models.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ from deemo_gui.viewer.session import load_session, read_session, session_dict
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^\.?recovery-(\d+)-\d+\.deemo\.json(\..*\.tmp)?$")
+_NAME = re.compile(r"^\.?recovery-(\d+)-\d+\.(deemo\.json|models)(\..*\.tmp)?$")
 _numbers = itertools.count(1)
 
 
@@ -66,7 +68,7 @@ class Orphan:
     saved: _dt.datetime
     records: int           # edited sequences
     files: tuple[str, ...]  # the sequence files they belong to (names)
-    models: tuple[str, ...]  # models that were never saved (not restorable)
+    models: tuple[str, ...]  # models that were never saved (restored as unsaved models)
 
     @property
     def when(self) -> str:
@@ -76,7 +78,8 @@ class Orphan:
 
 def orphans(folder: Path | None = None) -> list[Orphan]:
     """The recovery files left by processes no longer running, newest first. Their leftover temporary
-    files (a write the crash interrupted) are removed; an unreadable recovery file is skipped."""
+    files (a write the crash interrupted) and model folders without a recovery file are removed; an
+    unreadable recovery file is skipped."""
     folder = Path(folder or recovery_dir())
     try:
         names = os.listdir(folder)
@@ -88,8 +91,12 @@ def orphans(folder: Path | None = None) -> list[Orphan]:
         if match is None or _alive(int(match.group(1))):
             continue
         path = folder / name
-        if match.group(2):
+        if match.group(3):
             path.unlink(missing_ok=True)
+            continue
+        if match.group(2) == "models":
+            if not _session_of(path).exists():
+                shutil.rmtree(path, ignore_errors=True)
             continue
         try:
             data = read_session(path)
@@ -100,20 +107,47 @@ def orphans(folder: Path | None = None) -> list[Orphan]:
             log.warning("recovery file %s skipped: %s", path, exc)
             continue
         files = tuple(os.path.basename(f.get("path") or "") for f in data.get("files") or [])
-        found.append(Orphan(path, saved, records, files, tuple(str(m) for m in data.get("unsaved_models") or [])))
+        found.append(Orphan(path, saved, records, files, tuple(m["name"] for m in _models(data))))
     return sorted(found, key=lambda o: o.saved, reverse=True)
 
 
+def _models_dir(path: Path) -> Path:
+    """The folder of a recovery file's unsaved models: recovery-<pid>-<n>.models."""
+    return path.with_name(path.name.replace(".deemo.json", ".models"))
+
+
+def _session_of(models_dir: Path) -> Path:
+    return models_dir.with_name(models_dir.name.replace(".models", ".deemo.json"))
+
+
+def _models(data: dict) -> list[dict]:
+    """The unsaved models a recovery file lists: {name, file (a name in its models folder), selected}."""
+    out = []
+    for m in (data.get("recovery") or {}).get("models") or []:
+        if isinstance(m, dict) and isinstance(m.get("name"), str) and isinstance(m.get("file"), str):
+            out.append({"name": m["name"], "file": os.path.basename(m["file"]), "selected": m.get("selected") is True})
+    return out
+
+
 def restore(viewer, orphan: Orphan | Path | str) -> None:
-    """Replace the viewer's files and models by the recovery file's (its edits are unsaved work again).
-    Raises as `Viewer.open_session` and then changes nothing; the file is kept (see `discard`)."""
-    load_session(viewer, orphan.path if isinstance(orphan, Orphan) else orphan)
+    """Replace the viewer's files and models by the recovery file's; its edits and models are unsaved
+    work again. Raises as `Viewer.open_session` and then changes nothing; the file is kept (`discard`)."""
+    from deemo_gui.core.modelfile import load_model
+
+    path = Path(orphan.path if isinstance(orphan, Orphan) else orphan)
+    listed = _models(read_session(path))
+    modules = [(m, load_model(str(_models_dir(path) / m["file"]))) for m in listed]  # all read before any change
+    load_session(viewer, path)
+    for m, module in modules:
+        viewer.add_model_object(module, name=m["name"], select=m["selected"])
     viewer.unsaved.refresh()
 
 
 def discard(orphan: Orphan | Path | str) -> None:
-    """Remove a recovery file (the user chose not to restore it, or it is restored and saved again)."""
-    Path(orphan.path if isinstance(orphan, Orphan) else orphan).unlink(missing_ok=True)
+    """Remove a recovery file and its models (the user chose not to restore it, or it is saved again)."""
+    path = Path(orphan.path if isinstance(orphan, Orphan) else orphan)
+    path.unlink(missing_ok=True)
+    shutil.rmtree(_models_dir(path), ignore_errors=True)
 
 
 class Autosave:
@@ -123,6 +157,7 @@ class Autosave:
     def __init__(self, folder: Path | None = None):
         self.path = Path(folder or recovery_dir()) / f"recovery-{os.getpid()}-{next(_numbers)}.deemo.json"
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deemo-autosave")
+        self._model_files: dict[int, tuple[object, str]] = {}   # id(entry) -> (entry, its file name)
         self.closed = False
 
     def save(self, viewer) -> Future | None:
@@ -131,15 +166,27 @@ class Autosave:
         if self.closed:
             return None
         if not viewer.unsaved.any:
-            return self._pool.submit(self.path.unlink, missing_ok=True)
+            self._model_files.clear()
+            return self._pool.submit(discard, self.path)
         data = session_dict(viewer, str(self.path.parent))
+        models, new = [], []
+        for entry in viewer.unsaved.models:   # each written once: trained weights do not change
+            if id(entry) not in self._model_files:
+                self._model_files[id(entry)] = (entry, f"model{len(self._model_files) + 1}.safetensors")
+                new.append((entry.module, entry.metadata, self._model_files[id(entry)][1]))
+            models.append({"name": entry.name, "file": self._model_files[id(entry)][1], "selected": entry.selected})
         data["recovery"] = {"saved": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                            "pid": os.getpid(), "records": len(viewer.unsaved.records)}
-        return self._pool.submit(self._write, data)
+                            "pid": os.getpid(), "records": len(viewer.unsaved.records), "models": models}
+        return self._pool.submit(self._write, data, new)
 
-    def _write(self, data: dict) -> None:
+    def _write(self, data: dict, models: list) -> None:
+        from deemo_gui.core.modelfile import save_model
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            for module, metadata, name in models:   # the models first: the file never names a missing one
+                _models_dir(self.path).mkdir(exist_ok=True)
+                save_model(module, str(_models_dir(self.path) / name), metadata)
             write_text(self.path, json.dumps(data))
         except (DeemoError, OSError) as exc:
             log.warning("autosave to %s failed: %s", self.path, exc)
@@ -148,5 +195,5 @@ class Autosave:
         """Wait for the writes asked for, then remove the recovery file (a clean quit or a Discard)."""
         if not self.closed:
             self.closed = True
-            self._pool.submit(self.path.unlink, missing_ok=True).result()
+            self._pool.submit(discard, self.path).result()
             self._pool.shutdown(wait=True)

@@ -77,17 +77,24 @@ CRASH = textwrap.dedent("""
     v.open({ctcf!r}); v.open({rest!r})
     v.set_current(1003); v.edit(5, "NNNN")
     v.set_current(2); v.edit(0, "GGGGG")
+    if {with_model!r}:
+        from deemo_gui.core.modelfile import weights_digest
+        from deemo_gui.core.networks import build_network
+        net = build_network("cnn-rnn")
+        v.add_model_object(net, name="cnn (unsaved)")
+        print(weights_digest({{k: t.detach().cpu().contiguous() for k, t in net.state_dict().items()}}), flush=True)
     Autosave().save(v).result()
     os.kill(os.getpid(), signal.SIGKILL)
 """)
 
 
-def _crash(data_dir) -> None:
-    """A real process that edits, autosaves and is SIGKILLed."""
-    code = CRASH.format(root=str(ROOT), ctcf=str(CTCF), rest=str(REST))
+def _crash(data_dir, with_model: bool = False) -> str:
+    """A real process that edits (and trains a model), autosaves and is SIGKILLed; what it printed."""
+    code = CRASH.format(root=str(ROOT), ctcf=str(CTCF), rest=str(REST), with_model=with_model)
     r = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DEEMO_DATA_DIR": str(data_dir)},
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
+    return r.stdout.strip()
 
 
 def test_a_crash_leaves_a_recovery_file_that_a_new_viewer_restores(data_dir):
@@ -104,6 +111,19 @@ def test_a_crash_leaves_a_recovery_file_that_a_new_viewer_restores(data_dir):
     assert found.path.exists()   # kept until discarded (the window saves its own copy first)
     recovery.discard(found)
     assert recovery.orphans() == [] and not found.path.exists()
+
+
+def test_a_trained_model_never_saved_comes_back_unsaved(data_dir):
+    digest = _crash(data_dir, with_model=True)
+    (found,) = recovery.orphans()
+    assert found.models == ("cnn (unsaved)",)
+    v = Viewer()
+    recovery.restore(v, found)
+    (entry,) = v.unsaved.models
+    assert entry.name == "cnn (unsaved)" and entry.path is None and entry.selected
+    assert entry.metadata["weights_sha256"] == digest    # the very weights the crashed process trained
+    recovery.discard(found)
+    assert list((data_dir / "recovery").iterdir()) == []  # its models folder too
 
 
 def test_a_crash_mid_write_leaves_no_temporary_file_behind(data_dir):
@@ -146,4 +166,27 @@ def test_the_snapshot_costs_the_gui_thread_well_under_50_ms():
     future.result()
     assert spent < 0.05, f"{spent * 1000:.1f} ms"
     assert json.loads(auto.path.read_text())["recovery"]["records"] == 1000
+    auto.close()
+
+
+def test_a_trained_model_is_written_once_and_a_clean_close_removes_it(data_dir):
+    from deemo_gui.core.networks import build_network
+
+    v = Viewer()
+    v.open(REST)
+    entry = v.add_model_object(build_network("cnn-rnn"), name="cnn (unsaved)")
+    auto = recovery.Autosave()
+    auto.save(v).result()
+    (weights,) = (data_dir / "recovery").glob("*.models/*.safetensors")
+    stamp = weights.stat().st_mtime_ns
+    v.set_current(1)
+    v.edit(0, "TT")
+    auto.save(v).result()
+    assert weights.stat().st_mtime_ns == stamp     # the weights do not change: written once
+    assert json.loads(auto.path.read_text())["recovery"]["models"] == [
+        {"name": "cnn (unsaved)", "file": weights.name, "selected": True}]
+    v.model_saved(entry, data_dir / "kept.safetensors")
+    v.undo()                                        # nothing unsaved: file and models folder go
+    auto.save(v).result()
+    assert list((data_dir / "recovery").iterdir()) == []
     auto.close()
