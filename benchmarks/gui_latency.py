@@ -12,8 +12,12 @@ and time to the first window. Runs offscreen (no display needed).
 3. Time to first window: `python -m deemo_gui --startup-time` in a fresh process, from launch to the
    window painted; also when torch, the networks and the shipped models' metadata are ready
    (loaded in a worker after the window is up) and when the panels are built.
+4. Dashboard first render: in a fresh process, the Dashboard open on a REST peak and the REST
+   example's 5 shipped models loaded, from ticking them until every track and class-optimized logo
+   is drawn; first with an empty cache folder, then with the class optimizations kept on disk.
 
-    python benchmarks/gui_latency.py [--edits 30] [--train-seconds 20] [--update-benchmarks-md]
+    python benchmarks/gui_latency.py [--edits 30] [--train-seconds 20] [--dashboard-runs 3] [--only-dashboard]
+                                     [--update-benchmarks-md]
 
 Writes benchmarks/results/gui_latency.md.
 """
@@ -83,7 +87,7 @@ def edit_latency(app, window, presets, n_edits, folder):
         for k in range(n_edits):
             pos = 10 + (k * 7) % 80
             base = "ACGT"[(k + "ACGT".index(v.current_sequence[pos]) + 1) % 4]
-            canvas.cursor = pos
+            canvas.caret = pos
             t0 = time.perf_counter()
             canvas.type_bases(base)
             wait_until(app, lambda: v.predictions_sequence == v.current_sequence)
@@ -151,13 +155,95 @@ def startup(runs):
     return out
 
 
+def dashboard_child() -> None:
+    """In a fresh process: the window on the Dashboard tab with the REST example's sequences open and
+    its 5 shipped models loaded (unticked), then all 5 ticked; prints JSON with the seconds from the
+    tick until everything is drawn (every class-optimized logo included) and how many class
+    optimizations ran."""
+    from deemo_gui.examples import default_example
+    from deemo_gui.qt.app import get_app
+    from deemo_gui.qt.main_window import MainWindow
+    from deemo_gui.viewer import Viewer
+
+    app = get_app()
+    viewer = Viewer()
+    window = MainWindow(viewer)
+    window.resize(1400, 900)
+    window.show()
+    wait_until(app, lambda: window.torch_is_ready, timeout=120)
+    fastas, models = default_example()
+    viewer.open(fastas[0])
+    viewer.set_current(0)
+    dash = window.show_panel("Dashboard")
+    entries = [viewer.add_model(path, select=False) for path in models]   # loaded: the models are ready
+    wait_until(app, lambda: not window.jobs.running, timeout=120)
+    started = []
+    window.jobs.job_started.connect(lambda w: started.append(w.name))
+    t0 = time.perf_counter()
+    viewer.select_models(entries)
+
+    def drawn():
+        plots = dash.classopt_plots
+        return (dash.state == "ready" and len(plots) == len(models) and not window.jobs.running
+                and all(p.placeholder is None for p in plots.values()))
+
+    wait_until(app, drawn, timeout=900)
+    seconds = time.perf_counter() - t0
+    window.close()
+    print(json.dumps({"seconds": seconds, "models": len(models),
+                      "classopt_jobs": sum(n.startswith("Class optimization") for n in started)}))
+
+
+def dashboard_first_render(runs: int):
+    """`dashboard_child` in fresh processes sharing one new cache folder: the first run finds it
+    empty (as every start did before class optimizations were kept on disk), the others read it."""
+    cache = tempfile.mkdtemp(prefix="deemo-gui-cache-")
+    out = []
+    for _ in range(runs):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DEEMO_CACHE_DIR=cache,
+                   DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"))
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--dashboard-child"],
+                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=1200)
+        if proc.returncode:
+            raise RuntimeError(proc.stderr[-2000:])
+        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def dashboard_lines(runs) -> list[str]:
+    lines = [
+        "## Dashboard first render (REST example, 5 models, fresh process)",
+        "",
+        "The Dashboard open on a REST peak, the 5 shipped REST models loaded: from ticking them until everything "
+        "is drawn (tracks, JASPAR hits, every class-optimized logo). Run 1 starts with an empty cache folder, "
+        "as every start did before class optimizations were kept on disk (5 x 1000 RMSprop steps); later "
+        "runs read them back (`viewer/classopt_cache.py`).",
+        "",
+        "| run | cache | seconds to fully drawn | class optimizations run |",
+        "|---|---|---:|---:|",
+    ]
+    lines += [f"| {k + 1} | {'empty' if k == 0 else 'filled by run 1'} | {r['seconds']:.2f} | {r['classopt_jobs']} |"
+              for k, r in enumerate(runs)]
+    return lines + [""]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--train-seconds", type=float, default=20.0)
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--dashboard-runs", type=int, default=3)
     parser.add_argument("--update-benchmarks-md", action="store_true", help="also update BENCHMARKS.md")
+    parser.add_argument("--dashboard-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only-dashboard", action="store_true", help="measure the Dashboard's first render only")
     args = parser.parse_args(argv)
+    if args.dashboard_child:
+        dashboard_child()
+        return 0
+    dashboards = dashboard_first_render(args.dashboard_runs)
+    if args.only_dashboard:
+        print("\n".join(dashboard_lines(dashboards)))
+        return 0
 
     starts = startup(args.startup_runs)   # first, in fresh processes, before this one warms caches further
 
@@ -243,6 +329,7 @@ def main(argv=None) -> int:
         "metadata load in a worker 100 ms later, and the panels (pyqtgraph) are built right after the first paint.",
         "",
     ]
+    lines += dashboard_lines(dashboards)
     body = "\n".join(lines)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(body)

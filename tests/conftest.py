@@ -11,6 +11,17 @@ DATA = ROOT / "resources" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    """Each test has its own empty user cache (class optimizations are kept there across runs)."""
+    import sys
+
+    monkeypatch.setenv("DEEMO_CACHE_DIR", str(tmp_path / "user-cache"))
+    service = sys.modules.get("deemo_gui.viewer.classopt_cache")
+    if service is not None:
+        service.SERVICE.forget_memory()
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA

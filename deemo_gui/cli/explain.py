@@ -6,7 +6,11 @@ import sys
 from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
 
-METHODS = ("saliency", "guided", "ism", "ig", "deeplift", "temporal")
+from deemo_gui.core.methods import CLI_NAMES
+
+METHODS = tuple(CLI_NAMES)
+# The flag that gives each of a method's options (`core.methods`), where its name differs.
+OPTION_FLAGS = {"definition": "temporal_definition"}
 
 
 def register(sub) -> None:
@@ -132,36 +136,21 @@ def _explain(args) -> int:
 
     if not args.out.endswith(".npz"):
         raise ConfigError(f"--out {args.out}: attribution files end in .npz")
-    if args.hits and (args.method == "temporal" or not args.motif):
+    spec = CLI_NAMES[args.method]
+    if args.hits and ("attributions" not in spec.track or not args.motif):
         raise ConfigError("--hits needs --motif TF and an attribution method (not temporal)")
-    if args.hypothetical and args.method != "deeplift":
+    if args.hypothetical and "hypothetical" not in spec.options:
         raise ConfigError("--hypothetical is for --method deeplift")
+    if args.kind == "signed" and spec.name == "guided":
+        raise ConfigError("--kind signed is for --method saliency; guided takes gradient or grad_x_input")
     device = resolve_device(args.device)
     model = load_model(args.model, device=device)
     args.target = explain.task_index(model, args.target)
     data, X, starts = _sequences(args.data, model, args.target, args)
-    batch = {"batch_size": args.batch_size} if args.batch_size else {}
-    arrays = {}
-    if args.method == "saliency":
-        arrays["attributions"] = explain.saliency(model, X, args.target, kind=args.kind or "grad_x_input", **batch)
-    elif args.method == "guided":
-        if args.kind == "signed":
-            raise ConfigError("--kind signed is for --method saliency; guided takes gradient or grad_x_input")
-        arrays["attributions"] = explain.guided(model, X, args.target, kind=args.kind or "gradient", **batch)
-    elif args.method == "ism":
-        arrays["attributions"] = explain.ism(model, X, args.target, start=args.start, end=args.end,
-                                             output=args.output, **batch)
-    elif args.method == "ig":
-        arrays["attributions"] = explain.integrated_gradients(
-            model, X, args.target, baseline=args.baseline, n_steps=args.n_steps, n_baselines=args.n_baselines,
-            seed=args.seed, **batch)
-    elif args.method == "deeplift":
-        arrays["attributions"], arrays["convergence_delta"] = explain.deep_lift_shap(
-            model, X, args.target, n_shuffles=args.n_shuffles, seed=args.seed, hypothetical=args.hypothetical,
-            return_delta=True, **batch)
-    else:
-        arrays["forward"], arrays["backward"] = explain.temporal(model, X, args.target,
-                                                                 definition=args.temporal_definition, **batch)
+    given = {opt: getattr(args, OPTION_FLAGS.get(opt, opt)) for opt in spec.options}
+    options = {**spec.defaults, **{k: v for k, v in given.items() if v is not None}}
+    arrays = spec.compute(model, X, args.target, **options)
+    if "definition" in spec.options:
         arrays["definition"] = np.array(args.temporal_definition)
     if args.hits:
         _write_hits(args, data, X, starts, arrays["attributions"])

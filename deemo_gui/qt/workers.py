@@ -28,6 +28,9 @@ import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from deemo_gui.viewer.keys import PredictKey
+from deemo_gui.viewer.runtime import Cancelled
+
 log = logging.getLogger(__name__)
 
 DEFAULT_TORCH_THREADS: int | None = None  # captured on the GUI thread once torch is imported
@@ -162,6 +165,9 @@ class Worker(QObject):
                     return
             self.result = out
             self.returned.emit(out)
+        except Cancelled:   # the job's model was unticked, moved or removed (viewer.runtime)
+            self._abort.set()
+            self.aborted.emit()
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI as errored
             self.error = exc
             self.errored.emit(exc)
@@ -379,7 +385,7 @@ class LivePredictor(QObject):
             return
         preds, original_preds = out
         for name, probs in original_preds.items():
-            self.viewer.results.put(("predict", name, original, self.viewer.scan_stride, self.viewer.scan_rc), probs)
+            self.viewer.results.put(PredictKey(name, original, self.viewer.scan_stride, self.viewer.scan_rc), probs)
         self.viewer.set_predictions(seq, preds)
 
     def _finished(self) -> None:
@@ -390,12 +396,19 @@ class LivePredictor(QObject):
 
 
 def _predict_job(viewer, seq: str, original: str, entries):
+    """P of `seq` (and once per model of the sequence as read) for each model that is still ticked:
+    each model's network is borrowed from its owner (`viewer.runtime`), a model unticked meanwhile
+    is left out."""
     options = (viewer.scan_stride, viewer.scan_rc, viewer.results)
-    preds = viewer.compute_predictions(seq, entries, *options)
-    # Predictions for the sequence as read from the file, once per model: the "before edits" score.
-    missing = [e for e in entries if viewer.results.get(("predict", e.name, original, viewer.scan_stride, viewer.scan_rc)) is None]
-    if seq == original:
-        original_preds = {e.name: preds[e.name] for e in missing}
-    else:
-        original_preds = viewer.compute_predictions(original, missing, *options) if missing else {}
+    preds, original_preds = {}, {}
+    for e in entries:
+        try:
+            with viewer.runtime.owner(e).borrow(shared=True):
+                preds.update(viewer.compute_predictions(seq, [e], *options))
+                # the sequence as read from the file, once per model: the "before edits" score
+                if viewer.results.get(PredictKey(e.name, original, viewer.scan_stride, viewer.scan_rc)) is None:
+                    original_preds[e.name] = (preds[e.name] if seq == original else
+                                              viewer.compute_predictions(original, [e], *options)[e.name])
+        except Cancelled:
+            continue
     return preds, original_preds

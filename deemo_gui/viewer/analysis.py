@@ -19,9 +19,9 @@ sequence the model saw, `out["offset"]` the window's start (negative when padded
 longer sequence `out["scan"]` the `core.windows.WindowScan` of all its windows.
 
 Results are cached in a `ResultsCache` (the viewer's `viewer.results`) under
-`("analysis", model name, sequence text, method, target, window start)`: an edited sequence or another model
+a `keys.AnalysisKey` (model name, sequence text, method, target, window start): an edited sequence or another model
 simply misses, and returning to a sequence is instant. Class optimization depends on the model only
-and is cached under `("classopt", model name, target, steps)`.
+and is computed once ever (`classopt_cache`: keyed by the weights' hash, task and settings, on disk).
 
 Methods (`METHODS`), each an array in sequence coordinates:
 
@@ -40,14 +40,17 @@ Methods (`METHODS`), each an array in sequence coordinates:
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
-import weakref
 from typing import Iterable, Iterator
 
 import numpy as np
 
+from deemo_gui.core.methods import METHODS as REGISTRY
+from deemo_gui.viewer.keys import AnalysisKey, HitsKey, ScanKey
+from deemo_gui.viewer.modelinfo import (  # noqa: F401 - has_relu, is_recurrent: part of this module's API
+    JASPAR_RELEASE, drain, has_relu, input_length, is_recurrent, model_name, module_of,
+)
+from deemo_gui.viewer.modelinfo import logo_heights as ic_logo
 
 METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta", "saliency_logo",
            "temporal")
@@ -55,12 +58,10 @@ METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplif
 DEFAULT_METHODS = METHODS
 # What the Dashboard needs per model (Deep Motif Dashboard Figure 2).
 DASHBOARD_METHODS = ("prob", "saliency", "temporal")
-# Names for progress messages and titles.
+# Names for progress messages and titles: the registry's, and those of the methods derived here.
 METHOD_LABELS = {
-    "prob": "prediction", "saliency": "saliency (gradient x input)", "guided": "guided backpropagation",
-    "integrated_gradients": "integrated gradients", "ism": "in-silico mutagenesis",
-    "saliency_logo": "saliency logo", "temporal": "temporal output scores", "deeplift": "DeepLIFT/SHAP",
-    "deeplift_delta": "DeepLIFT/SHAP convergence delta",
+    "prob": "prediction", "saliency_logo": "saliency logo", "deeplift_delta": "DeepLIFT/SHAP convergence delta",
+    **{name: m.label for name, m in REGISTRY.items()},
 }
 # Methods whose value depends on another's (computed first, cached alike).
 _NEEDS = {"saliency_logo": ("guided",), "deeplift_delta": ("deeplift",)}
@@ -69,8 +70,6 @@ _SCALARS = ("prob", "deeplift_delta")
 
 # FIMO significance threshold for JASPAR hits: FIMO's default (Grant, Bailey & Noble 2011).
 HIT_P_THRESHOLD = 1e-4
-# The JASPAR release of the known motifs (the release of zoo.PWM_BASELINE); newest otherwise.
-JASPAR_RELEASE = "JASPAR2024"
 # Class optimization steps: QData/DeepMotif class_optimization.lua (1000 iterations).
 CLASSOPT_STEPS = 1000
 
@@ -113,116 +112,6 @@ def model_window(n: int, length: int, offset: int | None = None) -> tuple[int, i
 # Models
 
 
-def _module(model):
-    return model.module if hasattr(model, "module") and hasattr(model, "metadata") else model
-
-
-def input_length(model) -> int:
-    """The model's input length, from an entry's metadata (no loading) or the network."""
-    if hasattr(model, "metadata") and hasattr(model, "input_length") and not callable(model.input_length):
-        try:
-            value = int(model.input_length)
-        except (TypeError, ValueError):
-            value = 0
-        if value:
-            return value
-    return int(getattr(_module(model), "input_length", 0) or 0)
-
-
-_LOCKS: dict[int, threading.RLock] = {}
-_LOCKS_LOCK = threading.Lock()
-_COPIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def work_module(model):
-    """A private copy of the network for the analyses (made once, on the network's device).
-
-    Prediction jobs use the network itself from other threads at the same time, and every core call
-    moves the network with `.to(device)`; for an LSTM that empties its weight references while it
-    runs, so a forward pass in another thread meanwhile fails (`zip() argument 2 is longer than
-    argument 1` in torch's rnn.py). Guided backpropagation also patches the ReLUs for a call. On a
-    copy neither can disturb the predictions; the analyses share it under `module_lock`. A saved
-    model is copied by reading its file again (nothing of the live network is touched), an unsaved
-    one with `copy.deepcopy`.
-    """
-    import copy
-
-    module = _module(model)
-    try:
-        device = next(module.parameters()).device
-    except (StopIteration, AttributeError):
-        return module
-    with _LOCKS_LOCK:
-        clone = _COPIES.get(module)
-        if clone is not None and next(clone.parameters()).device == device:
-            return clone
-    path = getattr(model, "path", None)
-    clone = None
-    if path and os.path.exists(path):
-        from deemo_gui.core.modelfile import load_model
-
-        try:
-            clone = load_model(path, device=str(device))
-        except Exception:  # the file changed or vanished since: copy the network instead
-            clone = None
-    for attempt in range(5):
-        if clone is not None:
-            break
-        try:
-            clone = copy.deepcopy(module)
-        except (RuntimeError, ValueError):  # caught the network mid-`.to()` in another thread
-            if attempt == 4:
-                raise
-            import time
-
-            time.sleep(0.05)
-    clone.eval()
-    with _LOCKS_LOCK:
-        current = _COPIES.get(module)
-        if current is not None and next(current.parameters()).device == device:
-            return current   # another thread made one meanwhile
-        _COPIES[module] = clone
-        return clone
-
-
-@contextlib.contextmanager
-def module_lock(model):
-    """Hold the network's lock for a block of gradient work.
-
-    Guided backpropagation patches the network's ReLU modules for the duration of a call, so a
-    gradient computed at the same moment in another thread (class optimization, another panel)
-    would be guided too. The panels' workers take this lock around each piece of work.
-    """
-    module = _module(model)
-    with _LOCKS_LOCK:
-        lock = _LOCKS.setdefault(id(module), threading.RLock())
-    with lock:
-        yield work_module(model)
-
-
-def _model_name(model) -> str:
-    name = getattr(model, "name", None)
-    if isinstance(name, str) and hasattr(model, "metadata"):
-        return name
-    return f"{getattr(model, 'preset', type(model).__name__)}@{id(model):x}"
-
-
-def is_recurrent(model) -> bool:
-    """True for networks with temporal output scores (rnn*, cnn-rnn* presets). Reads only metadata
-    for an unloaded `ModelEntry`."""
-    if hasattr(model, "metadata") and not getattr(model, "loaded", True):
-        preset = str(model.metadata.get("preset", ""))
-        return preset.startswith("rnn") or preset.startswith("cnn-rnn")
-    return bool(getattr(_module(model), "is_recurrent", False))
-
-
-def has_relu(model) -> bool:
-    """Whether guided backpropagation differs from the gradient: only `nn.ReLU` modules are guided."""
-    import torch
-
-    return any(isinstance(m, torch.nn.ReLU) for m in _module(model).modules())
-
-
 def model_tf(model) -> str | None:
     """The transcription factor a model was trained on, from its name, file or training data.
 
@@ -235,7 +124,7 @@ def model_tf(model) -> str | None:
     from deemo_gui.core.tfnames import tf_token
     from deemo_gui.core.zoo import PWM_BASELINE
 
-    meta = getattr(model, "metadata", None) or getattr(_module(model), "metadata", None) or {}
+    meta = getattr(model, "metadata", None) or getattr(module_of(model), "metadata", None) or {}
     if str(meta.get("tf") or "").strip():
         return str(meta["tf"]).strip()
     training = meta.get("training") or {}
@@ -257,12 +146,12 @@ def model_tf(model) -> str | None:
 # Per-sequence attributions
 
 
-def cache_key(model_name: str, seq: str, method: str, target: int = 0, offset: int = 0) -> tuple:
-    return ("analysis", model_name, seq, method, int(target), int(offset))
+def cache_key(model_name: str, seq: str, method: str, target: int = 0, offset: int = 0) -> AnalysisKey:
+    return AnalysisKey(model_name, seq, method, int(target), int(offset))
 
 
-def scan_key(model_name: str, seq: str, stride: int = 1, reverse_complement: bool = False) -> tuple:
-    return ("scan", model_name, seq, int(stride), bool(reverse_complement))
+def scan_key(model_name: str, seq: str, stride: int = 1, reverse_complement: bool = False) -> ScanKey:
+    return ScanKey(model_name, seq, int(stride), bool(reverse_complement))
 
 
 def cached_scan(model, seq: str, cache=None, name: str | None = None, stride: int = 1,
@@ -270,11 +159,11 @@ def cached_scan(model, seq: str, cache=None, name: str | None = None, stride: in
     """`core.windows.scan` of `seq` with `model`, read from / stored in `cache`."""
     from deemo_gui.core.windows import scan
 
-    name = name or _model_name(model)
+    name = name or model_name(model)
     key = scan_key(name, seq, stride, reverse_complement)
     hit = cache.get(key) if cache is not None else None
     if hit is None:
-        hit = scan(module if module is not None else _module(model), seq, stride, reverse_complement)
+        hit = scan(module if module is not None else module_of(model), seq, stride, reverse_complement)
         if cache is not None:
             cache.put(key, hit)
     return hit
@@ -297,7 +186,9 @@ def resolve_offset(model, seq: str, target: int = 0, window: int | None = None, 
 
 
 def _compute(module, X, method: str, target: int, done: dict) -> np.ndarray | None:
-    """One method on the fitted one-hot `X` (1, 4, L), in model coordinates; None if not applicable."""
+    """One method on the fitted one-hot `X` (1, 4, L), in model coordinates; None if not applicable.
+    Attribution methods come from `core.explain.registry` with its app defaults; their side outputs
+    (DeepLIFT's convergence delta) go into `done` for the methods derived from them."""
     import warnings
 
     from deemo_gui.core import explain
@@ -305,36 +196,24 @@ def _compute(module, X, method: str, target: int, done: dict) -> np.ndarray | No
 
     if method == "prob":
         return np.asarray([predict_proba(module, X)[0, target]], dtype=np.float32)
-    if method == "saliency":
-        return explain.saliency(module, X, target, kind="grad_x_input")[0]
-    if method == "guided":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "no nn.ReLU": guided == gradient, stated in the panel's help
-            return explain.guided(module, X, target, kind="gradient")[0]
-    if method == "integrated_gradients":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # completeness is checked in core's tests
-            return explain.integrated_gradients(module, X, target, baseline="uniform")[0]
-    if method == "ism":
-        return explain.ism(module, X, target)[0]
-    if method == "deeplift":
-        if getattr(module, "is_recurrent", False):
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the delta is returned and shown with the track
-            attr, delta = explain.deep_lift_shap(module, X, target, return_delta=True)
-        done["_deeplift_delta"] = delta.astype(np.float32)
-        return attr[0]
     if method == "deeplift_delta":
         return done.get("_deeplift_delta")
     if method == "saliency_logo":
         return explain.saliency_logo(done["guided"][None])[0]
-    if method == "temporal":
-        if not getattr(module, "is_recurrent", False):
-            return None
-        fwd, bwd = explain.temporal(module, X, target)
-        return np.stack([fwd[0], bwd[0]])
-    raise ValueError(f"unknown analysis method {method!r}; choose from {', '.join(METHODS)}")
+    spec = REGISTRY.get(method)
+    if spec is None:
+        raise ValueError(f"unknown analysis method {method!r}; choose from {', '.join(METHODS)}")
+    if spec.unavailable(module):
+        return None
+    with warnings.catch_warnings():
+        # guided on a network without nn.ReLU equals the gradient (the panel's help says so); IG's
+        # completeness is checked in core's tests; DeepLIFT's delta is shown with its track
+        warnings.simplefilter("ignore")
+        out = spec.compute(module, X, target, **spec.defaults)
+    if "convergence_delta" in out:
+        done["_deeplift_delta"] = np.asarray(out["convergence_delta"], dtype=np.float32)
+    parts = [out[k][0] for k in spec.track]
+    return parts[0] if len(parts) == 1 else np.stack(parts)
 
 
 def _order(methods: Iterable[str]) -> list[str]:
@@ -354,22 +233,24 @@ def _order(methods: Iterable[str]) -> list[str]:
 
 def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
                  cache=None, name: str | None = None, window: int | None = None,
-                 stride: int = 1, reverse_complement: bool = False) -> Iterator[tuple[int, int, str]]:
+                 stride: int = 1, reverse_complement: bool = False,
+                 network=None) -> Iterator[tuple[int, int, str]]:
     """Generator form of `analyze_sequence` for workers: yields `(done, total, method)` after each
     method (closing it between methods cancels cleanly) and returns the result dict. The network
     is loaded (and torch imported) only if something is missing from `cache`. `window`: the start
     of the window to explain on a longer sequence (default: the best window of a scan with
-    `stride` and `reverse_complement`)."""
+    `stride` and `reverse_complement`). `network`: the network to compute with (the app's jobs
+    pass the one their model's `runtime.Owner` lends them; default: the model's own)."""
     methods = (methods,) if isinstance(methods, str) else tuple(methods)
     seq = str(seq).upper()
     module = None
-    name = name or _model_name(model)
+    name = name or model_name(model)
     L = input_length(model) or len(seq)
     n = len(seq)
     out: dict = {}
     if n > L:   # scanned: the windows' scores (the score track), cached for every method
         if cache is None or scan_key(name, seq, stride, reverse_complement) not in cache:
-            module = work_module(model)
+            module = network if network is not None else module_of(model)
         out["scan"] = cached_scan(model, seq, cache, name, stride, reverse_complement, module)
     offset = resolve_offset(model, seq, target, window, cache, name, stride, reverse_complement, module)
     order = _order(methods)
@@ -381,7 +262,7 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
         hit = cache.get(key) if cache is not None else None
         if hit is None:
             if module is None:
-                module = work_module(model)
+                module = network if network is not None else module_of(model)
             if X is None:
                 X = _onehot(seq, L, offset)
             for dep in _NEEDS.get(method, ()):
@@ -425,15 +306,6 @@ def _onehot(seq: str, L: int, offset: int):
     return one_hot([window_sequence(seq, offset, L)])
 
 
-def drain(gen):
-    """Run a generator to its end and return its return value."""
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
-
-
 def analyze_sequence(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
                      cache=None, name: str | None = None, window: int | None = None,
                      stride: int = 1, reverse_complement: bool = False) -> dict:
@@ -455,7 +327,7 @@ def cached_analysis(model, seq: str, methods: Iterable[str], cache, target: int 
     if cache is None:
         return None
     methods = (methods,) if isinstance(methods, str) else tuple(methods)
-    name = name or _model_name(model)
+    name = name or model_name(model)
     seq = str(seq).upper()
     L = input_length(model) or len(seq)
     if len(seq) > L and scan_key(name, seq, stride, reverse_complement) not in cache:
@@ -501,69 +373,37 @@ def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHOD
 # Class optimization (per model)
 
 
-def classopt_key(model_name: str, target: int = 0, steps: int = CLASSOPT_STEPS) -> tuple:
-    return ("classopt", model_name, int(target), int(steps))
+def classopt_key(model, target: int = 0, steps: int = CLASSOPT_STEPS):
+    """The `classopt_cache.ClassOptKey` of a model's default class optimization (reads only the
+    metadata of a saved model)."""
+    from deemo_gui.viewer.classopt_cache import key_for
+
+    return key_for(model, target, steps)
 
 
-# Class optimization takes seconds to minutes: results are also kept with the network itself
-# (weakly), so the viewer's small LRU cache evicting them while browsing costs nothing.
-_CLASSOPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+def stored_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS):
+    """The stored `ClassOptResult` of a model (this process or the disk cache), or None (never
+    computes; never loads a saved model's network)."""
+    from deemo_gui.viewer.classopt_cache import SERVICE
+
+    return SERVICE.get(classopt_key(model, target, steps))
 
 
-def stored_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, cache=None,
-                              name: str | None = None):
-    """The cached `ClassOptResult` of a model, or None (never computes; never loads a network)."""
-    name = name or _model_name(model)
-    hit = cache.get(classopt_key(name, target, steps)) if cache is not None else None
-    if hit is not None:
-        return hit
-    loaded = getattr(model, "loaded", True)
-    if not loaded:
-        return None
-    module = _module(model)
-    try:
-        return _CLASSOPT.get(module, {}).get((int(target), int(steps)))
-    except TypeError:  # not weak-referenceable
-        return None
+def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, every: int = 25,
+                            network=None):
+    """Generator for workers: yields `ClassOptProgress` (the core's), returns the `ClassOptResult`,
+    computed once ever per weights, task and settings (`classopt_cache.SERVICE`). Deep Motif
+    Dashboard settings (sec. 3.3). `network`: as for `iter_analyze`."""
+    from deemo_gui.viewer.classopt_cache import SERVICE
+
+    key = classopt_key(model, target, steps)
+    return (yield from SERVICE.steps(network if network is not None else module_of(model), key, every))
 
 
-def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, cache=None,
-                            name: str | None = None, every: int = 25):
-    """Generator for workers: yields `ClassOptProgress` (the core's), returns the `ClassOptResult`
-    (cached under `classopt_key` and with the network). Deep Motif Dashboard settings (sec. 3.3)."""
-    from deemo_gui.core.explain import ClassOptResult, class_optimization_steps
-
-    name = name or _model_name(model)
-    hit = stored_class_optimization(model, target, steps, cache, name)
-    if hit is not None:
-        return hit
-    result = None
-    module = _module(model)
-    for item in class_optimization_steps(work_module(model), target=target, steps=int(steps), every=every):
-        if isinstance(item, ClassOptResult):
-            result = item
-        else:
-            yield item
-    if result is not None:
-        if cache is not None:
-            cache.put(classopt_key(name, target, steps), result)
-        try:
-            _CLASSOPT.setdefault(module, {})[(int(target), int(steps))] = result
-        except TypeError:
-            pass
-    return result
-
-
-def class_optimized_logo(model, target: int = 0, steps: int = CLASSOPT_STEPS, cache=None,
-                         name: str | None = None) -> np.ndarray:
+def class_optimized_logo(model, target: int = 0, steps: int = CLASSOPT_STEPS) -> np.ndarray:
     """IC-scaled logo heights `(4, L)` of the class-optimized PWM of `model` (bits)."""
-    result = drain(iter_class_optimization(model, target, steps, cache, name))
+    result = drain(iter_class_optimization(model, target, steps))
     return ic_logo(result.pwm)
-
-
-def ic_logo(pwm) -> np.ndarray:
-    """Classic logo heights: probabilities x column information (bits, Schneider & Stephens 1990)."""
-    return np.asarray(pwm.probs * pwm.information_content()[None, :], dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -653,7 +493,7 @@ def cached_known_motifs(names) -> list | None:
 
 
 def cached_hits(pwms, seq: str, cache=None, p_threshold: float = HIT_P_THRESHOLD, compute: bool = True):
-    """`motif_hits`, cached in `cache` under ("hits", motif ids, sequence, threshold); with
+    """`motif_hits`, cached in `cache` under a `keys.HitsKey`; with
     `compute=False` None when not cached."""
     import pandas as pd
 
@@ -663,7 +503,7 @@ def cached_hits(pwms, seq: str, cache=None, p_threshold: float = HIT_P_THRESHOLD
     seq = str(seq).upper()
     if not pwms:
         return pd.DataFrame({c: [] for c in HIT_COLUMNS + ["name"]})
-    key = ("hits", tuple(p.id for p in pwms), seq, float(p_threshold))
+    key = HitsKey(tuple(p.id for p in pwms), seq, float(p_threshold))
     hit = cache.get(key) if cache is not None else None
     if hit is None:
         if not compute:

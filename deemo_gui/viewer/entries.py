@@ -169,11 +169,9 @@ class ModelEntry:
 
 
 class ResultsCache:
-    """A small LRU cache for computed results (attributions, predictions) keyed by tuples.
-
-    Keys should contain everything the result depends on, e.g. `("saliency", model.name, sequence)`,
-    so an edited sequence or another model simply misses.
-    """
+    """A small LRU cache for computed results (attributions, predictions) keyed by the typed keys
+    of `viewer.keys`, each holding everything its result depends on (an edited sequence or another
+    model simply misses)."""
 
     def __init__(self, maxsize: int = 128):
         self.maxsize = maxsize
@@ -201,9 +199,9 @@ class ResultsCache:
         return len(self._data)
 
     def discard_model(self, name: str) -> None:
-        """Drop every result whose key mentions model `name`."""
+        """Drop every result of model `name` (the keys of `viewer.keys` whose `model` it is)."""
         with self._lock:
-            for key in [k for k in self._data if isinstance(k, tuple) and name in k]:
+            for key in [k for k in self._data if getattr(k, "model", None) == name]:
                 del self._data[key]
 
     def clear(self) -> None:

@@ -32,15 +32,18 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 
 from deemo_gui.core.errors import ConfigError, DataError
+from deemo_gui.viewer.keys import MotifJobKey
+from deemo_gui.viewer.modelinfo import (
+    JASPAR_RELEASE, drain, has_first_conv, input_length, is_recurrent, logo_heights, model_name,
+)
 
 
-# The JASPAR release of the known motifs in `core.zoo.PWM_BASELINE` (and of the other panels).
-DEFAULT_RELEASE = "JASPAR2024"
+DEFAULT_RELEASE = JASPAR_RELEASE   # of every panel: `modelinfo.JASPAR_RELEASE`
 COLLECTION, TAX_GROUP = "CORE", "vertebrates"
 # At most this many sequences feed filter / extraction jobs (ours: a few thousand windows make
 # stable PWMs; more only costs time). The first ones in file order are used, as `deemo motifs --max-seqs`.
@@ -89,15 +92,7 @@ def progress_of(event) -> tuple[int, int, str] | None:
     return event.as_tuple() if isinstance(event, JobProgress) else None
 
 
-def run(job: Iterator, on_progress=None):
-    """Drain a job generator (optionally calling `on_progress(event)`) and return its outcome."""
-    while True:
-        try:
-            event = next(job)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(event)
+run = drain   # drain a job generator (optionally calling `on_progress(event)`) and return its outcome
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,19 +269,6 @@ class SequenceSample:
     positives_only: bool = False
 
 
-def _module(model):
-    """The torch network of a ModelEntry (loads it) or the network itself."""
-    return model.module if hasattr(model, "module") and hasattr(model, "metadata") else model
-
-
-def _length(model) -> int:
-    if hasattr(model, "metadata") and hasattr(model, "input_length"):
-        L = int(model.input_length)
-        if L:
-            return L
-    return int(getattr(_module(model), "input_length", 101))
-
-
 def collect_sequences(viewer, model, target: int = 0, positives: bool = True,
                       max_seqs: int | None = MAX_SEQUENCES) -> SequenceSample:
     """The open sequences (with edits) for `model`: positives of task `target` when the files have
@@ -298,7 +280,7 @@ def collect_sequences(viewer, model, target: int = 0, positives: bool = True,
     n = viewer.n_sequences
     if n == 0:
         raise DataError("no sequences are open: open a sequence file first (File ▸ Open)")
-    L = _length(model)
+    L = input_length(model) or 101
     picked: list[int] = []
     labelled = False
     for f_index, f in enumerate(viewer.files):
@@ -324,30 +306,17 @@ def collect_sequences(viewer, model, target: int = 0, positives: bool = True,
     return SequenceSample(seqs, f"{used} {what} sequences ({how})", n_open=n, positives_only=labelled)
 
 
+def _sequences_hash(seqs):
+    """What a cache key keeps of the sequences a job read (None for one-hot arrays: not cached apart)."""
+    return hash(tuple(seqs)) if len(seqs) and isinstance(seqs[0], str) else None
+
+
 def _onehot(seqs) -> np.ndarray:
     from deemo_gui.core.sequences import one_hot
 
     if not len(seqs):
         raise DataError("no sequences to analyse")
     return one_hot(list(seqs))
-
-
-def model_name(model) -> str:
-    name = getattr(model, "name", None)
-    if isinstance(name, str) and hasattr(model, "metadata"):
-        return name
-    return f"{getattr(model, 'preset', type(model).__name__)}@{id(model):x}"
-
-
-def has_first_conv(model) -> bool:
-    """Whether filter / activation motifs apply (a first convolution over the letters)."""
-    from torch import nn
-
-    return isinstance(getattr(_module(model), "first_conv", None), nn.Conv1d)
-
-
-def is_recurrent(model) -> bool:
-    return bool(getattr(_module(model), "is_recurrent", False))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,13 +336,9 @@ class ClassOptSettings:
     width: int = 9
     every: int = 25
 
-    def key(self, name: str, release: str | None) -> tuple:
-        return ("motif_classopt", name, self.target, self.lam, self.lr, self.steps, self.restarts, self.seed,
-                self.width, release or DEFAULT_RELEASE)
-
-    @property
-    def is_default(self) -> bool:
-        return (self.lam, self.lr, self.restarts, self.seed) == (0.009, 0.05, 1, 0)
+    def key(self, name: str, release: str | None) -> MotifJobKey:
+        return MotifJobKey("classopt", name, (self.target, self.lam, self.lr, self.steps, self.restarts, self.seed,
+                                              self.width), release or DEFAULT_RELEASE)
 
 
 @dataclass
@@ -394,26 +359,38 @@ class ClassOptOutcome:
         return self.match.matches
 
 
-def _analysis_key(name: str, s: ClassOptSettings):
-    """The Dashboard's cache key of a default-settings class optimization (shared results)."""
+def _optimize(model, borrow, s: ClassOptSettings, text):
+    """The class optimization of `s` through `classopt_cache.SERVICE` (computed once ever per
+    weights, task and settings), each step with the network borrowed; yields `JobProgress` built
+    by `text(item)` with the core's progress as payload, returns the `ClassOptResult`."""
+    from deemo_gui.viewer.classopt_cache import SERVICE, ClassOptKey, weights_hash
+    from deemo_gui.viewer.runtime import stepwise
+
+    key = ClassOptKey(weights_hash(model), s.target, s.steps, s.lam, s.lr, s.restarts, s.seed)
+    steps = stepwise(borrow, lambda net: SERVICE.steps(net, key, s.every))
     try:
-        from deemo_gui.viewer.analysis import classopt_key
-    except ImportError:
-        return None
-    return classopt_key(name, s.target, s.steps) if s.is_default else None
+        while True:
+            try:
+                item = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            yield text(item)
+    finally:
+        steps.close()
 
 
 def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, steps: int = 1000,
                  restarts: int = 1, seed: int = 0, width: int = 9, every: int = 25,
-                 release: str | None = None, cache=None, name: str | None = None):
+                 release: str | None = None, cache=None, name: str | None = None, borrow=None):
     """Class optimization (DeMo Dashboard sec. 3.3) with progress, then Tomtom of its most
     informative `width` columns against JASPAR. Yields `JobProgress` whose payload is the core's
     `ClassOptProgress` (step, P(+), current PWM) during the optimization; returns `ClassOptOutcome`.
 
-    `model`: a viewer `ModelEntry` or a network; `cache`: a `ResultsCache` (e.g. `viewer.results`).
+    `model`: a viewer `ModelEntry` or a network; `cache`: a `ResultsCache` (e.g. `viewer.results`);
+    `borrow`: how the job gets the network (the app's `runtime.Owner.lend`; default: its own).
     """
-    from deemo_gui.core.explain import ClassOptResult, class_optimization_steps
-    from deemo_gui.core.explain.extract import motif_from_class_optimization
+    from deemo_gui.core.explain.extract import best_windows, motif_from_class_optimization
+    from deemo_gui.viewer.runtime import free_borrow
 
     s = ClassOptSettings(int(target), float(lam), float(lr), int(steps), int(restarts), int(seed), int(width),
                          max(1, int(every)))
@@ -425,31 +402,15 @@ def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, s
             return hit
     t0 = time.perf_counter()
     yield JobProgress(0, s.steps, "Loading the model…")
-    module = _module(model)
-    if s.width > int(getattr(module, "input_length", s.width)):
-        raise ConfigError(f"query width {s.width} is longer than the model's input ({module.input_length} nt)")
-    result = None
-    shared = _analysis_key(name, s)
-    if shared is not None and cache is not None:
-        result = cache.get(shared)
-    if result is None:
-        steps_gen = class_optimization_steps(module, target=s.target, lam=s.lam, lr=s.lr, steps=s.steps,
-                                             restarts=s.restarts, seed=s.seed, every=s.every)
-        try:
-            for item in steps_gen:
-                if isinstance(item, ClassOptResult):
-                    result = item
-                else:
-                    yield JobProgress(item.step, item.steps,
-                                      f"step {item.step}/{item.steps}: P(+) = {item.score:.3f}", item)
-        finally:
-            steps_gen.close()  # cancel: restores the model's mode and device
-        if shared is not None and cache is not None:
-            cache.put(shared, result)
+    borrow = borrow or free_borrow(model)
+    with borrow() as module:
+        length = int(getattr(module, "input_length", s.width))
+    if s.width > length:
+        raise ConfigError(f"query width {s.width} is longer than the model's input ({length} nt)")
+    result = yield from _optimize(model, borrow, s, lambda item: JobProgress(
+        item.step, item.steps, f"step {item.step}/{item.steps}: P(+) = {item.score:.3f}", item))
     query = motif_from_class_optimization(result, min(s.width, result.pwm.width))
     ic = result.pwm.information_content()
-    from deemo_gui.core.explain.extract import best_windows
-
     start = int(best_windows(ic[None, :], query.width)[0])
     matches = yield from match_job([query], release)
     outcome = ClassOptOutcome(result, query, start, matches[0], s, release or DEFAULT_RELEASE,
@@ -478,34 +439,37 @@ class FiltersOutcome:
 
 
 def filters_job(model, seqs, threshold: float = 0.5, min_sites: int = 10, release: str | None = None,
-                cache=None, name: str | None = None, description: str = ""):
+                cache=None, name: str | None = None, description: str = "", borrow=None):
     """Koo & Eddy filter PWMs of the first convolution over `seqs` (strings of the model's length,
     or one-hot (N, 4, L)), each compared with JASPAR by Tomtom. Returns `FiltersOutcome`.
 
     Defaults: threshold 0.5 x each filter's maximum activation (Koo & Eddy's code; their text says
     0.7), filters with fewer than 10 activating windows left out (ours), flanks under 0.5 bits
-    trimmed with 3 columns kept (Koo & Eddy `clip_filters`).
+    trimmed with 3 columns kept (Koo & Eddy `clip_filters`). `borrow`: as for `classopt_job`.
     """
     from deemo_gui.core.explain import filter_pwms
+    from deemo_gui.viewer.runtime import free_borrow
 
     name = name or model_name(model)
     n_seqs = len(seqs)
-    key = ("motif_filters", name, float(threshold), int(min_sites), release or DEFAULT_RELEASE, n_seqs,
-           hash(tuple(seqs)) if n_seqs and isinstance(seqs[0], str) else None)
+    key = MotifJobKey("filters", name, (float(threshold), int(min_sites), n_seqs, _sequences_hash(seqs)),
+                      release or DEFAULT_RELEASE)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
             return hit
     t0 = time.perf_counter()
     yield JobProgress(0, 0, "Loading the model…")
-    module = _module(model)
-    if not has_first_conv(module):
-        raise ConfigError(f"{name}: filter motifs need a network with a first convolution layer "
-                          f"(cnn, deepbind, cnn-rnn presets); {getattr(module, 'preset', '?')!r} has none")
+    borrow = borrow or free_borrow(model)
+    with borrow() as module:
+        if not has_first_conv(module):
+            raise ConfigError(f"{name}: filter motifs need a network with a first convolution layer "
+                              f"(cnn, deepbind, cnn-rnn presets); {getattr(module, 'preset', '?')!r} has none")
+        n_filters = int(module.first_conv.out_channels)
     X = _onehot(seqs) if n_seqs and isinstance(seqs[0], str) else np.asarray(seqs)
     yield JobProgress(0, 0, f"First-layer activations on {n_seqs:,} sequences…")
-    pwms = filter_pwms(module, X, threshold=float(threshold), min_sites=int(min_sites))
-    n_filters = int(module.first_conv.out_channels)
+    with borrow() as module:
+        pwms = filter_pwms(module, X, threshold=float(threshold), min_sites=int(min_sites))
     labels = [p.name for p in pwms]
     matches = yield from match_job(pwms, release, labels=labels, methods=["filters"] * len(pwms))
     outcome = FiltersOutcome(matches, n_filters, n_seqs, float(threshold), release or DEFAULT_RELEASE,
@@ -533,17 +497,13 @@ class ExtractOutcome:
 
 def available_methods(model) -> dict[str, str]:
     """{method: ""} when it applies to `model`, else {method: why not} (reads only what is loaded)."""
+    from deemo_gui.core.methods import RECURRENT_ONLY
+
     out = {}
-    preset = ""
-    if hasattr(model, "metadata") and not getattr(model, "loaded", True):
-        preset = str(model.metadata.get("preset", ""))
-        recurrent = preset.startswith("rnn") or preset.startswith("cnn-rnn")
-        conv = not preset.startswith("rnn")
-    else:
-        recurrent, conv = is_recurrent(model), has_first_conv(model)
+    recurrent, conv = is_recurrent(model), has_first_conv(model)
     for m in EXTRACT_METHODS:
         if m == "temporal" and not recurrent:
-            out[m] = "temporal output scores need a recurrent network (rnn, cnn-rnn presets)"
+            out[m] = RECURRENT_ONLY
         elif m == "activation" and not conv:
             out[m] = "convolution activation needs a first convolution layer"
         else:
@@ -553,18 +513,18 @@ def available_methods(model) -> dict[str, str]:
 
 def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: int = 0, width: int = 9,
                 min_sites: int = 10, classopt_steps: int = 1000, release: str | None = None, cache=None,
-                name: str | None = None, chunk: int = 250):
+                name: str | None = None, chunk: int = 250, borrow=None):
     """Motifs of `model` by each method over `seqs` (positives), each compared with JASPAR.
 
     saliency / temporal: the best 9-nt window of each sequence (DeMo sec. 3.4); class optimization:
     the 9 most informative columns of the optimized input; activation: DeepBind's per-filter
     maximum-activation windows. Methods that do not apply to the model are skipped with the reason.
-    Returns `ExtractOutcome`.
+    Returns `ExtractOutcome`. `borrow`: as for `classopt_job`.
     """
     from deemo_gui.core.explain import (
-        ClassOptResult, activation_pwms, class_optimization_steps, motif_from_class_optimization,
-        motif_from_saliency, motif_from_temporal, saliency, temporal,
+        activation_pwms, motif_from_class_optimization, motif_from_saliency, motif_from_temporal, saliency, temporal,
     )
+    from deemo_gui.viewer.runtime import free_borrow
 
     methods = [m for m in methods]
     bad = [m for m in methods if m not in EXTRACT_METHODS]
@@ -572,16 +532,17 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
         raise ConfigError(f"motif method must be one of {', '.join(EXTRACT_METHODS)}, got {bad[0]!r}")
     name = name or model_name(model)
     n_seqs = len(seqs)
-    key = ("motif_extract", name, tuple(methods), int(target), int(width), int(min_sites), int(classopt_steps),
-           release or DEFAULT_RELEASE, n_seqs, hash(tuple(seqs)) if n_seqs and isinstance(seqs[0], str) else None)
+    key = MotifJobKey("extract", name, (tuple(methods), int(target), int(width), int(min_sites), int(classopt_steps),
+                                        n_seqs, _sequences_hash(seqs)), release or DEFAULT_RELEASE)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
             return hit
     t0 = time.perf_counter()
     yield JobProgress(0, len(methods), "Loading the model…")
-    module = _module(model)
-    why = available_methods(module)
+    borrow = borrow or free_borrow(model)
+    with borrow() as module:
+        why = available_methods(module)
     X = None
     pwms, meths, skipped = [], [], {}
     for k, method in enumerate(methods):
@@ -598,10 +559,11 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
             for start in range(0, len(X), chunk):
                 yield JobProgress(k, len(methods), f"{label}: sequences {start + 1:,}-"
                                                    f"{min(start + chunk, len(X)):,} of {len(X):,}")
-                if method == "saliency":
-                    parts.append(saliency(module, X[start: start + chunk], target=target))
-                else:
-                    parts.append(temporal(module, X[start: start + chunk], target=target)[0])
+                with borrow() as module:
+                    if method == "saliency":
+                        parts.append(saliency(module, X[start: start + chunk], target=target))
+                    else:
+                        parts.append(temporal(module, X[start: start + chunk], target=target)[0])
             scores = np.concatenate(parts)
             if method == "saliency":
                 found = [motif_from_saliency(X, attr=scores, width=width)]
@@ -612,25 +574,12 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
                     skipped[method] = str(err)
                     continue
         elif method == "activation":
-            found = activation_pwms(module, X, min_sites=min_sites)
+            with borrow() as module:
+                found = activation_pwms(module, X, min_sites=min_sites)
         else:
-            result = None
-            shared = _analysis_key(name, ClassOptSettings(target=int(target), steps=int(classopt_steps)))
-            if shared is not None and cache is not None:
-                result = cache.get(shared)
-            if result is None:
-                gen = class_optimization_steps(module, target=target, steps=int(classopt_steps), every=50)
-                try:
-                    for item in gen:
-                        if isinstance(item, ClassOptResult):
-                            result = item
-                        else:
-                            yield JobProgress(k, len(methods), f"{label}: step {item.step}/{item.steps}, "
-                                                               f"P(+) = {item.score:.3f}")
-                finally:
-                    gen.close()
-                if shared is not None and cache is not None:
-                    cache.put(shared, result)
+            settings = ClassOptSettings(target=int(target), steps=int(classopt_steps), every=50)
+            result = yield from _optimize(model, borrow, settings, lambda item, k=k, label=label: JobProgress(
+                k, len(methods), f"{label}: step {item.step}/{item.steps}, P(+) = {item.score:.3f}"))
             found = [motif_from_class_optimization(result, min(width, result.pwm.width))]
         pwms.extend(found)
         meths.extend([method] * len(found))
@@ -647,13 +596,7 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
 # Drawing helpers shared by the panels (pure numpy)
 
 
-def logo_bits(pwm) -> np.ndarray:
-    """Classic logo heights (4, W): probabilities x column information in bits (Schneider & Stephens 1990)."""
-    probs = np.asarray(getattr(pwm, "probs", pwm), dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(probs > 0, probs * np.log2(probs), 0.0)
-    ic = 2.0 + plogp.sum(axis=0)
-    return probs * ic[None, :]
+logo_bits = logo_heights   # classic logo heights (bits), as the other panels draw them
 
 
 def aligned(query, target_pwm, row) -> tuple:

@@ -145,7 +145,7 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
     for entry in (cnn, rnn):
         ref = explain.class_optimization(entry.module, steps=40)
         np.testing.assert_allclose(panel.classopt_plots[entry.name].logo.matrix(), A.ic_logo(ref.pwm), atol=1e-6)
-        assert A.stored_class_optimization(entry, steps=40, cache=v.results) is not None
+        assert A.stored_class_optimization(entry, steps=40) is not None
     # All sequence-aligned tracks share x: same left edge, width and range.
     _wait_aligned(qtbot, [track, *panel.saliency_plots.values(), *panel.temporal_plots.values(),
                           *panel.classopt_plots.values()])

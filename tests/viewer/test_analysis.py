@@ -200,7 +200,7 @@ def test_known_motifs_and_their_hits(rest_seq):
 
 def test_class_optimization_is_cached_per_model(viewer):
     cnn = viewer.models[0]
-    gen = A.iter_class_optimization(cnn, steps=20, cache=viewer.results, every=10)
+    gen = A.iter_class_optimization(cnn, steps=20, every=10)
     progress = []
     while True:
         try:
@@ -211,6 +211,5 @@ def test_class_optimization_is_cached_per_model(viewer):
     assert [p.step for p in progress] == [0, 10, 20]
     ref = explain.class_optimization(cnn.module, steps=20)
     np.testing.assert_allclose(result.pwm.probs, ref.pwm.probs, atol=1e-6)
-    assert A.stored_class_optimization(cnn, steps=20, cache=viewer.results) is result
-    assert A.stored_class_optimization(cnn, steps=20) is result   # kept with the network too
-    assert A.class_optimized_logo(cnn, steps=20, cache=viewer.results).shape == (4, 101)
+    assert A.stored_class_optimization(cnn, steps=20) is result
+    assert A.class_optimized_logo(cnn, steps=20).shape == (4, 101)

@@ -355,15 +355,17 @@ def test_session_round_trip(tmp_path, data_dir, rest_model):
 
 def test_results_cache_is_lru_and_per_model():
     from deemo_gui.viewer import ResultsCache
+    from deemo_gui.viewer.keys import AnalysisKey, HitsKey
 
-    cache = ResultsCache(maxsize=2)
-    cache.put(("saliency", "m1", "ACGT"), 1)
-    cache.put(("saliency", "m2", "ACGT"), 2)
-    assert cache.get(("saliency", "m1", "ACGT")) == 1
-    cache.put(("ism", "m1", "ACGT"), 3)  # evicts the least recently used (m2)
-    assert cache.get(("saliency", "m2", "ACGT")) is None and len(cache) == 2
+    cache = ResultsCache(maxsize=3)
+    cache.put(AnalysisKey("m1", "ACGT", "saliency"), 1)
+    cache.put(AnalysisKey("m2", "ACGT", "saliency"), 2)
+    cache.put(HitsKey(("MA0138.2",), "ACGT", 1e-4), 4)
+    assert cache.get(AnalysisKey("m1", "ACGT", "saliency")) == 1
+    cache.put(AnalysisKey("m1", "ACGT", "ism"), 3)  # evicts the least recently used (m2)
+    assert cache.get(AnalysisKey("m2", "ACGT", "saliency")) is None and len(cache) == 3
     cache.discard_model("m1")
-    assert len(cache) == 0
+    assert len(cache) == 1 and HitsKey(("MA0138.2",), "ACGT", 1e-4) in cache   # not a model's result
 
 
 def test_reverse_complement_is_a_view_of_the_other_strand(tmp_path):

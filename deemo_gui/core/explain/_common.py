@@ -141,6 +141,17 @@ def to_numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def private_copy(model: torch.nn.Module) -> torch.nn.Module:
-    """A copy of `model` for methods that patch or hook its modules, so that other threads (the
-    app predicts and explains the same model in parallel workers) never see the patch."""
-    return copy.deepcopy(model)
+    """A copy of `model` for methods that patch or hook its modules for one call, so that other
+    threads (the app predicts and explains the same model in parallel workers) never see the patch.
+    A network marked `owned` is used as it is: its caller lends it to one job at a time."""
+    return model if getattr(model, _OWNED, False) else copy.deepcopy(model)
+
+
+_OWNED = "_deemo_owned"
+
+
+def mark_owned(model: torch.nn.Module) -> torch.nn.Module:
+    """Mark `model` as a private copy that one job at a time uses (the app's model runtime):
+    `private_copy` then patches it in place for a call instead of copying it."""
+    setattr(model, _OWNED, True)
+    return model

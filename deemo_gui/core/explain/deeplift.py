@@ -25,6 +25,7 @@ recurrent models are refused with a message naming the methods that do apply.
 """
 from __future__ import annotations
 
+import copy
 import types
 import warnings
 import zlib
@@ -45,7 +46,6 @@ from ._common import (
     check_batch_size,
     check_target,
     evaluating,
-    private_copy,
     to_numpy,
 )
 
@@ -197,7 +197,7 @@ def deeplift_network(model: nn.Module) -> nn.Module:
     ConfigError for recurrent models and layers without a rule."""
     if getattr(model, "is_recurrent", False) or any(isinstance(m, nn.RNNBase) for m in model.modules()):
         raise ConfigError(RECURRENT_MESSAGE)
-    net = private_copy(model)
+    net = copy.deepcopy(model)   # the rules replace modules for good: never the caller's network
     _swap_rules(net)
     return net
 

@@ -18,6 +18,7 @@ from deemo_gui.core.errors import ConfigError, DeemoError
 from deemo_gui.qt.trust import TrustLabel
 from deemo_gui.qt.workers import Worker, observe
 from deemo_gui.viewer import analysis as A
+from deemo_gui.viewer.runtime import Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -146,17 +147,21 @@ class AnalysisPanel(QWidget):
         for entry, methods in plans:
             try:
                 target = plan["targets"][entry.name]
-                with A.module_lock(entry):
-                    pass  # loads the network (lazy entries) and its analysis copy
-                gen = A.iter_analyze(entry, seq, methods, target, self.viewer.results, None, *plan["window"])
-                while True:
-                    try:
-                        with A.module_lock(entry):
-                            k, _n, method = next(gen)
-                    except StopIteration as stop:
-                        out["models"][entry.name] = dict(stop.value, target=target)
-                        break
-                    yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
+                owner = self.viewer.runtime.owner(entry)   # lends the network, one step at a time
+                steps = owner.run(lambda net, e=entry, m=methods, t=target: A.iter_analyze(
+                    e, seq, m, t, self.viewer.results, None, *plan["window"], network=net))
+                try:
+                    while True:
+                        try:
+                            k, _n, method = next(steps)
+                        except StopIteration as stop:
+                            out["models"][entry.name] = dict(stop.value, target=target)
+                            break
+                        yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
+                finally:
+                    steps.close()   # a cancelled panel job ends its model's ticket now
+            except Cancelled:   # unticked, moved or removed meanwhile: this result is stale anyway
+                pass
             except Exception as exc:  # one model failing leaves the others on screen
                 from deemo_gui.qt.errors import user_message
 

@@ -228,8 +228,10 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         release = self.release_combo.currentText() or None
         self._clear(entry)
         self._running_for = (entry, s, release)
-        worker = Worker(motif_jobs.classopt_job, entry, release=release, cache=self.viewer.results, **s,
-                        name=f"Class optimization of {entry.name}", progress=motif_jobs.progress_of)
+        job = lambda borrow: motif_jobs.classopt_job(  # noqa: E731 - the network comes from the model's owner
+            entry, release=release, cache=self.viewer.results, borrow=borrow, **s)
+        worker = Worker(self.viewer.runtime.owner(entry).lend, job, name=f"Class optimization of {entry.name}",
+                        progress=motif_jobs.progress_of)
         worker.yielded.connect(self._on_progress)
         worker.returned.connect(lambda out, e=entry: self._done(e, out))
         worker.aborted.connect(self._aborted)

@@ -138,11 +138,11 @@ class DashboardPanel(AnalysisPanel):
         target = self._target(entry)
         if target is None:
             return None
-        return A.stored_class_optimization(entry, target, self.CLASSOPT_STEPS, self.viewer.results, entry.name)
+        return A.stored_class_optimization(entry, target, self.CLASSOPT_STEPS)
 
     def start_class_optimization(self, entry, sync: bool = False) -> Worker | None:
-        """Class optimization of one model for the task it explains, once (cached in `viewer.results`);
-        the logo updates when done."""
+        """Class optimization of one model for the task it explains, once ever (`classopt_cache`);
+        the logo updates when done. The network is borrowed from the model's owner (`viewer.runtime`)."""
         target = self._target(entry)
         if target is None or self.classopt_result(entry) is not None:
             return None
@@ -155,9 +155,8 @@ class DashboardPanel(AnalysisPanel):
             # made this 1000-step loop minutes long.
             set_torch_threads(1)
             try:
-                with A.module_lock(entry):
-                    A.drain(A.iter_class_optimization(entry, target, self.CLASSOPT_STEPS,
-                                                      cache=self.viewer.results, name=entry.name))
+                with self.viewer.runtime.owner(entry).borrow() as net:
+                    A.drain(A.iter_class_optimization(entry, target, self.CLASSOPT_STEPS, network=net))
             finally:
                 set_torch_threads(None)
             self._classopt_done(key, None)
@@ -165,18 +164,10 @@ class DashboardPanel(AnalysisPanel):
         steps = self.CLASSOPT_STEPS
         what = f"P({entry.task_names[target]})" if len(entry.task_names) > 1 else "P(+)"
 
-        def job(entry=entry):
-            gen = A.iter_class_optimization(entry, target, steps, cache=self.viewer.results, name=entry.name)
-            while True:
-                try:
-                    with A.module_lock(entry):
-                        item = next(gen)
-                except StopIteration as stop:
-                    return stop.value
-                yield item
-
+        owner = self.viewer.runtime.owner(entry)
         label = self._label(entry)
-        worker = Worker(job, name=f"Class optimization of {label}", torch_threads=1,
+        worker = Worker(owner.run, lambda net: A.iter_class_optimization(entry, target, steps, network=net),
+                        name=f"Class optimization of {label}", torch_threads=1,
                         progress=lambda p, s=steps: (p.step, s, f"step {p.step} of {s}, {what} = {p.score:.3f}"))
         worker.yielded.connect(lambda p, k=key: self._classopt_progress(k, p, what))
         worker.finished.connect(lambda k=key, w=worker: self._classopt_done(k, w))

@@ -4,9 +4,11 @@ aligned into a PWM, drawn as a logo, and compared with JASPAR by Tomtom. One car
 scrollable grid, sortable by information content or by the E-value of the best match.
 
 The science is `deemo_gui.core.explain.filter_pwms` run by `deemo_gui.viewer.motif_jobs.filters_job`
-in a worker; results are kept per model and settings in `viewer.results`.
+in a worker; results are kept per model and settings by the panel.
 """
 from __future__ import annotations
+
+import weakref
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -98,6 +100,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         from deemo_gui.viewer import motif_jobs
 
         self.viewer, self.window_ = viewer, window
+        self.outcomes = weakref.WeakKeyDictionary()   # model -> {settings key: (outcome, description)}
         self.worker: Worker | None = None
         self.outcome = None
         self.cards: list[FilterCard] = []
@@ -193,7 +196,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.run_button.setEnabled(entry is not None and not running)
         if running:
             return
-        cached = self.viewer.results.get(self._key(entry)) if entry is not None else None
+        cached = self.outcomes.get(entry, {}).get(self._key(entry)) if entry is not None else None
         if cached is not None:
             self._show(*cached)
         else:
@@ -225,9 +228,11 @@ class FiltersPanel(SingleJobMixin, QWidget):
             report_exception(self, exc, "Filter motifs")
             return None
         key = self._key(entry)
-        worker = Worker(motif_jobs.filters_job, entry, sample.seqs, threshold=self.threshold_spin.value(),
-                        min_sites=self.min_sites_spin.value(), release=self.release_combo.currentText() or None,
-                        cache=self.viewer.results, name=f"Filter motifs of {entry.name}",
+        settings = dict(threshold=self.threshold_spin.value(), min_sites=self.min_sites_spin.value(),
+                        release=self.release_combo.currentText() or None, cache=self.viewer.results)
+        job = lambda borrow: motif_jobs.filters_job(  # noqa: E731 - the network comes from the model's owner
+            entry, sample.seqs, borrow=borrow, **settings)
+        worker = Worker(self.viewer.runtime.owner(entry).lend, job, name=f"Filter motifs of {entry.name}",
                         progress=motif_jobs.progress_of)
         worker.returned.connect(lambda out, k=key, s=sample, e=entry: self._done(k, e, s, out))
         worker.aborted.connect(lambda: self.status.setText("Cancelled."))
@@ -247,7 +252,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.chooser.update_trust()  # the job loaded the weights: the first-layer check can run now
 
     def _done(self, key, entry, sample, outcome) -> None:
-        self.viewer.results.put(key, (outcome, sample.description))
+        self.outcomes.setdefault(entry, {})[key] = (outcome, sample.description)
         if self.chooser.entry() is entry and self._key(entry) == key:
             self._show(outcome, sample.description)
 

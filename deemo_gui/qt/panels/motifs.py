@@ -10,6 +10,7 @@ panels share live in `motif_text`, `motif_logos`, `motif_widgets` and `motif_exp
 from __future__ import annotations
 
 import time
+import weakref
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -61,6 +62,7 @@ class MotifsPanel(QWidget):
         from deemo_gui.viewer import motif_jobs
 
         self.viewer, self.window_ = viewer, window
+        self.outcomes = weakref.WeakKeyDictionary()   # model -> {task: (outcome, description)}: this panel's own
         self.worker: Worker | None = None
         self.outcome = None
 
@@ -210,7 +212,7 @@ class MotifsPanel(QWidget):
         return [m for m, box in self.method_checks.items() if box.isChecked() and box.isEnabled()]
 
     def _cached(self, entry):
-        return self.viewer.results.get(("motif_panel_extract", entry.name, self.chooser.target()))
+        return self.outcomes.get(entry, {}).get(self.chooser.target())
 
     def run(self) -> Worker | None:
         from deemo_gui.qt.errors import report_exception, show_error
@@ -234,13 +236,10 @@ class MotifsPanel(QWidget):
             return None
         release = self.release_combo.currentText() or None
         worker = Worker(
-            motif_jobs.extract_job,
-            entry,
-            sample.seqs,
-            methods,
-            target=target,
-            release=release,
-            cache=self.viewer.results,
+            self.viewer.runtime.owner(entry).lend,
+            lambda borrow: motif_jobs.extract_job(
+                entry, sample.seqs, methods, target=target, release=release, cache=self.viewer.results, borrow=borrow
+            ),
             name=f"Motifs of {entry.name}",
             progress=motif_jobs.progress_of,
         )
@@ -271,7 +270,7 @@ class MotifsPanel(QWidget):
     def _done(self, entry, target, sample, outcome) -> None:
         waited = None if self._started_at is None else time.perf_counter() - self._started_at
         self._started_at = None
-        self.viewer.results.put(("motif_panel_extract", entry.name, target), (outcome, sample.description))
+        self.outcomes.setdefault(entry, {})[target] = (outcome, sample.description)
         if self.chooser.entry() is entry and self.chooser.target() == target:
             self._show_outcome((outcome, sample.description), waited)
 

@@ -22,22 +22,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QLabel
 
+from deemo_gui.core.methods import METHODS as REGISTRY
 from deemo_gui.qt.panels.analysis_panel import HEATMAP_HEIGHT, SCORE_HEIGHT, AnalysisPanel, escape, prob_text
 from deemo_gui.viewer import analysis as A
 
-ATTRIBUTION_METHODS = (
-    ("saliency", "Gradient × input", "The gradient of the logit at the observed base (Deep Motif Dashboard "
-     "sec. 3.1): how much a small increase of that base's one-hot value raises the score"),
-    ("guided", "Guided backprop × input", "Guided backpropagation (Springenberg et al. 2015; Koo & Eddy "
-     "2019) at the observed base: only positive evidence flows back through each ReLU (networks without ReLUs, "
-     "the rnn presets, give the plain gradient)"),
-    ("integrated_gradients", "Integrated gradients", "Integrated gradients (Sundararajan et al. 2017) from a "
-     "uniform 0.25 baseline: per position, the positions add up to logit(sequence) − logit(baseline)"),
-    ("deeplift", "DeepLIFT/SHAP", ("DeepLIFT/SHAP (Shrikumar et al. 2017; Lundberg & Lee 2017) with 20 "
-     "dinucleotide-shuffled references, as tangermeme's deep_lift_shap: the positions add up to "
-     "logit(sequence) − mean logit(references); the title gives the convergence delta. Not for recurrent models (no rule for LSTM "
-     "gates): use IG, ISM or gradient × input there")),
-)
+# The attribution tracks offered (ISM is the heat map below them), named and described by the registry.
+ATTRIBUTION_METHODS = tuple((key, REGISTRY[key].title, REGISTRY[key].description)
+                            for key in ("saliency", "guided", "integrated_gradients", "deeplift"))
 # Measured accuracy at planted motifs (BENCHMARKS.md, "Attribution accuracy"; Koo & Eddy synthetic data).
 ACCURACY_NOTES = {
     "saliency": "at chance where the model is weak: AUROC 0.46-0.52 at planted motifs for models of test AUROC "
