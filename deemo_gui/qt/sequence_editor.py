@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from deemo_gui.core.errors import DataError
 from deemo_gui.qt.workers import observe
+from deemo_gui.viewer.keys import PredictKey
 
 try:  # the shared palette (deemo_gui/palette.py)
     from deemo_gui import palette as _palette
@@ -591,7 +592,7 @@ class ScoreBoard(QWidget):
         original = v.original_sequence(v.current_index) if v.current_index >= 0 else ""
         for m in v.selected_models:
             probs = v.predictions.get(m.name)
-            before = v.results.get(("predict", m.name, original, v.scan_stride, v.scan_rc))
+            before = v.results.get(PredictKey(m.name, original, v.scan_stride, v.scan_rc))
             tasks = m.task_names
             for t in self._shown_tasks(tasks):
                 task = tasks[t]

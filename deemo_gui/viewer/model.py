@@ -39,6 +39,7 @@ from deemo_gui.core.sequences import (
 )
 from deemo_gui.viewer import search as _search
 from deemo_gui.viewer.entries import EditState, ModelEntry, OpenFile, ResultsCache
+from deemo_gui.viewer.runtime import Runtime
 from deemo_gui.viewer.unsaved import UnsavedWork
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class Viewer:
         self.window_choice: int | None = None   # the window start the panels explain; None: best
         self.list_predictions: dict[str, np.ndarray] = {}
         self.results = ResultsCache()
+        self.runtime = Runtime()   # one owner per model: every job borrows the network from it
         self.unsaved = UnsavedWork(self.events, lambda: self._edits, lambda: self.models)
         self.window = None
         _VIEWERS.add(self)
@@ -654,6 +656,8 @@ class Viewer:
             flag = id(m) in chosen and m.error is None
             if m.selected != flag:
                 m.selected, changed = flag, True
+                if not flag:
+                    self.runtime.cancel(m)   # its jobs stop (and are waited for) before anyone moves on
         if changed:
             self.predictions = {k: v for k, v in self.predictions.items()
                                 if any(m.name == k for m in self.selected_models)}
@@ -679,6 +683,7 @@ class Viewer:
 
     def remove_model(self, key) -> None:
         entry = self.model(key)
+        self.runtime.remove(entry)   # cancels its jobs and waits for them before anything is freed
         self.models.remove(entry)
         self.predictions.pop(entry.name, None)
         self.list_predictions.pop(entry.name, None)
@@ -703,8 +708,7 @@ class Viewer:
             self.events.error.emit(str(exc))
             raise
         self.device, self._resolved_device = str(name), resolved
-        for m in self.models:
-            m.to(resolved)
+        self.runtime.move_all(self.models, resolved)   # each model's jobs are cancelled and waited for first
         self.events.device_changed.emit(self.device)
 
     # -----------------------------------------------------------------------------------------
