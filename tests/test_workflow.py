@@ -200,12 +200,26 @@ def test_bad_configs_are_one_line(tmp_path, capsys):
     assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", str(tmp_path / "missing.fa")]) == 2
     assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", str(ZOO_MODEL), "--presets",
                   "nope"]) == 2
+    assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", f"{ZOO_MODEL},max_train"]) == 2
     (tmp_path / "bad.yaml").write_text("datasets: [unclosed\n")
     assert deemo(["workflow", "run", str(tmp_path / "bad.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("deemo: error: ") for line in err)
+    assert len(err) == 4 and all(line.startswith("deemo: error: ") for line in err)
     assert "missing.fa: no such file" in err[0] and "unknown preset 'nope'" in err[1]
-    assert "bad.yaml: not a YAML/JSON workflow config" in err[2]
+    assert "'max_train' is not KEY=VALUE" in err[2] and "bad.yaml: not a YAML/JSON workflow config" in err[3]
+
+
+def test_a_data_spec_names_its_files_and_fills_in_deepbind_sets(tmp_path):
+    from deemo_gui.cli.workflow import parse_spec
+    from deemo_gui.core.workflow import data_args, epochs_for
+
+    train = DATA / "deepbind_encode" / "REST_GM12878_AC.seq.gz"
+    name, ds = parse_spec(f"{train},max_train=500")
+    assert name == "REST_GM12878" and ds == {"train": str(train), "max_train": 500, "negatives": "shuffle",
+                                             "test": str(DATA / "deepbind_encode" / "REST_GM12878_B.seq.gz")}
+    assert data_args(ds) == [str(train), "--negatives", "shuffle", "--test", ds["test"], "--max-train", "500"]
+    config = checked({"datasets": {name: ds}, "epochs": {"default": 10, "rnn": 12}}, "c.yaml")
+    assert (epochs_for(config, "rnn"), epochs_for(config, "cnn")) == (12, 10)
 
 
 def test_a_live_run_holds_its_folder_a_dead_one_does_not(tmp_path):

@@ -100,7 +100,12 @@ def parse_spec(spec: str) -> tuple[str, dict]:
 
     from deemo_gui.core.workflow import DATA_KEYS, PATH_KEYS
 
-    fields = dict(item.split("=", 1) for item in spec.split(",")) if "=" in spec else {"train": spec}
+    fields, items = {}, spec.split(",")
+    for i, item in enumerate(items):
+        key, eq, value = item.partition("=")
+        if not eq and i:
+            raise ConfigError(f"--data {spec}: {item!r} is not KEY=VALUE")
+        fields.update({key: value} if eq else {"train": item})
     bad = sorted(set(fields) - set(DATA_KEYS) - {"train", "name"})
     if bad or "train" not in fields:
         raise ConfigError(f"--data {spec}: give TRAIN_FILE or name=...,train=FILE[,{','.join(DATA_KEYS)}=...]")
