@@ -268,8 +268,8 @@ def _ensure_stdout() -> None:
         except Exception:
             pass
     # No console at all: write the line to a file in the temporary folder instead.
-    sys.stdout = open(os.path.join(tempfile.gettempdir(), "deemo-gui-self-test.txt"), "w",  # noqa: SIM115
-                      encoding="utf-8")
+    log_path = os.path.join(tempfile.gettempdir(), "deemo-gui-self-test.txt")
+    sys.stdout = open(log_path, "w", encoding="utf-8")  # noqa: SIM115
 
 
 def main(argv=None) -> int:

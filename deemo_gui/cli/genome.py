@@ -2,8 +2,13 @@
 `--genome` options of `deemo train` (training from peaks alone, with a chromosome hold-out split)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deemo_gui.cli import options
 from deemo_gui.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from deemo_gui.core.networks.base import SequenceNetwork
 
 
 def add_train_arguments(p) -> None:
@@ -121,7 +126,7 @@ def run_variants(args) -> int:
     )
     from deemo_gui.core.variants import read_variants
 
-    models = []
+    models: list[tuple[str, SequenceNetwork]] = []
     for path in args.models:
         name = os.path.splitext(os.path.basename(path))[0]
         models.append((name if name not in dict(models) else path, load_model(path)))

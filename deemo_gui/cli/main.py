@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import sys
 import warnings
@@ -64,9 +65,9 @@ def _line_buffered() -> None:
     """`deemo train > log`: progress reaches the file line by line, not in 8 KiB blocks at the end."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            if not stream.isatty():
+            if isinstance(stream, io.TextIOWrapper) and not stream.isatty():  # not a replaced stream (tests)
                 stream.reconfigure(line_buffering=True)
-        except (AttributeError, ValueError, OSError):  # a replaced stream (tests, pythonw)
+        except (AttributeError, ValueError, OSError):  # a closed or missing stream (pythonw)
             pass
 
 

@@ -94,7 +94,7 @@ def run_motifs(args) -> int:
     model = load_model(args.model, device=resolve_device(args.device))
     args.target = task_index(model, args.target)
     X = None if args.method == "classopt" else _data(args, model)
-    kwargs = {}
+    kwargs: dict[str, object] = {}
     if args.method == "filters":
         kwargs.update(threshold=args.threshold, min_sites=args.min_sites)
     elif args.method == "activation":

@@ -67,7 +67,8 @@ def _chunks(path, name: str) -> Iterator[tuple[bytes, int, bool]]:
     """(chunk, its byte offset after any BOM, whether it is the whole file): chunks of about CHUNK
     bytes (the pieces read, more for a record longer than that) that end just before a line that
     starts with '>' (no record is split); each byte is copied once, from the piece into the chunk."""
-    carry, parts, offset, first = b"", [], 0, True
+    parts: list[bytes] = []
+    carry, offset, first = b"", 0, True
     for piece in iter_bytes(path, "sequence file", CHUNK):
         if first:
             check_head(name, piece, "sequence file")
@@ -175,7 +176,10 @@ def parse_lines(text: str, name: str, lineno0: int = 0) -> Batch:
 def split_records(text: str, name: str, lineno0: int = 0) -> tuple[list[str], list[str], list[str], list[int]]:
     """(ids, headers, sequences as written, header line numbers): blank lines and ';' comments
     skipped, lines stripped; DataError for a header without a name or a sequence before any header."""
-    ids, headers, seqs, linenos = [], [], [], []
+    ids: list[str] = []
+    headers: list[str] = []
+    seqs: list[str] = []
+    linenos: list[int] = []
     chunks: list[str] = []
     for lineno, line in enumerate(text.split("\n"), start=lineno0 + 1):
         line = line.strip()

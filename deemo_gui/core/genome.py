@@ -134,6 +134,7 @@ class Genome:
         self.path = check_regular_file(path, "genome FASTA")
         self.index_path: str | None = None   # where the .fai was read or written; None: in memory
         self._lock = threading.Lock()
+        self._fh: io.BufferedIOBase
         with open(self.path, "rb") as fh:
             gzipped = fh.read(2) == b"\x1f\x8b"
         if gzipped:

@@ -42,7 +42,7 @@ def validate_metadata(meta: dict, path: str) -> None:
         return ModelFileError(f"{path}: damaged model metadata: {field} must be {want}, found {found}")
 
     def meta_get(field: str):
-        value = meta
+        value: object = meta
         for part in field.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         return value

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -230,7 +230,7 @@ def hypothetical_scores(model, X, method: str = "deeplift", target: int = 0, bat
     from deemo_gui.core.explain._common import as_onehot
 
     X = as_onehot(X).numpy()
-    kw = {} if batch_size is None else {"batch_size": int(batch_size)}
+    kw: dict[str, Any] = {} if batch_size is None else {"batch_size": int(batch_size)}
     if method == "deeplift":
         from deemo_gui.core.explain import deep_lift_shap
 

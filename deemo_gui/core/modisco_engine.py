@@ -22,11 +22,16 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from deemo_gui.core.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import subprocess
+    from multiprocessing.process import BaseProcess
 
 # Seconds between checks on the child (and yields to the caller).
 POLL_SECONDS = 0.25
@@ -76,7 +81,7 @@ def _child(folder: str) -> None:  # pragma: no cover - runs in the spawned proce
                 arrays[f"p{k}_meta"] = np.array([1 if name == "pos" else -1, index], dtype=np.int64)
                 k += 1
         tmp = os.path.join(folder, "patterns.tmp.npz")
-        np.savez(tmp, n=np.array(k), **arrays)
+        np.savez(tmp, n=np.array(k), **arrays)  # type: ignore[arg-type]  # the stub fears allow_pickle in **arrays
         os.replace(tmp, os.path.join(folder, "patterns.npz"))
     except BaseException as exc:  # noqa: BLE001 - every failure goes back as one line
         line = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
@@ -89,17 +94,17 @@ class _Child:
     """The running child: a plain subprocess, or a spawned multiprocessing process in a frozen app."""
 
     def __init__(self, folder: str):
+        self._mp: BaseProcess | None = None
+        self._proc: subprocess.Popen | None = None
         if getattr(sys, "frozen", False):
             import multiprocessing
 
             self._mp = multiprocessing.get_context("spawn").Process(target=_child, args=(folder,), daemon=True)
             self._mp.start()
             self.pid = self._mp.pid
-            self._proc = None
         else:
             import subprocess
 
-            self._mp = None
             env = dict(os.environ)
             root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
@@ -115,6 +120,7 @@ class _Child:
             return self._mp.exitcode
         import subprocess
 
+        assert self._proc is not None
         try:
             return self._proc.wait(seconds)
         except subprocess.TimeoutExpired:
@@ -125,11 +131,13 @@ class _Child:
         if self.wait(0) is not None:
             return
         try:
-            if hasattr(os, "killpg"):
+            if hasattr(os, "killpg") and self.pid is not None:
                 os.killpg(self.pid, signal.SIGKILL)
         except OSError:
             pass
-        (self._mp or self._proc).kill()
+        child = self._mp or self._proc
+        if child is not None:
+            child.kill()
         self.wait(5)
 
 
@@ -144,7 +152,7 @@ def _validate(one_hot: np.ndarray, hyp: np.ndarray) -> tuple[np.ndarray, np.ndar
     return one_hot, hyp
 
 
-def run(one_hot, hyp, settings: dict) -> Iterator[float]:
+def run(one_hot, hyp, settings: dict) -> Generator[float, None, list[dict]]:
     """Run TFMoDISco on `one_hot` and hypothetical scores `hyp` (both `(N, L, 4)`) with keyword
     `settings` of `modiscolite.tfmodisco.TFMoDISco`; see the module docstring."""
     why = available()

@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -227,7 +228,10 @@ def validate(seq: str, where: str) -> str:
     return seq.upper()
 
 
-def _add_validated(seqs: list[str], masked: dict, seq: str, where: str) -> None:
+Masked = dict[int, tuple[tuple[int, int], ...]]  # record index -> its lower-case runs
+
+
+def _add_validated(seqs: list[str], masked: Masked, seq: str, where: str) -> None:
     """Append `validate(seq)` to `seqs`, and its lower-case runs to `masked` under its index."""
     seqs.append(validate(seq, where))
     if runs := lower_case_runs(seq):
@@ -252,7 +256,10 @@ def read_fasta(path: str) -> SequenceSet:
 
     name = os.fspath(path)
     try:
-        ids, seqs, masked, headers = [], [], {}, []
+        ids: list[str] = []
+        seqs: list[str] = []
+        masked: Masked = {}
+        headers: list[list[str] | None] = []
         for batch in fasta.iter_fasta(name, name):
             masked.update((len(ids) + i, runs) for i, runs in batch.soft_masked.items())
             ids += batch.ids
@@ -263,7 +270,7 @@ def read_fasta(path: str) -> SequenceSet:
         if any(h is not None for h in headers):
             if any(h is None for h in headers):
                 raise DataError(f"{name}: label= in some headers only")  # named with its line below
-            labels = _labels_from_headers([h for part in headers for h in part], [0] * len(ids), name)
+            labels = _labels_from_headers([h for part in headers for h in part or ()], [0] * len(ids), name)
     except DataError:  # the whole text, line by line: the error the file has first, with its line
         return _parse_fasta(_open_text(name), name)
     return SequenceSet(ids=ids, seqs=seqs, labels=labels, source=name, soft_masked=masked)
@@ -309,8 +316,7 @@ def warn_duplicate_ids(ids: list[str], name: str) -> list[str]:
     """The ids that occur more than once (logged as a warning naming the first few)."""
     if len(set(ids)) == len(ids):
         return []
-    seen: set[str] = set()
-    dup = sorted({i for i in ids if i in seen or seen.add(i)})
+    dup = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dup:
         shown = ", ".join(repr(d) for d in dup[:5]) + (f" and {len(dup) - 5} more" if len(dup) > 5 else "")
         log.warning("%s: %d record id(s) occur more than once: %s; records are told apart by position", name,
@@ -325,7 +331,7 @@ def read_label_file(path: str, n_records: int, data_name: str = "") -> tuple[np.
     bound, `0 1` = unbound) are read as one binary task: the first column.
     """
     name = os.fspath(path)
-    rows = []
+    rows: list[list[float]] = []
     for lineno, line in enumerate(io.StringIO(_open_text(name, "label file")), start=1):
         parts = line.replace(",", " ").split()
         if not parts:
@@ -373,8 +379,8 @@ def _csv_rows(text: str, name: str, delimiter: str, lineno0: int = 0):
                 yield lineno0 + reader.line_num, row
     except csv.Error as exc:
         raise DataError(
-            f"{name}, line {lineno0 + reader.line_num + 1}: not a valid {'TSV' if delimiter == chr(9) else 'CSV'} line ({exc}); "
-            "check for stray quotes or carriage returns inside a field"
+            f"{name}, line {lineno0 + reader.line_num + 1}: not a valid {'TSV' if delimiter == chr(9) else 'CSV'} "
+            f"line ({exc}); check for stray quotes or carriage returns inside a field"
         ) from None
 
 
@@ -382,7 +388,9 @@ def _parse_deepbind(text: str, name: str, lineno0: int = 0) -> SequenceSet:
     rows = _csv_rows(text, name, "\t", lineno0)
     _, header = next(rows, (0, []))
     cols = {c.strip(): i for i, c in enumerate(header)}
-    ids, seqs, labels, masked = [], [], [], {}
+    ids, labels = [], []
+    seqs: list[str] = []
+    masked: Masked = {}
     for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
@@ -402,7 +410,9 @@ def _parse_deepbind(text: str, name: str, lineno0: int = 0) -> SequenceSet:
 
 def _parse_deepbind_headerless(text: str, name: str, lineno0: int = 0) -> SequenceSet:
     """DeepBind's own `sequence<TAB>label` lines with no header (its DREAM5 and supplementary files)."""
-    ids, seqs, labels, masked = [], [], [], {}
+    ids, labels = [], []
+    seqs: list[str] = []
+    masked: Masked = {}
     for lineno, line in enumerate(io.StringIO(text), start=lineno0 + 1):
         if not line.strip():
             continue
@@ -430,7 +440,9 @@ def _parse_table(text: str, name: str, delimiter: str, lineno0: int = 0) -> Sequ
     seq_col = lower.index("sequence")
     id_col = next((lower.index(c) for c in ("id", "name") if c in lower), None)
     label_cols = [i for i in range(len(header)) if i not in (seq_col, id_col)]
-    ids, seqs, labels, masked = [], [], [], {}
+    ids, labels = [], []
+    seqs: list[str] = []
+    masked: Masked = {}
     for lineno, row in rows:
         if len(row) != len(header):
             raise DataError(f"{name}, line {lineno}: {len(row)} columns, the header has {len(header)}")
@@ -459,7 +471,9 @@ def _parse_table(text: str, name: str, delimiter: str, lineno0: int = 0) -> Sequ
 
 
 def _parse_plain(text: str, name: str, lineno0: int = 0) -> SequenceSet:
-    ids, seqs, masked = [], [], {}
+    ids = []
+    seqs: list[str] = []
+    masked: Masked = {}
     for lineno, line in enumerate(io.StringIO(text), start=lineno0 + 1):
         line = line.strip()
         if not line:

@@ -191,7 +191,7 @@ def iter_effects(models, variants: list[Variant], reference, task=None, attribut
             skipped[why] += 1
     _warn(skipped, source, len(variants))
     chunks = [(m, s) for m in models for s in range(0, len(keep), CHUNK)]
-    effects: dict[tuple[Variant, str], VariantEffect] = {}
+    effects: dict[tuple[int, str], VariantEffect] = {}  # by (id(variant), model name)
     for done, ((name, module), start) in enumerate(chunks):
         L = int(module.input_length)
         part = keep[start: start + CHUNK]
@@ -259,13 +259,15 @@ def write_attributions(path, effects: list[VariantEffect]) -> str:
     shorter model's window), `ref_sequence`/`alt_sequence` (aligned, "-" in gaps), `variant`, `model`, `task`."""
     from deemo_gui.core.atomic import atomic_path
 
-    rows = [e for e in effects if e.ref_track is not None]
-    L = max((len(e.ref_track) for e in rows), default=0)
+    rows = [e for e in effects if e.ref_track is not None and e.alt_track is not None]
+    refs = [np.asarray(e.ref_track) for e in rows]
+    alts = [np.asarray(e.alt_track) for e in rows]
+    L = max((len(r) for r in refs), default=0)
     ref = np.full((len(rows), L), np.nan, dtype=np.float32)
     alt = ref.copy()
-    for k, e in enumerate(rows):
-        ref[k, :len(e.ref_track)] = e.ref_track
-        alt[k, :len(e.alt_track)] = e.alt_track
+    for k, (r, a) in enumerate(zip(refs, alts)):
+        ref[k, :len(r)] = r
+        alt[k, :len(a)] = a
     seqs = [e.aligned_sequences for e in rows]
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(

@@ -34,12 +34,17 @@ instead of once per prefix. Checked against the per-prefix loop in the tests.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from torch import nn
 
 from ._common import as_onehot, batches, check_batch_size, check_target, evaluating, to_numpy
 from deemo_gui.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from deemo_gui.core.networks.rnn import RecurrentNetwork
 
 
 DEFINITIONS = ("paper", "demo-code")
@@ -163,16 +168,17 @@ def _fast_scores(model, lstm: nn.LSTM, H: torch.Tensor, target: int) -> tuple[to
     full = lstm(steps)[0]  # (n, M, 2h): both directions over the whole sequence
     hidden = lstm.hidden_size
     out_f, out_b = full[..., :hidden], full[..., hidden:]
-    gates_f = steps @ lstm.weight_ih_l0.t() + lstm.bias_ih_l0 + lstm.bias_hh_l0  # (n, M, 4h)
-    gates_b = steps @ lstm.weight_ih_l0_reverse.t() + lstm.bias_ih_l0_reverse + lstm.bias_hh_l0_reverse
+    w = dict(lstm.named_parameters())  # weight_ih_l0, ..._reverse: typed, unlike the attributes
+    gates_f = steps @ w["weight_ih_l0"].t() + w["bias_ih_l0"] + w["bias_hh_l0"]  # (n, M, 4h)
+    gates_b = steps @ w["weight_ih_l0_reverse"].t() + w["bias_ih_l0_reverse"] + w["bias_hh_l0_reverse"]
     length = torch.arange(1, M + 1, device=H.device, dtype=H.dtype)
     # Prefix of length k: its backward LSTM reads columns k-1, k-2, ..., 0. In the column order
     # M-1, M-2, ..., 0 that is a run starting at b = M - k.
-    back = _run_one_direction(gates_b.flip(1).transpose(0, 1).contiguous(), lstm.weight_hh_l0_reverse)
+    back = _run_one_direction(gates_b.flip(1).transpose(0, 1).contiguous(), w["weight_hh_l0_reverse"])
     back = back.flip(0).transpose(0, 1)  # (n, M, h) by prefix length
     prefix = torch.cat([out_f.cumsum(dim=1), back], dim=2) / length[None, :, None]
     # Suffix starting at column k: its forward LSTM reads k, k+1, ..., M-1: a run starting at b = k.
-    fwd = _run_one_direction(gates_f.transpose(0, 1).contiguous(), lstm.weight_hh_l0).transpose(0, 1)
+    fwd = _run_one_direction(gates_f.transpose(0, 1).contiguous(), w["weight_hh_l0"]).transpose(0, 1)
     back_shared = out_b.flip(1).cumsum(dim=1).flip(1)  # the full run's backward outputs from k on
     suffix = torch.cat([fwd, back_shared], dim=2) / length.flip(0)[None, :, None]
     head = model.rnn_head
@@ -181,7 +187,7 @@ def _fast_scores(model, lstm: nn.LSTM, H: torch.Tensor, target: int) -> tuple[to
     return p_prefix, p_suffix
 
 
-def temporal(model: torch.nn.Module, X, target: int = 0, batch_size: int = 4096,
+def temporal(model: RecurrentNetwork, X, target: int = 0, batch_size: int = 4096,
              device=None, fast: bool = True, definition: str = "paper") -> tuple[np.ndarray, np.ndarray]:
     """Forward and backward temporal output scores, each (N, L), of task ``target``.
 

@@ -189,7 +189,8 @@ def _parse_meme(name: str, text: str) -> list[PWM]:
         if alength != 4:
             raise DataError(f"{where} has alength= {alength}; DNA motifs have 4")
         i += 1
-        rows, first_row_line = [], i + 1
+        rows: list[np.ndarray] = []
+        first_row_line = i + 1
         while i < n and (width is None or len(rows) < width):
             if not lines[i]:
                 if rows and width is None:

@@ -11,6 +11,8 @@ class SequenceNetwork(nn.Module):
     ``build_network(preset, n_tasks, input_length, **hparams)`` rebuilds the same architecture.
     """
 
+    metadata: dict  # the model file's metadata, set once trained or loaded (not before: no attribute)
+
     def __init__(self, preset: str, n_tasks: int, input_length: int, hparams: dict):
         super().__init__()
         self.preset = preset

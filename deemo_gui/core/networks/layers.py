@@ -18,11 +18,11 @@ warnings.filterwarnings("ignore", message=r"Using padding='same' with even kerne
 
 def layer_lists(filters: int | Sequence[int], kernels: int | Sequence[int]) -> tuple[list[int], list[int]]:
     """Per-layer filter counts and kernel sizes; a single int is repeated to the other list's length."""
-    if isinstance(filters, int) and isinstance(kernels, int):
-        return [filters], [kernels]
     if isinstance(filters, int):
+        if isinstance(kernels, int):
+            return [filters], [kernels]
         filters = [filters] * len(kernels)
-    if isinstance(kernels, int):
+    elif isinstance(kernels, int):
         kernels = [kernels] * len(filters)
     if len(filters) != len(kernels):
         raise ConfigError(

@@ -84,8 +84,9 @@ TRAINING_DEFAULTS: dict[str, dict] = {
 
 # --- Per-preset exceptions to the family defaults (ours, measured on ARID3A_K562, 10,000 training
 # sequences, CPU, on the earlier cnn-rnn-large without pooling): cnn-rnn-large (two conv layers, then
-# a two-layer bi-LSTM) does not learn at the recurrent lr 1e-2 -- training loss stayed at ln 2 and validation AUROC at 0.50-0.51 for 4 epochs, and a
-# 20-epoch run stopped early at test AUROC 0.49 -- while lr 1e-3 reached validation AUROC 0.73 in 4
+# a two-layer bi-LSTM) does not learn at the recurrent lr 1e-2 -- training loss stayed at ln 2 and
+# validation AUROC at 0.50-0.51 for 4 epochs, and a 20-epoch run stopped early at test AUROC 0.49 --
+# while lr 1e-3 reached validation AUROC 0.73 in 4
 # epochs (3e-3: 0.54 after 2). rnn-large learns at 1e-2 (0.72 after 3 epochs), so keeps it.
 PRESET_TRAINING: dict[str, dict] = {
     "cnn-rnn-large": {"lr": 1e-3},
