@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import faulthandler
 import json
 import logging
 import os
@@ -175,8 +176,9 @@ class Failures(logging.Handler):
 class Soak:
     """Drives one MainWindow (a new one after each close) with `actions` seeded random actions."""
 
-    def __init__(self, seed: int, actions: int, echo=None, log_size: int = 30):
+    def __init__(self, seed: int, actions: int, echo=None, log_size: int = 30, stall_dump_s: float = 0.0):
         self.seed, self.n_actions = seed, actions
+        self.stall_dump_s = stall_dump_s   # > 0: every thread's stack to stderr when an action takes longer
         self.rng = random.Random(seed)
         self.echo = echo
         self.recent: collections.deque[str] = collections.deque(maxlen=log_size)
@@ -250,7 +252,11 @@ class Soak:
                 action = self.rng.choices(ACTIONS, weights=[w for _, w in ACTIONS])[0][0]
                 self.counts[action.__name__] += 1
                 t = time.perf_counter()
+                if self.stall_dump_s > 0:
+                    faulthandler.dump_traceback_later(self.stall_dump_s)
                 action(self)
+                if self.stall_dump_s > 0:
+                    faulthandler.cancel_dump_traceback_later()
                 self.slowest.append((time.perf_counter() - t, self.recent[-1] if self.recent else action.__name__))
                 self.slowest = sorted(self.slowest, reverse=True)[:5]
                 QTest.qWait(self.rng.choice((0, 1, 5, 10, 20, 50, 100)))
@@ -641,11 +647,21 @@ def close_window(s: Soak) -> None:
     s.close_window(wait_ms=s.rng.choice((0, 10, 100)))
 
 
+def quit_during_job(s: Soak) -> None:
+    """Start a job, then quit a moment later (its result arrives after the window has gone)."""
+    from PySide6.QtTest import QTest
+
+    s.rng.choice((recompute, run_panel_job, train))(s)
+    QTest.qWait(s.rng.choice((0, 20, 100, 300)))
+    close_window(s)
+
+
 ACTIONS = [
     (tick_model, 20), (tick_burst, 4), (expand_group, 3), (highlight_model, 3), (remove_model, 2),
     (add_model, 2), (search_models, 2), (change_grouping, 1), (change_device, 2), (pick_sequence, 8),
     (edit_bases, 14), (undo, 6), (redo, 4), (switch_tab, 10), (recompute, 4), (run_panel_job, 4),
-    (train, 1), (cancel_job, 5), (open_file, 2), (close_file, 1), (wait, 3), (close_window, 0.4),
+    (train, 1), (cancel_job, 5), (open_file, 2), (close_file, 1), (wait, 3), (close_window, 0.3),
+    (quit_during_job, 0.3),
 ]
 
 
@@ -656,16 +672,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                         help="Qt platform: offscreen (default) or xcb (under xvfb-run -a)")
     parser.add_argument("--quiet", action="store_true", help="do not print each action")
+    parser.add_argument("--weight", action="append", default=[], metavar="ACTION=W",
+                        help="change an action's weight, e.g. quit_during_job=5 (repeatable)")
+    parser.add_argument("--stall-dump", type=float, default=0.0, metavar="S",
+                        help="dump every thread's stack when one action keeps the GUI thread over S seconds")
     args = parser.parse_args(argv)
     os.environ["QT_QPA_PLATFORM"] = args.platform
     home = tempfile.mkdtemp(prefix="deemo-soak-")   # settings and recovery files of this run only
-    os.environ.setdefault("DEEMO_GUI_SETTINGS", os.path.join(home, "settings.ini"))
-    os.environ.setdefault("DEEMO_DATA_DIR", os.path.join(home, "user-data"))
+    for name, value in (("DEEMO_GUI_SETTINGS", "settings.ini"), ("DEEMO_DATA_DIR", "user-data")):
+        os.environ[name] = os.environ.get(name) or os.path.join(home, value)
     sys.path.insert(0, str(ROOT))
     from PySide6.QtWidgets import QApplication
 
+    for item in args.weight:
+        name, _, weight = item.partition("=")
+        k = next(k for k, (a, _w) in enumerate(ACTIONS) if a.__name__ == name)
+        ACTIONS[k] = (ACTIONS[k][0], float(weight))
     app = QApplication.instance() or QApplication(["deemo-soak"])
-    soak = Soak(args.seed, args.actions, echo=None if args.quiet else lambda line: print(line, flush=True))
+    soak = Soak(args.seed, args.actions, echo=None if args.quiet else lambda line: print(line, flush=True),
+                stall_dump_s=args.stall_dump)
     summary = soak.run()
     print("SOAK " + json.dumps(summary), flush=True)
     if soak.failures.items:
