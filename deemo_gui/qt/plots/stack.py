@@ -233,8 +233,10 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
             image.setDevicePixelRatio(scale)
             image.fill(QColor(palette.BACKGROUND_COLOR))
             painter = QPainter(image)
-            render(painter, QRectF(0, 0, w, h))
-            painter.end()
+            try:   # a painter must end before its device goes, also when drawing fails
+                render(painter, QRectF(0, 0, w, h))
+            finally:
+                painter.end()
             if not image.save(tmp, "PNG"):
                 raise DeemoError(f"{path}: could not write the PNG (folder missing or not writable?)")
         elif ext == ".svg":
@@ -249,9 +251,11 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
             painter = QPainter()
             if not painter.begin(gen):
                 raise DeemoError(f"{path}: could not write the SVG (folder missing or not writable?)")
-            painter.fillRect(QRectF(0, 0, w, h), QColor(palette.BACKGROUND_COLOR))
-            render(painter, QRectF(0, 0, w, h))
-            painter.end()
+            try:
+                painter.fillRect(QRectF(0, 0, w, h), QColor(palette.BACKGROUND_COLOR))
+                render(painter, QRectF(0, 0, w, h))
+            finally:
+                painter.end()
             del painter, gen  # closes the file (Windows cannot rename an open one)
         elif ext == ".pdf":
             writer = QPdfWriter(tmp)
@@ -261,9 +265,11 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
             painter = QPainter()
             if not painter.begin(writer):
                 raise DeemoError(f"{path}: could not write the PDF (folder missing or not writable?)")
-            page = writer.pageLayout().paintRectPixels(writer.resolution())
-            render(painter, QRectF(QPointF(0, 0), QSizeF(page.width(), page.height())))
-            painter.end()
+            try:
+                page = writer.pageLayout().paintRectPixels(writer.resolution())
+                render(painter, QRectF(QPointF(0, 0), QSizeF(page.width(), page.height())))
+            finally:
+                painter.end()
             del painter, writer  # the PDF is complete on disk once its writer is gone
         if os.path.getsize(tmp) == 0:
             raise DeemoError(f"{path}: nothing was written (folder missing or not writable?)")
