@@ -43,11 +43,13 @@ setup_python
 case "$cmd" in
     setup) ;;
     test) exec .venv/bin/python -m pytest "$@" ;;
-    lint)
-        .venv/bin/ruff check .
-        .venv/bin/ruff format --check .
-        .venv/bin/mypy
-        .venv/bin/lint-imports ;;
+    lint)  # every check runs; the status is non-zero when any fails
+        rc=0
+        .venv/bin/ruff check . || rc=1
+        .venv/bin/ruff format --check . || rc=1
+        .venv/bin/mypy || rc=1
+        .venv/bin/lint-imports || rc=1
+        exit $rc ;;
     run)
         if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
             exec .venv/bin/deemo-gui "$@"
