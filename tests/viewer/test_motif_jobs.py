@@ -13,7 +13,6 @@ from deemo_gui.core.motifs import JasparDB, read_meme, write_meme
 from deemo_gui.viewer import Viewer
 from deemo_gui.viewer import motif_jobs as mj
 
-SELEX = "resources/data/selex_alx4"
 # Homeodomain TFs (and ARID3, which binds AT-rich TAAT-like sites) that TAATTA-like motifs hit.
 HOMEOBOX = ("ALX", "ARX", "LHX", "LMX", "PROP", "PHOX", "VSX", "PAX", "HOX", "DLX", "MSX", "EMX", "EN1", "EN2",
             "GSX", "NKX", "BARX", "BARHL", "UNCX", "SHOX", "RAX", "OTP", "ISL", "LBX", "VAX", "ESX", "POU",
