@@ -222,6 +222,19 @@ def test_a_data_spec_names_its_files_and_fills_in_deepbind_sets(tmp_path):
     assert (epochs_for(config, "rnn"), epochs_for(config, "cnn")) == (12, 10)
 
 
+def test_run_print_gives_the_snakemake_command(tmp_path, capsys):
+    import yaml
+
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"datasets": {"REST": {"train": str(ZOO_MODEL)}}}))
+    assert deemo(["workflow", "run", str(tmp_path / "c.yaml"), "--profile", "slurm", "--print",
+                  "--snakemake=--keep-going"]) == 0
+    argv = shlex.split(capsys.readouterr().out.strip())
+    assert argv[argv.index("--snakefile") + 1] == str(ROOT / "workflows" / "Snakefile")
+    assert argv[argv.index("--directory") + 1] == str(tmp_path)
+    assert argv[argv.index("--profile") + 1] == str(ROOT / "workflows" / "profiles" / "slurm")
+    assert argv[-2:] == ["--rerun-incomplete", "--keep-going"]
+
+
 def test_a_live_run_holds_its_folder_a_dead_one_does_not(tmp_path):
     from deemo_gui.core.workflow import record_run
 

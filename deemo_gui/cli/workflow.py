@@ -48,8 +48,8 @@ def register(sub) -> None:
     q.add_argument("--workdir", help="where the outputs go (default: the config's folder)")
     q.add_argument("--dry-run", action="store_true", help="show what would run, run nothing")
     q.add_argument("--print", action="store_true", help="print the snakemake command only")
-    q.add_argument("snakemake_args", nargs="*", metavar="-- SNAKEMAKE_ARGS",
-                   help="more snakemake arguments or targets, after --")
+    q.add_argument("--snakemake", default="", metavar="'ARGS'",
+                   help="more snakemake arguments or targets, in one string: --snakemake='--keep-going'")
     q.set_defaults(func=run_run)
 
     q = wsub.add_parser("baselines", help="(a rule's step) fit the PWM and k-mer baselines of one data set")
@@ -195,7 +195,7 @@ def run_run(args) -> int:
     load_config(args.config, list_presets())  # a mistake is one line here, not a Snakemake traceback
     workdir = os.path.abspath(args.workdir or os.path.dirname(os.path.abspath(args.config)))
     argv = snakemake_command(args.config, workdir, args.profile, args.cores, args.dry_run,
-                             extra=_after_dashes(args.snakemake_args))
+                             extra=shlex.split(args.snakemake))
     print(shlex.join(argv), flush=True)
     if args.print:
         return 0
