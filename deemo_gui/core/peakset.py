@@ -37,6 +37,7 @@ def add_negatives(positives: SequenceSet, genome: Genome, peaks: list[Region], h
     if how not in NEGATIVES:
         raise ConfigError(f"negatives must be one of {', '.join(NEGATIVES)} with a genome, got {how!r}")
     n = len(positives)
+    assert positives.origins is not None, "positives read from peaks carry their genome positions"
     if how == "shuffle":
         neg = SequenceSet(ids=[f"{i}_shuf" for i in positives.ids], seqs=shuffle_all(positives.seqs, seed=seed),
                           origins=[None] * n)
@@ -51,7 +52,7 @@ def add_negatives(positives: SequenceSet, genome: Genome, peaks: list[Region], h
     y = np.concatenate([np.ones(n), np.zeros(len(neg))]).astype(np.float32)[:, None]
     return SequenceSet(ids=positives.ids + neg.ids, seqs=positives.seqs + neg.seqs, labels=y, task_names=["bound"],
                        source=f"{positives.source} + {how_text}", soft_masked=masked,
-                       origins=list(positives.origins) + list(neg.origins))
+                       origins=list(positives.origins) + list(neg.origins or ()))
 
 
 def _positives(bed, genome: Genome, length: int, off_end: str) -> tuple[list[Region], SequenceSet]:
@@ -77,9 +78,10 @@ def peak_datasets(bed, genome: Genome, length: int = DEFAULT_LENGTH, negatives: 
     lies on the validation chromosomes (or none were given): training then holds out a random 10%;
     `test` is None when no test chromosomes were given."""
     regions, pos = _positives(bed, genome, length, off_end)
+    assert pos.origins is not None
     chroms = [o.chrom for o in pos.origins]
     i_train, i_valid, i_test = split_by_chromosome(chroms, tuple(test_chroms), tuple(valid_chroms), pos.source)
-    parts = []
+    parts: list[SequenceSet | None] = []
     for k, (index, what) in enumerate(((i_train, "training"), (i_valid, "validation"), (i_test, "test"))):
         if len(index) == 0:
             parts.append(None)
@@ -90,4 +92,6 @@ def peak_datasets(bed, genome: Genome, length: int = DEFAULT_LENGTH, negatives: 
         part.source = f"{pos.source}, {what} chromosomes {shown}" if what != "training" else \
             f"{pos.source}, all but the held-out chromosomes"
         parts.append(add_negatives(part, genome, regions, negatives, ratio, flank, seed + k))
-    return parts[0], parts[1], parts[2]
+    train, valid, test = parts
+    assert train is not None, "split_by_chromosome leaves training peaks or raises"
+    return train, valid, test

@@ -298,7 +298,7 @@ class ModelPicker(QWidget):
                 group = self._groups.get(key)
                 if group is not None:
                     self._fill_group(group, label, [m for m, _ in rows])
-            item = self._items.get(current)
+            item = self._items.get(current) if current is not None else None
             if item is not None and item is not self.tree.currentItem():
                 self.tree.setCurrentItem(item)
                 self.tree.scrollToItem(item)
@@ -395,7 +395,8 @@ class ModelPicker(QWidget):
                 hay = self._haystack(m) if m is not None else name.lower()
                 item.setHidden(bool(words) and not all(w in hay for w in words))
             for key, group in self._groups.items():
-                shown = any(not group.child(k).isHidden() for k in range(group.childCount()))
+                children = (group.child(k) for k in range(group.childCount()))
+                shown = any(c is not None and not c.isHidden() for c in children)
                 group.setHidden(not shown)
                 group.setExpanded(bool(words) or self._expanded.get(key, False))
         finally:
@@ -403,7 +404,7 @@ class ModelPicker(QWidget):
 
     def visible_names(self) -> list[str]:
         """The names of the rows shown (not filtered out), top to bottom, whether or not collapsed."""
-        return [n for n, it in self._rows() if not it.isHidden() and not (it.parent() and it.parent().isHidden())]
+        return [n for n, it in self._rows() if not it.isHidden() and not ((parent := it.parent()) and parent.isHidden())]
 
     def _rows(self) -> list[tuple[str, QTreeWidgetItem]]:
         out = []

@@ -14,7 +14,6 @@ from PySide6.QtCore import (
     QModelIndex,
     Qt,
     QTimer,
-    Signal,
 )
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
@@ -240,22 +239,27 @@ class SequenceFilterProxy(QIdentityProxyModel):
     model's row order, so neither calls Python once per row: a 1,000,000-record list resets in
     numpy time (a QSortFilterProxyModel asked `filterAcceptsRow` for every row)."""
 
+    def table(self) -> SequenceTableModel:
+        """The source model (typed: `sourceModel()` is any QAbstractItemModel)."""
+        model = self.sourceModel()
+        assert isinstance(model, SequenceTableModel)
+        return model
+
     @property
     def mask(self) -> np.ndarray | None:
-        return self.sourceModel().mask
+        return self.table().mask
 
     def set_text(self, text: str) -> None:
         """Show the records whose name contains `text` (case-insensitive); empty shows all."""
-        src = self.sourceModel()
         text = text.strip().lower()
         if not text:
             self.set_mask(None)
         else:
-            ids = np.array(src.viewer.ids, dtype=str)
+            ids = np.array(self.table().viewer.ids, dtype=np.str_)
             self.set_mask(np.char.find(np.char.lower(ids), text) >= 0)
 
     def set_mask(self, mask: np.ndarray | None) -> None:
-        self.sourceModel().set_mask(mask)
+        self.table().set_mask(mask)
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder) -> None:
         self.sourceModel().sort(column, order)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
-PANELS: list[str] = [
+PANELS: list[str | type] = [
     "deemo_gui.qt.panels.dashboard:DashboardPanel",
     "deemo_gui.qt.panels.saliency:SaliencyPanel",
     "deemo_gui.qt.panels.temporal:TemporalPanel",

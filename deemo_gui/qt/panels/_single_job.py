@@ -1,6 +1,13 @@
 """Run / Cancel plumbing shared by panels that run one job at a time."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from deemo_gui.qt.workers import Worker
+
 
 def start_job(window, worker, context: str) -> None:
     """Start `worker` through the window's job manager (status-bar progress and Cancel), or alone."""
@@ -14,6 +21,9 @@ def start_job(window, worker, context: str) -> None:
 class SingleJobMixin:
     """`cancel()` and `shutdown()` for a panel with `self.worker`, `self.cancel_button`, `self.status`."""
 
+    worker: Worker | None
+    cancel_button: QPushButton
+    status: QLabel
     cancel_message = "Cancelling…"
     shutdown_wait_ms = 10_000
 

@@ -38,7 +38,7 @@ class JasparBrowser(QSplitter):
         self.search_edit = QLineEdit(placeholderText="TF name or matrix ID, e.g. CTCF or MA0139")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(self._filter)
-        self.count = QLabel("")
+        self.count_label = QLabel("")
         self.table = make_table(("ID", "Name", "Width", "IC (bits)"))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -65,7 +65,7 @@ class JasparBrowser(QSplitter):
         top = QHBoxLayout()
         top.addWidget(QLabel("Release:"))
         top.addWidget(self.release_combo)
-        top.addWidget(self.count, 1)
+        top.addWidget(self.count_label, 1)
         browse = QWidget()
         left = QVBoxLayout(browse)
         left.setContentsMargins(0, 0, 0, 0)
@@ -101,7 +101,7 @@ class JasparBrowser(QSplitter):
         worker = Worker(motif_jobs.jaspar_motifs, release, name=f"Reading {release}")
         worker.returned.connect(lambda pwms, r=release: self._loaded(r, pwms))
         self.worker = worker
-        self.count.setText("reading…")
+        self.count_label.setText("reading…")
         start_job(self.window_, worker, "Reading JASPAR")
         if wait:
             worker.wait()
@@ -132,7 +132,7 @@ class JasparBrowser(QSplitter):
         t.blockSignals(False)
         t.setSortingEnabled(True)
         n = len(self.pwms)
-        self.count.setText(f"{len(shown):,} of {n:,} matrices" if n else "")
+        self.count_label.setText(f"{len(shown):,} of {n:,} matrices" if n else "")
         if shown:
             t.clearSelection()
             t.selectRow(0)

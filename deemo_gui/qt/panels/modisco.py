@@ -39,7 +39,8 @@ class SignedLogo(QWidget):
 
     def __init__(self, title: str = "", parent=None):
         super().__init__(parent)
-        self.title, self.matrix, self.ylabel = title, None, ""
+        self.title, self.ylabel = title, ""
+        self.matrix: np.ndarray | None = None
         self.setMinimumSize(160, 80)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 

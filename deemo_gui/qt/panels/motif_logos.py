@@ -4,6 +4,7 @@ stays light): `paint_logo`, `MiniLogo` (one PWM with a title; right-click export
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
@@ -35,8 +36,6 @@ def paint_logo(
     `xlim` (lo, hi) in data coordinates (default: the logo's own columns) lets several logos share
     one x scale so aligned columns sit under each other.
     """
-    import numpy as np
-
     from deemo_gui.qt.plots.logo_item import LogoItem
 
     matrix = np.asarray(matrix, dtype=np.float64)
@@ -124,7 +123,7 @@ class MiniLogo(QWidget):
         super().__init__(parent)
         self.pwm = None
         self.title = title
-        self._matrix = None
+        self._matrix: np.ndarray | None = None
         self._x0 = 0.0
         self._xlim = None
         self._highlight = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer
@@ -27,6 +28,9 @@ from deemo_gui.core.verdict import baseline_line
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
 from deemo_gui.qt.trust import trust_html
 from deemo_gui.qt.workers import Worker, observe
+
+if TYPE_CHECKING:
+    from deemo_gui.core.training import Trainer
 
 SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
                    "All files (*)")
@@ -105,7 +109,7 @@ def _test_set(path: str, shuffle_ok: bool, seed: int):
 @dataclass
 class _CancelState:
     cancelled: bool = False
-    trainer: object = None
+    trainer: Trainer | None = None
 
     def cancel(self) -> None:
         self.cancelled = True

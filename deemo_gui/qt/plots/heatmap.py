@@ -82,7 +82,7 @@ class HeatmapPlot(TrackPlot):
         self.colorbar.setLevels((lo, hi))
         self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:.2g}"), (0.0, "0"), (hi, f"{hi:.2g}")], []])
         xs, ys = [], []
-        seen = ~np.isnan(m).all(axis=0)   # columns a model did not see (outside its window) get no dot
+        seen = np.asarray(~np.isnan(m).all(axis=0))   # columns a model did not see (outside its window) get no dot
         for i, b in enumerate(self._seq[:L]):
             k = ALPHABET.find(b)
             if k >= 0 and seen[i]:

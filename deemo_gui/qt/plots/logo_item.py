@@ -151,7 +151,7 @@ def _glyph_elements(letter: str):
         ys = np.empty(n)
         for i in range(n):
             e = path.elementAt(i)
-            types[i] = int(e.type.value) if hasattr(e.type, "value") else int(e.type)
+            types[i] = int(e.type.value)
             xs[i], ys[i] = e.x, e.y
         el = _GLYPH_ELEMENTS[letter] = (types, xs, ys)
     return el
@@ -257,9 +257,9 @@ class LogoItem(pg.GraphicsObject):
         self._rect = QtCore.QRectF()
         self._glyphs: list[_LetterGlyphs] = []
         self._blocks: list[_LetterGlyphs] | None = None
-        self._cache_key = None
+        self._cache_key: tuple[float, float] | None = None
         self._chunk = 4
-        self._cache: dict[tuple[str, int], list[QtGui.QPainterPath]] = {}
+        self._cache: dict[tuple[str, int], list[QtGui.QPainterPath | None]] = {}
         self._highlight: tuple[float, float] | None = None
         self._brushes = [QtGui.QBrush(QtGui.QColor(palette.NUCLEOTIDE_COLORS[b])) for b in ALPHABET]
         self._baseline_pen = pg.mkPen(palette.AXIS_COLOR, width=1)
@@ -328,11 +328,11 @@ class LogoItem(pg.GraphicsObject):
             return None, None
         return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
 
-    def _chunk_paths(self, kind: str, chunk: int, sx: float, sy: float) -> list[QtGui.QPainterPath]:
+    def _chunk_paths(self, kind: str, chunk: int, sx: float, sy: float) -> list[QtGui.QPainterPath | None]:
         key = (kind, chunk)
         paths = self._cache.get(key)
         if paths is None:
-            source = self._glyphs if kind == "glyphs" else self._blocks
+            source = self._glyphs if kind == "glyphs" else (self._blocks or [])
             lo, hi = chunk * self._chunk, (chunk + 1) * self._chunk
             paths = []
             for g in source:

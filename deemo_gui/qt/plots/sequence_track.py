@@ -13,6 +13,7 @@ in the hover read-out). Coordinates as everywhere in `deemo_gui.qt.plots`: base 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -263,7 +264,7 @@ class SequenceTrack(pg.GraphicsObject):
             view = self._rect
         xmin, xmax = view.left() - 1, view.right() + 1
         r = self._rect
-        stats = {"mode": self.mode_for(px_per_base), "letters": 0, "hits": 0, "labels": 0}
+        stats: dict[str, Any] = {"mode": self.mode_for(px_per_base), "letters": 0, "hits": 0, "labels": 0}
 
         if self._selection is not None:
             a, b = self._selection
