@@ -6,6 +6,7 @@ On a machine without CUDA the GPU columns say so (no figure is estimated).
     python benchmarks/gpu.py                  # print the table
     python benchmarks/gpu.py --write          # and put it into BENCHMARKS.md (section "gpu")
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,7 +72,7 @@ def run(presets: list[str], n_train: int) -> str:
     gpu = torch.cuda.is_available()
     gpu_name = torch.cuda.get_device_name(0) if gpu else None
     data = subsample(BENCHMARKS["REST_GM12878"].train_set(), n_train, 0)
-    X = one_hot(data.seqs[:max(ATTRIBUTION_N.values())])
+    X = one_hot(data.seqs[: max(ATTRIBUTION_N.values())])
     rows = []
     for preset in presets:
         cpu = training_rate(preset, data, "cpu")
@@ -86,17 +87,24 @@ def run(presets: list[str], n_train: int) -> str:
             on_gpu = attribution_rate(preset, name, X[:n], "cuda") if gpu else None
             rows.append((preset, METHODS[name].label, cpu, on_gpu, None))
             print(f"{preset} {name}: CPU {cpu:,.1f} seq/s, GPU {_cell(on_gpu)}", flush=True)
-    where = (f"GPU: {gpu_name}, torch {torch.__version__}, CUDA {torch.version.cuda}." if gpu else
-             f"**GPU: not available on this machine** (torch {torch.__version__}, `torch.cuda.is_available()` is "
-             "False): the GPU columns are empty, not estimated. Run `python benchmarks/gpu.py --write` on a "
-             "GPU workstation (README, \"Training on a GPU\") to fill them.")
-    lines = [f"CPU: {machine()}. {where}", "",
-             f"Training: sequences/s of `deemo train`'s Trainer (the preset's batch, Adam), 20 steps after 3 warm-up "
-             f"steps, {n_train:,} REST_GM12878 records. Attributions: sequences/s of one call with the method's "
-             "defaults (IG 50 steps, DeepLIFT/SHAP 20 shuffled references, ISM all 303 substitutions of a 101-nt "
-             "window), untrained network of the preset, after a warm-up call.", "",
-             "| preset | measure | CPU seq/s | GPU seq/s | GPU mixed precision seq/s | GPU / CPU |",
-             "|---|---|---|---|---|---|"]
+    where = (
+        f"GPU: {gpu_name}, torch {torch.__version__}, CUDA {torch.version.cuda}."
+        if gpu
+        else f"**GPU: not available on this machine** (torch {torch.__version__}, `torch.cuda.is_available()` is "
+        "False): the GPU columns are empty, not estimated. Run `python benchmarks/gpu.py --write` on a "
+        'GPU workstation (README, "Training on a GPU") to fill them.'
+    )
+    lines = [
+        f"CPU: {machine()}. {where}",
+        "",
+        f"Training: sequences/s of `deemo train`'s Trainer (the preset's batch, Adam), 20 steps after 3 warm-up "
+        f"steps, {n_train:,} REST_GM12878 records. Attributions: sequences/s of one call with the method's "
+        "defaults (IG 50 steps, DeepLIFT/SHAP 20 shuffled references, ISM all 303 substitutions of a 101-nt "
+        "window), untrained network of the preset, after a warm-up call.",
+        "",
+        "| preset | measure | CPU seq/s | GPU seq/s | GPU mixed precision seq/s | GPU / CPU |",
+        "|---|---|---|---|---|---|",
+    ]
     for preset, what, cpu, on_gpu, mixed in rows:
         ratio = "–" if on_gpu is None else f"{on_gpu / cpu:.1f}×"
         lines.append(f"| {preset} | {what} | {cpu:,.1f} | {_cell(on_gpu)} | {_cell(mixed)} | {ratio} |")

@@ -1,5 +1,6 @@
 """The Snakemake workflow end to end on the local profile (real data subsets): killed midway and restarted,
 then a second run does nothing; the SLURM profile's dry run; genome-wide scoring in chunks with a track."""
+
 from __future__ import annotations
 
 import csv
@@ -30,17 +31,38 @@ ZOO_MODEL = ROOT / "models" / "REST_GM12878_cnn.safetensors"
 
 
 def workflow(*args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "deemo"), "workflow", *map(str, args)], env=ENV, capture_output=True,
-                          text=True, timeout=300, **kwargs)
+    return subprocess.run(
+        [str(BIN / "deemo"), "workflow", *map(str, args)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def tiny_config(path: Path, *extra) -> None:
     ctcf = DATA / "ctcf_gifford"
-    result = workflow("init", path, "--data", DATA / "deepbind_encode" / "REST_GM12878_AC.seq.gz",
-                      "--data", f"name=CTCF,train={ctcf / 'ctcf_train.fa'},labels={ctcf / 'ctcf_train.target'},"
-                      f"test={ctcf / 'ctcf_test.fa'},test_labels={ctcf / 'ctcf_test.target'}",
-                      "--presets", "deepbind", "--epochs", "1", "--max-train", "400", "--threads", "1",
-                      "--compare", "", *extra)
+    result = workflow(
+        "init",
+        path,
+        "--data",
+        DATA / "deepbind_encode" / "REST_GM12878_AC.seq.gz",
+        "--data",
+        f"name=CTCF,train={ctcf / 'ctcf_train.fa'},labels={ctcf / 'ctcf_train.target'},"
+        f"test={ctcf / 'ctcf_test.fa'},test_labels={ctcf / 'ctcf_test.target'}",
+        "--presets",
+        "deepbind",
+        "--epochs",
+        "1",
+        "--max-train",
+        "400",
+        "--threads",
+        "1",
+        "--compare",
+        "",
+        *extra,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -56,21 +78,35 @@ def tiny_run(tmp_path_factory):
     config = base / "run" / "config.yaml"
     tiny_config(config, "--genome", genome.fasta, "--models", ZOO_MODEL, "--chunks", "2", "--tile", "50")
     work = config.parent
-    proc = subprocess.Popen([str(BIN / "deemo"), "workflow", "run", str(config), "--cores", "2"], env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / "deemo"), "workflow", "run", str(config), "--cores", "2"],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while not list(work.glob("logs/*/deepbind/s0/train.log")) and time.monotonic() < deadline:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    killed = {"models": sorted(p.name for p in work.glob("work/*/deepbind/s0/model.safetensors")),
-              "zoo": (work / "zoo" / "index.json").exists()}
+    killed = {
+        "models": sorted(p.name for p in work.glob("work/*/deepbind/s0/model.safetensors")),
+        "zoo": (work / "zoo" / "index.json").exists(),
+    }
     t0 = time.perf_counter()
     resumed = workflow("run", config, "--cores", "2")
     seconds = time.perf_counter() - t0
     again = workflow("run", config, "--cores", "2")
-    return {"config": config, "work": work, "killed": killed, "resumed": resumed, "again": again,
-            "seconds": seconds, "genome": genome}
+    return {
+        "config": config,
+        "work": work,
+        "killed": killed,
+        "resumed": resumed,
+        "again": again,
+        "seconds": seconds,
+        "genome": genome,
+    }
 
 
 def test_a_killed_run_restarts_and_completes(tiny_run):
@@ -104,9 +140,9 @@ def test_the_zoo_step_writes_cards_index_and_accuracy_tables(tiny_run):
         assert meta["baselines"]["kmer"]["test_auroc"] > 0.7
         assert "deemo train" in (zoo / f"{e['name']}.md").read_text()
     rest = read_metadata(zoo / "REST_GM12878_deepbind.safetensors")["baselines"]
-    assert rest["pwm"]["name"] == "REST" and rest["pwm"]["test_auroc"] > 0.9   # the RE1 motif, real data
+    assert rest["pwm"]["name"] == "REST" and rest["pwm"]["test_auroc"] > 0.9  # the RE1 motif, real data
     table = (zoo / "accuracy.md").read_text()
-    assert "| REST_GM12878 | 0.956 |" in table and "| CTCF | 0.930 |" in table   # the README's single-PWM AUROCs
+    assert "| REST_GM12878 | 0.956 |" in table and "| CTCF | 0.930 |" in table  # the README's single-PWM AUROCs
     assert "Summary over data sets" in table
     work = tiny_run["work"] / "work"
     for name in ("REST_GM12878", "CTCF"):
@@ -130,8 +166,15 @@ def test_a_rule_log_starts_with_a_command_that_reruns_it(tiny_run):
 
 def test_slurm_dry_run_shows_the_resource_requests(tmp_path):
     config = tmp_path / "config.yaml"
-    tiny_config(config, "--device", "cuda", "--score", ROOT / "resources" / "examples" / "REST_GM12878_test.fa",
-                "--models", ZOO_MODEL)
+    tiny_config(
+        config,
+        "--device",
+        "cuda",
+        "--score",
+        ROOT / "resources" / "examples" / "REST_GM12878_test.fa",
+        "--models",
+        ZOO_MODEL,
+    )
     result = workflow("run", config, "--profile", "slurm", "--dry-run")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     blocks = {}
@@ -141,8 +184,17 @@ def test_slurm_dry_run_shows_the_resource_requests(tmp_path):
         res = next((ln for ln in lines if ln.strip().startswith("resources:")), None)
         if rule and res:
             blocks[rule] = res
-    assert {"baselines", "train", "evaluate", "explain", "motifs", "zoo", "score_split", "score_predict",
-            "score_gather"} <= set(blocks)
+    assert {
+        "baselines",
+        "train",
+        "evaluate",
+        "explain",
+        "motifs",
+        "zoo",
+        "score_split",
+        "score_predict",
+        "score_gather",
+    } <= set(blocks)
     for rule in ("train", "explain", "score_predict"):
         assert "slurm_partition=gpu" in blocks[rule] and "gpu=1" in blocks[rule]
     assert "mem_mb=8000" in blocks["train"]
@@ -157,8 +209,11 @@ def test_genome_scoring_in_chunks_gathers_one_table_and_a_track(tiny_run):
     with open(out / "scores.csv") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["id", "p_bound"]
-    tiles = [line.split("\t") for c in ("chunk_000", "chunk_001")
-             for line in (work / "score" / "chunks" / f"{c}.bed").read_text().splitlines()]
+    tiles = [
+        line.split("\t")
+        for c in ("chunk_000", "chunk_001")
+        for line in (work / "score" / "chunks" / f"{c}.bed").read_text().splitlines()
+    ]
     assert len(rows) - 1 == len(tiles) == sum(-(-len(s) // 50) for s in genome.chroms.values())
     # in genome order: each row is the window centred on its tile
     for (rid, _), (chrom, start, end) in zip(rows[1:], tiles):
@@ -198,8 +253,7 @@ def test_bad_configs_are_one_line(tmp_path, capsys):
     with pytest.raises(ConfigError, match="nothing to do"):
         checked({}, "c.yaml")
     assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", str(tmp_path / "missing.fa")]) == 2
-    assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", str(ZOO_MODEL), "--presets",
-                  "nope"]) == 2
+    assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", str(ZOO_MODEL), "--presets", "nope"]) == 2
     assert deemo(["workflow", "init", str(tmp_path / "c.yaml"), "--data", f"{ZOO_MODEL},max_train"]) == 2
     (tmp_path / "bad.yaml").write_text("datasets: [unclosed\n")
     assert deemo(["workflow", "run", str(tmp_path / "bad.yaml")]) == 2
@@ -215,8 +269,12 @@ def test_a_data_spec_names_its_files_and_fills_in_deepbind_sets(tmp_path):
 
     train = DATA / "deepbind_encode" / "REST_GM12878_AC.seq.gz"
     name, ds = parse_spec(f"{train},max_train=500")
-    assert name == "REST_GM12878" and ds == {"train": str(train), "max_train": 500, "negatives": "shuffle",
-                                             "test": str(DATA / "deepbind_encode" / "REST_GM12878_B.seq.gz")}
+    assert name == "REST_GM12878" and ds == {
+        "train": str(train),
+        "max_train": 500,
+        "negatives": "shuffle",
+        "test": str(DATA / "deepbind_encode" / "REST_GM12878_B.seq.gz"),
+    }
     assert data_args(ds) == [str(train), "--negatives", "shuffle", "--test", ds["test"], "--max-train", "500"]
     config = checked({"datasets": {name: ds}, "epochs": {"default": 10, "rnn": 12}}, "c.yaml")
     assert (epochs_for(config, "rnn"), epochs_for(config, "cnn")) == (12, 10)
@@ -226,8 +284,12 @@ def test_run_print_gives_the_snakemake_command(tmp_path, capsys):
     import yaml
 
     (tmp_path / "c.yaml").write_text(yaml.safe_dump({"datasets": {"REST": {"train": str(ZOO_MODEL)}}}))
-    assert deemo(["workflow", "run", str(tmp_path / "c.yaml"), "--profile", "slurm", "--print",
-                  "--snakemake=--keep-going"]) == 0
+    assert (
+        deemo(
+            ["workflow", "run", str(tmp_path / "c.yaml"), "--profile", "slurm", "--print", "--snakemake=--keep-going"]
+        )
+        == 0
+    )
     argv = shlex.split(capsys.readouterr().out.strip())
     assert argv[argv.index("--snakefile") + 1] == str(ROOT / "workflows" / "Snakefile")
     assert argv[argv.index("--directory") + 1] == str(tmp_path)

@@ -1,6 +1,7 @@
 """`deemo workflow`: write a workflow config and run it with Snakemake (workflows/Snakefile), locally or on
 a SLURM cluster; and the steps its rules call that no other subcommand does (baselines per data set, the
 zoo, split and gather for scoring in chunks)."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,25 +13,38 @@ from deemo_gui.core.errors import ConfigError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("workflow", help="train and score many models with Snakemake (local or SLURM)",
-                       description=__doc__)
+    p = sub.add_parser(
+        "workflow", help="train and score many models with Snakemake (local or SLURM)", description=__doc__
+    )
     wsub = p.add_subparsers(dest="workflow_command", metavar="ACTION", required=True)
 
     q = wsub.add_parser("init", help="write a workflow config: data sets x presets x seeds (and scoring)")
     q.add_argument("config", metavar="CONFIG.yaml", help="config file to write; the workflow runs in its folder")
-    q.add_argument("--data", action="append", default=[], metavar="SPEC",
-                   help="a data set: TRAIN_FILE or name=NAME,train=FILE,test=FILE,labels=FILE,negatives=shuffle,"
-                        "genome=FASTA,max_train=N,... (repeat); a DeepBind *_AC.seq.gz gets negatives=shuffle and "
-                        "its *_B.seq.gz as test")
-    q.add_argument("--benchmarks", action="store_true",
-                   help="the 11 bundled benchmark sets (the ENCODE sets and CTCF of benchmarks/accuracy.py)")
+    q.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a data set: TRAIN_FILE or name=NAME,train=FILE,test=FILE,labels=FILE,negatives=shuffle,"
+        "genome=FASTA,max_train=N,... (repeat); a DeepBind *_AC.seq.gz gets negatives=shuffle and "
+        "its *_B.seq.gz as test",
+    )
+    q.add_argument(
+        "--benchmarks",
+        action="store_true",
+        help="the 11 bundled benchmark sets (the ENCODE sets and CTCF of benchmarks/accuracy.py)",
+    )
     q.add_argument("--presets", default="cnn", help="comma-separated presets (default cnn)")
     q.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     q.add_argument("--epochs", type=options.positive_int, help="maximum epochs (default: each preset's)")
     q.add_argument("--minutes", type=float, help="time limit of each training, minutes")
     q.add_argument("--max-train", type=options.positive_int, help="train on at most N records of each set")
-    q.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"),
-                   help="training device; cuda makes the train rule ask for one GPU")
+    q.add_argument(
+        "--device",
+        default="cpu",
+        choices=("auto", "cpu", "cuda", "mps"),
+        help="training device; cuda makes the train rule ask for one GPU",
+    )
     q.add_argument("--threads", type=options.positive_int, default=2, help="threads per training job")
     q.add_argument("--explain", default="saliency", help="comma-separated `deemo explain` methods ('' for none)")
     q.add_argument("--compare", default="JASPAR2024", help="JASPAR release the motifs are compared with ('' for none)")
@@ -48,15 +62,23 @@ def register(sub) -> None:
     q.add_argument("--workdir", help="where the outputs go (default: the config's folder)")
     q.add_argument("--dry-run", action="store_true", help="show what would run, run nothing")
     q.add_argument("--print", action="store_true", help="print the snakemake command only")
-    q.add_argument("--snakemake", default="", metavar="'ARGS'",
-                   help="more snakemake arguments or targets, in one string: --snakemake='--keep-going'")
+    q.add_argument(
+        "--snakemake",
+        default="",
+        metavar="'ARGS'",
+        help="more snakemake arguments or targets, in one string: --snakemake='--keep-going'",
+    )
     q.set_defaults(func=run_run)
 
     q = wsub.add_parser("baselines", help="(a rule's step) fit the PWM and k-mer baselines of one data set")
     q.add_argument("--out", required=True, metavar="FILE.json")
     q.add_argument("--seed", type=options.seed, default=0)
-    q.add_argument("data_args", nargs=argparse.REMAINDER, metavar="-- TRAIN_DATA [OPTIONS]",
-                   help="the data arguments of `deemo train`, after --")
+    q.add_argument(
+        "data_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- TRAIN_DATA [OPTIONS]",
+        help="the data arguments of `deemo train`, after --",
+    )
     q.set_defaults(func=run_baselines)
 
     q = wsub.add_parser("zoo", help="(a rule's step) the zoo folder and accuracy tables of trained models")
@@ -86,8 +108,10 @@ def _require(module: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ConfigError(f"deemo workflow needs {module}: pip install 'deemo-gui[workflow]' (snakemake, its SLURM "
-                          "executor, pyyaml, pyBigWig)")
+        raise ConfigError(
+            f"deemo workflow needs {module}: pip install 'deemo-gui[workflow]' (snakemake, its SLURM "
+            "executor, pyyaml, pyBigWig)"
+        )
 
 
 def _after_dashes(args: list[str]) -> list[str]:
@@ -140,8 +164,12 @@ def benchmark_sets() -> dict:
         name, ds = parse_spec(str(path))
         sets[name] = ds
     ctcf = root / "ctcf_gifford"
-    sets["CTCF"] = {"train": str(ctcf / "ctcf_train.fa"), "labels": str(ctcf / "ctcf_train.target"),
-                    "test": str(ctcf / "ctcf_test.fa"), "test_labels": str(ctcf / "ctcf_test.target")}
+    sets["CTCF"] = {
+        "train": str(ctcf / "ctcf_train.fa"),
+        "labels": str(ctcf / "ctcf_train.target"),
+        "test": str(ctcf / "ctcf_test.fa"),
+        "test_labels": str(ctcf / "ctcf_test.target"),
+    }
     return sets
 
 
@@ -164,18 +192,29 @@ def run_init(args) -> int:
     if args.max_train:
         for ds in datasets.values():
             ds.setdefault("max_train", args.max_train)
-    config = {"datasets": datasets, "presets": [p for p in args.presets.split(",") if p],
-              "seeds": [int(s) for s in args.seeds.split(",") if s], "epochs": args.epochs, "minutes": args.minutes,
-              "device": args.device, "threads": args.threads,
-              "explain": [m for m in args.explain.split(",") if m], "compare": args.compare or None}
+    config = {
+        "datasets": datasets,
+        "presets": [p for p in args.presets.split(",") if p],
+        "seeds": [int(s) for s in args.seeds.split(",") if s],
+        "epochs": args.epochs,
+        "minutes": args.minutes,
+        "device": args.device,
+        "threads": args.threads,
+        "explain": [m for m in args.explain.split(",") if m],
+        "compare": args.compare or None,
+    }
     if args.score or args.genome:
         models = [str(Path(m).resolve()) for m in args.models.split(",") if m]
         for m in models:
             if not Path(m).is_file():
                 raise ConfigError(f"--models: {m}: no such model file")
-        config["score"] = {"data": str(Path(args.score).resolve()) if args.score else None,
-                           "genome": str(Path(args.genome).resolve()) if args.genome else None,
-                           "models": models, "chunks": args.chunks, "tile": args.tile}
+        config["score"] = {
+            "data": str(Path(args.score).resolve()) if args.score else None,
+            "genome": str(Path(args.genome).resolve()) if args.genome else None,
+            "models": models,
+            "chunks": args.chunks,
+            "tile": args.tile,
+        }
     checked(config, args.config, list_presets())
     Path(args.config).resolve().parent.mkdir(parents=True, exist_ok=True)
     write_text(args.config, yaml.safe_dump(config, sort_keys=False))
@@ -194,8 +233,9 @@ def run_run(args) -> int:
     _require("snakemake")
     load_config(args.config, list_presets())  # a mistake is one line here, not a Snakemake traceback
     workdir = os.path.abspath(args.workdir or os.path.dirname(os.path.abspath(args.config)))
-    argv = snakemake_command(args.config, workdir, args.profile, args.cores, args.dry_run,
-                             extra=shlex.split(args.snakemake))
+    argv = snakemake_command(
+        args.config, workdir, args.profile, args.cores, args.dry_run, extra=shlex.split(args.snakemake)
+    )
     print(shlex.join(argv), flush=True)
     if args.print:
         return 0
@@ -224,16 +264,25 @@ def run_baselines(args) -> int:
     if not data_args:
         raise ConfigError("deemo workflow baselines: give the data arguments of `deemo train` after --")
     # the data exactly as `deemo train DATA_ARGS --seed S` reads and splits it (the preset plays no part)
-    a = build_parser().parse_args(["train", *data_args, "--seed", str(args.seed), "--arch", "cnn",
-                                   "--out", "unused.safetensors"])
+    a = build_parser().parse_args(
+        ["train", *data_args, "--seed", str(args.seed), "--arch", "cnn", "--out", "unused.safetensors"]
+    )
     train, valid, test = training_data(a)
     if valid is None:
         train, valid = split_validation(train, TrainingConfig().valid_fraction, a.seed)
     fitted = fit_baselines(train, valid, test, seed=a.seed)
-    write_text(args.out, json.dumps({"data": data_args, "seed": args.seed, "n_train": len(train),
-                                     "n_valid": len(valid), "baselines": fitted}, indent=1) + "\n")
-    print(f"{args.out}: k-mer {fitted['kmer']['test_auroc']} · best PWM ({fitted['pwm'].get('name')}) "
-          f"{fitted['pwm']['test_auroc']} (test AUROC)")
+    write_text(
+        args.out,
+        json.dumps(
+            {"data": data_args, "seed": args.seed, "n_train": len(train), "n_valid": len(valid), "baselines": fitted},
+            indent=1,
+        )
+        + "\n",
+    )
+    print(
+        f"{args.out}: k-mer {fitted['kmer']['test_auroc']} · best PWM ({fitted['pwm'].get('name')}) "
+        f"{fitted['pwm']['test_auroc']} (test AUROC)"
+    )
     return 0
 
 
@@ -241,8 +290,10 @@ def run_zoo(args) -> int:
     from deemo_gui.core.workflow_zoo import build_zoo
 
     results = build_zoo(args.models, args.out)
-    print(f"wrote {os.path.join(args.out, 'index.json')}, accuracy.md and accuracy.json "
-          f"({len(args.models)} models, {len(results['runs'])} with a test AUROC)")
+    print(
+        f"wrote {os.path.join(args.out, 'index.json')}, accuracy.md and accuracy.json "
+        f"({len(args.models)} models, {len(results['runs'])} with a test AUROC)"
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ parallel, then join the chunks' tables in input order (and a per-position track 
   `deemo peaks --model M` turns each into the model-length windows centred on its tiles. A tile's score is
   its window's P, so the track has one value per `tile` bases.
 """
+
 from __future__ import annotations
 
 import csv
@@ -56,10 +57,16 @@ def tiles(genome, regions_path=None, tile: int = 50) -> list[tuple[str, int, int
             by_chrom.setdefault(r.chrom, []).append((max(0, r.start), r.end))
         missing = sorted(c for c in by_chrom if c not in genome)
         if missing:
-            raise DataError(f"{os.fspath(regions_path)}: chromosome {missing[0]} is not in {genome.path}; "
-                            "use the genome the regions were called on")
-        spans = [(c, s, min(e, genome.length(c))) for c in genome.names if c in by_chrom
-                 for s, e in merge_intervals(by_chrom[c])]
+            raise DataError(
+                f"{os.fspath(regions_path)}: chromosome {missing[0]} is not in {genome.path}; "
+                "use the genome the regions were called on"
+            )
+        spans = [
+            (c, s, min(e, genome.length(c)))
+            for c in genome.names
+            if c in by_chrom
+            for s, e in merge_intervals(by_chrom[c])
+        ]
     else:
         spans = [(c, 0, genome.length(c)) for c in genome.names]
     return [(c, s, min(s + tile, e)) for c, start, e in spans for s in range(start, e, tile)]
@@ -76,7 +83,7 @@ def split_tiles(genome_path, out_dir, n: int, regions=None, tile: int = 50) -> l
     cuts, outs = _bounds(len(rows), n), [Path(out_dir) / name for name in chunk_names(n, "bed")]
     for k, out in enumerate(outs):
         with atomic_path(out) as tmp, open(tmp, "w") as fh:
-            fh.writelines(f"{c}\t{s}\t{e}\n" for c, s, e in rows[cuts[k]:cuts[k + 1]])
+            fh.writelines(f"{c}\t{s}\t{e}\n" for c, s, e in rows[cuts[k] : cuts[k + 1]])
     return outs
 
 
@@ -110,8 +117,10 @@ def write_track(tile_parts: list, table, genome_path, out) -> str:
         scores = [float(row[1]) for row in list(csv.reader(fh))[1:]]
     spans = [line.split("\t")[:3] for part in tile_parts for line in Path(part).read_text().splitlines() if line]
     if len(spans) != len(scores):
-        raise DataError(f"{os.fspath(table)}: {len(scores)} scores for {len(spans)} tiles; delete the score "
-                        "folder and run the workflow again")
+        raise DataError(
+            f"{os.fspath(table)}: {len(scores)} scores for {len(spans)} tiles; delete the score "
+            "folder and run the workflow again"
+        )
     with Genome(genome_path) as genome:
         sizes = [(c, genome.length(c)) for c in genome.names]
     order: dict[str, list] = {}  # the tiles are in genome order already (split_tiles)
@@ -124,8 +133,12 @@ def write_track(tile_parts: list, table, genome_path, out) -> str:
             bw = pyBigWig.open(tmp, "w")
             bw.addHeader(sizes)
             for c, rows in order.items():
-                bw.addEntries([c] * len(rows), [s for s, _, _ in rows], ends=[e for _, e, _ in rows],
-                              values=[p for _, _, p in rows])
+                bw.addEntries(
+                    [c] * len(rows),
+                    [s for s, _, _ in rows],
+                    ends=[e for _, e, _ in rows],
+                    values=[p for _, _, p in rows],
+                )
             bw.close()
         return "bigWig"
     with atomic_path(out) as tmp, open(tmp, "w") as fh:

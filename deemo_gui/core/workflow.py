@@ -15,6 +15,7 @@ YAML (a JSON file is YAML too):
     score: {data: big.fa, models: [m.safetensors], chunks: 8}   # optional: scoring in chunks
     # (or {genome: hg38.fa, data: regions.bed (optional), tile: 50, ...}: a per-position track too)
 """
+
 from __future__ import annotations
 
 import os
@@ -25,16 +26,42 @@ from pathlib import Path
 from deemo_gui.core.errors import ConfigError
 
 # The `deemo train` data options a data set may set (key -> flag).
-DATA_KEYS = {"labels": "--labels", "negatives": "--negatives", "test": "--test", "test_labels": "--test-labels",
-             "test_fraction": "--test-fraction", "genome": "--genome", "max_train": "--max-train",
-             "length": "--length", "test_chroms": "--test-chroms", "valid_chroms": "--valid-chroms"}
+DATA_KEYS = {
+    "labels": "--labels",
+    "negatives": "--negatives",
+    "test": "--test",
+    "test_labels": "--test-labels",
+    "test_fraction": "--test-fraction",
+    "genome": "--genome",
+    "max_train": "--max-train",
+    "length": "--length",
+    "test_chroms": "--test-chroms",
+    "valid_chroms": "--valid-chroms",
+}
 PATH_KEYS = ("train", "labels", "test", "test_labels", "genome")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*(?:_[A-Za-z0-9.-]+)*$")
-DEFAULTS = {"presets": ["cnn"], "seeds": [0], "epochs": None, "minutes": None, "device": "cpu", "threads": 2,
-            "explain": ["saliency"], "motifs": "filters", "compare": "JASPAR2024", "max_seqs": 500,
-            "deemo": "deemo"}
-SCORE_DEFAULTS = {"data": None, "genome": None, "chunks": 4, "window": "best", "stride": 1,
-                  "both_strands": False, "tile": 50}
+DEFAULTS = {
+    "presets": ["cnn"],
+    "seeds": [0],
+    "epochs": None,
+    "minutes": None,
+    "device": "cpu",
+    "threads": 2,
+    "explain": ["saliency"],
+    "motifs": "filters",
+    "compare": "JASPAR2024",
+    "max_seqs": 500,
+    "deemo": "deemo",
+}
+SCORE_DEFAULTS = {
+    "data": None,
+    "genome": None,
+    "chunks": 4,
+    "window": "best",
+    "stride": 1,
+    "both_strands": False,
+    "tile": 50,
+}
 
 
 def load_config(path, presets: list[str] | None = None) -> dict:
@@ -48,8 +75,10 @@ def load_config(path, presets: list[str] | None = None) -> dict:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the workflow config ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not a YAML/JSON workflow config ({str(exc).splitlines()[0]}); "
-                          "write one with `deemo workflow init`") from None
+        raise ConfigError(
+            f"{path}: not a YAML/JSON workflow config ({str(exc).splitlines()[0]}); "
+            "write one with `deemo workflow init`"
+        ) from None
     return checked(raw, path, presets)
 
 
@@ -57,8 +86,9 @@ def checked(raw, where: str = "config", presets: list[str] | None = None) -> dic
     """`raw` (a parsed config) with defaults, or a ConfigError naming `where` and the key to fix; the presets
     are checked against `presets` when given (the Snakefile does not, so that it never imports torch)."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: a workflow config is a mapping (datasets:, presets:, ...); "
-                          "write one with `deemo workflow init`")
+        raise ConfigError(
+            f"{where}: a workflow config is a mapping (datasets:, presets:, ...); write one with `deemo workflow init`"
+        )
     unknown = sorted(set(raw) - set(DEFAULTS) - {"datasets", "score"})
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; known: datasets, score, {', '.join(DEFAULTS)}")
@@ -74,16 +104,18 @@ def checked(raw, where: str = "config", presets: list[str] | None = None) -> dic
     for key in ("presets", "seeds", "explain"):
         if not isinstance(config[key], list):
             config[key] = [config[key]] if config[key] is not None else []
-    for preset in config["presets"] if presets is not None else []:
-        if preset not in presets:
+    for preset in config["presets"]:
+        if presets is not None and preset not in presets:
             raise ConfigError(f"{where}: unknown preset {preset!r}; see `deemo presets`")
     if config["device"] not in ("auto", "cpu", "cuda", "mps"):
         raise ConfigError(f"{where}: device {config['device']!r}: choose auto, cpu, cuda or mps")
     if config.get("score") is not None:
         score = {**SCORE_DEFAULTS, **config["score"]}
         if not (score.get("data") or score["genome"]) or not score.get("models"):
-            raise ConfigError(f"{where}: score: give `models: [MODEL, ...]` and `data: FASTA` or `genome: FASTA` "
-                              "(with `data: BED` to score only its regions)")
+            raise ConfigError(
+                f"{where}: score: give `models: [MODEL, ...]` and `data: FASTA` or `genome: FASTA` "
+                "(with `data: BED` to score only its regions)"
+            )
         score["models"] = list(score["models"]) if isinstance(score["models"], list) else [score["models"]]
         config["score"] = score
     if not config["datasets"] and not config.get("score"):
@@ -120,8 +152,20 @@ def eval_data(ds: dict) -> tuple[str, list[str]] | None:
 
 def train_command(config: dict, name: str, preset: str, seed, out: str) -> list[str]:
     ds = config["datasets"][name]
-    argv = [config["deemo"], "train", *data_args(ds), "--arch", preset, "--seed", str(seed),
-            "--device", config["device"], "--no-baselines", "--out", out]
+    argv = [
+        config["deemo"],
+        "train",
+        *data_args(ds),
+        "--arch",
+        preset,
+        "--seed",
+        str(seed),
+        "--device",
+        config["device"],
+        "--no-baselines",
+        "--out",
+        out,
+    ]
     epochs = epochs_for(config, preset)
     if epochs:
         argv += ["--epochs", str(epochs)]
@@ -158,21 +202,39 @@ def profile_dir(name: str) -> Path:
     return path
 
 
-def snakemake_command(config_path, workdir=None, profile: str = "local", cores: int | None = None,
-                      dry_run: bool = False, targets: list[str] | None = None, extra: list[str] | None = None
-                      ) -> list[str]:
+def snakemake_command(
+    config_path,
+    workdir=None,
+    profile: str = "local",
+    cores: int | None = None,
+    dry_run: bool = False,
+    targets: list[str] | None = None,
+    extra: list[str] | None = None,
+) -> list[str]:
     """The snakemake command line that runs the workflow of `config_path` in `workdir` (default: its folder).
     `--rerun-incomplete` so that a run killed midway is resumed: its half-made outputs are redone."""
     import shutil
     import sys
 
     exe = Path(sys.executable).with_name("snakemake")
-    base = [str(exe)] if exe.exists() else ([shutil.which("snakemake")] if shutil.which("snakemake")
-                                             else [sys.executable, "-m", "snakemake"])
+    base = (
+        [str(exe)]
+        if exe.exists()
+        else ([shutil.which("snakemake")] if shutil.which("snakemake") else [sys.executable, "-m", "snakemake"])
+    )
     config_path = Path(config_path).resolve()
-    argv = [*base, "--snakefile", str(snakefile()), "--configfile", str(config_path),
-            "--directory", str(Path(workdir or config_path.parent).resolve()),
-            "--profile", str(profile_dir(profile).resolve()), "--rerun-incomplete"]
+    argv = [
+        *base,
+        "--snakefile",
+        str(snakefile()),
+        "--configfile",
+        str(config_path),
+        "--directory",
+        str(Path(workdir or config_path.parent).resolve()),
+        "--profile",
+        str(profile_dir(profile).resolve()),
+        "--rerun-incomplete",
+    ]
     if cores:
         argv += ["--cores", str(cores)]
     if dry_run:

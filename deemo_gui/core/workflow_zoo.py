@@ -5,6 +5,7 @@ The workflow lays its files out as `<work>/<data set>/<preset>/s<seed>/model.saf
 `evaluation.json`, from `deemo evaluate`) and `<work>/<data set>/baselines_s<seed>.json` (from
 `deemo workflow baselines`, one fit per data set and seed shared by every preset).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def _accuracy():
     """benchmarks/accuracy.py of the source checkout (its tables; the workflow ships with the checkout too)."""
     root = Path(__file__).resolve().parents[2]
     if not (root / "benchmarks" / "accuracy.py").is_file():
-        raise ConfigError(f"{root}: the zoo step writes the tables of benchmarks/accuracy.py, which ships with "
-                          "the source checkout; clone the repository to run the workflow")
+        raise ConfigError(
+            f"{root}: the zoo step writes the tables of benchmarks/accuracy.py, which ships with "
+            "the source checkout; clone the repository to run the workflow"
+        )
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     from benchmarks import accuracy
@@ -52,8 +55,10 @@ def read_baselines(path: Path, meta: dict, model: Path) -> dict:
         raise DataError(f"{path}: unreadable baselines ({exc}); delete it and run the workflow again") from None
     t = meta["training"]
     if (fitted.get("n_train"), fitted.get("n_valid")) != (t["n_train"], t["n_valid"]):
-        raise DataError(f"{path}: fitted on {fitted.get('n_train')} + {fitted.get('n_valid')} records, but {model} "
-                        f"was trained on {t['n_train']} + {t['n_valid']}; delete it and run the workflow again")
+        raise DataError(
+            f"{path}: fitted on {fitted.get('n_train')} + {fitted.get('n_valid')} records, but {model} "
+            f"was trained on {t['n_train']} + {t['n_valid']}; delete it and run the workflow again"
+        )
     return fitted["baselines"]
 
 
@@ -66,10 +71,11 @@ def build_zoo(models: list[Path], out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     placed = [(Path(m), *layout(m)) for m in models]
-    seeds = {}
+    seeds: dict[tuple[str, str], set[int]] = {}
     for _, ds, preset, seed in placed:
         seeds.setdefault((ds, preset), set()).add(seed)
-    runs, pwm = {}, {}
+    runs: dict[str, dict] = {}
+    pwm: dict[str, float] = {}
     for path, ds, preset, seed in placed:
         several = len(seeds[(ds, preset)]) > 1
         name = model_name(ds, preset, seed, several)
@@ -93,8 +99,12 @@ def build_zoo(models: list[Path], out_dir: Path) -> dict:
         if evaluation.exists():
             row["evaluate_auroc"] = json.loads(evaluation.read_text())["auroc"]
             if abs(row["evaluate_auroc"] - row["test_auroc"]) > 1e-3:
-                log.warning("%s: `deemo evaluate` gives AUROC %.4f, the model file records %.4f", path,
-                            row["evaluate_auroc"], row["test_auroc"])
+                log.warning(
+                    "%s: `deemo evaluate` gives AUROC %.4f, the model file records %.4f",
+                    path,
+                    row["evaluate_auroc"],
+                    row["test_auroc"],
+                )
         runs[f"{preset}/{label}"] = row
     write_index(out_dir)
     results = {"runs": runs, "throughput": {}}

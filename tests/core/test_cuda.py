@@ -5,6 +5,7 @@ Skipped where torch sees no CUDA GPU (this project's CI machines); run on a GPU 
 build of torch (README, "Training on a GPU"): `pytest tests/core/test_cuda.py`. Mixed precision on CPU
 (bfloat16) is tested here too, since it runs anywhere.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,13 +24,21 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU her
 
 def alx4_data(n: int = 1000) -> SequenceSet:
     pos, neg = alx4_reads()
-    return SequenceSet([f"r4_{i}" for i in range(n)] + [f"r0_{i}" for i in range(n)], pos[:n] + neg[:n],
-                       np.r_[np.ones(n), np.zeros(n)][:, None], source="alx4 round 4 vs round 0")
+    return SequenceSet(
+        [f"r4_{i}" for i in range(n)] + [f"r0_{i}" for i in range(n)],
+        pos[:n] + neg[:n],
+        np.r_[np.ones(n), np.zeros(n)][:, None],
+        source="alx4 round 4 vs round 0",
+    )
 
 
 def fit(device: str, amp: bool = False, n: int = 1000):
-    return train(alx4_data(n), TrainingConfig(preset="cnn-small", max_epochs=2, batch_size=64, lr=1e-3, seed=0,
-                                             device=device, amp=amp, baselines=False))
+    return train(
+        alx4_data(n),
+        TrainingConfig(
+            preset="cnn-small", max_epochs=2, batch_size=64, lr=1e-3, seed=0, device=device, amp=amp, baselines=False
+        ),
+    )
 
 
 def test_mixed_precision_on_cpu_learns_and_is_recorded():
@@ -100,10 +109,45 @@ def test_cli_trains_and_explains_on_cuda(tmp_path, data_dir):
 
     assert "cuda" in available_devices()  # the Train panel's device chooser offers it
     out = tmp_path / "rest.safetensors"
-    assert main(["train", str(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz"), "--negatives", "shuffle",
-                 "--max-train", "1000", "--arch", "deepbind", "--epochs", "1", "--device", "cuda", "--amp",
-                 "--no-baselines", "--quiet", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz"),
+                "--negatives",
+                "shuffle",
+                "--max-train",
+                "1000",
+                "--arch",
+                "deepbind",
+                "--epochs",
+                "1",
+                "--device",
+                "cuda",
+                "--amp",
+                "--no-baselines",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert read_metadata(out)["training"]["device"].startswith("cuda")
     for method in ("saliency", "deeplift"):
-        assert main(["explain", str(out), str(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz"), "--method",
-                     method, "--device", "cuda", "--out", str(tmp_path / f"{method}.npz")]) == 0
+        assert (
+            main(
+                [
+                    "explain",
+                    str(out),
+                    str(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz"),
+                    "--method",
+                    method,
+                    "--device",
+                    "cuda",
+                    "--out",
+                    str(tmp_path / f"{method}.npz"),
+                ]
+            )
+            == 0
+        )
