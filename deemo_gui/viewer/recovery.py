@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ def _alive(pid: int) -> bool:
     """Whether process `pid` is running (this one is)."""
     if pid == os.getpid():
         return True
-    if os.name == "nt":  # os.kill would terminate it there
+    if sys.platform == "win32":  # os.kill would terminate it there
         import ctypes
 
         handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION

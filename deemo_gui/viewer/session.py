@@ -211,12 +211,13 @@ def _locator(datasets: list, path: str):
 
     A reference matches by (file, index) and id; else by id alone when that id is unique across the files.
     """
-    offsets, ids = [], []
+    offsets: list[int] = []
+    ids: list[str] = []
     for ds in datasets:
         offsets.append(len(ids))
         ids.extend(ds.ids)
     counts = Counter(ids)
-    first = {}
+    first: dict[str, int] = {}
     for i, rid in enumerate(ids):
         first.setdefault(rid, i)
 
@@ -225,9 +226,10 @@ def _locator(datasets: list, path: str):
         if k is not None and local is not None and 0 <= k < len(datasets) and 0 <= local < len(datasets[k]):
             if rid is None or datasets[k].ids[local] == rid:
                 return offsets[k] + local
-        if rid is not None and counts[rid] == 1:
+        n = counts[rid] if rid is not None else 0
+        if rid is not None and n == 1:
             return first[rid]
-        why = "is not in the open files" if not counts[rid] else f"appears {counts[rid]} times in the open files"
+        why = "is not in the open files" if not n else f"appears {n} times in the open files"
         log.warning("session %s: %s: sequence %r %s; skipped", path, field, rid, why)
         return None
 

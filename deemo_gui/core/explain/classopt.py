@@ -28,7 +28,7 @@ by element and the rows do not interact, so this is the same as running them one
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,7 +129,7 @@ def class_optimization_steps(
     model: torch.nn.Module, target: int = 0, length: int | None = None, lam: float = LAMBDA,
     lr: float | None = LR, steps: int | None = STEPS, restarts: int = 1, seed: int = 0, every: int = 25, init: str = "random",
     objective: str = "log_prob", device=None, parametrization: str = "demo",
-) -> Iterator[ClassOptProgress | ClassOptResult]:
+) -> Generator[ClassOptProgress | ClassOptResult, None, None]:
     """Generator: yields ``ClassOptProgress`` at step 0, every ``every`` steps and at the end, then
     one ``ClassOptResult``. Closing the generator cancels; the model's mode and device are restored.
     ``lr`` and ``steps`` of None: the parametrization's defaults (LR/STEPS, SIMPLEX_LR/SIMPLEX_STEPS).
@@ -213,4 +213,5 @@ def class_optimization(model: torch.nn.Module, target: int = 0, length: int | No
                                          every=10**9, init=init, objective=objective, device=device,
                                          parametrization=parametrization):
         result = item
+    assert isinstance(result, ClassOptResult), "class_optimization_steps ends with its result"
     return result
