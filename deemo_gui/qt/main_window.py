@@ -161,6 +161,8 @@ class MainWindow(QMainWindow):
         observe(ev.model_broken, self, self._model_broken)
         self.recovery = Recovery(self)   # unsaved work autosaved; a crash's offered back once on screen
         observe(ev.unsaved_changed, self.recovery, self.recovery.changed)
+        observe(ev.unsaved_changed, self, self.setWindowModified)
+        viewer.unsaved.refresh()   # a viewer edited before its window: marked and autosaved too
         self._update_title()
         self._update_edit_actions()
         s = settings()
@@ -371,10 +373,10 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         files = self.viewer.files
         if not files:
-            self.setWindowTitle("deemo-gui")
+            self.setWindowTitle("deemo-gui[*]")   # [*]: a "*" while work is unsaved (setWindowModified)
             return
         more = f" (+{len(files) - 1} more)" if len(files) > 1 else ""
-        self.setWindowTitle(f"{files[-1].name}{more} — {self.viewer.n_sequences:,} sequences — deemo-gui")
+        self.setWindowTitle(f"{files[-1].name}{more}[*] — {self.viewer.n_sequences:,} sequences — deemo-gui")
 
     def _revcomp(self) -> None:
         if self.viewer.current_index >= 0:

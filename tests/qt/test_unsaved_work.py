@@ -72,6 +72,7 @@ def _trained_model(v: Viewer):
 
 def test_quit_asks_cancel_keeps_everything_and_discard_quits(qtbot, open_window, answer):
     win = open_window(_edited_viewer())
+    assert win.isWindowModified() and "[*]" in win.windowTitle()   # a "*" in the title bar
     asked = answer("Cancel")
     win.close()
     assert win.isVisible() and win.viewer.sequence(1003)[5:9] == "NNNN"
@@ -118,7 +119,7 @@ def test_closing_a_file_asks_only_for_its_own_edits(qtbot, open_window, answer):
     assert not win.close_file() and v.n_sequences == 1000
     assert asked[-1][1] == f"1 edited sequence is not saved. Save before you close {REST.name}?"
     answer("Discard")
-    assert win.close_file() and v.n_sequences == 0 and not v.unsaved.any
+    assert win.close_file() and v.n_sequences == 0 and not v.unsaved.any and not win.isWindowModified()
 
 
 def test_opening_a_session_asks_before_dropping_a_trained_model(qtbot, open_window, answer, tmp_path):
