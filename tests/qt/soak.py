@@ -190,6 +190,7 @@ class Soak:
         self.windows_opened = 0
         self.slowest: list[tuple[float, str]] = []   # the longest actions (GUI thread busy), with their log line
         self.seconds = 0.0
+        self.t0 = time.perf_counter()
 
     # -- the window ------------------------------------------------------------------------------
     def open_window(self) -> None:
@@ -232,7 +233,7 @@ class Soak:
 
     # -- running ---------------------------------------------------------------------------------
     def note(self, name: str, detail: str = "") -> None:
-        line = f"{self.counts.total():5d} {name}{' ' + detail if detail else ''}"
+        line = f"{time.perf_counter() - self.t0:7.1f}s {self.counts.total():5d} {name}{' ' + detail if detail else ''}"
         self.recent.append(line)
         if self.echo is not None:
             self.echo(line)
@@ -241,7 +242,7 @@ class Soak:
         """Run every action (stopping at the first failure); the figures as a dict."""
         from PySide6.QtTest import QTest
 
-        t0 = time.perf_counter()
+        self.t0 = time.perf_counter()
         self.dialogs.install()
         self.failures.install()
         try:
@@ -267,7 +268,7 @@ class Soak:
         finally:
             self.failures.uninstall()
             self.dialogs.uninstall()
-        self.seconds = time.perf_counter() - t0
+        self.seconds = time.perf_counter() - self.t0
         return self.summary()
 
     def summary(self) -> dict:
@@ -371,15 +372,21 @@ class Soak:
 # Each takes the Soak, logs what it does (soak.note) and acts through the mouse and keyboard where
 # a user would.
 
+MAX_TICKED = 6   # more ticked models make every edit and tick a long job; ticking then unticks one
+MAX_FILES = 3    # each open file adds 2,000 records for every ticked model to predict
+
+
 def tick_model(s: Soak) -> None:
-    rows = [(n, it) for n, it in s.picker_rows() if s.window.viewer.model(n).error is None]
+    v = s.window.viewer
+    rows = [(n, it) for n, it in s.picker_rows() if v.model(n).error is None]
+    if len(v.selected_models) >= MAX_TICKED:
+        rows = [(n, it) for n, it in rows if v.model(n).selected]
     if not rows:
         return expand_group(s)
     name, item = s.rng.choice(rows)
     pos = s.check_indicator(item)
     if pos is None:
         return
-    v = s.window.viewer
     before = v.model(name).selected
     s.note("click check box", f"{name} ({'un' if before else ''}tick)")
     s.click(s.window.model_picker.tree.viewport(), pos)
@@ -438,6 +445,8 @@ def add_model(s: Soak) -> None:
 
     from deemo_gui.core.zoo import zoo_dir
 
+    if len(s.window.viewer.selected_models) >= MAX_TICKED:   # an opened model is ticked
+        return tick_model(s)
     path = s.rng.choice(sorted(str(p) for p in zoo_dir().glob("*.safetensors")))
     s.note("Ctrl+M open model", os.path.basename(path))
     s.shortcut(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier, files=[path])
@@ -616,6 +625,8 @@ def cancel_job(s: Soak) -> None:
 def open_file(s: Soak) -> None:
     from PySide6.QtCore import Qt
 
+    if len(s.window.viewer.files) >= MAX_FILES:
+        return close_file(s)
     path = s.rng.choice(EXAMPLES)
     s.note("Ctrl+O open", os.path.basename(path))
     s.shortcut(Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier, files=[path])
