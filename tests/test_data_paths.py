@@ -117,3 +117,17 @@ def test_wheel_build_copies_what_the_app_reads():
         described = (read_metadata(ROOT / name).get("test") or {}).get("data") or ""
         for rel in re.findall(r"resources/\S+", described):  # e.g. "resources/data/x.txt positives + ..."
             assert rel in files, (name, rel)
+
+
+def test_the_user_data_folder_follows_the_platform_and_the_override(monkeypatch, tmp_path):
+    monkeypatch.delenv("DEEMO_DATA_DIR", raising=False)
+    monkeypatch.setattr(data_paths.sys, "platform", "linux")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert data_paths.user_data_dir() == tmp_path / "xdg" / "deemo-gui"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert data_paths.user_data_dir() == Path.home() / ".local" / "share" / "deemo-gui"
+    monkeypatch.setattr(data_paths.sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    assert data_paths.user_data_dir() == tmp_path / "local" / "deemo-gui"
+    monkeypatch.setenv("DEEMO_DATA_DIR", str(tmp_path / "mine"))
+    assert data_paths.user_data_dir() == tmp_path / "mine"
