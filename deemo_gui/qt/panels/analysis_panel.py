@@ -9,6 +9,7 @@ importing this module stays light.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
@@ -48,6 +49,7 @@ class AnalysisPanel(QWidget):
         super().__init__(parent)
         self.viewer, self.window_ = viewer, window
         self.worker: Worker | None = None
+        self._worker_key: tuple | None = None  # the request `worker` computes
         self.result: dict | None = None
         self.shown_key: tuple | None = None
         self.state = "idle"        # idle | computing | ready | cancelled | error | empty
@@ -119,7 +121,7 @@ class AnalysisPanel(QWidget):
     def methods_for(self, entry) -> tuple[str, ...]:
         return self.methods
 
-    def plan(self, entries: list) -> dict:
+    def plan(self, entries: list) -> dict[str, Any]:
         """What a job computes, fixed in the GUI thread when it starts (the worker must not read
         the viewer): `targets`, per model the output it explains or why it has none (text)."""
         targets: dict = {}
@@ -144,12 +146,13 @@ class AnalysisPanel(QWidget):
         plans = [(e, self.methods_for(e)) for e in entries]
         total = sum(len(A._order(m)) for _, m in plans) or 1
         done = 0
+        window, stride, rc = plan["window"]
         for entry, methods in plans:
             try:
                 target = plan["targets"][entry.name]
                 owner = self.viewer.runtime.owner(entry)   # lends the network, one step at a time
                 steps = owner.run(lambda net, e=entry, m=methods, t=target: A.iter_analyze(
-                    e, seq, m, t, self.viewer.results, None, *plan["window"], network=net))
+                    e, seq, m, t, self.viewer.results, None, window, stride, rc, network=net))
                 try:
                     while True:
                         try:
@@ -257,7 +260,7 @@ class AnalysisPanel(QWidget):
             return None
         if self.worker is not None and self.worker.is_running():
             self._pending = True
-            if self.worker.request_key != key and not self.worker.cancelled:
+            if self._worker_key != key and not self.worker.cancelled:
                 self._stale_cancel = True
                 self.worker.cancel()   # its finished methods stay cached
             return None
@@ -266,7 +269,7 @@ class AnalysisPanel(QWidget):
                         "(progress and Cancel in the status bar)")
         worker = Worker(self.compute, seq, entries, self.plan(entries), name=f"{self.job_name} ({self.title})",
                         progress=lambda p: p, torch_threads=1)
-        worker.request_key = key
+        self._worker_key = key
         worker.returned.connect(lambda result, k=key, s=seq: self._accept(k, s, result))
         worker.aborted.connect(self._aborted)
         worker.errored.connect(self._failed)
@@ -370,7 +373,7 @@ class AnalysisPanel(QWidget):
 
         self.graphics = TrackStack(xlabel=XLABEL, all_ticks=True)
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
-        self.scroll = in_scroll_area(self.graphics)
+        self.scroll_area = in_scroll_area(self.graphics)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -379,7 +382,7 @@ class AnalysisPanel(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body = QStackedWidget()
         self.body.addWidget(self.message)
-        self.body.addWidget(self.scroll)
+        self.body.addWidget(self.scroll_area)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton
@@ -27,6 +28,11 @@ from deemo_gui import palette
 from deemo_gui.qt.panels.analysis_panel import LOGO_HEIGHT, SCORE_HEIGHT, AnalysisPanel, escape, prob_text
 from deemo_gui.qt.workers import Worker, set_torch_threads
 from deemo_gui.viewer import analysis as A
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from deemo_gui.qt.plots.logo_item import LogoPlot
 
 EXPORT_FILTER = "PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"
 LEFT_AXIS_PX = 80   # a logo plot's left axis and margins, for sizing it by its columns
@@ -58,12 +64,12 @@ class DashboardPanel(AnalysisPanel):
 
         self.classopt_workers: dict[tuple, Worker] = {}   # (model name, target) -> its running job
         self.classopt_progress: dict[tuple, str] = {}
-        self.classopt_plots: dict[str, object] = {}
+        self.classopt_plots: dict[str, LogoPlot] = {}
         self.scan_plots: dict[str, object] = {}
         self.motif_plots: dict[str, object] = {}
         self.sequence_plot = None
         self.hit_logo_plot = None
-        self.hit_attributions: dict[str, object] = {}   # model name -> hits with attribution columns
+        self.hit_attributions: dict[str, pd.DataFrame] = {}   # model name -> hits with attribution columns
         self.saliency_plots: dict[str, object] = {}
         self.temporal_plots: dict[str, object] = {}
         self.summary = None
@@ -297,7 +303,7 @@ class DashboardPanel(AnalysisPanel):
                 f"{' (both strands)' if scan.reverse_complement else ''} · shaded: explained (click to change)"))
             plot.sigPicked.connect(self.viewer.set_window)
             self.scan_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
-        if n_hits:
+        if hits is not None and n_hits:
             logos = HitLogoPlot([hit_logo(next(m for m in motifs if m.id == h["motif_id"]), int(h["start"]),
                                           h["strand"], box[3], self._attribution_caption(entries, idx))
                                  for (idx, h), box in zip(hits.iterrows(), self._hits(hits, motifs, notes))

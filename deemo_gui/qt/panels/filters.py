@@ -169,17 +169,17 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: #777;")
         self.grid.addWidget(self.placeholder, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.grid_host)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.grid_host)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._relayout = QTimer(self, singleShot=True, interval=60)
         self._relayout.timeout.connect(self._maybe_relayout)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(left)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         for w in (self.threshold_spin, self.min_sites_spin, self.max_spin):
             w.valueChanged.connect(lambda _v: self._model_changed())
         self.release_combo.currentTextChanged.connect(lambda _t: self._model_changed())
@@ -299,7 +299,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         return ms
 
     def _n_columns(self) -> int:
-        width = self.scroll.viewport().width() - 8
+        width = self.scroll_area.viewport().width() - 8
         return max(1, width // CARD_WIDTH)
 
     def _layout_cards(self) -> None:

@@ -153,9 +153,8 @@ def render_image(widget, size: tuple[int, int] | None = None) -> QtGui.QImage:
     if not widget.isVisible():
         widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         widget.show()
-    app = QtGui.QGuiApplication.instance()
     for _ in range(3):  # let the layouts settle
-        app.processEvents()
+        QtGui.QGuiApplication.processEvents()
     return widget.grab().toImage()
 
 
@@ -170,7 +169,8 @@ def save_screenshot(widget, path, size: tuple[int, int] | None = None) -> Path:
     if path.suffix.lower() in (".svg", ".pdf"):
         return Path(export_scene(widget, path, scale=1.0))
     with atomic_path(path) as tmp:  # the temporary name has no image extension: the format is named
-        if not img.save(tmp, path.suffix.lstrip(".").upper() or None):
+        fmt = path.suffix.lstrip(".").upper() or None
+        if not img.save(tmp, fmt):  # type: ignore[arg-type]  # PySide6 takes the format as str; its stub says bytes
             raise OSError(f"could not write {path}; check the folder exists and the extension is an image format")
     return path
 
@@ -237,7 +237,7 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
                 render(painter, QRectF(0, 0, w, h))
             finally:
                 painter.end()
-            if not image.save(tmp, "PNG"):
+            if not image.save(tmp, "PNG"):  # type: ignore[call-overload]  # str, as for the PNG above
                 raise DeemoError(f"{path}: could not write the PNG (folder missing or not writable?)")
         elif ext == ".svg":
             gen = QSvgGenerator()
