@@ -255,9 +255,13 @@ class Soak:
                 t = time.perf_counter()
                 if self.stall_dump_s > 0:
                     faulthandler.dump_traceback_later(self.stall_dump_s)
-                action(self)
-                if self.stall_dump_s > 0:
-                    faulthandler.cancel_dump_traceback_later()
+                try:
+                    action(self)
+                except Exception:   # raised straight through a call the action made (a menu action, a panel)
+                    self.failures.items.append(f"exception in {action.__name__}:\n{traceback.format_exc()}")
+                finally:
+                    if self.stall_dump_s > 0:
+                        faulthandler.cancel_dump_traceback_later()
                 self.slowest.append((time.perf_counter() - t, self.recent[-1] if self.recent else action.__name__))
                 self.slowest = sorted(self.slowest, reverse=True)[:5]
                 QTest.qWait(self.rng.choice((0, 1, 5, 10, 20, 50, 100)))
