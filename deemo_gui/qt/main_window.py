@@ -817,7 +817,7 @@ class MainWindow(QMainWindow):
 
             fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").upper() or "PNG"
             with atomic_path(path) as tmp:  # the temporary name has no extension: the format is named
-                if not image.save(tmp, fmt):
+                if not image.save(tmp, fmt):  # type: ignore[arg-type]  # a str format, whatever the stub says
                     raise DeemoError(f"{path}: could not write the screenshot (folder missing or not writable?)")
         return image
 

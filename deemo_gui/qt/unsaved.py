@@ -3,14 +3,10 @@ the autosave of the viewer's unsaved work (`viewer.recovery`, at most once a sec
 restore what a crash left ("Restore unsaved edits from <time>?")."""
 from __future__ import annotations
 
-import logging
-
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from deemo_gui.viewer import recovery
-
-log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 1000  # a change is on disk at most this long after it is made
 Button = QMessageBox.StandardButton
@@ -31,7 +27,6 @@ def ask_to_save(window, action: str, records=None, models=None) -> bool:
         (["each model to a model file"] if models else []) + (["a session with the edits"] if records else []))
         + "; Discard drops them; Cancel goes back.")
     box.setDefaultButton(Button.Save)
-    window.unsaved_box = box   # for tests and screenshots
     box.exec()
     answer = box.standardButton(box.clickedButton()) if box.clickedButton() is not None else Button.Cancel
     if answer == Button.Discard:
@@ -94,7 +89,6 @@ class Recovery(QObject):
         box.setDefaultButton(restore)
         box.setInformativeText(f"deemo-gui did not quit cleanly last time. {what}\n\nRestore replaces the open "
                                "files; Discard deletes the recovery file; Cancel keeps it for the next start.")
-        self.window.unsaved_box = box
         box.exec()
         clicked = box.clickedButton()
         if clicked is restore:

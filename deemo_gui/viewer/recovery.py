@@ -177,7 +177,7 @@ class Autosave:
                 new.append((entry.module, entry.metadata, self._model_files[id(entry)][1]))
             models.append({"name": entry.name, "file": self._model_files[id(entry)][1], "selected": entry.selected})
         data["unsaved_models"] = []   # they are restored from `recovery.models`
-        data["recovery"] = {"saved": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        data["recovery"] = {"saved": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                             "pid": os.getpid(), "records": len(viewer.unsaved.records), "models": models}
         return self._pool.submit(self._write, data, new)
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from deemo_gui.viewer import Viewer
-from deemo_gui.viewer import recovery
+from deemo_gui.viewer import Viewer, recovery
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "resources" / "examples"
