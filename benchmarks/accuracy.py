@@ -180,7 +180,8 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
         r = runs[key]
         lines.append(
             f"| {r['preset']} | {r['dataset']} | {r['n_train']:,} | {r['test_auroc']:.3f} | {r['test_aupr']:.3f} | "
-            f"{r['epochs_run']} ({r['best_epoch']}) | {r['stopped']} | {r['seconds_per_epoch']:.1f} | {r['train_seq_per_s']:,.0f} |"
+            f"{r['epochs_run']} ({r['best_epoch']}) | {r['stopped']} | {r['seconds_per_epoch']:.1f} | "
+            f"{r['train_seq_per_s']:,.0f} |"
         )
     if results.get("throughput"):
         lines += ["", "### Training throughput: deemo's Trainer vs a plain PyTorch loop (same model, batch, data; same run)", "",
@@ -217,8 +218,8 @@ def main() -> int:
         for p in presets:
             t = throughput(p, data)
             results["throughput"][p] = t
-            print(f"{p}: plain {t['plain']:,.0f} seq/s, Trainer {t['trainer']:,.0f} seq/s (median ratio {t['ratio']:.2f})",
-                  flush=True)
+            print(f"{p}: plain {t['plain']:,.0f} seq/s, Trainer {t['trainer']:,.0f} seq/s "
+                  f"(median ratio {t['ratio']:.2f})", flush=True)
             save_results(results, args.results)
     elif not args.table:
         args.models.mkdir(parents=True, exist_ok=True)

@@ -26,11 +26,10 @@ def iter_sequence_sets(path) -> Iterator[SequenceSet]:
     record when it is reached. (A FASTA file is read by `read_sequences`, whole.)"""
     name = os.fspath(path)
     pieces = text_pieces(name)
-    for text, lineno0 in pieces:
-        if text.strip():
-            break
-    else:
+    first = next(((t, n) for t, n in pieces if t.strip()), None)  # the first piece with a record
+    if first is None:
         raise DataError(f"{name}: empty file")
+    text, lineno0 = first
     if text.lstrip().startswith((">", ";")):
         yield read_sequences(name)
         return
@@ -39,13 +38,13 @@ def iter_sequence_sets(path) -> Iterator[SequenceSet]:
     if has_header:
         header, text, lineno0 = _split_header(text, lineno0)
     found = False
-    for text, lineno0 in itertools.chain([(text, lineno0)], pieces):
-        if not text.strip():
+    for piece, start in itertools.chain([(text, lineno0)], pieces):
+        if not piece.strip():
             continue
         if has_header:
-            data = parse(header + text, name, lineno0=lineno0 - 1)
+            data = parse(header + piece, name, lineno0=start - 1)
         else:
-            data = parse(text, name, lineno0=lineno0)
+            data = parse(piece, name, lineno0=start)
         found = found or bool(len(data))
         yield data
     if not found:

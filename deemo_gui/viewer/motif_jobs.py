@@ -32,7 +32,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from deemo_gui.viewer.keys import MotifJobKey
 from deemo_gui.viewer.modelinfo import (
     JASPAR_RELEASE, drain, has_first_conv, input_length, is_recurrent, logo_heights, model_name,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 DEFAULT_RELEASE = JASPAR_RELEASE   # of every panel: `modelinfo.JASPAR_RELEASE`
@@ -144,7 +147,7 @@ def is_warm() -> bool:
     return _WARM.is_set()
 
 
-def tomtom(queries, targets) -> "pd.DataFrame":  # noqa: F821
+def tomtom(queries, targets) -> pd.DataFrame:
     """`core.motifs.compare` under the module's lock (one numba Tomtom at a time)."""
     import warnings
 
@@ -554,6 +557,7 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
         if method != "classopt" and X is None:
             X = _onehot(seqs) if n_seqs and isinstance(seqs[0], str) else np.asarray(seqs)
         if method in ("saliency", "temporal"):
+            assert X is not None  # one-hot above for every method but classopt
             # per chunk of sequences, so the job reports progress and can be cancelled in between
             parts = []
             for start in range(0, len(X), chunk):

@@ -189,7 +189,7 @@ def _swap_rules(module: nn.Module) -> None:
         else:
             _swap_rules(child)
             if isinstance(child, Highway):
-                child.forward = types.MethodType(_highway_forward, child)
+                child.forward = types.MethodType(_highway_forward, child)  # type: ignore[method-assign]  # this instance's rule
 
 
 def deeplift_network(model: nn.Module) -> nn.Module:

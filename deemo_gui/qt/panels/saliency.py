@@ -78,7 +78,7 @@ class SaliencyPanel(AnalysisPanel):
         self.method_combo.setCurrentIndex(self.method_combo.findData(key))
 
     def _method_changed(self) -> None:
-        if self.result is not None and self.state == "ready":
+        if self.result is not None and self.state == "ready" and self.shown_key is not None:
             self.draw(self.shown_key[0], self.result)
 
     # -- drawing ---------------------------------------------------------------------------------
