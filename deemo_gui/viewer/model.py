@@ -913,8 +913,8 @@ class Viewer:
         return self.window
 
     def close(self) -> None:
-        if self.window is not None:
-            self.window.close()
+        """Close the window; it asks first when work is unsaved, and Cancel keeps it open."""
+        if self.window is not None and self.window.close():
             self.window = None
 
     def screenshot(self, path=None, size: tuple[int, int] | None = None):

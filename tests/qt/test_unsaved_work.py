@@ -228,3 +228,14 @@ def test_edits_are_autosaved_and_offered_back_after_a_crash(qtbot, open_window, 
     for w in (win, win2):
         w.close()
     assert not own.exists() and not win2.recovery.autosave.path.exists()
+
+
+def test_viewer_close_keeps_its_window_when_the_user_cancels(qtbot, open_window, answer):
+    v = _edited_viewer()
+    win = open_window(v)
+    answer("Cancel")
+    v.close()
+    assert v.window is win and win.isVisible()
+    answer("Discard")
+    v.close()
+    assert v.window is None and not win.isVisible()
