@@ -724,7 +724,7 @@ class MainWindow(QMainWindow):
             # reads the records here: the list may change while it runs
             records = v.iter_predict_list(entry, batch_size=LIST_BATCH)
             worker = Worker(lambda gen=records: gen, name=f"Predicting {v.n_sequences:,} sequences with {entry.name}",
-                            progress=lambda p: (p[0], p[1], f"{p[0]:,} of {p[1]:,}"))
+                            progress=lambda p: (p[0], p[1], f"{p[0]:,} of {p[1]:,}"), background=True)
             worker.returned.connect(lambda probs, name=entry.name: v.set_list_predictions(name, probs))
             worker.finished.connect(lambda name=entry.name: self._list_job_done(name))
             self._list_jobs[entry.name] = worker

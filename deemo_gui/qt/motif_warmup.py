@@ -1,6 +1,7 @@
-"""Background warm-up of motif comparison: compile memelite's Tomtom kernels (numba; ~40-80 s the
-very first time on a laptop, cached on disk afterwards, about a second then) and read the default
-JASPAR release, so the first Tomtom the user asks for answers at once.
+"""Background warm-up of motif comparison: FIMO's kernels (the Dashboard's JASPAR hits), then
+memelite's Tomtom kernels (numba; ~40-80 s the very first time on a laptop, cached on disk
+afterwards, about a second then) and the default JASPAR release, so the first hits and the first
+Tomtom the user asks for answer at once.
 
 The main window calls `start_motif_warmup(window)` once it is on screen. The work runs in a
 daemon thread, not a QThread: a numba compile cannot be interrupted, and a daemon thread neither
@@ -30,8 +31,9 @@ def _work(bridge: _Bridge) -> None:
     t0 = time.perf_counter()
     error = ""
     try:
-        from deemo_gui.viewer import motif_jobs
+        from deemo_gui.viewer import analysis, motif_jobs
 
+        analysis.warm_up_hits()   # first: the Dashboard scans for JASPAR hits as soon as a model is ticked
         motif_jobs.warm_up()
         motif_jobs.jaspar_motifs()  # cached per process: the panels' first Tomtom skips the read
     except Exception as exc:  # never take the app down: the jobs compile on demand instead

@@ -12,6 +12,7 @@ generator, every yielded value reaches the GUI thread as `yielded`, and its retu
 Cancel: `job.cancel()` calls the job's own `cancel` callback if one was given (e.g. `Trainer.cancel`,
 which lets the job finish cleanly and return the best model), otherwise closes the generator at
 its next yield; a cancelled job without a callback emits `aborted` instead of `returned`.
+`background=True` jobs (e.g. predicting the whole list) run one at a time, while no other job runs.
 """
 from __future__ import annotations
 
@@ -105,9 +106,10 @@ class Worker(QObject):
 
     def __init__(self, func: Callable, *args, name: str = "", cancel: Callable | None = None,
                  progress: Callable | None = None, torch_threads: int | None = None, silent: bool = False,
-                 **kwargs):
+                 background: bool = False, **kwargs):
         super().__init__()
         self.func, self.args, self.kwargs = func, args, kwargs
+        self.background = background
         self.name = name or getattr(func, "__name__", "job")
         self._cancel_callback = cancel
         self._progress_of = progress
@@ -156,6 +158,11 @@ class Worker(QObject):
     def _execute(self) -> None:
         set_torch_threads(self.torch_threads)
         self.started.emit()
+        if self.background and not self._wait_for_background_lane():
+            self.aborted.emit()
+            return
+        if not self.background:
+            _LANES.enter()
         try:
             out = self.func(*self.args, **self.kwargs)
             if hasattr(out, "__next__") and hasattr(out, "send"):
@@ -171,6 +178,20 @@ class Worker(QObject):
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI as errored
             self.error = exc
             self.errored.emit(exc)
+        finally:
+            if self.background:
+                _LANES.background.release()
+            else:
+                _LANES.leave()
+
+    def _wait_for_background_lane(self) -> bool:
+        """Background jobs (whole-list predictions) run one at a time and only while no other job
+        runs, so what the user looks at (the panels, the live prediction) never waits for them.
+        False if cancelled while waiting."""
+        while not _LANES.take_background(0.05):
+            if self._abort.is_set():
+                return False
+        return True
 
     def _drain(self, gen):
         while True:
@@ -189,6 +210,33 @@ class Worker(QObject):
 
 
 _ABORTED = object()
+
+
+class _Lanes:
+    """Counts the running foreground jobs; one background job at a time runs when there are none."""
+
+    def __init__(self):
+        self.background = threading.Lock()
+        self._cond = threading.Condition()
+        self._foreground = 0
+
+    def enter(self) -> None:
+        with self._cond:
+            self._foreground += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._foreground -= 1
+            self._cond.notify_all()
+
+    def take_background(self, timeout: float) -> bool:
+        with self._cond:
+            if self._foreground and not self._cond.wait_for(lambda: not self._foreground, timeout):
+                return False
+        return self.background.acquire(timeout=timeout)
+
+
+_LANES = _Lanes()   # see Worker._wait_for_background_lane
 # Started workers whose thread has not ended, kept alive here: a QThread destroyed while it runs aborts
 # the process, which happened when a closed window's job manager (and so its workers) was freed, or
 # at exit, with a job still inside a long step after `cancel_all` stopped waiting (found by the soak).

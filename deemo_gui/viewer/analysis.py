@@ -461,6 +461,16 @@ def known_motif(tf_or_id: str | None, release: str | None = None):
     return pwm
 
 
+def warm_up_hits() -> None:
+    """Read the default JASPAR release and run FIMO once (memelite compiles or loads its numba
+    kernels: ~2 s), so that the Dashboard's first JASPAR hits come at once. For a background thread."""
+    from deemo_gui.core.zoo import PWM_BASELINE
+
+    pwm = known_motif(next(iter(PWM_BASELINE)))
+    if pwm is not None:
+        motif_hits(pwm, "ACGT" * 25)
+
+
 def motif_hits(pwms, seq: str, p_threshold: float = HIT_P_THRESHOLD):
     """FIMO hits (p < `p_threshold`, both strands) of one PWM or a list in `seq`: the `scan` table
     plus a `name` column (the motif's TF name)."""

@@ -657,7 +657,7 @@ class Viewer:
             if m.selected != flag:
                 m.selected, changed = flag, True
                 if not flag:
-                    self.runtime.cancel(m)   # its jobs stop (and are waited for) before anyone moves on
+                    self.runtime.cancel(m)   # its jobs stop at their next step; nothing they computed is shown
         if changed:
             self.predictions = {k: v for k, v in self.predictions.items()
                                 if any(m.name == k for m in self.selected_models)}
@@ -860,7 +860,10 @@ class Viewer:
         `set_list_predictions` on the GUI thread.
         """
         seqs = [self.sequence(i) for i in range(self.n_sequences)]
-        return _predict_records(entry, seqs, self.scan_stride, self.scan_rc, batch_size)
+        stride, rc = self.scan_stride, self.scan_rc
+        # each batch with the network borrowed from its owner: unticking the model stops the job first
+        return self.runtime.owner(entry).run(lambda _net: _predict_records(entry, seqs, stride, rc, batch_size),
+                                             shared=True)
 
     def set_list_predictions(self, name: str, probs: np.ndarray) -> None:
         if len(probs) != self.n_sequences:

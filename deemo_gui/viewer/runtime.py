@@ -7,9 +7,9 @@ re-flattened by `.to()`), and the locks. Jobs get the network only inside `owner
 - ``use(job, shared=True)``: the live network for forward passes (predictions), many at once;
 - ``use(job)``: the private analysis copy, one job at a time (gradients, hooks).
 
-`cancel()` (a model unticked), `move(device)` and `close()` (a model removed) cancel the owner's
-jobs and wait until none is inside `use` before anything is moved or freed; a cancelled job's
-next `use` raises `Cancelled`, and its results are no longer `current`. `Runtime` is the viewer's
+`cancel()` (a model unticked) cancels the owner's jobs; `move(device)` and `close()` (a model
+removed) also wait until none is inside `use` before anything is moved or freed. A cancelled
+job's next `use` raises `Cancelled`, and its results are no longer `current`. `Runtime` is the viewer's
 list of owners (`viewer.runtime`).
 
     out = yield from owner.run(lambda net: iter_analyze(net, seq, ...))   # in a worker thread
@@ -196,10 +196,17 @@ class Owner:
                 self._changing = False
                 self._cond.notify_all()
 
-    def cancel(self) -> None:
-        """Cancel the owner's jobs and wait for any inside `use` (the model was unticked)."""
-        with self._quiesced():
-            pass
+    def cancel(self, wait: bool = True) -> None:
+        """Cancel the owner's jobs; with `wait`, also wait for the one inside `use`. Unticking a model
+        does not wait (nothing is moved or freed, and the GUI stays responsive): each job stops at its
+        next `use`, and its results are no longer `current`."""
+        if wait:
+            with self._quiesced():
+                return
+        with self._cond:
+            self.generation += 1
+            for job in self._jobs:
+                job.cancel()
 
     def move(self, device) -> None:
         """Cancel and wait for the jobs, then move the network (the copy is made again on use)."""
@@ -260,10 +267,11 @@ class Runtime:
                 owner = self._owners[id(entry_or_name)] = Owner(entry_or_name)
             return owner
 
-    def cancel(self, entry) -> None:
+    def cancel(self, entry, wait: bool = False) -> None:
+        """Cancel the jobs of a model (unticked); see `Owner.cancel`."""
         owner = self._get(entry)
         if owner is not None:
-            owner.cancel()
+            owner.cancel(wait)
 
     def move_all(self, entries, device) -> None:
         for entry in entries:

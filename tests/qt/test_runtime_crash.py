@@ -60,7 +60,7 @@ def test_unticking_four_models_while_the_dashboard_computes(example_window, qtbo
     t0 = time.perf_counter()
     for name in drop:   # one tick box after another, within about a second
         _row(picker, name).setCheckState(0, Qt.CheckState.Unchecked)
-        unticked_at[name] = time.perf_counter()   # its jobs were cancelled and waited for by now
+        unticked_at[name] = time.perf_counter()   # its jobs are cancelled by now
         qtbot.wait(200)
     assert time.perf_counter() - t0 < 15 and [m.name for m in viewer.selected_models] == [keep]   # no hang
 

@@ -48,18 +48,31 @@ def _slow_job(owner, started, release, log):
     return thread
 
 
-def test_unticking_cancels_the_job_and_waits_for_its_step(viewer):
+def test_unticking_cancels_the_job_without_blocking(viewer):
     entry = viewer.model("cnn")
     owner = viewer.runtime.owner(entry)
     started, release, log = threading.Event(), threading.Event(), []
     thread = _slow_job(owner, started, release, log)
     assert started.wait(5) and owner.busy
+    t0 = time.perf_counter()
+    viewer.select_models(["other"])          # unticks cnn: its job is cancelled, the GUI does not wait
+    assert time.perf_counter() - t0 < 0.2 and log == []
+    release.set()
+    thread.join(5)
+    assert log == ["first step done", "cancelled"] and not owner.busy   # it never ran another step
+
+
+def test_cancel_with_wait_returns_after_the_step(viewer):
+    owner = viewer.runtime.owner(viewer.model("cnn"))
+    started, release, log = threading.Event(), threading.Event(), []
+    thread = _slow_job(owner, started, release, log)
+    assert started.wait(5)
     threading.Timer(0.3, release.set).start()
     t0 = time.perf_counter()
-    viewer.select_models(["other"])          # unticks cnn: returns only once its step has ended
+    owner.cancel(wait=True)
     assert time.perf_counter() - t0 >= 0.25 and log == ["first step done"]
     thread.join(5)
-    assert log == ["first step done", "cancelled"] and not owner.busy
+    assert log == ["first step done", "cancelled"]
 
 
 def test_remove_waits_then_the_owner_takes_no_job(viewer):
@@ -104,9 +117,8 @@ def test_stale_results_are_not_current(viewer):
     assert job.current
     owner.cancel()          # the model was unticked: what the job computes is no longer wanted
     assert not job.current and job.cancelled
-    with pytest.raises(Cancelled):
-        with owner.use(job):
-            pass
+    with pytest.raises(Cancelled), owner.use(job):
+        pass
     owner.end(job)
     fresh = owner.begin()
     assert fresh.current    # a job begun after the cancel is wanted

@@ -135,7 +135,7 @@ class TrackPlot(pg.PlotItem):
 
     def __init__(self, ylabel: str = "", title: str | None = None, left_axis: pg.AxisItem | None = None,
                  parent=None, **kwargs):
-        vb = TrackViewBox()
+        vb = TrackViewBox(enableMenu=False)   # no context menu: building pyqtgraph's costs ~30 ms a track
         axes = {"bottom": PositionAxis("bottom")}
         if left_axis is not None:
             axes["left"] = left_axis
