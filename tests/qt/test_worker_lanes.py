@@ -1,0 +1,47 @@
+"""Background jobs (whole-list predictions) run one at a time and only while no other job runs; a job
+whose model went away (`runtime.Cancelled`) ends as aborted, never as an error."""
+import threading
+import time
+
+from deemo_gui.qt.workers import Worker
+from deemo_gui.viewer.runtime import Cancelled
+
+
+def test_background_jobs_wait_for_the_foreground_and_each_other(qtbot):
+    log, lock = [], threading.Lock()
+
+    def job(name, seconds):
+        with lock:
+            log.append(("start", name, time.perf_counter()))
+        time.sleep(seconds)
+        with lock:
+            log.append(("end", name, time.perf_counter()))
+        return name
+
+    fg = Worker(job, "fg", 0.4)
+    bgs = [Worker(job, f"bg{k}", 0.1, background=True) for k in range(3)]
+    fg.start()
+    qtbot.waitUntil(lambda: any(e[1] == "fg" for e in log), timeout=5000)
+    for w in bgs:
+        w.start()
+    for w in (fg, *bgs):
+        assert w.wait(10_000)
+    when = {(kind, name): t for kind, name, t in log}
+    assert all(when[("start", f"bg{k}")] >= when[("end", "fg")] for k in range(3))
+    spans = sorted((when[("start", f"bg{k}")], when[("end", f"bg{k}")]) for k in range(3))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))   # one at a time
+
+
+def test_a_cancelled_model_job_is_aborted_not_an_error(qtbot):
+    def job():
+        yield 1
+        raise Cancelled("the model was removed")
+
+    worker = Worker(job)
+    aborted, errors = [], []
+    worker.aborted.connect(lambda: aborted.append(True))
+    worker.errored.connect(errors.append)
+    with qtbot.waitSignal(worker.finished, timeout=5000):
+        worker.start()
+    qtbot.waitUntil(lambda: bool(aborted), timeout=2000)
+    assert not errors and worker.cancelled
