@@ -103,6 +103,11 @@ class Worker(QObject):
     aborted = Signal()
     finished = Signal()          # always last
     progress = Signal(int, int, str)  # done, total (0: unknown), text
+    # What the worker thread emits: (signal name, arguments), re-emitted on the GUI thread by `_relay`
+    # only while `owner` (the window, set by `JobManager.start`) exists. The panels connect lambdas,
+    # which Qt cannot disconnect when the panel dies: a job that outlived its closed window called
+    # into deleted labels (RuntimeError, found by the soak).
+    _from_thread = Signal(str, object)
 
     def __init__(self, func: Callable, *args, name: str = "", cancel: Callable | None = None,
                  progress: Callable | None = None, torch_threads: int | None = None, silent: bool = False,
@@ -120,6 +125,8 @@ class Worker(QObject):
         self.result = None
         self.error: BaseException | None = None
         self.started_at = 0.0
+        self.owner: QObject | None = None
+        self._from_thread.connect(self._relay)
 
     # -- GUI thread -------------------------------------------------------------------------
     def start(self) -> "Worker":
@@ -152,14 +159,22 @@ class Worker(QObject):
 
     def _on_thread_finished(self) -> None:
         _UNFINISHED.discard(self)
-        self.finished.emit()
+        if self._owner_alive():
+            self.finished.emit()
+
+    def _owner_alive(self) -> bool:
+        return self.owner is None or shiboken6.isValid(self.owner)
+
+    def _relay(self, name: str, args: tuple) -> None:
+        if self._owner_alive():
+            getattr(self, name).emit(*args)
 
     # -- worker thread ----------------------------------------------------------------------
     def _execute(self) -> None:
         set_torch_threads(self.torch_threads)
-        self.started.emit()
+        self._from_thread.emit("started", ())
         if self.background and not self._wait_for_background_lane():
-            self.aborted.emit()
+            self._from_thread.emit("aborted", ())
             return
         if not self.background:
             _LANES.enter()
@@ -168,16 +183,16 @@ class Worker(QObject):
             if hasattr(out, "__next__") and hasattr(out, "send"):
                 out = self._drain(out)
                 if out is _ABORTED:
-                    self.aborted.emit()
+                    self._from_thread.emit("aborted", ())
                     return
             self.result = out
-            self.returned.emit(out)
+            self._from_thread.emit("returned", (out,))
         except Cancelled:   # the job's model was unticked, moved or removed (viewer.runtime)
             self._abort.set()
-            self.aborted.emit()
+            self._from_thread.emit("aborted", ())
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI as errored
             self.error = exc
-            self.errored.emit(exc)
+            self._from_thread.emit("errored", (exc,))
         finally:
             if self.background:
                 _LANES.background.release()
@@ -205,8 +220,8 @@ class Worker(QObject):
             if self._progress_of is not None:
                 p = self._progress_of(value)
                 if p is not None:
-                    self.progress.emit(int(p[0]), int(p[1]), str(p[2]) if len(p) > 2 else "")
-            self.yielded.emit(value)
+                    self._from_thread.emit("progress", (int(p[0]), int(p[1]), str(p[2]) if len(p) > 2 else ""))
+            self._from_thread.emit("yielded", (value,))
 
 
 _ABORTED = object()
@@ -271,6 +286,7 @@ class JobManager(QObject):
         self.running: list[Worker] = []
 
     def start(self, worker: Worker, report_errors: bool = True, context: str = "") -> Worker:
+        worker.owner = self.parent_widget   # its results reach the panels only while the window exists
         self.running.append(worker)
         if report_errors:
             worker.errored.connect(lambda exc, w=worker: self._report(w, exc, context))
