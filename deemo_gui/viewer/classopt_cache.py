@@ -44,6 +44,7 @@ class ClassOptKey:
     seed: int = 0
     init: str = "random"
     objective: str = "log_prob"
+    parametrization: str = "demo"  # core.explain.classopt: the DeMo recipe (RMSprop on X) or "simplex"
 
     @property
     def digest(self) -> str:
@@ -133,7 +134,7 @@ class ClassOptService:
         result = None
         gen = class_optimization_steps(network, target=key.target, lam=key.lam, lr=key.lr, steps=key.steps,
                                        restarts=key.restarts, seed=key.seed, every=every, init=key.init,
-                                       objective=key.objective)
+                                       objective=key.objective, parametrization=key.parametrization)
         try:
             for item in gen:
                 if isinstance(item, ClassOptResult):
