@@ -53,7 +53,6 @@ class AnalysisPanel(QWidget):
         self.result: dict | None = None
         self.shown_key: tuple | None = None
         self.state = "idle"        # idle | computing | ready | cancelled | error | empty
-        self.last_error: BaseException | None = None
         self._pending = False
         self._dirty = True
         self._stale_cancel = False
@@ -308,7 +307,7 @@ class AnalysisPanel(QWidget):
     def _failed(self, exc: BaseException) -> None:
         from deemo_gui.qt.errors import user_message
 
-        self.state, self.last_error = "error", exc
+        self.state = "error"
         if not isinstance(exc, Exception):
             return
         self.set_status(f"<span style='color:#B2182B'>Could not compute: "

@@ -61,7 +61,6 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         self.last_progress = None
         self._curve_x: list[int] = []
         self._curve_y: list[float] = []
-        self._running_for = None
 
         # -- form -------------------------------------------------------------------------
         self.chooser = ModelChooser(viewer, parent=self)
@@ -227,7 +226,6 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         s = self.settings()
         release = self.release_combo.currentText() or None
         self._clear(entry)
-        self._running_for = (entry, s, release)
         job = lambda borrow: motif_jobs.classopt_job(  # noqa: E731 - the network comes from the model's owner
             entry, release=release, cache=self.viewer.results, borrow=borrow, **s)
         worker = Worker(self.viewer.runtime.owner(entry).lend, job, name=f"Class optimization of {entry.name}",
@@ -273,7 +271,6 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         self.cancel_button.setEnabled(False)
         self.run_button.setEnabled(self.chooser.entry() is not None)
         self.chooser.update_trust()  # the job loaded the weights: the first-layer check can run now
-        self._running_for = None
 
     def _done(self, entry, outcome) -> None:
         if self.chooser.entry() is entry:

@@ -125,13 +125,6 @@ class TrackStack(pg.GraphicsLayoutWidget):
             if hasattr(p, "setXExtent"):
                 p.setXExtent(n)
 
-    def showAll(self) -> None:
-        """Show the whole longest track (with a small margin, so the end bases clear the axes)."""
-        ends = [p.getViewBox().childrenBounds()[0] for p in self.plots]
-        ends = [e for e in ends if e is not None]
-        if ends:
-            self.setXRange(min(e[0] for e in ends), max(e[1] for e in ends), padding=0.01)
-
     def export(self, path, scale: float = 2.0, title: str | None = None) -> str:
         """Write the whole stack (also what is scrolled out of view) to .png, .svg or .pdf, with
         `title` (model, sequence, method) as a line above it."""
