@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import logging
 import os
 import threading
 from collections.abc import Iterator
-
-log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
