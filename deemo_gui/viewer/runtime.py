@@ -20,7 +20,7 @@ import contextlib
 import copy
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 
 class Cancelled(Exception):
@@ -218,7 +218,7 @@ class Owner:
             self._copy = None
 
 
-def stepwise(borrow, factory) -> Iterator:
+def stepwise(borrow, factory) -> Generator:
     """Run the generator `factory(network)` one step at a time, each `next` inside `borrow()` (a
     context manager giving the network); yields what it yields and returns its return value. The
     network a job got stays the same for all its steps (an owner that moves it cancels the job)."""
@@ -284,6 +284,26 @@ class Runtime:
             owner = self._owners.pop(id(entry), None)
         if owner is not None and owner.entry is entry:
             owner.close()
+
+    def run_shared(self, entries, factory) -> Generator:
+        """A job over several models that reads their live networks itself (variant effects):
+        runs the generator `factory()` one step at a time with every model's network held shared,
+        so moving or removing one waits for the step, and unticking one stops the job."""
+        owners, jobs = [self.owner(e) for e in entries], []
+        try:
+            for owner in owners:
+                jobs.append(owner.begin())
+
+            def borrow():
+                stack = contextlib.ExitStack()
+                for owner, job in zip(owners, jobs):
+                    stack.enter_context(owner.use(job, shared=True))
+                return stack
+
+            return (yield from stepwise(borrow, lambda _stack: factory()))
+        finally:
+            for owner, job in zip(owners, jobs):
+                owner.end(job)
 
     def _get(self, entry) -> Owner | None:
         with self._lock:

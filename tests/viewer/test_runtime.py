@@ -165,3 +165,38 @@ def test_shared_users_run_together_and_a_move_waits_for_all(viewer):
     assert time.perf_counter() - t0 >= 0.15
     for t in threads:
         t.join(5)
+
+
+def test_a_job_over_several_models_stops_when_one_is_removed(viewer):
+    entries = [viewer.model("cnn"), viewer.model("other")]
+    steps, gate = [], threading.Event()
+
+    def scores():
+        for k in range(3):
+            with torch.no_grad():
+                [e.module(torch.zeros(1, 4, 101)) for e in entries]
+            steps.append(k)
+            gate.wait(5)
+            yield k
+
+    outcome = []
+
+    def run():
+        try:
+            A.drain(viewer.runtime.run_shared(entries, scores))
+            outcome.append("finished")
+        except Cancelled:
+            outcome.append("cancelled")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.time() + 5
+    while not steps and time.time() < deadline:
+        time.sleep(0.01)
+    threading.Timer(0.2, gate.set).start()
+    t0 = time.perf_counter()
+    viewer.remove_model("other")             # waits for the step reading both networks
+    assert time.perf_counter() - t0 >= 0.15
+    thread.join(5)
+    assert outcome == ["cancelled"] and steps == [0]
+    assert not viewer.runtime.owner(entries[0]).busy

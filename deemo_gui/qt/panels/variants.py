@@ -214,8 +214,9 @@ class VariantsPanel(SingleJobMixin, QWidget):
         if self.worker is not None and self.worker.is_running():
             self.worker.cancel()
         self.source = f"from {os.path.basename(self.vcf)}"
-        worker = Worker(iter_file_effects, entries, self.vcf, self.genome, self.viewer.current_task,
-                        self.skip_box.isChecked(), name="Scoring variants", progress=lambda p: p)
+        args = (entries, self.vcf, self.genome, self.viewer.current_task, self.skip_box.isChecked())
+        worker = Worker(self.viewer.runtime.run_shared, entries, lambda: iter_file_effects(*args),
+                        name="Scoring variants", progress=lambda p: p)
         worker.returned.connect(lambda out, w=worker: self._done(w, out))
         worker.aborted.connect(lambda w=worker: self._stopped(w, "Cancelled."))
         worker.errored.connect(lambda exc, w=worker: self._stopped(w, f"Failed: {exc}"))
@@ -246,8 +247,9 @@ class VariantsPanel(SingleJobMixin, QWidget):
             self.worker.cancel()
         self.vcf = None     # the table now holds typed variants: models_changed re-scores nothing
         self.source = f"typed on {v.current_id}"
-        worker = Worker(iter_sequence_effects, entries, v.current_id, v.current_sequence, typed, v.current_task,
-                        self.skip_box.isChecked(), name="Scoring typed variants", progress=lambda p: p)
+        args = (entries, v.current_id, v.current_sequence, typed, v.current_task, self.skip_box.isChecked())
+        worker = Worker(v.runtime.run_shared, entries, lambda: iter_sequence_effects(*args),
+                        name="Scoring typed variants", progress=lambda p: p)
         worker.returned.connect(lambda out, w=worker: self._done(w, out))
         worker.aborted.connect(lambda w=worker: self._stopped(w, "Cancelled."))
         worker.errored.connect(lambda exc, w=worker: self._stopped(w, f"⚠ {exc}"))
