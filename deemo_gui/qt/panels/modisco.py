@@ -103,11 +103,12 @@ def collect(viewer, target: int = 0, max_seqs: int = MAX_SEQUENCES):
     return picked, [viewer.sequence(i) for i in picked], [viewer.sequence_id(i) for i in picked]
 
 
-def _job(entry, seqs, ids, target, attribution):
+def _job(owner, seqs, ids, target, attribution):
+    """TF-MoDISco with the network borrowed from the model's owner (`viewer.runtime`), step by step."""
     from deemo_gui.core.modisco import modisco_job
 
-    result = yield from modisco_job(entry.module, seqs, ids=ids, target=target, attribution=attribution)
-    result.model = entry.name
+    result = yield from owner.run(lambda net: modisco_job(net, seqs, ids=ids, target=target, attribution=attribution))
+    result.model = owner.name
     return result
 
 
@@ -193,7 +194,7 @@ class ModiscoPage(QWidget):
         except DataError as exc:
             report_exception(self, exc, "TF-MoDISco")
             return None
-        worker = Worker(_job, entry, seqs, ids, target, self.attribution.currentData(),
+        worker = Worker(_job, self.viewer.runtime.owner(entry), seqs, ids, target, self.attribution.currentData(),
                         name=f"TF-MoDISco on {entry.name}", progress=progress_of)
         worker.progress.connect(lambda d, t, text: self.status.setText(text))
         worker.returned.connect(lambda result, r=records: self.show_result(result, r))
