@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
     def panel(self, title: str):
         """The panel with this tab title (case-insensitive), built if needed; None if there is none."""
         self.build_panels()
-        for k, host in enumerate(self._panel_hosts):
+        for host in self._panel_hosts:
             if getattr(host.cls, "title", "").lower() == title.lower():
                 return host.build()
         return None
@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self._action(self.view_menu, "Window &stride…", self.window_stride_dialog, None,
                      "Sequences longer than a model's input are scanned with windows this many bases apart")
-        self.both_strands_action = self._action(
+        self.both_strands_action: QAction = self._action(
             self.view_menu, "Score windows on &both strands", lambda: self.viewer.set_scan_options(
                 reverse_complement=self.both_strands_action.isChecked()), None,
             "Score each window and its reverse complement and keep the larger")
@@ -491,8 +491,11 @@ class MainWindow(QMainWindow):
 
         worker = Worker(load_dataset, path, labels=labels, negatives=negatives,
                         name=f"Reading {os.path.basename(path)}")
-        worker.returned.connect(lambda data: (self.viewer.add_sequences(data, path=path, labels=labels,
-                                                                        negatives=negatives), self._opened(path)))
+        def opened(data) -> None:
+            self.viewer.add_sequences(data, path=path, labels=labels, negatives=negatives)
+            self._opened(path)
+
+        worker.returned.connect(opened)
         return self.jobs.start(worker, context=f"Opening {os.path.basename(path)}")
 
     def _opened(self, path: str) -> None:
@@ -539,8 +542,11 @@ class MainWindow(QMainWindow):
         length = window_length(self.viewer, length)
         worker = Worker(peak_data, os.fspath(bed), os.fspath(genome), length,
                         name=f"Reading peaks of {os.path.basename(bed)} from {os.path.basename(genome)}")
-        worker.returned.connect(lambda data: (self.viewer.add_sequences(
-            data, path=bed, genome=os.path.abspath(genome), length=length), self._opened(bed)))
+        def opened(data) -> None:
+            self.viewer.add_sequences(data, path=bed, genome=os.path.abspath(genome), length=length)
+            self._opened(bed)
+
+        worker.returned.connect(opened)
         return self.jobs.start(worker, context=f"Opening {os.path.basename(bed)}")
 
     def window_stride_dialog(self) -> None:
@@ -640,7 +646,7 @@ class MainWindow(QMainWindow):
         value = settings().value("recent_files", [])
         if isinstance(value, str):
             value = [value]
-        return [p for p in (value or []) if p]
+        return [p for p in value if p] if isinstance(value, list) else []
 
     def add_recent(self, path: str) -> None:
         path = os.path.abspath(path)

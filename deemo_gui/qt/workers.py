@@ -265,7 +265,8 @@ def _wait_unfinished() -> None:
         worker.cancel()
     for worker in list(_UNFINISHED):
         log.info("waiting for %s to stop before exit", worker.name)
-        worker._thread.wait()
+        if worker._thread is not None:
+            worker._thread.wait()
 
 
 class JobManager(QObject):
@@ -358,8 +359,17 @@ class JobStatus(QWidget):
         self.jobs.append(worker)
         # The worker may outlive this widget (a window closed while a job ends): then do nothing.
         alive = lambda: shiboken6.isValid(self)  # noqa: E731
-        worker.progress.connect(lambda d, t, text, w=worker: alive() and self._progress(w, d, t, text))
-        worker.finished.connect(lambda w=worker: alive() and self._done(w))
+
+        def progress(d, t, text, w=worker) -> None:
+            if alive():
+                self._progress(w, d, t, text)
+
+        def finished(w=worker) -> None:
+            if alive():
+                self._done(w)
+
+        worker.progress.connect(progress)
+        worker.finished.connect(finished)
         self._show(worker)
 
     def _show(self, worker: Worker, text: str = "") -> None:

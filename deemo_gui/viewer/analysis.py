@@ -41,7 +41,8 @@ Methods (`METHODS`), each an array in sequence coordinates:
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
@@ -51,6 +52,9 @@ from deemo_gui.viewer.modelinfo import (  # noqa: F401 - has_relu, is_recurrent:
     JASPAR_RELEASE, drain, has_relu, input_length, is_recurrent, model_name, module_of,
 )
 from deemo_gui.viewer.modelinfo import logo_heights as ic_logo
+
+if TYPE_CHECKING:
+    from deemo_gui.core.motifs import PWM
 
 METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta", "saliency_logo",
            "temporal")
@@ -234,7 +238,7 @@ def _order(methods: Iterable[str]) -> list[str]:
 def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
                  cache=None, name: str | None = None, window: int | None = None,
                  stride: int = 1, reverse_complement: bool = False,
-                 network=None) -> Iterator[tuple[int, int, str]]:
+                 network=None) -> Generator[tuple[int, int, str], None, dict]:
     """Generator form of `analyze_sequence` for workers: yields `(done, total, method)` after each
     method (closing it between methods cancels cleanly) and returns the result dict. The network
     is loaded (and torch imported) only if something is missing from `cache`. `window`: the start
@@ -254,7 +258,7 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
         out["scan"] = cached_scan(model, seq, cache, name, stride, reverse_complement, module)
     offset = resolve_offset(model, seq, target, window, cache, name, stride, reverse_complement, module)
     order = _order(methods)
-    native: dict[str, np.ndarray] = {}   # results in model coordinates, for dependent methods
+    native: dict[str, np.ndarray | None] = {}   # results in model coordinates, for dependent methods
     out.update(window=model_window(n, L, offset), offset=offset)
     X = None
     for k, method in enumerate(order):
@@ -410,7 +414,7 @@ def class_optimized_logo(model, target: int = 0, steps: int = CLASSOPT_STEPS) ->
 # Known motifs (JASPAR) and their hits
 
 
-_MOTIFS: dict[tuple, object] = {}
+_MOTIFS: dict[tuple, PWM | None] = {}
 _MOTIF_LOCK = threading.Lock()
 
 
@@ -528,7 +532,7 @@ def dashboard_motifs(models, tfs=None) -> list:
     """The distinct known JASPAR motifs of these models' TFs (`tfs`, one per model; default: each
     model's `model_tf`), in model order."""
     out, seen = [], set()
-    for m, tf in zip(models, tfs if tfs is not None else [model_tf(m) for m in models]):
+    for _, tf in zip(models, tfs if tfs is not None else [model_tf(m) for m in models]):
         pwm = known_motif(tf)
         if pwm is not None and pwm.id not in seen:
             seen.add(pwm.id)

@@ -85,7 +85,7 @@ class ModelEntry:
         self.error: str | None = None
         self._first_layer_r: float | None = None  # core.verdict's first-layer check, once the weights are loaded
         self._module = module
-        self._device = device
+        self._device: str | None = device  # None: resolved when first loaded
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ import logging
 import os
 import weakref
 from bisect import bisect_right
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 from psygnal import Signal, SignalGroup
@@ -134,7 +134,7 @@ class Viewer:
         self.results = ResultsCache()
         self.runtime = Runtime()   # one owner per model: every job borrows the network from it
         self.unsaved = UnsavedWork(self.events, lambda: self._edits, lambda: self.models)
-        self.window = None
+        self.window: Any = None  # the Qt MainWindow once shown (its type lives on the Qt side)
         _VIEWERS.add(self)
         if show:
             self.show()
