@@ -124,7 +124,6 @@ class Worker(QObject):
         self._thread: _Thread | None = None
         self.result = None
         self.error: BaseException | None = None
-        self.started_at = 0.0
         self.owner: QObject | None = None
         self._from_thread.connect(self._relay)
 
@@ -132,7 +131,6 @@ class Worker(QObject):
     def start(self) -> "Worker":
         self._thread = _Thread(self)
         self._thread.finished.connect(self._on_thread_finished)
-        self.started_at = time.perf_counter()
         _UNFINISHED.add(self)
         self._thread.start()
         return self
