@@ -176,7 +176,7 @@ def viewer(path: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="records in the file (the issue's figures: 1000000)")
-    parser.add_argument("--models", default="ARID3A_K562_deepbind,ARID3A_K562_cnn", help="zoo models, comma-separated")
+    parser.add_argument("--models", default="ARID3A_K562_deepbind,ARID3A_K562_cnn", help="zoo models, comma-separated ('' for none)")
     args = parser.parse_args(argv)
     import torch
 
@@ -188,7 +188,7 @@ def main(argv=None) -> int:
     view = viewer(path)
     print("viewer:", json.dumps(view), flush=True)
     preds = []
-    for m in args.models.split(","):
+    for m in filter(None, args.models.split(",")):  # --models '': reading and opening only
         preds.append(predict(path, m, folder))
         print("predict:", json.dumps(preds[-1]), flush=True)
     result = {"when": time.strftime("%Y-%m-%d %H:%M"), "n": args.n, "file_mb": file_mb, "reading": read,
