@@ -38,7 +38,12 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, default=0.5,
                    help="filters: fraction of a filter's maximum activation (default 0.5, Koo & Eddy code)")
     p.add_argument("--min-sites", type=int, default=10, help="filters/activation: fewest sites for a motif (default 10)")
-    p.add_argument("--steps", type=int, default=1000, help="classopt: optimisation steps (default 1000, DeMo code)")
+    p.add_argument("--classopt-recipe", choices=("demo", "simplex"), default="demo",
+                   help="classopt: 'demo' optimises the unconstrained input as the DeMo code does (default); "
+                        "'simplex' keeps it a PWM while optimising (softmax over the bases, Adam; BENCHMARKS.md "
+                        "compares the two)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="classopt: optimisation steps (default 1000 for demo, the DeMo code's; 300 for simplex)")
     p.add_argument("--restarts", type=int, default=1, help="classopt: random starts (default 1)")
     p.add_argument("--seed", type=options.seed, default=0, help="classopt: seed of the random start")
     p.add_argument("--max-seqs", type=int, help="use at most this many sequences (the first ones)")
@@ -100,7 +105,8 @@ def run_motifs(args) -> int:
     elif args.method == "activation":
         kwargs.update(min_sites=args.min_sites)
     elif args.method == "classopt":
-        kwargs.update(steps=args.steps, restarts=args.restarts, seed=args.seed)
+        kwargs.update(steps=args.steps, restarts=args.restarts, seed=args.seed, parametrization=args.classopt_recipe,
+                      lr=None)
     if args.batch_size and args.method != "classopt":
         kwargs["batch_size"] = args.batch_size
     pwms = extract_motifs(model, args.method, X, target=args.target, width=args.width, **kwargs)

@@ -122,6 +122,20 @@ def test_motifs_classopt_against_jaspar_release(files, capsys):
     assert pwm.width == 6
 
 
+def test_motifs_classopt_on_the_simplex_equals_the_python_call(files, capsys):
+    from deemo_gui.core.modelfile import load_model
+    from deemo_gui.explain import class_optimization, motif_from_class_optimization
+
+    tmp, cnn, _, _, _ = files
+    out = tmp / "simplex.meme"
+    rc, stdout, _ = run(capsys, "motifs", cnn, "--method", "classopt", "--classopt-recipe", "simplex", "--steps", "40",
+                        "--width", "6", "--out", out, "--device", "cpu")
+    assert rc == 0 and "(simplex, lam=0.009, lr=0.1, 40 steps)" in stdout
+    (pwm,) = read_meme(out)
+    res = class_optimization(load_model(cnn), steps=40, parametrization="simplex", lr=None)
+    np.testing.assert_allclose(pwm.probs, motif_from_class_optimization(res, 6).probs, atol=1e-5)
+
+
 @pytest.mark.parametrize("method", ["saliency", "temporal", "activation"])
 def test_motifs_from_data(method, files, capsys):
     tmp, cnn, rnn, fasta, _ = files
