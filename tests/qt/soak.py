@@ -15,6 +15,9 @@ segfault shows up as a faulthandler dump, not a dead test run:
 
     python -X faulthandler tests/qt/soak.py --seed 3 --actions 2000            # offscreen
     xvfb-run -a python -X faulthandler tests/qt/soak.py --seed 3 --platform xcb  # a real X window
+
+`--stall-dump S` prints every thread's stack when one action holds the GUI thread over S seconds;
+`--weight quit_during_job=5` makes an action likelier. At most 3 files are open and 6 models ticked.
 """
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def test_short_soak_in_a_child_process(tmp_path):
     assert summary["windows"] >= 2 and summary["events"].get("jobs_started", 0) > 0
 
 
-def test_short_soak_in_process(qtbot, tmp_path, monkeypatch):
+def test_short_soak_in_process(qtbot):
     """The same driver under pytest-qt: its exception capture fails this test on any exception in a slot."""
     sys.path.insert(0, str(HERE))
     try:
