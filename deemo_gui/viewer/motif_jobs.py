@@ -338,10 +338,11 @@ class ClassOptSettings:
     seed: int = 0
     width: int = 9
     every: int = 25
+    parametrization: str = "demo"  # core.explain.classopt: "demo" (the DeMo code) or "simplex"
 
     def key(self, name: str, release: str | None) -> MotifJobKey:
         return MotifJobKey("classopt", name, (self.target, self.lam, self.lr, self.steps, self.restarts, self.seed,
-                                              self.width), release or DEFAULT_RELEASE)
+                                              self.width, self.parametrization), release or DEFAULT_RELEASE)
 
 
 @dataclass
@@ -369,7 +370,8 @@ def _optimize(model, borrow, s: ClassOptSettings, text):
     from deemo_gui.viewer.classopt_cache import SERVICE, ClassOptKey, weights_hash
     from deemo_gui.viewer.runtime import stepwise
 
-    key = ClassOptKey(weights_hash(model), s.target, s.steps, s.lam, s.lr, s.restarts, s.seed)
+    key = ClassOptKey(weights_hash(model), s.target, s.steps, s.lam, s.lr, s.restarts, s.seed,
+                      parametrization=s.parametrization)
     steps = stepwise(borrow, lambda net: SERVICE.steps(net, key, s.every))
     try:
         while True:
@@ -384,7 +386,8 @@ def _optimize(model, borrow, s: ClassOptSettings, text):
 
 def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, steps: int = 1000,
                  restarts: int = 1, seed: int = 0, width: int = 9, every: int = 25,
-                 release: str | None = None, cache=None, name: str | None = None, borrow=None):
+                 release: str | None = None, cache=None, name: str | None = None, borrow=None,
+                 parametrization: str = "demo"):
     """Class optimization (DeMo Dashboard sec. 3.3) with progress, then Tomtom of its most
     informative `width` columns against JASPAR. Yields `JobProgress` whose payload is the core's
     `ClassOptProgress` (step, P(+), current PWM) during the optimization; returns `ClassOptOutcome`.
@@ -396,7 +399,7 @@ def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, s
     from deemo_gui.viewer.runtime import free_borrow
 
     s = ClassOptSettings(int(target), float(lam), float(lr), int(steps), int(restarts), int(seed), int(width),
-                         max(1, int(every)))
+                         max(1, int(every)), str(parametrization))
     name = name or model_name(model)
     key = s.key(name, release)
     if cache is not None:

@@ -99,6 +99,30 @@ def test_class_optimization_runs_and_shows_matches(qtbot, window):
     assert panel.outcome is out
 
 
+def test_class_optimization_on_the_simplex_from_the_panel(qtbot, window):
+    """Recipe ▸ Simplex sets its own learning rate and steps and runs the core's simplex optimisation:
+    the logo is the optimised input itself (columns of probabilities), the same as the Python call."""
+    from deemo_gui.explain import class_optimization
+
+    panel = window.show_panel("Class optimization")
+    assert panel.recipe_combo.currentData() == "demo"
+    panel.recipe_combo.setCurrentIndex(panel.recipe_combo.findData("simplex"))
+    assert panel.lr_spin.value() == 0.1 and panel.steps_spin.value() == 300 and panel.lam_spin.value() == 0.009
+    panel.steps_spin.setValue(60)
+    panel.run()
+    qtbot.waitUntil(lambda: panel.outcome is not None, timeout=60_000)
+    out = panel.outcome
+    assert out.result.settings["parametrization"] == "simplex" and out.settings.parametrization == "simplex"
+    entry = panel.chooser.entry()
+    assert entry.name == "alx4 cnn-small"
+    ref = class_optimization(entry.module, steps=60, parametrization="simplex", lr=0.1)
+    np.testing.assert_allclose(out.result.pwm.probs, ref.pwm.probs, atol=1e-5)
+    np.testing.assert_allclose(out.result.X.sum(axis=0), 1.0, atol=1e-5)
+    # back to the DeMo recipe: its own defaults, and not the simplex result
+    panel.recipe_combo.setCurrentIndex(panel.recipe_combo.findData("demo"))
+    assert panel.lr_spin.value() == 0.05 and panel.steps_spin.value() == 1000 and panel.outcome is None
+
+
 def test_class_optimization_cancel_midway(qtbot, window):
     panel = window.show_panel("Class optimization")
     panel.steps_spin.setValue(100_000)

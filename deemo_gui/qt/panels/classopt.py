@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -30,11 +31,23 @@ from deemo_gui.qt.panels.motif_text import match_text
 from deemo_gui.qt.panels.motif_widgets import MatchesTable, ModelChooser, make_spin, release_combo, status_label
 from deemo_gui.qt.workers import Worker
 
+# Recipe: (label, its learning rate and steps). BENCHMARKS.md ("Class-optimized motifs vs JASPAR")
+# compares the two on the zoo: neither wins for every model type, so the DeMo code's stays the default.
+RECIPES = {
+    "demo": ("DeMo code (input unconstrained)", 0.05, 1000),
+    "simplex": ("Simplex (the input stays a PWM)", 0.1, 300),
+}
+
 TIPS = {
+    "recipe": "DeMo code: the input is optimised unconstrained (RMSprop), then clamped, divided by its maximum "
+              "and smoothed into a PWM (QData/DeepMotif class_optimization.lua; the default). Simplex: the input "
+              "is a PWM at every step (softmax over the four bases, Adam), so the logo is what the network scored. "
+              "BENCHMARKS.md compares them on the zoo models",
     "lam": "λ, the weight of the L2 penalty on the input (maximise log P(+) − λ‖X‖²). Default 0.009: "
            "Deep Motif Dashboard code (QData/DeepMotif class_optimization.lua)",
-    "lr": "RMSprop learning rate on the input. Default 0.05: Deep Motif Dashboard code (class_optimization.lua)",
-    "steps": "Gradient steps. Default 1000: Deep Motif Dashboard code (class_optimization.lua)",
+    "lr": "Learning rate. DeMo code: RMSprop on the input, 0.05 (class_optimization.lua); simplex: Adam on the "
+          "column logits, 0.1 (ours, measured)",
+    "steps": "Gradient steps. DeMo code: 1000 (class_optimization.lua); simplex: 300 (ours, measured)",
     "restarts": "Random starts optimised together; the best one is kept. Default 1, as the Dashboard code "
                 "(one torch.rand start)",
     "seed": "Seed of the random start (uniform in [0, 1), as torch.rand in the Dashboard code). Default 0 (ours)",
@@ -65,6 +78,11 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         # -- form -------------------------------------------------------------------------
         self.chooser = ModelChooser(viewer, parent=self)
         self.chooser.changed.connect(self._model_changed)
+        self.recipe_combo = QComboBox()
+        for key, (label, _lr, _steps) in RECIPES.items():
+            self.recipe_combo.addItem(label, key)
+        self.recipe_combo.setToolTip(TIPS["recipe"])
+        self.recipe_combo.currentIndexChanged.connect(self._recipe_changed)
         self.lam_spin = QDoubleSpinBox(decimals=4, minimum=0.0, maximum=10.0, singleStep=0.001, value=0.009)
         self.lam_spin.setToolTip(TIPS["lam"])
         self.lr_spin = QDoubleSpinBox(decimals=4, minimum=0.0001, maximum=10.0, singleStep=0.01, value=0.05)
@@ -98,6 +116,7 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Model:", self.chooser.model_combo)
         form.addRow("Task:", self.chooser.task_combo)
+        form.addRow("Recipe:", self.recipe_combo)
         form.addRow("λ (L2 penalty):", self.lam_spin)
         form.addRow("Learning rate:", self.lr_spin)
         form.addRow("Steps:", self.steps_spin)
@@ -163,7 +182,15 @@ class ClassOptPanel(SingleJobMixin, QWidget):
     def settings(self) -> dict:
         return dict(target=self.chooser.target(), lam=round(self.lam_spin.value(), 6),
                     lr=round(self.lr_spin.value(), 6), steps=self.steps_spin.value(),
-                    restarts=self.restarts_spin.value(), seed=self.seed_spin.value(), width=self.width_spin.value())
+                    restarts=self.restarts_spin.value(), seed=self.seed_spin.value(), width=self.width_spin.value(),
+                    parametrization=self.recipe_combo.currentData())
+
+    def _recipe_changed(self) -> None:
+        """The recipe's own learning rate and steps (the other settings stay as the user set them)."""
+        _label, lr, steps = RECIPES[self.recipe_combo.currentData()]
+        self.lr_spin.setValue(lr)
+        self.steps_spin.setValue(steps)
+        self._model_changed()
 
     def _cached(self, entry):
         from deemo_gui.viewer.motif_jobs import ClassOptSettings
