@@ -683,7 +683,7 @@ class Viewer:
 
     def remove_model(self, key) -> None:
         entry = self.model(key)
-        self.runtime.remove(entry)   # cancels its jobs and waits for them before anything is freed
+        self.runtime.remove(entry, wait=False)   # its jobs stop; its copy is freed once none is mid-step
         self.models.remove(entry)
         self.predictions.pop(entry.name, None)
         self.list_predictions.pop(entry.name, None)
@@ -708,7 +708,7 @@ class Viewer:
             self.events.error.emit(str(exc))
             raise
         self.device, self._resolved_device = str(name), resolved
-        self.runtime.move_all(self.models, resolved)   # each model's jobs are cancelled and waited for first
+        self.runtime.move_all(self.models, resolved, wait=False)   # each moves once its jobs have stopped
         self.events.device_changed.emit(self.device)
 
     # -----------------------------------------------------------------------------------------

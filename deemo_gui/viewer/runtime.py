@@ -8,7 +8,8 @@ re-flattened by `.to()`), and the locks. Jobs get the network only inside `owner
 - ``use(job)``: the private analysis copy, one job at a time (gradients, hooks).
 
 `cancel()` (a model unticked) cancels the owner's jobs; `move(device)` and `close()` (a model
-removed) also wait until none is inside `use` before anything is moved or freed. A cancelled
+removed) also wait until none is inside `use` before anything is moved or freed (the viewer asks
+them not to block its caller: a helper thread then waits for the step in progress). A cancelled
 job's next `use` raises `Cancelled`, and its results are no longer `current`. `Runtime` is the viewer's
 list of owners (`viewer.runtime`).
 
@@ -60,6 +61,8 @@ class Owner:
         self._shared = 0             # jobs inside `use(shared=True)`
         self._exclusive = threading.RLock()   # the analysis copy's lock
         self._changing = False       # a cancel / move / close is waiting for the jobs
+        self._pending = 0            # moves and closes left to a helper thread (see `_change`)
+        self._device = None          # the device of the last `move`
         self._copy = None
 
     @property
@@ -205,17 +208,67 @@ class Owner:
             for job in self._jobs:
                 job.cancel()
 
-    def move(self, device) -> None:
-        """Cancel and wait for the jobs, then move the network (the copy is made again on use)."""
-        with self._quiesced():
-            self._copy = None
-            self.entry.to(device)
+    def move(self, device, wait: bool = True) -> None:
+        """Cancel the jobs, then move the network once none is inside `use` (the copy is made again
+        on use). Without `wait` the call returns at once and, if a job is mid-step, a helper thread
+        moves the network when the step ends; jobs begun meanwhile wait for the move in `use`."""
+        self._device = device    # the last device asked for wins
 
-    def close(self) -> None:
-        """Cancel and wait for the jobs, then free the copy; the owner takes no new job."""
-        with self._quiesced():
-            self.closed = True
+        def apply() -> None:
             self._copy = None
+            self.entry.to(self._device)
+
+        self._change(apply, wait)
+
+    def close(self, wait: bool = True) -> None:
+        """Cancel the jobs and take no new one; free the copy once none is inside `use` (see `move`
+        for `wait`)."""
+        with self._cond:
+            self.closed = True
+
+        def free() -> None:
+            self._copy = None
+
+        self._change(free, wait)
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until no move or close is pending (scripts, tests); True if none is."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._changing, timeout)
+
+    def _change(self, apply, wait: bool) -> None:
+        """`apply()` with the network quiesced: now when asked to wait or when no job is inside `use`,
+        else in a helper thread once the step in progress ends (the GUI thread never waits for it)."""
+        if wait or self._idle():
+            with self._quiesced():
+                apply()
+            return
+        with self._cond:
+            self.generation += 1
+            for job in self._jobs:
+                job.cancel()
+            self._pending += 1
+
+        def later() -> None:
+            try:
+                with self._quiesced():
+                    apply()
+            finally:
+                with self._cond:
+                    self._pending -= 1
+                    self._cond.notify_all()
+
+        threading.Thread(target=later, name=f"deemo-runtime-{self.name}", daemon=True).start()
+
+    def _idle(self) -> bool:
+        """Whether no job is inside `use` right now."""
+        with self._cond:
+            if self._shared or self._changing or self._pending:
+                return False
+        if not self._exclusive.acquire(blocking=False):
+            return False
+        self._exclusive.release()
+        return True
 
 
 def stepwise(borrow, factory) -> Generator:
@@ -270,20 +323,21 @@ class Runtime:
         if owner is not None:
             owner.cancel(wait)
 
-    def move_all(self, entries, device) -> None:
+    def move_all(self, entries, device, wait: bool = True) -> None:
+        """Move each model's network to `device` through its owner (see `Owner.move`)."""
         for entry in entries:
             owner = self._get(entry)
             if owner is None:
                 entry.to(device)
             else:
-                owner.move(device)
+                owner.move(device, wait)
 
-    def remove(self, entry) -> None:
-        """Close the entry's owner (cancel and wait for its jobs) and forget it."""
+    def remove(self, entry, wait: bool = True) -> None:
+        """Close the entry's owner (see `Owner.close`) and forget it."""
         with self._lock:
             owner = self._owners.pop(id(entry), None)
         if owner is not None and owner.entry is entry:
-            owner.close()
+            owner.close(wait)
 
     def run_shared(self, entries, factory) -> Generator:
         """A job over several models that reads their live networks itself (variant effects):

@@ -81,13 +81,15 @@ def test_remove_waits_then_the_owner_takes_no_job(viewer):
     started, release, log = threading.Event(), threading.Event(), []
     thread = _slow_job(owner, started, release, log)
     assert started.wait(5)
-    threading.Timer(0.2, release.set).start()
-    viewer.remove_model("cnn")
-    assert log == ["first step done"] and owner.closed and owner._copy is None
-    thread.join(5)
-    assert log[-1] == "cancelled"
+    t0 = time.perf_counter()
+    viewer.remove_model("cnn")               # returns at once: the copy is freed after the step
+    assert time.perf_counter() - t0 < 0.2 and owner.closed and owner._copy is not None and log == []
     with pytest.raises(Cancelled):
         owner.begin()
+    release.set()
+    assert owner.settle(5) and owner._copy is None
+    thread.join(5)
+    assert log == ["first step done", "cancelled"]
     assert viewer.runtime.owner(viewer.model("other")) is not owner
 
 
@@ -101,10 +103,15 @@ def test_set_device_while_a_job_runs_moves_only_after_its_step(viewer, monkeypat
                                                      original_to(device)))
     thread = _slow_job(owner, started, release, log)
     assert started.wait(5)
-    threading.Timer(0.2, release.set).start()
-    viewer.set_device("cpu")
+    t0 = time.perf_counter()
+    viewer.set_device("cpu")                 # returns at once; the move waits for the step
+    assert time.perf_counter() - t0 < 0.2 and moved_during_step == []
+    release.set()
+    assert owner.settle(5)
     thread.join(5)
     assert moved_during_step == [False] and log == ["first step done", "cancelled"]
+    viewer.set_device("cpu")                 # no job running: moved before the call returns
+    assert moved_during_step == [False, False]
     # a new job after the move works, on a fresh analysis copy on the new device
     out = A.drain(owner.run(lambda net: A.iter_analyze(entry, SEQ, ("prob",), network=net)))
     assert out["prob"].shape == (1,)
@@ -193,10 +200,11 @@ def test_a_job_over_several_models_stops_when_one_is_removed(viewer):
     deadline = time.time() + 5
     while not steps and time.time() < deadline:
         time.sleep(0.01)
-    threading.Timer(0.2, gate.set).start()
-    t0 = time.perf_counter()
-    viewer.remove_model("other")             # waits for the step reading both networks
-    assert time.perf_counter() - t0 >= 0.15
+    removed = viewer.runtime.owner(entries[1])
+    viewer.remove_model("other")             # returns at once; frees the model after the step
+    assert not removed.settle(0.1)           # the step reading both networks is still running
+    gate.set()
+    assert removed.settle(5)
     thread.join(5)
     assert outcome == ["cancelled"] and steps == [0]
     assert not viewer.runtime.owner(entries[0]).busy
