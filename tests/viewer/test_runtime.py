@@ -56,7 +56,7 @@ def test_unticking_cancels_the_job_without_blocking(viewer):
     assert started.wait(5) and owner.busy
     t0 = time.perf_counter()
     viewer.select_models(["other"])          # unticks cnn: its job is cancelled, the GUI does not wait
-    assert time.perf_counter() - t0 < 0.2 and log == []
+    assert time.perf_counter() - t0 < 1.0 and log == []
     release.set()
     thread.join(5)
     assert log == ["first step done", "cancelled"] and not owner.busy   # it never ran another step
@@ -83,7 +83,7 @@ def test_remove_waits_then_the_owner_takes_no_job(viewer):
     assert started.wait(5)
     t0 = time.perf_counter()
     viewer.remove_model("cnn")               # returns at once: the copy is freed after the step
-    assert time.perf_counter() - t0 < 0.2 and owner.closed and owner._copy is not None and log == []
+    assert time.perf_counter() - t0 < 1.0 and owner.closed and owner._copy is not None and log == []
     with pytest.raises(Cancelled):
         owner.begin()
     release.set()
@@ -105,7 +105,7 @@ def test_set_device_while_a_job_runs_moves_only_after_its_step(viewer, monkeypat
     assert started.wait(5)
     t0 = time.perf_counter()
     viewer.set_device("cpu")                 # returns at once; the move waits for the step
-    assert time.perf_counter() - t0 < 0.2 and moved_during_step == []
+    assert time.perf_counter() - t0 < 1.0 and moved_during_step == []
     release.set()
     assert owner.settle(5)
     thread.join(5)
