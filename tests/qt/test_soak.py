@@ -206,3 +206,35 @@ def test_changing_the_device_during_a_list_prediction_returns_at_once():
     took = time.perf_counter() - t0
     thread.join(120)
     assert took < 1.0, f"changing the device waited {took:.1f} s for the list prediction's batch"
+
+
+def test_a_job_that_outlives_its_window_never_calls_into_its_deleted_widgets(qtbot):
+    """Soak seeds 102 and 103: a motif extraction still running after its window was closed and deleted
+    set the deleted panel's status label from its progress and aborted lambdas (RuntimeError: Internal
+    C++ object already deleted). A window's jobs now report only while the window exists."""
+    import threading
+
+    import shiboken6
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from deemo_gui.qt.workers import JobManager, Worker
+
+    window = QWidget()
+    status = QLabel(window)
+    jobs = JobManager(window)
+    go_on = threading.Event()
+
+    def job():
+        go_on.wait(10)
+        yield 1, 1, "late progress"
+        return "late result"
+
+    worker = Worker(job, name="outlives its window", progress=lambda p: p)
+    worker.progress.connect(lambda d, t, text: status.setText(text))
+    worker.returned.connect(lambda out: status.setText(out))
+    jobs.start(worker)
+    shiboken6.delete(window)
+    assert not shiboken6.isValid(status)
+    go_on.set()
+    assert worker.wait(10_000)
+    qtbot.wait(100)   # any queued call into the deleted label would fail this test (pytest-qt)
