@@ -34,8 +34,8 @@ from deemo_gui.qt.workers import Worker
 # Recipe: (label, its learning rate and steps). BENCHMARKS.md ("Class-optimized motifs vs JASPAR")
 # compares the two on the zoo: neither wins for every model type, so the DeMo code's stays the default.
 RECIPES = {
-    "demo": ("DeMo code (input unconstrained)", 0.05, 1000),
-    "simplex": ("Simplex (the input stays a PWM)", 0.1, 300),
+    "demo": ("DeMo code", 0.05, 1000),
+    "simplex": ("Simplex (a PWM)", 0.1, 300),
 }
 
 TIPS = {
