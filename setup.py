@@ -5,6 +5,7 @@ The repository keeps the model zoo and the example data at the top level (`model
 `deemo_gui.data_paths` finds them with `importlib.resources`. Editable installs skip the copy:
 they read the top-level folders of the checkout. Everything else is in pyproject.toml.
 """
+
 import os
 import shutil
 from pathlib import Path

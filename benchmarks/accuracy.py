@@ -7,6 +7,7 @@ into BENCHMARKS.md between the accuracy markers.
     python benchmarks/accuracy.py --presets cnn,rnn,cnn-rnn --max-train 20000
     python benchmarks/accuracy.py --table        # only rewrite the table from the JSON
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,17 @@ from deemo_gui.core.training import Trainer, TrainingConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "accuracy.json"
-DEMO_PRESETS = ["cnn-small", "cnn", "cnn-large", "rnn-small", "rnn", "rnn-large",
-                "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large"]
+DEMO_PRESETS = [
+    "cnn-small",
+    "cnn",
+    "cnn-large",
+    "rnn-small",
+    "rnn",
+    "rnn-large",
+    "cnn-rnn-small",
+    "cnn-rnn",
+    "cnn-rnn-large",
+]
 
 
 class PlainLoop:
@@ -51,7 +61,7 @@ class PlainLoop:
 
     def steps(self, n: int) -> None:
         for _ in range(n):
-            idx = self.order[(self.i * self.batch) % (len(self.X) - self.batch):][:self.batch]
+            idx = self.order[(self.i * self.batch) % (len(self.X) - self.batch) :][: self.batch]
             self.i += 1
             self.opt.zero_grad()
             loss = self.loss_fn(self.model(self.X[idx]), self.y[idx])
@@ -84,8 +94,13 @@ def throughput(preset: str, data, rounds: int = 4, steps: int = 10) -> dict:
         trainer_rates.append(steps * batch / (time.perf_counter() - start))
     trainer.cancel()
     ratios = np.array(trainer_rates) / np.array(plain_rates)
-    return {"plain": float(np.median(plain_rates)), "trainer": float(np.median(trainer_rates)),
-            "ratio": float(np.median(ratios)), "rounds": rounds, "steps_per_round": steps}
+    return {
+        "plain": float(np.median(plain_rates)),
+        "trainer": float(np.median(trainer_rates)),
+        "ratio": float(np.median(ratios)),
+        "rounds": rounds,
+        "steps_per_round": steps,
+    }
 
 
 def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | None, out_dir: Path) -> dict:
@@ -93,8 +108,19 @@ def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | Non
     reproduces it) and read the figures back from the model file."""
     bench = BENCHMARKS[name]
     path = out_dir / f"{name}_{preset}.safetensors"
-    argv = ["train", *bench.train_command(), "--arch", preset, "--seed", "0", "--device", "cpu",
-            "--out", str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path), "--quiet"]
+    argv = [
+        "train",
+        *bench.train_command(),
+        "--arch",
+        preset,
+        "--seed",
+        "0",
+        "--device",
+        "cpu",
+        "--out",
+        str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+        "--quiet",
+    ]
     if max_train:
         argv += ["--max-train", str(max_train)]
     if max_epochs:
@@ -116,12 +142,21 @@ def run_row(meta: dict, preset: str, name: str, pwm_auroc: float, seconds: float
     """One results row from a trained model's metadata (also the workflow's zoo step: core/workflow_zoo.py)."""
     t, history = meta["training"], meta["training"]["history"]
     return {
-        "preset": preset, "dataset": name, "n_train": t["n_train"] + t["n_valid"],
-        "test_auroc": meta["test"]["auroc"], "test_aupr": meta["test"]["aupr"], "pwm_auroc": pwm_auroc,
-        "epochs_run": t["epochs_run"], "best_epoch": t["best_epoch"], "stopped": t["stopped"],
-        "seconds": seconds, "seconds_per_epoch": float(np.mean([e["seconds"] for e in history])),
+        "preset": preset,
+        "dataset": name,
+        "n_train": t["n_train"] + t["n_valid"],
+        "test_auroc": meta["test"]["auroc"],
+        "test_aupr": meta["test"]["aupr"],
+        "pwm_auroc": pwm_auroc,
+        "epochs_run": t["epochs_run"],
+        "best_epoch": t["best_epoch"],
+        "stopped": t["stopped"],
+        "seconds": seconds,
+        "seconds_per_epoch": float(np.mean([e["seconds"] for e in history])),
         "train_seq_per_s": float(np.median([e["sequences_per_second"] for e in history])),
-        "max_train": max_train, "max_epochs": t["settings"]["max_epochs"], "command": t["command"],
+        "max_train": max_train,
+        "max_epochs": t["settings"]["max_epochs"],
+        "command": t["command"],
     }
 
 
@@ -149,12 +184,18 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
     runs = results["runs"]
     pwm = pwm or {n: b.pwm_auroc for n, b in BENCHMARKS.items()}
     extra = [r["preset"] for r in runs.values() if r["preset"] not in DEMO_PRESETS + ["demo", "deepbind"]]
-    presets = [p for p in DEMO_PRESETS + ["demo", "deepbind"] + sorted(set(extra))
-               if any(r["preset"] == p for r in runs.values())]
+    presets = [
+        p
+        for p in DEMO_PRESETS + ["demo", "deepbind"] + sorted(set(extra))
+        if any(r["preset"] == p for r in runs.values())
+    ]
     names = list(pwm)
-    lines = ["### Test AUROC per dataset (CPU)", "",
-             "| dataset | single PWM | " + " | ".join(presets) + " |",
-             "|---|---|" + "---|" * len(presets)]
+    lines = [
+        "### Test AUROC per dataset (CPU)",
+        "",
+        "| dataset | single PWM | " + " | ".join(presets) + " |",
+        "|---|---|" + "---|" * len(presets),
+    ]
     for name in names:
         cells = []
         for p in presets:
@@ -170,13 +211,26 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
         vals = [r["test_auroc"] for r in runs.values() if r["preset"] == p]
         means.append(f"**{np.mean(vals):.3f}** (n={len(vals)})" if vals else "–")
     lines.append("| mean | " + f"{np.mean(list(pwm.values())):.3f} | " + " | ".join(means) + " |")
-    lines += ["", "✗ = does not beat the single PWM.", "",
-              summary_table(runs, pwm, presets), "",
-              paired_table(runs, presets), "",
-              "### Training details", "",
-              "| preset | dataset | train seqs | test AUROC | test AUPR | epochs (best) | stopped | s/epoch | train seq/s |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for key in sorted(runs, key=lambda k: (presets.index(runs[k]["preset"]) if runs[k]["preset"] in presets else 99, names.index(runs[k]["dataset"]))):
+    lines += [
+        "",
+        "✗ = does not beat the single PWM.",
+        "",
+        summary_table(runs, pwm, presets),
+        "",
+        paired_table(runs, presets),
+        "",
+        "### Training details",
+        "",
+        "| preset | dataset | train seqs | test AUROC | test AUPR | epochs (best) | stopped | s/epoch | train seq/s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key in sorted(
+        runs,
+        key=lambda k: (
+            presets.index(runs[k]["preset"]) if runs[k]["preset"] in presets else 99,
+            names.index(runs[k]["dataset"]),
+        ),
+    ):
         r = runs[key]
         lines.append(
             f"| {r['preset']} | {r['dataset']} | {r['n_train']:,} | {r['test_auroc']:.3f} | {r['test_aupr']:.3f} | "
@@ -184,10 +238,16 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
             f"{r['train_seq_per_s']:,.0f} |"
         )
     if results.get("throughput"):
-        lines += ["", "### Training throughput: deemo's Trainer vs a plain PyTorch loop (same model, batch, data; same run)", "",
-                  "Alternating rounds of 10 steps each (4 rounds, REST_GM12878, 12,000 records); medians; the ratio is the "
-                  "median of the per-round ratios. Regenerate: `python benchmarks/accuracy.py --throughput --threads 1`.", "",
-                  "| preset | plain loop seq/s | Trainer seq/s | Trainer / plain |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "### Training throughput: deemo's Trainer vs a plain PyTorch loop (same model, batch, data; same run)",
+            "",
+            "Alternating rounds of 10 steps each (4 rounds, REST_GM12878, 12,000 records); medians; the ratio is the "
+            "median of the per-round ratios. Regenerate: `python benchmarks/accuracy.py --throughput --threads 1`.",
+            "",
+            "| preset | plain loop seq/s | Trainer seq/s | Trainer / plain |",
+            "|---|---|---|---|",
+        ]
         for p, t in results["throughput"].items():
             ratio = t.get("ratio", t["trainer"] / t["plain"])
             lines.append(f"| {p} | {t['plain']:,.0f} | {t['trainer']:,.0f} | {ratio:.2f} |")
@@ -200,11 +260,19 @@ def main() -> int:
     parser.add_argument("--datasets", default=",".join(BENCHMARKS))
     parser.add_argument("--max-train", type=int, default=None, help="subsample training sets to this many records")
     parser.add_argument("--max-epochs", type=int, default=None, help="cap epochs (default: the preset's)")
-    parser.add_argument("--models", type=Path, default=ROOT / "benchmarks" / "results" / "models",
-                        help="where the trained model files go (the zoo build passes models/)")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=ROOT / "benchmarks" / "results" / "models",
+        help="where the trained model files go (the zoo build passes models/)",
+    )
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="JSON file for this run's results (parallel runs: one each, named accuracy*.json)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="JSON file for this run's results (parallel runs: one each, named accuracy*.json)",
+    )
     parser.add_argument("--throughput", action="store_true", help="only measure Trainer vs plain-loop throughput")
     parser.add_argument("--table", action="store_true", help="only rewrite BENCHMARKS.md from the JSON")
     parser.add_argument("--redo", action="store_true", help="re-run combinations already in the JSON")
@@ -218,8 +286,11 @@ def main() -> int:
         for p in presets:
             t = throughput(p, data)
             results["throughput"][p] = t
-            print(f"{p}: plain {t['plain']:,.0f} seq/s, Trainer {t['trainer']:,.0f} seq/s "
-                  f"(median ratio {t['ratio']:.2f})", flush=True)
+            print(
+                f"{p}: plain {t['plain']:,.0f} seq/s, Trainer {t['trainer']:,.0f} seq/s "
+                f"(median ratio {t['ratio']:.2f})",
+                flush=True,
+            )
             save_results(results, args.results)
     elif not args.table:
         args.models.mkdir(parents=True, exist_ok=True)
@@ -231,8 +302,11 @@ def main() -> int:
                 r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve())
                 results["runs"][key] = r
                 save_results(results, args.results)
-                print(f"{key}: test AUROC {r['test_auroc']:.3f} (PWM {r['pwm_auroc']:.3f}), {r['epochs_run']} epochs, "
-                      f"{r['seconds']:.0f} s", flush=True)
+                print(
+                    f"{key}: test AUROC {r['test_auroc']:.3f} (PWM {r['pwm_auroc']:.3f}), {r['epochs_run']} epochs, "
+                    f"{r['seconds']:.0f} s",
+                    flush=True,
+                )
     replace_section("accuracy", table(merged_results()))
     return 0
 

@@ -6,6 +6,7 @@ data sets both presets were run on (all 2^n sign patterns; n = 11 gives 2,048). 
 under the null, each data set's difference is as likely positive as negative -- no normality, which
 11 AUROC differences could not support. With n data sets the smallest possible p is 2 / 2^n.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,27 +35,40 @@ def by_preset(runs: dict) -> dict[str, dict[str, float]]:
 def summary_table(runs: dict, pwm: dict[str, float], presets: list[str]) -> str:
     """Table 2 analogue: one row per preset and the single-PWM row."""
     scores = by_preset(runs)
-    lines = ["### Summary over data sets (Deep Motif Dashboard Table 2 analogue)", "",
-             "| model | data sets | mean AUROC | median | s.d. | beats the PWM on |", "|---|---|---|---|---|---|"]
+    lines = [
+        "### Summary over data sets (Deep Motif Dashboard Table 2 analogue)",
+        "",
+        "| model | data sets | mean AUROC | median | s.d. | beats the PWM on |",
+        "|---|---|---|---|---|---|",
+    ]
     values = np.array(list(pwm.values()))
-    lines.append(f"| single PWM (JASPAR) | {len(values)} | {values.mean():.3f} | {np.median(values):.3f} | "
-                 f"{values.std(ddof=1):.3f} | – |")
+    lines.append(
+        f"| single PWM (JASPAR) | {len(values)} | {values.mean():.3f} | {np.median(values):.3f} | "
+        f"{values.std(ddof=1):.3f} | – |"
+    )
     for p in presets:
         s = scores.get(p, {})
         v = np.array(list(s.values()))
         beats = sum(auc > pwm[name] for name, auc in s.items())
-        lines.append(f"| {p} | {len(v)} | {v.mean():.3f} | {np.median(v):.3f} | "
-                     f"{v.std(ddof=1) if len(v) > 1 else float('nan'):.3f} | {beats} / {len(v)} |")
+        lines.append(
+            f"| {p} | {len(v)} | {v.mean():.3f} | {np.median(v):.3f} | "
+            f"{v.std(ddof=1) if len(v) > 1 else float('nan'):.3f} | {beats} / {len(v)} |"
+        )
     return "\n".join(lines)
 
 
 def paired_table(runs: dict, presets: list[str]) -> str:
     """Table 3 analogue: mean paired AUROC difference (row − column) and its exact p-value."""
     scores = by_preset(runs)
-    lines = ["### Paired comparison of presets (Table 3 analogue)", "",
-             "Cell: mean AUROC difference row − column over the data sets both were run on (n), and the exact "
-             "two-sided sign-flip permutation p-value (see `benchmarks/accuracy_summary.py`).", "",
-             "| row − column | " + " | ".join(presets) + " |", "|---|" + "---|" * len(presets)]
+    lines = [
+        "### Paired comparison of presets (Table 3 analogue)",
+        "",
+        "Cell: mean AUROC difference row − column over the data sets both were run on (n), and the exact "
+        "two-sided sign-flip permutation p-value (see `benchmarks/accuracy_summary.py`).",
+        "",
+        "| row − column | " + " | ".join(presets) + " |",
+        "|---|" + "---|" * len(presets),
+    ]
     for a in presets:
         cells = []
         for b in presets:

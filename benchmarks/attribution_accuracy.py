@@ -26,6 +26,7 @@ substitution; DeepLIFT = DeepLIFT/SHAP with 20 dinucleotide shuffles (not for re
     python benchmarks/attribution_accuracy.py                 # train, explain, write results + table
     python benchmarks/attribution_accuracy.py --table         # only rewrite BENCHMARKS.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,14 +56,20 @@ MODELS = ("cnn", "deepbind", "koo-cnn-25", "rnn", "cnn-rnn")
 # 12-TF, 200-nt set does not train past chance in the few CPU minutes per model this benchmark allows.
 MOTIFS = ("MA0466.2", "MA0062.2", "MA0058.3", "MA0083.3")
 METHODS = ("saliency", "guided", "ig", "ism", "deeplift")
-METHOD_NAMES = {"saliency": "grad × input", "guided": "guided × input", "ig": "IG (uniform)", "ism": "ISM",
-                "deeplift": "DeepLIFT/SHAP"}
+METHOD_NAMES = {
+    "saliency": "grad × input",
+    "guided": "guided × input",
+    "ig": "IG (uniform)",
+    "ism": "ISM",
+    "deeplift": "DeepLIFT/SHAP",
+}
 WINDOW = 19  # Koo & Eddy 2019: 19-nt windows for filter PWMs (1_train_synthetic.py window=19)
 COMMAND = "python benchmarks/attribution_accuracy.py"
 # What the committed results file shows (rewrite it after a rerun with other settings).
 READING = (
     "Reading: with models that learned the task (test AUROC 0.85-0.99; cnn stopped at the 6-minute cap "
-    "after 13 epochs on the shared machine, the others at the 40-epoch cap in 6 s to 3.5 minutes), every method points at the planted motifs, far above "
+    "after 13 epochs on the shared machine, the others at the 40-epoch cap in 6 s to 3.5 minutes), "
+    "every method points at the planted motifs, far above "
     "chance (AUROC 0.71-0.96 vs 0.5; top window 51-98 % vs 26 %), and accuracy follows the model: the best "
     "model (koo-cnn-25, 0.988) gets 0.91-0.94 with every method, DeepLIFT/SHAP and ISM highest. For the "
     "feed-forward CNNs guided backprop and DeepLIFT/SHAP lead and ISM trails slightly; for the recurrent "
@@ -76,8 +83,13 @@ READING = (
 
 
 def as_set(split, name: str) -> SequenceSet:
-    return SequenceSet(ids=split.ids, seqs=split.sequences, labels=split.labels,
-                       task_names=split.task_names, source=f"synthetic/{name}")
+    return SequenceSet(
+        ids=split.ids,
+        seqs=split.sequences,
+        labels=split.labels,
+        task_names=split.task_names,
+        source=f"synthetic/{name}",
+    )
 
 
 def pick_pairs(data, per_task: int, seed: int = 0) -> list[tuple[int, int]]:
@@ -99,17 +111,19 @@ def truth_masks(data, pairs) -> tuple[np.ndarray, np.ndarray]:
     by_row = {i: g for i, g in truth.groupby("index")}
     for k, (i, t) in enumerate(pairs):
         for _, r in by_row[i].iterrows():
-            any_motif[k, r["start"]:r["end"]] = True
+            any_motif[k, r["start"] : r["end"]] = True
             if r["tf"] == data.task_names[t]:
-                pos[k, r["start"]:r["end"]] = True
+                pos[k, r["start"] : r["end"]] = True
     return pos, ~any_motif
 
 
 def instances(data, pairs) -> list[list[tuple[int, int]]]:
     truth = data.truth[data.truth["split"] == "test"]
     by_row = {i: g for i, g in truth.groupby("index")}
-    return [[(int(r["start"]), int(r["end"])) for _, r in by_row[i].iterrows() if r["tf"] == data.task_names[t]]
-            for i, t in pairs]
+    return [
+        [(int(r["start"]), int(r["end"])) for _, r in by_row[i].iterrows() if r["tf"] == data.task_names[t]]
+        for i, t in pairs
+    ]
 
 
 def window_hits(scores: np.ndarray, inst) -> tuple[float, float]:
@@ -163,8 +177,15 @@ def score_method(model, method, data, pairs, pos, bg, inst) -> dict:
         auprs.append(aupr(y, v))
         base.append(y.mean())
     top, chance = window_hits(s, inst)
-    return {"auroc": float(np.mean(aurocs)), "aupr": float(np.mean(auprs)), "aupr_chance": float(np.mean(base)),
-            "top_window": top, "window_chance": chance, "seconds": round(seconds, 1), "n": len(pairs)}
+    return {
+        "auroc": float(np.mean(aurocs)),
+        "aupr": float(np.mean(auprs)),
+        "aupr_chance": float(np.mean(base)),
+        "top_window": top,
+        "window_chance": chance,
+        "seconds": round(seconds, 1),
+        "n": len(pairs),
+    }
 
 
 def run(args) -> list[dict]:
@@ -175,8 +196,9 @@ def run(args) -> list[dict]:
     inst = instances(data, pairs)
     rows = []
     for preset in args.models:
-        config = TrainingConfig(preset=preset, seed=0, device="cpu", max_epochs=args.epochs, baselines=False,
-                                time_limit=args.minutes * 60)
+        config = TrainingConfig(
+            preset=preset, seed=0, device="cpu", max_epochs=args.epochs, baselines=False, time_limit=args.minutes * 60
+        )
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -184,18 +206,28 @@ def run(args) -> list[dict]:
         train_s = time.perf_counter() - start
         model = done.model.eval()
         report = evaluate(model, as_set(data.test, "test"), device="cpu")
-        base = {"model": preset, "test_auroc": round(report["auroc"], 4), "epochs": done.epochs_run,
-                "train_seconds": round(train_s, 1), "n_data": args.n,
-                "length": args.length, "motifs": len(args.motifs)}
-        print(f"{preset}: test AUROC {report['auroc']:.3f} after {done.epochs_run} epochs ({train_s:.0f} s)",
-              flush=True)
+        base = {
+            "model": preset,
+            "test_auroc": round(report["auroc"], 4),
+            "epochs": done.epochs_run,
+            "train_seconds": round(train_s, 1),
+            "n_data": args.n,
+            "length": args.length,
+            "motifs": len(args.motifs),
+        }
+        print(
+            f"{preset}: test AUROC {report['auroc']:.3f} after {done.epochs_run} epochs ({train_s:.0f} s)", flush=True
+        )
         for method in args.methods:
             if method == "deeplift" and model.is_recurrent:
                 row = {**base, "method": method, "note": "not defined for LSTM gates"}
             else:
                 row = {**base, "method": method, **score_method(model, method, data, pairs, pos, bg, inst)}
-                print(f"  {method}: AUROC {row['auroc']:.3f} AUPR {row['aupr']:.3f} top window "
-                      f"{row['top_window']:.2f} (chance {row['window_chance']:.2f}) {row['seconds']} s", flush=True)
+                print(
+                    f"  {method}: AUROC {row['auroc']:.3f} AUPR {row['aupr']:.3f} top window "
+                    f"{row['top_window']:.2f} (chance {row['window_chance']:.2f}) {row['seconds']} s",
+                    flush=True,
+                )
             rows.append(row)
             with args.out.open("a") as fh:
                 fh.write(json.dumps(row) + "\n")
@@ -268,8 +300,9 @@ def main(argv=None) -> int:
     if args.out != RESULTS:
         print(table(latest(args.out)))
         return 0
-    replace_section("attribution-accuracy", "## Attribution accuracy (planted motifs as ground truth)\n\n"
-                    + table(latest()))
+    replace_section(
+        "attribution-accuracy", "## Attribution accuracy (planted motifs as ground truth)\n\n" + table(latest())
+    )
     return 0
 
 

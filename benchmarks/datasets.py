@@ -1,4 +1,5 @@
 """The real benchmark datasets bundled in resources/data, with how to load them and their baselines."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,9 +12,15 @@ DATA = Path(__file__).resolve().parents[1] / "resources" / "data"
 # Test AUROC of the JASPAR 2024 matrix alone (best log-odds over both strands), from the data's
 # README (resources/data/SOURCES.md); CTCF: "the JASPAR CTCF matrix (MA0139) alone gives about 0.93".
 ENCODE = {
-    "ARID3A_K562": ("MA0151", 0.589), "CTCFL_K562": ("MA1102", 0.794), "ELK1_GM12878": ("MA0028", 0.922),
-    "FOXA1_HepG2": ("MA0148", 0.918), "GABPA_GM12878": ("MA0062", 0.908), "MYC_H1-hESC": ("MA0147", 0.822),
-    "REST_GM12878": ("MA0138", 0.956), "SP1_GM12878": ("MA0079", 0.624), "USF1_HepG2": ("MA0093", 0.976),
+    "ARID3A_K562": ("MA0151", 0.589),
+    "CTCFL_K562": ("MA1102", 0.794),
+    "ELK1_GM12878": ("MA0028", 0.922),
+    "FOXA1_HepG2": ("MA0148", 0.918),
+    "GABPA_GM12878": ("MA0062", 0.908),
+    "MYC_H1-hESC": ("MA0147", 0.822),
+    "REST_GM12878": ("MA0138", 0.956),
+    "SP1_GM12878": ("MA0079", 0.624),
+    "USF1_HepG2": ("MA0093", 0.976),
     "ZBTB7A_HepG2": ("MA0750", 0.522),
 }
 
@@ -41,10 +48,22 @@ class Benchmark:
     def train_command(self) -> list[str]:
         """The `deemo train` data arguments that load this training set (paths relative to the repo)."""
         if self.name == "CTCF":
-            return ["resources/data/ctcf_gifford/ctcf_train.fa", "--labels", "resources/data/ctcf_gifford/ctcf_train.target",
-                    "--test", "resources/data/ctcf_gifford/ctcf_test.fa", "--test-labels", "resources/data/ctcf_gifford/ctcf_test.target"]
-        return [f"resources/data/deepbind_encode/{self.name}_AC.seq.gz", "--negatives", "shuffle",
-                "--test", f"resources/data/deepbind_encode/{self.name}_B.seq.gz"]
+            return [
+                "resources/data/ctcf_gifford/ctcf_train.fa",
+                "--labels",
+                "resources/data/ctcf_gifford/ctcf_train.target",
+                "--test",
+                "resources/data/ctcf_gifford/ctcf_test.fa",
+                "--test-labels",
+                "resources/data/ctcf_gifford/ctcf_test.target",
+            ]
+        return [
+            f"resources/data/deepbind_encode/{self.name}_AC.seq.gz",
+            "--negatives",
+            "shuffle",
+            "--test",
+            f"resources/data/deepbind_encode/{self.name}_B.seq.gz",
+        ]
 
 
 BENCHMARKS = {name: Benchmark(name, jid, auc) for name, (jid, auc) in ENCODE.items()}

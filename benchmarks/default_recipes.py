@@ -7,6 +7,7 @@ Sets: DREAM5 `TF_<id>_CHIP_100_genomic` (80/20 split, seed 1), `ZBED2` (Koo & Pl
 name such as `ARID3A_K562` (10,000 of positives + shuffles; the B file as test). Each run is capped at 10
 minutes (`TrainingConfig.time_limit`); the first recipe of a run also fits the baselines.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,11 +36,13 @@ def auto_batch(n: int) -> int:
 RECIPES = {
     "cnn": lambda n: dict(preset="cnn"),
     "cnn-auto-rc": lambda n: dict(preset="cnn", batch_size=auto_batch(n), rc_augment=True, max_epochs=100, patience=10),
-    "deepbind-auto-rc": lambda n: dict(preset="deepbind", batch_size=auto_batch(n), rc_augment=True, max_epochs=100,
-                                       patience=10),
+    "deepbind-auto-rc": lambda n: dict(
+        preset="deepbind", batch_size=auto_batch(n), rc_augment=True, max_epochs=100, patience=10
+    ),
     "koo25-auto-rc": lambda n: dict(preset="koo-cnn-25", batch_size=auto_batch(n), rc_augment=True, patience=10),
-    "cnn-rnn-auto-rc": lambda n: dict(preset="cnn-rnn", batch_size=auto_batch(n), rc_augment=True, max_epochs=60,
-                                      patience=8),
+    "cnn-rnn-auto-rc": lambda n: dict(
+        preset="cnn-rnn", batch_size=auto_batch(n), rc_augment=True, max_epochs=60, patience=8
+    ),
 }
 
 
@@ -63,13 +66,23 @@ def run(names: list[str], recipes: list[str]) -> None:
         train, valid, test = data_set(name)
         for k, recipe in enumerate(recipes):
             start = time.perf_counter()
-            config = TrainingConfig(seed=0, device="cpu", time_limit=600, baselines=k == 0, **RECIPES[recipe](len(train)))
+            config = TrainingConfig(
+                seed=0, device="cpu", time_limit=600, baselines=k == 0, **RECIPES[recipe](len(train))
+            )
             done = next(e for e in Trainer(train, config, valid, test).run() if isinstance(e, DoneEvent))
             b = done.metadata.get("baselines")
-            row = dict(data=name, recipe=recipe, test=round(evaluate(done.model, test)["auroc"], 4),
-                       epochs=done.epochs_run, best=done.best_epoch, reason=done.reason,
-                       seconds=round(time.perf_counter() - start, 1), n=len(train),
-                       kmer=b and b["kmer"]["test_auroc"], pwm=b and b["pwm"]["test_auroc"])
+            row = dict(
+                data=name,
+                recipe=recipe,
+                test=round(evaluate(done.model, test)["auroc"], 4),
+                epochs=done.epochs_run,
+                best=done.best_epoch,
+                reason=done.reason,
+                seconds=round(time.perf_counter() - start, 1),
+                n=len(train),
+                kmer=b and b["kmer"]["test_auroc"],
+                pwm=b and b["pwm"]["test_auroc"],
+            )
             print(json.dumps(row), flush=True)
             with RESULTS.open("a") as fh:
                 fh.write(json.dumps(row) + "\n")
@@ -93,9 +106,15 @@ def report() -> str:
             cells.append(f"{r['test']:.3f}{' ✓' if beat else ''} ({r['seconds']:.0f} s, best epoch {r['best']})")
         n = next(r["n"] for r in rows if r["data"] == name)
         lines.append(f"| {name} ({n:,}) | {kmer:.3f} | {pwm:.3f} | " + " | ".join(cells) + " |")
-    return "\n".join(lines + ["", "✓ = at least max(k-mer, PWM) − 0.01 test AUROC; – = not run yet. `auto`: batch "
-                              "sized for ≥ 40 steps an epoch (32–256), `rc`: reverse-complement augmentation; up to "
-                              "100 epochs (cnn-rnn 60), patience 10 (8), 10-minute cap."])
+    return "\n".join(
+        lines
+        + [
+            "",
+            "✓ = at least max(k-mer, PWM) − 0.01 test AUROC; – = not run yet. `auto`: batch "
+            "sized for ≥ 40 steps an epoch (32–256), `rc`: reverse-complement augmentation; up to "
+            "100 epochs (cnn-rnn 60), patience 10 (8), 10-minute cap.",
+        ]
+    )
 
 
 if __name__ == "__main__":

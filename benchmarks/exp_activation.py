@@ -6,6 +6,7 @@ exp on the Koo & Eddy synthetic set, same seed, data and budget; filters scored 
 
     python benchmarks/exp_activation.py --pools 4 --n 10000 --epochs 15
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,26 +40,49 @@ def main(argv=None) -> int:
     rows = []
     for pool in map(int, args.pools.split(",")):
         for activation in ("relu", "exp"):
-            config = TrainingConfig(preset=f"koo-cnn-{pool}", seed=0, device="cpu", max_epochs=args.epochs,
-                                    patience=5, batch_size=BATCH_SIZE, baselines=False,
-                                    overrides={"first_layer_activation": activation})
+            config = TrainingConfig(
+                preset=f"koo-cnn-{pool}",
+                seed=0,
+                device="cpu",
+                max_epochs=args.epochs,
+                patience=5,
+                batch_size=BATCH_SIZE,
+                baselines=False,
+                overrides={"first_layer_activation": activation},
+            )
             start = time.perf_counter()
             done = train(as_set(data.train, "train"), config, valid=as_set(data.valid, "valid"))
             matches = filter_matches(filter_pwms(done.model, one_hot(data.test.sequences)), targets)
-            rows.append({"pool": pool, "activation": activation, "n": args.n,
-                         "test_auroc": evaluate(done.model, as_set(data.test, "test"))["auroc"],
-                         "epochs": done.epochs_run, "seconds": round(time.perf_counter() - start, 1),
-                         "first_layer_r": first_layer_correlation(done.model),
-                         **{k: matches[k] for k in ("match_jaspar", "match_ground_truth", "tfs_found")}})
+            rows.append(
+                {
+                    "pool": pool,
+                    "activation": activation,
+                    "n": args.n,
+                    "test_auroc": evaluate(done.model, as_set(data.test, "test"))["auroc"],
+                    "epochs": done.epochs_run,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    "first_layer_r": first_layer_correlation(done.model),
+                    **{k: matches[k] for k in ("match_jaspar", "match_ground_truth", "tfs_found")},
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     RESULTS.write_text(json.dumps(rows, indent=1) + "\n")
-    lines = ["| model | first activation | test AUROC | epochs | first layer r vs init | match JASPAR | "
-             "match ground truth | TFs found (of 12) |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| koo-cnn-{r['pool']} | {r['activation']} | {r['test_auroc']:.3f} | {r['epochs']} | "
-              f"{r['first_layer_r']:.2f} | {r['match_jaspar']:.3f} | {r['match_ground_truth']:.3f} | "
-              f"{len(r['tfs_found'])} |" for r in rows]
-    replace_section("exp-activation", f"### Exponential first-layer activation (synthetic, {args.n:,} × 200 nt, "
-                    f"{args.epochs} epochs max)\n\n" + "\n".join(lines))
+    lines = [
+        "| model | first activation | test AUROC | epochs | first layer r vs init | match JASPAR | "
+        "match ground truth | TFs found (of 12) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| koo-cnn-{r['pool']} | {r['activation']} | {r['test_auroc']:.3f} | {r['epochs']} | "
+        f"{r['first_layer_r']:.2f} | {r['match_jaspar']:.3f} | {r['match_ground_truth']:.3f} | "
+        f"{len(r['tfs_found'])} |"
+        for r in rows
+    ]
+    replace_section(
+        "exp-activation",
+        f"### Exponential first-layer activation (synthetic, {args.n:,} × 200 nt, "
+        f"{args.epochs} epochs max)\n\n" + "\n".join(lines),
+    )
     return 0
 
 

@@ -16,6 +16,7 @@ The results table is printed and written to benchmarks/results/explain_speed.md.
     python benchmarks/explain_speed.py            # one torch thread (the default here)
     python benchmarks/explain_speed.py --threads 4
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from deemo_gui.core.networks import build_network  # noqa: E402
 from deemo_gui.core.sequences import one_hot, read_sequences  # noqa: E402
 from deemo_gui.explain import (  # noqa: E402
-    class_optimization, guided, integrated_gradients, ism, saliency, temporal,
+    class_optimization,
+    guided,
+    integrated_gradients,
+    ism,
+    saliency,
+    temporal,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,8 +125,11 @@ def run(args) -> list[dict]:
     def add(method, preset, n, ours, base_name, base):
         rows.append({"method": method, "preset": preset, "n": n, "ours": ours, "baseline": base_name, "base": base})
         speed = f"{base / ours:.1f}x" if base else "-"
-        print(f"{method:24s} {preset:8s} n={n:<5d} deemo {ours:8.3f} s   "
-              f"{base_name:34s} {base or float('nan'):8.3f} s  {speed}", flush=True)
+        print(
+            f"{method:24s} {preset:8s} n={n:<5d} deemo {ours:8.3f} s   "
+            f"{base_name:34s} {base or float('nan'):8.3f} s  {speed}",
+            flush=True,
+        )
 
     from captum.attr import GuidedBackprop, IntegratedGradients, Saliency
 
@@ -128,8 +137,11 @@ def run(args) -> list[dict]:
         torch.manual_seed(0)
         model = build_network(preset, n_tasks=1, input_length=LENGTH).eval()
         X = X_all
-        t, b = paired(lambda: saliency(model, X, kind="gradient"),
-                      lambda: captum_attr(Saliency, model, X, abs=False), args.repeats)
+        t, b = paired(
+            lambda: saliency(model, X, kind="gradient"),
+            lambda: captum_attr(Saliency, model, X, abs=False),
+            args.repeats,
+        )
         add("saliency (gradient)", preset, len(X), t, "Captum Saliency", b)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -137,9 +149,18 @@ def run(args) -> list[dict]:
         add("guided backprop", preset, len(X), t, "Captum GuidedBackprop", b)
 
         Xi = X[: args.n_ig]
-        t, b = paired(lambda: integrated_gradients(model, Xi, n_steps=50, batch_size=256),
-                      lambda: captum_attr(IntegratedGradients, model, Xi, baselines=torch.full_like(Xi[:1], 0.25),
-                                          n_steps=50, internal_batch_size=256), 1)
+        t, b = paired(
+            lambda: integrated_gradients(model, Xi, n_steps=50, batch_size=256),
+            lambda: captum_attr(
+                IntegratedGradients,
+                model,
+                Xi,
+                baselines=torch.full_like(Xi[:1], 0.25),
+                n_steps=50,
+                internal_batch_size=256,
+            ),
+            1,
+        )
         add("integrated gradients (50 steps)", preset, len(Xi), t, "Captum IntegratedGradients", b)
 
         Xm = X[: args.n_ism]
@@ -152,23 +173,38 @@ def run(args) -> list[dict]:
             add("temporal output scores", preset, len(Xt), t, "one call per prefix/suffix (DeMo code)", b)
 
         class_optimization(model, steps=2), classopt_loop(model, 2, 1)  # warm-up
-        t, b = paired(lambda: class_optimization(model, steps=args.steps, restarts=args.restarts),
-                      lambda: classopt_loop(model, args.steps, args.restarts), 1)
-        add(f"class optimization ({args.steps} steps x {args.restarts})", preset, args.restarts, t,
-            "plain PyTorch loop, one run per restart", b)
+        t, b = paired(
+            lambda: class_optimization(model, steps=args.steps, restarts=args.restarts),
+            lambda: classopt_loop(model, args.steps, args.restarts),
+            1,
+        )
+        add(
+            f"class optimization ({args.steps} steps x {args.restarts})",
+            preset,
+            args.restarts,
+            t,
+            "plain PyTorch loop, one run per restart",
+            b,
+        )
     return rows
 
 
 def table(rows, args) -> str:
-    head = (f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), "
-            f"torch {torch.__version__}; untrained presets, {LENGTH}-nt REST peaks. Saliency and guided: best of "
-            f"{args.repeats} runs, alternating with the baseline after a warm-up; the others: one run each. The "
-            "machine was shared with other jobs, so ratios near 1 are within noise.\n\n")
-    lines = ["| method | preset | sequences | deemo (s) | baseline | baseline (s) | speed-up |",
-             "|---|---|---:|---:|---|---:|---:|"]
+    head = (
+        f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), "
+        f"torch {torch.__version__}; untrained presets, {LENGTH}-nt REST peaks. Saliency and guided: best of "
+        f"{args.repeats} runs, alternating with the baseline after a warm-up; the others: one run each. The "
+        "machine was shared with other jobs, so ratios near 1 are within noise.\n\n"
+    )
+    lines = [
+        "| method | preset | sequences | deemo (s) | baseline | baseline (s) | speed-up |",
+        "|---|---|---:|---:|---|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['method']} | {r['preset']} | {r['n']} | {r['ours']:.3f} | {r['baseline']} | "
-                     f"{r['base']:.3f} | {r['base'] / r['ours']:.1f}x |")
+        lines.append(
+            f"| {r['method']} | {r['preset']} | {r['n']} | {r['ours']:.3f} | {r['baseline']} | "
+            f"{r['base']:.3f} | {r['base'] / r['ours']:.1f}x |"
+        )
     return head + "\n".join(lines) + "\n"
 
 

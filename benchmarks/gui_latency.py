@@ -21,6 +21,7 @@ and time to the first window. Runs offscreen (no display needed).
 
 Writes benchmarks/results/gui_latency.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,10 @@ def wait_until(app, condition, timeout=60.0):
 
 
 def fresh_model(preset: str, folder: Path) -> str:
+    import torch
+
     from deemo_gui.core.modelfile import save_model
     from deemo_gui.core.networks import build_network
-    import torch
 
     torch.manual_seed(0)
     model = build_network(preset, n_tasks=1, input_length=101)
@@ -95,8 +97,15 @@ def edit_latency(app, window, presets, n_edits, folder):
             t0 = time.perf_counter()
             Viewer.compute_predictions(v.current_sequence, [entry])
             forward.append(time.perf_counter() - t0)
-        rows.append((preset, statistics.median(latencies) * 1e3, percentile(latencies, 95) * 1e3,
-                     max(latencies) * 1e3, statistics.median(forward) * 1e3))
+        rows.append(
+            (
+                preset,
+                statistics.median(latencies) * 1e3,
+                percentile(latencies, 95) * 1e3,
+                max(latencies) * 1e3,
+                statistics.median(forward) * 1e3,
+            )
+        )
         v.select_models([])
     return rows
 
@@ -143,15 +152,27 @@ def startup(runs):
     for _ in range(runs):
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"))
         launched = time.time()
-        proc = subprocess.run([sys.executable, "-m", "deemo_gui", "--startup-time"], capture_output=True,
-                              text=True, cwd=ROOT, env=env, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "deemo_gui", "--startup-time"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+        )
         report = json.loads(proc.stdout.strip().splitlines()[-1])
-        out.append({"launch_to_window": report["wall_clock_at_window"] - launched,
-                    "panels": report["panels_ready_s"] + (report["wall_clock_at_window"] - launched)
-                    - report["first_window_s"],
-                    "torch": report["torch_ready_s"] + (report["wall_clock_at_window"] - launched)
-                    - report["first_window_s"],
-                    "torch_before_window": report["torch_imported_before_window"]})
+        out.append(
+            {
+                "launch_to_window": report["wall_clock_at_window"] - launched,
+                "panels": report["panels_ready_s"]
+                + (report["wall_clock_at_window"] - launched)
+                - report["first_window_s"],
+                "torch": report["torch_ready_s"]
+                + (report["wall_clock_at_window"] - launched)
+                - report["first_window_s"],
+                "torch_before_window": report["torch_imported_before_window"],
+            }
+        )
     return out
 
 
@@ -175,7 +196,7 @@ def dashboard_child() -> None:
     viewer.open(fastas[0])
     viewer.set_current(0)
     dash = window.show_panel("Dashboard")
-    entries = [viewer.add_model(path, select=False) for path in models]   # loaded: the models are ready
+    entries = [viewer.add_model(path, select=False) for path in models]  # loaded: the models are ready
     from deemo_gui.viewer import motif_jobs
 
     # the app is started: its jobs and the motif warm-up it runs in the background (FIMO, Tomtom) are done
@@ -185,18 +206,31 @@ def dashboard_child() -> None:
     t0, cpu0 = time.perf_counter(), time.process_time()
     viewer.select_models(entries)
 
-    def drawn():   # the Dashboard's own jobs done (the list predictions may still run) and all drawn
+    def drawn():  # the Dashboard's own jobs done (the list predictions may still run) and all drawn
         plots = dash.classopt_plots
-        return (dash.state == "ready" and dash.worker is None and len(plots) == len(models)
-                and not any(w.is_running() for w in dash.classopt_workers.values())
-                and all(p.placeholder is None for p in plots.values()))
+        return (
+            dash.state == "ready"
+            and dash.worker is None
+            and len(plots) == len(models)
+            and not any(w.is_running() for w in dash.classopt_workers.values())
+            and all(p.placeholder is None for p in plots.values())
+        )
 
     wait_until(app, drawn, timeout=900)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     window.close()
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "load": load, "models": len(models),
-                      "classopt_jobs": sum(n.startswith("Class optimization") for n in started)}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "load": load,
+                "models": len(models),
+                "classopt_jobs": sum(n.startswith("Class optimization") for n in started),
+            }
+        )
+    )
 
 
 def dashboard_first_render(runs: int):
@@ -205,10 +239,20 @@ def dashboard_first_render(runs: int):
     cache = tempfile.mkdtemp(prefix="deemo-gui-cache-")
     out = []
     for _ in range(runs):
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DEEMO_CACHE_DIR=cache,
-                   DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"))
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--dashboard-child"],
-                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=1200)
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            DEEMO_CACHE_DIR=cache,
+            DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"),
+        )
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--dashboard-child"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=1200,
+        )
         if proc.returncode:
             raise RuntimeError(proc.stderr[-2000:])
         out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -229,8 +273,11 @@ def dashboard_lines(runs) -> list[str]:
         "| class optimizations run |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {k + 1} | {'empty' if k == 0 else 'filled by run 1'} | {r['seconds']:.2f} | {r['cpu']:.2f} | "
-              f"{r['load']:.1f} | {r['classopt_jobs']} |" for k, r in enumerate(runs)]
+    lines += [
+        f"| {k + 1} | {'empty' if k == 0 else 'filled by run 1'} | {r['seconds']:.2f} | {r['cpu']:.2f} | "
+        f"{r['load']:.1f} | {r['classopt_jobs']} |"
+        for k, r in enumerate(runs)
+    ]
     return lines + [
         "",
         "CPU seconds: all threads of the app between the tick and the last logo (the whole-list predictions "
@@ -258,7 +305,7 @@ def main(argv=None) -> int:
         print("\n".join(dashboard_lines(dashboards)))
         return 0
 
-    starts = startup(args.startup_runs)   # first, in fresh processes, before this one warms caches further
+    starts = startup(args.startup_runs)  # first, in fresh processes, before this one warms caches further
 
     import numpy as np
     import torch
@@ -287,8 +334,9 @@ def main(argv=None) -> int:
     stall_rows = []
     for preset in ("deepbind", "cnn"):
         gaps, n_steps, measured = training_stall(app, window, preset, args.train_seconds, subset)
-        stall_rows.append((preset, n_steps, max(gaps) * 1e3, percentile(gaps, 99) * 1e3, statistics.median(gaps) * 1e3,
-                           measured))
+        stall_rows.append(
+            (preset, n_steps, max(gaps) * 1e3, percentile(gaps, 99) * 1e3, statistics.median(gaps) * 1e3, measured)
+        )
     window.close()
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -320,8 +368,10 @@ def main(argv=None) -> int:
         f"| idle (baseline) | 3.0 | — | {max(idle) * 1e3:.1f} | {percentile(idle, 99) * 1e3:.1f} | "
         f"{statistics.median(idle) * 1e3:.1f} |",
     ]
-    lines += [f"| training `{p}` on 1,000 REST peaks + shuffles | {t:.1f} | {n} | {mx:.1f} | {p99:.1f} | {md:.1f} |"
-              for p, n, mx, p99, md, t in stall_rows]
+    lines += [
+        f"| training `{p}` on 1,000 REST peaks + shuffles | {t:.1f} | {n} | {mx:.1f} | {p99:.1f} | {md:.1f} |"
+        for p, n, mx, p99, md, t in stall_rows
+    ]
     lines += [
         "",
         f"Each training is measured for up to {args.train_seconds:.0f} s (less when early stopping ends it), then "
@@ -334,8 +384,11 @@ def main(argv=None) -> int:
         "| torch imported before the window |",
         "|---|---:|---:|---:|---|",
     ]
-    lines += [f"| {k + 1} | {s['launch_to_window']:.2f} | {s['panels']:.2f} | {s['torch']:.2f} | "
-              f"{'yes' if s['torch_before_window'] else 'no'} |" for k, s in enumerate(starts)]
+    lines += [
+        f"| {k + 1} | {s['launch_to_window']:.2f} | {s['panels']:.2f} | {s['torch']:.2f} | "
+        f"{'yes' if s['torch_before_window'] else 'no'} |"
+        for k, s in enumerate(starts)
+    ]
     lines += [
         "",
         "The window is painted before torch is imported; torch, the network presets and the shipped models' "

@@ -21,6 +21,7 @@ early stopping on validation AUROC. Koo trained up to 100 epochs with patience 2
     python benchmarks/koo_synthetic.py --pools 2,25 --trials 2
     python benchmarks/koo_synthetic.py --table          # only rewrite BENCHMARKS.md from the JSON
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,13 @@ TRUTH_OF_ID = {mid: tf for tf, ids in GROUND_TRUTH_IDS.items() for mid in ids}
 
 
 def as_set(split, name: str) -> SequenceSet:
-    return SequenceSet(ids=split.ids, seqs=split.sequences, labels=split.labels,
-                       task_names=split.task_names, source=f"synthetic/{name}")
+    return SequenceSet(
+        ids=split.ids,
+        seqs=split.sequences,
+        labels=split.labels,
+        task_names=split.task_names,
+        source=f"synthetic/{name}",
+    )
 
 
 def filter_matches(pwms, targets) -> dict:
@@ -81,27 +87,45 @@ def filter_matches(pwms, targets) -> dict:
     for query, rows in hits.groupby("query", sort=False):
         truth = sorted({TRUTH_OF_ID[t] for t in rows["target_id"] if t in TRUTH_OF_ID})
         best = rows.iloc[0]
-        per_filter[query] = {"best_id": best["target_id"], "best_name": best["target_name"],
-                             "best_E": float(best["E"]), "ground_truth": truth}
+        per_filter[query] = {
+            "best_id": best["target_id"],
+            "best_name": best["target_name"],
+            "best_E": float(best["E"]),
+            "ground_truth": truth,
+        }
     any_match = len(per_filter)
     relevant = sum(1 for f in per_filter.values() if f["ground_truth"])
     found = sorted({tf for f in per_filter.values() for tf in f["ground_truth"]})
-    return {"n_filter_pwms": len(pwms), "match_jaspar": any_match / N_FILTERS,
-            "match_ground_truth": relevant / N_FILTERS, "tfs_found": found, "filters": per_filter}
+    return {
+        "n_filter_pwms": len(pwms),
+        "match_jaspar": any_match / N_FILTERS,
+        "match_ground_truth": relevant / N_FILTERS,
+        "tfs_found": found,
+        "filters": per_filter,
+    }
 
 
 def run_one(pool: int, trial: int, data, targets, max_epochs: int, patience: int) -> dict:
     preset = f"koo-cnn-{pool}"
-    config = TrainingConfig(preset=preset, seed=trial, device="cpu", max_epochs=max_epochs,
-                            patience=patience, batch_size=BATCH_SIZE)
+    config = TrainingConfig(
+        preset=preset, seed=trial, device="cpu", max_epochs=max_epochs, patience=patience, batch_size=BATCH_SIZE
+    )
     start = time.perf_counter()
     done = train(as_set(data.train, "train"), config, valid=as_set(data.valid, "valid"))
     seconds = time.perf_counter() - start
     report = evaluate(done.model, as_set(data.test, "test"), device="cpu")
     pwms = filter_pwms(done.model, one_hot(data.test.sequences))
-    row = {"preset": preset, "pool": pool, "trial": trial, "test_auroc": report["auroc"],
-           "test_aupr": report["aupr"], "epochs_run": done.epochs_run, "best_epoch": done.best_epoch,
-           "stopped": done.reason, "train_seconds": round(seconds, 1)}
+    row = {
+        "preset": preset,
+        "pool": pool,
+        "trial": trial,
+        "test_auroc": report["auroc"],
+        "test_aupr": report["aupr"],
+        "epochs_run": done.epochs_run,
+        "best_epoch": done.best_epoch,
+        "stopped": done.reason,
+        "train_seconds": round(seconds, 1),
+    }
     row.update(filter_matches(pwms, targets))
     return row
 
@@ -170,8 +194,12 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=25000, help="synthetic sequences (paper: 25,000)")
     ap.add_argument("--redo", action="store_true", help="re-run models already in the results")
     ap.add_argument("--table", action="store_true", help="only rewrite the BENCHMARKS.md section")
-    ap.add_argument("--results", type=Path, default=RESULTS,
-                    help="JSON file for this run (parallel runs: one each, named koo_synthetic*.json)")
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="JSON file for this run (parallel runs: one each, named koo_synthetic*.json)",
+    )
     args = ap.parse_args(argv)
     results = load_results(args.results)
     if not args.table:
@@ -185,9 +213,12 @@ def main(argv=None) -> int:
                 row = run_one(pool, trial, data, targets, args.epochs, args.patience)
                 results[key] = row
                 save_results(results, args.results)
-                print(f"{key}: AUROC {row['test_auroc']:.3f}, match JASPAR {row['match_jaspar']:.2f}, "
-                      f"ground truth {row['match_ground_truth']:.2f}, TFs {len(row['tfs_found'])}/12, "
-                      f"{row['epochs_run']} epochs in {row['train_seconds']:.0f} s", flush=True)
+                print(
+                    f"{key}: AUROC {row['test_auroc']:.3f}, match JASPAR {row['match_jaspar']:.2f}, "
+                    f"ground truth {row['match_ground_truth']:.2f}, TFs {len(row['tfs_found'])}/12, "
+                    f"{row['epochs_run']} epochs in {row['train_seconds']:.0f} s",
+                    flush=True,
+                )
     replace_section("koo_synthetic", table(merged_results()))
     return 0
 

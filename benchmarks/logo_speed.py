@@ -12,6 +12,7 @@ For W = 20, 250 and 1000 positions (information-scaled random DNA columns, fixed
 Times are the median of repeats (ms). Prints a Markdown table and writes it to
 benchmarks/results/logo_speed.md; the rendered images go to $TMPDIR/deemo_logo_speed/.
 """
+
 from __future__ import annotations
 
 import os
@@ -128,16 +129,16 @@ def bench_logomaker(m: np.ndarray, repeats: int) -> tuple[float, float]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     quick = "--quick" in argv
-    from PySide6.QtWidgets import QApplication
-
     import logomaker
     import matplotlib
-    import PySide6
     import pyqtgraph
+    import PySide6
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
     global MIN_GLYPH_PX
     from deemo_gui.qt.plots.logo_item import MIN_GLYPH_PX
+
     (HERE / "results").mkdir(exist_ok=True)
     IMAGES.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -148,8 +149,11 @@ def main(argv=None) -> int:
         t_set, t_zoom, t_pan = bench_native(m, reps_native)
         t_new, t_redraw = bench_logomaker(m, reps_lm)
         rows.append((W, width_px(W), t_set, t_zoom, t_pan, t_new, t_redraw))
-        print(f"W={W}: native setData {t_set:.1f} ms, paint {t_zoom:.1f} / {t_pan:.1f} ms; "
-              f"logomaker new {t_new:.0f} ms, redraw {t_redraw:.0f} ms", file=sys.stderr)
+        print(
+            f"W={W}: native setData {t_set:.1f} ms, paint {t_zoom:.1f} / {t_pan:.1f} ms; "
+            f"logomaker new {t_new:.0f} ms, redraw {t_redraw:.0f} ms",
+            file=sys.stderr,
+        )
     m = make_matrix(1000)
     _, lod_zoom, lod_pan = bench_native(m, 10, lod=True)
     lines = [
@@ -167,14 +171,16 @@ def main(argv=None) -> int:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for W, wpx, t_set, t_zoom, t_pan, t_new, t_redraw in rows:
-        lines.append(f"| {W} | {wpx} | {t_set:.1f} | {t_zoom:.1f} | {t_pan:.1f} | {t_new:.0f} | {t_redraw:.0f} "
-                     f"| {t_new / (t_set + t_zoom):.0f}× | {t_redraw / t_zoom:.1f}× |")
+        lines.append(
+            f"| {W} | {wpx} | {t_set:.1f} | {t_zoom:.1f} | {t_pan:.1f} | {t_new:.0f} | {t_redraw:.0f} "
+            f"| {t_new / (t_set + t_zoom):.0f}× | {t_redraw / t_zoom:.1f}× |"
+        )
     lines += [
         "",
         "LogoItem paint draws every glyph here (the zoomed-out switch to coloured blocks below "
         "3 px per column is off, and the whole logo is in view, so nothing is culled): both sides "
-        "draw the same 4 × W letters. \"new zoom\" rebuilds the pixel-scale glyph paths (every wheel "
-        "step); \"pan\" reuses them. "
+        'draw the same 4 × W letters. "new zoom" rebuilds the pixel-scale glyph paths (every wheel '
+        'step); "pan" reuses them. '
         f"With the default level of detail (coloured blocks below {MIN_GLYPH_PX:g} px per column) the "
         f"1000-column logo at 2400 px paints in {lod_zoom:.1f} ms (new zoom) / {lod_pan:.1f} ms (pan). "
         f"Both renderings are saved for a look in {IMAGES}/ (not in the repository).",

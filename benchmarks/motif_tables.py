@@ -22,6 +22,7 @@ Results accumulate per model in benchmarks/results/motif_tables.json (re-runs sk
     python benchmarks/motif_tables.py --table          # only rewrite BENCHMARKS.md from the JSON
     python benchmarks/motif_tables.py --write-cards    # class-opt match into the model files
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,13 +39,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.datasets import BENCHMARKS  # noqa: E402
 from benchmarks.report import replace_section  # noqa: E402
 from deemo_gui.core.explain import (  # noqa: E402
-    activation_pwms, class_optimization, filter_pwms, motif_from_class_optimization, motif_from_saliency,
-    motif_from_temporal, saliency, saliency_window_starts, temporal, temporal_window_starts,
+    activation_pwms,
+    class_optimization,
+    filter_pwms,
+    motif_from_class_optimization,
+    motif_from_saliency,
+    motif_from_temporal,
+    saliency,
+    saliency_window_starts,
+    temporal,
+    temporal_window_starts,
 )
 from deemo_gui.core.metrics import auroc  # noqa: E402
 from deemo_gui.core.modelfile import load_model, update_metadata  # noqa: E402
 from deemo_gui.core.motifs import (  # noqa: E402
-    LOW_INFORMATION_BITS, PWM, JasparDB, average_affinity, compare, max_scores, warm_up_tomtom,
+    LOW_INFORMATION_BITS,
+    PWM,
+    JasparDB,
+    average_affinity,
+    compare,
+    max_scores,
+    warm_up_tomtom,
 )
 from deemo_gui.core.sequences import one_hot  # noqa: E402
 from deemo_gui.core.zoo import read_index, zoo_dir  # noqa: E402
@@ -56,8 +71,11 @@ MAX_POSITIVES = 1000  # cap per TF (the test sets hold 500 ENCODE / 500 CTCF pos
 SEED = 0
 PRESETS = ["cnn", "rnn", "cnn-rnn", "demo", "deepbind"]
 METHODS = {  # key: column title
-    "saliency": "saliency", "activation": "convolution activation", "temporal": "temporal output",
-    "classopt": "class optimization (DeMo code)", "classopt_simplex": "class optimization (simplex)",
+    "saliency": "saliency",
+    "activation": "convolution activation",
+    "temporal": "temporal output",
+    "classopt": "class optimization (DeMo code)",
+    "classopt_simplex": "class optimization (simplex)",
     "filters": "first-layer filters (Koo & Eddy)",
 }
 RECIPES = {"classopt": "DeMo code", "classopt_simplex": "simplex"}  # class-optimization key: label
@@ -77,9 +95,17 @@ def own_ids(tf: str, targets) -> set[str]:
 
 def _hit(row, motifs: dict) -> dict:
     m = motifs[row["query"]]
-    return {"query": row["query"], "consensus": m.consensus(), "ic": m.total_ic, "target_id": row["target_id"],
-            "target_name": row["target_name"], "p": float(row["p"]), "E": float(row["E"]), "q": float(row["q"]),
-            "rank": int(row["rank"])}
+    return {
+        "query": row["query"],
+        "consensus": m.consensus(),
+        "ic": m.total_ic,
+        "target_id": row["target_id"],
+        "target_name": row["target_name"],
+        "p": float(row["p"]),
+        "E": float(row["E"]),
+        "q": float(row["q"]),
+        "rank": int(row["rank"]),
+    }
 
 
 def tomtom_summary(motifs: list, targets, tf: str, own_by_tf: dict[str, set], expected: str) -> dict:
@@ -107,8 +133,9 @@ def per_sequence_rate(X: np.ndarray, starts: np.ndarray, targets, own: set[str],
     its own, matches one of the TF's ``own`` matrices at q < Q_MAX: the per-sequence reading of the
     DeMo Dashboard's Table 4 (each positive test sequence's extracted 9-mer against JASPAR). A start
     of -1 (a sequence whose temporal score never switches) has no window and counts as no match."""
-    queries = [PWM.from_counts(X[i, :, s:s + width], pseudocount=0.01, id=f"seq{i}")
-               for i, s in enumerate(starts) if s >= 0]
+    queries = [
+        PWM.from_counts(X[i, :, s : s + width], pseudocount=0.01, id=f"seq{i}") for i, s in enumerate(starts) if s >= 0
+    ]
     if not queries:
         return 0.0
     df = compare(queries, targets, n_jobs=1)
@@ -153,9 +180,11 @@ def extracted_motifs(model, X_pos: np.ndarray, opts: dict, width: int) -> tuple[
     start of every sequence for the saliency and temporal methods."""
     attr = saliency(model, X_pos)
     starts = {"saliency": saliency_window_starts(attr)}
-    out = {"saliency": [motif_from_saliency(X_pos, attr=attr)],
-           f"saliency_w{width}": [relabel(motif_from_saliency(X_pos, attr=attr, width=width), f"saliency_w{width}")],
-           **classopt_motifs(opts, width)}
+    out = {
+        "saliency": [motif_from_saliency(X_pos, attr=attr)],
+        f"saliency_w{width}": [relabel(motif_from_saliency(X_pos, attr=attr, width=width), f"saliency_w{width}")],
+        **classopt_motifs(opts, width),
+    }
     if hasattr(model, "first_conv"):
         out["activation"] = activation_pwms(model, X_pos)
         out["filters"] = filter_pwms(model, X_pos)
@@ -172,9 +201,13 @@ def affinity(ours, theirs, X_pos: np.ndarray, X_neg: np.ndarray) -> dict:
     y = np.r_[np.ones(len(X_pos)), np.zeros(len(X_neg))]
     X = np.concatenate([X_pos, X_neg])
     ama_ours, ama_jaspar = average_affinity(ours, X_pos), average_affinity(theirs, X_pos)
-    return {"ama_ours": float(ama_ours.mean()), "ama_jaspar": float(ama_jaspar.mean()),
-            "ama_wins": float(np.mean(ama_ours > ama_jaspar)),
-            "auroc_ours": auroc(y, max_scores(ours, X)), "auroc_jaspar": auroc(y, max_scores(theirs, X))}
+    return {
+        "ama_ours": float(ama_ours.mean()),
+        "ama_jaspar": float(ama_jaspar.mean()),
+        "ama_wins": float(np.mean(ama_ours > ama_jaspar)),
+        "auroc_ours": auroc(y, max_scores(ours, X)),
+        "auroc_jaspar": auroc(y, max_scores(theirs, X)),
+    }
 
 
 def run_model(entry: dict, db: JasparDB, targets, own_by_tf: dict[str, set]) -> dict:
@@ -183,25 +216,39 @@ def run_model(entry: dict, db: JasparDB, targets, own_by_tf: dict[str, set]) -> 
     model = load_model(zoo_dir() / entry["file"])
     tf_pwm = db.get(entry["jaspar_id"])
     own = own_by_tf[entry["tf"]]
-    opts = {"classopt": class_optimization(model, seed=SEED),
-            "classopt_simplex": class_optimization(model, seed=SEED, parametrization="simplex", lr=None, steps=None)}
-    record = {"name": entry["name"], "tf": entry["tf"], "dataset": entry["dataset"], "preset": entry["preset"],
-              "jaspar": f"{tf_pwm.id} {tf_pwm.name}", "jaspar_width": tf_pwm.width, "own_ids": sorted(own),
-              "classopt_score": opts["classopt"].score, "methods": {},
-              "classopt_consensus_score": {k: o.consensus_score for k, o in opts.items()}}
+    opts = {
+        "classopt": class_optimization(model, seed=SEED),
+        "classopt_simplex": class_optimization(model, seed=SEED, parametrization="simplex", lr=None, steps=None),
+    }
+    record = {
+        "name": entry["name"],
+        "tf": entry["tf"],
+        "dataset": entry["dataset"],
+        "preset": entry["preset"],
+        "jaspar": f"{tf_pwm.id} {tf_pwm.name}",
+        "jaspar_width": tf_pwm.width,
+        "own_ids": sorted(own),
+        "classopt_score": opts["classopt"].score,
+        "methods": {},
+        "classopt_consensus_score": {k: o.consensus_score for k, o in opts.items()},
+    }
     w = tf_pwm.width
     if entry["dataset"] in BENCHMARKS:
         X_pos, X_neg = test_onehot(entry["dataset"])
         motifs, starts = extracted_motifs(model, X_pos, opts, w)
-        record.update(n_pos=len(X_pos), n_neg=len(X_neg),
-                      affinity=affinity(motifs[f"classopt_w{w}"][0], tf_pwm, X_pos, X_neg),
-                      affinity_by_recipe={k: affinity(motifs[f"{k}_w{w}"][0], tf_pwm, X_pos, X_neg) for k in opts},
-                      per_sequence={m: per_sequence_rate(X_pos, st, targets, own) for m, st in starts.items()})
+        record.update(
+            n_pos=len(X_pos),
+            n_neg=len(X_neg),
+            affinity=affinity(motifs[f"classopt_w{w}"][0], tf_pwm, X_pos, X_neg),
+            affinity_by_recipe={k: affinity(motifs[f"{k}_w{w}"][0], tf_pwm, X_pos, X_neg) for k in opts},
+            per_sequence={m: per_sequence_rate(X_pos, st, targets, own) for m, st in starts.items()},
+        )
     else:  # ALX4: no test set of its own here; class optimization only
         motifs = {k: v for k, v in classopt_motifs(opts, w).items() if k.endswith(f"_w{w}")}
     for method, pwms in motifs.items():
-        record["methods"][method] = (tomtom_summary(pwms, targets, entry["tf"], own_by_tf, entry["jaspar_id"])
-                                     if pwms else None)
+        record["methods"][method] = (
+            tomtom_summary(pwms, targets, entry["tf"], own_by_tf, entry["jaspar_id"]) if pwms else None
+        )
     record["seconds"] = time.perf_counter() - t0
     return record
 
@@ -271,8 +318,9 @@ def table_extraction(results: dict) -> str:
         recs = [r for r in runs.values() if r["preset"] == preset and r["dataset"] in BENCHMARKS]
         cells = []
         for method in METHODS:
-            others = [len(set(s["matched_tfs"]) & set(tf_names) - {r["tf"]}) for r in recs
-                      if (s := r["methods"].get(method))]
+            others = [
+                len(set(s["matched_tfs"]) & set(tf_names) - {r["tf"]}) for r in recs if (s := r["methods"].get(method))
+            ]
             cells.append(f"{np.mean(others):.1f}" if others else "–")
         chance.append(f"| {preset} | " + " | ".join(cells) + " |")
         ics = [[s["mean_ic"] for r in recs if (s := r["methods"].get(m))] for m in METHODS]
@@ -282,7 +330,9 @@ def table_extraction(results: dict) -> str:
         for preset in PRESETS:
             r = next((r for r in runs.values() if r["dataset"] == tf and r["preset"] == preset), None)
             if r:
-                detail.append(f"| {tf} | {preset} | " + " | ".join(_cell_detail(r["methods"].get(m)) for m in METHODS) + " |")
+                detail.append(
+                    f"| {tf} | {preset} | " + " | ".join(_cell_detail(r["methods"].get(m)) for m in METHODS) + " |"
+                )
     secs = sum(r["seconds"] for r in runs.values())
     notes = [
         "",
@@ -312,7 +362,7 @@ def table_extraction(results: dict) -> str:
         "cached on disk, about 75 s otherwise).",
         "",
         f"Check against chance: the same rule applied to the other {n - 1} TFs' matrices. Mean number of other "
-        f"TFs (of {n - 1}) a model's motifs also \"match\"; a method that matches many is not specific (CTCF and "
+        f'TFs (of {n - 1}) a model\'s motifs also "match"; a method that matches many is not specific (CTCF and '
         "CTCFL count as different TFs here, although their motifs are alike):",
         "",
         *chance,
@@ -321,9 +371,9 @@ def table_extraction(results: dict) -> str:
         "class optimization). Near-flat motifs are a trap for Tomtom: a 9-column query of (0.2, 0.3, 0.3, 0.2) in "
         "every column, which carries 0.03 bits per column, gets p = 5e-14 against MA1930.2 CTCF in memelite's "
         "Tomtom. The saliency and temporal-output 9-mers are nearly that flat (their windows are stacked at their own "
-        "positions and strands, not aligned), so their CTCF \"matches\", including the saliency and temporal ✓ of "
+        'positions and strands, not aligned), so their CTCF "matches", including the saliency and temporal ✓ of '
         "the CTCF models, are no evidence. The app and `deemo motifs` therefore call a motif with less than "
-        f"{LOW_INFORMATION_BITS:g} bits per column on average \"not comparable\" and do not count its matches "
+        f'{LOW_INFORMATION_BITS:g} bits per column on average "not comparable" and do not count its matches '
         "(`core.motifs.low_information`):",
         "",
         *info,
@@ -335,21 +385,31 @@ def table_extraction(results: dict) -> str:
         "",
         "</details>",
     ]
-    return ("## Motif extraction vs JASPAR (`benchmarks/motif_tables.py`)\n\n" + "\n".join(lines + notes)
-            + "\n\n" + table_per_sequence(results))
+    return (
+        "## Motif extraction vs JASPAR (`benchmarks/motif_tables.py`)\n\n"
+        + "\n".join(lines + notes)
+        + "\n\n"
+        + table_per_sequence(results)
+    )
 
 
 def table_per_sequence(results: dict) -> str:
     """Saliency and temporal 9-mers judged one sequence at a time, against a random window per sequence."""
     runs, tfs = results["models"], _tfs(results)
     chance = results.get("random_windows", {})
-    lines = ["| model type | saliency: mean % of positives (TFs above chance) | "
-             "temporal output: mean % of positives (TFs above chance) |", "|---|---:|---:|"]
+    lines = [
+        "| model type | saliency: mean % of positives (TFs above chance) | "
+        "temporal output: mean % of positives (TFs above chance) |",
+        "|---|---:|---:|",
+    ]
     for preset in PRESETS:
         cells = []
         for method in ("saliency", "temporal"):
-            rates = {r["dataset"]: r["per_sequence"][method] for r in runs.values()
-                     if r["preset"] == preset and method in r.get("per_sequence", {})}
+            rates = {
+                r["dataset"]: r["per_sequence"][method]
+                for r in runs.values()
+                if r["preset"] == preset and method in r.get("per_sequence", {})
+            }
             if not rates:
                 cells.append("–")
                 continue
@@ -358,39 +418,62 @@ def table_per_sequence(results: dict) -> str:
         lines.append(f"| {preset} | " + " | ".join(cells) + " |")
     if chance:
         lines.append(f"| random 9-nt window (chance) | {100 * np.mean(list(chance.values())):.1f}% | – |")
-    detail = ["| TF | random window | " + " | ".join(f"{p} saliency" for p in PRESETS) + " | rnn temporal | "
-              "cnn-rnn temporal |", "|---|---:|" + "---:|" * (len(PRESETS) + 2)]
+    detail = [
+        "| TF | random window | " + " | ".join(f"{p} saliency" for p in PRESETS) + " | rnn temporal | "
+        "cnn-rnn temporal |",
+        "|---|---:|" + "---:|" * (len(PRESETS) + 2),
+    ]
     for tf in tfs:
+
         def rate(preset, method, tf=tf):
             r = next((r for r in runs.values() if r["dataset"] == tf and r["preset"] == preset), None)
             v = (r or {}).get("per_sequence", {}).get(method)
             return "–" if v is None else f"{100 * v:.1f}%"
-        detail.append(f"| {tf} | {100 * chance.get(tf, float('nan')):.1f}% | "
-                      + " | ".join(rate(p, "saliency") for p in PRESETS)
-                      + f" | {rate('rnn', 'temporal')} | {rate('cnn-rnn', 'temporal')} |")
-    return "\n".join([
-        "### Per positive test sequence", "",
-        "Each positive test sequence's 9-mer (best saliency window; window at the largest forward-score rise) "
-        f"compared with JASPAR on its own: the share of sequences whose 9-mer matches the TF's own matrix at "
-        f"q < {Q_MAX}, averaged over the TFs, and for how many TFs the share is above chance (the same test on "
-        "one random 9-nt window of each sequence, seeded). This avoids the pooled motifs' blur: one sequence's "
-        "window is a sharp one-hot motif.", "",
-        *lines, "",
-        "<details><summary>Per TF</summary>", "", *detail, "", "</details>",
-    ])
+
+        detail.append(
+            f"| {tf} | {100 * chance.get(tf, float('nan')):.1f}% | "
+            + " | ".join(rate(p, "saliency") for p in PRESETS)
+            + f" | {rate('rnn', 'temporal')} | {rate('cnn-rnn', 'temporal')} |"
+        )
+    return "\n".join(
+        [
+            "### Per positive test sequence",
+            "",
+            "Each positive test sequence's 9-mer (best saliency window; window at the largest forward-score rise) "
+            f"compared with JASPAR on its own: the share of sequences whose 9-mer matches the TF's own matrix at "
+            f"q < {Q_MAX}, averaged over the TFs, and for how many TFs the share is above chance (the same test on "
+            "one random 9-nt window of each sequence, seeded). This avoids the pooled motifs' blur: one sequence's "
+            "window is a sharp one-hot motif.",
+            "",
+            *lines,
+            "",
+            "<details><summary>Per TF</summary>",
+            "",
+            *detail,
+            "",
+            "</details>",
+        ]
+    )
 
 
 def table_classopt(results: dict) -> str:
     runs, tfs = results["models"], _tfs(results)
     n = len(tfs)
-    lines = ["| preset | recipe | own matrix among hits (q < 0.5) | best match is own | AMA ours > JASPAR on > half "
-             "of the positives (Deep Motif) | mean AMA ours > JASPAR | max-score AUROC ours > JASPAR | mean AUROC ours | "
-             "mean AUROC JASPAR | mean P(+) of the consensus |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| preset | recipe | own matrix among hits (q < 0.5) | best match is own | AMA ours > JASPAR on > half "
+        "of the positives (Deep Motif) | mean AMA ours > JASPAR | max-score AUROC ours > JASPAR | mean AUROC ours | "
+        "mean AUROC JASPAR | mean P(+) of the consensus |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for preset in PRESETS:
         for recipe, label in RECIPES.items():
-            recs = [r for r in runs.values() if r["preset"] == preset and classopt_summary(r, recipe)
-                    and (r.get("affinity_by_recipe") or {}).get(recipe)]
+            recs = [
+                r
+                for r in runs.values()
+                if r["preset"] == preset
+                and classopt_summary(r, recipe)
+                and (r.get("affinity_by_recipe") or {}).get(recipe)
+            ]
             if not recs:
                 continue
             s = [classopt_summary(r, recipe) for r in recs]
@@ -403,10 +486,13 @@ def table_classopt(results: dict) -> str:
                 f"{sum(x['ama_ours'] > x['ama_jaspar'] for x in a)} / {n} | "
                 f"{sum(x['auroc_ours'] > x['auroc_jaspar'] for x in a)} / {n} | "
                 f"{np.mean([x['auroc_ours'] for x in a]):.3f} | {np.mean([x['auroc_jaspar'] for x in a]):.3f} | "
-                f"{np.mean(cons):.3f} |")
-    detail = ["| model | recipe | JASPAR (width) | class-opt consensus | P(+) of the consensus | best match | E | q | "
-              "own matrix q (rank) | AMA wins | AMA ours | AMA JASPAR | AUROC ours | AUROC JASPAR |",
-              "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                f"{np.mean(cons):.3f} |"
+            )
+    detail = [
+        "| model | recipe | JASPAR (width) | class-opt consensus | P(+) of the consensus | best match | E | q | "
+        "own matrix q (rank) | AMA wins | AMA ours | AMA JASPAR | AUROC ours | AUROC JASPAR |",
+        "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in sorted(runs.values(), key=lambda r: (r["dataset"], PRESETS.index(r["preset"]))):
         for recipe, label in RECIPES.items():
             s, a = classopt_summary(r, recipe), (r.get("affinity_by_recipe") or {}).get(recipe)
@@ -414,17 +500,23 @@ def table_classopt(results: dict) -> str:
                 continue
             b, o = s["best"], s["own"]
             own = f"{_g(o['q'])} ({o['rank']})" if o else "–"
-            aff = (f"{100 * a['ama_wins']:.0f}% | {a['ama_ours']:.3g} | {a['ama_jaspar']:.3g} | {a['auroc_ours']:.3f} | "
-                   f"{a['auroc_jaspar']:.3f}" if a else "– | – | – | – | –")
+            aff = (
+                f"{100 * a['ama_wins']:.0f}% | {a['ama_ours']:.3g} | {a['ama_jaspar']:.3g} | {a['auroc_ours']:.3f} | "
+                f"{a['auroc_jaspar']:.3f}"
+                if a
+                else "– | – | – | – | –"
+            )
             cons = (r.get("classopt_consensus_score") or {}).get(recipe)
-            detail.append(f"| {r['name']} | {label} | {r['jaspar']} ({r['jaspar_width']}) | `{b['consensus']}` | "
-                          f"{'–' if cons is None else f'{cons:.3f}'} | {b['target_id']} {b['target_name']} | "
-                          f"{_g(b['E'])} | {_g(b['q'])} | {own} | {aff} |")
+            detail.append(
+                f"| {r['name']} | {label} | {r['jaspar']} ({r['jaspar_width']}) | `{b['consensus']}` | "
+                f"{'–' if cons is None else f'{cons:.3f}'} | {b['target_id']} {b['target_name']} | "
+                f"{_g(b['E'])} | {_g(b['q'])} | {own} | {aff} |"
+            )
     notes = [
         "",
         f"Two recipes, one restart, seed {SEED}: the QData/DeepMotif code's (unconstrained input, lam 0.009, RMSprop "
         "lr 0.05, 1000 steps, then clamped, divided by its maximum and smoothed: the app's default) and the simplex "
-        "(`parametrization=\"simplex\"`: the input is a PWM while it is optimised, softmax over the bases, Adam lr 0.1, "
+        '(`parametrization="simplex"`: the input is a PWM while it is optimised, softmax over the bases, Adam lr 0.1, '
         "300 steps, same objective and penalty). The motif is the most informative window as wide as the TF's "
         f"JASPAR matrix. Counts are out of the {n} TFs per preset. Tomtom against {RELEASE} CORE vertebrates as in "
         "the table above (own matrix: same rule). P(+) of the consensus: the model's probability for the one-hot "
@@ -460,29 +552,40 @@ def table_classopt(results: dict) -> str:
 def _issue3_rows(r: dict) -> list[str]:
     w = r["jaspar_width"]
     rows = []
-    for method, label in ((f"classopt_w{w}", f"class optimization, DeMo code ({w} cols)"),
-                          (f"classopt_simplex_w{w}", f"class optimization, simplex ({w} cols)"),
-                          ("classopt", "class optimization, DeMo code (9 cols)"),
-                          ("filters", "best first-layer filter"), (f"saliency_w{w}", f"saliency ({w}-mers)"),
-                          ("saliency", "saliency (9-mers)")):
+    for method, label in (
+        (f"classopt_w{w}", f"class optimization, DeMo code ({w} cols)"),
+        (f"classopt_simplex_w{w}", f"class optimization, simplex ({w} cols)"),
+        ("classopt", "class optimization, DeMo code (9 cols)"),
+        ("filters", "best first-layer filter"),
+        (f"saliency_w{w}", f"saliency ({w}-mers)"),
+        ("saliency", "saliency (9-mers)"),
+    ):
         s = r["methods"].get(method)
         if not s:
             continue
         b, e = s["best"], s["expected"]
         exp = f"{e['rank']} (q={_g(e['q'])}{', ' + e['query'] if s['n_motifs'] > 1 else ''})" if e else "–"
         motif = f"{label}: {b['query']}" if s["n_motifs"] > 1 else label
-        rows.append(f"| {r['name']} | {motif} | `{b['consensus']}` | {b['target_id']} {b['target_name']} | "
-                    f"{_g(b['E'])} | {_g(b['q'])} | {exp} |")
+        rows.append(
+            f"| {r['name']} | {motif} | `{b['consensus']}` | {b['target_id']} {b['target_name']} | "
+            f"{_g(b['E'])} | {_g(b['q'])} | {exp} |"
+        )
     return rows
 
 
 def table_issue3(results: dict) -> str:
     runs = [r for r in results["models"].values() if r["dataset"] in ISSUE3 and "affinity" in r]
-    head = ["| model | motif | consensus | best match | E | q | rank of MA0138 / MA0139 (its q) |",
-            "|---|---|---|---|---:|---:|---|"]
+    head = [
+        "| model | motif | consensus | best match | E | q | rank of MA0138 / MA0139 (its q) |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
     first = [row for r in runs if r["preset"] == "cnn" for row in _issue3_rows(r)]
-    rest = [row for r in sorted(runs, key=lambda r: (r["dataset"], PRESETS.index(r["preset"])))
-            if r["preset"] != "cnn" for row in _issue3_rows(r)]
+    rest = [
+        row
+        for r in sorted(runs, key=lambda r: (r["dataset"], PRESETS.index(r["preset"])))
+        if r["preset"] != "cnn"
+        for row in _issue3_rows(r)
+    ]
     notes = [
         "",
         f"Expected matrix: MA0138 (REST) or MA0139 (CTCF), {RELEASE} versions MA0138.3 (20 columns) and MA0139.2 "
@@ -496,9 +599,12 @@ def table_issue3(results: dict) -> str:
         f"positives whose 9-mer matches the TF's own matrix at q < {Q_MAX}, against one random 9-nt window per "
         "sequence):",
         "",
-        *[f"- {r['name']}: saliency {100 * r['per_sequence']['saliency']:.1f}% vs random "
-          f"{100 * results.get('random_windows', {}).get(r['dataset'], float('nan')):.1f}%"
-          for r in runs if r["preset"] == "cnn" and "per_sequence" in r],
+        *[
+            f"- {r['name']}: saliency {100 * r['per_sequence']['saliency']:.1f}% vs random "
+            f"{100 * results.get('random_windows', {}).get(r['dataset'], float('nan')):.1f}%"
+            for r in runs
+            if r["preset"] == "cnn" and "per_sequence" in r
+        ],
         "",
         "<details><summary>The other model types</summary>",
         "",
@@ -523,13 +629,22 @@ def classopt_match(r: dict) -> dict:
     """The ``classopt_match`` metadata of a model from its results."""
     s = classopt_summary(r)
     b, o = s["best"], s["own"]
-    return {"target_id": b["target_id"], "target_name": b["target_name"], "E": b["E"], "q": b["q"],
-            "release": RELEASE, "collection": "CORE vertebrates", "consensus": b["consensus"],
-            "width": r["jaspar_width"], "is_own": b["target_id"] in r["own_ids"],
-            "own_id": o["target_id"] if o else None, "own_q": o["q"] if o else None,
-            "own_match": bool(s["n_matched"]),
-            "settings": f"class optimization, lam 0.009, lr 0.05, 1000 steps, 1 restart, seed {SEED}; "
-                        f"most informative {r['jaspar_width']} columns; Tomtom q < {Q_MAX}"}
+    return {
+        "target_id": b["target_id"],
+        "target_name": b["target_name"],
+        "E": b["E"],
+        "q": b["q"],
+        "release": RELEASE,
+        "collection": "CORE vertebrates",
+        "consensus": b["consensus"],
+        "width": r["jaspar_width"],
+        "is_own": b["target_id"] in r["own_ids"],
+        "own_id": o["target_id"] if o else None,
+        "own_q": o["q"] if o else None,
+        "own_match": bool(s["n_matched"]),
+        "settings": f"class optimization, lam 0.009, lr 0.05, 1000 steps, 1 restart, seed {SEED}; "
+        f"most informative {r['jaspar_width']} columns; Tomtom q < {Q_MAX}",
+    }
 
 
 def write_cards(results: dict) -> None:
@@ -572,9 +687,12 @@ def main() -> int:
             results["models"][entry["name"]] = r
             save_results(results)
             co = classopt_summary(r)["best"]
-            print(f"{r['name']}: {r['seconds']:.0f} s; class opt {co['consensus']} -> {co['target_id']} "
-                  f"{co['target_name']} q={co['q']:.2g}; matched: "
-                  + ", ".join(m for m, s in r["methods"].items() if s and s["n_matched"]), flush=True)
+            print(
+                f"{r['name']}: {r['seconds']:.0f} s; class opt {co['consensus']} -> {co['target_id']} "
+                f"{co['target_name']} q={co['q']:.2g}; matched: "
+                + ", ".join(m for m, s in r["methods"].items() if s and s["n_matched"]),
+                flush=True,
+            )
     write_tables(results)
     return 0
 

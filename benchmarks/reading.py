@@ -14,6 +14,7 @@ peaks in resources/data/deepbind_encode/*.seq.gz, written to $TMPDIR/deemo_readi
   before opening.
 Prints a Markdown table and appends the figures to benchmarks/results/reading.jsonl.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -163,9 +164,16 @@ def predict(path: Path, model: str, folder: Path) -> dict:
     loop = [sys.executable, "-c", BARE_LOOP, str(model_path), str(path), str(bare)]
     bare_s, bare_mb, _ = run_measured(loop)
     ours_s, ours_mb, _ = run_measured(deemo)
-    return {"model": model, "model_mb": model_path.stat().st_size / 1024**2, "deemo_s": ours_s, "deemo_rss_mb": ours_mb,
-            "bare_s": bare_s, "bare_rss_mb": bare_mb, "max_abs_diff": compare_csv(ours, bare),
-            "batch_s": batch_sizes(model_path)}
+    return {
+        "model": model,
+        "model_mb": model_path.stat().st_size / 1024**2,
+        "deemo_s": ours_s,
+        "deemo_rss_mb": ours_mb,
+        "bare_s": bare_s,
+        "bare_rss_mb": bare_mb,
+        "max_abs_diff": compare_csv(ours, bare),
+        "batch_s": batch_sizes(model_path),
+    }
 
 
 def viewer(path: Path) -> dict:
@@ -176,7 +184,9 @@ def viewer(path: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="records in the file (the issue's figures: 1000000)")
-    parser.add_argument("--models", default="ARID3A_K562_deepbind,ARID3A_K562_cnn", help="zoo models, comma-separated ('' for none)")
+    parser.add_argument(
+        "--models", default="ARID3A_K562_deepbind,ARID3A_K562_cnn", help="zoo models, comma-separated ('' for none)"
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -191,34 +201,60 @@ def main(argv=None) -> int:
     for m in filter(None, args.models.split(",")):  # --models '': reading and opening only
         preds.append(predict(path, m, folder))
         print("predict:", json.dumps(preds[-1]), flush=True)
-    result = {"when": time.strftime("%Y-%m-%d %H:%M"), "n": args.n, "file_mb": file_mb, "reading": read,
-              "predict": preds, "viewer": view, "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-              "load_average": os.getloadavg()[0], "machine": platform.processor() or platform.machine()}
+    result = {
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "n": args.n,
+        "file_mb": file_mb,
+        "reading": read,
+        "predict": preds,
+        "viewer": view,
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "load_average": os.getloadavg()[0],
+        "machine": platform.processor() or platform.machine(),
+    }
     RESULTS.parent.mkdir(exist_ok=True)
     with open(RESULTS, "a") as fh:
         fh.write(json.dumps(result) + "\n")
     r = read
-    print(f"# {args.n:,} x 101 nt FASTA ({file_mb:.0f} MB), {os.cpu_count()} CPUs, {torch.get_num_threads()} torch "
-          f"threads, load average {result['load_average']:.1f}\n")
+    print(
+        f"# {args.n:,} x 101 nt FASTA ({file_mb:.0f} MB), {os.cpu_count()} CPUs, {torch.get_num_threads()} torch "
+        f"threads, load average {result['load_average']:.1f}\n"
+    )
     print("| reading | ours (s) | baseline (s) | ratio |\n|---|---|---|---|")
-    print(f"| stream, records dropped | {r['ours_stream_s']:.2f} | pyfastx {r['pyfastx_stream_s']:.2f} | "
-          f"{r['ours_stream_s'] / r['pyfastx_stream_s']:.2f} |")
-    print(f"| all records kept | {r['ours_read_all_s']:.2f} | pyfastx into lists {r['pyfastx_lists_s']:.2f} | "
-          f"{r['ours_read_all_s'] / r['pyfastx_lists_s']:.2f} |")
-    print(f"| all records kept | {r['ours_read_all_s']:.2f} | plain Python loop {r['plain_loop_s']:.2f} | "
-          f"{r['ours_read_all_s'] / r['plain_loop_s']:.2f} |\n")
-    print("| predict | deemo (s) | bare loop (s) | time ratio | deemo RSS (MB) | bare RSS (MB) | RSS ratio "
-          "| RSS / (2 x file + model) | max abs diff |\n|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| stream, records dropped | {r['ours_stream_s']:.2f} | pyfastx {r['pyfastx_stream_s']:.2f} | "
+        f"{r['ours_stream_s'] / r['pyfastx_stream_s']:.2f} |"
+    )
+    print(
+        f"| all records kept | {r['ours_read_all_s']:.2f} | pyfastx into lists {r['pyfastx_lists_s']:.2f} | "
+        f"{r['ours_read_all_s'] / r['pyfastx_lists_s']:.2f} |"
+    )
+    print(
+        f"| all records kept | {r['ours_read_all_s']:.2f} | plain Python loop {r['plain_loop_s']:.2f} | "
+        f"{r['ours_read_all_s'] / r['plain_loop_s']:.2f} |\n"
+    )
+    print(
+        "| predict | deemo (s) | bare loop (s) | time ratio | deemo RSS (MB) | bare RSS (MB) | RSS ratio "
+        "| RSS / (2 x file + model) | max abs diff |\n|---|---|---|---|---|---|---|---|---|"
+    )
     for p in preds:
-        print(f"| {p['model']} | {p['deemo_s']:.1f} | {p['bare_s']:.1f} | {p['deemo_s'] / p['bare_s']:.2f} | "
-              f"{p['deemo_rss_mb']:.0f} | {p['bare_rss_mb']:.0f} | {p['deemo_rss_mb'] / p['bare_rss_mb']:.2f} | "
-              f"{p['deemo_rss_mb'] / (2 * file_mb + p['model_mb']):.2f} | {p['max_abs_diff']:.1e} |")
+        print(
+            f"| {p['model']} | {p['deemo_s']:.1f} | {p['bare_s']:.1f} | {p['deemo_s'] / p['bare_s']:.2f} | "
+            f"{p['deemo_rss_mb']:.0f} | {p['bare_rss_mb']:.0f} | {p['deemo_rss_mb'] / p['bare_rss_mb']:.2f} | "
+            f"{p['deemo_rss_mb'] / (2 * file_mb + p['model_mb']):.2f} | {p['max_abs_diff']:.1e} |"
+        )
     for p in preds:
         best = min(p["batch_s"], key=p["batch_s"].get)
-        print(f"\n{p['model']} predict_logits, 16,384 sequences, s by batch size: "
-              + ", ".join(f"{b}: {s:.3f}" for b, s in p["batch_s"].items()) + f" (best {best})")
-    print(f"\nViewer.open: {view['s']:.2f} s, peak RSS {view['rss_mb']:.0f} MB ({view['rss_mb'] / file_mb:.2f} x the "
-          f"file; {view['rss_before_mb']:.0f} MB before opening)")
+        print(
+            f"\n{p['model']} predict_logits, 16,384 sequences, s by batch size: "
+            + ", ".join(f"{b}: {s:.3f}" for b, s in p["batch_s"].items())
+            + f" (best {best})"
+        )
+    print(
+        f"\nViewer.open: {view['s']:.2f} s, peak RSS {view['rss_mb']:.0f} MB ({view['rss_mb'] / file_mb:.2f} x the "
+        f"file; {view['rss_before_mb']:.0f} MB before opening)"
+    )
     return 0
 
 

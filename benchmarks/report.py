@@ -1,4 +1,5 @@
 """Write a benchmark's Markdown into its own marked section of BENCHMARKS.md."""
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -3,6 +3,7 @@ verdict the app shows: writes the `zoo-trust` section of BENCHMARKS.md.
 
     python benchmarks/zoo_trust.py
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,9 +25,17 @@ def rows() -> list[dict]:
         model = load_model(path)
         meta, v = model.metadata, for_model(model)
         b = meta.get("baselines") or {}
-        out.append({"name": Path(path).stem, "preset": meta["preset"], "test": meta["test"]["auroc"],
-                    "kmer": (b.get("kmer") or {}).get("test_auroc"), "pwm": (b.get("pwm") or {}).get("test_auroc"),
-                    "pwm_name": (b.get("pwm") or {}).get("name"), "level": v.level})
+        out.append(
+            {
+                "name": Path(path).stem,
+                "preset": meta["preset"],
+                "test": meta["test"]["auroc"],
+                "kmer": (b.get("kmer") or {}).get("test_auroc"),
+                "pwm": (b.get("pwm") or {}).get("test_auroc"),
+                "pwm_name": (b.get("pwm") or {}).get("name"),
+                "level": v.level,
+            }
+        )
     return out
 
 
@@ -34,13 +43,19 @@ def table(rs: list[dict]) -> str:
     lines = ["| model | preset | network | k-mer | best PWM (chosen on train) | verdict |", "|---|---|---|---|---|---|"]
     for r in rs:
         beat = r["test"] >= max(r["kmer"] or 0, r["pwm"] or 0) - 0.01
-        lines.append(f"| {r['name']} | {r['preset']} | {r['test']:.3f}{'' if beat else ' ✗'} | {r['kmer']:.3f} | "
-                     f"{r['pwm']:.3f} ({r['pwm_name']}) | {r['level']} |")
+        lines.append(
+            f"| {r['name']} | {r['preset']} | {r['test']:.3f}{'' if beat else ' ✗'} | {r['kmer']:.3f} | "
+            f"{r['pwm']:.3f} ({r['pwm_name']}) | {r['level']} |"
+        )
     counts = Counter(r["level"] for r in rs)
     by_preset = Counter(r["preset"] for r in rs if r["level"] == "untrusted")
-    lines += ["", f"Verdicts: {counts['trusted']} trusted, {counts['caution']} caution, {counts['untrusted']} "
-              f"untrusted of {len(rs)}; untrusted by preset: " + ", ".join(f"{p} {n}" for p, n in sorted(by_preset.items()))
-              + ". ✗ = below max(k-mer, PWM) − 0.01 test AUROC."]
+    lines += [
+        "",
+        f"Verdicts: {counts['trusted']} trusted, {counts['caution']} caution, {counts['untrusted']} "
+        f"untrusted of {len(rs)}; untrusted by preset: "
+        + ", ".join(f"{p} {n}" for p, n in sorted(by_preset.items()))
+        + ". ✗ = below max(k-mer, PWM) − 0.01 test AUROC.",
+    ]
     return "\n".join(lines)
 
 

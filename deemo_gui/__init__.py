@@ -3,6 +3,7 @@
 Public API (imported lazily so that `import deemo_gui` stays fast for the GUI start):
 `load_model`, `save_model`, `Viewer`, `run`, and the `explain` namespace.
 """
+
 __version__ = "0.1.0"
 
 _LAZY = {

@@ -1,4 +1,5 @@
 """`deemo-gui` and `python -m deemo_gui`: the desktop application."""
+
 import sys
 
 

@@ -10,6 +10,7 @@ One locator for every install:
 The first root that has the folder wins. `data_root()` is the folder holding both, so the
 repository-relative paths recorded in model files (e.g. `resources/data/...`) resolve against it.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """The example job for a machine without a display (`./dev.sh run` headless, `python -m deemo_gui.demo`):
 train a model on the bundled REST ChIP-seq data, evaluate it on the held-out test set, predict
 the first test sequences, and say where the model file is."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,22 @@ def main(argv: list[str] | None = None) -> int:
     train, test = DATA / "REST_GM12878_AC.seq.gz", DATA / "REST_GM12878_B.seq.gz"
     print(f"deemo example: training a DeepBind-style model on {train.name} (ENCODE REST ChIP-seq)")
     steps = [
-        ["train", str(train), "--negatives", "shuffle", "--arch", "deepbind", "--epochs", "10",
-         "--test", str(test), "--out", str(model), "--device", "cpu"],
+        [
+            "train",
+            str(train),
+            "--negatives",
+            "shuffle",
+            "--arch",
+            "deepbind",
+            "--epochs",
+            "10",
+            "--test",
+            str(test),
+            "--out",
+            str(model),
+            "--device",
+            "cpu",
+        ],
         ["evaluate", str(model), str(test)],
         ["predict", str(model), str(test), "--out", str(out / "predictions.csv")],
     ]

@@ -1,5 +1,6 @@
 """The bundled example the app opens when started with nothing: ENCODE REST ChIP-seq test peaks
 (labelled in the headers) with every shipped REST model."""
+
 from __future__ import annotations
 
 from pathlib import Path

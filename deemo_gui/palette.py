@@ -6,6 +6,7 @@ matplotlib / logomaker exports in `deemo_gui.core.logo_export` draw with the sam
 Nucleotides follow the seeds' palette and the classic logo convention (A green, C blue, G orange,
 T red; Schneider & Stephens 1990, WebLogo); rows are always in the order A C G T.
 """
+
 from __future__ import annotations
 
 ALPHABET = "ACGT"
@@ -26,13 +27,13 @@ UNKNOWN_COLOR = "#9E9E9E"
 POSITION_OFFSET = 1
 
 # Tracks ---------------------------------------------------------------------------------------
-SALIENCY_COLOR = "#4D4D4D"      # saliency bars when no sequence is given to colour them by base
-FORWARD_COLOR = "#5E3C99"       # temporal score, forward LSTM direction (purple)
-BACKWARD_COLOR = "#1B998B"      # temporal score, backward LSTM direction (teal)
-GUIDE_COLOR = "#8C8C8C"         # 0.5 guide line of temporal curves, zero lines
-SELECTION_COLOR = "#FFD166"     # selected range (drawn translucent, see SELECTION_ALPHA)
+SALIENCY_COLOR = "#4D4D4D"  # saliency bars when no sequence is given to colour them by base
+FORWARD_COLOR = "#5E3C99"  # temporal score, forward LSTM direction (purple)
+BACKWARD_COLOR = "#1B998B"  # temporal score, backward LSTM direction (teal)
+GUIDE_COLOR = "#8C8C8C"  # 0.5 guide line of temporal curves, zero lines
+SELECTION_COLOR = "#FFD166"  # selected range (drawn translucent, see SELECTION_ALPHA)
 SELECTION_ALPHA = 0.30
-HIGHLIGHT_COLOR = "#4EA8DE"     # highlighted logo columns (drawn translucent)
+HIGHLIGHT_COLOR = "#4EA8DE"  # highlighted logo columns (drawn translucent)
 HIGHLIGHT_ALPHA = 0.18
 TEXT_COLOR = "#222222"
 BACKGROUND_COLOR = "#FFFFFF"
@@ -83,5 +84,7 @@ def hit_color(index: int) -> str:
 def logomaker_color_scheme() -> dict[str, tuple[float, float, float]]:
     """`color_scheme=` argument for `logomaker.Logo`: {letter: (r, g, b)}."""
     return {b: hex_to_rgbf(NUCLEOTIDE_COLORS[b]) for b in ALPHABET}
-WINDOW_COLOR = "#2A9D8F"        # the window of a longer sequence that a model explains (box, shading)
-SOFT_MASK_BG = "#E6E6E6"        # background of soft-masked (lower-case) bases
+
+
+WINDOW_COLOR = "#2A9D8F"  # the window of a longer sequence that a model explains (box, shading)
+SOFT_MASK_BG = "#E6E6E6"  # background of soft-masked (lower-case) bases

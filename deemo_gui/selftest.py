@@ -20,6 +20,7 @@ second). The desktop bundle ships them compiled (packaging/README.md): no compil
 
 `DEEMO_SELFTEST_OUT=DIR` keeps the exported PNGs in DIR (otherwise a temporary folder, removed).
 """
+
 from __future__ import annotations
 
 import os
@@ -67,8 +68,9 @@ def _pick_model(zoo: Path):
     from deemo_gui.core.zoo import entry_for
 
     preferred = ("CTCF_cnn", "REST_GM12878_cnn")  # well-known motifs, strong models
-    files = sorted(zoo.glob("*.safetensors"),
-                   key=lambda p: (p.stem not in preferred, not p.stem.endswith("_cnn"), p.name))
+    files = sorted(
+        zoo.glob("*.safetensors"), key=lambda p: (p.stem not in preferred, not p.stem.endswith("_cnn"), p.name)
+    )
     if not files:
         raise SelfTestError(f"zoo: no model files (*.safetensors) in {zoo}")
     return files[0], entry_for(files[0])
@@ -138,8 +140,11 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
                 viewer.open(str(test_file))
             else:  # a CTCF-like site, fitted to the model's length by the viewer
                 viewer.add_sequences(_one_record("GCGCCCCCTGGTGGCCAGCAGGGGGCGC" * 4))
-            bound = [i for i in range(min(viewer.n_sequences, 200))
-                     if viewer.label(i) is not None and viewer.label(i)[0] == 1]
+            bound = [
+                i
+                for i in range(min(viewer.n_sequences, 200))
+                if viewer.label(i) is not None and viewer.label(i)[0] == 1
+            ]
             viewer.set_current(bound[0] if bound else 0)  # a bound site, when the file is labelled
             seq = viewer.current_sequence
             preds = viewer.predict_current()
@@ -191,7 +196,7 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
             from deemo_gui.core.motifs.scan import scan
 
             site = query.consensus()
-            planted = seq[:10] + site + seq[10 + len(site):]
+            planted = seq[:10] + site + seq[10 + len(site) :]
             hits = scan(query, [planted], p_threshold=1e-3)
             on_site = hits[(hits["start"] == 10) & (hits["strand"] == "+")]
             if on_site.empty:

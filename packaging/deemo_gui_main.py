@@ -4,6 +4,7 @@ One executable, two commands: started as `deemo` (the Debian package's /usr/bin/
 to it) it is the command-line tool (`deemo train|evaluate|predict|explain|motifs|zoo ...`);
 under any other name (`deemo-gui`) the desktop application.
 """
+
 import multiprocessing
 import os
 import sys

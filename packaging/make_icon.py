@@ -6,6 +6,7 @@ Glyphs are stretched to fill their box, as logomaker draws them (stacks of lette
 top). The SVG holds the letters as outlines (no font needed); the PNG is rendered from the same
 outlines with QPainter. Colours: deemo_gui.palette (A green, C blue, G orange, T red).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,13 +19,21 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import (  # noqa: E402
-    QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPainterPath, QPen, QTransform,
+    QBrush,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTransform,
 )
 
 from deemo_gui.palette import NUCLEOTIDE_COLORS  # noqa: E402
 
-SIZE = 256.0                 # design grid (px)
-CORNER = 44.0                # rounded-square radius
+SIZE = 256.0  # design grid (px)
+CORNER = 44.0  # rounded-square radius
 BACKGROUND = "#FFFFFF"
 EDGE = "#2F3A4A"
 BASELINE = "#2F3A4A"
@@ -36,7 +45,7 @@ COLUMNS = [
     [("T", 0.80)],
 ]
 LEFT, RIGHT, BOTTOM, TOP = 30.0, 226.0, 206.0, 38.0
-GAP = 6.0                    # between columns
+GAP = 6.0  # between columns
 
 
 def _glyph(letter: str, box: QRectF) -> QPainterPath:
@@ -112,10 +121,14 @@ def write_svg(path: Path) -> None:
     ]
     for outline, colour in shapes():
         body.append(f'<path fill="{colour}" fill-rule="nonzero" d="{_svg_path(outline)}"/>')
-    body.append(f'<line x1="{LEFT - 6:g}" y1="{BOTTOM + 8:g}" x2="{RIGHT + 6:g}" y2="{BOTTOM + 8:g}" '
-                f'stroke="{BASELINE}" stroke-width="5"/>')
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE:g}" height="{SIZE:g}" '
-           f'viewBox="0 0 {SIZE:g} {SIZE:g}">\n<title>deemo-gui</title>\n' + "\n".join(body) + "\n</svg>\n")
+    body.append(
+        f'<line x1="{LEFT - 6:g}" y1="{BOTTOM + 8:g}" x2="{RIGHT + 6:g}" y2="{BOTTOM + 8:g}" '
+        f'stroke="{BASELINE}" stroke-width="5"/>'
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE:g}" height="{SIZE:g}" '
+        f'viewBox="0 0 {SIZE:g} {SIZE:g}">\n<title>deemo-gui</title>\n' + "\n".join(body) + "\n</svg>\n"
+    )
     path.write_text(svg)
 
 

@@ -10,6 +10,7 @@ and the runtime hook maps it back to wherever the bundle is installed. SEED hold
 build (the executable's SHA-256, which is numba's source stamp in a frozen app), so each user copies
 each build's kernels once. Exits 1 with one line when the run compiled nothing usable.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,8 +77,10 @@ def make_seed(bundle: Path, raw_cache: Path) -> list[str]:
         seeded.append(str(rel))
     if not seeded:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise SystemExit(f"numba_seed.py: {raw_cache} holds no kernels compiled from {internal}"
-                         + (f" (only {', '.join(unknown)})" if unknown else ""))
+        raise SystemExit(
+            f"numba_seed.py: {raw_cache} holds no kernels compiled from {internal}"
+            + (f" (only {', '.join(unknown)})" if unknown else "")
+        )
     import numba  # the build environment's numba is the bundle's
 
     (tmp / SEED_ID_FILE).write_text(f"{_sha256(exe)} numba {numba.__version__}\n", encoding="utf-8")

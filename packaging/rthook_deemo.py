@@ -18,6 +18,7 @@ list is built once instead of at every start (the spec drops PyInstaller's hook 
 temporary folder), and a user's own matplotlibrc cannot pick a backend the bundle lacks. The
 bundle carries only the file backends (Agg, PDF, SVG, PS), so MPLBACKEND is Agg.
 """
+
 import hashlib
 import os
 import shutil
@@ -54,8 +55,10 @@ def _set_folder(variable: str, name: str, keep_users: bool) -> bool:
     if keep_users and os.environ.get(variable):
         return False
     user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
-    for folder in (os.path.join(_user_cache_root(), "deemo-gui", name),
-                   os.path.join(tempfile.gettempdir(), f"deemo-gui-{user}", name)):
+    for folder in (
+        os.path.join(_user_cache_root(), "deemo-gui", name),
+        os.path.join(tempfile.gettempdir(), f"deemo-gui-{user}", name),
+    ):
         if _writable(folder):
             os.environ[variable] = folder
             return True

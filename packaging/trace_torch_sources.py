@@ -15,6 +15,7 @@ Traced: `deemo train / evaluate / predict`, `deemo explain` with all five method
 with all five methods (Tomtom against JASPAR), a FIMO scan, the self-test (window, zoo model,
 saliency, Tomtom, logo, screenshot) and the import of every GUI panel.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -55,24 +56,65 @@ def run_features(work: Path) -> None:
     data = ROOT / "resources" / "data" / "deepbind_encode"
     fasta = _few_sequences(ROOT / "resources" / "examples" / "REST_GM12878_test.fa", work / "few.fa")
     model = str(work / "m.safetensors")
-    cnn, rnn = str(ROOT / "models" / "REST_GM12878_cnn.safetensors"), str(ROOT / "models" / "REST_GM12878_cnn-rnn.safetensors")
+    cnn, rnn = (
+        str(ROOT / "models" / "REST_GM12878_cnn.safetensors"),
+        str(ROOT / "models" / "REST_GM12878_cnn-rnn.safetensors"),
+    )
     steps = [
-        ["train", str(data / "REST_GM12878_AC.seq.gz"), "--negatives", "shuffle", "--arch", "deepbind",
-         "--epochs", "1", "--max-train", "300", "--out", model, "--device", "cpu"],
+        [
+            "train",
+            str(data / "REST_GM12878_AC.seq.gz"),
+            "--negatives",
+            "shuffle",
+            "--arch",
+            "deepbind",
+            "--epochs",
+            "1",
+            "--max-train",
+            "300",
+            "--out",
+            model,
+            "--device",
+            "cpu",
+        ],
         ["evaluate", model, str(data / "REST_GM12878_B.seq.gz")],
         ["predict", model, str(fasta), "--out", str(work / "p.csv")],
     ]
     for method in ("saliency", "guided", "ism", "ig", "temporal"):
         steps.append(["explain", rnn, str(fasta), "--method", method, "--out", str(work / f"{method}.npz")])
     for method in ("filters", "saliency", "temporal", "activation"):
-        steps.append(["motifs", cnn if method != "temporal" else rnn, "--method", method, "--data", str(fasta),
-                      "--out", str(work / f"{method}.meme")])
-    steps.append(["motifs", cnn, "--method", "classopt", "--steps", "20", "--out", str(work / "c.meme"),
-                  "--compare", "JASPAR2026"])
+        steps.append(
+            [
+                "motifs",
+                cnn if method != "temporal" else rnn,
+                "--method",
+                method,
+                "--data",
+                str(fasta),
+                "--out",
+                str(work / f"{method}.meme"),
+            ]
+        )
+    steps.append(
+        [
+            "motifs",
+            cnn,
+            "--method",
+            "classopt",
+            "--steps",
+            "20",
+            "--out",
+            str(work / "c.meme"),
+            "--compare",
+            "JASPAR2026",
+        ]
+    )
     for argv in steps:
         rc = deemo(argv)
-        print(f"trace: deemo {argv[0]} {argv[argv.index('--method') + 1] if '--method' in argv else ''}: rc {rc}",
-              flush=True)
+        print(
+            f"trace: deemo {argv[0]} {argv[argv.index('--method') + 1] if '--method' in argv else ''}: rc {rc}",
+            flush=True,
+        )
         if rc:
             raise SystemExit(f"trace_torch_sources.py: deemo {' '.join(argv)} failed (rc {rc})")
     scan(JasparDB().get("MA0139"), ["GCGCCCCCTGGTGGCCAGCAGGGGGCGC" * 3])
@@ -100,11 +142,14 @@ def main() -> int:
         if (name == "torch" or name.startswith("torch.")) and getattr(module, "__file__", None):
             keep.add(Path(module.__file__).resolve())
     keep.update(Path(p).resolve() for p in _OPENED)
-    keep.update(p.resolve() for p in torch_dir.rglob("*.py") if "install_config_module(" in p.read_text(errors="ignore"))
-    rel = sorted({str(p.relative_to(torch_dir.parent)) for p in keep
-                  if p.suffix == ".py" and torch_dir in p.parents})
-    text = (f"# torch {torch.__version__}: the torch .py sources the bundle keeps "
-            f"(packaging/trace_torch_sources.py; {len(rel)} files)\n" + "\n".join(rel) + "\n")
+    keep.update(
+        p.resolve() for p in torch_dir.rglob("*.py") if "install_config_module(" in p.read_text(errors="ignore")
+    )
+    rel = sorted({str(p.relative_to(torch_dir.parent)) for p in keep if p.suffix == ".py" and torch_dir in p.parents})
+    text = (
+        f"# torch {torch.__version__}: the torch .py sources the bundle keeps "
+        f"(packaging/trace_torch_sources.py; {len(rel)} files)\n" + "\n".join(rel) + "\n"
+    )
     tmp = OUT.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, OUT)

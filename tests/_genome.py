@@ -9,6 +9,7 @@ centre, so a 101-bp window on the summit is exactly the inserted sequence. chr1 
 N gap (a telomere), one region of chr2 is soft-masked (lower case), and chr2's last peak runs off its
 end. Deterministic (seed 0); FASTA lines of 60 bases.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -21,7 +22,7 @@ from deemo_gui.core.sequences import reverse_complement
 
 DATA = Path(__file__).resolve().parents[1] / "resources" / "data" / "deepbind_encode"
 CHROMS = ("chr1", "chr2", "chr6", "chr7", "chr8", "chr9")
-BLOCKS = 160          # background sequences per chromosome (~16 kb)
+BLOCKS = 160  # background sequences per chromosome (~16 kb)
 PEAKS_PER_CHROM = 8
 
 
@@ -35,8 +36,8 @@ def _bound(name: str) -> list[str]:
 class TestGenome:
     fasta: Path
     bed: Path
-    chroms: dict[str, str]                      # the chromosomes as written (case kept)
-    peaks: list[dict] = field(default_factory=list)   # chrom, insert start, strand, REST sequence, region, summit
+    chroms: dict[str, str]  # the chromosomes as written (case kept)
+    peaks: list[dict] = field(default_factory=list)  # chrom, insert start, strand, REST sequence, region, summit
 
 
 def build(folder: Path) -> TestGenome:
@@ -54,7 +55,7 @@ def build(folder: Path) -> TestGenome:
             pos = 300
         slots = set(rng.choice(np.arange(5, BLOCKS - 5), PEAKS_PER_CHROM, replace=False).tolist())
         if chrom == "chr2":
-            slots.add(BLOCKS - 1)   # the last block: its region's window runs off the end
+            slots.add(BLOCKS - 1)  # the last block: its region's window runs off the end
         for b in range(BLOCKS):
             if b in slots:
                 seq = rest[rest_order[r]]
@@ -63,16 +64,26 @@ def build(folder: Path) -> TestGenome:
                 pieces.append(seq if strand == "+" else reverse_complement(seq))
                 summit = pos + 50
                 if b == BLOCKS - 1:
-                    start, end, summit = pos + 40, pos + 101, pos + 95   # summit 6 bp from the end
+                    start, end, summit = pos + 40, pos + 101, pos + 95  # summit 6 bp from the end
                 else:
                     start, end = pos - int(rng.integers(5, 40)), pos + 101 + int(rng.integers(5, 40))
-                peaks.append({"chrom": chrom, "insert": pos, "strand": strand, "seq": seq, "start": start,
-                              "end": end, "summit": summit, "off_end": b == BLOCKS - 1})
+                peaks.append(
+                    {
+                        "chrom": chrom,
+                        "insert": pos,
+                        "strand": strand,
+                        "seq": seq,
+                        "start": start,
+                        "end": end,
+                        "summit": summit,
+                        "off_end": b == BLOCKS - 1,
+                    }
+                )
             else:
                 seq = background[order[k % len(order)]]
                 k += 1
                 if chrom == "chr2" and b == 20:
-                    seq = seq[:30] + seq[30:80].lower() + seq[80:]   # a soft-masked repeat
+                    seq = seq[:30] + seq[30:80].lower() + seq[80:]  # a soft-masked repeat
                 pieces.append(seq)
             pos += 101
         chroms[chrom] = "".join(pieces)
@@ -81,11 +92,28 @@ def build(folder: Path) -> TestGenome:
     with open(fasta, "w") as fh:
         for chrom, seq in chroms.items():
             fh.write(f">{chrom} test chromosome\n")
-            fh.write("".join(seq[i: i + 60] + "\n" for i in range(0, len(seq), 60)))
+            fh.write("".join(seq[i : i + 60] + "\n" for i in range(0, len(seq), 60)))
     bed = folder / "peaks.narrowPeak"
     lines = ["track type=narrowPeak name=REST", "# REST peaks inserted at known coordinates"]
     for i, p in enumerate(peaks):
-        lines.append("\t".join(map(str, [p["chrom"], p["start"], p["end"], f"peak{i}", 1000, p["strand"],
-                                         12.5, -1, -1, p["summit"] - p["start"]])))
+        lines.append(
+            "\t".join(
+                map(
+                    str,
+                    [
+                        p["chrom"],
+                        p["start"],
+                        p["end"],
+                        f"peak{i}",
+                        1000,
+                        p["strand"],
+                        12.5,
+                        -1,
+                        -1,
+                        p["summit"] - p["start"],
+                    ],
+                )
+            )
+        )
     bed.write_text("\n".join(lines) + "\n")
     return TestGenome(fasta, bed, chroms, peaks)

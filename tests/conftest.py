@@ -1,4 +1,5 @@
 """Shared test set-up: offscreen Qt, one CPU thread per test process, and paths to real data."""
+
 import os
 from pathlib import Path
 
@@ -48,8 +49,9 @@ def rest_model(tmp_path_factory, data_dir) -> str:
     try:
         data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz", negatives="shuffle", seed=0)
         data = data.subset(np.sort(np.random.default_rng(0).choice(len(data), 2000, replace=False)))
-        done = train(data, TrainingConfig(preset="deepbind", max_epochs=3, batch_size=32, lr=5e-3, seed=0,
-                                          device="cpu"))
+        done = train(
+            data, TrainingConfig(preset="deepbind", max_epochs=3, batch_size=32, lr=5e-3, seed=0, device="cpu")
+        )
         save_model(done.model, path, done.metadata)
     finally:
         torch.set_num_threads(threads)

@@ -5,6 +5,7 @@ and (as root) build the Debian package, install it, self-test it as a non-root u
 HOME and no network, and remove it (packaging/test_deb.sh).
 Slow (a build takes minutes): `pytest -m slow tests/test_bundle.py`; DEEMO_BUNDLE_PREBUILT=1 tests
 the dist/deemo-gui already built; DEEMO_PYTHON is the build's Python (default .venv/bin/python)."""
+
 import os
 import re
 import shutil
@@ -42,11 +43,18 @@ def bundle() -> Path:
 
 def _self_test(env_extra: dict, tmp_path: Path) -> tuple[subprocess.CompletedProcess, re.Match]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEMO_", "NUMBA_", "PYTHON", "MPL"))}
-    env.update({"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path / "home"),
-                "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    env.update(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "HOME": str(tmp_path / "home"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        }
+    )
     env.update(env_extra)
-    proc = subprocess.run([str(EXE), "--self-test"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=900, check=False)
+    proc = subprocess.run(
+        [str(EXE), "--self-test"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     m = SUMMARY.search(proc.stdout)
     assert m, proc.stdout
@@ -66,7 +74,8 @@ def test_bundle_self_test_first_then_warm(bundle, tmp_path):
     # The runtime hook copied the shipped kernels into the per-user numba cache.
     cache = tmp_path / "cache" / "deemo-gui" / "numba"
     assert (cache / ".deemo-gui-seed").read_text().strip() == (
-        bundle / "_internal" / "numba_cache" / "SEED").read_text().strip()
+        bundle / "_internal" / "numba_cache" / "SEED"
+    ).read_text().strip()
     assert any(cache.rglob("*.nbi")), list(cache.rglob("*"))
     _, warm = _self_test({}, tmp_path)
     warm_s, warm_scan_s = float(warm.group(5)), float(warm.group(7))
@@ -87,8 +96,18 @@ def test_bundle_contents(bundle):
     assert (internal / "memelite" / "tomtom.py").exists()  # numba caches only functions with a source file
     seed = internal / "numba_cache"
     assert (seed / "SEED").exists() and any((seed / "memelite").glob("*.nbc"))  # the precompiled kernels
-    for unused in ("sklearn", "scipy", "scipy.libs", "tensorboard", "torch/test", "torch/include", "pytest",
-                   "IPython", "networkx", "PySide6/Qt/plugins/platforms/libqvnc.so"):
+    for unused in (
+        "sklearn",
+        "scipy",
+        "scipy.libs",
+        "tensorboard",
+        "torch/test",
+        "torch/include",
+        "pytest",
+        "IPython",
+        "networkx",
+        "PySide6/Qt/plugins/platforms/libqvnc.so",
+    ):
         assert not (internal / unused).exists(), unused
     assert (internal / "torch" / "_dynamo" / "config.py").exists()  # read with inspect at import
     size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file() and not f.is_symlink())
@@ -108,8 +127,13 @@ def test_install_and_uninstall(bundle, tmp_path):
     assert (share / "icons" / "hicolor" / "256x256" / "apps" / "deemo-gui.png").exists()
     out = subprocess.run([str(launcher), "--help"], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0 and "--self-test" in out.stdout
-    subprocess.run(["bash", str(share / "deemo-gui" / "install.sh"), "--uninstall"], env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        ["bash", str(share / "deemo-gui" / "install.sh"), "--uninstall"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert not (share / "deemo-gui").exists() and not launcher.exists()
     assert not (share / "applications" / "deemo-gui.desktop").exists()
     shutil.rmtree(home, ignore_errors=True)
@@ -131,10 +155,17 @@ def test_deb_installs_self_tests_and_removes(bundle):
     no network; first Tomtom <= 2x warm), deemo zoo list, apt-get remove, nothing left."""
     debs = sorted((ROOT / "dist").glob("deemo-gui_*_amd64.deb"), key=lambda p: p.stat().st_mtime)
     if not debs or debs[-1].stat().st_mtime < EXE.stat().st_mtime:
-        subprocess.run(["bash", str(ROOT / "packaging" / "build.sh"), "--deb", "--no-build"], cwd=ROOT,
-                       check=True, timeout=1800)
+        subprocess.run(
+            ["bash", str(ROOT / "packaging" / "build.sh"), "--deb", "--no-build"], cwd=ROOT, check=True, timeout=1800
+        )
         debs = sorted((ROOT / "dist").glob("deemo-gui_*_amd64.deb"), key=lambda p: p.stat().st_mtime)
-    out = subprocess.run(["bash", str(ROOT / "packaging" / "test_deb.sh"), str(debs[-1])], cwd=ROOT,
-                         capture_output=True, text=True, timeout=1800, check=False)
+    out = subprocess.run(
+        ["bash", str(ROOT / "packaging" / "test_deb.sh"), str(debs[-1])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "test_deb.sh: PASSED" in out.stdout

@@ -1,6 +1,7 @@
 """deemo_gui.data_paths finds the shipped models and resources in every layout: the source tree,
 an installed wheel (deemo_gui/_data), the frozen app (sys._MEIPASS); and the wheel build copies
 them there (setup.py). Fast: no wheel is built here (tests/test_packaging_wheel.py does, slow)."""
+
 import importlib.util
 import re
 import sys
@@ -81,8 +82,14 @@ def test_a_root_without_the_folder_is_skipped(monkeypatch, tmp_path):
 
 def test_the_five_callers_use_the_locator(monkeypatch, tmp_path):
     """selftest, examples, demo, the plot example and the zoo read their data through data_paths."""
-    for rel in ("deemo_gui/selftest.py", "deemo_gui/examples.py", "deemo_gui/demo.py",
-                "deemo_gui/qt/plots/example.py", "deemo_gui/core/zoo.py", "deemo_gui/qt/app.py"):
+    for rel in (
+        "deemo_gui/selftest.py",
+        "deemo_gui/examples.py",
+        "deemo_gui/demo.py",
+        "deemo_gui/qt/plots/example.py",
+        "deemo_gui/core/zoo.py",
+        "deemo_gui/qt/app.py",
+    ):
         text = (ROOT / rel).read_text()
         assert "data_paths" in text, rel
         assert "parents[" not in text, f"{rel} finds data relative to its own file again"

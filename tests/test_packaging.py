@@ -1,6 +1,7 @@
 """The packaging pieces that need no build (fast): the runtime hook's numba cache seeding and
 numba's naming of cache folders (which the seed must follow), the seed builder, the frozen entry
 point's command dispatch, and the Debian package's desktop entry, MIME types and AppStream file."""
+
 import hashlib
 import importlib.util
 import shutil
@@ -108,7 +109,9 @@ def test_seed_builder_maps_numba_folders_back_to_bundle_paths(rthook, tmp_path):
     shutil.copytree(bundle, moved)
     cache = tmp_path / "cache"
     assert rthook.seed_numba_cache(str(moved / "_internal"), str(cache)) == 2
-    assert (cache / rthook.numba_cache_subfolder(str(moved / "_internal" / "memelite")) / "tomtom.f-1.py311.nbi").exists()
+    assert (
+        cache / rthook.numba_cache_subfolder(str(moved / "_internal" / "memelite")) / "tomtom.f-1.py311.nbi"
+    ).exists()
 
 
 def test_seed_builder_refuses_an_empty_run(tmp_path):
@@ -120,10 +123,17 @@ def test_seed_builder_refuses_an_empty_run(tmp_path):
         numba_seed.make_seed(tmp_path / "b", tmp_path / "raw")
 
 
-@pytest.mark.parametrize(("argv0", "command"), [
-    ("/usr/bin/deemo", "deemo"), ("deemo", "deemo"), ("/opt/deemo-gui/deemo-gui", "deemo-gui"),
-    ("/usr/bin/deemo-gui", "deemo-gui"), ("C:\\\\deemo.exe", "deemo"), ("", "deemo-gui"),
-])
+@pytest.mark.parametrize(
+    ("argv0", "command"),
+    [
+        ("/usr/bin/deemo", "deemo"),
+        ("deemo", "deemo"),
+        ("/opt/deemo-gui/deemo-gui", "deemo-gui"),
+        ("/usr/bin/deemo-gui", "deemo-gui"),
+        ("C:\\\\deemo.exe", "deemo"),
+        ("", "deemo-gui"),
+    ],
+)
 def test_frozen_entry_point_dispatches_on_its_name(monkeypatch, argv0, command):
     entry = _load("deemo_gui_main", PACKAGING / "deemo_gui_main.py")
     monkeypatch.setattr(sys, "argv", [argv0.replace("C:\\\\", "")])
@@ -137,15 +147,18 @@ def test_desktop_entry():
     for kind in ("text/x-fasta", "application/x-fasta-gzip", "application/x-deemo-session"):
         assert kind in mime
     if shutil.which("desktop-file-validate"):
-        out = subprocess.run(["desktop-file-validate", str(PACKAGING / "deemo-gui.desktop")],
-                             capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            ["desktop-file-validate", str(PACKAGING / "deemo-gui.desktop")], capture_output=True, text=True, check=False
+        )
         assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
 
 
 def test_mime_types_cover_fasta_and_sessions():
     ns = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
     root = ET.parse(PACKAGING / "deb" / "deemo-gui-mime.xml").getroot()
-    globs = {t.get("type"): {g.get("pattern") for g in t.findall("m:glob", ns)} for t in root.findall("m:mime-type", ns)}
+    globs = {
+        t.get("type"): {g.get("pattern") for g in t.findall("m:glob", ns)} for t in root.findall("m:mime-type", ns)
+    }
     assert {"*.fa", "*.fasta"} <= globs["text/x-fasta"]
     assert "*.fa.gz" in globs["application/x-fasta-gzip"]
     assert globs["application/x-deemo-session"] == {"*.deemo.json"}

@@ -1,5 +1,6 @@
 """`deemo-gui --self-test` in-process (from the source tree): window, zoo model, prediction,
 saliency, Tomtom against the offline JASPAR release, logo and screenshot export, one summary line."""
+
 import re
 from pathlib import Path
 

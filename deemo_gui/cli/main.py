@@ -1,5 +1,6 @@
 """Entry point of the `deemo` command: builds the parser from each subcommand module and turns
 user errors into one line on stderr and a non-zero exit (never a traceback)."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """`deemo motifs --method modisco`: TF-MoDISco patterns from a model's attributions (core.modisco)."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,12 @@ import sys
 
 from deemo_gui.core.errors import ConfigError
 
-_STAGES = {"windows": "best windows of the longer sequences", "attributions": "attributions",
-           "modisco": "TF-MoDISco", "tomtom": "Tomtom"}
+_STAGES = {
+    "windows": "best windows of the longer sequences",
+    "attributions": "attributions",
+    "modisco": "TF-MoDISco",
+    "tomtom": "Tomtom",
+}
 
 
 def add_arguments(p) -> None:
@@ -15,17 +20,30 @@ def add_arguments(p) -> None:
     from deemo_gui.core.modisco import ATTRIBUTIONS, ModiscoSettings
 
     d = ModiscoSettings()
-    g = p.add_argument_group("modisco", "options of --method modisco (TF-MoDISco; compared with JASPAR2024 "
-                                        "unless --compare says otherwise)")
-    g.add_argument("--attribution", choices=ATTRIBUTIONS, default="auto",
-                   help="attributions given to TF-MoDISco (default auto: DeepLIFT/SHAP for convolutional "
-                        "models, the projected gradient for recurrent ones)")
+    g = p.add_argument_group(
+        "modisco", "options of --method modisco (TF-MoDISco; compared with JASPAR2024 unless --compare says otherwise)"
+    )
+    g.add_argument(
+        "--attribution",
+        choices=ATTRIBUTIONS,
+        default="auto",
+        help="attributions given to TF-MoDISco (default auto: DeepLIFT/SHAP for convolutional "
+        "models, the projected gradient for recurrent ones)",
+    )
     g.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report (logos embedded)")
     g.add_argument("--seqlets", metavar="FILE.tsv", help="write every seqlet (record, start, end, strand)")
-    g.add_argument("--max-seqlets", type=int, default=d.max_seqlets,
-                   help=f"seqlets per metacluster (default {d.max_seqlets}, modisco-lite's motifs command)")
-    g.add_argument("--leiden-runs", type=int, default=d.leiden_runs,
-                   help=f"Leiden clusterings (default {d.leiden_runs}; modisco-lite's default is 50)")
+    g.add_argument(
+        "--max-seqlets",
+        type=int,
+        default=d.max_seqlets,
+        help=f"seqlets per metacluster (default {d.max_seqlets}, modisco-lite's motifs command)",
+    )
+    g.add_argument(
+        "--leiden-runs",
+        type=int,
+        default=d.leiden_runs,
+        help=f"Leiden clusterings (default {d.leiden_runs}; modisco-lite's default is 50)",
+    )
 
 
 def _sequences(args):
@@ -51,11 +69,11 @@ def _sequences(args):
 def run(args, targets) -> int:
     """Run TF-MoDISco for `deemo motifs`; `targets` is (PWMs, label) or None."""
     from deemo_gui.cli.progress import print_verdict
+    from deemo_gui.core import modisco_engine
     from deemo_gui.core.atomic import write_text
     from deemo_gui.core.device import resolve_device
     from deemo_gui.core.explain import task_index
     from deemo_gui.core.modelfile import load_model
-    from deemo_gui.core import modisco_engine
     from deemo_gui.core.modisco import ModiscoSettings, default_release, modisco_job
     from deemo_gui.core.motifs import JasparDB, write_meme
     from deemo_gui.core.motifs.tomtom import METHOD_NOTE as TOMTOM_METHOD_NOTE
@@ -73,8 +91,17 @@ def run(args, targets) -> int:
     args.target = task_index(model, args.target)
     seqs, ids = _sequences(args)
     label = targets[1]
-    job = modisco_job(model, seqs, ids=ids, target=args.target, attribution=args.attribution, settings=settings,
-                      targets=targets[0], release=label.split()[0], batch_size=args.batch_size)
+    job = modisco_job(
+        model,
+        seqs,
+        ids=ids,
+        target=args.target,
+        attribution=args.attribution,
+        settings=settings,
+        targets=targets[0],
+        release=label.split()[0],
+        batch_size=args.batch_size,
+    )
     last = None
     while True:
         try:
@@ -88,8 +115,10 @@ def run(args, targets) -> int:
     if result.note:
         print(f"deemo: warning: {result.note}", file=sys.stderr)
     if not result.patterns:
-        raise ConfigError(f"TF-MoDISco found no pattern in {len(seqs):,} sequences (it needs at least "
-                          f"{settings.min_metacluster_size} seqlets of one sign): give more sequences with --data")
+        raise ConfigError(
+            f"TF-MoDISco found no pattern in {len(seqs):,} sequences (it needs at least "
+            f"{settings.min_metacluster_size} seqlets of one sign): give more sequences with --data"
+        )
     write_meme([p.pwm() for p in result.patterns], args.out)
     print(f"wrote {len(result.patterns)} TF-MoDISco pattern(s) to {args.out}")
     if args.report:
@@ -107,8 +136,10 @@ def run(args, targets) -> int:
 
         df = pd.concat([p.matches for p in result.patterns if p.matches is not None], ignore_index=True)
         write_text(args.tsv, df.to_csv(sep="\t", index=False))
-    print(f"patterns ({result.attribution} attributions, {result.seconds['total']:.0f} s; best match in {label}, Tomtom; "
-          f"{TOMTOM_METHOD_NOTE}):")
+    print(
+        f"patterns ({result.attribution} attributions, {result.seconds['total']:.0f} s; best match in {label}, Tomtom; "
+        f"{TOMTOM_METHOD_NOTE}):"
+    )
     for k, p in enumerate(result.patterns):
         b = p.best
         match = f"{b.target_id} {b.target_name}\tq={b.q:.3g}" if b is not None else "-"

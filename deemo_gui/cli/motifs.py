@@ -1,4 +1,5 @@
 """`deemo motifs`: motifs a model has learned, written as MEME, optionally compared with JASPAR by Tomtom."""
+
 from __future__ import annotations
 
 import os
@@ -17,33 +18,60 @@ def register(sub) -> None:
     from deemo_gui.core.device import DEVICE_CHOICES
 
     p = sub.add_parser(
-        "motifs", help="extract the motifs a model learned (filters, saliency, temporal, classopt, activation, modisco)",
+        "motifs",
+        help="extract the motifs a model learned (filters, saliency, temporal, classopt, activation, modisco)",
         description="Extract motifs from a model and write them in MEME format. filters: Koo & Eddy 2019 "
-                    "first-layer filter PWMs; saliency / temporal / classopt: Deep Motif Dashboard sec. 3.4; "
-                    "activation: DeepBind's convolution-activation baseline; modisco: TF-MoDISco patterns of the "
-                    "attributions (Shrikumar et al. 2018), with an HTML report. With --compare, each motif is "
-                    "compared with a JASPAR release or a motif file by Tomtom.",
+        "first-layer filter PWMs; saliency / temporal / classopt: Deep Motif Dashboard sec. 3.4; "
+        "activation: DeepBind's convolution-activation baseline; modisco: TF-MoDISco patterns of the "
+        "attributions (Shrikumar et al. 2018), with an HTML report. With --compare, each motif is "
+        "compared with a JASPAR release or a motif file by Tomtom.",
     )
     p.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
     p.add_argument("--method", required=True, choices=METHODS)
-    p.add_argument("--data", metavar="DATA", help="sequences (needed by every method but classopt); "
-                   "saliency and temporal use the positives of --target when DATA has labels")
+    p.add_argument(
+        "--data",
+        metavar="DATA",
+        help="sequences (needed by every method but classopt); "
+        "saliency and temporal use the positives of --target when DATA has labels",
+    )
     p.add_argument("--labels", metavar="FILE", help="label file for DATA")
     p.add_argument("--out", required=True, metavar="FILE.meme", help="motif file to write (MEME format)")
     p.add_argument("--compare", metavar="JASPAR2026|FILE", help="a JASPAR release (CORE vertebrates) or a motif file")
     p.add_argument("--tsv", metavar="FILE", help="write every Tomtom match here (needs --compare)")
-    p.add_argument("--target", "--task", dest="target", default="0", metavar="TASK",
-                   help="task name or index of a multi-task model (default 0, the first)")
-    p.add_argument("--width", type=int, default=9, help="saliency/temporal/classopt motif width (default 9, DeMo sec. 3.4)")
-    p.add_argument("--threshold", type=float, default=0.5,
-                   help="filters: fraction of a filter's maximum activation (default 0.5, Koo & Eddy code)")
-    p.add_argument("--min-sites", type=int, default=10, help="filters/activation: fewest sites for a motif (default 10)")
-    p.add_argument("--classopt-recipe", choices=("demo", "simplex"), default="demo",
-                   help="classopt: 'demo' optimises the unconstrained input as the DeMo code does (default); "
-                        "'simplex' keeps it a PWM while optimising (softmax over the bases, Adam; BENCHMARKS.md "
-                        "compares the two)")
-    p.add_argument("--steps", type=int, default=None,
-                   help="classopt: optimisation steps (default 1000 for demo, the DeMo code's; 300 for simplex)")
+    p.add_argument(
+        "--target",
+        "--task",
+        dest="target",
+        default="0",
+        metavar="TASK",
+        help="task name or index of a multi-task model (default 0, the first)",
+    )
+    p.add_argument(
+        "--width", type=int, default=9, help="saliency/temporal/classopt motif width (default 9, DeMo sec. 3.4)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="filters: fraction of a filter's maximum activation (default 0.5, Koo & Eddy code)",
+    )
+    p.add_argument(
+        "--min-sites", type=int, default=10, help="filters/activation: fewest sites for a motif (default 10)"
+    )
+    p.add_argument(
+        "--classopt-recipe",
+        choices=("demo", "simplex"),
+        default="demo",
+        help="classopt: 'demo' optimises the unconstrained input as the DeMo code does (default); "
+        "'simplex' keeps it a PWM while optimising (softmax over the bases, Adam; BENCHMARKS.md "
+        "compares the two)",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="classopt: optimisation steps (default 1000 for demo, the DeMo code's; 300 for simplex)",
+    )
     p.add_argument("--restarts", type=int, default=1, help="classopt: random starts (default 1)")
     p.add_argument("--seed", type=options.seed, default=0, help="classopt: seed of the random start")
     p.add_argument("--max-seqs", type=int, help="use at most this many sequences (the first ones)")
@@ -105,8 +133,9 @@ def run_motifs(args) -> int:
     elif args.method == "activation":
         kwargs.update(min_sites=args.min_sites)
     elif args.method == "classopt":
-        kwargs.update(steps=args.steps, restarts=args.restarts, seed=args.seed, parametrization=args.classopt_recipe,
-                      lr=None)
+        kwargs.update(
+            steps=args.steps, restarts=args.restarts, seed=args.seed, parametrization=args.classopt_recipe, lr=None
+        )
     if args.batch_size and args.method != "classopt":
         kwargs["batch_size"] = args.batch_size
     pwms = extract_motifs(model, args.method, X, target=args.target, width=args.width, **kwargs)
@@ -134,8 +163,10 @@ def run_motifs(args) -> int:
             note = ""
             if row.query in flat:
                 pwm = flat[row.query]
-                note = (f"\tnot comparable: too flat ({pwm.total_ic:.1f} bits over {pwm.width} columns, "
-                        f"under {LOW_INFORMATION_BITS:g} per column)")
+                note = (
+                    f"\tnot comparable: too flat ({pwm.total_ic:.1f} bits over {pwm.width} columns, "
+                    f"under {LOW_INFORMATION_BITS:g} per column)"
+                )
             out.write(f"  {row.query}\t{row.target_id} {row.target_name}\tp={row.p:.3g} q={row.q:.3g}{note}\n")
     print_verdict(model)
     return 0

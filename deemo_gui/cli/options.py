@@ -1,4 +1,5 @@
 """argparse types shared by the subcommands: a bad value is one `deemo: error:` line, exit 2."""
+
 from __future__ import annotations
 
 import argparse

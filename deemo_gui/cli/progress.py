@@ -1,5 +1,6 @@
 """Progress and status lines on stderr: the training bar (redrawn in place on a terminal, one line per
 epoch otherwise: logs, CI) and the model trust verdict."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`deemo synth`: write Koo & Eddy's synthetic motif data set (train/valid/test TSV + truth)."""
+
 from __future__ import annotations
 
 import sys
@@ -20,10 +21,15 @@ def register(sub) -> None:
             "0-based, end exclusive)."
         ),
     )
-    p.add_argument("--motifs", default=",".join(DEFAULT_MOTIFS), metavar="ID,ID,...",
-                   help="JASPAR matrix IDs (default: Koo & Eddy's 12 JASPAR 2016 matrices)")
-    p.add_argument("--motif-file", metavar="FILE",
-                   help="take the motifs from a MEME or JASPAR file instead of --motifs")
+    p.add_argument(
+        "--motifs",
+        default=",".join(DEFAULT_MOTIFS),
+        metavar="ID,ID,...",
+        help="JASPAR matrix IDs (default: Koo & Eddy's 12 JASPAR 2016 matrices)",
+    )
+    p.add_argument(
+        "--motif-file", metavar="FILE", help="take the motifs from a MEME or JASPAR file instead of --motifs"
+    )
     p.add_argument("--release", default=DEFAULT_RELEASE, help="JASPAR release for --motifs (default: %(default)s)")
     p.add_argument("--n", type=int, default=25000, help="number of sequences (default: %(default)s)")
     p.add_argument("--length", type=int, default=200, help="sequence length in nt (default: %(default)s)")

@@ -1,4 +1,5 @@
 """`deemo train`, `deemo evaluate`, `deemo predict`."""
+
 from __future__ import annotations
 
 import csv
@@ -18,37 +19,60 @@ def register(sub) -> None:
     from deemo_gui.core.device import DEVICE_CHOICES
 
     p = sub.add_parser("train", help="train a network on labelled sequences and save a model file")
-    p.add_argument("train_data", metavar="TRAIN_DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line")
+    p.add_argument(
+        "train_data", metavar="TRAIN_DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line"
+    )
     p.add_argument("--arch", required=True, metavar="PRESET", help="network preset (see `deemo presets`)")
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.safetensors)")
     p.add_argument("--labels", metavar="FILE", help="label file for TRAIN_DATA, one line per record")
-    p.add_argument("--negatives", metavar="shuffle|FILE", help="TRAIN_DATA is positives only: negatives file or 'shuffle'")
-    p.add_argument("--max-train", type=int, metavar="N", help="train on a random N records of TRAIN_DATA (seeded by --seed)")
+    p.add_argument(
+        "--negatives", metavar="shuffle|FILE", help="TRAIN_DATA is positives only: negatives file or 'shuffle'"
+    )
+    p.add_argument(
+        "--max-train", type=int, metavar="N", help="train on a random N records of TRAIN_DATA (seeded by --seed)"
+    )
     p.add_argument("--valid", metavar="DATA", help="validation data (default: 10%% of TRAIN_DATA held out)")
     p.add_argument("--valid-labels", metavar="FILE")
     p.add_argument("--test", metavar="DATA", help="test data, evaluated after training and stored in the model file")
     p.add_argument("--test-labels", metavar="FILE")
-    p.add_argument("--test-fraction", type=float, metavar="F",
-                   help="hold out this fraction of TRAIN_DATA as the test set (when there is no --test file)")
+    p.add_argument(
+        "--test-fraction",
+        type=float,
+        metavar="F",
+        help="hold out this fraction of TRAIN_DATA as the test set (when there is no --test file)",
+    )
     p.add_argument("--epochs", type=int, help="maximum epochs (default: the preset's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
-    p.add_argument("--rc-augment", action="store_true",
-                   help="train on a random half of each batch reverse-complemented (the other strand)")
-    p.add_argument("--time", metavar="DURATION", type=options.duration,
-                   help="stop before an epoch that would end past this time, e.g. 10m, 90s, 1h (the best model is kept)")
+    p.add_argument(
+        "--rc-augment",
+        action="store_true",
+        help="train on a random half of each batch reverse-complemented (the other strand)",
+    )
+    p.add_argument(
+        "--time",
+        metavar="DURATION",
+        type=options.duration,
+        help="stop before an epoch that would end past this time, e.g. 10m, 90s, 1h (the best model is kept)",
+    )
     p.add_argument("--seed", type=options.seed, default=0)
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.add_argument("--amp", action="store_true",
-                   help="mixed precision: float16 with loss scaling on CUDA (faster on tensor cores), bfloat16 on CPU")
-    p.add_argument("--no-baselines", action="store_true",
-                   help="do not fit the PWM and k-mer baselines (the workflow fits them once per data set)")
+    p.add_argument(
+        "--amp",
+        action="store_true",
+        help="mixed precision: float16 with loss scaling on CUDA (faster on tensor cores), bfloat16 on CPU",
+    )
+    p.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="do not fit the PWM and k-mer baselines (the workflow fits them once per data set)",
+    )
     from deemo_gui.cli.genome import add_train_arguments
 
-    add_train_arguments(p)   # --genome: TRAIN_DATA is a BED file of peaks (cli/genome.py)
+    add_train_arguments(p)  # --genome: TRAIN_DATA is a BED file of peaks (cli/genome.py)
     p.set_defaults(func=run_train)
 
     p = sub.add_parser("evaluate", help="AUROC/AUPR of a model on labelled data")
@@ -64,12 +88,15 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="FASTA")
     p.add_argument("--out", metavar="CSV", help="write CSV here (default: standard output)")
-    p.add_argument("--window", choices=("best", "centre"), default="best",
-                   help="sequences longer than the model's input: score = the best window of a scan (default) "
-                        "or the centre window only; shorter ones are N-padded")
+    p.add_argument(
+        "--window",
+        choices=("best", "centre"),
+        default="best",
+        help="sequences longer than the model's input: score = the best window of a scan (default) "
+        "or the centre window only; shorter ones are N-padded",
+    )
     p.add_argument("--stride", type=options.positive_int, default=1, help="scan stride in bases (default 1)")
-    p.add_argument("--both-strands", action="store_true",
-                   help="score each window on both strands and keep the larger")
+    p.add_argument("--both-strands", action="store_true", help="score each window on both strands and keep the larger")
     p.set_defaults(func=run_predict)
 
     p = sub.add_parser("presets", help="list the network presets and their hyperparameters")
@@ -123,9 +150,17 @@ def run_train(args) -> int:
         raise ConfigError(f"--out {args.out}: model files end in .safetensors")
     train, valid, test = training_data(args)
     config = TrainingConfig(
-        preset=args.arch, max_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-        patience=args.patience, seed=args.seed, device=args.device, overrides=overrides,
-        rc_augment=args.rc_augment, time_limit=args.time, baselines=not args.no_baselines,
+        preset=args.arch,
+        max_epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        patience=args.patience,
+        seed=args.seed,
+        device=args.device,
+        overrides=overrides,
+        rc_augment=args.rc_augment,
+        time_limit=args.time,
+        baselines=not args.no_baselines,
         amp=args.amp,
     )
     trainer = Trainer(train, config, valid, test)
@@ -147,8 +182,10 @@ def run_train(args) -> int:
         meta["test"] = {"data": test.source, **evaluate(done.model, test)}
     done.model.metadata = meta
     save_model(done.model, args.out, meta)
-    summary = (f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), "
-               f"valid AUROC {done.best_valid_auroc:.4f}")
+    summary = (
+        f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), "
+        f"valid AUROC {done.best_valid_auroc:.4f}"
+    )
     if test is not None:
         summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
     print(summary)
@@ -161,9 +198,7 @@ def run_train(args) -> int:
 
 def run_evaluate(args) -> int:
     from deemo_gui.core.modelfile import load_model
-    from deemo_gui.core.training import evaluate
-
-    from deemo_gui.core.training import check_two_classes
+    from deemo_gui.core.training import check_two_classes, evaluate
 
     model = load_model(args.model)
     data = _load(args.data, args.labels, args.negatives, args.seed)
@@ -219,21 +254,36 @@ class _WindowScorer:
         self.shorter += sum(len(s) < L for s in seqs)
         longer = sum(len(s) > L for s in seqs)
         self.longer += longer
-        if self.args.window == "centre":   # the centre window only (shorter ones are padded either way)
-            seqs = [s[(len(s) - L) // 2: (len(s) - L) // 2 + L] if len(s) > L else s for s in seqs]
+        if self.args.window == "centre":  # the centre window only (shorter ones are padded either way)
+            seqs = [s[(len(s) - L) // 2 : (len(s) - L) // 2 + L] if len(s) > L else s for s in seqs]
         if not self.args.both_strands and (not longer or self.args.window == "centre"):
             return fitted_scores(model, seqs)
         return score_sequences(model, seqs, self.args.stride, self.args.both_strands)
 
     def report(self, source: str) -> None:
         if self.shorter:
-            log.warning("%s: %d of %d sequences were shorter than %d nt and were N-padded",
-                        source, self.shorter, self.total, self.length)
+            log.warning(
+                "%s: %d of %d sequences were shorter than %d nt and were N-padded",
+                source,
+                self.shorter,
+                self.total,
+                self.length,
+            )
         if self.longer:
-            how = ("centre-cropped" if self.args.window == "centre" else
-                   f"scanned with windows (stride {self.args.stride}); each one's P is its best window's")
-            log.warning("%s: %d of %d sequences were longer than %d nt and were %s%s", source, self.longer,
-                        self.total, self.length, how, ", both strands" if self.args.both_strands else "")
+            how = (
+                "centre-cropped"
+                if self.args.window == "centre"
+                else f"scanned with windows (stride {self.args.stride}); each one's P is its best window's"
+            )
+            log.warning(
+                "%s: %d of %d sequences were longer than %d nt and were %s%s",
+                source,
+                self.longer,
+                self.total,
+                self.length,
+                how,
+                ", both strands" if self.args.both_strands else "",
+            )
 
 
 def _write_predictions(out, names, rows) -> int:

@@ -1,4 +1,5 @@
 """`deemo zoo list|index|rebuild`: the shipped models."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,11 @@ def register(sub) -> None:
     q.set_defaults(func=run_list)
     q = zsub.add_parser("index", help="regenerate models/index.json and the model cards from the model files")
     q.set_defaults(func=run_index)
-    q = zsub.add_parser("baselines", help="fit each shipped model's baselines (best JASPAR PWM, gapped k-mer) on "
-                                          "its recorded training data and store them in the file")
+    q = zsub.add_parser(
+        "baselines",
+        help="fit each shipped model's baselines (best JASPAR PWM, gapped k-mer) on "
+        "its recorded training data and store them in the file",
+    )
     q.add_argument("--only", help="comma-separated model names")
     q.set_defaults(func=run_baselines)
     q = zsub.add_parser("rebuild", help="retrain the zoo with the commands recorded in each model (slow)")
@@ -102,8 +106,11 @@ def run_baselines(args) -> int:
                 fitted[key] = fit_baselines(train, valid, test, seed=a.seed)
             update_metadata(a.out, {"baselines": fitted[key]})
             b = fitted[key]
-            print(f"{a.out}: k-mer {b['kmer']['test_auroc']} · best PWM ({b['pwm'].get('name')}) "
-                  f"{b['pwm']['test_auroc']} (test AUROC)", flush=True)
+            print(
+                f"{a.out}: k-mer {b['kmer']['test_auroc']} · best PWM ({b['pwm'].get('name')}) "
+                f"{b['pwm']['test_auroc']} (test AUROC)",
+                flush=True,
+            )
     finally:
         os.chdir(cwd)
     write_index()

@@ -4,6 +4,7 @@ A kill at any moment leaves either the old file or the new one, never a half-wri
 temporary file is removed when the write fails. A symlink is written through (its target is
 replaced); devices, pipes and folders are refused, and missing folders are not created.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +37,9 @@ def atomic_path(path) -> Iterator[str]:
     path = os.fspath(path)
     real = _target(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(real) or ".", prefix=f".{os.path.basename(real)}.",
-                                   suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=os.path.dirname(real) or ".", prefix=f".{os.path.basename(real)}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise DataError(f"{path}: cannot write ({exc.strerror or exc})") from None
     os.close(fd)

@@ -10,6 +10,7 @@ windows from the nearest bins within `tolerance` bins; what is still missing is 
 overlap each other, never a peak. Matching per chromosome keeps each chromosome hold-out split (test,
 validation) GC-balanced on its own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,7 @@ from deemo_gui.core.regions import Origin, Region, merge_intervals
 log = logging.getLogger(__name__)
 
 BIN_WIDTH = 0.02
-MAX_N = 0.05        # at most 5% unknown bases in a negative window
+MAX_N = 0.05  # at most 5% unknown bases in a negative window
 TOLERANCE_BINS = 2  # a short bin borrows from bins up to 2 away (GC within +-0.04 of its bin)
 DRAWS_PER_NEGATIVE = 200
 
@@ -67,16 +68,27 @@ class _Excluded:
         return k >= 0 and self.ends[k] > start
 
 
-def gc_matched_background(genome: Genome, positives: list[Origin], positive_seqs: list[str], peaks: list[Region],
-                          ratio: float = 1.0, flank: int = 0, max_n: float = MAX_N, bin_width: float = BIN_WIDTH,
-                          tolerance: int = TOLERANCE_BINS, seed: int = 0) -> tuple[list[Origin], BackgroundReport]:
+def gc_matched_background(
+    genome: Genome,
+    positives: list[Origin],
+    positive_seqs: list[str],
+    peaks: list[Region],
+    ratio: float = 1.0,
+    flank: int = 0,
+    max_n: float = MAX_N,
+    bin_width: float = BIN_WIDTH,
+    tolerance: int = TOLERANCE_BINS,
+    seed: int = 0,
+) -> tuple[list[Origin], BackgroundReport]:
     """Negative windows ("+" strand) matched to the GC content of `positives` (with their sequences
     `positive_seqs`), chromosome by chromosome, avoiding every region of `peaks` and every positive window."""
     if not ratio > 0:
         raise ConfigError(f"negatives per positive must be positive, got {ratio!r}")
     if flank < 0 or not 0 <= max_n <= 1 or not 0 < bin_width <= 0.5:
-        raise ConfigError(f"flank {flank}, max_n {max_n}, bin width {bin_width}: give flank >= 0, 0 <= max_n <= 1, "
-                          "0 < bin width <= 0.5")
+        raise ConfigError(
+            f"flank {flank}, max_n {max_n}, bin width {bin_width}: give flank >= 0, 0 <= max_n <= 1, "
+            "0 < bin width <= 0.5"
+        )
     rng = np.random.default_rng(seed)
     report = BackgroundReport()
     by_chrom: dict[str, list[int]] = {}
@@ -85,17 +97,24 @@ def gc_matched_background(genome: Genome, positives: list[Origin], positive_seqs
     out: list[Origin] = []
     for chrom, members in by_chrom.items():
         length = len(positives[members[0]])
-        excluded = _Excluded([(r.start - flank, r.end + flank) for r in peaks if r.chrom == chrom]
-                             + [(positives[i].start - flank, positives[i].end + flank) for i in members])
+        excluded = _Excluded(
+            [(r.start - flank, r.end + flank) for r in peaks if r.chrom == chrom]
+            + [(positives[i].start - flank, positives[i].end + flank) for i in members]
+        )
         gcs = [gc_of(positive_seqs[i]) for i in members]
         need = _needed(gcs, ratio, bin_width)
         starts = _draw(genome, chrom, length, excluded, need, max_n, bin_width, tolerance, rng, report)
         report.chosen[chrom] = len(starts)
         out += [Origin(chrom, s, s + length, "+") for s in starts]
     if report.missing:
-        log.warning("GC-matched background: %d of %d negatives could not be found outside the peaks within the GC "
-                    "tolerance (%d bins of %.2f); the training set has fewer negatives than asked", report.missing,
-                    report.missing + len(out), tolerance, bin_width)
+        log.warning(
+            "GC-matched background: %d of %d negatives could not be found outside the peaks within the GC "
+            "tolerance (%d bins of %.2f); the training set has fewer negatives than asked",
+            report.missing,
+            report.missing + len(out),
+            tolerance,
+            bin_width,
+        )
     if report.borrowed:
         log.info("GC-matched background: %d negatives came from a neighbouring GC bin", report.borrowed)
     return out, report
@@ -105,13 +124,23 @@ def _needed(gcs: list[float], ratio: float, bin_width: float) -> np.ndarray:
     n_bins = round(1 / bin_width)
     counts = np.zeros(n_bins, dtype=np.int64)
     for gc in gcs:
-        if not math.isnan(gc):   # not NaN: windows of N only have no GC content to match
+        if not math.isnan(gc):  # not NaN: windows of N only have no GC content to match
             counts[gc_bin(gc, bin_width)] += 1
     return np.round(counts * ratio).astype(np.int64)
 
 
-def _draw(genome: Genome, chrom: str, length: int, excluded: _Excluded, need: np.ndarray, max_n: float,
-          bin_width: float, tolerance: int, rng: np.random.Generator, report: BackgroundReport) -> list[int]:
+def _draw(
+    genome: Genome,
+    chrom: str,
+    length: int,
+    excluded: _Excluded,
+    need: np.ndarray,
+    max_n: float,
+    bin_width: float,
+    tolerance: int,
+    rng: np.random.Generator,
+    report: BackgroundReport,
+) -> list[int]:
     """Random window starts on `chrom` filling the GC bins of `need` (then neighbouring bins)."""
     chrom_length = genome.length(chrom)
     total = int(need.sum())
@@ -143,7 +172,7 @@ def _draw(genome: Genome, chrom: str, length: int, excluded: _Excluded, need: np
                     break
             elif len(spare.setdefault(b, [])) < 4 * total:
                 spare[b].append(start)
-    for b in np.flatnonzero(need).tolist():   # the bins the draws could not fill: borrow from neighbours
+    for b in np.flatnonzero(need).tolist():  # the bins the draws could not fill: borrow from neighbours
         for d in range(1, tolerance + 1):
             for nb in (b - d, b + d):
                 while need[b] > 0 and spare.get(nb):

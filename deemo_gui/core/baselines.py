@@ -9,6 +9,7 @@ Both `score(...)` methods take strings (any lengths, N allowed) or one-hot `(N, 
 return `(N, T)` scores, one column per task, like a network's logits. A task whose training labels
 have one class only gets no baseline: its column is NaN and `fit_baselines` says why.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -104,13 +105,13 @@ def pwm_max_scores(pwms: list[PWM], X_or_seqs, chunk_nt: int = 8192) -> np.ndarr
         M = torch.from_numpy(lo.reshape(2 * len(idx), 4 * W).astype(np.float32))
         past_end = torch.from_numpy(np.arange(L - W + 1)[None, :] + W > lengths[:, None])  # (N, P)
         for a in range(0, N, step):
-            x = onehot[a: a + step]
+            x = onehot[a : a + step]
             windows = x.unfold(2, W, 1).permute(0, 1, 3, 2).reshape(x.shape[0], 4 * W, -1)  # (n, 4W, P)
             s = M @ windows  # (n, 2K, P)
             if ragged:
-                s.masked_fill_(past_end[a: a + step, None, :], -np.inf)
+                s.masked_fill_(past_end[a : a + step, None, :], -np.inf)
             s = s.amax(dim=2)
-            out[a: a + step, idx] = torch.maximum(s[:, : len(idx)], s[:, len(idx):]).numpy()
+            out[a : a + step, idx] = torch.maximum(s[:, : len(idx)], s[:, len(idx) :]).numpy()
     return out
 
 
@@ -127,13 +128,20 @@ class PWMBaseline:
     def score(self, X_or_seqs) -> np.ndarray:
         """`(N, T)`: best log2-odds score over positions and both strands (`scan.max_scores`)."""
         seqs = _as_strings(X_or_seqs)
-        cols = [np.full(len(seqs), np.nan) if p is None else max_scores(p, seqs, pseudocount=PSEUDOCOUNT)
-                for p in self.pwms]
+        cols = [
+            np.full(len(seqs), np.nan) if p is None else max_scores(p, seqs, pseudocount=PSEUDOCOUNT) for p in self.pwms
+        ]
         return np.stack(cols, axis=1)
 
 
-def best_pwm(train: SequenceSet, release: str | None = None, collection: str | None = "CORE",
-             tax_group: str | None = "vertebrates", screen: int = SCREEN, seed: int = 0) -> PWMBaseline:
+def best_pwm(
+    train: SequenceSet,
+    release: str | None = None,
+    collection: str | None = "CORE",
+    tax_group: str | None = "vertebrates",
+    screen: int = SCREEN,
+    seed: int = 0,
+) -> PWMBaseline:
     """For each task, the matrix of a JASPAR collection (newest offline release by default) whose
     best log-odds score (`pwm_max_scores`) has the highest AUROC on the training split.
 
@@ -190,8 +198,11 @@ class KmerFeatures:
                 raise ConfigError(
                     f"gapped k-mers need 2 <= k <= 8 informative positions in l <= 16 nt, got (l, k) = {gapped}"
                 )
-            masks |= {(0, *mid, span - 1) for span in range(k, l + 1)
-                      for mid in itertools.combinations(range(1, span - 1), k - 2)}
+            masks |= {
+                (0, *mid, span - 1)
+                for span in range(k, l + 1)
+                for mid in itertools.combinations(range(1, span - 1), k - 2)
+            }
         self.max_k, self.gapped = max_k, gapped
         self.masks = sorted(masks, key=lambda m: (len(m), m[-1], m))
         names: dict[str, int] = {}
@@ -218,7 +229,7 @@ class KmerFeatures:
         F = len(self.names)
         out = np.zeros((N, F), dtype=np.float32)
         for a in range(0, N, chunk):
-            c = C[a: a + chunk].astype(np.int64)
+            c = C[a : a + chunk].astype(np.int64)
             n = c.shape[0]
             cols = []
             for m, table in zip(self.masks, self._tables):
@@ -227,18 +238,19 @@ class KmerFeatures:
                     continue
                 word, bad = np.zeros((n, P), dtype=np.int64), np.zeros((n, P), dtype=bool)
                 for o in m:
-                    word = word * 4 + np.minimum(c[:, o: o + P], 3)
-                    bad |= c[:, o: o + P] == 4
+                    word = word * 4 + np.minimum(c[:, o : o + P], 3)
+                    bad |= c[:, o : o + P] == 4
                 cols.append(np.where(bad, F, table[word]) + (F + 1) * np.arange(n)[:, None])
             if cols:
                 flat = np.concatenate([x.ravel() for x in cols])
-                out[a: a + n] = np.bincount(flat, minlength=n * (F + 1)).reshape(n, F + 1)[:, :F]
+                out[a : a + n] = np.bincount(flat, minlength=n * (F + 1)).reshape(n, F + 1)[:, :F]
         out /= np.maximum((C < 4).sum(axis=1), 1)[:, None].astype(np.float32)
         return out
 
 
-def logistic_regression(F, y, C: float, init: np.ndarray | None = None,
-                        max_iter: int = 500) -> tuple[np.ndarray, float]:
+def logistic_regression(
+    F, y, C: float, init: np.ndarray | None = None, max_iter: int = 500
+) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression by L-BFGS (torch): weights `(d,)` (dtype of `F`) and intercept.
 
     Minimises `C * sum_i logloss_i + |w|^2 / 2` with the intercept unpenalised — scikit-learn's
@@ -249,8 +261,15 @@ def logistic_regression(F, y, C: float, init: np.ndarray | None = None,
     theta = torch.zeros(X.shape[1] + 1, dtype=X.dtype) if init is None else torch.tensor(init, dtype=X.dtype)
     theta.requires_grad_(True)
     scale = 1.0 / (C * len(t))  # objective / (C n): a mean log-loss, so tolerances mean the same everywhere
-    opt = torch.optim.LBFGS([theta], lr=1, max_iter=max_iter, history_size=20, tolerance_grad=1e-6,
-                            tolerance_change=1e-10, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [theta],
+        lr=1,
+        max_iter=max_iter,
+        history_size=20,
+        tolerance_grad=1e-6,
+        tolerance_change=1e-10,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure():
         opt.zero_grad()
@@ -280,12 +299,14 @@ class KmerBaseline:
     def score(self, X_or_seqs) -> np.ndarray:
         """`(N, T)` logits."""
         Z = (self.features(X_or_seqs) - self.mean) / self.scale
-        return np.stack([np.full(len(Z), np.nan) if w is None else Z @ w + b
-                         for w, b in zip(self.weights, self.intercepts)], axis=1)
+        return np.stack(
+            [np.full(len(Z), np.nan) if w is None else Z @ w + b for w, b in zip(self.weights, self.intercepts)], axis=1
+        )
 
 
-def kmer_model(train: SequenceSet, max_k: int = 6, gapped: tuple[int, int] | None = (8, 4),
-               C: float | None = None, seed: int = 0) -> KmerBaseline:
+def kmer_model(
+    train: SequenceSet, max_k: int = 6, gapped: tuple[int, int] | None = (8, 4), C: float | None = None, seed: int = 0
+) -> KmerBaseline:
     """Fit one L2 logistic regression per task on `KmerFeatures(max_k, gapped)` of the training
     split, features standardised with the training mean and standard deviation.
 
@@ -351,8 +372,9 @@ def _mean(values: list[float | None]) -> float | None:
     return round(float(np.mean(known)), 4) if known else None
 
 
-def fit_baselines(train: SequenceSet, valid: SequenceSet, test: SequenceSet | None = None,
-                  release: str | None = None, seed: int = 0) -> dict:
+def fit_baselines(
+    train: SequenceSet, valid: SequenceSet, test: SequenceSet | None = None, release: str | None = None, seed: int = 0
+) -> dict:
     """Fit `best_pwm` and `kmer_model` on `train`, score them on `valid` (and `test`): JSON-ready
 
         {"pwm": {"release", "valid_auroc", "test_auroc", "per_task": {task: {"id", "name",
@@ -380,11 +402,14 @@ def fit_baselines(train: SequenceSet, valid: SequenceSet, test: SequenceSet | No
 
     about: dict[str, Callable[[int], dict[str, Any]]] = {"pwm": pwm_about, "kmer": lambda t: {"C": kmer.C[t]}}
     out: dict[str, Any] = {}
-    for key, model, fitted in (("pwm", pwm, [p is not None for p in pwm.pwms]),
-                               ("kmer", kmer, [w is not None for w in kmer.weights])):
+    for key, model, fitted in (
+        ("pwm", pwm, [p is not None for p in pwm.pwms]),
+        ("kmer", kmer, [w is not None for w in kmer.weights]),
+    ):
         valid_auc, test_auc = _aurocs(model, valid, fitted), _aurocs(model, test, fitted)
         per_task = {
-            task: {**about[key](t), "valid_auroc": valid_auc[t], "test_auroc": test_auc[t]} if fitted[t]
+            task: {**about[key](t), "valid_auroc": valid_auc[t], "test_auroc": test_auc[t]}
+            if fitted[t]
             else {"skipped": "the training split has one class only for this task"}
             for t, task in enumerate(train.task_names)
         }

@@ -7,6 +7,7 @@ Nature Methods 12:931) and its successors; validation chr6 and chr7, Selene's de
 `validation_holdout=["chr6", "chr7"]`, `test_holdout=["chr8", "chr9"]`). Genomes that name
 chromosomes without "chr" (Ensembl: "8") are matched either way.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,7 @@ DEFAULT_VALID_CHROMS = ("chr6", "chr7")
 
 
 def parse_chroms(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    """"chr8,chr9" (commas or spaces) as a tuple; `default` for None; () for "none" or ""."""
+    """ "chr8,chr9" (commas or spaces) as a tuple; `default` for None; () for "none" or ""."""
     if text is None:
         return tuple(default)
     if isinstance(text, (list, tuple)):
@@ -40,8 +41,9 @@ def _alias(name: str, available) -> str:
     return other if other in available else name
 
 
-def split_by_chromosome(chroms: list[str], test: tuple[str, ...], valid: tuple[str, ...],
-                        source: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_by_chromosome(
+    chroms: list[str], test: tuple[str, ...], valid: tuple[str, ...], source: str = ""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(train, valid, test) indices of records on chromosomes `chroms`. DataError when no record lies on
     a test chromosome or none is left to train on; an empty validation part is allowed (the caller falls
     back to a random split of the training part)."""
@@ -54,14 +56,22 @@ def split_by_chromosome(chroms: list[str], test: tuple[str, ...], valid: tuple[s
     kind = np.array([2 if c in test_set else 1 if c in valid_set else 0 for c in chroms], dtype=np.int8)
     listed = ", ".join(sorted(present, key=_chrom_key)[:12]) + (", …" if len(present) > 12 else "")
     if test and not (kind == 2).any():
-        raise DataError(f"{source or 'peaks'}: no peak lies on the test chromosomes {', '.join(test)} (the peaks are "
-                        f"on {listed}); choose test chromosomes from those (--test-chroms)")
+        raise DataError(
+            f"{source or 'peaks'}: no peak lies on the test chromosomes {', '.join(test)} (the peaks are "
+            f"on {listed}); choose test chromosomes from those (--test-chroms)"
+        )
     if not (kind == 0).any():
-        raise DataError(f"{source or 'peaks'}: every peak lies on a test or validation chromosome, none is left to "
-                        f"train on (the peaks are on {listed}); hold out fewer chromosomes")
+        raise DataError(
+            f"{source or 'peaks'}: every peak lies on a test or validation chromosome, none is left to "
+            f"train on (the peaks are on {listed}); hold out fewer chromosomes"
+        )
     if valid and not (kind == 1).any():
-        log.warning("%s: no peak lies on the validation chromosomes %s; 10%% of the training chromosomes' windows "
-                    "are held out at random for validation instead", source or "peaks", ", ".join(valid))
+        log.warning(
+            "%s: no peak lies on the validation chromosomes %s; 10%% of the training chromosomes' windows "
+            "are held out at random for validation instead",
+            source or "peaks",
+            ", ".join(valid),
+        )
     return np.flatnonzero(kind == 0), np.flatnonzero(kind == 1), np.flatnonzero(kind == 2)
 
 

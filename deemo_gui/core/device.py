@@ -1,4 +1,5 @@
 """Device choice in one place: `auto` = CUDA, then Apple MPS, then CPU."""
+
 from __future__ import annotations
 
 import torch

@@ -6,6 +6,7 @@ and validated with bytes operations over the whole chunk (split, translate, uppe
 gives the same records and the same one-line errors as `core.sequences` always did. Memory is one
 chunk plus the records the caller keeps.
 """
+
 from __future__ import annotations
 
 import re

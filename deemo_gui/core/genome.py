@@ -10,6 +10,7 @@ there: decompress it once (`gunzip`) for fast opening.
 
 Case is kept: soft-masked (lower-case) repeats come back lower case (`core.sequences.lower_case_runs`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,7 +73,9 @@ def build_index(fh, name: str) -> dict[str, FaiEntry]:
                 raise DataError(f"{name}, line {lineno}: FASTA header without a name")
             seq_name = title[0].decode("utf-8", "replace")
             if seq_name in entries:
-                raise DataError(f"{name}, line {lineno}: the sequence name {seq_name!r} occurs twice; names must be unique")
+                raise DataError(
+                    f"{name}, line {lineno}: the sequence name {seq_name!r} occurs twice; names must be unique"
+                )
             current = [seq_name, 0, offset + width, None, None, False]
         elif current is None:
             if line.strip():
@@ -110,7 +113,11 @@ def parse_index(text: str, size: int) -> dict[str, FaiEntry] | None:
                 continue
             name, length, offset, line_bases, line_bytes = line.split("\t")[:5]
             e = FaiEntry(name, int(length), int(offset), int(line_bases), int(line_bytes))
-            if e.length < 0 or e.offset > size or (e.length and not 0 < e.line_bases < e.line_bytes <= e.line_bases + 2):
+            if (
+                e.length < 0
+                or e.offset > size
+                or (e.length and not 0 < e.line_bases < e.line_bytes <= e.line_bases + 2)
+            ):
                 return None
             entries[name] = e
     except ValueError:
@@ -132,7 +139,7 @@ class Genome:
 
     def __init__(self, path, build: bool = True):
         self.path = check_regular_file(path, "genome FASTA")
-        self.index_path: str | None = None   # where the .fai was read or written; None: in memory
+        self.index_path: str | None = None  # where the .fai was read or written; None: in memory
         self._lock = threading.Lock()
         self._fh: io.BufferedIOBase
         with open(self.path, "rb") as fh:
@@ -168,8 +175,12 @@ class Genome:
             self.index_path = candidate
             log.info("%s: built the index %s", self.path, candidate)
             return entries
-        log.warning("%s: the index (.fai) could not be written beside the genome or in %s; it is kept in memory "
-                    "and rebuilt at every opening", self.path, cache_dir())
+        log.warning(
+            "%s: the index (.fai) could not be written beside the genome or in %s; it is kept in memory "
+            "and rebuilt at every opening",
+            self.path,
+            cache_dir(),
+        )
         return entries
 
     @staticmethod
@@ -204,8 +215,9 @@ class Genome:
             return self.index[chrom]
         except KeyError:
             shown = ", ".join(list(self.index)[:6]) + (", …" if len(self.index) > 6 else "")
-            raise DataError(f"{self.path}: no sequence {chrom!r} in this genome (it has {shown}); "
-                            f"{_NO_CHROM_HINT}") from None
+            raise DataError(
+                f"{self.path}: no sequence {chrom!r} in this genome (it has {shown}); {_NO_CHROM_HINT}"
+            ) from None
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         """Bases `[start, end)` of `chrom` (0-based), case kept; DataError outside the sequence."""
@@ -221,13 +233,17 @@ class Genome:
             raw = self._fh.read(last + 1 - first)
         seq = raw.replace(b"\n", b"").replace(b"\r", b"")
         if len(seq) != end - start:
-            raise DataError(f"{self.path}: {chrom}:{start}-{end} could not be read as indexed (the file changed "
-                            f"since {self.index_path or 'its index'} was made?); delete the .fai and open it again")
+            raise DataError(
+                f"{self.path}: {chrom}:{start}-{end} could not be read as indexed (the file changed "
+                f"since {self.index_path or 'its index'} was made?); delete the .fai and open it again"
+            )
         bad = seq.translate(None, _VALID)
         if bad:
             pos = start + next(i for i, b in enumerate(seq) if b == bad[0])
-            raise DataError(f"{self.path}: invalid character {chr(bad[0])!r} at {chrom}:{pos + 1:,}; a genome "
-                            "holds A C G T and IUPAC codes only")
+            raise DataError(
+                f"{self.path}: invalid character {chr(bad[0])!r} at {chrom}:{pos + 1:,}; a genome "
+                "holds A C G T and IUPAC codes only"
+            )
         return seq.decode("ascii")
 
     def fetch_padded(self, chrom: str, start: int, end: int) -> tuple[str, int]:

@@ -1,4 +1,5 @@
 """Batched prediction with the model's mode and device restored afterwards."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ Every reader of user files (sequences, labels, motifs, sessions) goes through `r
 `.gz` or a file too large to hold in memory becomes one `DataError` line naming the file, never a
 hang, an OOM or a traceback.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -139,7 +140,9 @@ def check_head(name: str, raw: bytes, what: str = "file") -> None:
         if raw.startswith(magic):
             raise DataError(f"{name}: {kind}, not plain text; {advice}")
     if raw[8:10] == b'{"' and b"__metadata__" in raw[:4096] or raw[8:12] == b'{"__':
-        raise DataError(f"{name}: a model file (safetensors), not a {what}; open it as a model (--model, File ▸ Open model)")
+        raise DataError(
+            f"{name}: a model file (safetensors), not a {what}; open it as a model (--model, File ▸ Open model)"
+        )
 
 
 def read_text(path, what: str = "file") -> tuple[str, str]:

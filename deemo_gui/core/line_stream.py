@@ -6,6 +6,7 @@ whole-file reader uses (`core.sequences.text_parser`), with the header row repea
 and its line numbers counted from where it starts, so ids and one-line errors are the same as when
 the file is read whole. Memory is one piece plus the records the caller keeps.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -56,7 +57,7 @@ def _split_header(text: str, lineno0: int) -> tuple[str, str, int]:
     start = 0
     while True:
         end = text.find("\n", start)
-        line = text[start:] if end < 0 else text[start: end + 1]
+        line = text[start:] if end < 0 else text[start : end + 1]
         if line.strip() or end < 0:
             break
         start = end + 1

@@ -5,6 +5,7 @@ Colours and position numbering come from `deemo_gui.palette`, the same definitio
 plots use. matplotlib is switched to the Agg backend inside the functions, so importing this
 module costs nothing and never touches a display.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,10 +53,14 @@ def _position_ticks(ax, x0: int, n: int, max_ticks: int = 12) -> None:
     """Integer ticks on shown (1-based) round positions."""
     first, last = x0 + palette.POSITION_OFFSET, x0 + n - 1 + palette.POSITION_OFFSET
     span = max(last - first, 1)
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**9)
-                if span / s <= max_ticks)
-    shown = [v for v in range((first // step) * step, last + 1, step) if v >= first] if step > 1 \
+    step = next(
+        s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**9) if span / s <= max_ticks
+    )
+    shown = (
+        [v for v in range((first // step) * step, last + 1, step) if v >= first]
+        if step > 1
         else list(range(first, last + 1))
+    )
     if step > 1 and first not in shown and (not shown or shown[0] - first >= step / 2):
         shown = [first] + shown
     ax.set_xticks([v - palette.POSITION_OFFSET for v in shown])
@@ -89,9 +94,18 @@ def motif_title(pwm, context: str | None = None) -> str:
     return head
 
 
-def save_logo(matrix, path, title: str | None = None, ylabel: str = "bits", xlabel: str = "position",
-              x0: int = 0, highlight: tuple[int, int] | None = None, width: float | None = None,
-              height: float = 2.2, dpi: int = 200) -> Path:
+def save_logo(
+    matrix,
+    path,
+    title: str | None = None,
+    ylabel: str = "bits",
+    xlabel: str = "position",
+    x0: int = 0,
+    highlight: tuple[int, int] | None = None,
+    width: float | None = None,
+    height: float = 2.2,
+    dpi: int = 200,
+) -> Path:
     """Write a sequence logo of `matrix` to `path` (.png/.svg/.pdf by extension) with logomaker.
 
     `matrix`: `(4, W)` rows A C G T (information-scaled probabilities or any signed attribution
@@ -113,8 +127,15 @@ def save_logo(matrix, path, title: str | None = None, ylabel: str = "bits", xlab
     df = pd.DataFrame(m.T, columns=list(ALPHABET), index=pd.RangeIndex(x0, x0 + W, name="pos"))
     # logomaker's defaults (Tareen & Kinney 2020): biggest letters farthest from the axis,
     # negative letters flipped below it, glyph width 0.95
-    logo = logomaker.Logo(df, ax=ax, color_scheme=palette.logomaker_color_scheme(), font_name=FONT,
-                          stack_order="big_on_top", flip_below=True, baseline_width=0.6)
+    logo = logomaker.Logo(
+        df,
+        ax=ax,
+        color_scheme=palette.logomaker_color_scheme(),
+        font_name=FONT,
+        stack_order="big_on_top",
+        flip_below=True,
+        baseline_width=0.6,
+    )
     logo.style_spines(visible=False)
     logo.style_spines(spines=["left", "bottom"], visible=True)
     ymin = float(np.where(m < 0, m, 0).sum(axis=0).min())
@@ -127,8 +148,9 @@ def save_logo(matrix, path, title: str | None = None, ylabel: str = "bits", xlab
     ax.set_xlim(x0 - 0.5, x0 + W - 0.5)
     if highlight is not None:
         a, b = highlight
-        logo.highlight_position_range(pmin=a, pmax=b - 1, color=palette.HIGHLIGHT_COLOR,
-                                      alpha=palette.HIGHLIGHT_ALPHA * 1.5)
+        logo.highlight_position_range(
+            pmin=a, pmax=b - 1, color=palette.HIGHLIGHT_COLOR, alpha=palette.HIGHLIGHT_ALPHA * 1.5
+        )
     _position_ticks(ax, x0, W)
     ax.set_ylabel(ylabel)
     ax.set_xlabel(xlabel)
@@ -157,12 +179,20 @@ def _draw_sequence(ax, sequence: str, hits, fig_width_in: float) -> None:
     fontsize = min(11.0, 0.95 * pt_per_base)
     if fontsize >= 4.5:
         for i, b in enumerate(sequence):
-            ax.text(i, 0, b, ha="center", va="center", fontsize=fontsize, fontweight="bold",
-                    color=palette.nucleotide_color(b), family=FONT)
+            ax.text(
+                i,
+                0,
+                b,
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                fontweight="bold",
+                color=palette.nucleotide_color(b),
+                family=FONT,
+            )
     else:  # too small to read: one coloured block per base, drawn as a single image
         rgb = np.array([palette.hex_to_rgb(palette.nucleotide_color(b)) for b in sequence], dtype=np.uint8)
-        ax.imshow(rgb[None, :, :], extent=(-0.5, L - 0.5, -0.3, 0.3), aspect="auto",
-                  interpolation="nearest")
+        ax.imshow(rgb[None, :, :], extent=(-0.5, L - 0.5, -0.3, 0.3), aspect="auto", interpolation="nearest")
     ends: dict[str, list[int]] = {"up": [], "down": []}
     lanes = {"up": 0, "down": 0}
     for k, h in enumerate(sorted(hits or [], key=lambda h: (h[0], h[1]))):
@@ -179,23 +209,41 @@ def _draw_sequence(ax, sequence: str, hits, fig_width_in: float) -> None:
             ends[side][lane] = end
         lanes[side] = max(lanes[side], lane + 1)
         y = 0.65 + lane if side == "up" else -0.65 - lane - 0.8
-        ax.add_patch(Rectangle((start - 0.5, y), end - start, 0.8, facecolor=color, alpha=0.22,
-                               edgecolor=color, linewidth=1.2))
+        ax.add_patch(
+            Rectangle((start - 0.5, y), end - start, 0.8, facecolor=color, alpha=0.22, edgecolor=color, linewidth=1.2)
+        )
         text = f"{label} ({strand})" if label and strand != "." else label
         if text:
-            ax.text((start + end - 1) / 2, y + 0.4, text, ha="center", va="center", fontsize=7,
-                    color=palette.TEXT_COLOR, clip_on=True)
-    ax.set_ylim(-0.6 - lanes["down"] - 0.1 if lanes["down"] else -0.6,
-                0.6 + lanes["up"] + 0.1 if lanes["up"] else 0.6)
+            ax.text(
+                (start + end - 1) / 2,
+                y + 0.4,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=palette.TEXT_COLOR,
+                clip_on=True,
+            )
+    ax.set_ylim(-0.6 - lanes["down"] - 0.1 if lanes["down"] else -0.6, 0.6 + lanes["up"] + 0.1 if lanes["up"] else 0.6)
     ax.set_yticks([])
     for s in ("left", "right", "top", "bottom"):
         ax.spines[s].set_visible(False)
     ax.tick_params(axis="x", length=0)
 
 
-def save_tracks(sequence: str, path, saliency=None, forward=None, backward=None, hits=None,
-                title: str | None = None, saliency_label: str = "saliency",
-                temporal_label: str = "temporal score", width: float | None = None, dpi: int = 200) -> Path:
+def save_tracks(
+    sequence: str,
+    path,
+    saliency=None,
+    forward=None,
+    backward=None,
+    hits=None,
+    title: str | None = None,
+    saliency_label: str = "saliency",
+    temporal_label: str = "temporal score",
+    width: float | None = None,
+    dpi: int = 200,
+) -> Path:
     """Saliency bars (coloured by base) over the sequence (letters, with `hits` boxes), and the
     forward / backward temporal output scores (0..1, guide at 0.5), X-aligned; written to `path`
     (.png/.svg/.pdf by extension).
@@ -228,8 +276,14 @@ def save_tracks(sequence: str, path, saliency=None, forward=None, backward=None,
         rows.append("temporal")
         ratios.append(1.8)
     height = 0.8 + 0.75 * sum(ratios)
-    fig, axes = plt.subplots(len(rows), 1, figsize=(width, height), dpi=dpi, sharex=True,
-                             gridspec_kw={"height_ratios": ratios, "hspace": 0.12})
+    fig, axes = plt.subplots(
+        len(rows),
+        1,
+        figsize=(width, height),
+        dpi=dpi,
+        sharex=True,
+        gridspec_kw={"height_ratios": ratios, "hspace": 0.12},
+    )
     axes = np.atleast_1d(axes)
     x = np.arange(L)
     for name, ax in zip(rows, axes):

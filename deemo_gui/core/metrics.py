@@ -1,5 +1,6 @@
 """Classification metrics per task and averaged: AUROC (Mann–Whitney, ties averaged) and AUPR
 (average precision, as scikit-learn defines it). Own implementation; tests check it against sklearn."""
+
 from __future__ import annotations
 
 import numpy as np

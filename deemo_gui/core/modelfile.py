@@ -11,6 +11,7 @@ The metadata is checked against a schema with bounds (`modelschema`) and the ten
 header against a network built on torch's meta device before any weight is allocated, so a crafted
 `hidden_units: 1000000000` is refused in milliseconds.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -20,11 +21,15 @@ import logging
 import os
 import shutil
 import struct
+from typing import TYPE_CHECKING
 
 from deemo_gui.core.atomic import atomic_path
 from deemo_gui.core.errors import ConfigError, DataError, ModelFileError
 from deemo_gui.core.inputfile import check_regular_file
 from deemo_gui.core.modelschema import validate_metadata
+
+if TYPE_CHECKING:
+    from deemo_gui.core.networks.base import SequenceNetwork
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +38,17 @@ FORMAT_VERSION = 2
 _METADATA_KEY = "deemo"
 _DIGEST_KEY = "metadata_sha256"
 # Keys that describe the network and its weights: `update_metadata` refuses to change them.
-PROTECTED_KEYS = ("format", "format_version", "preset", "hparams", "n_tasks", "input_length", "alphabet",
-                  "weights_sha256", _DIGEST_KEY)
+PROTECTED_KEYS = (
+    "format",
+    "format_version",
+    "preset",
+    "hparams",
+    "n_tasks",
+    "input_length",
+    "alphabet",
+    "weights_sha256",
+    _DIGEST_KEY,
+)
 
 
 def metadata_digest(meta: dict) -> str:
@@ -87,8 +101,10 @@ def save_model(model, path: str, metadata: dict | None = None) -> str:
         package_version=__version__,
         weights_sha256=weights_digest(state),
     )
-    meta.setdefault("task_names", ["bound"] * model.n_tasks if model.n_tasks == 1 else [f"task{i}" for i in range(model.n_tasks)])
-    meta.setdefault("saved", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    meta.setdefault(
+        "task_names", ["bound"] * model.n_tasks if model.n_tasks == 1 else [f"task{i}" for i in range(model.n_tasks)]
+    )
+    meta.setdefault("saved", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     try:
         text = _signed_json(meta)
     except (TypeError, ValueError) as exc:
@@ -102,7 +118,7 @@ def save_model(model, path: str, metadata: dict | None = None) -> str:
     return path
 
 
-def read_metadata(path: str) -> dict:
+def read_metadata(path: str | os.PathLike) -> dict:
     """The JSON metadata of a model file, checked for format, schema and checksum; weights are not read."""
     path = os.fspath(path)
     header = _read_header(path)
@@ -136,7 +152,7 @@ def read_metadata(path: str) -> dict:
     return meta
 
 
-def update_metadata(path: str, extra: dict) -> str:
+def update_metadata(path: str | os.PathLike, extra: dict) -> str:
     """Merge ``extra`` into a model file's metadata in place; returns the path.
 
     Only the header is rewritten: the tensor bytes are copied unchanged, so the weights and their
@@ -165,7 +181,7 @@ def update_metadata(path: str, extra: dict) -> str:
     return path
 
 
-def load_model(path: str, device="cpu"):
+def load_model(path: str | os.PathLike, device="cpu") -> SequenceNetwork:
     """The network (`torch.nn.Module`) in eval mode with `.metadata` attached; `ModelFileError` for
     anything unsafe or wrong."""
     import torch
@@ -184,8 +200,10 @@ def load_model(path: str, device="cpu"):
     stored = _tensor_shapes(_read_header(path), path)
     try:
         with torch.device("meta"):  # shapes and dtypes only: nothing is allocated
-            shapes = {k: (tuple(v.shape), _SAFETENSORS_DTYPE.get(str(v.dtype), str(v.dtype)))
-                      for k, v in build_network(meta["preset"], **build).state_dict().items()}
+            shapes = {
+                k: (tuple(v.shape), _SAFETENSORS_DTYPE.get(str(v.dtype), str(v.dtype)))
+                for k, v in build_network(meta["preset"], **build).state_dict().items()
+            }
     except (ConfigError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: cannot rebuild the network ({str(exc).splitlines()[0]})") from None
     if stored != shapes:
@@ -214,15 +232,28 @@ def load_model(path: str, device="cpu"):
         raise ModelFileError(f"{path}: weights do not fit preset {meta['preset']!r} ({first})") from None
     model.metadata = meta
     if not is_signed(meta):
-        log.warning("%s: format-%s model file: its metadata (task names, test AUROC, provenance) are not covered "
-                    "by a checksum; re-save it to sign them", path, meta["format_version"])
+        log.warning(
+            "%s: format-%s model file: its metadata (task names, test AUROC, provenance) are not covered "
+            "by a checksum; re-save it to sign them",
+            path,
+            meta["format_version"],
+        )
     return model.eval().to(device)
 
 
 # str(torch dtype) -> the dtype name in a safetensors header
-_SAFETENSORS_DTYPE = {"torch.float32": "F32", "torch.float64": "F64", "torch.float16": "F16",
-                      "torch.bfloat16": "BF16", "torch.int64": "I64", "torch.int32": "I32", "torch.int16": "I16",
-                      "torch.int8": "I8", "torch.uint8": "U8", "torch.bool": "BOOL"}
+_SAFETENSORS_DTYPE = {
+    "torch.float32": "F32",
+    "torch.float64": "F64",
+    "torch.float16": "F16",
+    "torch.bfloat16": "BF16",
+    "torch.int64": "I64",
+    "torch.int32": "I32",
+    "torch.int16": "I16",
+    "torch.int8": "I8",
+    "torch.uint8": "U8",
+    "torch.bool": "BOOL",
+}
 
 
 def _tensor_shapes(header: dict, path: str) -> dict:

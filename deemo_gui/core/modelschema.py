@@ -4,6 +4,7 @@ Bounds are generous for real models (DeepSEA has 919 tasks; the largest zoo laye
 and small enough that a crafted file cannot make the loader allocate gigabytes. The preset's own
 hyperparameter names and types are checked later by the registry, against the shapes in the file.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,8 @@ from deemo_gui.core.errors import ModelFileError
 
 MAX_TASKS = 10_000
 MAX_INPUT_LENGTH = 1_000_000
-MAX_HPARAM_INT = 4_096          # filters, units, kernel and pool sizes
-MAX_LAYERS = 64                 # keys that count layers, and list lengths
+MAX_HPARAM_INT = 4_096  # filters, units, kernel and pool sizes
+MAX_LAYERS = 64  # keys that count layers, and list lengths
 _LAYER_KEYS = re.compile(r"^n_(conv|highway)$|_layers$")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MAX_NAME = 200
@@ -60,25 +61,53 @@ def validate_metadata(meta: dict, path: str) -> None:
     _check_hparams(meta.get("hparams"), bad)
     names = meta.get("task_names")
     if names is not None:
-        ok = (isinstance(names, list) and len(names) == meta["n_tasks"]
-              and all(isinstance(n, str) and 0 < len(n) <= _MAX_NAME and n.isprintable() for n in names)
-              and len(set(names)) == len(names))
+        ok = (
+            isinstance(names, list)
+            and len(names) == meta["n_tasks"]
+            and all(isinstance(n, str) and 0 < len(n) <= _MAX_NAME and n.isprintable() for n in names)
+            and len(set(names)) == len(names)
+        )
         if not ok:
             raise bad("task_names", f"{meta['n_tasks']} distinct printable names")
-    _check_section(meta, "test", {"auroc": "unit", "aupr": "unit", "n": "count", "data": "str",
-                                  "per_task": "dict"}, bad)
+    _check_section(
+        meta, "test", {"auroc": "unit", "aupr": "unit", "n": "count", "data": "str", "per_task": "dict"}, bad
+    )
     for task in (meta.get("test") or {}).get("per_task") or {}:
-        _check_section(meta["test"]["per_task"], task, {"auroc": "unit", "aupr": "unit", "positives": "count"}, bad,
-                       f"test.per_task.{task}")
-    _check_section(meta, "training", {"best_epoch": "count", "epochs_run": "count", "n_train": "count",
-                                      "n_valid": "count", "valid_positives": "count", "valid_auroc": "unit",
-                                      "data": "str", "command": "str", "history": "list", "stopped": "str",
-                                      "seed": "count"}, bad)
+        _check_section(
+            meta["test"]["per_task"],
+            task,
+            {"auroc": "unit", "aupr": "unit", "positives": "count"},
+            bad,
+            f"test.per_task.{task}",
+        )
+    _check_section(
+        meta,
+        "training",
+        {
+            "best_epoch": "count",
+            "epochs_run": "count",
+            "n_train": "count",
+            "n_valid": "count",
+            "valid_positives": "count",
+            "valid_auroc": "unit",
+            "data": "str",
+            "command": "str",
+            "history": "list",
+            "stopped": "str",
+            "seed": "count",
+        },
+        bad,
+    )
     _check_section(meta, "baselines", {"pwm": "dict", "kmer": "dict"}, bad)
     for key in ("pwm", "kmer"):
         if isinstance(meta.get("baselines"), dict):
-            _check_section(meta["baselines"], key, {"valid_auroc": "unit", "test_auroc": "unit", "name": "str",
-                                                    "id": "str"}, bad, f"baselines.{key}")
+            _check_section(
+                meta["baselines"],
+                key,
+                {"valid_auroc": "unit", "test_auroc": "unit", "name": "str", "id": "str"},
+                bad,
+                f"baselines.{key}",
+            )
     if meta.get("classopt_match") is not None and not isinstance(meta["classopt_match"], dict):
         raise bad("classopt_match", "an object")
 
@@ -113,10 +142,19 @@ def _check_section(meta: dict, section: str, fields: dict, bad, label: str | Non
         v = value.get(key)
         if v is None:
             continue
-        ok = {"unit": lambda x: _number(x) and 0 <= x <= 1, "count": lambda x: _int(x) and x >= 0,
-              "str": lambda x: isinstance(x, str), "list": lambda x: isinstance(x, list),
-              "dict": lambda x: isinstance(x, dict)}[kind](v)
+        ok = {
+            "unit": lambda x: _number(x) and 0 <= x <= 1,
+            "count": lambda x: _int(x) and x >= 0,
+            "str": lambda x: isinstance(x, str),
+            "list": lambda x: isinstance(x, list),
+            "dict": lambda x: isinstance(x, dict),
+        }[kind](v)
         if not ok:
-            want = {"unit": "a number in [0, 1]", "count": "a non-negative integer", "str": "text",
-                    "list": "a list", "dict": "an object"}[kind]
+            want = {
+                "unit": "a number in [0, 1]",
+                "count": "a non-negative integer",
+                "str": "text",
+                "list": "a list",
+                "dict": "an object",
+            }[kind]
             raise bad(f"{label}.{key}", want)

@@ -21,6 +21,7 @@ and PPM (letter frequencies of the seqlets). Here:
 `modisco_job(...)` is a generator of `ModiscoProgress` returning a `ModiscoResult`; `discover(...)`
 runs it to the end.
 """
+
 from __future__ import annotations
 
 import time
@@ -36,9 +37,12 @@ if TYPE_CHECKING:
 
 ATTRIBUTIONS = ("auto", "deeplift", "saliency", "ig")
 ATTRIBUTION_SHORT = {"deeplift": "DeepLIFT/SHAP", "saliency": "gradient", "ig": "integrated gradients"}
-ATTRIBUTION_LABELS = {"given": "given by the caller", "deeplift": "DeepLIFT/SHAP (20 dinucleotide shuffles)",
-                      "saliency": "gradient, mean over letters removed",
-                      "ig": "integrated gradients (uniform baseline)"}
+ATTRIBUTION_LABELS = {
+    "given": "given by the caller",
+    "deeplift": "DeepLIFT/SHAP (20 dinucleotide shuffles)",
+    "saliency": "gradient, mean over letters removed",
+    "ig": "integrated gradients (uniform baseline)",
+}
 # The Motifs panel's default release (viewer.motif_jobs.DEFAULT_RELEASE): the zoo's baseline motifs.
 DEFAULT_RELEASE = "JASPAR2024"
 
@@ -49,6 +53,8 @@ def default_release() -> str:
     from deemo_gui.core.motifs.jaspar import newest_release, releases
 
     return DEFAULT_RELEASE if DEFAULT_RELEASE in releases() else newest_release()
+
+
 # modisco-lite's report trims a pattern to the columns holding >= 0.3 of the largest per-column
 # |CWM| sum (modiscolite/report.py, trim_threshold=0.3).
 TRIM_THRESHOLD = 0.3
@@ -64,11 +70,11 @@ CHUNK = 64
 class ModiscoSettings:
     """TFMoDISco's parameters, modisco-lite's defaults except where noted."""
 
-    max_seqlets: int = 2000      # modisco-lite's `motifs` command default (-n 2000); its API's: 20000
-    window: int = 21             # sliding_window_size
-    flank: int = 10              # flank_size
-    target_fdr: float = 0.2      # target_seqlet_fdr
-    leiden_runs: int = 10        # ours, for interactive use; modisco-lite's default is 50
+    max_seqlets: int = 2000  # modisco-lite's `motifs` command default (-n 2000); its API's: 20000
+    window: int = 21  # sliding_window_size
+    flank: int = 10  # flank_size
+    target_fdr: float = 0.2  # target_seqlet_fdr
+    leiden_runs: int = 10  # ours, for interactive use; modisco-lite's default is 50
     min_metacluster_size: int = 100
     final_min_cluster_size: int = 20
 
@@ -81,10 +87,15 @@ class ModiscoSettings:
             raise ConfigError(f"TF-MoDISco flank must be a whole number >= 0, got {self.flank!r}")
         if not 0 < float(self.target_fdr) < 1:
             raise ConfigError(f"TF-MoDISco target FDR must lie between 0 and 1, got {self.target_fdr!r}")
-        return {"max_seqlets_per_metacluster": int(self.max_seqlets), "sliding_window_size": int(self.window),
-                "flank_size": int(self.flank), "target_seqlet_fdr": float(self.target_fdr),
-                "n_leiden_runs": int(self.leiden_runs), "min_metacluster_size": int(self.min_metacluster_size),
-                "final_min_cluster_size": int(self.final_min_cluster_size)}
+        return {
+            "max_seqlets_per_metacluster": int(self.max_seqlets),
+            "sliding_window_size": int(self.window),
+            "flank_size": int(self.flank),
+            "target_seqlet_fdr": float(self.target_fdr),
+            "n_leiden_runs": int(self.leiden_runs),
+            "min_metacluster_size": int(self.min_metacluster_size),
+            "final_min_cluster_size": int(self.final_min_cluster_size),
+        }
 
 
 @dataclass(frozen=True)
@@ -104,8 +115,8 @@ class Seqlet:
 class Pattern:
     """One TF-MoDISco pattern; matrices `(4, W)` rows A C G T, untrimmed; `trim` the core's columns."""
 
-    name: str                     # modisco's own name, e.g. "pos_patterns.pattern_0"
-    metacluster: str              # "pos" (positive contributions) or "neg"
+    name: str  # modisco's own name, e.g. "pos_patterns.pattern_0"
+    metacluster: str  # "pos" (positive contributions) or "neg"
     index: int
     ppm: np.ndarray
     cwm: np.ndarray
@@ -132,8 +143,13 @@ class Pattern:
         """The trimmed PPM as a `PWM` (id: the pattern's name), the query given to Tomtom."""
         from deemo_gui.core.motifs import PWM
 
-        p = PWM.from_probs(self.trimmed("ppm") + 1e-6, id=self.name, name=f"TF-MoDISco {self.label}",
-                           source="TF-MoDISco", nsites=float(self.n_seqlets))
+        p = PWM.from_probs(
+            self.trimmed("ppm") + 1e-6,
+            id=self.name,
+            name=f"TF-MoDISco {self.label}",
+            source="TF-MoDISco",
+            nsites=float(self.n_seqlets),
+        )
         return p.reverse_complement() if reverse else p
 
     @property
@@ -159,10 +175,10 @@ class ModiscoResult:
 
     patterns: list[Pattern]
     ids: list[str]
-    sequences: list[str]          # as explained (upper case)
-    window_starts: np.ndarray     # (N,) model window offset of each record
-    attribution: str              # method used ("given": scores_job's caller's own)
-    note: str                     # why another method than asked, or ""
+    sequences: list[str]  # as explained (upper case)
+    window_starts: np.ndarray  # (N,) model window offset of each record
+    attribution: str  # method used ("given": scores_job's caller's own)
+    note: str  # why another method than asked, or ""
     release: str | None
     settings: ModiscoSettings
     seconds: dict = field(default_factory=dict)
@@ -177,15 +193,15 @@ class ModiscoResult:
         """The seqlet's bases as they read on its strand (the pattern's orientation)."""
         from deemo_gui.core.sequences import reverse_complement
 
-        text = self.sequences[seqlet.record][seqlet.start: seqlet.end]
+        text = self.sequences[seqlet.record][seqlet.start : seqlet.end]
         return reverse_complement(text) if seqlet.strand == "-" else text
 
 
 @dataclass(frozen=True)
 class ModiscoProgress:
-    stage: str      # "windows", "attributions", "modisco", "tomtom"
+    stage: str  # "windows", "attributions", "modisco", "tomtom"
     done: int
-    total: int      # 0: unknown
+    total: int  # 0: unknown
     text: str
 
 
@@ -223,8 +239,9 @@ def resolve_attribution(model, method: str = "auto") -> tuple[str, str]:
     return "deeplift", ""
 
 
-def hypothetical_scores(model, X, method: str = "deeplift", target: int = 0, batch_size: int | None = None,
-                        device=None) -> np.ndarray:
+def hypothetical_scores(
+    model, X, method: str = "deeplift", target: int = 0, batch_size: int | None = None, device=None
+) -> np.ndarray:
     """Hypothetical contributions `(N, 4, L)` of task `target` for one-hot `X` (see the module docstring);
     hypothetical × X is the contribution map. Unknown bases (all-zero columns) get 0."""
     from deemo_gui.core.explain._common import as_onehot
@@ -235,8 +252,9 @@ def hypothetical_scores(model, X, method: str = "deeplift", target: int = 0, bat
         from deemo_gui.core.explain import deep_lift_shap
 
         # 512 sequence-reference pairs per pass: twice as fast as its default 128 on a 2-core CPU
-        hyp = deep_lift_shap(model, X, target=target, hypothetical=True, device=device,
-                             batch_size=int(batch_size or 512))
+        hyp = deep_lift_shap(
+            model, X, target=target, hypothetical=True, device=device, batch_size=int(batch_size or 512)
+        )
     elif method == "saliency":
         from deemo_gui.core.explain import saliency
 
@@ -249,7 +267,7 @@ def hypothetical_scores(model, X, method: str = "deeplift", target: int = 0, bat
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ig = integrated_gradients(model, X, target=target, baseline="uniform", device=device, **kw)
-        grad = ig / (X - 0.25)          # the path-averaged gradient of every letter (X - 0.25 is never 0)
+        grad = ig / (X - 0.25)  # the path-averaged gradient of every letter (X - 0.25 is never 0)
         hyp = grad - grad.mean(axis=1, keepdims=True)
     else:
         raise ConfigError(f"attribution method must be one of {', '.join(ATTRIBUTIONS[1:])}, got {method!r}")
@@ -276,7 +294,7 @@ def _pattern(raw: dict, contrib_pos: np.ndarray, offsets: np.ndarray, lengths: l
     seqlets = []
     L = contrib_pos.shape[1]
     for ex, s, e, rc in np.asarray(raw["seqlets"], dtype=np.int64):
-        lo, hi = (e - b, e - a) if rc else (s + a, s + b)      # the core in window coordinates
+        lo, hi = (e - b, e - a) if rc else (s + a, s + b)  # the core in window coordinates
         w_lo, w_hi = max(0, lo), min(L, hi)
         score = float(contrib_pos[ex, w_lo:w_hi].sum()) if w_hi > w_lo else 0.0
         n = lengths[ex]
@@ -284,8 +302,16 @@ def _pattern(raw: dict, contrib_pos: np.ndarray, offsets: np.ndarray, lengths: l
         if end > start:
             seqlets.append(Seqlet(int(ex), int(start), int(end), "-" if rc else "+", score))
     meta = raw["metacluster"]
-    return Pattern(name=f"{meta}_patterns.pattern_{raw['index']}", metacluster=meta, index=int(raw["index"]),
-                   ppm=ppm, cwm=cwm, hcwm=hcwm, trim=(a, b), seqlets=seqlets)
+    return Pattern(
+        name=f"{meta}_patterns.pattern_{raw['index']}",
+        metacluster=meta,
+        index=int(raw["index"]),
+        ppm=ppm,
+        cwm=cwm,
+        hcwm=hcwm,
+        trim=(a, b),
+        seqlets=seqlets,
+    )
 
 
 def _compare(patterns: list[Pattern], targets) -> None:
@@ -320,9 +346,19 @@ def _windows(model, seqs: list[str], target: int, device):
     return windows, offsets
 
 
-def modisco_job(model, seqs, *, ids=None, target: int = 0, attribution: str = "auto",
-                settings: ModiscoSettings | None = None, targets=None, release: str | None = DEFAULT_RELEASE,
-                batch_size: int | None = None, device=None):
+def modisco_job(
+    model,
+    seqs,
+    *,
+    ids=None,
+    target: int = 0,
+    attribution: str = "auto",
+    settings: ModiscoSettings | None = None,
+    targets=None,
+    release: str | None = DEFAULT_RELEASE,
+    batch_size: int | None = None,
+    device=None,
+):
     """TF-MoDISco on `seqs` (strings, any length) under `model`'s task `target`; yields
     `ModiscoProgress`, returns a `ModiscoResult`. `targets`: PWMs to compare with (default: JASPAR
     `release` CORE vertebrates; `release=None` and no targets: no comparison)."""
@@ -348,13 +384,13 @@ def modisco_job(model, seqs, *, ids=None, target: int = 0, attribution: str = "a
     X = one_hot(windows)
     hyp = np.empty_like(X)
     for s in range(0, len(X), CHUNK):
-        yield ModiscoProgress("attributions", s, len(X), f"{ATTRIBUTION_SHORT[method]} of "
-                                                         f"{s:,}/{len(X):,} sequences")
-        hyp[s: s + CHUNK] = hypothetical_scores(model, X[s: s + CHUNK], method, target, batch_size, device)
+        yield ModiscoProgress("attributions", s, len(X), f"{ATTRIBUTION_SHORT[method]} of {s:,}/{len(X):,} sequences")
+        hyp[s : s + CHUNK] = hypothetical_scores(model, X[s : s + CHUNK], method, target, batch_size, device)
     seconds["attributions"] = time.perf_counter() - t0
     task_names = list((getattr(model, "metadata", None) or {}).get("task_names") or [])
-    result = yield from scores_job(seqs, X, hyp, ids=ids, offsets=offsets, settings=settings, targets=targets,
-                                   release=release)
+    result = yield from scores_job(
+        seqs, X, hyp, ids=ids, offsets=offsets, settings=settings, targets=targets, release=release
+    )
     result.seconds = {**seconds, **result.seconds, "total": time.perf_counter() - t0}
     result.attribution, result.note = method, note
     result.model = str(getattr(model, "name", "") or "")
@@ -362,8 +398,18 @@ def modisco_job(model, seqs, *, ids=None, target: int = 0, attribution: str = "a
     return result
 
 
-def scores_job(seqs, X, hyp, *, ids=None, offsets=None, settings: ModiscoSettings | None = None, targets=None,
-               release: str | None = DEFAULT_RELEASE, attribution: str = "given"):
+def scores_job(
+    seqs,
+    X,
+    hyp,
+    *,
+    ids=None,
+    offsets=None,
+    settings: ModiscoSettings | None = None,
+    targets=None,
+    release: str | None = DEFAULT_RELEASE,
+    attribution: str = "given",
+):
     """TF-MoDISco on given scores: `X` one-hot and `hyp` hypothetical contributions `(N, 4, L)` of the
     windows at `offsets` (default 0) of `seqs`; yields `ModiscoProgress`, returns a `ModiscoResult`."""
     from deemo_gui.core import modisco_engine
@@ -371,8 +417,10 @@ def scores_job(seqs, X, hyp, *, ids=None, offsets=None, settings: ModiscoSetting
     seqs = [str(s) for s in seqs]
     X, hyp = np.asarray(X, dtype=np.float32), np.asarray(hyp, dtype=np.float32)
     if X.ndim != 3 or X.shape[1] != 4 or hyp.shape != X.shape or len(X) != len(seqs):
-        raise DataError(f"TF-MoDISco needs one window (4, L) of one-hot and of scores per sequence; got "
-                        f"{len(seqs)} sequences, one-hot {X.shape}, scores {hyp.shape}")
+        raise DataError(
+            f"TF-MoDISco needs one window (4, L) of one-hot and of scores per sequence; got "
+            f"{len(seqs)} sequences, one-hot {X.shape}, scores {hyp.shape}"
+        )
     ids = list(ids) if ids is not None else [f"seq{i + 1}" for i in range(len(seqs))]
     offsets = np.zeros(len(seqs), dtype=np.int64) if offsets is None else np.asarray(offsets, dtype=np.int64)
     settings = settings or ModiscoSettings()
@@ -401,8 +449,17 @@ def scores_job(seqs, X, hyp, *, ids=None, offsets=None, settings: ModiscoSetting
         _compare(patterns, list(targets))
         seconds["tomtom"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t1
-    return ModiscoResult(patterns=patterns, ids=ids, sequences=seqs, window_starts=offsets, attribution=attribution,
-                         note="", release=release if targets else None, settings=settings, seconds=seconds)
+    return ModiscoResult(
+        patterns=patterns,
+        ids=ids,
+        sequences=seqs,
+        window_starts=offsets,
+        attribution=attribution,
+        note="",
+        release=release if targets else None,
+        settings=settings,
+        seconds=seconds,
+    )
 
 
 def discover(model, seqs, **kwargs) -> ModiscoResult:

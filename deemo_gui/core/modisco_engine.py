@@ -13,6 +13,7 @@ report progress or to stop: closing the generator kills the child and its helper
 patterns: dicts with `metacluster` ("pos"/"neg"), `index`, `ppm`, `cwm`, `hcwm` (each `(W, 4)`, A C G T)
 and `seqlets` `(n, 4)` int rows (example, start, end, is_revcomp) in the tracks' coordinates.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,10 @@ def available() -> str:
 
     if importlib.util.find_spec("modiscolite") is None:
         if getattr(sys, "frozen", False):
-            return ("TF-MoDISco is not in the desktop bundle (its engine's scipy, scikit-learn, h5py and igraph "
-                    "would add ~230 MB): run it from a pip install of deemo-gui (`deemo motifs --method modisco`)")
+            return (
+                "TF-MoDISco is not in the desktop bundle (its engine's scipy, scikit-learn, h5py and igraph "
+                "would add ~230 MB): run it from a pip install of deemo-gui (`deemo motifs --method modisco`)"
+            )
         return "TF-MoDISco needs the modisco-lite package: pip install modisco-lite"
     return ""
 
@@ -76,8 +79,8 @@ def _child(folder: str) -> None:  # pragma: no cover - runs in the spawned proce
                 arrays[f"p{k}_cwm"] = np.asarray(p.contrib_scores, dtype=np.float32)
                 arrays[f"p{k}_hcwm"] = np.asarray(p.hypothetical_contribs, dtype=np.float32)
                 arrays[f"p{k}_seqlets"] = np.array(
-                    [(s.example_idx, s.start, s.end, int(bool(s.is_revcomp))) for s in p.seqlets],
-                    dtype=np.int64).reshape(-1, 4)
+                    [(s.example_idx, s.start, s.end, int(bool(s.is_revcomp))) for s in p.seqlets], dtype=np.int64
+                ).reshape(-1, 4)
                 arrays[f"p{k}_meta"] = np.array([1 if name == "pos" else -1, index], dtype=np.int64)
                 k += 1
         tmp = os.path.join(folder, "patterns.tmp.npz")
@@ -108,9 +111,14 @@ class _Child:
             env = dict(os.environ)
             root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-            self._proc = subprocess.Popen([sys.executable, "-m", "deemo_gui.core.modisco_engine", folder],
-                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "deemo_gui.core.modisco_engine", folder],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+            )
             self.pid = self._proc.pid
 
     def wait(self, seconds: float) -> int | None:
@@ -145,8 +153,10 @@ def _validate(one_hot: np.ndarray, hyp: np.ndarray) -> tuple[np.ndarray, np.ndar
     one_hot = np.ascontiguousarray(one_hot, dtype=np.float32)
     hyp = np.ascontiguousarray(hyp, dtype=np.float32)
     if one_hot.ndim != 3 or one_hot.shape[2] != 4 or hyp.shape != one_hot.shape:
-        raise DataError(f"TF-MoDISco needs one-hot and hypothetical scores of one shape (N, L, 4), "
-                        f"got {one_hot.shape} and {hyp.shape}")
+        raise DataError(
+            f"TF-MoDISco needs one-hot and hypothetical scores of one shape (N, L, 4), "
+            f"got {one_hot.shape} and {hyp.shape}"
+        )
     if not np.all(np.isfinite(hyp)):
         raise DataError("the attributions contain NaN or infinite values; check the model file")
     return one_hot, hyp
@@ -193,9 +203,16 @@ def _read(folder: str, exitcode: int) -> list[dict]:
     with np.load(done) as z:
         for k in range(int(z["n"])):
             sign, index = (int(v) for v in z[f"p{k}_meta"])
-            out.append({"metacluster": "pos" if sign > 0 else "neg", "index": index,
-                        "ppm": z[f"p{k}_ppm"], "cwm": z[f"p{k}_cwm"], "hcwm": z[f"p{k}_hcwm"],
-                        "seqlets": z[f"p{k}_seqlets"]})
+            out.append(
+                {
+                    "metacluster": "pos" if sign > 0 else "neg",
+                    "index": index,
+                    "ppm": z[f"p{k}_ppm"],
+                    "cwm": z[f"p{k}_cwm"],
+                    "hcwm": z[f"p{k}_hcwm"],
+                    "seqlets": z[f"p{k}_seqlets"],
+                }
+            )
     return out
 
 

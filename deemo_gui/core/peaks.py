@@ -9,6 +9,7 @@ Soft-masked (lower-case) genome bases are kept in `SequenceSet.soft_masked`, and
 genome coordinates in `SequenceSet.origins`; ids are `chrom:start-end(strand)` in BED coordinates,
 as `bedtools getfasta -s` writes them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,7 @@ def fetch_window(genome: Genome, origin: Origin) -> tuple[str, int]:
     return (reverse_complement_keep_case(seq) if origin.strand == "-" else seq), padded
 
 
-def windows_to_set(genome: Genome, origins: list[Origin], source: str, labels=None,
-                   task_names=None) -> SequenceSet:
+def windows_to_set(genome: Genome, origins: list[Origin], source: str, labels=None, task_names=None) -> SequenceSet:
     """A SequenceSet of the windows, upper case, with their soft-masked runs and origins."""
     ids, seqs, masked = [], [], {}
     for i, origin in enumerate(origins):
@@ -64,12 +64,20 @@ def windows_to_set(genome: Genome, origins: list[Origin], source: str, labels=No
             masked[i] = runs
         ids.append(origin.record_id)
         seqs.append(raw.upper())
-    return SequenceSet(ids=ids, seqs=seqs, labels=labels, task_names=list(task_names or ["bound"]), source=source,
-                       soft_masked=masked, origins=list(origins))
+    return SequenceSet(
+        ids=ids,
+        seqs=seqs,
+        labels=labels,
+        task_names=list(task_names or ["bound"]),
+        source=source,
+        soft_masked=masked,
+        origins=list(origins),
+    )
 
 
-def peak_origins(regions: list[Region], genome: Genome, length: int, off_end: str = "pad",
-                 source: str = "") -> list[Origin]:
+def peak_origins(
+    regions: list[Region], genome: Genome, length: int, off_end: str = "pad", source: str = ""
+) -> list[Origin]:
     """The window of each region; regions on chromosomes the genome lacks are a DataError naming the line."""
     length = check_length(length)
     if off_end not in OFF_END:
@@ -78,8 +86,10 @@ def peak_origins(regions: list[Region], genome: Genome, length: int, off_end: st
     for region in regions:
         if region.chrom not in genome:
             shown = ", ".join(genome.names[:6]) + (", …" if len(genome.names) > 6 else "")
-            raise DataError(f"{source or 'regions'}, line {region.line}: chromosome {region.chrom!r} is not in "
-                            f"{genome.path} (it has {shown}); is the BED file for another assembly or naming?")
+            raise DataError(
+                f"{source or 'regions'}, line {region.line}: chromosome {region.chrom!r} is not in "
+                f"{genome.path} (it has {shown}); is the BED file for another assembly or naming?"
+            )
         origin = window_of(region, length)
         if origin.start < 0 or origin.end > genome.length(region.chrom):
             off += 1
@@ -88,8 +98,14 @@ def peak_origins(regions: list[Region], genome: Genome, length: int, off_end: st
         out.append(origin)
     if off:
         what = "dropped" if off_end == "skip" else "N-padded past the end"
-        log.warning("%s: %d of %d windows of %d bp run off a chromosome end and were %s", source or "regions",
-                    off, len(regions), length, what)
+        log.warning(
+            "%s: %d of %d windows of %d bp run off a chromosome end and were %s",
+            source or "regions",
+            off,
+            len(regions),
+            length,
+            what,
+        )
     return out
 
 
@@ -120,5 +136,5 @@ def to_fasta(data: SequenceSet, width: int = 60) -> str:
             header += f" label={int(data.labels[i, 0])}"
         lines.append(header)
         seq = apply_soft_mask(seq, data.soft_masked.get(i, ()))
-        lines += [seq[k: k + width] for k in range(0, len(seq), width)]
+        lines += [seq[k : k + width] for k in range(0, len(seq), width)]
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ chromosome hold-out (`core.chromsplit`) the positives are split first and each p
 negatives (background from its own chromosomes, shuffles of its own positives), so no test
 chromosome's sequence reaches training.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,28 +32,44 @@ log = logging.getLogger(__name__)
 NEGATIVES = ("gc", "shuffle")
 
 
-def add_negatives(positives: SequenceSet, genome: Genome, peaks: list[Region], how: str = "gc", ratio: float = 1.0,
-                  flank: int = 0, seed: int = 0, **background) -> SequenceSet:
+def add_negatives(
+    positives: SequenceSet,
+    genome: Genome,
+    peaks: list[Region],
+    how: str = "gc",
+    ratio: float = 1.0,
+    flank: int = 0,
+    seed: int = 0,
+    **background,
+) -> SequenceSet:
     """`positives` (label 1) followed by their negatives (label 0); origins kept (None for shuffles)."""
     if how not in NEGATIVES:
         raise ConfigError(f"negatives must be one of {', '.join(NEGATIVES)} with a genome, got {how!r}")
     n = len(positives)
     assert positives.origins is not None, "positives read from peaks carry their genome positions"
     if how == "shuffle":
-        neg = SequenceSet(ids=[f"{i}_shuf" for i in positives.ids], seqs=shuffle_all(positives.seqs, seed=seed),
-                          origins=[None] * n)
+        neg = SequenceSet(
+            ids=[f"{i}_shuf" for i in positives.ids], seqs=shuffle_all(positives.seqs, seed=seed), origins=[None] * n
+        )
         how_text = f"dinucleotide-shuffled negatives (seed {seed})"
     else:
-        origins, _ = gc_matched_background(genome, positives.origins, positives.seqs, peaks, ratio=ratio,
-                                                flank=flank, seed=seed, **background)
+        origins, _ = gc_matched_background(
+            genome, positives.origins, positives.seqs, peaks, ratio=ratio, flank=flank, seed=seed, **background
+        )
         neg = windows_to_set(genome, origins, "")
         how_text = f"GC-matched genomic background negatives (seed {seed}, {len(neg)} for {n} peaks)"
     masked = dict(positives.soft_masked)
     masked.update({n + k: runs for k, runs in neg.soft_masked.items()})
     y = np.concatenate([np.ones(n), np.zeros(len(neg))]).astype(np.float32)[:, None]
-    return SequenceSet(ids=positives.ids + neg.ids, seqs=positives.seqs + neg.seqs, labels=y, task_names=["bound"],
-                       source=f"{positives.source} + {how_text}", soft_masked=masked,
-                       origins=list(positives.origins) + list(neg.origins or ()))
+    return SequenceSet(
+        ids=positives.ids + neg.ids,
+        seqs=positives.seqs + neg.seqs,
+        labels=y,
+        task_names=["bound"],
+        source=f"{positives.source} + {how_text}",
+        soft_masked=masked,
+        origins=list(positives.origins) + list(neg.origins or ()),
+    )
 
 
 def _positives(bed, genome: Genome, length: int, off_end: str) -> tuple[list[Region], SequenceSet]:
@@ -63,17 +80,33 @@ def _positives(bed, genome: Genome, length: int, off_end: str) -> tuple[list[Reg
     return regions, data
 
 
-def peak_training_set(bed, genome: Genome, length: int = DEFAULT_LENGTH, negatives: str = "gc", ratio: float = 1.0,
-                      flank: int = 0, seed: int = 0, off_end: str = "pad") -> SequenceSet:
+def peak_training_set(
+    bed,
+    genome: Genome,
+    length: int = DEFAULT_LENGTH,
+    negatives: str = "gc",
+    ratio: float = 1.0,
+    flank: int = 0,
+    seed: int = 0,
+    off_end: str = "pad",
+) -> SequenceSet:
     """Peak windows and their negatives as one labelled set (no split)."""
     regions, pos = _positives(bed, genome, length, off_end)
     return add_negatives(pos, genome, regions, negatives, ratio, flank, seed)
 
 
-def peak_datasets(bed, genome: Genome, length: int = DEFAULT_LENGTH, negatives: str = "gc",
-                  test_chroms=DEFAULT_TEST_CHROMS, valid_chroms=DEFAULT_VALID_CHROMS, ratio: float = 1.0,
-                  flank: int = 0, seed: int = 0, off_end: str = "pad"
-                  ) -> tuple[SequenceSet, SequenceSet | None, SequenceSet | None]:
+def peak_datasets(
+    bed,
+    genome: Genome,
+    length: int = DEFAULT_LENGTH,
+    negatives: str = "gc",
+    test_chroms=DEFAULT_TEST_CHROMS,
+    valid_chroms=DEFAULT_VALID_CHROMS,
+    ratio: float = 1.0,
+    flank: int = 0,
+    seed: int = 0,
+    off_end: str = "pad",
+) -> tuple[SequenceSet, SequenceSet | None, SequenceSet | None]:
     """(train, valid, test) split by chromosome, each with its own negatives. `valid` is None when no peak
     lies on the validation chromosomes (or none were given): training then holds out a random 10%;
     `test` is None when no test chromosomes were given."""
@@ -89,8 +122,11 @@ def peak_datasets(bed, genome: Genome, length: int = DEFAULT_LENGTH, negatives: 
         part = pos.subset(index)
         on = sorted({chroms[i] for i in index}, key=lambda c: (len(c), c))
         shown = ", ".join(on[:8]) + (", …" if len(on) > 8 else "")
-        part.source = f"{pos.source}, {what} chromosomes {shown}" if what != "training" else \
-            f"{pos.source}, all but the held-out chromosomes"
+        part.source = (
+            f"{pos.source}, {what} chromosomes {shown}"
+            if what != "training"
+            else f"{pos.source}, all but the held-out chromosomes"
+        )
         parts.append(add_negatives(part, genome, regions, negatives, ratio, flank, seed + k))
     train, valid, test = parts
     assert train is not None, "split_by_chromosome leaves training peaks or raises"

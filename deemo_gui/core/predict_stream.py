@@ -4,6 +4,7 @@ Memory is one chunk of records and one group's one-hot, whatever the size of the
 reads a chunk at a time (`core.fasta`, `core.line_stream`), `score_batches` encodes and predicts a group at
 a time, and the caller writes each group's rows before the next is read (`deemo predict`).
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,11 @@ class _IdHashes:
         hashes = np.sort(np.concatenate(self._hashes))
         twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
         if len(twice):
-            candidates = [i for h, ids in zip(self._hashes, self._ids)
-                          for i in np.array(ids.split("\n"), dtype=object)[np.isin(h, twice)]]
+            candidates = [
+                i
+                for h, ids in zip(self._hashes, self._ids)
+                for i in np.array(ids.split("\n"), dtype=object)[np.isin(h, twice)]
+            ]
             warn_duplicate_ids(candidates, name)
 
 
@@ -70,17 +74,18 @@ def fitted_scores(model, seqs: list[str]) -> np.ndarray:
     return predict_proba(model, one_hot(fit_length(seqs, model.input_length, warn=False)[0]))
 
 
-def score_batches(model, recs: Records, scorer: Scorer | None = None, group: int = GROUP * BATCH_SIZE,
-                  source: str = "") -> Iterator[tuple[list[str], np.ndarray]]:
+def score_batches(
+    model, recs: Records, scorer: Scorer | None = None, group: int = GROUP * BATCH_SIZE, source: str = ""
+) -> Iterator[tuple[list[str], np.ndarray]]:
     """(ids, P `(n, T)`) for each group of at most `group` records, `scorer(model, seqs)` scoring a
     group (default `fitted_scores`, whose crops and pads are warned about once, at the end)."""
     total = changed = 0
     for ids, seqs in recs:
         for start in range(0, len(seqs), group):
-            part = seqs[start: start + group]
+            part = seqs[start : start + group]
             if scorer is None:
                 changed += sum(len(s) != model.input_length for s in part)
             total += len(part)
-            yield ids[start: start + group], (scorer or fitted_scores)(model, part)
+            yield ids[start : start + group], (scorer or fitted_scores)(model, part)
     if scorer is None:
         warn_fitted(source, changed, total, model.input_length)

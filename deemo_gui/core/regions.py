@@ -6,6 +6,7 @@ none). Coordinates are BED's: 0-based start, end exclusive. `track`, `browser` a
 skipped; columns are tab-separated (whitespace also accepted). Any other row is one DataError
 naming the file and line.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,8 +79,10 @@ def parse_line(line: str, where: str, lineno: int = 0) -> Region:
     if len(fields) < 3:
         fields = line.split()
     if len(fields) < 3:
-        raise DataError(f"{where}: {len(fields)} column(s); a BED row has at least chrom, start and end "
-                        f"(tab-separated), found {line.strip()[:60]!r}")
+        raise DataError(
+            f"{where}: {len(fields)} column(s); a BED row has at least chrom, start and end "
+            f"(tab-separated), found {line.strip()[:60]!r}"
+        )
     chrom = fields[0].strip()
     if not chrom or not chrom.isprintable():
         raise DataError(f"{where}: no chromosome name in the first column")
@@ -96,8 +99,7 @@ def parse_line(line: str, where: str, lineno: int = 0) -> Region:
         offset = _int(fields[9].strip(), "the narrowPeak summit (column 10)", where)
         if offset != -1:
             if not 0 <= offset < end - start:
-                raise DataError(f"{where}: the narrowPeak summit offset {offset} is outside the "
-                                f"{end - start}-bp peak")
+                raise DataError(f"{where}: the narrowPeak summit offset {offset} is outside the {end - start}-bp peak")
             summit = start + offset
     return Region(chrom, start, end, name, strand, summit, lineno)
 

@@ -9,6 +9,7 @@ Encoding: `(N, 4, L)` float32, order A C G T. `N` and every other IUPAC ambiguit
 (R Y S W K M B D H V) are encoded as all-zero columns: the network sees no evidence for any base
 there, and gradient × input attributions are exactly zero at unknown positions.
 """
+
 from __future__ import annotations
 
 import csv
@@ -79,7 +80,7 @@ class SequenceSet:
     def n_tasks(self) -> int:
         return len(self.task_names)
 
-    def subset(self, index) -> "SequenceSet":
+    def subset(self, index) -> SequenceSet:
         index = np.asarray(index)
         return SequenceSet(
             ids=[self.ids[i] for i in index],
@@ -87,7 +88,9 @@ class SequenceSet:
             labels=None if self.labels is None else self.labels[index],
             task_names=list(self.task_names),
             source=self.source,
-            soft_masked={new: self.soft_masked[int(old)] for new, old in enumerate(index) if int(old) in self.soft_masked},
+            soft_masked={
+                new: self.soft_masked[int(old)] for new, old in enumerate(index) if int(old) in self.soft_masked
+            },
             origins=None if self.origins is None else [self.origins[i] for i in index],
         )
 
@@ -178,7 +181,10 @@ def warn_fitted(source: str, changed: int, total: int, length: int) -> None:
     if changed:
         log.warning(
             "%s: %d of %d sequences were not %d nt long and were centre-cropped or N-padded",
-            source or "sequences", changed, total, length,
+            source or "sequences",
+            changed,
+            total,
+            length,
         )
 
 
@@ -197,15 +203,17 @@ def gc_contents(seqs: list[str], block: int = 1 << 16) -> np.ndarray:
     """`gc_content` of each sequence, `(N,)` float64, computed in numpy a block of sequences at a time."""
     out = np.full(len(seqs), np.nan)
     for start in range(0, len(seqs), block):
-        part = seqs[start: start + block]
+        part = seqs[start : start + block]
         text = "".join(part).encode("ascii")
         lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
         full = np.flatnonzero(lengths)  # reduceat needs non-empty segments
         if not len(full):
             continue
         firsts = (np.cumsum(lengths) - lengths)[full]
-        gc, acgt = (np.add.reduceat(np.frombuffer(text.translate(t), dtype=np.uint8), firsts, dtype=np.int64)
-                    for t in (_GC, _ACGT))
+        gc, acgt = (
+            np.add.reduceat(np.frombuffer(text.translate(t), dtype=np.uint8), firsts, dtype=np.int64)
+            for t in (_GC, _ACGT)
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             out[start + full] = np.where(acgt > 0, gc / acgt, np.nan)
     return out
@@ -319,8 +327,9 @@ def warn_duplicate_ids(ids: list[str], name: str) -> list[str]:
     dup = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dup:
         shown = ", ".join(repr(d) for d in dup[:5]) + (f" and {len(dup) - 5} more" if len(dup) > 5 else "")
-        log.warning("%s: %d record id(s) occur more than once: %s; records are told apart by position", name,
-                    len(dup), shown)
+        log.warning(
+            "%s: %d record id(s) occur more than once: %s; records are told apart by position", name, len(dup), shown
+        )
     return dup
 
 
@@ -424,8 +433,9 @@ def _parse_deepbind_headerless(text: str, name: str, lineno0: int = 0) -> Sequen
         _add_validated(seqs, masked, parts[0].strip(), f"{name}, line {lineno}")
         ids.append(f"line{lineno}")
         labels.append(float(parts[1]))
-    return SequenceSet(ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32)[:, None], source=name,
-                       soft_masked=masked)
+    return SequenceSet(
+        ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32)[:, None], source=name, soft_masked=masked
+    )
 
 
 def _parse_table(text: str, name: str, delimiter: str, lineno0: int = 0) -> SequenceSet:
@@ -465,8 +475,12 @@ def _parse_table(text: str, name: str, delimiter: str, lineno0: int = 0) -> Sequ
     if not label_cols:
         return SequenceSet(ids=ids, seqs=seqs, source=name, soft_masked=masked)
     return SequenceSet(
-        ids=ids, seqs=seqs, labels=np.array(labels, dtype=np.float32), soft_masked=masked,
-        task_names=[header[i] for i in label_cols], source=name,
+        ids=ids,
+        seqs=seqs,
+        labels=np.array(labels, dtype=np.float32),
+        soft_masked=masked,
+        task_names=[header[i] for i in label_cols],
+        source=name,
     )
 
 
@@ -479,8 +493,10 @@ def _parse_plain(text: str, name: str, lineno0: int = 0) -> SequenceSet:
         if not line:
             continue
         if line.startswith(">"):
-            raise DataError(f"{name}, line {lineno}: FASTA header after bare sequence lines — "
-                            "a FASTA file must start with a '>' header")
+            raise DataError(
+                f"{name}, line {lineno}: FASTA header after bare sequence lines — "
+                "a FASTA file must start with a '>' header"
+            )
         _add_validated(seqs, masked, line, f"{name}, line {lineno}")
         ids.append(f"line{lineno}")
     return SequenceSet(ids=ids, seqs=seqs, source=name, soft_masked=masked)
@@ -516,8 +532,10 @@ def text_parser(text: str, name: str) -> tuple[TextParser, bool]:
     if first.startswith(">") or first.startswith(";"):
         return _parse_fasta, False
     if first.startswith("@") and text.lstrip().split("\n", 3)[2:3] and text.lstrip().split("\n", 3)[2].startswith("+"):
-        raise DataError(f"{name}: FASTQ reads, which deemo does not read; convert them to FASTA "
-                        "(e.g. `seqkit fq2fa reads.fq > reads.fa`) or one sequence per line")
+        raise DataError(
+            f"{name}: FASTQ reads, which deemo does not read; convert them to FASTA "
+            "(e.g. `seqkit fq2fa reads.fq > reads.fa`) or one sequence per line"
+        )
     fields = [f.strip() for f in first.split("\t")]
     if "FoldID" in fields and "seq" in fields:
         return _parse_deepbind, True
@@ -550,14 +568,13 @@ def load_dataset(
     data = read_sequences(path)
     if labels is not None:
         y, tasks = read_label_file(labels, len(data), data.source)
-        data = SequenceSet(data.ids, data.seqs, y, tasks, f"{data.source} + labels {os.fspath(labels)}",
-                           soft_masked=data.soft_masked)
+        data = SequenceSet(
+            data.ids, data.seqs, y, tasks, f"{data.source} + labels {os.fspath(labels)}", soft_masked=data.soft_masked
+        )
     if negatives is None:
         return data
     if data.labels is not None and not np.all(data.labels == 1):
-        raise DataError(
-            f"{data.source}: has negative labels already; --negatives needs a positives-only file"
-        )
+        raise DataError(f"{data.source}: has negative labels already; --negatives needs a positives-only file")
     if data.n_tasks != 1:
         raise DataError(f"{data.source}: --negatives works with one task, this file has {data.n_tasks}")
     if negatives == "shuffle":
@@ -571,8 +588,9 @@ def load_dataset(
         neg_seqs, neg_ids = neg.seqs, neg.ids
         how = f"{data.source} positives + {neg.source} negatives"
     y = np.concatenate([np.ones(len(data)), np.zeros(len(neg_seqs))]).astype(np.float32)[:, None]
-    return SequenceSet(data.ids + neg_ids, data.seqs + neg_seqs, y, list(data.task_names), how,
-                       soft_masked=data.soft_masked)
+    return SequenceSet(
+        data.ids + neg_ids, data.seqs + neg_seqs, y, list(data.task_names), how, soft_masked=data.soft_masked
+    )
 
 
 def subsample(data: SequenceSet, n: int | None, seed: int = 0) -> SequenceSet:

@@ -5,6 +5,7 @@ as used by DeepBind (Alipanahi et al. 2015) to make ChIP-seq negatives. The shuf
 exactly the same dinucleotide counts, first letter and last letter as the original, and every
 such sequence is equally likely.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -28,6 +28,7 @@ motifs or short sequences) the whole draw is repeated, as Koo's code does.
 The motif list is the paper's 12 TFs with the JASPAR 2016 matrix IDs their data used, read
 from pyjaspar's offline JASPAR2016 release.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -147,9 +148,15 @@ def _split_sizes(n: int, fractions) -> list[int]:
     return list(np.diff(np.concatenate([[0], bounds])))
 
 
-def generate(motifs=DEFAULT_MOTIFS, n: int = 25000, length: int = 200, seed: int = 0,
-             release: str = DEFAULT_RELEASE, count_probs=INSTANCE_COUNT_PROBS,
-             split=SPLIT_FRACTIONS) -> SyntheticData:
+def generate(
+    motifs=DEFAULT_MOTIFS,
+    n: int = 25000,
+    length: int = 200,
+    seed: int = 0,
+    release: str = DEFAULT_RELEASE,
+    count_probs=INSTANCE_COUNT_PROBS,
+    split=SPLIT_FRACTIONS,
+) -> SyntheticData:
     """Generate Koo & Eddy's synthetic data set (see the module docstring).
 
     `motifs`: JASPAR matrix IDs (looked up in `release`) and/or `PWM` objects; one task each.
@@ -188,8 +195,7 @@ def generate(motifs=DEFAULT_MOTIFS, n: int = 25000, length: int = 200, seed: int
     too_wide = [pwms[t].id for t in range(T) if widths[2 * t] + 2 > length]
     if too_wide:
         raise ConfigError(
-            f"motif(s) {', '.join(too_wide)} do not fit in {length} nt with 1 nt either side; "
-            "use longer sequences"
+            f"motif(s) {', '.join(too_wide)} do not fit in {length} nt with 1 nt either side; use longer sequences"
         )
 
     rng = np.random.default_rng(seed)
@@ -213,7 +219,7 @@ def generate(motifs=DEFAULT_MOTIFS, n: int = 25000, length: int = 200, seed: int
             c = int(choice[j])
             w = int(widths[c])
             u = rng.random(w)
-            seqs[i, pos: pos + w] = (u[None, :] >= cums[c]).sum(axis=0)
+            seqs[i, pos : pos + w] = (u[None, :] >= cums[c]).sum(axis=0)
             rec_seq.append(i)
             rec_choice.append(c)
             rec_start.append(pos)
@@ -227,26 +233,37 @@ def generate(motifs=DEFAULT_MOTIFS, n: int = 25000, length: int = 200, seed: int
     split_of = np.searchsorted(bounds[1:], np.arange(n), side="right")
     parts = []
     for a, b in zip(bounds[:-1], bounds[1:]):
-        parts.append(SyntheticSplit(ids=ids[a:b], sequences=text[a:b], labels=labels[a:b].copy(),
-                                    task_names=list(tasks)))
+        parts.append(
+            SyntheticSplit(ids=ids[a:b], sequences=text[a:b], labels=labels[a:b].copy(), task_names=list(tasks))
+        )
 
     rec_seq = np.asarray(rec_seq, dtype=np.int64)
     rec_choice = np.asarray(rec_choice, dtype=np.int64)
     rec_start = np.asarray(rec_start, dtype=np.int64)
     import pandas as pd
 
-    truth = pd.DataFrame({
-        "id": [ids[i] for i in rec_seq],
-        "split": [SPLIT_NAMES[s] for s in split_of[rec_seq]],
-        "index": rec_seq - bounds[split_of[rec_seq]],
-        "tf": [tasks[c // 2] for c in rec_choice],
-        "motif_id": [pwms[c // 2].id for c in rec_choice],
-        "start": rec_start,
-        "end": rec_start + widths[rec_choice],
-        "strand": np.where(rec_choice % 2 == 1, "-", "+"),
-    })[TRUTH_COLUMNS]
-    return SyntheticData(train=parts[0], valid=parts[1], test=parts[2], truth=truth,
-                         task_names=list(tasks), motifs=pwms, length=length, seed=seed)
+    truth = pd.DataFrame(
+        {
+            "id": [ids[i] for i in rec_seq],
+            "split": [SPLIT_NAMES[s] for s in split_of[rec_seq]],
+            "index": rec_seq - bounds[split_of[rec_seq]],
+            "tf": [tasks[c // 2] for c in rec_choice],
+            "motif_id": [pwms[c // 2].id for c in rec_choice],
+            "start": rec_start,
+            "end": rec_start + widths[rec_choice],
+            "strand": np.where(rec_choice % 2 == 1, "-", "+"),
+        }
+    )[TRUTH_COLUMNS]
+    return SyntheticData(
+        train=parts[0],
+        valid=parts[1],
+        test=parts[2],
+        truth=truth,
+        task_names=list(tasks),
+        motifs=pwms,
+        length=length,
+        seed=seed,
+    )
 
 
 def write_tsv(data: SyntheticData, out_dir) -> list[str]:

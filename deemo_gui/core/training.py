@@ -4,24 +4,26 @@ Adam, batch 256 (Deep Motif Dashboard), binary cross-entropy on logits (one sigm
 early stopping on validation AUROC with the best weights kept. Per-preset defaults (learning
 rate, clipping, lr halving, epochs) come from `networks.training_defaults`, which cites sources.
 """
+
 from __future__ import annotations
 
 import copy
 import math
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 import torch
 
+from deemo_gui.core.baselines import fit_baselines
 from deemo_gui.core.device import resolve_device
 from deemo_gui.core.errors import ConfigError, DataError
 from deemo_gui.core.inference import predict_logits
 from deemo_gui.core.metrics import classification_report
 from deemo_gui.core.networks import build_network, training_defaults
-from deemo_gui.core.baselines import fit_baselines
+from deemo_gui.core.networks.base import SequenceNetwork
 from deemo_gui.core.sequences import SequenceSet, fit_length, one_hot, require_labels
 
 
@@ -59,7 +61,9 @@ class TrainingConfig:
                 raise ConfigError(f"{key.replace('_', ' ')} must be a positive whole number, got {out[key]!r}")
         for key in ("lr", "grad_clip", "weight_decay"):
             value = out.get(key)
-            if value is not None and not (math.isfinite(value) and (value > 0 or (key == "weight_decay" and value == 0))):
+            if value is not None and not (
+                math.isfinite(value) and (value > 0 or (key == "weight_decay" and value == 0))
+            ):
                 raise ConfigError(f"{key.replace('_', ' ')} must be a positive number, got {value!r}")
         if not 0 < self.valid_fraction < 1:
             raise ConfigError(f"validation fraction must be between 0 and 1, got {self.valid_fraction}")
@@ -89,7 +93,7 @@ class EpochEvent:
 
 @dataclass
 class DoneEvent:
-    model: torch.nn.Module
+    model: SequenceNetwork
     best_epoch: int
     best_valid_auroc: float
     epochs_run: int
@@ -98,8 +102,9 @@ class DoneEvent:
     metadata: dict
 
 
-def split_validation(data: SequenceSet, fraction: float, seed: int,
-                     what: str = "validation fraction") -> tuple[SequenceSet, SequenceSet]:
+def split_validation(
+    data: SequenceSet, fraction: float, seed: int, what: str = "validation fraction"
+) -> tuple[SequenceSet, SequenceSet]:
     """A seeded random split of `data` into (rest, held out); both must keep records."""
     if not 0 < fraction < 1:
         raise ConfigError(f"{what} must be between 0 and 1, got {fraction}")
@@ -126,10 +131,16 @@ def most_common_length(seqs: list[str]) -> int:
 
 
 class Trainer:
-    """Prepare data and network; `run()` yields StepEvent/EpochEvent and finally one DoneEvent."""
+    """Prepare data and network; `run()` yields StepEvent/EpochEvent (and `("status", text)` before the
+    baselines) and finally one DoneEvent."""
 
-    def __init__(self, train: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None,
-                 test: SequenceSet | None = None):
+    def __init__(
+        self,
+        train: SequenceSet,
+        config: TrainingConfig,
+        valid: SequenceSet | None = None,
+        test: SequenceSet | None = None,
+    ):
         self.config = config
         self.settings = config.resolved()
         require_labels(train, "training")
@@ -139,7 +150,7 @@ class Trainer:
             require_labels(valid, "validation")
             if valid.n_tasks != train.n_tasks:
                 raise DataError(f"{valid.source}: {valid.n_tasks} tasks, the training data has {train.n_tasks}")
-        if len(train) < 2 or len(np.unique(train.labels)) < 2:
+        if len(train) < 2 or len(np.unique(require_labels(train, "training"))) < 2:
             raise DataError(f"{train.source}: training needs both positive and negative examples")
         check_two_classes(valid, "validation")
         if test is not None:
@@ -163,7 +174,7 @@ class Trainer:
         """Stop after the current step; the best model so far is kept and returned."""
         self._cancelled = True
 
-    def run(self) -> Iterator[StepEvent | EpochEvent | DoneEvent]:
+    def run(self) -> Iterator[StepEvent | EpochEvent | DoneEvent | tuple[str, str]]:
         s = self.settings
         model, device = self.model, self.device
         opt = torch.optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s.get("weight_decay") or 0.0)
@@ -217,8 +228,15 @@ class Trainer:
                 since_best += 1
                 since_lr += 1
             event = EpochEvent(
-                epoch, int(s["max_epochs"]), total / n, report["auroc"], report["aupr"],
-                opt.param_groups[0]["lr"], time.perf_counter() - start, n / train_seconds, improved,
+                epoch,
+                int(s["max_epochs"]),
+                total / n,
+                report["auroc"],
+                report["aupr"],
+                opt.param_groups[0]["lr"],
+                time.perf_counter() - start,
+                n / train_seconds,
+                improved,
             )
             history.append(event)
             yield event
@@ -248,25 +266,25 @@ class Trainer:
         meta = self._metadata(best_epoch, best_auroc, history, reason)
         if self.config.baselines and reason != "cancelled":
             yield ("status", "Fitting the baselines (best single JASPAR PWM, gapped k-mer model)…")
-            meta["baselines"] = fit_baselines(self.train_data, self.valid_data, self.test_data,
-                                              seed=self.config.seed)
+            meta["baselines"] = fit_baselines(self.train_data, self.valid_data, self.test_data, seed=self.config.seed)
         model.metadata = meta
         yield DoneEvent(model, best_epoch, float(best_auroc), len(history), reason, history, meta)
 
     def validate(self) -> dict:
         logits = predict_logits(self.model, self.X_valid, device=self.device)
-        return classification_report(self.valid_data.labels, logits, self.train_data.task_names)
+        return classification_report(require_labels(self.valid_data, "validation"), logits, self.train_data.task_names)
 
     def _metadata(self, best_epoch: int, best_auroc: float, history: list[EpochEvent], reason: str) -> dict:
         return {
             "task_names": list(self.train_data.task_names),
             "training": {
                 "data": self.train_data.source,
-                "validation": self.valid_data.source if self.valid_data.source != self.train_data.source
+                "validation": self.valid_data.source
+                if self.valid_data.source != self.train_data.source
                 else f"{self.config.valid_fraction:.0%} held out of the training data (seed {self.config.seed})",
                 "n_train": len(self.train_data),
                 "n_valid": len(self.valid_data),
-                "valid_positives": int(self.valid_data.labels[:, 0].sum()),
+                "valid_positives": int(require_labels(self.valid_data, "validation")[:, 0].sum()),
                 "settings": self.settings,
                 "seed": self.config.seed,
                 "device": str(self.device),
@@ -276,8 +294,13 @@ class Trainer:
                 "stopped": reason,
                 "valid_auroc": best_auroc,
                 "history": [
-                    {"epoch": e.epoch, "loss": round(e.train_loss, 5), "valid_auroc": round(e.valid_auroc, 5),
-                     "seconds": round(e.seconds, 2), "sequences_per_second": round(e.sequences_per_second, 1)}
+                    {
+                        "epoch": e.epoch,
+                        "loss": round(e.train_loss, 5),
+                        "valid_auroc": round(e.valid_auroc, 5),
+                        "seconds": round(e.seconds, 2),
+                        "sequences_per_second": round(e.sequences_per_second, 1),
+                    }
                     for e in history
                 ],
             },
@@ -290,10 +313,11 @@ def train(train_data: SequenceSet, config: TrainingConfig, valid: SequenceSet | 
     for event in Trainer(train_data, config, valid).run():
         if isinstance(event, DoneEvent):
             done = event
+    assert done is not None, "Trainer.run always ends with a DoneEvent"
     return done
 
 
-def evaluate(model: torch.nn.Module, data: SequenceSet, device=None) -> dict:
+def evaluate(model: SequenceNetwork, data: SequenceSet, device=None) -> dict:
     """AUROC/AUPR per task and mean on labelled `data`, fitted to the model's input length."""
     y = require_labels(data, "evaluation")
     names = (getattr(model, "metadata", None) or {}).get("task_names") or [f"task{i}" for i in range(y.shape[1])]

@@ -17,6 +17,7 @@ Deep Motif Dashboard sec. 3.1) at the observed base, signed.
 
 Only the forward strand of the reference is scored (the strand the VCF describes).
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,7 @@ from deemo_gui.core.variants import Variant
 
 log = logging.getLogger(__name__)
 
-CHUNK = 512   # variants per batch (progress granularity, memory bound)
+CHUNK = 512  # variants per batch (progress granularity, memory bound)
 
 
 class SequenceReference:
@@ -53,7 +54,7 @@ class SequenceReference:
     def fetch_padded(self, name: str, start: int, end: int) -> tuple[str, int]:
         seq = self.sequences[name]
         left, right = max(0, -start), max(0, end - len(seq))
-        inner = seq[max(0, start): min(len(seq), end)]
+        inner = seq[max(0, start) : min(len(seq), end)]
         return "N" * left + inner + "N" * (end - start - left - len(inner)), left + right
 
 
@@ -61,7 +62,7 @@ class SequenceReference:
 class Windows:
     ref: str
     alt: str
-    centre: int   # index of the first REF/ALT base in both windows
+    centre: int  # index of the first REF/ALT base in both windows
 
 
 def variant_windows(reference, v: Variant, length: int) -> Windows:
@@ -83,11 +84,11 @@ def align(ref_track, alt_track, centre: int, ref_len: int, alt_len: int, fill=np
 
     def lay(track, n):
         if is_text:
-            return track[:centre] + track[centre:centre + n] + fill * (w - n) + track[centre + n: centre + n + flank]
+            return track[:centre] + track[centre : centre + n] + fill * (w - n) + track[centre + n : centre + n + flank]
         out = np.full(length, fill, dtype=np.float32)
         out[:centre] = track[:centre]
-        out[centre:centre + n] = track[centre:centre + n]
-        out[centre + w:] = track[centre + n: centre + n + flank]
+        out[centre : centre + n] = track[centre : centre + n]
+        out[centre + w :] = track[centre + n : centre + n + flank]
         return out
 
     return lay(ref_track, ref_len), lay(alt_track, alt_len)
@@ -138,10 +139,22 @@ class VariantEffect:
 
     def rows(self) -> list[dict]:
         v = self.variant
-        return [{"chrom": v.chrom, "pos": v.pos, "id": v.id, "ref": v.ref, "alt": v.alt, "model": self.model,
-                 "task": t, "p_ref": float(self.p_ref[k]), "p_alt": float(self.p_alt[k]),
-                 "delta": float(self.p_alt[k] - self.p_ref[k]),
-                 "delta_logit": float(self.logit_alt[k] - self.logit_ref[k])} for k, t in enumerate(self.tasks)]
+        return [
+            {
+                "chrom": v.chrom,
+                "pos": v.pos,
+                "id": v.id,
+                "ref": v.ref,
+                "alt": v.alt,
+                "model": self.model,
+                "task": t,
+                "p_ref": float(self.p_ref[k]),
+                "p_alt": float(self.p_alt[k]),
+                "delta": float(self.p_alt[k] - self.p_ref[k]),
+                "delta_logit": float(self.logit_alt[k] - self.logit_ref[k]),
+            }
+            for k, t in enumerate(self.tasks)
+        ]
 
 
 def check_variant(reference, v: Variant, length: int, source: str) -> str | None:
@@ -149,8 +162,10 @@ def check_variant(reference, v: Variant, length: int, source: str) -> str | None
     longer than half the window. DataError for a chromosome or position the reference lacks."""
     where = f"{source}, line {v.line}" if v.line else source
     if v.chrom not in reference:
-        raise DataError(f"{where}: variant {v.label}: no sequence {v.chrom!r} in {reference.path}; is the variant "
-                        "file for another assembly or chromosome naming (chr1 vs 1)?")
+        raise DataError(
+            f"{where}: variant {v.label}: no sequence {v.chrom!r} in {reference.path}; is the variant "
+            "file for another assembly or chromosome naming (chr1 vs 1)?"
+        )
     n = reference.length(v.chrom)
     if v.pos + len(v.ref) - 1 > n:
         raise DataError(f"{where}: variant {v.label} lies past the end of {v.chrom} ({n:,} bp)")
@@ -164,12 +179,22 @@ def check_variant(reference, v: Variant, length: int, source: str) -> str | None
 def mismatch_error(reference, v: Variant, source: str) -> DataError:
     found = reference.fetch(v.chrom, v.pos - 1, v.pos - 1 + len(v.ref)).upper()
     where = f"{source}, line {v.line}" if v.line else source
-    return DataError(f"{where}: variant {v.label}: REF {v.ref} but {reference.path} has {found} there; is it another "
-                     "assembly (hg19 vs hg38)? Skip such variants with --skip-mismatches (skip_mismatches=True)")
+    return DataError(
+        f"{where}: variant {v.label}: REF {v.ref} but {reference.path} has {found} there; is it another "
+        "assembly (hg19 vs hg38)? Skip such variants with --skip-mismatches (skip_mismatches=True)"
+    )
 
 
-def iter_effects(models, variants: list[Variant], reference, task=None, attributions: bool = True,
-                 skip_mismatches: bool = False, source: str = "variants", batch_size: int = 256):
+def iter_effects(
+    models,
+    variants: list[Variant],
+    reference,
+    task=None,
+    attributions: bool = True,
+    skip_mismatches: bool = False,
+    source: str = "variants",
+    batch_size: int = 256,
+):
     """Score every variant with every model. `models`: (name, module) pairs; `reference`: a `Genome` or a
     `SequenceReference`; `task`: the task whose attributions are computed (name or index; None: the first).
     Yields (done, total) progress, returns (effects in variant order then model order, Counter of skips)."""
@@ -194,12 +219,14 @@ def iter_effects(models, variants: list[Variant], reference, task=None, attribut
     effects: dict[tuple[int, str], VariantEffect] = {}  # by (id(variant), model name)
     for done, ((name, module), start) in enumerate(chunks):
         L = int(module.input_length)
-        part = keep[start: start + CHUNK]
+        part = keep[start : start + CHUNK]
         wins = [variant_windows(reference, v, L) for v in part]
         X = one_hot([w.ref for w in wins] + [w.alt for w in wins])
         logits = predict_logits(module, X, batch_size=batch_size).astype(np.float64)
-        tasks = list((getattr(module, "metadata", None) or {}).get("task_names") or
-                     [f"task{i}" for i in range(int(module.n_tasks))])
+        tasks = list(
+            (getattr(module, "metadata", None) or {}).get("task_names")
+            or [f"task{i}" for i in range(int(module.n_tasks))]
+        )
         target = task_index(module, task) if task is not None else 0
         tracks = None
         if attributions:
@@ -217,11 +244,16 @@ def iter_effects(models, variants: list[Variant], reference, task=None, attribut
 
 def _warn(skipped: Counter, source: str, total: int) -> None:
     if skipped.get("mismatch"):
-        log.warning("%s: %d of %d variants skipped: their REF allele is not the reference's", source,
-                    skipped["mismatch"], total)
+        log.warning(
+            "%s: %d of %d variants skipped: their REF allele is not the reference's", source, skipped["mismatch"], total
+        )
     if skipped.get("too long"):
-        log.warning("%s: %d of %d variants skipped: an allele longer than half the model's window", source,
-                    skipped["too long"], total)
+        log.warning(
+            "%s: %d of %d variants skipped: an allele longer than half the model's window",
+            source,
+            skipped["too long"],
+            total,
+        )
 
 
 def variant_effects(models, variants, reference, **kwargs) -> tuple[list[VariantEffect], Counter]:
@@ -242,9 +274,23 @@ def effects_tsv(effects: list[VariantEffect]) -> str:
     lines = ["\t".join(COLUMNS)]
     for e in effects:
         for r in e.rows():
-            lines.append("\t".join([r["chrom"], str(r["pos"]), r["id"], r["ref"], r["alt"], r["model"], r["task"],
-                                    f"{r['p_ref']:.6f}", f"{r['p_alt']:.6f}", f"{r['delta']:+.6f}",
-                                    f"{r['delta_logit']:+.4f}"]))
+            lines.append(
+                "\t".join(
+                    [
+                        r["chrom"],
+                        str(r["pos"]),
+                        r["id"],
+                        r["ref"],
+                        r["alt"],
+                        r["model"],
+                        r["task"],
+                        f"{r['p_ref']:.6f}",
+                        f"{r['p_alt']:.6f}",
+                        f"{r['delta']:+.6f}",
+                        f"{r['delta_logit']:+.4f}",
+                    ]
+                )
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -266,15 +312,20 @@ def write_attributions(path, effects: list[VariantEffect]) -> str:
     ref = np.full((len(rows), L), np.nan, dtype=np.float32)
     alt = ref.copy()
     for k, (r, a) in enumerate(zip(refs, alts)):
-        ref[k, :len(r)] = r
-        alt[k, :len(a)] = a
+        ref[k, : len(r)] = r
+        alt[k, : len(a)] = a
     seqs = [e.aligned_sequences for e in rows]
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(
-            fh, ref=ref, alt=alt, delta=alt - ref,
-            ref_sequence=np.array([s[0] for s in seqs]), alt_sequence=np.array([s[1] for s in seqs]),
+            fh,
+            ref=ref,
+            alt=alt,
+            delta=alt - ref,
+            ref_sequence=np.array([s[0] for s in seqs]),
+            alt_sequence=np.array([s[1] for s in seqs]),
             variant=np.array([f"{e.variant.chrom}:{e.variant.pos}:{e.variant.ref}>{e.variant.alt}" for e in rows]),
-            id=np.array([e.variant.id for e in rows]), model=np.array([e.model for e in rows]),
+            id=np.array([e.variant.id for e in rows]),
+            model=np.array([e.model for e in rows]),
             task=np.array([e.tasks[e.target] for e in rows]),
         )
     return str(path)

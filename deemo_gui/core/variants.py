@@ -6,6 +6,7 @@ that are not sequence — symbolic (`<DEL>`, `<INS:ME>`), breakends (`G]17:19898
 spanning deletion `*` and the missing `.` — are skipped, and a warning counts them. TSV: a header
 naming `chrom`, `pos`, `ref`, `alt` (any case; `chromosome`/`chr`, `position`, optional `id`).
 """
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,13 @@ from deemo_gui.core.inputfile import read_text
 log = logging.getLogger(__name__)
 
 _BASES = frozenset("ACGTNacgtn")
-_TSV_NAMES = {"chrom": ("chrom", "#chrom", "chromosome", "chr", "seqnames"), "pos": ("pos", "position", "start"),
-              "ref": ("ref",), "alt": ("alt",), "id": ("id", "name", "rsid")}
+_TSV_NAMES = {
+    "chrom": ("chrom", "#chrom", "chromosome", "chr", "seqnames"),
+    "pos": ("pos", "position", "start"),
+    "ref": ("ref",),
+    "alt": ("alt",),
+    "id": ("id", "name", "rsid"),
+}
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ def parse_variants(text: str, name: str) -> tuple[list[Variant], Counter]:
     """(variants in file order, Counter of skipped ALT alleles by kind)."""
     out: list[Variant] = []
     skipped: Counter = Counter()
-    columns = None   # TSV column indices
+    columns = None  # TSV column indices
     for lineno, line in enumerate(io.StringIO(text), start=1):
         stripped = line.strip()
         where = f"{name}, line {lineno}"
@@ -99,7 +105,7 @@ def parse_variants(text: str, name: str) -> tuple[list[Variant], Counter]:
             continue
         fields = [f.strip() for f in line.rstrip("\r\n").split("\t")]
         if stripped.startswith("#") or (columns is None and not out and _is_tsv_header(fields)):
-            if _is_tsv_header(fields):   # a TSV header, or the VCF's #CHROM POS ID REF ALT line
+            if _is_tsv_header(fields):  # a TSV header, or the VCF's #CHROM POS ID REF ALT line
                 columns = _tsv_columns(fields)
             continue
         if columns is not None:
@@ -111,8 +117,10 @@ def parse_variants(text: str, name: str) -> tuple[list[Variant], Counter]:
             ref, alts = fields[columns["ref"]], fields[columns["alt"]]
         else:
             if len(fields) < 5:
-                raise DataError(f"{where}: {len(fields)} column(s); a VCF line has CHROM POS ID REF ALT "
-                                "(tab-separated), a TSV needs a chrom/pos/ref/alt header")
+                raise DataError(
+                    f"{where}: {len(fields)} column(s); a VCF line has CHROM POS ID REF ALT "
+                    "(tab-separated), a TSV needs a chrom/pos/ref/alt header"
+                )
             chrom, pos, vid, ref, alts = fields[0], _pos(fields[1], where), fields[2], fields[3], fields[4]
         if not chrom:
             raise DataError(f"{where}: no chromosome name")
@@ -145,9 +153,15 @@ def read_variants(path, counts: Counter | None = None) -> list[Variant]:
         counts.update(skipped)
     if skipped:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(skipped.items()))
-        log.warning("%s: %d ALT allele(s) skipped (%s): only sequence alleles (SNVs and short indels) are scored",
-                    name, sum(skipped.values()), parts)
+        log.warning(
+            "%s: %d ALT allele(s) skipped (%s): only sequence alleles (SNVs and short indels) are scored",
+            name,
+            sum(skipped.values()),
+            parts,
+        )
     if not variants:
-        raise DataError(f"{name}: no variants with sequence alleles (CHROM POS ID REF ALT lines, or a TSV with "
-                        "chrom, pos, ref, alt columns)")
+        raise DataError(
+            f"{name}: no variants with sequence alleles (CHROM POS ID REF ALT lines, or a TSV with "
+            "chrom, pos, ref, alt columns)"
+        )
     return variants

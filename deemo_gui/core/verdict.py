@@ -8,6 +8,7 @@ Each check gives one line a user can act on; the level is the worst of them:
   first-layer filters barely moved from their initialisation (Pearson r over `MAX_INIT_CORRELATION`:
   the Filters panel would draw mostly the random start), or the file records no baselines.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,24 +79,33 @@ def verdict(meta: dict, first_layer_r: float | None = None) -> Verdict:
             v.add("untrusted", f"{which} AUROC {auc:.3f} is near chance (0.5)")
         se = auroc_standard_error(auc, n_pos, n_neg)
         if se > MAX_AUROC_SE:
-            v.add("caution", f"the {which} set is too small to tell ({n_pos + n_neg} sequences: AUROC {auc:.3f} "
-                             f"± {se:.3f})")
+            v.add(
+                "caution",
+                f"the {which} set is too small to tell ({n_pos + n_neg} sequences: AUROC {auc:.3f} ± {se:.3f})",
+            )
         _check_baselines(v, meta.get("baselines"), which, auc)
     training = meta.get("training") or {}
     if training.get("stopped") == "max epochs" and training.get("best_epoch") == training.get("epochs_run"):
         n = training.get("epochs_run")
-        v.add("caution", f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; "
-                         "train longer")
+        v.add(
+            "caution",
+            f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; train longer",
+        )
     if first_layer_r is not None and first_layer_r > MAX_INIT_CORRELATION:
-        v.add("caution", f"first-layer filters barely moved from their random initialisation (r = {first_layer_r:.2f}): "
-                         "filter motifs show mostly the starting weights")
+        v.add(
+            "caution",
+            f"first-layer filters barely moved from their random initialisation (r = {first_layer_r:.2f}): "
+            "filter motifs show mostly the starting weights",
+        )
     return v
 
 
 def _check_baselines(v: Verdict, baselines, which: str, auc: float) -> None:
     if not isinstance(baselines, dict):
-        v.add("caution", "no baselines in the model file (trained before they were built in): it may not beat a "
-                         "single PWM")
+        v.add(
+            "caution",
+            "no baselines in the model file (trained before they were built in): it may not beat a single PWM",
+        )
         return
     scored = []
     for key, label in (("kmer", "k-mer"), ("pwm", "best PWM")):
@@ -122,7 +132,9 @@ def baseline_line(meta: dict, network_label: str | None = None) -> str | None:
         b = baselines.get(key) or {}
         value = b.get(_KEY[which])
         if isinstance(value, (int, float)):
-            parts.append(f"{label} ({b['name']}) {value:.3f}" if key == "pwm" and b.get("name") else f"{label} {value:.3f}")
+            parts.append(
+                f"{label} ({b['name']}) {value:.3f}" if key == "pwm" and b.get("name") else f"{label} {value:.3f}"
+            )
     return " · ".join(parts) + f" ({which} AUROC)"
 
 

@@ -18,6 +18,7 @@ what the prediction table, `deemo predict` and the viewer show for a sequence lo
 Offsets: a window is given by its start `o` in sequence coordinates, so model column `j` is base
 `j + o`; `o < 0` for a padded sequence (the first `-o` columns are N).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def window_starts(n: int, length: int, stride: int = 1) -> np.ndarray:
 def window_sequence(seq: str, start: int, length: int) -> str:
     """The `length` bases a model reads at offset `start` (N where the window leaves the sequence)."""
     left = max(0, -start)
-    body = seq[max(0, start): max(0, start + length)]
+    body = seq[max(0, start) : max(0, start + length)]
     return "N" * left + body + "N" * (length - left - len(body))
 
 
@@ -79,7 +80,7 @@ def _windows_onehot(seq: str, starts: np.ndarray, length: int) -> np.ndarray:
 
     if len(seq) <= length:
         return one_hot([window_sequence(seq, int(starts[0]), length)])
-    x = one_hot([seq])[0]                                            # (4, n)
+    x = one_hot([seq])[0]  # (4, n)
     view = np.lib.stride_tricks.sliding_window_view(x, length, axis=1)  # (4, n-L+1, L)
     return np.ascontiguousarray(view[:, starts].transpose(1, 0, 2))
 
@@ -88,13 +89,13 @@ def _windows_onehot(seq: str, starts: np.ndarray, length: int) -> np.ndarray:
 class WindowScan:
     """The windows of one sequence and their scores under one model."""
 
-    n: int                 # sequence length
-    length: int            # the model's input length
+    n: int  # sequence length
+    length: int  # the model's input length
     stride: int
     reverse_complement: bool
-    starts: np.ndarray     # (W,) offsets
-    probs: np.ndarray      # (W, T) P(task) of each window (max over strands with reverse_complement)
-    strands: np.ndarray    # (W, T) +1 / -1: the strand that gave the score
+    starts: np.ndarray  # (W,) offsets
+    probs: np.ndarray  # (W, T) P(task) of each window (max over strands with reverse_complement)
+    strands: np.ndarray  # (W, T) +1 / -1: the strand that gave the score
 
     @property
     def padded(self) -> bool:
@@ -122,8 +123,9 @@ class WindowScan:
         return self.probs.max(axis=0)
 
 
-def scan(model, seq: str, stride: int = 1, reverse_complement: bool = False,
-         batch_size: int = 256, device=None) -> WindowScan:
+def scan(
+    model, seq: str, stride: int = 1, reverse_complement: bool = False, batch_size: int = 256, device=None
+) -> WindowScan:
     """Score every window of `seq` (upper or lower case) with `model`; see the module docstring.
 
     `stride` is raised for very long sequences so there are at most `MAX_WINDOWS` windows."""
@@ -140,19 +142,27 @@ def scan(model, seq: str, stride: int = 1, reverse_complement: bool = False,
     probs = np.empty((len(starts), T), dtype=np.float32)
     strands = np.ones((len(starts), T), dtype=np.int8)
     for i in range(0, len(starts), batch_size):
-        X = _windows_onehot(seq, starts[i: i + batch_size], length)
+        X = _windows_onehot(seq, starts[i : i + batch_size], length)
         p = predict_proba(model, X, batch_size=batch_size, device=device)
         if reverse_complement:
             q = predict_proba(model, reverse_complement_onehot(X), batch_size=batch_size, device=device)
-            strands[i: i + len(X)] = np.where(q > p, -1, 1)
+            strands[i : i + len(X)] = np.where(q > p, -1, 1)
             p = np.maximum(p, q)
-        probs[i: i + len(X)] = p
-    return WindowScan(n=n, length=length, stride=stride, reverse_complement=reverse_complement,
-                      starts=starts, probs=probs, strands=strands)
+        probs[i : i + len(X)] = p
+    return WindowScan(
+        n=n,
+        length=length,
+        stride=stride,
+        reverse_complement=reverse_complement,
+        starts=starts,
+        probs=probs,
+        strands=strands,
+    )
 
 
-def score_sequences(model, seqs, stride: int = 1, reverse_complement: bool = False,
-                    batch_size: int = 256, device=None) -> np.ndarray:
+def score_sequences(
+    model, seqs, stride: int = 1, reverse_complement: bool = False, batch_size: int = 256, device=None
+) -> np.ndarray:
     """`(N, T)` P per task of each sequence: the model's input directly at length `L`, else the
     best window (`scan`). Sequences of length `L` are batched together."""
     from deemo_gui.core.inference import predict_proba
@@ -163,7 +173,7 @@ def score_sequences(model, seqs, stride: int = 1, reverse_complement: bool = Fal
     out = np.zeros((len(seqs), int(getattr(model, "n_tasks", 1))), dtype=np.float32)
     exact = [i for i, s in enumerate(seqs) if len(s) == length]
     for k in range(0, len(exact), batch_size):
-        idx = exact[k: k + batch_size]
+        idx = exact[k : k + batch_size]
         X = one_hot([seqs[i] for i in idx])
         p = predict_proba(model, X, batch_size=batch_size, device=device)
         if reverse_complement:

@@ -4,6 +4,7 @@ Each model file carries its own provenance (data, settings, the `deemo train` co
 test metrics); the index (`models/index.json`) and the cards (`models/<name>.md`) are generated from
 those files, so they cannot drift from the weights.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,26 +12,34 @@ import os
 import shlex
 from pathlib import Path
 
-from deemo_gui.core.errors import DataError
 from deemo_gui.core.atomic import write_text
+from deemo_gui.core.errors import DataError
 from deemo_gui.core.modelfile import load_model, read_metadata
 from deemo_gui.core.verdict import baseline_line, first_layer_correlation, verdict
 from deemo_gui.data_paths import models_dir
 
 # Test AUROC of the JASPAR 2024 matrix alone, best log-odds over both strands (resources/data/SOURCES.md).
 PWM_BASELINE = {
-    "ARID3A": ("MA0151", 0.589), "CTCFL": ("MA1102", 0.794), "ELK1": ("MA0028", 0.922),
-    "FOXA1": ("MA0148", 0.918), "GABPA": ("MA0062", 0.908), "MYC": ("MA0147", 0.822),
-    "REST": ("MA0138", 0.956), "SP1": ("MA0079", 0.624), "USF1": ("MA0093", 0.976),
-    "ZBTB7A": ("MA0750", 0.522), "CTCF": ("MA0139", 0.93), "ALX4": ("MA0853", None),
+    "ARID3A": ("MA0151", 0.589),
+    "CTCFL": ("MA1102", 0.794),
+    "ELK1": ("MA0028", 0.922),
+    "FOXA1": ("MA0148", 0.918),
+    "GABPA": ("MA0062", 0.908),
+    "MYC": ("MA0147", 0.822),
+    "REST": ("MA0138", 0.956),
+    "SP1": ("MA0079", 0.624),
+    "USF1": ("MA0093", 0.976),
+    "ZBTB7A": ("MA0750", 0.522),
+    "CTCF": ("MA0139", 0.93),
+    "ALX4": ("MA0853", None),
 }
 
 CREDITS = {
     "deepbind_encode": "ENCODE ChIP-seq (ENCODE Project Consortium, Nature 2012) as prepared for DeepBind "
-                       "(Alipanahi et al., Nature Biotechnology 2015, supplementary data)",
+    "(Alipanahi et al., Nature Biotechnology 2015, supplementary data)",
     "ctcf_gifford": "CTCF ChIP-seq example data of the Gifford lab's Keras-genomics (MIT licence)",
     "selex_alx4": "ALX4 HT-SELEX rounds 0 and 4 (Jolma et al., Cell 2013), demo data of DeepSELEX "
-                  "(Asif & Orenstein, Bioinformatics 2020)",
+    "(Asif & Orenstein, Bioinformatics 2020)",
 }
 
 
@@ -62,11 +71,21 @@ def entry_for(path: Path) -> dict:
     test = meta.get("test") or {}
     training = meta.get("training") or {}
     return {
-        "name": name, "file": path.name, "tf": tf, "dataset": dataset, "preset": meta["preset"],
-        "task_names": meta.get("task_names"), "input_length": meta["input_length"],
-        "test_auroc": test.get("auroc"), "test_aupr": test.get("aupr"), "test_n": test.get("n"),
-        "pwm_auroc": pwm_auroc, "jaspar_id": jaspar_id, "command": training.get("command"),
-        "classopt_match": meta.get("classopt_match"), "size_bytes": path.stat().st_size,
+        "name": name,
+        "file": path.name,
+        "tf": tf,
+        "dataset": dataset,
+        "preset": meta["preset"],
+        "task_names": meta.get("task_names"),
+        "input_length": meta["input_length"],
+        "test_auroc": test.get("auroc"),
+        "test_aupr": test.get("aupr"),
+        "test_n": test.get("n"),
+        "pwm_auroc": pwm_auroc,
+        "jaspar_id": jaspar_id,
+        "command": training.get("command"),
+        "classopt_match": meta.get("classopt_match"),
+        "size_bytes": path.stat().st_size,
         "weights_sha256": meta["weights_sha256"],
     }
 
@@ -140,8 +159,11 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
         f"- Source and credit: {source}.",
         "",
         "## Network and training",
-        f"- Preset `{meta['preset']}`, hyperparameters: " + ", ".join(f"{k}={v}" for k, v in meta["hparams"].items()) + ".",
-        "- Training: " + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "optimizer")
+        f"- Preset `{meta['preset']}`, hyperparameters: "
+        + ", ".join(f"{k}={v}" for k, v in meta["hparams"].items())
+        + ".",
+        "- Training: "
+        + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "optimizer")
         + f"; seed {training.get('seed')}; {training.get('epochs_run')} epochs run, best epoch "
         f"{training.get('best_epoch')} ({training.get('stopped')}); device {training.get('device')}.",
         "",
@@ -158,7 +180,11 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
     if match:
         lines.append(f"| class-optimized motif, best JASPAR match | {_classopt_cell(match)} |")
     trust = verdict(meta, first_layer_r)
-    lines += ["", "## Trust verdict", f"**{trust.level}**" + (": " if trust.reasons else ""),]
+    lines += [
+        "",
+        "## Trust verdict",
+        f"**{trust.level}**" + (": " if trust.reasons else ""),
+    ]
     lines += [f"- {reason}" for reason in trust.reasons]
     line = baseline_line(meta)
     if line:

@@ -7,6 +7,7 @@
 With `--screenshot` the window is rendered offscreen (no display needed), saved, and the program
 exits 0; a file that cannot be read prints one line on stderr and exits 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,8 @@ def _size(text: str) -> tuple[int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="deemo-gui",
-        description="Train deep networks on DNA sequences and see why they predict what they predict.")
+        prog="deemo-gui", description="Train deep networks on DNA sequences and see why they predict what they predict."
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="sequence files, model files (.safetensors) or a session")
     p.add_argument("--open", action="append", default=[], metavar="FILE", help="a sequence file to open (repeatable)")
     p.add_argument("--labels", metavar="FILE", help="label file for the (single) sequence file, one line per record")
@@ -64,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tab", metavar="NAME", help="show this panel tab (e.g. Train)")
     p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen to a PNG and exit")
     p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH", help="window size (default 1400x900)")
-    p.add_argument("--self-test", action="store_true",
-                   help="check this installation offline (window, model, saliency, Tomtom, export) and exit")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offline (window, model, saliency, Tomtom, export) and exit",
+    )
     p.add_argument("--startup-time", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -171,13 +175,23 @@ def main(argv: list[str] | None = None) -> int:
     torch_loaded_at_show = "torch" in sys.modules  # the warm-up starts 100 ms after the first paint
 
     if args.startup_time:
+
         def report():
-            print(json.dumps({"first_window_s": first_window, "wall_clock_at_window": _WALL_AT_WINDOW[0],
-                              "torch_imported_before_window": torch_loaded_at_show,
-                              "panels_ready_s": window.timings.get("panels_ready", 0.0) - _T0,
-                              "torch_ready_s": time.perf_counter() - _T0}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "first_window_s": first_window,
+                        "wall_clock_at_window": _WALL_AT_WINDOW[0],
+                        "torch_imported_before_window": torch_loaded_at_show,
+                        "panels_ready_s": window.timings.get("panels_ready", 0.0) - _T0,
+                        "torch_ready_s": time.perf_counter() - _T0,
+                    }
+                ),
+                flush=True,
+            )
             window.close()
             app.quit()
+
         _WALL_AT_WINDOW[0] = time.time()
         window.torch_ready.connect(lambda: QTimer.singleShot(0, report))
         QTimer.singleShot(60_000, app.quit)

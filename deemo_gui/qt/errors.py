@@ -7,6 +7,7 @@ any other exception is a bug: the dialog says so in one line and the traceback g
 ago, is not shown again (one failure hit by several jobs makes one dialog). Nothing here changes
 user data; the app keeps running.
 """
+
 from __future__ import annotations
 
 import collections
@@ -111,8 +112,10 @@ def user_message(exc: BaseException, context: str = "") -> str:
         where = f"{cause.filename}: " if cause.filename else ""
         return f"{what}{where}{cause.strerror or cause}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return (f"{what}unexpected error ({type(exc).__name__}{': ' + text if text else ''}). "
-            "This is a bug in deemo-gui; the details are in View ▸ Log.")
+    return (
+        f"{what}unexpected error ({type(exc).__name__}{': ' + text if text else ''}). "
+        "This is a bug in deemo-gui; the details are in View ▸ Log."
+    )
 
 
 REPEAT_SECONDS = 2.0

@@ -5,6 +5,7 @@ The window observes a `deemo_gui.viewer.Viewer` and forwards user actions to it.
 torch is imported: torch, the networks and the shipped models' metadata load in a worker right after
 the window is shown (`torch_ready` fires then), and panels are built when their tab is first opened.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,16 +40,17 @@ from deemo_gui.qt.workers import JobManager, JobStatus, LivePredictor, Worker, o
 
 log = logging.getLogger(__name__)
 
-SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
-                   "All files (*)")
+SEQUENCE_FILTER = (
+    "Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;All files (*)"
+)
 MODEL_FILTER = "deemo models (*.safetensors);;All files (*)"
 SESSION_FILTER = "deemo sessions (*.deemo.json *.json);;All files (*)"
 PEAKS_FILTER = "Peaks (*.bed *.narrowPeak *.bed.gz *.narrowPeak.gz *.bed3 *.bed6);;All files (*)"
 GENOME_FILTER = "Genome FASTA (*.fa *.fasta *.fna *.fa.gz *.fasta.gz);;All files (*)"
 TABLE_FILTER = "CSV (*.csv);;Tab-separated (*.tsv)"
 MAX_RECENT = 10
-SYNC_OPEN_BYTES = 5_000_000   # larger files are read in a worker
-AUTO_LIST_PREDICT = 200_000   # predict the whole list automatically up to this many records
+SYNC_OPEN_BYTES = 5_000_000  # larger files are read in a worker
+AUTO_LIST_PREDICT = 200_000  # predict the whole list automatically up to this many records
 # Records per step of a list prediction: unticking, removing or moving its model, and quitting, wait for
 # the step in progress (the soak saw 2-57 s GUI stalls with the viewer's 4,096 on a loaded 2-core machine).
 LIST_BATCH = 512
@@ -162,10 +164,10 @@ class MainWindow(QMainWindow):
         observe(ev.sequence_edited, self, lambda _s: self._update_edit_actions())
         observe(ev.error, self, lambda msg: self.show_message(msg, 10000))
         observe(ev.model_broken, self, self._model_broken)
-        self.recovery = Recovery(self)   # unsaved work autosaved; a crash's offered back once on screen
+        self.recovery = Recovery(self)  # unsaved work autosaved; a crash's offered back once on screen
         observe(ev.unsaved_changed, self.recovery, self.recovery.changed)
         observe(ev.unsaved_changed, self, self.setWindowModified)
-        viewer.unsaved.refresh()   # a viewer edited before its window: marked and autosaved too
+        viewer.unsaved.refresh()  # a viewer edited before its window: marked and autosaved too
         self._update_title()
         self._update_edit_actions()
         s = settings()
@@ -181,11 +183,17 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(name, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        where = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
-                 "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}[area]
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        where = {
+            "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+            "right": Qt.DockWidgetArea.RightDockWidgetArea,
+            "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
+            "top": Qt.DockWidgetArea.TopDockWidgetArea,
+        }[area]
         self.addDockWidget(where, dock)
         if hasattr(self, "view_menu"):
             self.view_menu.addAction(dock.toggleViewAction())
@@ -236,7 +244,7 @@ class MainWindow(QMainWindow):
         self.timings["torch_ready"] = seconds
         from deemo_gui.qt.workers import set_torch_threads
 
-        set_torch_threads(None)   # records torch's default thread count for later jobs
+        set_torch_threads(None)  # records torch's default thread count for later jobs
         known = {m.path for m in self.viewer.models}
         for path in shipped:
             if os.path.abspath(path) not in known:
@@ -250,6 +258,7 @@ class MainWindow(QMainWindow):
         self.live.schedule(immediate=True)
         if self._after_show_scheduled:  # on screen (not a headless render): compile Tomtom in the background
             from deemo_gui.qt.motif_warmup import start_motif_warmup
+
             start_motif_warmup(self)
             QTimer.singleShot(0, self.recovery.offer)
 
@@ -289,8 +298,9 @@ class MainWindow(QMainWindow):
             if title.lower() in names:
                 self.tabs.setCurrentIndex(k)
                 return host.build()
-        raise DeemoError(f"no panel named {title!r}; panels: "
-                         f"{', '.join(getattr(h.cls, 'title', '?') for h in self._panel_hosts)}")
+        raise DeemoError(
+            f"no panel named {title!r}; panels: {', '.join(getattr(h.cls, 'title', '?') for h in self._panel_hosts)}"
+        )
 
     # -- menus ---------------------------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
@@ -306,28 +316,64 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         f = bar.addMenu("&File")
-        self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
-                     "Open FASTA, TSV/CSV, DeepBind .seq or plain sequence files")
-        self._action(f, "Open with &labels…", self.open_with_labels_dialog, None,
-                     "Open a sequence file and a label file with one line per record")
-        self._action(f, "Open &peaks with a genome…", self.open_peaks_dialog, None,
-                     "Open a BED/narrowPeak file: windows on the summits, read from a reference genome FASTA")
+        self._action(
+            f,
+            "&Open…",
+            self.open_dialog,
+            QKeySequence.StandardKey.Open,
+            "Open FASTA, TSV/CSV, DeepBind .seq or plain sequence files",
+        )
+        self._action(
+            f,
+            "Open with &labels…",
+            self.open_with_labels_dialog,
+            None,
+            "Open a sequence file and a label file with one line per record",
+        )
+        self._action(
+            f,
+            "Open &peaks with a genome…",
+            self.open_peaks_dialog,
+            None,
+            "Open a BED/narrowPeak file: windows on the summits, read from a reference genome FASTA",
+        )
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         f.addSeparator()
         self._action(f, "Open &model…", self.open_model_dialog, "Ctrl+M", "Add a deemo model file (.safetensors)")
-        self._action(f, "Sa&ve model…", lambda: self.save_model_dialog(self.model_picker.current_name()), None,
-                     "Save the model highlighted in the model list")
+        self._action(
+            f,
+            "Sa&ve model…",
+            lambda: self.save_model_dialog(self.model_picker.current_name()),
+            None,
+            "Save the model highlighted in the model list",
+        )
         f.addSeparator()
-        self._action(f, "Open &session…", self.open_session_dialog, None,
-                     "Restore files, models, current sequence and edits")
-        self._action(f, "&Save session…", self.save_session_dialog, QKeySequence.StandardKey.Save,
-                     "Save open files, models, current sequence and edits to a session file")
+        self._action(
+            f, "Open &session…", self.open_session_dialog, None, "Restore files, models, current sequence and edits"
+        )
+        self._action(
+            f,
+            "&Save session…",
+            self.save_session_dialog,
+            QKeySequence.StandardKey.Save,
+            "Save open files, models, current sequence and edits to a session file",
+        )
         f.addSeparator()
-        self._action(f, "&Export sequences (FASTA)…", self.export_fasta_dialog, None,
-                     "Write the records the list shows (with edits, soft-masking kept) to a FASTA file")
-        self._action(f, "Export &predictions table…", self.export_predictions_dialog, None,
-                     "Write every record's P per ticked model (and labels) to a CSV or TSV file")
+        self._action(
+            f,
+            "&Export sequences (FASTA)…",
+            self.export_fasta_dialog,
+            None,
+            "Write the records the list shows (with edits, soft-masking kept) to a FASTA file",
+        )
+        self._action(
+            f,
+            "Export &predictions table…",
+            self.export_predictions_dialog,
+            None,
+            "Write every record's P per ticked model (and labels) to a CSV or TSV file",
+        )
         self._action(f, "Save &screenshot…", self.screenshot_dialog, None, "Save the window as a PNG image")
         self._action(f, "&Close file", self.close_file, None, "Close the file of the current sequence")
         f.addSeparator()
@@ -337,10 +383,20 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(e, "&Undo edit", self.viewer.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(e, "&Redo edit", self.viewer.redo, QKeySequence.StandardKey.Redo)
         e.addSeparator()
-        self._action(e, "&Copy as FASTA", self.editor.canvas.copy_fasta, QKeySequence.StandardKey.Copy,
-                     "Copy the selected bases (or the whole sequence) as FASTA")
-        self._action(e, "&Paste bases", self.editor.canvas.paste, QKeySequence.StandardKey.Paste,
-                     "Type the clipboard's bases over the sequence at the cursor")
+        self._action(
+            e,
+            "&Copy as FASTA",
+            self.editor.canvas.copy_fasta,
+            QKeySequence.StandardKey.Copy,
+            "Copy the selected bases (or the whole sequence) as FASTA",
+        )
+        self._action(
+            e,
+            "&Paste bases",
+            self.editor.canvas.paste,
+            QKeySequence.StandardKey.Paste,
+            "Type the clipboard's bases over the sequence at the cursor",
+        )
         self._action(e, "Reverse &complement", self._revcomp, "Ctrl+R")
         self._action(e, "Re&vert to file", self.editor._revert, None, "Undo every edit of this sequence")
         e.addSeparator()
@@ -353,15 +409,28 @@ class MainWindow(QMainWindow):
         self._action(self.view_menu, "Whole sequence", self.editor.canvas.zoom_fit, "Ctrl+0")
         self._action(self.view_menu, "Single bases", self.editor.canvas.zoom_bases, "Ctrl+1")
         self.view_menu.addSeparator()
-        self._action(self.view_menu, "Window &stride…", self.window_stride_dialog, None,
-                     "Sequences longer than a model's input are scanned with windows this many bases apart")
+        self._action(
+            self.view_menu,
+            "Window &stride…",
+            self.window_stride_dialog,
+            None,
+            "Sequences longer than a model's input are scanned with windows this many bases apart",
+        )
         self.both_strands_action: QAction = self._action(
-            self.view_menu, "Score windows on &both strands", lambda: self.viewer.set_scan_options(
-                reverse_complement=self.both_strands_action.isChecked()), None,
-            "Score each window and its reverse complement and keep the larger")
+            self.view_menu,
+            "Score windows on &both strands",
+            lambda: self.viewer.set_scan_options(reverse_complement=self.both_strands_action.isChecked()),
+            None,
+            "Score each window and its reverse complement and keep the larger",
+        )
         self.both_strands_action.setCheckable(True)
-        self._action(self.view_menu, "Explain each model's b&est window", lambda: self.viewer.set_window(None), None,
-                     "Back to the best-scoring window after choosing another (right-click in the sequence)")
+        self._action(
+            self.view_menu,
+            "Explain each model's b&est window",
+            lambda: self.viewer.set_window(None),
+            None,
+            "Back to the best-scoring window after choosing another (right-click in the sequence)",
+        )
         self.view_menu.addSeparator()
         self._action(self.view_menu, "&Log…", self.show_log)
 
@@ -376,7 +445,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         files = self.viewer.files
         if not files:
-            self.setWindowTitle("deemo-gui[*]")   # [*]: a "*" while work is unsaved (setWindowModified)
+            self.setWindowTitle("deemo-gui[*]")  # [*]: a "*" while work is unsaved (setWindowModified)
             return
         more = f" (+{len(files) - 1} more)" if len(files) > 1 else ""
         self.setWindowTitle(f"{files[-1].name}{more}[*] — {self.viewer.n_sequences:,} sequences — deemo-gui")
@@ -418,16 +487,25 @@ class MainWindow(QMainWindow):
         """Help ▸ Keyboard shortcuts: a table built from the menus (so it cannot drift from them)."""
         from html import escape
 
-        body = "".join(f"<tr><td style='padding-right:14px'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
-                       for k, v in self.shortcuts_table())
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{body}</table>",
-                          QMessageBox.StandardButton.Close, self)
+        body = "".join(
+            f"<tr><td style='padding-right:14px'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
+            for k, v in self.shortcuts_table()
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "Keyboard shortcuts",
+            f"<table>{body}</table>",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.setModal(False)
         box.show()
         self._shortcuts_box = box
 
-    FIRST_START_HINT = ("Welcome: pick a sequence on the left, tick models on the right (search by TF or cell), "
-                        "edit bases to see the prediction change; the tabs explain why. Help ▸ Keyboard shortcuts (F1).")
+    FIRST_START_HINT = (
+        "Welcome: pick a sequence on the left, tick models on the right (search by TF or cell), "
+        "edit bases to see the prediction change; the tabs explain why. Help ▸ Keyboard shortcuts (F1)."
+    )
 
     def first_start_hint(self) -> bool:
         """On the very first start, a one-line hint of what to do, in the status bar (30 s); True if shown."""
@@ -441,10 +519,13 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from deemo_gui import __version__
 
-        QMessageBox.about(self, "About deemo-gui",
-                          f"<b>deemo-gui {__version__}</b><p>Train deep networks on DNA sequences and see why they "
-                          "predict what they predict — the Deep Motif Dashboard (Lanchantin et al., PSB 2017) "
-                          "as a desktop tool.</p>")
+        QMessageBox.about(
+            self,
+            "About deemo-gui",
+            f"<b>deemo-gui {__version__}</b><p>Train deep networks on DNA sequences and see why they "
+            "predict what they predict — the Deep Motif Dashboard (Lanchantin et al., PSB 2017) "
+            "as a desktop tool.</p>",
+        )
 
     def show_log(self) -> None:
         dialog = errors.LogDialog(self)
@@ -461,8 +542,9 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open sequences", self._last_dir(), SEQUENCE_FILTER)
         if not path:
             return
-        labels, _ = QFileDialog.getOpenFileName(self, f"Labels for {os.path.basename(path)} (one line per record)",
-                                                os.path.dirname(path), "All files (*)")
+        labels, _ = QFileDialog.getOpenFileName(
+            self, f"Labels for {os.path.basename(path)} (one line per record)", os.path.dirname(path), "All files (*)"
+        )
         if labels:
             self.open_file(path, labels=labels)
 
@@ -489,8 +571,10 @@ class MainWindow(QMainWindow):
             return True
         from deemo_gui.core.sequences import load_dataset
 
-        worker = Worker(load_dataset, path, labels=labels, negatives=negatives,
-                        name=f"Reading {os.path.basename(path)}")
+        worker = Worker(
+            load_dataset, path, labels=labels, negatives=negatives, name=f"Reading {os.path.basename(path)}"
+        )
+
         def opened(data) -> None:
             self.viewer.add_sequences(data, path=path, labels=labels, negatives=negatives)
             self._opened(path)
@@ -502,8 +586,14 @@ class MainWindow(QMainWindow):
         self.add_recent(path)
         ids = self.viewer.files[-1].data.ids
         repeated = len(ids) - len(set(ids))
-        note = (f" — {repeated:,} record id(s) repeat an earlier one; records are told apart by position "
-                "(names in View ▸ Log)") if repeated else ""
+        note = (
+            (
+                f" — {repeated:,} record id(s) repeat an earlier one; records are told apart by position "
+                "(names in View ▸ Log)"
+            )
+            if repeated
+            else ""
+        )
         self.show_message(f"Opened {os.path.basename(path)}: {len(ids):,} sequences{note}{self._length_notice()}")
 
     def _length_notice(self) -> str:
@@ -518,30 +608,45 @@ class MainWindow(QMainWindow):
             return ""
         span = f"{lo:,} nt" if lo == hi else f"{lo:,}–{hi:,} nt"
         reads = "/".join(f"{L:,}" for L in model_lengths)
-        return (f" — lengths {span}, the ticked models read {reads} nt: longer sequences are scanned "
-                "(score = best window, boxed), shorter ones N-padded")
+        return (
+            f" — lengths {span}, the ticked models read {reads} nt: longer sequences are scanned "
+            "(score = best window, boxed), shorter ones N-padded"
+        )
 
     def open_peaks_dialog(self) -> Worker | None:
         """BED/narrowPeak + genome FASTA: the peak windows, read in a worker."""
         bed, _ = QFileDialog.getOpenFileName(self, "Open peaks (BED / narrowPeak)", self._last_dir(), PEAKS_FILTER)
         if not bed:
             return None
-        genome, _ = QFileDialog.getOpenFileName(self, f"Reference genome for {os.path.basename(bed)}",
-                                                os.path.dirname(bed), GENOME_FILTER)
+        genome, _ = QFileDialog.getOpenFileName(
+            self, f"Reference genome for {os.path.basename(bed)}", os.path.dirname(bed), GENOME_FILTER
+        )
         if not genome:
             return None
         from deemo_gui.viewer.genome import window_length
 
-        length, ok = QInputDialog.getInt(self, "Window length", "Bases around each summit (the models' input length):",
-                                         window_length(self.viewer), 1, 100_000)
+        length, ok = QInputDialog.getInt(
+            self,
+            "Window length",
+            "Bases around each summit (the models' input length):",
+            window_length(self.viewer),
+            1,
+            100_000,
+        )
         return self.open_peaks(bed, genome, length) if ok else None
 
     def open_peaks(self, bed: str, genome: str, length: int | None = None) -> Worker:
         from deemo_gui.viewer.genome import peak_data, window_length
 
         length = window_length(self.viewer, length)
-        worker = Worker(peak_data, os.fspath(bed), os.fspath(genome), length,
-                        name=f"Reading peaks of {os.path.basename(bed)} from {os.path.basename(genome)}")
+        worker = Worker(
+            peak_data,
+            os.fspath(bed),
+            os.fspath(genome),
+            length,
+            name=f"Reading peaks of {os.path.basename(bed)} from {os.path.basename(genome)}",
+        )
+
         def opened(data) -> None:
             self.viewer.add_sequences(data, path=bed, genome=os.path.abspath(genome), length=length)
             self._opened(bed)
@@ -551,8 +656,9 @@ class MainWindow(QMainWindow):
 
     def window_stride_dialog(self) -> None:
         v = self.viewer
-        stride, ok = QInputDialog.getInt(self, "Window stride", "Scan longer sequences with windows every … bases:",
-                                         v.scan_stride, 1, 100_000)
+        stride, ok = QInputDialog.getInt(
+            self, "Window stride", "Scan longer sequences with windows every … bases:", v.scan_stride, 1, 100_000
+        )
         if ok:
             v.set_scan_options(stride=stride)
 
@@ -563,8 +669,12 @@ class MainWindow(QMainWindow):
         if not indices:
             self.show_message("Nothing to export: no sequence is open or shown")
             return None
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {len(indices):,} sequences",
-                                              os.path.join(self._last_dir(), "sequences.fa"), "FASTA (*.fa *.fasta)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            f"Export {len(indices):,} sequences",
+            os.path.join(self._last_dir(), "sequences.fa"),
+            "FASTA (*.fa *.fasta)",
+        )
         if not path:
             return None
         try:
@@ -582,8 +692,9 @@ class MainWindow(QMainWindow):
         if not v.n_sequences or not v.selected_models:
             self.show_message("Nothing to export: open sequences and tick a model first")
             return None
-        path, chosen = QFileDialog.getSaveFileName(self, "Export predictions",
-                                                   os.path.join(self._last_dir(), "predictions.csv"), TABLE_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export predictions", os.path.join(self._last_dir(), "predictions.csv"), TABLE_FILTER
+        )
         if not path:
             return None
         if not os.path.splitext(path)[1]:
@@ -595,10 +706,11 @@ class MainWindow(QMainWindow):
 
         v = self.viewer
         entries = list(v.selected_models)
-        missing = [e for e in entries if e.name not in v.list_predictions
-                   or len(v.list_predictions[e.name]) != v.n_sequences]
+        missing = [
+            e for e in entries if e.name not in v.list_predictions or len(v.list_predictions[e.name]) != v.n_sequences
+        ]
 
-        records = {e.name: v.iter_predict_list(e) for e in missing}   # read here, on the GUI thread
+        records = {e.name: v.iter_predict_list(e) for e in missing}  # read here, on the GUI thread
 
         def job():
             tables = {}
@@ -691,8 +803,12 @@ class MainWindow(QMainWindow):
 
     def _model_broken(self, name: str, message: str) -> None:
         """One dialog for a model whose file failed to load (the viewer has deselected it)."""
-        errors.show_error(self, f"The model {name} could not be loaded, so it is left out of predictions and "
-                                f"analyses:\n{message}\n\n{BROKEN_ADVICE}", title="deemo-gui: model file unreadable")
+        errors.show_error(
+            self,
+            f"The model {name} could not be loaded, so it is left out of predictions and "
+            f"analyses:\n{message}\n\n{BROKEN_ADVICE}",
+            title="deemo-gui: model file unreadable",
+        )
 
     def save_model_dialog(self, name: str | None) -> str | None:
         if not name:
@@ -729,8 +845,12 @@ class MainWindow(QMainWindow):
                 continue
             # reads the records here: the list may change while it runs
             records = v.iter_predict_list(entry, batch_size=LIST_BATCH)
-            worker = Worker(lambda gen=records: gen, name=f"Predicting {v.n_sequences:,} sequences with {entry.name}",
-                            progress=lambda p: (p[0], p[1], f"{p[0]:,} of {p[1]:,}"), background=True)
+            worker = Worker(
+                lambda gen=records: gen,
+                name=f"Predicting {v.n_sequences:,} sequences with {entry.name}",
+                progress=lambda p: (p[0], p[1], f"{p[0]:,} of {p[1]:,}"),
+                background=True,
+            )
             worker.returned.connect(lambda probs, name=entry.name: v.set_list_predictions(name, probs))
             worker.finished.connect(lambda name=entry.name: self._list_job_done(name))
             self._list_jobs[entry.name] = worker
@@ -738,7 +858,7 @@ class MainWindow(QMainWindow):
 
     def _list_job_done(self, name: str) -> None:
         if not shiboken6.isValid(self) or not shiboken6.isValid(self._list_timer):
-            return   # the window closed while the job ran
+            return  # the window closed while the job ran
         self._list_jobs.pop(name, None)
         v = self.viewer
         if any(m.name == name for m in v.selected_models) and name not in v.list_predictions:
@@ -746,8 +866,9 @@ class MainWindow(QMainWindow):
 
     # -- sessions ------------------------------------------------------------------------------
     def save_session_dialog(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", os.path.join(self._last_dir(), "session.deemo.json"),
-                                              SESSION_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save session", os.path.join(self._last_dir(), "session.deemo.json"), SESSION_FILTER
+        )
         return bool(path) and self.save_session(path)
 
     def save_session(self, path: str) -> bool:
@@ -828,8 +949,9 @@ class MainWindow(QMainWindow):
         return image
 
     def screenshot_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", os.path.join(self._last_dir(), "deemo.png"),
-                                              "PNG images (*.png)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save screenshot", os.path.join(self._last_dir(), "deemo.png"), "PNG images (*.png)"
+        )
         if path:
             try:
                 self.screenshot(path)
@@ -840,7 +962,7 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not ask_to_save(self, "quit"):
             event.ignore()
             return
-        self.recovery.close()   # a clean quit leaves no recovery file
+        self.recovery.close()  # a clean quit leaves no recovery file
         for host in self._panel_hosts:
             panel = host.panel
             if panel is not None and hasattr(panel, "shutdown"):

@@ -6,6 +6,7 @@ architecture, filtered by a search box, and never re-ordered by a tick.
 Shipped models (`models/*.safetensors` next to the package) are listed at start, loaded on first
 use; opened files and models trained in this session join them. The device choice applies to all.
 """
+
 from __future__ import annotations
 
 import html
@@ -39,7 +40,7 @@ from deemo_gui.qt.trust import trust_html
 from deemo_gui.qt.workers import observe
 
 BROKEN_COLOR = "#B2182B"
-PRESET_ORDER = ("deepbind", "cnn", "rnn", "cnn-rnn", "demo")   # rows within a data set, in a fixed order
+PRESET_ORDER = ("deepbind", "cnn", "rnn", "cnn-rnn", "demo")  # rows within a data set, in a fixed order
 BROKEN_ADVICE = "Restore or replace the file and open it again (File ▸ Open model…), or Remove it from the list."
 
 
@@ -70,27 +71,48 @@ def model_details_html(entry) -> str:
         ("Input", f"{m.get('input_length', '?')} nt"),
         ("Trained on", _short_paths(tr.get("data"))),
         ("Sequences", f"{tr.get('n_train', '?')} train / {tr.get('n_valid', '?')} validation" if tr else None),
-        ("Epochs", f"best {tr.get('best_epoch')} of {tr.get('epochs_run')} ({tr.get('stopped')})"
-         if tr.get("epochs_run") else None),
+        (
+            "Epochs",
+            f"best {tr.get('best_epoch')} of {tr.get('epochs_run')} ({tr.get('stopped')})"
+            if tr.get("epochs_run")
+            else None,
+        ),
         ("Validation AUROC", _fmt(tr.get("valid_auroc")) if tr.get("valid_auroc") is not None else None),
-        ("Test AUROC", f"{_fmt(test.get('auroc'))} (AUPR {_fmt(test.get('aupr'))}, n = {test.get('n', '?')})"
-         if test else "not evaluated on held-out data"),
+        (
+            "Test AUROC",
+            f"{_fmt(test.get('auroc'))} (AUPR {_fmt(test.get('aupr'))}, n = {test.get('n', '?')})"
+            if test
+            else "not evaluated on held-out data",
+        ),
         ("Test data", _short_paths(test.get("data"))),
         ("Baselines", baseline_line(m)),
-        ("Integrity", "weights and metadata checked by checksum" if is_signed(m) else
-         "weights checked; metadata unsigned (format-1 file: task names, AUROC and provenance could be edited)"),
+        (
+            "Integrity",
+            "weights and metadata checked by checksum"
+            if is_signed(m)
+            else "weights checked; metadata unsigned (format-1 file: task names, AUROC and provenance could be edited)",
+        ),
         ("File", entry.path or "not saved yet — File ▸ Save model…"),
         ("Saved", str(m.get("saved", "")).replace("T", " ").replace("+00:00", " UTC") or None),
     ]
     body = "".join(
         f"<tr><td style='color:#555;padding-right:8px' valign='top'>{html.escape(k)}</td>"
         f"<td>{html.escape(str(v))}</td></tr>"
-        for k, v in rows if v not in (None, "", "None"))
-    problem = (f"<p style='color:{BROKEN_COLOR}'>This model could not be loaded and is left out of predictions: "
-               f"{html.escape(entry.error)}<br>{html.escape(BROKEN_ADVICE)}</p>" if entry.error else "")
+        for k, v in rows
+        if v not in (None, "", "None")
+    )
+    problem = (
+        f"<p style='color:{BROKEN_COLOR}'>This model could not be loaded and is left out of predictions: "
+        f"{html.escape(entry.error)}<br>{html.escape(BROKEN_ADVICE)}</p>"
+        if entry.error
+        else ""
+    )
     trust = trust_html([entry])
-    trust = f"<p>{trust}</p>" if trust else ("<p style='color:#1B7837'>✓ trusted: beats its baselines on held-out "
-                                             "data</p>" if entry.verdict else "")
+    trust = (
+        f"<p>{trust}</p>"
+        if trust
+        else ("<p style='color:#1B7837'>✓ trusted: beats its baselines on held-out data</p>" if entry.verdict else "")
+    )
     return f"<b>{html.escape(entry.name)}</b>{problem}{trust}<table cellspacing='1'>{body}</table>"
 
 
@@ -99,11 +121,11 @@ class ModelPicker(QWidget):
     details of the current row, device choice. Ticking never re-orders or scrolls the list."""
 
     open_requested = Signal()
-    save_requested = Signal(str)   # model name
+    save_requested = Signal(str)  # model name
 
     COLUMNS = ("Model", "Test AUROC")
     GROUPINGS = ("data set", "architecture", "none")
-    GROUP_ROLE = Qt.ItemDataRole.UserRole + 1   # a group row's key
+    GROUP_ROLE = Qt.ItemDataRole.UserRole + 1  # a group row's key
 
     def __init__(self, viewer, parent=None):
         super().__init__(parent)
@@ -111,8 +133,10 @@ class ModelPicker(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search models: TF, cell, architecture…")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("Show only the models whose name, TF, cell line, architecture or training "
-                               "data contain every word typed here")
+        self.search.setToolTip(
+            "Show only the models whose name, TF, cell line, architecture or training "
+            "data contain every word typed here"
+        )
         self.group_combo = QComboBox()
         self.group_combo.addItems([f"by {g}" if g != "none" else "no groups" for g in self.GROUPINGS])
         self.group_combo.setToolTip("Group the models by data set (TF and cell line) or by architecture")
@@ -122,8 +146,9 @@ class ModelPicker(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSortingEnabled(False)
-        self.tree.setToolTip("Tick the models whose predictions you want to see and compare "
-                             "(right-click: tick only this one)")
+        self.tree.setToolTip(
+            "Tick the models whose predictions you want to see and compare (right-click: tick only this one)"
+        )
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header = self.tree.header()
         header.setStretchLastSection(False)
@@ -178,7 +203,7 @@ class ModelPicker(QWidget):
         self._expanded: dict[str, bool] = {}
         self._items: dict[str, QTreeWidgetItem] = {}
         self._ticked: set[str] = set()
-        self._user_chose = False   # the user picked a row: the details stay on it
+        self._user_chose = False  # the user picked a row: the details stay on it
         self._groups: dict[str, QTreeWidgetItem] = {}
         self.tree.itemChanged.connect(self._item_changed)
         # not while `refresh` rebuilds the list (it shows the details once at the end): every removed
@@ -229,7 +254,7 @@ class ModelPicker(QWidget):
         return self.GROUPINGS[max(0, self.group_combo.currentIndex())]
 
     def set_grouping(self, grouping: str) -> None:
-        """"data set" (TF and cell line), "architecture" or "none"."""
+        """ "data set" (TF and cell line), "architecture" or "none"."""
         self.group_combo.setCurrentIndex(self.GROUPINGS.index(grouping))
 
     def _place(self, m) -> tuple[str, str, str]:
@@ -256,8 +281,12 @@ class ModelPicker(QWidget):
 
         def row_key(pair):
             m, text = pair
-            return (PRESET_ORDER.index(m.preset) if m.preset in PRESET_ORDER else len(PRESET_ORDER),
-                    text.lower(), m.name)
+            return (
+                PRESET_ORDER.index(m.preset) if m.preset in PRESET_ORDER else len(PRESET_ORDER),
+                text.lower(),
+                m.name,
+            )
+
         return [(k, groups[k][0], sorted(groups[k][1], key=row_key)) for k in sorted(groups, key=str.lower)]
 
     def refresh(self) -> None:
@@ -272,7 +301,7 @@ class ModelPicker(QWidget):
             self._user_chose = True
         first_ticked = next((m.name for m in models if m.selected and m.error is None), None)
         if not self._user_chose and not picked and first_ticked is not None:
-            current = first_ticked   # until the user picks a row, the details show a model in use
+            current = first_ticked  # until the user picks a row, the details show a model in use
         if current not in names:
             current = first_ticked or (names[0] if names else None)
         self._known = set(names)
@@ -288,7 +317,7 @@ class ModelPicker(QWidget):
                 # itemChanged, and clearing the tree then deletes that row under Qt (a crash)
                 self._structure = structure
                 self._build(order, added)
-            for key, _label, rows in order:   # a model ticked from elsewhere (menu, script, training): open its group
+            for key, _label, rows in order:  # a model ticked from elsewhere (menu, script, training): open its group
                 group = self._groups.get(key)
                 if group is not None and any(m.name in newly for m, _ in rows) and not self._expanded.get(key):
                     self._expanded[key] = True
@@ -346,8 +375,9 @@ class ModelPicker(QWidget):
         item.setText(1, f"✓ {ticked}/{len(models)}" if ticked else "")
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         best = [m.test_auroc for m in models if m.test_auroc is not None]
-        item.setToolTip(0, f"{label}: {', '.join(m.name for m in models)}"
-                        + (f"\nbest test AUROC {max(best):.3f}" if best else ""))
+        item.setToolTip(
+            0, f"{label}: {', '.join(m.name for m in models)}" + (f"\nbest test AUROC {max(best):.3f}" if best else "")
+        )
         item.setToolTip(1, f"{ticked} of {len(models)} ticked")
 
     def _fill(self, item: QTreeWidgetItem, m, text: str | None = None) -> None:
@@ -368,22 +398,39 @@ class ModelPicker(QWidget):
         item.setForeground(0, QColor(BROKEN_COLOR) if m.error else self.tree.palette().text())
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         where = m.path or "trained in this session, not saved"
-        item.setToolTip(0, f"{m.name}\nCannot be loaded: {m.error}\n{BROKEN_ADVICE}" if m.error
-                        else f"{m.name}\n{m.preset} — predicts {', '.join(m.task_names)}\n{where}")
+        item.setToolTip(
+            0,
+            f"{m.name}\nCannot be loaded: {m.error}\n{BROKEN_ADVICE}"
+            if m.error
+            else f"{m.name}\n{m.preset} — predicts {', '.join(m.task_names)}\n{where}",
+        )
         trust = None if m.error else m.verdict
         untrusted = trust is not None and trust.level == "untrusted"
         item.setText(1, item.text(1) + (" ⚠" if untrusted else ""))
         item.setForeground(1, QColor(BROKEN_COLOR) if untrusted else self.tree.palette().text())
-        item.setToolTip(1, "AUROC on held-out test data stored in the model file (— = never tested)"
-                        + (f"\n{trust.summary}" if trust is not None and trust.level != "trusted" else ""))
+        item.setToolTip(
+            1,
+            "AUROC on held-out test data stored in the model file (— = never tested)"
+            + (f"\n{trust.summary}" if trust is not None and trust.level != "trusted" else ""),
+        )
 
     # ---- search ----------------------------------------------------------------------------------
 
     def _haystack(self, m) -> str:
         data_set, tf, arch = split_model_name(m.name, m.preset)
         data = str((m.metadata.get("training") or {}).get("data") or "").split()
-        return " ".join([m.name, m.preset, data_set, tf, arch, str(m.metadata.get("tf") or ""),
-                         os.path.basename(data[0]) if data else "", " ".join(m.task_names)]).lower()
+        return " ".join(
+            [
+                m.name,
+                m.preset,
+                data_set,
+                tf,
+                arch,
+                str(m.metadata.get("tf") or ""),
+                os.path.basename(data[0]) if data else "",
+                " ".join(m.task_names),
+            ]
+        ).lower()
 
     def _apply_filter(self) -> None:
         words = self.search.text().lower().split()
@@ -404,7 +451,9 @@ class ModelPicker(QWidget):
 
     def visible_names(self) -> list[str]:
         """The names of the rows shown (not filtered out), top to bottom, whether or not collapsed."""
-        return [n for n, it in self._rows() if not it.isHidden() and not ((parent := it.parent()) and parent.isHidden())]
+        return [
+            n for n, it in self._rows() if not it.isHidden() and not ((parent := it.parent()) and parent.isHidden())
+        ]
 
     def _rows(self) -> list[tuple[str, QTreeWidgetItem]]:
         out = []
@@ -463,14 +512,19 @@ class ModelPicker(QWidget):
             key = None if group is None else group.data(0, self.GROUP_ROLE)
             if key is not None:
                 rows = [(group.child(k).text(0), group.child(k).text(1)) for k in range(group.childCount())]
-                body = "".join(f"<tr><td>{html.escape(a)}</td><td align='right'>{html.escape(b)}</td></tr>"
-                               for a, b in rows)
-                self.details.setHtml(f"<b>{html.escape(group.text(0))}</b><table cellspacing='2'>"
-                                     f"<tr><td style='color:#555'>Model</td><td style='color:#555'>Test AUROC"
-                                     f"</td></tr>{body}</table>")
+                body = "".join(
+                    f"<tr><td>{html.escape(a)}</td><td align='right'>{html.escape(b)}</td></tr>" for a, b in rows
+                )
+                self.details.setHtml(
+                    f"<b>{html.escape(group.text(0))}</b><table cellspacing='2'>"
+                    f"<tr><td style='color:#555'>Model</td><td style='color:#555'>Test AUROC"
+                    f"</td></tr>{body}</table>"
+                )
                 return
-            self.details.setHtml("<p style='color:#666'>No models yet. Open a model file, drop one on the window, "
-                                 "or train one in the Train tab.</p>")
+            self.details.setHtml(
+                "<p style='color:#666'>No models yet. Open a model file, drop one on the window, "
+                "or train one in the Train tab.</p>"
+            )
             return
         self.details.setHtml(model_details_html(entry))
 

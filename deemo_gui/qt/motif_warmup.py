@@ -9,6 +9,7 @@ blocks quitting nor crashes Qt when the window closes mid-compile. Its start and
 the status bar. Tomtom calls in `deemo_gui.viewer.motif_jobs` share one lock with this warm-up,
 so a job started meanwhile simply waits for the compile.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,7 +34,7 @@ def _work(bridge: _Bridge) -> None:
     try:
         from deemo_gui.viewer import analysis, motif_jobs
 
-        analysis.warm_up_hits()   # first: the Dashboard scans for JASPAR hits as soon as a model is ticked
+        analysis.warm_up_hits()  # first: the Dashboard scans for JASPAR hits as soon as a model is ticked
         motif_jobs.warm_up()
         motif_jobs.jaspar_motifs()  # cached per process: the panels' first Tomtom skips the read
     except Exception as exc:  # never take the app down: the jobs compile on demand instead

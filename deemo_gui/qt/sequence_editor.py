@@ -7,6 +7,7 @@ on both strands (hits boxed above the bases for + and below for −). Mutated po
 Positions are shown 1-based, as in genome browsers. Every action goes through the viewer; the
 widget only redraws on the viewer's events.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,8 @@ except ImportError:  # pragma: no cover - palette is part of the package
     UNKNOWN, SELECTION, HIT_PLUS, HIT_MINUS = "#9E9E9E", "#FFD166", "#6A4C93", "#00838F"
     WINDOW, SOFT_MASK_BG = "#2A9D8F", "#E6E6E6"
 
-MAX_PX_PER_BASE = 22.0   # single bases, letters comfortably readable
-LETTER_MIN_PX = 5.5      # below this, bases are drawn as coloured bars
+MAX_PX_PER_BASE = 22.0  # single bases, letters comfortably readable
+LETTER_MIN_PX = 5.5  # below this, bases are drawn as coloured bars
 
 
 def _nice_step(min_bases: float) -> int:
@@ -67,9 +68,9 @@ def clean_pasted(text: str) -> str:
 class SequenceCanvas(QWidget):
     """Paints the ruler, bases, selection, hits and cursor; turns mouse and keys into viewer actions."""
 
-    message = Signal(str)      # for the status bar
-    hover = Signal(str)        # "position 51: G"
-    view_changed = Signal()    # zoom or scroll
+    message = Signal(str)  # for the status bar
+    hover = Signal(str)  # "position 51: G"
+    view_changed = Signal()  # zoom or scroll
 
     RULER_H = 22
     HIT_H = 9
@@ -80,10 +81,10 @@ class SequenceCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.px = 10.0          # pixels per base
-        self.offset = 0.0       # first visible base (fractional)
-        self.fit = True         # keep the whole sequence in view when resized
-        self.caret = 0          # base index typed over next (the text cursor; QWidget.cursor() is the mouse's)
+        self.px = 10.0  # pixels per base
+        self.offset = 0.0  # first visible base (fractional)
+        self.fit = True  # keep the whole sequence in view when resized
+        self.caret = 0  # base index typed over next (the text cursor; QWidget.cursor() is the mouse's)
         self.anchor: int | None = None
         self.overwrite = True
         self._drag_from: int | None = None
@@ -99,7 +100,7 @@ class SequenceCanvas(QWidget):
         observe(ev.sequence_edited, self, lambda _s: self._clamp_and_update())
         observe(ev.selection_changed, self, lambda _s: self.update())
         observe(ev.search_changed, self, lambda: self.update())
-        observe(ev.predictions_changed, self, lambda: self.update())   # the best windows moved
+        observe(ev.predictions_changed, self, lambda: self.update())  # the best windows moved
         observe(ev.window_changed, self, lambda: self.update())
         observe(ev.models_changed, self, lambda: self.update())
 
@@ -197,8 +198,11 @@ class SequenceCanvas(QWidget):
         n = len(seq)
         if not n:
             p.setPen(QColor("#777"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                       "Open a sequence file (File ▸ Open… or drop it here) and pick a record on the left")
+            p.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "Open a sequence file (File ▸ Open… or drop it here) and pick a record on the left",
+            )
             return
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         y_plus = self.RULER_H + 2
@@ -260,7 +264,7 @@ class SequenceCanvas(QWidget):
                 continue
             x = self.x_of(pos - 0.5)
             p.drawLine(QPointF(x, axis_y - 7), QPointF(x, axis_y))
-            if origin is None:   # on the reverse strand the ruler counts the file's positions down
+            if origin is None:  # on the reverse strand the ruler counts the file's positions down
                 text = f"{n - pos + 1:,}" if minus else f"{pos:,}"
             else:
                 text = origin.position_label(pos - 1) if last_right < 0 else f"{origin.genome_position(pos - 1) + 1:,}"
@@ -310,9 +314,11 @@ class SequenceCanvas(QWidget):
         h = self.row_h
         v = self.viewer
         masked = v.soft_masked(v.current_index) if v.current_index >= 0 else ()
-        for a, b in masked:   # soft-masked (lower-case) bases: grey background, letters lower case
+        for a, b in masked:  # soft-masked (lower-case) bases: grey background, letters lower case
             if b > i0 and a < i1:
-                p.fillRect(QRectF(self.x_of(max(a, i0)), y, (min(b, i1) - max(a, i0)) * self.px, h), QColor(SOFT_MASK_BG))
+                p.fillRect(
+                    QRectF(self.x_of(max(a, i0)), y, (min(b, i1) - max(a, i0)) * self.px, h), QColor(SOFT_MASK_BG)
+                )
         if masked:
             from deemo_gui.core.sequences import apply_soft_mask
 
@@ -331,7 +337,9 @@ class SequenceCanvas(QWidget):
                 x = self.x_of(i)
                 p.fillRect(QRectF(x, y, self.px, h), bg)
                 p.setPen(color.darker(115) if b in "Gg" else color)  # orange G a touch darker on white
-                p.drawText(QPointF(x + (self.px - fm.horizontalAdvance(b)) / 2, y + (h + fm.ascent() - fm.descent()) / 2), b)
+                p.drawText(
+                    QPointF(x + (self.px - fm.horizontalAdvance(b)) / 2, y + (h + fm.ascent() - fm.descent()) / 2), b
+                )
         else:
             step = max(1, int(1 / self.px))  # at most one base per pixel column
             w = max(1.0, self.px)
@@ -395,8 +403,11 @@ class SequenceCanvas(QWidget):
             seq = self.viewer.current_sequence
             v = self.viewer
             origin = v.origin(v.current_index)
-            where = f" ({origin.position_label(i)}, {origin.strand} strand)" if origin is not None else (
-                f" (− strand; {len(seq) - i:,} in the file)" if v.strand(v.current_index) == "-" else "")
+            where = (
+                f" ({origin.position_label(i)}, {origin.strand} strand)"
+                if origin is not None
+                else (f" (− strand; {len(seq) - i:,} in the file)" if v.strand(v.current_index) == "-" else "")
+            )
             text = f"position {i + 1:,}{where}: {seq[i]}"
             if any(a <= i < b for a, b in v.soft_masked(v.current_index)):
                 text += " (soft-masked)"
@@ -427,10 +438,18 @@ class SequenceCanvas(QWidget):
         out: list[tuple[str, Callable[[], None]]] = []
         for L in lengths:
             start = max(0, min(i - (L - 1) // 2, self.n - L))
-            out.append((f"Explain the {L}-nt window centred on base {i + 1:,} ({start + 1:,}–{start + L:,})",
-                        partial(v.set_window, start)))
-        out.append(("Explain each model's best window" + (" (now)" if v.window_choice is None else ""),
-                    lambda: v.set_window(None)))
+            out.append(
+                (
+                    f"Explain the {L}-nt window centred on base {i + 1:,} ({start + 1:,}–{start + L:,})",
+                    partial(v.set_window, start),
+                )
+            )
+        out.append(
+            (
+                "Explain each model's best window" + (" (now)" if v.window_choice is None else ""),
+                lambda: v.set_window(None),
+            )
+        )
         return out
 
     def contextMenuEvent(self, event) -> None:
@@ -477,8 +496,11 @@ class SequenceCanvas(QWidget):
             return
         if key == Qt.Key.Key_Insert:
             self.overwrite = not self.overwrite
-            self.message.emit("Overwrite mode: typed bases replace bases" if self.overwrite
-                              else "Insert mode: typed bases are inserted (the sequence gets longer)")
+            self.message.emit(
+                "Overwrite mode: typed bases replace bases"
+                if self.overwrite
+                else "Insert mode: typed bases are inserted (the sequence gets longer)"
+            )
             self.update()
             return
         if key in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
@@ -493,8 +515,11 @@ class SequenceCanvas(QWidget):
         if event.matches(QKeySequence.StandardKey.SelectAll):
             self.viewer.select(0, self.n)
             return
-        if text and text.isprintable() and not (mods & (Qt.KeyboardModifier.ControlModifier
-                                                         | Qt.KeyboardModifier.MetaModifier)):
+        if (
+            text
+            and text.isprintable()
+            and not (mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier))
+        ):
             if text == " ":
                 return
             self.type_bases(text)
@@ -508,8 +533,9 @@ class SequenceCanvas(QWidget):
             if self.overwrite:
                 start = v.selection[0] if v.selection else self.caret
                 if start + len(text) > self.n:
-                    raise DataError(f"{len(text)} base(s) at position {start + 1} run past the end "
-                                    f"of the {self.n}-nt sequence")
+                    raise DataError(
+                        f"{len(text)} base(s) at position {start + 1} run past the end of the {self.n}-nt sequence"
+                    )
                 v.edit(start, text)
                 self.caret = min(start + len(text), self.n - 1)
             else:
@@ -539,8 +565,10 @@ class SequenceCanvas(QWidget):
             v.replace_range(start, end, "")
             self.caret = max(0, min(start, self.n - 1))
             v.clear_selection()
-            self.message.emit(f"Deleted {end - start} base(s) at {start + 1}: the sequence is now {self.n} nt "
-                              "(models centre-crop or N-pad it to their input length)")
+            self.message.emit(
+                f"Deleted {end - start} base(s) at {start + 1}: the sequence is now {self.n} nt "
+                "(models centre-crop or N-pad it to their input length)"
+            )
         except DataError as exc:
             self.message.emit(f"Not changed: {exc}")
 
@@ -578,7 +606,7 @@ class ScoreBoard(QWidget):
         super().__init__(parent)
         self.viewer = viewer
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.rows: list[tuple[str, float | None, float | None, str]] = []   # label, P, P before edits, window note
+        self.rows: list[tuple[str, float | None, float | None, str]] = []  # label, P, P before edits, window note
         self.line_h = self.fontMetrics().height() + 8
         observe(viewer.events.predictions_changed, self, self.refresh)
         observe(viewer.events.models_changed, self, self.refresh)
@@ -651,15 +679,20 @@ class ScoreBoard(QWidget):
         fm = self.fontMetrics()
         if not self.rows:
             p.setPen(QColor("#666"))
-            p.drawText(QRectF(8, 0, self.width() - 16, self.height()), Qt.AlignmentFlag.AlignVCenter, self._empty_text())
+            p.drawText(
+                QRectF(8, 0, self.width() - 16, self.height()), Qt.AlignmentFlag.AlignVCenter, self._empty_text()
+            )
             return
         name_w = min(max(fm.horizontalAdvance(r[0]) for r in self.rows) + 16, self.width() // 3)
         bar_w = max(60, min(260, self.width() - name_w - 330))
         for k, (label, prob, before, note) in enumerate(self.rows):
             y = 3 + k * self.line_h
             p.setPen(QColor("#222"))
-            p.drawText(QRectF(8, y, name_w - 8, self.line_h), Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(label, Qt.TextElideMode.ElideMiddle, name_w - 12))
+            p.drawText(
+                QRectF(8, y, name_w - 8, self.line_h),
+                Qt.AlignmentFlag.AlignVCenter,
+                fm.elidedText(label, Qt.TextElideMode.ElideMiddle, name_w - 12),
+            )
             x = 8 + name_w
             frame = QRectF(x, y + 4, bar_w, self.line_h - 8)
             p.fillRect(frame, QColor("#eeeeee"))
@@ -678,8 +711,11 @@ class ScoreBoard(QWidget):
                 text += f"   before edits {before:.3f}  (Δ {prob - before:+.3f})"
             if note:
                 text += f"   · {note}"
-            p.drawText(QRectF(x + bar_w + 10, y, self.width() - x - bar_w - 12, self.line_h),
-                       Qt.AlignmentFlag.AlignVCenter, text)
+            p.drawText(
+                QRectF(x + bar_w + 10, y, self.width() - x - bar_w - 12, self.line_h),
+                Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
         p.end()
 
 
@@ -739,17 +775,22 @@ class SequenceEditor(QWidget):
         self.bases_button = button("Bases", "Zoom in to single, readable bases", self.canvas.zoom_bases)
         self.undo_button = button("Undo", "Undo the last edit (Ctrl+Z)", viewer.undo)
         self.redo_button = button("Redo", "Redo (Ctrl+Shift+Z)", viewer.redo)
-        self.revcomp_button = button("Rev. comp.", "Show the other strand (a view, not an edit: edits made there "
-                                     "are mapped back to the file's strand)",
-                                     viewer.reverse_complement)
-        self.revert_button = button("Revert", "Back to the sequence as read from the file (undoable)",
-                                    self._revert)
-        self.copy_button = button("Copy FASTA", "Copy the selection (or the whole sequence) as FASTA",
-                                  self.canvas.copy_fasta)
-        self.search_edit = QLineEdit(placeholderText="Find motif, e.g. CACGTG or CCGCNNGGNGGCAG", clearButtonEnabled=True)
+        self.revcomp_button = button(
+            "Rev. comp.",
+            "Show the other strand (a view, not an edit: edits made there are mapped back to the file's strand)",
+            viewer.reverse_complement,
+        )
+        self.revert_button = button("Revert", "Back to the sequence as read from the file (undoable)", self._revert)
+        self.copy_button = button(
+            "Copy FASTA", "Copy the selection (or the whole sequence) as FASTA", self.canvas.copy_fasta
+        )
+        self.search_edit = QLineEdit(
+            placeholderText="Find motif, e.g. CACGTG or CCGCNNGGNGGCAG", clearButtonEnabled=True
+        )
         self.search_edit.setToolTip(
             "IUPAC pattern searched on both strands: R=A/G Y=C/T S=C/G W=A/T K=G/T M=A/C B D H V, N=any.\n"
-            "Hits on the + strand are boxed above the bases, hits on the − strand below.")
+            "Hits on the + strand are boxed above the bases, hits on the − strand below."
+        )
         self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("CCGCNNGG") + 30)
         self.search_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("CCGCNNGGNGGCAGCCGC") + 40)
         self.hits_label = QLabel()
@@ -829,8 +870,17 @@ class SequenceEditor(QWidget):
         v = self.viewer
         i = v.current_index
         enabled = i >= 0
-        for b in (self.undo_button, self.redo_button, self.revcomp_button, self.revert_button, self.copy_button,
-                  self.fit_button, self.zoom_in_button, self.zoom_out_button, self.bases_button):
+        for b in (
+            self.undo_button,
+            self.redo_button,
+            self.revcomp_button,
+            self.revert_button,
+            self.copy_button,
+            self.fit_button,
+            self.zoom_in_button,
+            self.zoom_out_button,
+            self.bases_button,
+        ):
             b.setEnabled(enabled)
         if not enabled:
             self.title.setText("No sequence")
@@ -853,7 +903,9 @@ class SequenceEditor(QWidget):
             if len(y) == 1:
                 parts.append("labelled bound" if y[0] == 1 else "labelled unbound")
             else:
-                parts.append("bound for: " + (", ".join(t for t, val in zip(f.data.task_names, y) if val == 1) or "none"))
+                parts.append(
+                    "bound for: " + (", ".join(t for t, val in zip(f.data.task_names, y) if val == 1) or "none")
+                )
         if v.strand(i) == "-":
             parts.append("◀ − strand: the reverse complement of the file's")
         origin = v.origin(i)
@@ -914,8 +966,9 @@ class ElidedLabel(QLabel):
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(getattr(self, "_full", self.text()), Qt.TextElideMode.ElideRight,
-                                             self.width())
+        text = self.fontMetrics().elidedText(
+            getattr(self, "_full", self.text()), Qt.TextElideMode.ElideRight, self.width()
+        )
         p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
         p.end()
 

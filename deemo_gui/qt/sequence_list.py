@@ -5,6 +5,7 @@ computed on first request and cached there). Sorting and filtering are done in n
 table's row order, not by a QSortFilterProxyModel's per-row `lessThan` / `filterAcceptsRow` (which
 call Python millions of times for a long list); the view sees it through an identity proxy.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,10 +54,10 @@ class SequenceTableModel(QAbstractTableModel):
     def __init__(self, viewer, parent=None):
         super().__init__(parent)
         self.viewer = viewer
-        self.mask: np.ndarray | None = None           # records shown (flat index -> bool); None: all
+        self.mask: np.ndarray | None = None  # records shown (flat index -> bool); None: all
         self._sorted = np.arange(viewer.n_sequences)  # every record, in sort order
-        self.order = self._sorted                     # the shown records, in sort order (row -> flat)
-        self.inverse = self.order.copy()              # flat -> row, -1 when hidden
+        self.order = self._sorted  # the shown records, in sort order (row -> flat)
+        self.inverse = self.order.copy()  # flat -> row, -1 when hidden
         self.pred_columns: list[tuple[str, int, str]] = []  # (model name, task index, header)
         self.data_calls = 0  # for the laziness test
         self._italic = QFont()
@@ -210,7 +211,7 @@ class SequenceTableModel(QAbstractTableModel):
             keys = np.full(n, -1.0)
             for k, f in enumerate(v.files):
                 if f.data.labels is not None:
-                    keys[v._offsets[k]: v._offsets[k] + len(f.data)] = f.data.labels[:, 0]
+                    keys[v._offsets[k] : v._offsets[k] + len(f.data)] = f.data.labels[:, 0]
             return keys
         name, t, _ = self.pred_columns[column - len(self.BASE_COLUMNS)]
         table = v.list_predictions.get(name)
@@ -278,8 +279,10 @@ class SequenceList(QWidget):
         self.filter_edit.setToolTip("Show only the records whose name contains this text (case-insensitive)")
         self.filter_mode = QComboBox()
         self.filter_mode.addItems(FILTER_MODES)
-        self.filter_mode.setToolTip("Name: records whose name contains the text. Motif: records with the bases "
-                                    "(IUPAC codes allowed, e.g. CACGTG or CANNTG) on either strand")
+        self.filter_mode.setToolTip(
+            "Name: records whose name contains the text. Motif: records with the bases "
+            "(IUPAC codes allowed, e.g. CACGTG or CANNTG) on either strand"
+        )
         self.filter_mode.currentIndexChanged.connect(self._mode_changed)
         self._motif_worker: Worker | None = None
         self.filter_error = ""
@@ -330,8 +333,12 @@ class SequenceList(QWidget):
         fm = self.fontMetrics()
         ids = self.viewer.ids[:500]
         name_w = max([fm.horizontalAdvance("chr1:1000-2000")] + [fm.horizontalAdvance(i) for i in ids]) + 16
-        widths = [min(name_w, fm.horizontalAdvance("chr10:113875682-1138757") + 12), fm.horizontalAdvance("Length") + 18,
-                  fm.horizontalAdvance("GC %") + 22, fm.horizontalAdvance("Label") + 18]
+        widths = [
+            min(name_w, fm.horizontalAdvance("chr10:113875682-1138757") + 12),
+            fm.horizontalAdvance("Length") + 18,
+            fm.horizontalAdvance("GC %") + 22,
+            fm.horizontalAdvance("Label") + 18,
+        ]
         for col in range(len(widths), self.model.columnCount()):
             header = self.model.headerData(col, Qt.Orientation.Horizontal)
             widths.append(max(fm.horizontalAdvance("0.000") + 16, fm.horizontalAdvance(header) + 18))
@@ -465,8 +472,10 @@ class SequenceList(QWidget):
         try:
             if index.isValid():
                 self.view.selectionModel().setCurrentIndex(
-                    index, self.view.selectionModel().SelectionFlag.ClearAndSelect
-                    | self.view.selectionModel().SelectionFlag.Rows)
+                    index,
+                    self.view.selectionModel().SelectionFlag.ClearAndSelect
+                    | self.view.selectionModel().SelectionFlag.Rows,
+                )
                 self.view.scrollTo(index)
             else:
                 self.view.selectionModel().clearSelection()

@@ -1,4 +1,5 @@
 """The trust verdict (core.verdict) of the models whose explanations a panel draws, as one rich-text label."""
+
 from __future__ import annotations
 
 from html import escape
@@ -27,8 +28,10 @@ def trust_html(entries) -> str:
         v = e.verdict
         if v is None or v.level == "trusted":
             continue
-        lines.append(f"<span style='color:{COLORS[v.level]}'>⚠ <b>{escape(e.name)}</b> — {v.level}: "
-                     f"{escape('; '.join(v.reasons))}</span>")
+        lines.append(
+            f"<span style='color:{COLORS[v.level]}'>⚠ <b>{escape(e.name)}</b> — {v.level}: "
+            f"{escape('; '.join(v.reasons))}</span>"
+        )
     return "<br>".join(lines)
 
 
@@ -72,8 +75,10 @@ class TrustLabel(QLabel):
         used = QFontMetrics(bold).horizontalAdvance(head) + fm.horizontalAdvance(f" — {level}: " + suffix) + 24
         room = max(40, self.width() - self.contentsMargins().left() - self.contentsMargins().right() - used)
         why = fm.elidedText(why, Qt.TextElideMode.ElideRight, room)
-        self.setText(f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
-                     + (f"<span style='color:#666'>{escape(suffix)}</span>" if suffix else ""))
+        self.setText(
+            f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
+            + (f"<span style='color:#666'>{escape(suffix)}</span>" if suffix else "")
+        )
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -1,6 +1,7 @@
 """Work is never lost, the window's side: Save / Discard / Cancel before unsaved work would be dropped,
 the autosave of the viewer's unsaved work (`viewer.recovery`, at most once a second), and the offer to
 restore what a crash left ("Restore unsaved edits from <time>?")."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
@@ -21,11 +22,20 @@ def ask_to_save(window, action: str, records=None, models=None) -> bool:
     text = unsaved.summary(records, models)
     if not text:
         return True
-    box = QMessageBox(QMessageBox.Icon.Warning, "deemo-gui: unsaved work", f"{text} Save before you {action}?",
-                      Button.Save | Button.Discard | Button.Cancel, window)
-    box.setInformativeText("Save writes " + " and ".join(
-        (["each model to a model file"] if models else []) + (["a session with the edits"] if records else []))
-        + "; Discard drops them; Cancel goes back.")
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "deemo-gui: unsaved work",
+        f"{text} Save before you {action}?",
+        Button.Save | Button.Discard | Button.Cancel,
+        window,
+    )
+    box.setInformativeText(
+        "Save writes "
+        + " and ".join(
+            (["each model to a model file"] if models else []) + (["a session with the edits"] if records else [])
+        )
+        + "; Discard drops them; Cancel goes back."
+    )
     box.setDefaultButton(Button.Save)
     box.exec()
     answer = box.standardButton(box.clickedButton()) if box.clickedButton() is not None else Button.Cancel
@@ -77,18 +87,30 @@ class Recovery(QObject):
         if not found:
             return False
         orphan = found[0]
-        held = [f"{orphan.records} edited sequence{'s' if orphan.records != 1 else ''}"
-                + (f" of {', '.join(orphan.files)}" if orphan.files else "")] if orphan.records else []
+        held = (
+            [
+                f"{orphan.records} edited sequence{'s' if orphan.records != 1 else ''}"
+                + (f" of {', '.join(orphan.files)}" if orphan.files else "")
+            ]
+            if orphan.records
+            else []
+        )
         if orphan.models:
             held.append(f"the trained model{'s' if len(orphan.models) > 1 else ''} {', '.join(orphan.models)}")
         what = f"The recovery file holds {' and '.join(held)}."
-        box = QMessageBox(QMessageBox.Icon.Question, "deemo-gui: restore unsaved edits",
-                          f"Restore unsaved {'edits' if orphan.records else 'work'} from {orphan.when}?",
-                          Button.Discard | Button.Cancel, self.window)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "deemo-gui: restore unsaved edits",
+            f"Restore unsaved {'edits' if orphan.records else 'work'} from {orphan.when}?",
+            Button.Discard | Button.Cancel,
+            self.window,
+        )
         restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(restore)
-        box.setInformativeText(f"deemo-gui did not quit cleanly last time. {what}\n\nRestore replaces the open "
-                               "files; Discard deletes the recovery file; Cancel keeps it for the next start.")
+        box.setInformativeText(
+            f"deemo-gui did not quit cleanly last time. {what}\n\nRestore replaces the open "
+            "files; Discard deletes the recovery file; Cancel keeps it for the next start."
+        )
         box.exec()
         clicked = box.clickedButton()
         if clicked is restore:
@@ -99,7 +121,7 @@ class Recovery(QObject):
             except Exception as exc:
                 errors.report_exception(self.window, exc, "Restoring the unsaved edits")
                 return False
-            self.save_now().result()   # this window's own recovery file holds them before the old one goes
+            self.save_now().result()  # this window's own recovery file holds them before the old one goes
             recovery.discard(orphan)
             self.window.show_message(f"Restored the unsaved edits from {orphan.when}", 10000)
             return True

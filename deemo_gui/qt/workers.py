@@ -14,6 +14,7 @@ which lets the job finish cleanly and return the best model), otherwise closes t
 its next yield; a cancelled job without a callback emits `aborted` instead of `returned`.
 `background=True` jobs (e.g. predicting the whole list) run one at a time, while no other job runs.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -22,10 +23,9 @@ import logging
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import shiboken6
-
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
@@ -85,7 +85,7 @@ def observe(signal, owner, callback) -> Callable:
 
 
 class _Thread(QThread):
-    def __init__(self, worker: "Worker"):
+    def __init__(self, worker: Worker):
         super().__init__()
         self.worker = worker
 
@@ -99,9 +99,9 @@ class Worker(QObject):
     started = Signal()
     yielded = Signal(object)
     returned = Signal(object)
-    errored = Signal(object)     # the exception (traceback attached)
+    errored = Signal(object)  # the exception (traceback attached)
     aborted = Signal()
-    finished = Signal()          # always last
+    finished = Signal()  # always last
     progress = Signal(int, int, str)  # done, total (0: unknown), text
     # What the worker thread emits: (signal name, arguments), re-emitted on the GUI thread by `_relay`
     # only while `owner` (the window, set by `JobManager.start`) exists. The panels connect lambdas,
@@ -109,9 +109,18 @@ class Worker(QObject):
     # into deleted labels (RuntimeError, found by the soak).
     _from_thread = Signal(str, object)
 
-    def __init__(self, func: Callable, *args, name: str = "", cancel: Callable | None = None,
-                 progress: Callable | None = None, torch_threads: int | None = None, silent: bool = False,
-                 background: bool = False, **kwargs):
+    def __init__(
+        self,
+        func: Callable,
+        *args,
+        name: str = "",
+        cancel: Callable | None = None,
+        progress: Callable | None = None,
+        torch_threads: int | None = None,
+        silent: bool = False,
+        background: bool = False,
+        **kwargs,
+    ):
         super().__init__()
         self.func, self.args, self.kwargs = func, args, kwargs
         self.background = background
@@ -128,7 +137,7 @@ class Worker(QObject):
         self._from_thread.connect(self._relay)
 
     # -- GUI thread -------------------------------------------------------------------------
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         self._thread = _Thread(self)
         self._thread.finished.connect(self._on_thread_finished)
         _UNFINISHED.add(self)
@@ -185,7 +194,7 @@ class Worker(QObject):
                     return
             self.result = out
             self._from_thread.emit("returned", (out,))
-        except Cancelled:   # the job's model was unticked, moved or removed (viewer.runtime)
+        except Cancelled:  # the job's model was unticked, moved or removed (viewer.runtime)
             self._abort.set()
             self._from_thread.emit("aborted", ())
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the GUI as errored
@@ -249,7 +258,7 @@ class _Lanes:
         return self.background.acquire(timeout=timeout)
 
 
-_LANES = _Lanes()   # see Worker._wait_for_background_lane
+_LANES = _Lanes()  # see Worker._wait_for_background_lane
 # Started workers whose thread has not ended, kept alive here: a QThread destroyed while it runs aborts
 # the process, which happened when a closed window's job manager (and so its workers) was freed, or
 # at exit, with a job still inside a long step after `cancel_all` stopped waiting (found by the soak).
@@ -277,7 +286,7 @@ class JobManager(QObject):
     job_started = Signal(object)
     job_finished = Signal(object)
 
-    def __init__(self, parent_widget, status: "JobStatus | None" = None, viewer=None):
+    def __init__(self, parent_widget, status: JobStatus | None = None, viewer=None):
         super().__init__(parent_widget)
         self.parent_widget = parent_widget
         self.status = status
@@ -285,7 +294,7 @@ class JobManager(QObject):
         self.running: list[Worker] = []
 
     def start(self, worker: Worker, report_errors: bool = True, context: str = "") -> Worker:
-        worker.owner = self.parent_widget   # its results reach the panels only while the window exists
+        worker.owner = self.parent_widget  # its results reach the panels only while the window exists
         self.running.append(worker)
         if report_errors:
             worker.errored.connect(lambda exc, w=worker: self._report(w, exc, context))
@@ -479,8 +488,11 @@ def _predict_job(viewer, seq: str, original: str, entries):
                 preds.update(viewer.compute_predictions(seq, [e], *options))
                 # the sequence as read from the file, once per model: the "before edits" score
                 if viewer.results.get(PredictKey(e.name, original, viewer.scan_stride, viewer.scan_rc)) is None:
-                    original_preds[e.name] = (preds[e.name] if seq == original else
-                                              viewer.compute_predictions(original, [e], *options)[e.name])
+                    original_preds[e.name] = (
+                        preds[e.name]
+                        if seq == original
+                        else viewer.compute_predictions(original, [e], *options)[e.name]
+                    )
         except Cancelled:
             continue
     return preds, original_preds

@@ -38,33 +38,51 @@ Methods (`METHODS`), each an array in sequence coordinates:
 - ``temporal``: `(2, n)` forward and backward temporal output scores P(+) (sec. 3.2); only for
   recurrent models (left out for others).
 """
+
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from deemo_gui.core.methods import METHODS as REGISTRY
 from deemo_gui.viewer.keys import AnalysisKey, HitsKey, ScanKey
 from deemo_gui.viewer.modelinfo import (  # noqa: F401 - has_relu, is_recurrent: part of this module's API
-    JASPAR_RELEASE, drain, has_relu, input_length, is_recurrent, model_name, module_of,
+    JASPAR_RELEASE,
+    drain,
+    has_relu,
+    input_length,
+    is_recurrent,
+    model_name,
+    module_of,
 )
 from deemo_gui.viewer.modelinfo import logo_heights as ic_logo
 
 if TYPE_CHECKING:
     from deemo_gui.core.motifs import PWM
 
-METHODS = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta", "saliency_logo",
-           "temporal")
+METHODS = (
+    "prob",
+    "saliency",
+    "guided",
+    "integrated_gradients",
+    "ism",
+    "deeplift",
+    "deeplift_delta",
+    "saliency_logo",
+    "temporal",
+)
 # What `analyze_sequence` computes when `methods` is not given.
 DEFAULT_METHODS = METHODS
 # What the Dashboard needs per model (Deep Motif Dashboard Figure 2).
 DASHBOARD_METHODS = ("prob", "saliency", "temporal")
 # Names for progress messages and titles: the registry's, and those of the methods derived here.
 METHOD_LABELS = {
-    "prob": "prediction", "saliency_logo": "saliency logo", "deeplift_delta": "DeepLIFT/SHAP convergence delta",
+    "prob": "prediction",
+    "saliency_logo": "saliency logo",
+    "deeplift_delta": "DeepLIFT/SHAP convergence delta",
     **{name: m.label for name, m in REGISTRY.items()},
 }
 # Methods whose value depends on another's (computed first, cached alike).
@@ -91,8 +109,9 @@ def fit_offset(n: int, length: int) -> int:
     return -((length - n) // 2)
 
 
-def to_sequence_coords(arr: np.ndarray, n: int, length: int, fill: float = np.nan,
-                       offset: int | None = None) -> np.ndarray:
+def to_sequence_coords(
+    arr: np.ndarray, n: int, length: int, fill: float = np.nan, offset: int | None = None
+) -> np.ndarray:
     """Map an array whose last axis is the model's `length` columns onto the sequence's `n` bases;
     `offset`: the window's start (default: the centre window)."""
     arr = np.asarray(arr)
@@ -100,8 +119,8 @@ def to_sequence_coords(arr: np.ndarray, n: int, length: int, fill: float = np.na
     if n == length and o == 0:
         return arr.astype(np.float32, copy=False)
     out = np.full(arr.shape[:-1] + (n,), fill, dtype=np.float32)
-    lo, hi = max(0, o), min(n, o + length)          # sequence range the model saw
-    out[..., lo:hi] = arr[..., lo - o: hi - o]
+    lo, hi = max(0, o), min(n, o + length)  # sequence range the model saw
+    out[..., lo:hi] = arr[..., lo - o : hi - o]
     return out
 
 
@@ -133,7 +152,7 @@ def model_tf(model) -> str | None:
         return str(meta["tf"]).strip()
     training = meta.get("training") or {}
     name = getattr(model, "name", None)
-    if isinstance(name, str) and " on " in name:   # "cnn on REST_GM12878_AC": the training file's stem
+    if isinstance(name, str) and " on " in name:  # "cnn on REST_GM12878_AC": the training file's stem
         name = name.split(" on ", 1)[1]
     candidates = [name, getattr(model, "path", None), training.get("data")]
     tokens = [t for t in (tf_token(c) for c in candidates if c) if t]
@@ -158,8 +177,9 @@ def scan_key(model_name: str, seq: str, stride: int = 1, reverse_complement: boo
     return ScanKey(model_name, seq, int(stride), bool(reverse_complement))
 
 
-def cached_scan(model, seq: str, cache=None, name: str | None = None, stride: int = 1,
-                reverse_complement: bool = False, module=None):
+def cached_scan(
+    model, seq: str, cache=None, name: str | None = None, stride: int = 1, reverse_complement: bool = False, module=None
+):
     """`core.windows.scan` of `seq` with `model`, read from / stored in `cache`."""
     from deemo_gui.core.windows import scan
 
@@ -173,9 +193,17 @@ def cached_scan(model, seq: str, cache=None, name: str | None = None, stride: in
     return hit
 
 
-def resolve_offset(model, seq: str, target: int = 0, window: int | None = None, cache=None,
-                   name: str | None = None, stride: int = 1, reverse_complement: bool = False,
-                   module=None) -> int:
+def resolve_offset(
+    model,
+    seq: str,
+    target: int = 0,
+    window: int | None = None,
+    cache=None,
+    name: str | None = None,
+    stride: int = 1,
+    reverse_complement: bool = False,
+    module=None,
+) -> int:
     """The start of the window a model explains on `seq`: `window` (clamped to a valid start), or
     the best window of the scan for a longer sequence, or the padding offset of a shorter one."""
     from deemo_gui.core.windows import clamp_start
@@ -235,10 +263,18 @@ def _order(methods: Iterable[str]) -> list[str]:
     return out
 
 
-def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
-                 cache=None, name: str | None = None, window: int | None = None,
-                 stride: int = 1, reverse_complement: bool = False,
-                 network=None) -> Generator[tuple[int, int, str], None, dict]:
+def iter_analyze(
+    model,
+    seq: str,
+    methods: Iterable[str] = DEFAULT_METHODS,
+    target: int = 0,
+    cache=None,
+    name: str | None = None,
+    window: int | None = None,
+    stride: int = 1,
+    reverse_complement: bool = False,
+    network=None,
+) -> Generator[tuple[int, int, str], None, dict]:
     """Generator form of `analyze_sequence` for workers: yields `(done, total, method)` after each
     method (closing it between methods cancels cleanly) and returns the result dict. The network
     is loaded (and torch imported) only if something is missing from `cache`. `window`: the start
@@ -252,13 +288,13 @@ def iter_analyze(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, targ
     L = input_length(model) or len(seq)
     n = len(seq)
     out: dict = {}
-    if n > L:   # scanned: the windows' scores (the score track), cached for every method
+    if n > L:  # scanned: the windows' scores (the score track), cached for every method
         if cache is None or scan_key(name, seq, stride, reverse_complement) not in cache:
             module = network if network is not None else module_of(model)
         out["scan"] = cached_scan(model, seq, cache, name, stride, reverse_complement, module)
     offset = resolve_offset(model, seq, target, window, cache, name, stride, reverse_complement, module)
     order = _order(methods)
-    native: dict[str, np.ndarray | None] = {}   # results in model coordinates, for dependent methods
+    native: dict[str, np.ndarray | None] = {}  # results in model coordinates, for dependent methods
     out.update(window=model_window(n, L, offset), offset=offset)
     X = None
     for k, method in enumerate(order):
@@ -310,9 +346,17 @@ def _onehot(seq: str, L: int, offset: int):
     return one_hot([window_sequence(seq, offset, L)])
 
 
-def analyze_sequence(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, target: int = 0,
-                     cache=None, name: str | None = None, window: int | None = None,
-                     stride: int = 1, reverse_complement: bool = False) -> dict:
+def analyze_sequence(
+    model,
+    seq: str,
+    methods: Iterable[str] = DEFAULT_METHODS,
+    target: int = 0,
+    cache=None,
+    name: str | None = None,
+    window: int | None = None,
+    stride: int = 1,
+    reverse_complement: bool = False,
+) -> dict:
     """`{method: array}` for one sequence and one model (a `ModelEntry` or a torch network).
 
     See the module docstring for the methods and coordinates. `cache`: a `ResultsCache` (e.g.
@@ -324,9 +368,17 @@ def analyze_sequence(model, seq: str, methods: Iterable[str] = DEFAULT_METHODS, 
     return drain(iter_analyze(model, seq, methods, target, cache, name, window, stride, reverse_complement))
 
 
-def cached_analysis(model, seq: str, methods: Iterable[str], cache, target: int = 0,
-                    name: str | None = None, window: int | None = None, stride: int = 1,
-                    reverse_complement: bool = False) -> dict | None:
+def cached_analysis(
+    model,
+    seq: str,
+    methods: Iterable[str],
+    cache,
+    target: int = 0,
+    name: str | None = None,
+    window: int | None = None,
+    stride: int = 1,
+    reverse_complement: bool = False,
+) -> dict | None:
     """`analyze_sequence`'s result if everything is in `cache` already (no torch work), else None."""
     if cache is None:
         return None
@@ -367,10 +419,19 @@ def analyze_current(viewer, models=None, methods: Iterable[str] = DEFAULT_METHOD
     if not seq:
         return {}
     entries = [viewer.model(k) for k in models] if models is not None else viewer.selected_models
-    return {e.name: analyze_sequence(e, seq, methods, viewer.target_of(e) if target is None else target,
-                                     cache=viewer.results, window=viewer.window_choice,
-                                     stride=viewer.scan_stride, reverse_complement=viewer.scan_rc)
-            for e in entries}
+    return {
+        e.name: analyze_sequence(
+            e,
+            seq,
+            methods,
+            viewer.target_of(e) if target is None else target,
+            cache=viewer.results,
+            window=viewer.window_choice,
+            stride=viewer.scan_stride,
+            reverse_complement=viewer.scan_rc,
+        )
+        for e in entries
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,8 +454,7 @@ def stored_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEP
     return SERVICE.get(classopt_key(model, target, steps))
 
 
-def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, every: int = 25,
-                            network=None):
+def iter_class_optimization(model, target: int = 0, steps: int = CLASSOPT_STEPS, every: int = 25, network=None):
     """Generator for workers: yields `ClassOptProgress` (the core's), returns the `ClassOptResult`,
     computed once ever per weights, task and settings (`classopt_cache.SERVICE`). Deep Motif
     Dashboard settings (sec. 3.3). `network`: as for `iter_analyze`."""

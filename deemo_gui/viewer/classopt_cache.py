@@ -9,6 +9,7 @@ extraction all go through `SERVICE`.
 
 The cache folder is `data_paths.user_cache_dir()` (`DEEMO_CACHE_DIR`, else ~/.cache/deemo-gui).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,14 +29,14 @@ log = logging.getLogger(__name__)
 STEPS = 1000
 LAMBDA = 0.009
 LR = 0.05
-FORMAT = 1   # of the .npz files; another format is a miss
+FORMAT = 1  # of the .npz files; another format is a miss
 
 
 @dataclass(frozen=True)
 class ClassOptKey:
     """Everything a class optimization depends on."""
 
-    weights: str                 # SHA-256 of the weights (core.modelfile.weights_digest)
+    weights: str  # SHA-256 of the weights (core.modelfile.weights_digest)
     target: int = 0
     steps: int = STEPS
     lam: float = LAMBDA
@@ -132,9 +133,19 @@ class ClassOptService:
         if hit is not None:
             return hit
         result = None
-        gen = class_optimization_steps(network, target=key.target, lam=key.lam, lr=key.lr, steps=key.steps,
-                                       restarts=key.restarts, seed=key.seed, every=every, init=key.init,
-                                       objective=key.objective, parametrization=key.parametrization)
+        gen = class_optimization_steps(
+            network,
+            target=key.target,
+            lam=key.lam,
+            lr=key.lr,
+            steps=key.steps,
+            restarts=key.restarts,
+            seed=key.seed,
+            every=every,
+            init=key.init,
+            objective=key.objective,
+            parametrization=key.parametrization,
+        )
         try:
             for item in gen:
                 if isinstance(item, ClassOptResult):
@@ -154,9 +165,15 @@ def _write(path: str, result) -> None:
     from deemo_gui.core.atomic import atomic_path
 
     pwm = result.pwm
-    meta = {"format": FORMAT, "score": result.score, "consensus_score": result.consensus_score,
-            "restart": result.restart, "objective": result.objective, "settings": result.settings,
-            "pwm": {"id": pwm.id, "name": pwm.name, "source": pwm.source}}
+    meta = {
+        "format": FORMAT,
+        "score": result.score,
+        "consensus_score": result.consensus_score,
+        "restart": result.restart,
+        "objective": result.objective,
+        "settings": result.settings,
+        "pwm": {"id": pwm.id, "name": pwm.name, "source": pwm.source},
+    }
     buf = io.BytesIO()
     np.savez(buf, probs=pwm.probs, X=result.X, history=result.history, meta=np.array(json.dumps(meta)))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
@@ -175,12 +192,22 @@ def _read(path: str):
             meta = json.loads(str(data["meta"]))
             if meta.get("format") != FORMAT:
                 return None
-            pwm = PWM(id=meta["pwm"]["id"], name=meta["pwm"]["name"], probs=np.array(data["probs"]),
-                      source=meta["pwm"]["source"])
-            return ClassOptResult(pwm=pwm, score=float(meta["score"]), consensus_score=float(meta["consensus_score"]),
-                                  restart=int(meta["restart"]), X=np.array(data["X"]),
-                                  history=np.array(data["history"]), objective=meta["objective"],
-                                  settings=dict(meta["settings"]))
+            pwm = PWM(
+                id=meta["pwm"]["id"],
+                name=meta["pwm"]["name"],
+                probs=np.array(data["probs"]),
+                source=meta["pwm"]["source"],
+            )
+            return ClassOptResult(
+                pwm=pwm,
+                score=float(meta["score"]),
+                consensus_score=float(meta["consensus_score"]),
+                restart=int(meta["restart"]),
+                X=np.array(data["X"]),
+                history=np.array(data["history"]),
+                objective=meta["objective"],
+                settings=dict(meta["settings"]),
+            )
     except Exception as exc:  # a damaged file is a miss; the next result overwrites it
         log.warning("ignoring the class optimization cache file %s: %s", path, exc)
         return None

@@ -2,6 +2,7 @@
 
 Qt-free, and torch is imported only when a model is actually loaded.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,8 @@ class OpenFile:
     labels: str | None = None
     negatives: str | None = None
     seed: int = 0
-    genome: str | None = None     # peaks (BED/narrowPeak) read from this genome FASTA ...
-    length: int | None = None     # ... in windows of this many bases
+    genome: str | None = None  # peaks (BED/narrowPeak) read from this genome FASTA ...
+    length: int | None = None  # ... in windows of this many bases
 
     @property
     def name(self) -> str:
@@ -41,10 +42,10 @@ class EditState:
     """The current text of one sequence and its undo/redo stacks (whole strings: sequences are short)."""
 
     original: str
-    text: str          # forward strand, as `original`
+    text: str  # forward strand, as `original`
     undo: list[str] = field(default_factory=list)
     redo: list[str] = field(default_factory=list)
-    minus: bool = False   # shown (and scored) as its reverse complement: a view, not an edit
+    minus: bool = False  # shown (and scored) as its reverse complement: a view, not an edit
 
     def push(self, new_text: str) -> bool:
         if new_text == self.text:
@@ -64,7 +65,7 @@ class EditState:
 class BrokenModelError(ModelFileError):
     """A listed model whose file could not be loaded; `entry` is the model (its `error` says why)."""
 
-    def __init__(self, entry: "ModelEntry"):
+    def __init__(self, entry: ModelEntry):
         super().__init__(entry.error)
         self.entry = entry
 

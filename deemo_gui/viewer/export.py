@@ -9,6 +9,7 @@ soft-masking kept), the prediction table of the whole list, and the records that
 Writes are atomic (a temp file renamed over the target): a failed or killed export leaves the
 old file as it was.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,9 +35,12 @@ def fasta_records(viewer, indices: Iterable[int] | None = None, soft_mask: bool 
         seq = viewer.sequence(i)
         if soft_mask:
             seq = apply_soft_mask(seq, viewer.soft_masked(i))
-        header = (f">{viewer.ids[i]}" + (" edited" if viewer.is_edited(i) else "")
-                  + (" reverse-complement" if viewer.strand(i) == "-" else ""))
-        body = "\n".join(seq[k: k + FASTA_WIDTH] for k in range(0, len(seq), FASTA_WIDTH))
+        header = (
+            f">{viewer.ids[i]}"
+            + (" edited" if viewer.is_edited(i) else "")
+            + (" reverse-complement" if viewer.strand(i) == "-" else "")
+        )
+        body = "\n".join(seq[k : k + FASTA_WIDTH] for k in range(0, len(seq), FASTA_WIDTH))
         yield f"{header}\n{body}\n"
 
 
@@ -53,8 +57,11 @@ def write_fasta(viewer, path, indices: Iterable[int] | None = None, soft_mask: b
 def prediction_columns(viewer, models=None) -> dict[str, np.ndarray]:
     """`{column name: (N,) P}` of every model (default: those with a whole-list table, in the
     model list's order), one column per task (`p_<model>` or `p_<model>:<task>`)."""
-    names = [viewer.model(k).name for k in models] if models is not None else \
-        [m.name for m in viewer.models if m.name in viewer.list_predictions]
+    names = (
+        [viewer.model(k).name for k in models]
+        if models is not None
+        else [m.name for m in viewer.models if m.name in viewer.list_predictions]
+    )
     out: dict[str, np.ndarray] = {}
     for name in names:
         table = viewer.list_predictions.get(name)
@@ -88,8 +95,11 @@ def write_predictions(viewer, path, models=None, columns: dict[str, np.ndarray] 
             if y is not None:
                 for t, v in zip(f.data.task_names, y):
                     labels[task_names.index(t)] = f"{v:g}"
-            writer.writerow([viewer.ids[i], os.path.basename(f.path), len(viewer.sequence(i))] + labels
-                            + [f"{float(col[i]):.6f}" for col in values])
+            writer.writerow(
+                [viewer.ids[i], os.path.basename(f.path), len(viewer.sequence(i))]
+                + labels
+                + [f"{float(col[i]):.6f}" for col in values]
+            )
     return viewer.n_sequences
 
 
@@ -97,5 +107,6 @@ def records_with_pattern(viewer, pattern: str) -> np.ndarray:
     """Indices of the records (current texts) with at least one hit of an IUPAC `pattern` on either
     strand (the matching rule of `viewer.search`); DataError for a bad pattern."""
     pat = _search.clean_pattern(pattern)
-    return np.asarray([i for i in range(viewer.n_sequences) if _search.contains(viewer.sequence(i), pat)],
-                      dtype=np.int64)
+    return np.asarray(
+        [i for i in range(viewer.n_sequences) if _search.contains(viewer.sequence(i), pat)], dtype=np.int64
+    )

@@ -4,6 +4,7 @@ Qt-free. `open_peaks` adds the peak windows as an open file (with their genome o
 editor's ruler); `iter_file_effects` is the generator the Variants panel runs in a worker;
 `variant_effects` scores variants of a file against a genome, or typed on the current sequence.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,14 @@ def open_peaks(viewer, bed, genome, length: int | None = None, negatives: str | 
     except DeemoError as exc:
         viewer.events.error.emit(str(exc))
         raise
-    return viewer.add_sequences(data, path=os.fspath(bed), negatives=negatives, seed=seed,
-                                genome=os.path.abspath(os.fspath(genome)), length=length)
+    return viewer.add_sequences(
+        data,
+        path=os.fspath(bed),
+        negatives=negatives,
+        seed=seed,
+        genome=os.path.abspath(os.fspath(genome)),
+        length=length,
+    )
 
 
 def _entries(viewer, models):
@@ -67,8 +74,15 @@ def iter_file_effects(entries, vcf, genome, task=None, skip_mismatches: bool = T
     yield 0, 0, f"{len(variants):,} variants"
     models = [(e.name, e.module) for e in entries]
     with Genome(genome) as g:
-        gen = iter_effects(models, variants, g, task=task, attributions=attributions,
-                           skip_mismatches=skip_mismatches, source=os.fspath(vcf))
+        gen = iter_effects(
+            models,
+            variants,
+            g,
+            task=task,
+            attributions=attributions,
+            skip_mismatches=skip_mismatches,
+            source=os.fspath(vcf),
+        )
         while True:
             try:
                 done, total = next(gen)
@@ -78,8 +92,7 @@ def iter_file_effects(entries, vcf, genome, task=None, skip_mismatches: bool = T
             yield done, total, f"{len(variants):,} variants"
 
 
-def variant_effects(viewer, variants, genome=None, models=None, task=None, skip_mismatches: bool = False
-                    ) -> list[dict]:
+def variant_effects(viewer, variants, genome=None, models=None, task=None, skip_mismatches: bool = False) -> list[dict]:
     """Rows (chrom pos id ref alt model task p_ref p_alt delta) for each variant, model and task.
 
     `variants`: a VCF/TSV path scored against `genome`; or, without a genome, `(position, ref, alt)` tuples
@@ -103,8 +116,15 @@ def variant_effects(viewer, variants, genome=None, models=None, task=None, skip_
         name = viewer.current_id
         typed = [Variant(name, int(pos), ".", str(ref).upper(), str(alt).upper()) for pos, ref, alt in variants]
         ref = SequenceReference({name: viewer.current_sequence}, path=f"sequence {name!r}")
-        effects, _ = score([(e.name, e.module) for e in entries], typed, ref, task=task, attributions=False,
-                           skip_mismatches=skip_mismatches, source=f"sequence {name!r}")
+        effects, _ = score(
+            [(e.name, e.module) for e in entries],
+            typed,
+            ref,
+            task=task,
+            attributions=False,
+            skip_mismatches=skip_mismatches,
+            source=f"sequence {name!r}",
+        )
     return [row for e in effects for row in e.rows()]
 
 
@@ -118,13 +138,20 @@ def parse_typed_variants(text: str) -> list[tuple[int, str, str]]:
     for k, part in enumerate(p for p in re.split(r"[;\n]", text) if p.strip()):
         m = _TYPED.match(part)
         if m is None:
-            raise DataError(f"variant {k + 1} {part.strip()!r}: write a position and REF>ALT, e.g. 51 A>G "
-                            "or 60 CT>C (several separated by ;)")
+            raise DataError(
+                f"variant {k + 1} {part.strip()!r}: write a position and REF>ALT, e.g. 51 A>G "
+                "or 60 CT>C (several separated by ;)"
+            )
         pos, ref, alt = int(m.group(1).replace(",", "")), m.group(2).upper(), m.group(3).upper()
         bad = next((c for c in ref + alt if c not in "ACGTN"), None)
         if bad is not None or pos < 1 or ref == alt:
-            why = (f"{bad!r} is not a base (A C G T N)" if bad is not None else
-                   "positions start at 1" if pos < 1 else "ALT is the same as REF")
+            why = (
+                f"{bad!r} is not a base (A C G T N)"
+                if bad is not None
+                else "positions start at 1"
+                if pos < 1
+                else "ALT is the same as REF"
+            )
             raise DataError(f"variant {k + 1} {part.strip()!r}: {why}")
         out.append((pos, ref, alt))
     if not out:
@@ -140,12 +167,17 @@ def iter_sequence_effects(entries, name: str, seq: str, typed, task=None, skip_m
 
     variants = [Variant(name, int(pos), f"typed{k + 1}", ref, alt) for k, (pos, ref, alt) in enumerate(typed)]
     reference = SequenceReference({name: seq}, path=f"sequence {name!r}")
-    gen = iter_effects([(e.name, e.module) for e in entries], variants, reference, task=task,
-                       skip_mismatches=skip_mismatches, source=f"sequence {name!r}")
+    gen = iter_effects(
+        [(e.name, e.module) for e in entries],
+        variants,
+        reference,
+        task=task,
+        skip_mismatches=skip_mismatches,
+        source=f"sequence {name!r}",
+    )
     while True:
         try:
             done, total = next(gen)
         except StopIteration as stop:
             return stop.value
         yield done, total, f"{len(variants)} typed variant(s)"
-

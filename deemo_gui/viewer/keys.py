@@ -1,6 +1,7 @@
 """Typed keys of `viewer.results` (`entries.ResultsCache`): each names everything its result
 depends on, so an edited sequence, another model or other settings simply miss. Keys of one
 model's results carry its name in `model` (`ResultsCache.discard_model` drops them)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class HitsKey:
 class MotifJobKey:
     """A motif job's outcome (`viewer.motif_jobs`): the job, the model, its settings and the release."""
 
-    job: str                 # "classopt", "filters", "extract"
+    job: str  # "classopt", "filters", "extract"
     model: str
     settings: tuple
     release: str

@@ -17,13 +17,15 @@ Threading: mutate the viewer from one thread (the GUI thread). Long computations
 helpers (`compute_predictions`, `iter_predict_list`) in a worker and hand results back with
 `set_predictions` / `set_list_predictions` on the GUI thread.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import weakref
 from bisect import bisect_right
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from psygnal import Signal, SignalGroup
@@ -35,6 +37,8 @@ from deemo_gui.core.sequences import (
     gc_content,
     gc_contents,
     load_dataset,
+)
+from deemo_gui.core.sequences import (
     reverse_complement as _revcomp,
 )
 from deemo_gui.viewer import search as _search
@@ -45,26 +49,26 @@ from deemo_gui.viewer.unsaved import UnsavedWork
 log = logging.getLogger(__name__)
 
 # Every Viewer made in this process, so `deemo_gui.run()` can show the ones without a window.
-_VIEWERS: "weakref.WeakSet[Viewer]" = weakref.WeakSet()
+_VIEWERS: weakref.WeakSet[Viewer] = weakref.WeakSet()
 
 
 class ViewerEvents(SignalGroup):
     """The viewer's events. Connect with `viewer.events.<name>.connect(callback)`."""
 
-    sequences_changed = Signal()        # files opened or closed: the list of records changed
-    current_changed = Signal(int)       # the current sequence index (-1: none)
-    sequence_edited = Signal(str)       # the current sequence's new text (edit, undo, redo)
+    sequences_changed = Signal()  # files opened or closed: the list of records changed
+    current_changed = Signal(int)  # the current sequence index (-1: none)
+    sequence_edited = Signal(str)  # the current sequence's new text (edit, undo, redo)
     selection_changed = Signal(object)  # (start, end) half-open on the current sequence, or None
-    search_changed = Signal()           # search pattern or its hits changed
-    models_changed = Signal()           # models added/removed or the selection of models changed
-    device_changed = Signal(str)        # the device choice ("auto", "cpu", "cuda", ...)
-    task_changed = Signal(object)       # the task the analysis panels explain (a name, or None: the first)
-    predictions_changed = Signal()      # predictions for the current sequence
+    search_changed = Signal()  # search pattern or its hits changed
+    models_changed = Signal()  # models added/removed or the selection of models changed
+    device_changed = Signal(str)  # the device choice ("auto", "cpu", "cuda", ...)
+    task_changed = Signal(object)  # the task the analysis panels explain (a name, or None: the first)
+    predictions_changed = Signal()  # predictions for the current sequence
     list_predictions_changed = Signal(str)  # whole-list predictions of one model (its name)
-    window_changed = Signal()           # the scanning options or the window the panels explain
-    error = Signal(str)                 # a one-line message of a failed user action
-    model_broken = Signal(str, str)     # a model's file failed to load (name, why): it was deselected
-    unsaved_changed = Signal(bool)      # edits or models may have changed: is anything unsaved (`unsaved`)
+    window_changed = Signal()  # the scanning options or the window the panels explain
+    error = Signal(str)  # a one-line message of a failed user action
+    model_broken = Signal(str, str)  # a model's file failed to load (name, why): it was deselected
+    unsaved_changed = Signal(bool)  # edits or models may have changed: is anything unsaved (`unsaved`)
 
 
 def fit_one(seq: str, length: int) -> str:
@@ -74,7 +78,7 @@ def fit_one(seq: str, length: int) -> str:
         return seq
     if n > length:
         start = (n - length) // 2
-        return seq[start: start + length]
+        return seq[start : start + length]
     left = (length - n) // 2
     return "N" * left + seq + "N" * (length - n - left)
 
@@ -112,7 +116,7 @@ class Viewer:
         self.files: list[OpenFile] = []
         self._ids: list[str] = []
         self._seqs: list[str] = []
-        self._offsets: list[int] = []   # first flat index of each file
+        self._offsets: list[int] = []  # first flat index of each file
         self._id_index: dict[str, int] | None = None
         self._gc: np.ndarray = np.zeros(0, dtype=np.float32)
         self._edits: dict[int, EditState] = {}
@@ -123,16 +127,16 @@ class Viewer:
         self.models: list[ModelEntry] = []
         self.device: str = "auto"
         self._resolved_device: str | None = None
-        self.task: str | None = None   # see `set_task`
+        self.task: str | None = None  # see `set_task`
         self.predictions: dict[str, list[float]] = {}
         self.predictions_sequence: str | None = None
         # Sequences longer than a model's input: scanned with windows (core.windows), see set_window.
         self.scan_stride: int = 1
         self.scan_rc: bool = False
-        self.window_choice: int | None = None   # the window start the panels explain; None: best
+        self.window_choice: int | None = None  # the window start the panels explain; None: best
         self.list_predictions: dict[str, np.ndarray] = {}
         self.results = ResultsCache()
-        self.runtime = Runtime()   # one owner per model: every job borrows the network from it
+        self.runtime = Runtime()  # one owner per model: every job borrows the network from it
         self.unsaved = UnsavedWork(self.events, lambda: self._edits, lambda: self.models)
         self.window: Any = None  # the Qt MainWindow once shown (its type lives on the Qt side)
         _VIEWERS.add(self)
@@ -140,8 +144,10 @@ class Viewer:
             self.show()
 
     def __repr__(self) -> str:
-        return (f"Viewer({len(self.files)} files, {self.n_sequences} sequences, "
-                f"{len(self.models)} models, current={self.current_id!r})")
+        return (
+            f"Viewer({len(self.files)} files, {self.n_sequences} sequences, "
+            f"{len(self.models)} models, current={self.current_id!r})"
+        )
 
     # -----------------------------------------------------------------------------------------
     # Sequence files
@@ -162,8 +168,9 @@ class Viewer:
             raise
         return self.add_sequences(data, path=path, labels=labels, negatives=negatives, seed=seed)
 
-    def open_peaks(self, bed, genome, length: int | None = None, negatives: str | None = None,
-                   seed: int = 0) -> OpenFile:
+    def open_peaks(
+        self, bed, genome, length: int | None = None, negatives: str | None = None, seed: int = 0
+    ) -> OpenFile:
         """Open the windows of a BED/narrowPeak file's peaks in a genome FASTA (`viewer/genome.py`):
         `length` bp (default: the selected model's input) on each summit, with their genome origins
         (`data.origins`); `negatives` "gc" or "shuffle" adds labelled negatives."""
@@ -171,22 +178,36 @@ class Viewer:
 
         return open_peaks(self, bed, genome, length, negatives, seed)
 
-    def variant_effects(self, variants, genome=None, models=None, task=None,
-                        skip_mismatches: bool = False) -> list[dict]:
+    def variant_effects(
+        self, variants, genome=None, models=None, task=None, skip_mismatches: bool = False
+    ) -> list[dict]:
         """Rows chrom pos id ref alt model task p_ref p_alt delta of each variant (a VCF/TSV path with
         `genome`, or `(position, ref, alt)` on the current sequence) for the selected (or given) models."""
         from deemo_gui.viewer.genome import variant_effects
 
         return variant_effects(self, variants, genome, models, task, skip_mismatches)
 
-    def add_sequences(self, data: SequenceSet, path=None, labels=None, negatives=None, seed: int = 0,
-                      genome=None, length: int | None = None) -> OpenFile:
+    def add_sequences(
+        self,
+        data: SequenceSet,
+        path=None,
+        labels=None,
+        negatives=None,
+        seed: int = 0,
+        genome=None,
+        length: int | None = None,
+    ) -> OpenFile:
         """Add an in-memory SequenceSet as if it were an opened file (`genome`, `length`: peaks read
         from a genome in windows of `length` bases, so a session can read them again)."""
-        entry = OpenFile(path=os.fspath(path) if path else (data.source or f"sequences{len(self.files) + 1}"),
-                         data=data, labels=None if labels is None else os.fspath(labels),
-                         negatives=None if negatives is None else os.fspath(negatives), seed=seed,
-                         genome=None if genome is None else os.fspath(genome), length=length)
+        entry = OpenFile(
+            path=os.fspath(path) if path else (data.source or f"sequences{len(self.files) + 1}"),
+            data=data,
+            labels=None if labels is None else os.fspath(labels),
+            negatives=None if negatives is None else os.fspath(negatives),
+            seed=seed,
+            genome=None if genome is None else os.fspath(genome),
+            length=length,
+        )
         self.files.append(entry)
         self._offsets.append(len(self._seqs))
         self._ids.extend(data.ids)
@@ -216,8 +237,9 @@ class Viewer:
             self._seqs.extend(f.data.seqs)
         self._gc = np.full(len(self._seqs), np.nan, dtype=np.float32)
         self.events.sequences_changed.emit()
-        self._set_current_quiet(self.index_of(current) if current is not None and current in self._index() else
-                                (0 if self._seqs else -1))
+        self._set_current_quiet(
+            self.index_of(current) if current is not None and current in self._index() else (0 if self._seqs else -1)
+        )
 
     def clear(self) -> None:
         """Close every file (models stay)."""
@@ -284,7 +306,7 @@ class Viewer:
         return state.text if state is not None else self._seqs[i]
 
     def strand(self, i: int) -> str:
-        """"+" when record `i` is shown as in its file, "-" when as its reverse complement."""
+        """ "+" when record `i` is shown as in its file, "-" when as its reverse complement."""
         state = self._edits.get(i)
         return "-" if state is not None and state.minus else "+"
 
@@ -413,7 +435,7 @@ class Viewer:
     def edit(self, position: int, new_bases: str) -> None:
         """Substitute bases starting at `position` (0-based): `edit(49, "A")` mutates base 50 to A."""
         self._state()
-        seq = self.current_sequence   # the strand it is viewed on
+        seq = self.current_sequence  # the strand it is viewed on
         bases = _check_bases(new_bases, f"edit at position {position + 1}")
         if not bases:
             return
@@ -421,12 +443,12 @@ class Viewer:
             raise DataError(
                 f"edit at position {position + 1}: {len(bases)} base(s) do not fit in the {len(seq)}-nt sequence"
             )
-        self._apply(seq[:position] + bases + seq[position + len(bases):])
+        self._apply(seq[:position] + bases + seq[position + len(bases) :])
 
     def replace_range(self, start: int, end: int, new_bases: str) -> None:
         """Replace `[start, end)` by `new_bases` (any length: insert with start == end, delete with '')."""
         self._state()
-        seq = self.current_sequence   # the strand it is viewed on
+        seq = self.current_sequence  # the strand it is viewed on
         bases = _check_bases(new_bases, f"replacing {start + 1}-{end}")
         if not 0 <= start <= end <= len(seq):
             raise DataError(f"range {start + 1}-{end} is outside the {len(seq)}-nt sequence")
@@ -522,7 +544,7 @@ class Viewer:
     def selected_text(self) -> str:
         if self.selection is None:
             return self.current_sequence
-        return self.current_sequence[self.selection[0]: self.selection[1]]
+        return self.current_sequence[self.selection[0] : self.selection[1]]
 
     def selection_fasta(self, width: int = 60) -> str:
         """The selection (or whole current sequence) as a FASTA record with its coordinates in the header."""
@@ -535,13 +557,13 @@ class Viewer:
         if self.is_edited(self.current_index):
             header += " edited"
         body = seq[start:end]
-        return header + "\n" + "\n".join(body[i: i + width] for i in range(0, len(body), width)) + "\n"
+        return header + "\n" + "\n".join(body[i : i + width] for i in range(0, len(body), width)) + "\n"
 
     def search(self, pattern: str) -> list[_search.Hit]:
         """Hits of an IUPAC pattern on both strands of the current sequence (kept updated on edits)."""
         pattern = pattern.strip()
         if pattern:
-            _search.clean_pattern(pattern)   # DataError for a bad letter, before any state change
+            _search.clean_pattern(pattern)  # DataError for a bad letter, before any state change
         self.search_pattern = pattern
         self._update_hits()
         self.events.search_changed.emit()
@@ -605,22 +627,25 @@ class Viewer:
             self.events.models_changed.emit()
             return existing
         base = name or os.path.splitext(os.path.basename(path))[0]
-        entry = ModelEntry(self._unique_name(base), os.path.abspath(path), meta, module,
-                           device=self._resolved_device or "cpu")
+        entry = ModelEntry(
+            self._unique_name(base), os.path.abspath(path), meta, module, device=self._resolved_device or "cpu"
+        )
         if lazy and self._resolved_device is None:
             entry._device = None  # resolved when first loaded
         return self._insert_model(entry, select)
 
-    def add_model_object(self, module, name: str | None = None, select: bool = True,
-                         path: str | None = None) -> ModelEntry:
+    def add_model_object(
+        self, module, name: str | None = None, select: bool = True, path: str | None = None
+    ) -> ModelEntry:
         """Add a network already in memory (e.g. just trained); unsaved until `save_model` is called."""
         meta = dict(getattr(module, "metadata", {}) or {})
         meta.setdefault("preset", getattr(module, "preset", "?"))
         meta.setdefault("n_tasks", getattr(module, "n_tasks", 1))
         meta.setdefault("input_length", getattr(module, "input_length", 0))
         module.eval().to(self._device_name())
-        entry = ModelEntry(self._unique_name(name or f"{meta['preset']} (unsaved)"), path, meta, module,
-                           device=self._device_name())
+        entry = ModelEntry(
+            self._unique_name(name or f"{meta['preset']} (unsaved)"), path, meta, module, device=self._device_name()
+        )
         return self._insert_model(entry, select)
 
     def _insert_model(self, entry: ModelEntry, select: bool) -> ModelEntry:
@@ -657,10 +682,11 @@ class Viewer:
             if m.selected != flag:
                 m.selected, changed = flag, True
                 if not flag:
-                    self.runtime.cancel(m)   # its jobs stop at their next step; nothing they computed is shown
+                    self.runtime.cancel(m)  # its jobs stop at their next step; nothing they computed is shown
         if changed:
-            self.predictions = {k: v for k, v in self.predictions.items()
-                                if any(m.name == k for m in self.selected_models)}
+            self.predictions = {
+                k: v for k, v in self.predictions.items() if any(m.name == k for m in self.selected_models)
+            }
             self.events.models_changed.emit()
             self.events.predictions_changed.emit()
 
@@ -683,7 +709,7 @@ class Viewer:
 
     def remove_model(self, key) -> None:
         entry = self.model(key)
-        self.runtime.remove(entry, wait=False)   # its jobs stop; its copy is freed once none is mid-step
+        self.runtime.remove(entry, wait=False)  # its jobs stop; its copy is freed once none is mid-step
         self.models.remove(entry)
         self.predictions.pop(entry.name, None)
         self.list_predictions.pop(entry.name, None)
@@ -699,7 +725,7 @@ class Viewer:
         self.events.models_changed.emit()
 
     def set_device(self, name: str) -> None:
-        """"auto", "cpu", "cuda" or "mps"; `ConfigError` if that device is not available here."""
+        """ "auto", "cpu", "cuda" or "mps"; `ConfigError` if that device is not available here."""
         from deemo_gui.core.device import resolve_device
 
         try:
@@ -708,7 +734,7 @@ class Viewer:
             self.events.error.emit(str(exc))
             raise
         self.device, self._resolved_device = str(name), resolved
-        self.runtime.move_all(self.models, resolved, wait=False)   # each moves once its jobs have stopped
+        self.runtime.move_all(self.models, resolved, wait=False)  # each moves once its jobs have stopped
         self.events.device_changed.emit(self.device)
 
     # -----------------------------------------------------------------------------------------
@@ -763,8 +789,9 @@ class Viewer:
     # Predictions
 
     @staticmethod
-    def compute_predictions(seq: str, entries: Iterable[ModelEntry], stride: int = 1,
-                            reverse_complement: bool = False, cache=None) -> dict[str, list[float]]:
+    def compute_predictions(
+        seq: str, entries: Iterable[ModelEntry], stride: int = 1, reverse_complement: bool = False, cache=None
+    ) -> dict[str, list[float]]:
         """P per task of `seq` for each model (pure: safe in a worker thread; loads models if
         needed). A sequence longer than a model's input scores its best window (`core.windows`);
         the scans are kept in `cache` (the viewer's `results`) for `scan_of`."""
@@ -788,7 +815,11 @@ class Viewer:
             try:
                 auto_stride(0, 1, int(stride))
             except (ConfigError, TypeError, ValueError) as exc:
-                msg = f"window stride: {exc}" if isinstance(exc, ConfigError) else f"window stride must be a whole number, got {stride!r}"
+                msg = (
+                    f"window stride: {exc}"
+                    if isinstance(exc, ConfigError)
+                    else f"window stride must be a whole number, got {stride!r}"
+                )
                 self.events.error.emit(msg)
                 raise ConfigError(msg) from None
             self.scan_stride = int(stride)
@@ -862,16 +893,16 @@ class Viewer:
         seqs = [self.sequence(i) for i in range(self.n_sequences)]
         stride, rc = self.scan_stride, self.scan_rc
         # each batch with the network borrowed from its owner: unticking the model stops the job first
-        return self.runtime.owner(entry).run(lambda _net: _predict_records(entry, seqs, stride, rc, batch_size),
-                                             shared=True)
+        return self.runtime.owner(entry).run(
+            lambda _net: _predict_records(entry, seqs, stride, rc, batch_size), shared=True
+        )
 
     def set_list_predictions(self, name: str, probs: np.ndarray) -> None:
         if len(probs) != self.n_sequences:
             return  # the list changed while predicting
         table = np.array(probs, dtype=np.float32)
         # A list job may have started before the latest edit: keep the current record's fresh score.
-        if (self.current_index >= 0 and name in self.predictions
-                and self.predictions_sequence == self.current_sequence):
+        if self.current_index >= 0 and name in self.predictions and self.predictions_sequence == self.current_sequence:
             table[self.current_index] = self.predictions[name]
         self.list_predictions[name] = table
         self.events.list_predictions_changed.emit(name)

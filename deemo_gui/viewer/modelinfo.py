@@ -1,6 +1,7 @@
 """What the viewer's jobs ask of a model (a `ModelEntry` or a torch network) and the few helpers
 they share: its network, name, input length and kind, the JASPAR release compared with, logo
 heights, and draining a job generator. One place for `analysis` and `motif_jobs`."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -27,26 +27,34 @@ optimization never run numba's parallel kernels (and `numba.set_num_threads`) at
 Targets are JASPAR CORE vertebrates of one release (`DEFAULT_RELEASE` unless chosen), the
 collection the Deep Motif Dashboard and Koo & Eddy compared with.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deemo_gui.core.errors import ConfigError, DataError
 from deemo_gui.viewer.keys import MotifJobKey
 from deemo_gui.viewer.modelinfo import (
-    JASPAR_RELEASE, drain, has_first_conv, input_length, is_recurrent, logo_heights, model_name,
+    JASPAR_RELEASE,
+    drain,
+    has_first_conv,
+    input_length,
+    is_recurrent,
+    logo_heights,
+    model_name,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-DEFAULT_RELEASE = JASPAR_RELEASE   # of every panel: `modelinfo.JASPAR_RELEASE`
+DEFAULT_RELEASE = JASPAR_RELEASE  # of every panel: `modelinfo.JASPAR_RELEASE`
 COLLECTION, TAX_GROUP = "CORE", "vertebrates"
 # At most this many sequences feed filter / extraction jobs (ours: a few thousand windows make
 # stable PWMs; more only costs time). The first ones in file order are used, as `deemo motifs --max-seqs`.
@@ -95,7 +103,7 @@ def progress_of(event) -> tuple[int, int, str] | None:
     return event.as_tuple() if isinstance(event, JobProgress) else None
 
 
-run = drain   # drain a job generator (optionally calling `on_progress(event)`) and return its outcome
+run = drain  # drain a job generator (optionally calling `on_progress(event)`) and return its outcome
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,8 +129,9 @@ def search_jaspar(pwms: Iterable, text: str) -> list:
     by_id = sorted((p for p in pwms if p.id.lower().startswith(want)), key=lambda p: p.id)
     if by_id:
         return by_id
-    exact = sorted((p for p in pwms if p.name.lower() == want or want in p.name.lower().split("::")),
-                   key=lambda p: p.id)
+    exact = sorted(
+        (p for p in pwms if p.name.lower() == want or want in p.name.lower().split("::")), key=lambda p: p.id
+    )
     taken = {id(p) for p in exact}
     rest = sorted((p for p in pwms if want in p.name.lower() and id(p) not in taken), key=lambda p: (p.name, p.id))
     return exact + rest
@@ -169,10 +178,10 @@ def _jaspar_by_id(targets) -> dict:
 class MotifMatches:
     """A motif and its Tomtom matches (rows sorted by p), with the best JASPAR matrix itself."""
 
-    pwm: Any                         # the query PWM
-    matches: Any                     # DataFrame, TOMTOM_COLUMNS, this query's rows, best first
-    best: Any = None                 # PWM of the best match (None without matches)
-    label: str = ""                  # e.g. "filter 12" or "Saliency 9-mers"
+    pwm: Any  # the query PWM
+    matches: Any  # DataFrame, TOMTOM_COLUMNS, this query's rows, best first
+    best: Any = None  # PWM of the best match (None without matches)
+    label: str = ""  # e.g. "filter 12" or "Saliency 9-mers"
     method: str = ""
 
     @property
@@ -215,8 +224,11 @@ def _split_matches(pwms, df, targets, top: int = TOP_MATCHES, labels=None, metho
         rows = groups.get(pwm.id)
         rows = rows.head(top).reset_index(drop=True) if rows is not None else df.head(0)
         best = by_id.get(str(rows.iloc[0]["target_id"])) if len(rows) else None
-        out.append(MotifMatches(pwm, rows, best, label=(labels[k] if labels else pwm.name),
-                                method=(methods[k] if methods else "")))
+        out.append(
+            MotifMatches(
+                pwm, rows, best, label=(labels[k] if labels else pwm.name), method=(methods[k] if methods else "")
+            )
+        )
     return out
 
 
@@ -250,9 +262,13 @@ def match_job(pwms, release: str | None = None, chunk: int = 16, labels=None, me
         yield JobProgress(0, 0, "Compiling Tomtom (first use only, about a minute)…")
     frames = []
     for start in range(0, len(pwms), chunk):
-        yield JobProgress(start, len(pwms), f"Tomtom: motif {start + 1}-{min(start + chunk, len(pwms))} "
-                                            f"of {len(pwms)} against {len(targets)} JASPAR matrices")
-        frames.append(tomtom(pwms[start: start + chunk], targets))
+        yield JobProgress(
+            start,
+            len(pwms),
+            f"Tomtom: motif {start + 1}-{min(start + chunk, len(pwms))} "
+            f"of {len(pwms)} against {len(targets)} JASPAR matrices",
+        )
+        frames.append(tomtom(pwms[start : start + chunk], targets))
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     yield JobProgress(len(pwms), len(pwms), "Tomtom done")
     return _split_matches(pwms, df, targets, labels=labels, methods=methods)
@@ -272,8 +288,9 @@ class SequenceSample:
     positives_only: bool = False
 
 
-def collect_sequences(viewer, model, target: int = 0, positives: bool = True,
-                      max_seqs: int | None = MAX_SEQUENCES) -> SequenceSample:
+def collect_sequences(
+    viewer, model, target: int = 0, positives: bool = True, max_seqs: int | None = MAX_SEQUENCES
+) -> SequenceSample:
     """The open sequences (with edits) for `model`: positives of task `target` when the files have
     labels and `positives` is set (Koo & Eddy and the DeMo Dashboard use bound sequences), the first
     `max_seqs` of them, centre-cropped or N-padded to the model's input length. Call on the thread
@@ -341,8 +358,12 @@ class ClassOptSettings:
     parametrization: str = "demo"  # core.explain.classopt: "demo" (the DeMo code) or "simplex"
 
     def key(self, name: str, release: str | None) -> MotifJobKey:
-        return MotifJobKey("classopt", name, (self.target, self.lam, self.lr, self.steps, self.restarts, self.seed,
-                                              self.width, self.parametrization), release or DEFAULT_RELEASE)
+        return MotifJobKey(
+            "classopt",
+            name,
+            (self.target, self.lam, self.lr, self.steps, self.restarts, self.seed, self.width, self.parametrization),
+            release or DEFAULT_RELEASE,
+        )
 
 
 @dataclass
@@ -350,9 +371,9 @@ class ClassOptOutcome:
     """A finished class optimization: the core result, the Tomtom query (the `width` most
     informative columns of the PWM, DeMo sec. 3.4) and its JASPAR matches."""
 
-    result: Any                      # core.explain.ClassOptResult (pwm, score, history, ...)
-    query: Any                       # PWM: the most informative window
-    query_start: int                 # its first column in result.pwm
+    result: Any  # core.explain.ClassOptResult (pwm, score, history, ...)
+    query: Any  # PWM: the most informative window
+    query_start: int  # its first column in result.pwm
     match: MotifMatches
     settings: ClassOptSettings = field(default_factory=ClassOptSettings)
     release: str = DEFAULT_RELEASE
@@ -370,8 +391,9 @@ def _optimize(model, borrow, s: ClassOptSettings, text):
     from deemo_gui.viewer.classopt_cache import SERVICE, ClassOptKey, weights_hash
     from deemo_gui.viewer.runtime import stepwise
 
-    key = ClassOptKey(weights_hash(model), s.target, s.steps, s.lam, s.lr, s.restarts, s.seed,
-                      parametrization=s.parametrization)
+    key = ClassOptKey(
+        weights_hash(model), s.target, s.steps, s.lam, s.lr, s.restarts, s.seed, parametrization=s.parametrization
+    )
     steps = stepwise(borrow, lambda net: SERVICE.steps(net, key, s.every))
     try:
         while True:
@@ -384,10 +406,22 @@ def _optimize(model, borrow, s: ClassOptSettings, text):
         steps.close()
 
 
-def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, steps: int = 1000,
-                 restarts: int = 1, seed: int = 0, width: int = 9, every: int = 25,
-                 release: str | None = None, cache=None, name: str | None = None, borrow=None,
-                 parametrization: str = "demo"):
+def classopt_job(
+    model,
+    target: int = 0,
+    lam: float = 0.009,
+    lr: float = 0.05,
+    steps: int = 1000,
+    restarts: int = 1,
+    seed: int = 0,
+    width: int = 9,
+    every: int = 25,
+    release: str | None = None,
+    cache=None,
+    name: str | None = None,
+    borrow=None,
+    parametrization: str = "demo",
+):
     """Class optimization (DeMo Dashboard sec. 3.3) with progress, then Tomtom of its most
     informative `width` columns against JASPAR. Yields `JobProgress` whose payload is the core's
     `ClassOptProgress` (step, P(+), current PWM) during the optimization; returns `ClassOptOutcome`.
@@ -398,8 +432,17 @@ def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, s
     from deemo_gui.core.explain.extract import best_windows, motif_from_class_optimization
     from deemo_gui.viewer.runtime import free_borrow
 
-    s = ClassOptSettings(int(target), float(lam), float(lr), int(steps), int(restarts), int(seed), int(width),
-                         max(1, int(every)), str(parametrization))
+    s = ClassOptSettings(
+        int(target),
+        float(lam),
+        float(lr),
+        int(steps),
+        int(restarts),
+        int(seed),
+        int(width),
+        max(1, int(every)),
+        str(parametrization),
+    )
     name = name or model_name(model)
     key = s.key(name, release)
     if cache is not None:
@@ -413,14 +456,19 @@ def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, s
         length = int(getattr(module, "input_length", s.width))
     if s.width > length:
         raise ConfigError(f"query width {s.width} is longer than the model's input ({length} nt)")
-    result = yield from _optimize(model, borrow, s, lambda item: JobProgress(
-        item.step, item.steps, f"step {item.step}/{item.steps}: P(+) = {item.score:.3f}", item))
+    result = yield from _optimize(
+        model,
+        borrow,
+        s,
+        lambda item: JobProgress(
+            item.step, item.steps, f"step {item.step}/{item.steps}: P(+) = {item.score:.3f}", item
+        ),
+    )
     query = motif_from_class_optimization(result, min(s.width, result.pwm.width))
     ic = result.pwm.information_content()
     start = int(best_windows(ic[None, :], query.width)[0])
     matches = yield from match_job([query], release)
-    outcome = ClassOptOutcome(result, query, start, matches[0], s, release or DEFAULT_RELEASE,
-                              time.perf_counter() - t0)
+    outcome = ClassOptOutcome(result, query, start, matches[0], s, release or DEFAULT_RELEASE, time.perf_counter() - t0)
     if cache is not None:
         cache.put(key, outcome)
     return outcome
@@ -432,8 +480,8 @@ def classopt_job(model, target: int = 0, lam: float = 0.009, lr: float = 0.05, s
 
 @dataclass
 class FiltersOutcome:
-    motifs: list                       # MotifMatches per filter with enough sites, filter order
-    n_filters: int                     # filters in the first layer
+    motifs: list  # MotifMatches per filter with enough sites, filter order
+    n_filters: int  # filters in the first layer
     n_sequences: int
     threshold: float
     release: str = DEFAULT_RELEASE
@@ -444,8 +492,17 @@ class FiltersOutcome:
         return self.n_filters - len(self.motifs)
 
 
-def filters_job(model, seqs, threshold: float = 0.5, min_sites: int = 10, release: str | None = None,
-                cache=None, name: str | None = None, description: str = "", borrow=None):
+def filters_job(
+    model,
+    seqs,
+    threshold: float = 0.5,
+    min_sites: int = 10,
+    release: str | None = None,
+    cache=None,
+    name: str | None = None,
+    description: str = "",
+    borrow=None,
+):
     """Koo & Eddy filter PWMs of the first convolution over `seqs` (strings of the model's length,
     or one-hot (N, 4, L)), each compared with JASPAR by Tomtom. Returns `FiltersOutcome`.
 
@@ -458,8 +515,9 @@ def filters_job(model, seqs, threshold: float = 0.5, min_sites: int = 10, releas
 
     name = name or model_name(model)
     n_seqs = len(seqs)
-    key = MotifJobKey("filters", name, (float(threshold), int(min_sites), n_seqs, _sequences_hash(seqs)),
-                      release or DEFAULT_RELEASE)
+    key = MotifJobKey(
+        "filters", name, (float(threshold), int(min_sites), n_seqs, _sequences_hash(seqs)), release or DEFAULT_RELEASE
+    )
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
@@ -469,8 +527,10 @@ def filters_job(model, seqs, threshold: float = 0.5, min_sites: int = 10, releas
     borrow = borrow or free_borrow(model)
     with borrow() as module:
         if not has_first_conv(module):
-            raise ConfigError(f"{name}: filter motifs need a network with a first convolution layer "
-                              f"(cnn, deepbind, cnn-rnn presets); {getattr(module, 'preset', '?')!r} has none")
+            raise ConfigError(
+                f"{name}: filter motifs need a network with a first convolution layer "
+                f"(cnn, deepbind, cnn-rnn presets); {getattr(module, 'preset', '?')!r} has none"
+            )
         n_filters = int(module.first_conv.out_channels)
     X = _onehot(seqs) if n_seqs and isinstance(seqs[0], str) else np.asarray(seqs)
     yield JobProgress(0, 0, f"First-layer activations on {n_seqs:,} sequences…")
@@ -478,8 +538,9 @@ def filters_job(model, seqs, threshold: float = 0.5, min_sites: int = 10, releas
         pwms = filter_pwms(module, X, threshold=float(threshold), min_sites=int(min_sites))
     labels = [p.name for p in pwms]
     matches = yield from match_job(pwms, release, labels=labels, methods=["filters"] * len(pwms))
-    outcome = FiltersOutcome(matches, n_filters, n_seqs, float(threshold), release or DEFAULT_RELEASE,
-                             time.perf_counter() - t0)
+    outcome = FiltersOutcome(
+        matches, n_filters, n_seqs, float(threshold), release or DEFAULT_RELEASE, time.perf_counter() - t0
+    )
     if cache is not None:
         cache.put(key, outcome)
     return outcome
@@ -491,8 +552,8 @@ def filters_job(model, seqs, threshold: float = 0.5, min_sites: int = 10, releas
 
 @dataclass
 class ExtractOutcome:
-    motifs: list                       # MotifMatches, each with .method
-    skipped: dict                      # method -> why it was not run (e.g. temporal on a CNN)
+    motifs: list  # MotifMatches, each with .method
+    skipped: dict  # method -> why it was not run (e.g. temporal on a CNN)
     n_sequences: int
     release: str = DEFAULT_RELEASE
     seconds: float = 0.0
@@ -517,9 +578,20 @@ def available_methods(model) -> dict[str, str]:
     return out
 
 
-def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: int = 0, width: int = 9,
-                min_sites: int = 10, classopt_steps: int = 1000, release: str | None = None, cache=None,
-                name: str | None = None, chunk: int = 250, borrow=None):
+def extract_job(
+    model,
+    seqs,
+    methods: Iterable[str] = EXTRACT_METHODS,
+    target: int = 0,
+    width: int = 9,
+    min_sites: int = 10,
+    classopt_steps: int = 1000,
+    release: str | None = None,
+    cache=None,
+    name: str | None = None,
+    chunk: int = 250,
+    borrow=None,
+):
     """Motifs of `model` by each method over `seqs` (positives), each compared with JASPAR.
 
     saliency / temporal: the best 9-nt window of each sequence (DeMo sec. 3.4); class optimization:
@@ -528,7 +600,12 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
     Returns `ExtractOutcome`. `borrow`: as for `classopt_job`.
     """
     from deemo_gui.core.explain import (
-        activation_pwms, motif_from_class_optimization, motif_from_saliency, motif_from_temporal, saliency, temporal,
+        activation_pwms,
+        motif_from_class_optimization,
+        motif_from_saliency,
+        motif_from_temporal,
+        saliency,
+        temporal,
     )
     from deemo_gui.viewer.runtime import free_borrow
 
@@ -538,8 +615,12 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
         raise ConfigError(f"motif method must be one of {', '.join(EXTRACT_METHODS)}, got {bad[0]!r}")
     name = name or model_name(model)
     n_seqs = len(seqs)
-    key = MotifJobKey("extract", name, (tuple(methods), int(target), int(width), int(min_sites), int(classopt_steps),
-                                        n_seqs, _sequences_hash(seqs)), release or DEFAULT_RELEASE)
+    key = MotifJobKey(
+        "extract",
+        name,
+        (tuple(methods), int(target), int(width), int(min_sites), int(classopt_steps), n_seqs, _sequences_hash(seqs)),
+        release or DEFAULT_RELEASE,
+    )
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
@@ -564,13 +645,14 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
             # per chunk of sequences, so the job reports progress and can be cancelled in between
             parts = []
             for start in range(0, len(X), chunk):
-                yield JobProgress(k, len(methods), f"{label}: sequences {start + 1:,}-"
-                                                   f"{min(start + chunk, len(X)):,} of {len(X):,}")
+                yield JobProgress(
+                    k, len(methods), f"{label}: sequences {start + 1:,}-{min(start + chunk, len(X)):,} of {len(X):,}"
+                )
                 with borrow() as module:
                     if method == "saliency":
-                        parts.append(saliency(module, X[start: start + chunk], target=target))
+                        parts.append(saliency(module, X[start : start + chunk], target=target))
                     else:
-                        parts.append(temporal(module, X[start: start + chunk], target=target)[0])
+                        parts.append(temporal(module, X[start : start + chunk], target=target)[0])
             scores = np.concatenate(parts)
             if method == "saliency":
                 found = [motif_from_saliency(X, attr=scores, width=width)]
@@ -585,8 +667,14 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
                 found = activation_pwms(module, X, min_sites=min_sites)
         else:
             settings = ClassOptSettings(target=int(target), steps=int(classopt_steps), every=50)
-            result = yield from _optimize(model, borrow, settings, lambda item, k=k, label=label: JobProgress(
-                k, len(methods), f"{label}: step {item.step}/{item.steps}, P(+) = {item.score:.3f}"))
+            result = yield from _optimize(
+                model,
+                borrow,
+                settings,
+                lambda item, k=k, label=label: JobProgress(
+                    k, len(methods), f"{label}: step {item.step}/{item.steps}, P(+) = {item.score:.3f}"
+                ),
+            )
             found = [motif_from_class_optimization(result, min(width, result.pwm.width))]
         pwms.extend(found)
         meths.extend([method] * len(found))
@@ -603,7 +691,7 @@ def extract_job(model, seqs, methods: Iterable[str] = EXTRACT_METHODS, target: i
 # Drawing helpers shared by the panels (pure numpy)
 
 
-logo_bits = logo_heights   # classic logo heights (bits), as the other panels draw them
+logo_bits = logo_heights  # classic logo heights (bits), as the other panels draw them
 
 
 def aligned(query, target_pwm, row) -> tuple:

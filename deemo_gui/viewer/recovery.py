@@ -8,6 +8,7 @@ A recovery file whose process is no longer running is what a crash left: `orphan
 newest first, and `restore` reads one back. Models trained and never saved are written once each beside
 it (`recovery-<pid>-<n>.models/`) and come back as unsaved models.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -67,7 +68,7 @@ class Orphan:
 
     path: Path
     saved: _dt.datetime
-    records: int           # edited sequences
+    records: int  # edited sequences
     files: tuple[str, ...]  # the sequence files they belong to (names)
     models: tuple[str, ...]  # models that were never saved (restored as unsaved models)
 
@@ -158,7 +159,7 @@ class Autosave:
     def __init__(self, folder: Path | None = None):
         self.path = Path(folder or recovery_dir()) / f"recovery-{os.getpid()}-{next(_numbers)}.deemo.json"
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deemo-autosave")
-        self._model_files: dict[int, tuple[object, str]] = {}   # id(entry) -> (entry, its file name)
+        self._model_files: dict[int, tuple[object, str]] = {}  # id(entry) -> (entry, its file name)
         self.closed = False
 
     def save(self, viewer) -> Future | None:
@@ -171,14 +172,18 @@ class Autosave:
             return self._pool.submit(discard, self.path)
         data = session_dict(viewer, str(self.path.parent))
         models, new = [], []
-        for entry in viewer.unsaved.models:   # each written once: trained weights do not change
+        for entry in viewer.unsaved.models:  # each written once: trained weights do not change
             if id(entry) not in self._model_files:
                 self._model_files[id(entry)] = (entry, f"model{len(self._model_files) + 1}.safetensors")
                 new.append((entry.module, entry.metadata, self._model_files[id(entry)][1]))
             models.append({"name": entry.name, "file": self._model_files[id(entry)][1], "selected": entry.selected})
-        data["unsaved_models"] = []   # they are restored from `recovery.models`
-        data["recovery"] = {"saved": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-                            "pid": os.getpid(), "records": len(viewer.unsaved.records), "models": models}
+        data["unsaved_models"] = []  # they are restored from `recovery.models`
+        data["recovery"] = {
+            "saved": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "pid": os.getpid(),
+            "records": len(viewer.unsaved.records),
+            "models": models,
+        }
         return self._pool.submit(self._write, data, new)
 
     def _write(self, data: dict, models: list) -> None:
@@ -186,7 +191,7 @@ class Autosave:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            for module, metadata, name in models:   # the models first: the file never names a missing one
+            for module, metadata, name in models:  # the models first: the file never names a missing one
                 _models_dir(self.path).mkdir(exist_ok=True)
                 save_model(module, str(_models_dir(self.path) / name), metadata)
             write_text(self.path, json.dumps(data))

@@ -15,6 +15,7 @@ list of owners (`viewer.runtime`).
 
     out = yield from owner.run(lambda net: iter_analyze(net, seq, ...))   # in a worker thread
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -54,15 +55,15 @@ class Owner:
 
     def __init__(self, entry):
         self.entry = entry
-        self.generation = 0          # bumped by every cancel: older jobs' results are stale
+        self.generation = 0  # bumped by every cancel: older jobs' results are stale
         self.closed = False
         self._jobs: set[Job] = set()
         self._cond = threading.Condition()
-        self._shared = 0             # jobs inside `use(shared=True)`
-        self._exclusive = threading.RLock()   # the analysis copy's lock
-        self._changing = False       # a cancel / move / close is waiting for the jobs
-        self._pending = 0            # moves and closes left to a helper thread (see `_change`)
-        self._device = None          # the device of the last `move`
+        self._shared = 0  # jobs inside `use(shared=True)`
+        self._exclusive = threading.RLock()  # the analysis copy's lock
+        self._changing = False  # a cancel / move / close is waiting for the jobs
+        self._pending = 0  # moves and closes left to a helper thread (see `_change`)
+        self._device = None  # the device of the last `move`
         self._copy = None
 
     @property
@@ -161,7 +162,7 @@ class Owner:
             return self._copy
         clone = None
         path = getattr(self.entry, "path", None)
-        if path and os.path.exists(path):   # a saved model: read again, nothing live is touched
+        if path and os.path.exists(path):  # a saved model: read again, nothing live is touched
             from deemo_gui.core.modelfile import load_model
 
             try:
@@ -172,7 +173,7 @@ class Owner:
             clone = copy.deepcopy(module)
         from deemo_gui.core.explain._common import mark_owned
 
-        self._copy = mark_owned(clone.eval())   # hooks go on it in place: only one job uses it at a time
+        self._copy = mark_owned(clone.eval())  # hooks go on it in place: only one job uses it at a time
         return self._copy
 
     # -- cancel, move, close ---------------------------------------------------------------------
@@ -212,7 +213,7 @@ class Owner:
         """Cancel the jobs, then move the network once none is inside `use` (the copy is made again
         on use). Without `wait` the call returns at once and, if a job is mid-step, a helper thread
         moves the network when the step ends; jobs begun meanwhile wait for the move in `use`."""
-        self._device = device    # the last device asked for wins
+        self._device = device  # the last device asked for wins
 
         def apply() -> None:
             self._copy = None

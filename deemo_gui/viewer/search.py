@@ -5,6 +5,7 @@ stand for is allowed by the pattern letter. So pattern `R` matches `A`, `G` and 
 matches anything; a sequence `N` is matched only by pattern `N` (an unknown base is not evidence of
 an `A`). Hits on the reverse strand are reported in forward-strand coordinates.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,21 @@ from deemo_gui.core.sequences import reverse_complement
 
 # IUPAC nucleotide codes (NC-IUB 1984).
 IUPAC: dict[str, frozenset[str]] = {
-    "A": frozenset("A"), "C": frozenset("C"), "G": frozenset("G"), "T": frozenset("T"),
-    "R": frozenset("AG"), "Y": frozenset("CT"), "S": frozenset("CG"), "W": frozenset("AT"),
-    "K": frozenset("GT"), "M": frozenset("AC"), "B": frozenset("CGT"), "D": frozenset("AGT"),
-    "H": frozenset("ACT"), "V": frozenset("ACG"), "N": frozenset("ACGT"),
+    "A": frozenset("A"),
+    "C": frozenset("C"),
+    "G": frozenset("G"),
+    "T": frozenset("T"),
+    "R": frozenset("AG"),
+    "Y": frozenset("CT"),
+    "S": frozenset("CG"),
+    "W": frozenset("AT"),
+    "K": frozenset("GT"),
+    "M": frozenset("AC"),
+    "B": frozenset("CGT"),
+    "D": frozenset("AGT"),
+    "H": frozenset("ACT"),
+    "V": frozenset("ACG"),
+    "N": frozenset("ACGT"),
 }
 
 
@@ -68,12 +80,10 @@ def search(seq: str, pattern: str) -> list[Hit]:
     pat = clean_pattern(pattern)
     seq = seq.upper()
     w = len(pat)
-    hits = [Hit(m.start(), m.start() + w, "+", seq[m.start(): m.start() + w])
-            for m in _compile(pat).finditer(seq)]
+    hits = [Hit(m.start(), m.start() + w, "+", seq[m.start() : m.start() + w]) for m in _compile(pat).finditer(seq)]
     # A site on the reverse strand reads as the reverse complement of the pattern on the forward strand.
     rc = reverse_complement(pat)
-    hits += [Hit(m.start(), m.start() + w, "-", seq[m.start(): m.start() + w])
-             for m in _compile(rc).finditer(seq)]
+    hits += [Hit(m.start(), m.start() + w, "-", seq[m.start() : m.start() + w]) for m in _compile(rc).finditer(seq)]
     hits.sort(key=lambda h: (h.start, h.strand))
     return hits
 

@@ -5,6 +5,7 @@ can move). Models trained in this session and never saved cannot be restored; th
 `unsaved_models` so the user is told. A session file is checked field by field before anything is
 read, and a session that cannot be restored leaves the viewer as it was.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,31 +39,57 @@ class _List:
 
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 _REF = {"file": int, "index": int, "id": str}
-_SCHEMA = _Object("a session", {
-    "version": int,
-    "files": _List("a list of file entries", _Object("a file entry", {
-        "path": str, "relative": str, "labels": str, "labels_relative": str,
-        "negatives": str, "negatives_relative": str, "seed": int,
-        "genome": str, "genome_relative": str, "length": int})),
-    "models": _List("a list of model entries", _Object("a model entry", {
-        "path": str, "relative": str, "name": str, "selected": bool})),
-    "unsaved_models": _List("a list of model names", str),
-    "device": str,
-    "current": _Object("a sequence reference (file, index, id)", _REF),
-    "edits": _List("a list of edits", _Object("an edit (file, index, id, sequence)",
-                                              {**_REF, "sequence": str, "strand": str})),
-    "search": str,
-    "selection": _List("a list of two whole numbers", int),
-    "task": str,
-})
+_SCHEMA = _Object(
+    "a session",
+    {
+        "version": int,
+        "files": _List(
+            "a list of file entries",
+            _Object(
+                "a file entry",
+                {
+                    "path": str,
+                    "relative": str,
+                    "labels": str,
+                    "labels_relative": str,
+                    "negatives": str,
+                    "negatives_relative": str,
+                    "seed": int,
+                    "genome": str,
+                    "genome_relative": str,
+                    "length": int,
+                },
+            ),
+        ),
+        "models": _List(
+            "a list of model entries",
+            _Object("a model entry", {"path": str, "relative": str, "name": str, "selected": bool}),
+        ),
+        "unsaved_models": _List("a list of model names", str),
+        "device": str,
+        "current": _Object("a sequence reference (file, index, id)", _REF),
+        "edits": _List(
+            "a list of edits", _Object("an edit (file, index, id, sequence)", {**_REF, "sequence": str, "strand": str})
+        ),
+        "search": str,
+        "selection": _List("a list of two whole numbers", int),
+        "task": str,
+    },
+)
 
 
 def _kind(value) -> str:
     """What a JSON value is, in words."""
     if isinstance(value, bool):
         return "true/false"
-    return {str: "a string", int: "a number", float: "a number", list: "a list", dict: "an object",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _check(value, spec, field: str, name: str) -> None:
@@ -127,21 +154,33 @@ def session_dict(viewer, base: str) -> dict:
             unsaved.append(m.name)
             continue
         models.append({**_paths(m.path, base), "name": m.name, "selected": m.selected})
-    edits = []   # the forward-strand text of each edited record, and of each one viewed on "-"
+    edits = []  # the forward-strand text of each edited record, and of each one viewed on "-"
     for i in sorted(set(viewer.edited_indices) | set(viewer.minus_indices)):
         f = viewer.file_of(i)
         k = viewer.files.index(f)
-        edits.append({"file": k, "index": i - viewer._offsets[k], "id": viewer.sequence_id(i),
-                      "sequence": viewer.forward_sequence(i), "strand": viewer.strand(i)})
+        edits.append(
+            {
+                "file": k,
+                "index": i - viewer._offsets[k],
+                "id": viewer.sequence_id(i),
+                "sequence": viewer.forward_sequence(i),
+                "strand": viewer.strand(i),
+            }
+        )
     current = None
     if viewer.current_index >= 0:
         f = viewer.file_of(viewer.current_index)
         k = viewer.files.index(f)
         current = {"file": k, "index": viewer.current_index - viewer._offsets[k], "id": viewer.current_id}
     return {
-        "format": FORMAT, "version": VERSION,
-        "files": files, "models": models, "unsaved_models": unsaved,
-        "device": viewer.device, "current": current, "edits": edits,
+        "format": FORMAT,
+        "version": VERSION,
+        "files": files,
+        "models": models,
+        "unsaved_models": unsaved,
+        "device": viewer.device,
+        "current": current,
+        "edits": edits,
         "search": viewer.search_pattern,
         "selection": list(viewer.selection) if viewer.selection else None,
         "task": viewer.task,
@@ -185,11 +224,14 @@ def read_session(path) -> dict:
         if (item.get("seed") or 0) < 0:
             raise DataError(f"{name}: field 'files[{k}].seed' must be 0 or more, found {item['seed']}")
         if item.get("genome") and not 0 < (item.get("length") or 0) <= 1_000_000:
-            raise DataError(f"{name}: field 'files[{k}].length' must be a window length from 1 to 1,000,000 "
-                            f"with 'genome', found {item.get('length')}")
+            raise DataError(
+                f"{name}: field 'files[{k}].length' must be a window length from 1 to 1,000,000 "
+                f"with 'genome', found {item.get('length')}"
+            )
     if data.get("selection") is not None and len(data["selection"]) != 2:
-        raise DataError(f"{name}: field 'selection' must be a list of two whole numbers, "
-                        f"found {len(data['selection'])}")
+        raise DataError(
+            f"{name}: field 'selection' must be a list of two whole numbers, found {len(data['selection'])}"
+        )
     for k, edit in enumerate(data.get("edits") or []):
         if edit.get("sequence") is None:
             raise DataError(f"{name}: field 'edits[{k}].sequence' is missing")
@@ -276,16 +318,18 @@ def load_session(viewer, path) -> None:
             raise type(exc)(f"session {path}: {exc}") from None
         loaded_models.append((mpath, module, item))
     locate = _locator([ds for _, ds, *_ in loaded_files], path)
-    edits = [(locate(e, f"edits[{k}]"), e["sequence"], e.get("strand") or "+")
-             for k, e in enumerate(data.get("edits") or [])]
+    edits = [
+        (locate(e, f"edits[{k}]"), e["sequence"], e.get("strand") or "+") for k, e in enumerate(data.get("edits") or [])
+    ]
     current = locate(data["current"], "current") if data.get("current") else None
     # Apply: nothing below can fail.
     viewer.clear()
     for m in list(viewer.models):
         viewer.remove_model(m)
     for fpath, ds, labels, negatives, seed, genome, length in loaded_files:
-        viewer.add_sequences(ds, path=fpath, labels=labels, negatives=negatives, seed=seed, genome=genome,
-                             length=length)
+        viewer.add_sequences(
+            ds, path=fpath, labels=labels, negatives=negatives, seed=seed, genome=genome, length=length
+        )
     from deemo_gui.viewer.entries import ModelEntry
 
     for mpath, module, item in loaded_models:

@@ -5,6 +5,7 @@ after every change that may alter it (an edit, undo, files or models changed, a 
 A record is unsaved when its text differs from its last saved text: the session's after a save,
 otherwise the file's (so an edit undone back to the file's text is not unsaved work).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ class UnsavedWork:
 
     def __init__(self, events, edits: Callable[[], dict], models: Callable[[], list]):
         self._events, self._edits, self._models = events, edits, models
-        self._saved: dict[int, tuple[object, str]] = {}   # id(EditState) -> (the state, its saved text)
+        self._saved: dict[int, tuple[object, str]] = {}  # id(EditState) -> (the state, its saved text)
         for signal in (events.sequence_edited, events.sequences_changed, events.models_changed):
             signal.connect(self.refresh)
 
@@ -23,8 +24,9 @@ class UnsavedWork:
     def records(self) -> list[int]:
         """Flat indices of the records whose edits are not saved."""
         saved = self._saved
-        return sorted(i for i, s in self._edits().items()
-                      if s.text != (saved[id(s)][1] if id(s) in saved else s.original))
+        return sorted(
+            i for i, s in self._edits().items() if s.text != (saved[id(s)][1] if id(s) in saved else s.original)
+        )
 
     @property
     def models(self) -> list:

@@ -8,6 +8,7 @@
 - `synthetic/`: 1,000 Koo & Eddy synthetic sequences (200 nt, the paper's 12 JASPAR 2016 motifs)
   with multi-task labels and a truth table of the embedded motif positions (`deemo synth`, seed 0).
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,9 +1,16 @@
 """benchmarks/motif_tables.py: the own-matrix rule, the tables from the results file, the model-card line."""
+
 import numpy as np
 import pytest
 
 from benchmarks.motif_tables import (
-    RESULTS, classopt_match, load_results, own_ids, table_classopt, table_extraction, table_issue3,
+    RESULTS,
+    classopt_match,
+    load_results,
+    own_ids,
+    table_classopt,
+    table_extraction,
+    table_issue3,
 )
 from deemo_gui.core.motifs import PWM
 from deemo_gui.core.zoo import model_card, read_index
@@ -14,8 +21,13 @@ def _pwm(id_, name):
 
 
 def test_own_matrices_are_the_tf_by_name_or_as_a_dimer_partner_not_paralogues():
-    targets = [_pwm("MA0139.2", "CTCF"), _pwm("MA1102.3", "CTCFL"), _pwm("MA1931.1", "ELK1::HOXA1"),
-               _pwm("MA0028.3", "ELK1"), _pwm("MA0151.1", "Arid3a")]
+    targets = [
+        _pwm("MA0139.2", "CTCF"),
+        _pwm("MA1102.3", "CTCFL"),
+        _pwm("MA1931.1", "ELK1::HOXA1"),
+        _pwm("MA0028.3", "ELK1"),
+        _pwm("MA0151.1", "Arid3a"),
+    ]
     assert own_ids("CTCF", targets) == {"MA0139.2"}
     assert own_ids("CTCFL", targets) == {"MA1102.3"}
     assert own_ids("ELK1", targets) == {"MA0028.3", "MA1931.1"}
@@ -32,7 +44,9 @@ def test_tables_and_model_cards_from_the_results_file():
     match = classopt_match(results["models"]["REST_GM12878_cnn"])
     assert entry["classopt_match"] == match  # the zoo index holds what the benchmark found
     card = model_card(entry, {"preset": "cnn", "hparams": {}, "training": {}})
-    assert f"{match['target_id']} {match['target_name']} (E = {match['E']:.2g}, q = {match['q']:.2g}, JASPAR2024)" in card
+    assert (
+        f"{match['target_id']} {match['target_name']} (E = {match['E']:.2g}, q = {match['q']:.2g}, JASPAR2024)" in card
+    )
 
 
 def test_per_sequence_rate_counts_windows_on_the_tfs_site_and_not_random_ones():
@@ -47,7 +61,7 @@ def test_per_sequence_rate_counts_windows_on_the_tfs_site_and_not_random_ones():
     seqs, starts = [], rng.integers(0, 40, 20)
     for s in starts:
         bg = "".join(rng.choice(list("ACGT"), 60))
-        seqs.append(bg[:s] + core + bg[s + 9:])
+        seqs.append(bg[:s] + core + bg[s + 9 :])
     X = one_hot(seqs)
     own = own_ids("CTCF", targets)
     assert per_sequence_rate(X, starts, targets, own) == 1.0

@@ -5,6 +5,7 @@ reader must either return a valid result or raise a `DeemoError`. Anything else 
 tests/core/test_fuzz.py (a bounded run in the default suite) and, for long campaigns,
 `python tests/core/_fuzzing.py N [SEED]` (it saves each crashing input under tests/data/fuzz_regressions/).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,9 +15,9 @@ import struct
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         elif op == 4:
             buf[i:i] = rng.choice(_UNICODE).encode()
         elif op == 5:
-            del buf[rng.randrange(n + 1):]
+            del buf[rng.randrange(n + 1) :]
         elif op == 6:
             buf = bytearray(bytes(buf).replace(b"\n", rng.choice([b"\r\n", b"\r"])))
         elif op == 7:
@@ -76,7 +77,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
             digits = [k for k in range(n) if 48 <= buf[k] <= 57]
             if digits:
                 k = rng.choice(digits)
-                buf[k:k + 1] = rng.choice(_NUMBERS)
+                buf[k : k + 1] = rng.choice(_NUMBERS)
         elif op == 11 and n:
             j = min(n, i + rng.randint(1, 8))
             buf[i:j] = bytes(rng.randrange(256) for _ in range(j - i))
@@ -91,6 +92,7 @@ def mutate_gzip(data: bytes, rng: random.Random) -> bytes:
 
 
 # --- seeds: small slices of the bundled real data --------------------------------------------------
+
 
 def _head_lines(path: Path, n: int) -> bytes:
     opener = gzip.open if path.suffix == ".gz" else open
@@ -164,7 +166,7 @@ def read_session(path: str):
 def _model_bytes(meta_edit: Callable[[dict], None] | None = None, version: int | None = None) -> bytes:
     raw = (ROOT / "models" / "REST_GM12878_deepbind.safetensors").read_bytes()
     n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     meta = json.loads(header["__metadata__"]["deemo"])
     if version == 1:  # an unsigned format-1 file: the schema checks are what stands guard
         meta.pop("metadata_sha256", None)
@@ -174,7 +176,7 @@ def _model_bytes(meta_edit: Callable[[dict], None] | None = None, version: int |
     header["__metadata__"]["deemo"] = json.dumps(meta)
     hb = json.dumps(header).encode()
     hb += b" " * (-len(hb) % 8)
-    return struct.pack("<Q", len(hb)) + hb + raw[8 + n:]
+    return struct.pack("<Q", len(hb)) + hb + raw[8 + n :]
 
 
 def model_seeds() -> list[bytes]:
@@ -235,14 +237,20 @@ def targets() -> list[Target]:
     ]
 
 
-def run(n_inputs: int, folder: Path, seed: int = 0, per_target: dict[str, int] | None = None,
-        save_crashes: bool = False, slow_s: float = 5.0) -> tuple[int, list[tuple[str, bytes, str]]]:
+def run(
+    n_inputs: int,
+    folder: Path,
+    seed: int = 0,
+    per_target: dict[str, int] | None = None,
+    save_crashes: bool = False,
+    slow_s: float = 5.0,
+) -> tuple[int, list[tuple[str, bytes, str]]]:
     """Read `n_inputs` mutated inputs (split by target weight); returns (count, crashes).
 
     A crash is any exception other than a one-line DeemoError, or a read slower than `slow_s`."""
-    from deemo_gui.core.errors import DeemoError
-
     import warnings
+
+    from deemo_gui.core.errors import DeemoError
 
     warnings.simplefilter("ignore")  # readers warn about renormalised rows, crops, ...
     rng = random.Random(seed)

@@ -1,5 +1,6 @@
 """Built-in baselines against independent computations: brute-force k-mer counts and log-odds
 scans in plain Python, scikit-learn's LogisticRegression, and the REST matrix on REST ChIP-seq."""
+
 from __future__ import annotations
 
 import itertools
@@ -116,12 +117,14 @@ def test_kmer_model_separates_rest_peaks_from_shuffles(rest_b):
 def brute_max_score(pwm: PWM, seq: str) -> float:
     """Best log2-odds over positions and strands, the reverse strand scored as its complement."""
     b, pc = 0.25, 0.01
-    lo = {c: [math.log2((pwm.probs[r, j] + pc * b) / (1 + pc) / b) for j in range(pwm.width)]
-          for r, c in enumerate("ACGT")}
+    lo = {
+        c: [math.log2((pwm.probs[r, j] + pc * b) / (1 + pc) / b) for j in range(pwm.width)]
+        for r, c in enumerate("ACGT")
+    }
     seq = seq.upper()
     best = -math.inf
     for i in range(len(seq) - pwm.width + 1):
-        for window in (seq[i: i + pwm.width], rc(seq[i: i + pwm.width].replace("N", "."))):
+        for window in (seq[i : i + pwm.width], rc(seq[i : i + pwm.width].replace("N", "."))):
             best = max(best, sum(lo[c][j] for j, c in enumerate(window) if c in lo))
     return best
 
@@ -151,8 +154,11 @@ def test_fit_baselines_is_json_ready_and_skips_one_class_tasks(rest_b):
     train, valid = data.subset(order[:800]), data.subset(order[800:])
     out = json.loads(json.dumps(baselines.fit_baselines(train, valid), allow_nan=False))
     assert out["pwm"]["per_task"]["rest"]["id"].startswith("MA0138")
-    assert out["pwm"]["per_task"]["always"] == out["kmer"]["per_task"]["always"] == {
-        "skipped": "the training split has one class only for this task"}
+    assert (
+        out["pwm"]["per_task"]["always"]
+        == out["kmer"]["per_task"]["always"]
+        == {"skipped": "the training split has one class only for this task"}
+    )
     assert "id" not in out["pwm"]  # top level only with one task
     assert out["pwm"]["valid_auroc"] == out["pwm"]["per_task"]["rest"]["valid_auroc"] > 0.9
     assert out["kmer"]["valid_auroc"] > 0.9 and out["kmer"]["test_auroc"] is None

@@ -24,8 +24,25 @@ def small_files(tmp_path_factory, data_dir):
 def trained(small_files):
     tmp, pos, test = small_files
     out = tmp / "m.safetensors"
-    rc = main(["train", str(pos), "--negatives", "shuffle", "--arch", "cnn-small", "--epochs", "2",
-               "--test", str(test), "--out", str(out), "--quiet", "--device", "cpu"])
+    rc = main(
+        [
+            "train",
+            str(pos),
+            "--negatives",
+            "shuffle",
+            "--arch",
+            "cnn-small",
+            "--epochs",
+            "2",
+            "--test",
+            str(test),
+            "--out",
+            str(out),
+            "--quiet",
+            "--device",
+            "cpu",
+        ]
+    )
     assert rc == 0
     return out
 

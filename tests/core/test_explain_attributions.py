@@ -1,5 +1,6 @@
 """Saliency, guided backpropagation, ISM and integrated gradients against independent oracles:
 Captum (Saliency, InputXGradient, GuidedBackprop, IntegratedGradients) and brute-force loops."""
+
 import warnings
 
 import numpy as np
@@ -10,7 +11,7 @@ from captum.attr import GuidedBackprop, InputXGradient, IntegratedGradients, Sal
 from deemo_gui.core.errors import ConfigError, DataError
 from deemo_gui.core.explain.integrated_gradients import shuffled_baselines
 from deemo_gui.core.networks import build_network, list_presets
-from deemo_gui.core.sequences import read_sequences, one_hot
+from deemo_gui.core.sequences import one_hot, read_sequences
 from deemo_gui.explain import guided, integrated_gradients, ism, position_saliency, saliency, saliency_logo
 
 PRESETS = list_presets()
@@ -135,8 +136,8 @@ def test_saliency_logo_hand_computed_column():
     attr = np.zeros((1, 4, 2))
     attr[0, 0, 0] = 1.0  # A salient at position 0; position 1 all zero -> uniform, no height
     h = saliency_logo(attr)
-    pa = np.e ** 3 / (np.e ** 3 + 3)
-    po = 1 / (np.e ** 3 + 3)
+    pa = np.e**3 / (np.e**3 + 3)
+    po = 1 / (np.e**3 + 3)
     ic = 2 + pa * np.log2(pa) + 3 * po * np.log2(po)
     assert h[0, 0, 0] == pytest.approx(pa * ic, rel=1e-5) == pytest.approx(1.0759, abs=1e-3)
     np.testing.assert_allclose(h[0, :, 1], 0, atol=1e-7)
@@ -163,8 +164,10 @@ def brute_force_ism(model, X, target, start, end, output):
     return out
 
 
-@pytest.mark.parametrize("preset,output", [("cnn", "logit"), ("rnn", "prob"), ("deepbind", "logit"),
-                                           ("koo-cnn-25", "prob"), ("cnn-rnn-small", "logit")])
+@pytest.mark.parametrize(
+    "preset,output",
+    [("cnn", "logit"), ("rnn", "prob"), ("deepbind", "logit"), ("koo-cnn-25", "prob"), ("cnn-rnn-small", "logit")],
+)
 def test_ism_equals_brute_force(preset, output, X):
     model = net(preset)
     Xs = X[1:4]  # includes the sequence with NN at 40..41

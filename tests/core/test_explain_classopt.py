@@ -1,15 +1,20 @@
 """Class optimization (DeMo Dashboard sec. 3.3) on a model trained on real ALX4 SELEX data."""
+
 import numpy as np
 import pytest
 import torch
 from _explain_models import alx4_model
 
 from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.explain.classopt import to_pwm_probs
 from deemo_gui.core.motifs import PWM
 from deemo_gui.explain import (
-    ClassOptProgress, ClassOptResult, class_optimization, class_optimization_steps, motif_from_class_optimization,
+    ClassOptProgress,
+    ClassOptResult,
+    class_optimization,
+    class_optimization_steps,
+    motif_from_class_optimization,
 )
-from deemo_gui.core.explain.classopt import to_pwm_probs
 
 
 @pytest.fixture(autouse=True)

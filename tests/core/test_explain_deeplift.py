@@ -1,5 +1,6 @@
 """DeepLIFT/SHAP against tangermeme's `deep_lift_shap` (the field's reference implementation) and
 the completeness property, on models trained on real ALX4 SELEX reads and the shipped zoo."""
+
 import copy
 import warnings
 from pathlib import Path
@@ -49,8 +50,11 @@ def for_tangermeme(model, length):
     over the whole input (tangermeme has no AdaptiveMaxPool1d rule), highway products as BilinearOp."""
     net = copy.deepcopy(model)
     sizes = {}
-    hooks = [m.register_forward_pre_hook(lambda m, i: sizes.__setitem__(id(m), i[0].shape[-1]))
-             for m in net.modules() if isinstance(m, torch.nn.AdaptiveMaxPool1d)]
+    hooks = [
+        m.register_forward_pre_hook(lambda m, i: sizes.__setitem__(id(m), i[0].shape[-1]))
+        for m in net.modules()
+        if isinstance(m, torch.nn.AdaptiveMaxPool1d)
+    ]
     with torch.no_grad():
         net(torch.zeros(1, 4, length))
     for h in hooks:
@@ -65,6 +69,7 @@ def for_tangermeme(model, length):
             def forward(x, self=parent):
                 t = self.sigmoid(self.gate(x))
                 return self.mul_h(t, self.relu(self.transform(x))) + self.mul_c(1 - t, x)
+
             parent.forward = forward
     return net
 
@@ -73,8 +78,15 @@ def tangermeme(model, X, refs=None, target=0, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         kw = {"references": refs} if refs is not None else kw
-        return tangermeme_dls(for_tangermeme(model, X.shape[-1]), torch.as_tensor(X), target=target,
-                              device="cpu", batch_size=100, only_warn=True, **kw).numpy()
+        return tangermeme_dls(
+            for_tangermeme(model, X.shape[-1]),
+            torch.as_tensor(X),
+            target=target,
+            device="cpu",
+            batch_size=100,
+            only_warn=True,
+            **kw,
+        ).numpy()
 
 
 def pearson_rows(a, b):
@@ -90,15 +102,15 @@ def test_completeness_on_trained_cnn():
     expected = logits(model, X) - logits(model, refs.reshape(-1, 4, X.shape[-1])).reshape(len(X), 20).mean(1)
     np.testing.assert_allclose(attr.sum(axis=(1, 2)), expected, atol=TOLERANCE)
     assert np.abs(delta).max() < TOLERANCE
-    assert np.abs(expected).mean() > 1.0   # a real signal, not 0 = 0
-    assert np.all(attr[X == 0] == 0)       # placed on the observed letter only
+    assert np.abs(expected).mean() > 1.0  # a real signal, not 0 = 0
+    assert np.all(attr[X == 0] == 0)  # placed on the observed letter only
 
 
 def test_completeness_on_shipped_highway_model(rest):
     model = load_model(MODELS / "REST_GM12878_demo.safetensors")
     assert any(isinstance(m, Highway) for m in model.modules())
     with warnings.catch_warnings():
-        warnings.simplefilter("error")     # no convergence warning
+        warnings.simplefilter("error")  # no convergence warning
         attr, delta = deep_lift_shap(model, rest, return_delta=True)
     assert np.abs(delta).max() < TOLERANCE
     assert np.all(attr[2, :, 40:42] == 0)  # unknown bases: N in every reference too, no attribution
@@ -115,8 +127,9 @@ def test_equals_tangermeme_with_the_same_references(preset, rest):
     hyp = deep_lift_shap(model, rest, target=1, references=refs, hypothetical=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs_hyp = tangermeme_dls(for_tangermeme(model, 101), rest, target=1, references=refs, device="cpu", only_warn=True,
-                                    hypothetical=True).numpy()
+        theirs_hyp = tangermeme_dls(
+            for_tangermeme(model, 101), rest, target=1, references=refs, device="cpu", only_warn=True, hypothetical=True
+        ).numpy()
     np.testing.assert_allclose(hyp, theirs_hyp, atol=1e-6)
     np.testing.assert_allclose(hyp * rest.numpy(), ours, atol=1e-7)
 
@@ -162,8 +175,9 @@ def test_shuffled_references_keep_dinucleotides(rest):
     x = rest[0].numpy()
     for r in refs[0].numpy():
         assert not np.array_equal(r, x)
-        np.testing.assert_array_equal(np.einsum("il,jl->ij", x[:, :-1], x[:, 1:]),
-                                      np.einsum("il,jl->ij", r[:, :-1], r[:, 1:]))
+        np.testing.assert_array_equal(
+            np.einsum("il,jl->ij", x[:, :-1], x[:, 1:]), np.einsum("il,jl->ij", r[:, :-1], r[:, 1:])
+        )
 
 
 def test_bad_input_and_missing_rules(rest):
@@ -177,7 +191,7 @@ def test_bad_input_and_missing_rules(rest):
     with pytest.raises(DataError, match=r"\(N, 4, L\)"):
         deep_lift_shap(model, np.zeros((2, 5, 10)))
 
-    class Odd(torch.nn.Module):   # a layer without a rule
+    class Odd(torch.nn.Module):  # a layer without a rule
         def __init__(self):
             super().__init__()
             self.conv, self.act = torch.nn.Conv1d(4, 3, 5), torch.nn.Hardtanh()
@@ -188,7 +202,7 @@ def test_bad_input_and_missing_rules(rest):
     with pytest.raises(ConfigError, match="no rule for the Hardtanh layer"):
         deep_lift_shap(Odd(), rest)
 
-    class Functional(torch.nn.Module):   # a nonlinearity outside any module: treated as linear, so warned
+    class Functional(torch.nn.Module):  # a nonlinearity outside any module: treated as linear, so warned
         def __init__(self):
             super().__init__()
             torch.manual_seed(0)

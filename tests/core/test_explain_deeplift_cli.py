@@ -1,5 +1,6 @@
 """`deemo explain --method deeplift`: the npz holds the API's attributions and convergence deltas;
 recurrent models and bad options exit 2 with one line."""
+
 import numpy as np
 import pytest
 import torch
@@ -39,8 +40,22 @@ def run(capsys, *args):
 def test_deeplift_npz(files, capsys):
     tmp, cnn, _, fasta, X = files
     out = tmp / "dl.npz"
-    rc, stdout, err = run(capsys, "explain", cnn, fasta, "--method", "deeplift", "--n-shuffles", "10",
-                          "--seed", "4", "--out", out, "--device", "cpu")
+    rc, stdout, err = run(
+        capsys,
+        "explain",
+        cnn,
+        fasta,
+        "--method",
+        "deeplift",
+        "--n-shuffles",
+        "10",
+        "--seed",
+        "4",
+        "--out",
+        out,
+        "--device",
+        "cpu",
+    )
     assert rc == 0 and "30 sequences" in stdout and "convergence_delta (30,)" in stdout
     assert "warning" not in err
     z = np.load(out)
@@ -49,17 +64,35 @@ def test_deeplift_npz(files, capsys):
     np.testing.assert_allclose(z["attributions"], attr, atol=1e-6)
     np.testing.assert_allclose(z["convergence_delta"], delta, atol=1e-6)
     assert np.abs(z["convergence_delta"]).max() < TOLERANCE
-    rc, _, _ = run(capsys, "explain", cnn, fasta, "--method", "deeplift", "--hypothetical", "--n-shuffles", "10",
-                   "--seed", "4", "--out", tmp / "hyp.npz", "--device", "cpu")
+    rc, _, _ = run(
+        capsys,
+        "explain",
+        cnn,
+        fasta,
+        "--method",
+        "deeplift",
+        "--hypothetical",
+        "--n-shuffles",
+        "10",
+        "--seed",
+        "4",
+        "--out",
+        tmp / "hyp.npz",
+        "--device",
+        "cpu",
+    )
     hyp = np.load(tmp / "hyp.npz")["attributions"]
     assert rc == 0 and np.count_nonzero(hyp) > np.count_nonzero(attr)
     np.testing.assert_allclose(hyp * X, attr, atol=1e-6)
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--n-shuffles", "0"], "--n-shuffles"),
-    (["--seed", "-1"], "--seed"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--n-shuffles", "0"], "--n-shuffles"),
+        (["--seed", "-1"], "--seed"),
+    ],
+)
 def test_bad_options_exit_2(extra, message, files, capsys):
     tmp, cnn, _, fasta, _ = files
     with pytest.raises(SystemExit) as exit_:

@@ -1,4 +1,5 @@
 """Temporal output scores against the naive per-prefix / per-suffix loop of the DeMo code."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +19,9 @@ def _one_thread():
 
 @pytest.fixture(scope="module")
 def X(data_dir):
-    seqs = [s[20:20 + LENGTH] for s in read_sequences(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz").seqs[:5]]
+    seqs = [
+        s[20 : 20 + LENGTH] for s in read_sequences(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz").seqs[:5]
+    ]
     return torch.from_numpy(one_hot(seqs))
 
 
@@ -54,7 +57,7 @@ def paper_loop(model, X, target):
                 k0 += 1
         for t in range(L):
             fwd[:, t] = torch.sigmoid(model(X[:, :, : max(t + 1, k0)])[:, target]).numpy()
-            bwd[:, t] = torch.sigmoid(model(X[:, :, min(t, L - k0):])[:, target]).numpy()
+            bwd[:, t] = torch.sigmoid(model(X[:, :, min(t, L - k0) :])[:, target]).numpy()
     return fwd, bwd
 
 
@@ -111,8 +114,14 @@ def test_temporal_equals_naive_loop(preset, fast, X):
     model = build_network(preset, n_tasks=2, input_length=LENGTH).train()
     with torch.no_grad():  # larger output weights so the scores vary visibly along the sequence
         model.rnn_head.output.weight.mul_(20)
-    fwd, bwd = temporal(model, X, target=1, batch_size=150, fast=fast,  # 150 rows: 2 sequences per batch
-                        definition="demo-code")
+    fwd, bwd = temporal(
+        model,
+        X,
+        target=1,
+        batch_size=150,
+        fast=fast,  # 150 rows: 2 sequences per batch
+        definition="demo-code",
+    )
     assert model.training  # mode restored
     model.eval()
     nf, nb = naive(model, X, 1, stride=model.encoded_stride)  # cnn-rnn-large pools by 2

@@ -1,5 +1,6 @@
 """The app predicts and explains one model from several worker threads at once: methods that hook or
 patch modules must do it on a private copy."""
+
 import threading
 
 import numpy as np

@@ -1,12 +1,13 @@
 """Every reader either parses a mutated real file or raises a one-line DeemoError (issue: hostile input)."""
+
 import logging
 import os
 import time
 
+import _fuzzing as fuzzing
 import pytest
 
 from deemo_gui.core.errors import DeemoError
-import _fuzzing as fuzzing
 
 N_INPUTS = int(os.environ.get("DEEMO_FUZZ_N", 12_000))
 MODEL_LOADS = 300  # full network builds are ~5 ms each; the metadata target covers the schema 10x more

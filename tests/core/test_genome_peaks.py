@@ -1,5 +1,6 @@
 """Indexed genome, BED/narrowPeak windows, GC-matched background and chromosome splits, on a small
 genome built from real sequences with REST peaks at known coordinates (tests/_genome.py)."""
+
 import gzip
 import logging
 import os
@@ -58,7 +59,7 @@ def test_fai_is_samtools_format_and_matches_pyfaidx(fresh, tmp_path):
     ours = (fresh.parent / "genome.fa.fai").read_text()
     other = tmp_path / "other.fa"
     other.write_bytes(fresh.read_bytes())
-    pyfaidx.Fasta(str(other)).close()   # pyfaidx writes samtools' .fai
+    pyfaidx.Fasta(str(other)).close()  # pyfaidx writes samtools' .fai
     assert ours == (tmp_path / "other.fa.fai").read_text()
 
 
@@ -84,7 +85,7 @@ def test_read_only_folder_falls_back_to_cache_then_memory(fresh, tmp_path, monke
     monkeypatch.setattr(G, "write_text", refuse_beside)
     with G.Genome(fresh) as g:
         assert g.index_path.startswith(str(tmp_path / "cache")) and os.path.exists(g.index_path)
-    with G.Genome(fresh) as g:   # found there the next time
+    with G.Genome(fresh) as g:  # found there the next time
         assert g.index_path.startswith(str(tmp_path / "cache"))
     os.remove(g.index_path)
     monkeypatch.setattr(G, "write_text", lambda path, text: (_ for _ in ()).throw(DataError("read-only")))
@@ -118,10 +119,14 @@ def test_windows_are_the_inserted_peaks_on_both_strands(tg):
     for seq, origin, peak in zip(data.seqs, data.origins, tg.peaks):
         if peak["off_end"]:
             continue
-        assert seq == peak["seq"]   # "-" windows reverse-complemented back to the REST sequence
-        assert (origin.chrom, origin.start, origin.end, origin.strand) == (peak["chrom"], peak["insert"],
-                                                                           peak["insert"] + 101, peak["strand"])
-        genome_slice = tg.chroms[peak["chrom"]][origin.start: origin.end]
+        assert seq == peak["seq"]  # "-" windows reverse-complemented back to the REST sequence
+        assert (origin.chrom, origin.start, origin.end, origin.strand) == (
+            peak["chrom"],
+            peak["insert"],
+            peak["insert"] + 101,
+            peak["strand"],
+        )
+        genome_slice = tg.chroms[peak["chrom"]][origin.start : origin.end]
         assert seq == (genome_slice if peak["strand"] == "+" else reverse_complement(genome_slice))
     assert {p["strand"] for p in tg.peaks} == {"+", "-"}
     i = next(k for k, p in enumerate(tg.peaks) if p["strand"] == "-")
@@ -146,24 +151,27 @@ def test_summit_centring_lengths_and_off_end_policy(tg, caplog):
 
 def test_bed3_region_centre_and_soft_mask(tg, tmp_path):
     bed = tmp_path / "r.bed"
-    start = 20 * 101 + 10   # chr2's soft-masked background block holds lower case at 30..80 of it
+    start = 20 * 101 + 10  # chr2's soft-masked background block holds lower case at 30..80 of it
     bed.write_text(f"browser position chr2\nchr2\t{start}\t{start + 91}\n")
     data = peak_sequences(bed, tg.fasta, length=101)
     o = data.origins[0]
     assert o.start == start + 91 // 2 - 50 and o.strand == "+"
-    raw = tg.chroms["chr2"][o.start: o.end]
+    raw = tg.chroms["chr2"][o.start : o.end]
     assert data.seqs[0] == raw.upper() and data.soft_masked[0]
     assert to_fasta(data).split("\n", 1)[1].replace("\n", "") == raw
     assert reverse_complement_keep_case("aCgT") == "AcGt"
 
 
-@pytest.mark.parametrize("line, message", [
-    ("chr1\t10", "line 2: 2 column"),
-    ("chr1\tten\t20", "line 2: start \\(column 2\\) must be a whole number"),
-    ("chr1\t30\t20", "line 2: start 30 and end 20 do not make a region"),
-    ("chr1\t10\t20\tx\t0\t*", "line 2: strand \\(column 6\\) must be \\+, - or \\."),
-    ("chr1\t10\t20\tx\t0\t+\t1\t1\t1\t99", "line 2: the narrowPeak summit offset 99 is outside the 10-bp peak"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("chr1\t10", "line 2: 2 column"),
+        ("chr1\tten\t20", "line 2: start \\(column 2\\) must be a whole number"),
+        ("chr1\t30\t20", "line 2: start 30 and end 20 do not make a region"),
+        ("chr1\t10\t20\tx\t0\t*", "line 2: strand \\(column 6\\) must be \\+, - or \\."),
+        ("chr1\t10\t20\tx\t0\t+\t1\t1\t1\t99", "line 2: the narrowPeak summit offset 99 is outside the 10-bp peak"),
+    ],
+)
 def test_bad_bed_rows_are_one_line_errors(tmp_path, line, message):
     bed = tmp_path / "bad.bed"
     bed.write_text("#header\n" + line + "\n")
@@ -193,7 +201,7 @@ def test_gc_matched_background_avoids_peaks_and_matches_gc(tg):
         for j in pos:
             p = data.origins[j]
             assert o.chrom != p.chrom or o.end <= p.start or o.start >= p.end
-        assert data.seqs[i] == tg.chroms[o.chrom][o.start: o.end].upper()
+        assert data.seqs[i] == tg.chroms[o.chrom][o.start : o.end].upper()
         assert data.seqs[i].count("N") <= 5
     # per chromosome, the GC histograms agree within one bin (borrowing) and the means within 0.01
     for chrom in {data.origins[i].chrom for i in pos}:
@@ -202,10 +210,12 @@ def test_gc_matched_background_avoids_peaks_and_matches_gc(tg):
         assert len(gp) == len(gn)
         assert abs(np.mean(gp) - np.mean(gn)) < 0.01
         assert all(abs(gc_bin(a) - gc_bin(b)) <= 2 for a, b in zip(gp, gn))
-    exact = sum(gc_bin(gc_of(data.seqs[a])) == gc_bin(gc_of(data.seqs[b])) for a, b in
-                zip(sorted(pos, key=lambda i: gc_of(data.seqs[i])), sorted(neg, key=lambda i: gc_of(data.seqs[i]))))
+    exact = sum(
+        gc_bin(gc_of(data.seqs[a])) == gc_bin(gc_of(data.seqs[b]))
+        for a, b in zip(sorted(pos, key=lambda i: gc_of(data.seqs[i])), sorted(neg, key=lambda i: gc_of(data.seqs[i])))
+    )
     assert exact >= 0.8 * len(pos) and BIN_WIDTH == 0.02
-    with G.Genome(tg.fasta) as g:   # deterministic with a seed
+    with G.Genome(tg.fasta) as g:  # deterministic with a seed
         again = peak_training_set(tg.bed, g, negatives="gc", seed=3)
         other = peak_training_set(tg.bed, g, negatives="gc", seed=4)
     assert again.ids == data.ids and other.ids != data.ids
@@ -218,7 +228,7 @@ def test_shuffle_negatives_keep_dinucleotides(tg):
     assert data.labels[:n].all() and not data.labels[n:].any()
     assert data.origins[n:] == [None] * n
     for a, b in zip(data.seqs[:n], data.seqs[n:]):
-        assert sorted(a[i:i + 2] for i in range(len(a) - 1)) == sorted(b[i:i + 2] for i in range(len(b) - 1))
+        assert sorted(a[i : i + 2] for i in range(len(a) - 1)) == sorted(b[i : i + 2] for i in range(len(b) - 1))
 
 
 def test_chromosome_split_default_and_configured(tg):
@@ -229,8 +239,9 @@ def test_chromosome_split_default_and_configured(tg):
         assert {o.chrom for o in train.origins} == {"chr1", "chr2"}
         for part in (train, valid, test):
             assert 0 < part.labels.sum() < len(part)
-        train, valid, test = peak_datasets(tg.bed, g, test_chroms=parse_chroms("chr2", ()),
-                                           valid_chroms=parse_chroms("none", ()), negatives="shuffle")
+        train, valid, test = peak_datasets(
+            tg.bed, g, test_chroms=parse_chroms("chr2", ()), valid_chroms=parse_chroms("none", ()), negatives="shuffle"
+        )
         assert valid is None and {o.chrom for o in test.origins if o} == {"chr2"}
         assert "chr2" not in {o.chrom for o in train.origins if o}
         with pytest.raises(DataError, match="no peak lies on the test chromosomes chrX.*chr1, chr2, chr6"):

@@ -1,5 +1,6 @@
 """Attribution mass inside JASPAR/FIMO hits (`core.motifs.hit_attribution`) against a brute-force
 loop, on the JASPAR 2024 REST matrix planted on both strands of a random sequence."""
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,8 @@ def _planted(rest, rng, n=200):
     seq = list(rng.choice(list("ACGT"), n))
     cons = rest.consensus()
     rc = rest.reverse_complement().consensus()
-    seq[20:20 + rest.width] = cons
-    seq[120:120 + rest.width] = rc
+    seq[20 : 20 + rest.width] = cons
+    seq[120 : 120 + rest.width] = rc
     seq[60] = "N"
     return "".join(seq)
 
@@ -56,10 +57,11 @@ def test_hit_attribution_matches_a_loop_on_both_strands_with_an_unseen_edge(rest
     hits = scan(rest, [seq], p_threshold=1e-4)
     assert {"+", "-"} <= set(hits["strand"])
     attr = rng.normal(size=(4, len(seq)))
-    if kind == "grad_x_input":   # zero off the observed base, as the Dashboard's saliency
+    if kind == "grad_x_input":  # zero off the observed base, as the Dashboard's saliency
         from deemo_gui.core.sequences import one_hot
+
         attr = attr * one_hot([seq])[0]
-    attr[:, 125:] = np.nan       # the model's window ends inside the "-" hit
+    attr[:, 125:] = np.nan  # the model's window ends inside the "-" hit
     out = hit_attribution(hits, [rest], attr, seq)
     assert list(out.columns[-4:]) == ATTRIBUTION_COLUMNS and len(out) == len(hits)
     ref = _brute(hits, rest, attr, seq)
@@ -76,13 +78,13 @@ def test_hit_outside_the_window_is_nan_and_a_peak_inside_the_hit_dominates(rest)
     hits = scan(rest, [seq], p_threshold=1e-4)
     attr = np.full((4, len(seq)), np.nan)
     attr[:, :101] = 0.01 * rng.normal(size=(4, 101))
-    attr[:, 25:30] = 1.0          # a peak inside the + hit at 20
+    attr[:, 25:30] = 1.0  # a peak inside the + hit at 20
     out = hit_attribution(hits, rest, attr, seq)
     far = out[out["start"] >= 101]
     assert len(far) and far["attribution"].isna().all() and (far["attribution_seen"] == 0).all()
     assert attribution_text(far.iloc[0]) == "attribution: outside the model's window"
     near = out[out["start"] == 20].iloc[0]
-    assert near["attribution"] > 4.9 and near["attribution_share"] > 0.8   # 5 of ~5.8 in |attribution|
+    assert near["attribution"] > 4.9 and near["attribution_share"] > 0.8  # 5 of ~5.8 in |attribution|
     # PWM weighting: a column of 1s in every letter adds exactly 1 (the probabilities sum to 1)
     rest_cols = [j for j in range(rest.width) if not 5 <= j < 10]
     expected = 5.0 + float(np.sum(rest.probs[:, rest_cols] * attr[:, [20 + j for j in rest_cols]]))

@@ -1,4 +1,5 @@
 """Broken and hostile input, class by class: one DeemoError line naming the file, never a crash or a guess."""
+
 import gzip
 import json
 import os
@@ -33,6 +34,7 @@ def _fasta(path: Path, text: str) -> Path:
 
 
 # --- sequence files ---------------------------------------------------------------------------------
+
 
 def test_bit_flipped_and_truncated_gzip_are_data_errors(tmp_path):
     raw = REST_TEST.read_bytes()
@@ -79,16 +81,19 @@ def _catch(fn, *args):
     return None
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("\n\nid\tsequence\tbound\na\tACGT\t1\n", None),                       # blank lines before the header
-    ("id,sequence\na,AC\rGT\n", "line 3"),                                   # bare CR inside a field
-    ("id,sequence,bound\na,ACGT,2\n", "must be a 0/1 label"),
-    (">a\nACſT\n", "invalid character 'ſ' at position 3"),                   # 'ſ'.upper() == 'S'
-    (">a\nACﬅ\n", "invalid character 'ﬅ'"),                                  # 'ﬅ'.upper() == 'ST'
-    (">a label=2\nACGT\n>b label=1\nACGT\n", "line 1: label must be 0 or 1, found 'label=2'"),
-    (">a label=1\nACGT\n>b\nACGT\n", "line 3: no 'label=' in this header"),
-    (">a label=\nACGT\n", "found 'label='"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("\n\nid\tsequence\tbound\na\tACGT\t1\n", None),  # blank lines before the header
+        ("id,sequence\na,AC\rGT\n", "line 3"),  # bare CR inside a field
+        ("id,sequence,bound\na,ACGT,2\n", "must be a 0/1 label"),
+        (">a\nACſT\n", "invalid character 'ſ' at position 3"),  # 'ſ'.upper() == 'S'
+        (">a\nACﬅ\n", "invalid character 'ﬅ'"),  # 'ﬅ'.upper() == 'ST'
+        (">a label=2\nACGT\n>b label=1\nACGT\n", "line 1: label must be 0 or 1, found 'label=2'"),
+        (">a label=1\nACGT\n>b\nACGT\n", "line 3: no 'label=' in this header"),
+        (">a label=\nACGT\n", "found 'label='"),
+    ],
+)
 def test_sequence_file_classes(tmp_path, text, fragment):
     path = _fasta(tmp_path / "x.txt", text)
     if fragment is None:
@@ -123,14 +128,15 @@ def test_deepbind_headerless_files_are_read(tmp_path):
 
 # --- model files ------------------------------------------------------------------------------------
 
+
 def _rewrite_header(src: Path, dst: Path, edit) -> Path:
     raw = src.read_bytes()
     n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     edit(header)
     hb = json.dumps(header).encode()
     hb += b" " * (-len(hb) % 8)
-    dst.write_bytes(struct.pack("<Q", len(hb)) + hb + raw[8 + n:])
+    dst.write_bytes(struct.pack("<Q", len(hb)) + hb + raw[8 + n :])
     return dst
 
 
@@ -145,11 +151,14 @@ def _edit_meta(src: Path, dst: Path, edit, resign: bool = False) -> Path:
     return _rewrite_header(src, dst, on_header)
 
 
-@pytest.mark.parametrize("edit, fragment", [
-    (lambda h: h.update(__metadata__=[1, 2]), "not a deemo model"),
-    (lambda h: h["__metadata__"].update(deemo="[1]"), "not a deemo model file"),
-    (lambda h: h["__metadata__"].update(deemo="[" * 100_000), "not JSON"),
-])
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda h: h.update(__metadata__=[1, 2]), "not a deemo model"),
+        (lambda h: h["__metadata__"].update(deemo="[1]"), "not a deemo model file"),
+        (lambda h: h["__metadata__"].update(deemo="[" * 100_000), "not JSON"),
+    ],
+)
 def test_metadata_of_the_wrong_json_type(tmp_path, edit, fragment):
     path = _rewrite_header(ZOO_MODEL, tmp_path / "m.safetensors", edit)
     with pytest.raises(ModelFileError, match=fragment):
@@ -172,8 +181,9 @@ def test_edited_metadata_is_refused_by_its_checksum(tmp_path):
 
 
 def test_format_1_files_load_and_are_reported_unsigned(tmp_path, caplog):
-    path = _edit_meta(ZOO_MODEL, tmp_path / "old.safetensors",
-                      lambda m: (m.pop("metadata_sha256"), m.update(format_version=1)))
+    path = _edit_meta(
+        ZOO_MODEL, tmp_path / "old.safetensors", lambda m: (m.pop("metadata_sha256"), m.update(format_version=1))
+    )
     model = load_model(path)
     assert not is_signed(model.metadata)
     assert any("not covered by a checksum" in r.getMessage() for r in caplog.records)
@@ -188,8 +198,11 @@ def test_schema_bounds_on_unsigned_files(tmp_path):
         (lambda m: m["hparams"].update(n_motifs=-3), "hparams.n_motifs"),
     ]
     for edit, fragment in cases:
-        path = _edit_meta(ZOO_MODEL, tmp_path / "m.safetensors",
-                          lambda m, e=edit: (m.pop("metadata_sha256"), m.update(format_version=1), e(m)))
+        path = _edit_meta(
+            ZOO_MODEL,
+            tmp_path / "m.safetensors",
+            lambda m, e=edit: (m.pop("metadata_sha256"), m.update(format_version=1), e(m)),
+        )
         with pytest.raises(ModelFileError, match=fragment):
             load_model(path)
 
@@ -198,8 +211,9 @@ def test_schema_bounds_on_unsigned_files(tmp_path):
 def test_crafted_hyperparameters_refused_fast_with_bounded_memory(tmp_path, hidden):
     """The 14 KB file that claims `hidden_units: 1000000000` (re-signed by hand, so only the bounds and
     the shape check stand guard) is refused in well under a second without allocating the network."""
-    path = _edit_meta(ZOO_MODEL, tmp_path / "evil.safetensors",
-                      lambda m: m["hparams"].update(hidden_units=hidden), resign=True)
+    path = _edit_meta(
+        ZOO_MODEL, tmp_path / "evil.safetensors", lambda m: m["hparams"].update(hidden_units=hidden), resign=True
+    )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     with pytest.raises(ModelFileError, match="hidden_units|do not fit preset"):
@@ -227,6 +241,7 @@ def test_model_writes_are_atomic_and_leave_no_temporary_file(tmp_path):
 
 # --- training: checks before the long work ----------------------------------------------------------
 
+
 def _rest(n: int):
     data = load_dataset(REST_TEST)
     return data.subset(np.arange(n))
@@ -242,8 +257,23 @@ def test_one_class_validation_is_refused_before_training():
 def test_cli_checks_test_labels_before_training(tmp_path, capsys):
     unlabelled = _fasta(tmp_path / "test.fa", ">a\nACGT\n>b\nTTTT\n")
     start = time.perf_counter()
-    rc = main(["train", str(REST_TEST), "--arch", "deepbind", "--epochs", "50", "--test", str(unlabelled),
-               "--out", str(tmp_path / "m.safetensors"), "--device", "cpu", "--quiet"])
+    rc = main(
+        [
+            "train",
+            str(REST_TEST),
+            "--arch",
+            "deepbind",
+            "--epochs",
+            "50",
+            "--test",
+            str(unlabelled),
+            "--out",
+            str(tmp_path / "m.safetensors"),
+            "--device",
+            "cpu",
+            "--quiet",
+        ]
+    )
     assert rc == 2 and time.perf_counter() - start < 10
     err = capsys.readouterr().err.strip()
     assert err.startswith("deemo: error:") and "no labels for test" in err and "\n" not in err
@@ -252,14 +282,16 @@ def test_cli_checks_test_labels_before_training(tmp_path, capsys):
 
 # --- the CLI: one line, exit 2, for each class ------------------------------------------------------
 
+
 def _cases(tmp_path: Path) -> list[tuple[list[str], str]]:
     flip = bytearray(REST_TEST.read_bytes())
     flip[5000] ^= 0x04
     (tmp_path / "flip.seq.gz").write_bytes(bytes(flip))
     _fasta(tmp_path / "long_s.fa", ">a\nACſT\n")
     _fasta(tmp_path / "labels.fa", ">a label=2\nACGT\n")
-    crafted = _edit_meta(ZOO_MODEL, tmp_path / "crafted.safetensors",
-                         lambda m: m["hparams"].update(hidden_units=10**9), resign=True)
+    crafted = _edit_meta(
+        ZOO_MODEL, tmp_path / "crafted.safetensors", lambda m: m["hparams"].update(hidden_units=10**9), resign=True
+    )
     edited = _edit_meta(ZOO_MODEL, tmp_path / "edited.safetensors", lambda m: m["test"].update(auroc=1.0))
     nan = build_network("deepbind")
     with torch.no_grad():
@@ -276,8 +308,10 @@ def _cases(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["predict", str(crafted), str(REST_TEST)], "hidden_units"),
         (["evaluate", str(edited), str(REST_TEST)], "checksum"),
         (["predict", str(tmp_path / "nan.safetensors"), str(REST_TEST)], "NaN or Inf"),
-        (["motifs", model, "--method", "filters", "--data", "/dev/zero", "--out", str(tmp_path / "o.meme")],
-         "not a regular file"),
+        (
+            ["motifs", model, "--method", "filters", "--data", "/dev/zero", "--out", str(tmp_path / "o.meme")],
+            "not a regular file",
+        ),
     ]
 
 
@@ -296,21 +330,29 @@ def test_cli_entry_point_prints_no_traceback(tmp_path):
     raw = bytearray(flip.read_bytes())
     raw[3000] ^= 0x40
     flip.write_bytes(bytes(raw))
-    r = subprocess.run([sys.executable, "-m", "deemo_gui.cli.main", "predict", str(ZOO_MODEL), str(flip)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "deemo_gui.cli.main", "predict", str(ZOO_MODEL), str(flip)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("deemo: error:") and len(r.stderr.strip().splitlines()) == 1
 
 
 # --- found by an independent review (each once crashed, hung, replaced a device or misled) -----------
 
+
 def test_writers_never_replace_devices_pipes_folders_and_write_through_symlinks(tmp_path):
     from deemo_gui.core.atomic import write_text
 
     fifo = tmp_path / "p.csv"
     os.mkfifo(fifo)
-    for target, fragment in (("/dev/full", "not a regular file"), (fifo, "not a regular file"),
-                             (tmp_path, "a folder"), (tmp_path / "missing" / "x.csv", "does not exist")):
+    for target, fragment in (
+        ("/dev/full", "not a regular file"),
+        (fifo, "not a regular file"),
+        (tmp_path, "a folder"),
+        (tmp_path / "missing" / "x.csv", "does not exist"),
+    ):
         with pytest.raises(DataError, match=fragment):
             write_text(target, "x")
     assert os.path.exists("/dev/full") and not os.path.isfile("/dev/full") and fifo.is_fifo()
@@ -321,13 +363,19 @@ def test_writers_never_replace_devices_pipes_folders_and_write_through_symlinks(
     assert (tmp_path / "link.csv").is_symlink() and (tmp_path / "target.csv").read_text() == "new"
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["train", str(REST_TEST), "--arch", "deepbind", "--seed", "-1"], "a seed is from 0"),
-    (["train", str(REST_TEST), "--arch", "deepbind", "--test-fraction", "0.9999"], "--test-fraction 0.9999"),
-    (["train", str(REST_TEST), "--arch", "deepbind", "--set", "hidden_units=100000000"], "from 1 to 4096"),
-    (["train", str(REST_TEST), "--arch", "cnn", "--set", "conv_filters=[64,64]"], "without brackets"),
-    (["train", str(REST_TEST), "--arch", "deepbind", "--test-labels", str(REST_TEST)], "--test-labels needs --test"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["train", str(REST_TEST), "--arch", "deepbind", "--seed", "-1"], "a seed is from 0"),
+        (["train", str(REST_TEST), "--arch", "deepbind", "--test-fraction", "0.9999"], "--test-fraction 0.9999"),
+        (["train", str(REST_TEST), "--arch", "deepbind", "--set", "hidden_units=100000000"], "from 1 to 4096"),
+        (["train", str(REST_TEST), "--arch", "cnn", "--set", "conv_filters=[64,64]"], "without brackets"),
+        (
+            ["train", str(REST_TEST), "--arch", "deepbind", "--test-labels", str(REST_TEST)],
+            "--test-labels needs --test",
+        ),
+    ],
+)
 def test_training_options_refused_before_training(tmp_path, capsys, argv, fragment):
     try:
         rc = main(argv + ["--out", str(tmp_path / "m.safetensors"), "--device", "cpu", "--quiet"])
@@ -337,17 +385,20 @@ def test_training_options_refused_before_training(tmp_path, capsys, argv, fragme
     assert rc == 2 and err.startswith("deemo: error:") and fragment in err and "\n" not in err
 
 
-@pytest.mark.parametrize("name, data, fragment", [
-    ("quote.csv", b'id,sequence\n"r0,ACGT\nr1,ACGT\n', "line 2: a quote opened here is not closed"),
-    ("utf16.fa", ">a\nACGT\n".encode("utf-16"), "UTF-16 text"),
-    ("x.fa.bz2", b"BZh91AY&SY" + b"\x00" * 20, "bzip2-compressed"),
-    ("x.fa.xz", b"\xfd7zXZ\x00" + b"\x00" * 20, "xz-compressed"),
-    ("x.zip", b"PK\x03\x04" + b"\x00" * 20, "a zip archive"),
-    ("twice.fa.gz", gzip.compress(gzip.compress(b">a\nACGT\n")), "gzip-compressed twice"),
-    ("reads.fq", b"@r1\nACGT\n+\nIIII\n", "FASTQ reads"),
-    ("dup.tsv", b"sequence\tsequence\nACGT\tACGT\n", "2 'sequence' columns"),
-    ("model.fa", ZOO_MODEL.read_bytes(), "a model file (safetensors)"),
-])
+@pytest.mark.parametrize(
+    "name, data, fragment",
+    [
+        ("quote.csv", b'id,sequence\n"r0,ACGT\nr1,ACGT\n', "line 2: a quote opened here is not closed"),
+        ("utf16.fa", ">a\nACGT\n".encode("utf-16"), "UTF-16 text"),
+        ("x.fa.bz2", b"BZh91AY&SY" + b"\x00" * 20, "bzip2-compressed"),
+        ("x.fa.xz", b"\xfd7zXZ\x00" + b"\x00" * 20, "xz-compressed"),
+        ("x.zip", b"PK\x03\x04" + b"\x00" * 20, "a zip archive"),
+        ("twice.fa.gz", gzip.compress(gzip.compress(b">a\nACGT\n")), "gzip-compressed twice"),
+        ("reads.fq", b"@r1\nACGT\n+\nIIII\n", "FASTQ reads"),
+        ("dup.tsv", b"sequence\tsequence\nACGT\tACGT\n", "2 'sequence' columns"),
+        ("model.fa", ZOO_MODEL.read_bytes(), "a model file (safetensors)"),
+    ],
+)
 def test_misleading_inputs_are_named_for_what_they_are(tmp_path, name, data, fragment):
     (tmp_path / name).write_bytes(data)
     with pytest.raises(DataError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
@@ -372,10 +423,12 @@ def test_size_limit_setting_is_checked(tmp_path, monkeypatch):
 
 
 def test_metadata_the_verdict_reads_is_schema_checked(tmp_path):
-    cases = [(lambda m: m["test"].update(per_task={"bound": "x"}), "test.per_task.bound must be an object"),
-             (lambda m: m["test"]["per_task"]["bound"].update(positives="x"), "positives must be a non-negative"),
-             (lambda m: m["training"].update(valid_positives="x"), "training.valid_positives"),
-             (lambda m: m.update(baselines={"kmer": "x"}), "baselines.kmer must be an object")]
+    cases = [
+        (lambda m: m["test"].update(per_task={"bound": "x"}), "test.per_task.bound must be an object"),
+        (lambda m: m["test"]["per_task"]["bound"].update(positives="x"), "positives must be a non-negative"),
+        (lambda m: m["training"].update(valid_positives="x"), "training.valid_positives"),
+        (lambda m: m.update(baselines={"kmer": "x"}), "baselines.kmer must be an object"),
+    ]
     for edit, fragment in cases:
         path = _edit_meta(ZOO_MODEL, tmp_path / "m.safetensors", edit, resign=True)
         with pytest.raises(ModelFileError, match=fragment):

@@ -8,6 +8,7 @@ counts the kills that landed while a temporary file existed, i.e. in the middle 
 kills half come at a random moment of a write's period, half as soon as the temporary file shows (plus
 0-2 ms); more of the latter follow until 20 kills have landed mid-write.
 """
+
 import json
 import os
 import random
@@ -22,12 +23,28 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20
-KINDS = ["model", "session", "recovery", "predictions-csv", "predict-cli", "explain-npz", "fasta", "meme", "jaspar",
-         "logo-png", "logo-svg", "figure-pdf", "qt-figure-png", "qt-figure-svg"]
+KINDS = [
+    "model",
+    "session",
+    "recovery",
+    "predictions-csv",
+    "predict-cli",
+    "explain-npz",
+    "fasta",
+    "meme",
+    "jaspar",
+    "logo-png",
+    "logo-svg",
+    "figure-pdf",
+    "qt-figure-png",
+    "qt-figure-svg",
+]
 # Two processes share the kinds (a kill test keeps about one core busy), the slow ones split between them.
-GROUPS = [["logo-png", "figure-pdf", "model", "session", "predictions-csv", "fasta", "qt-figure-png"],
-          ["logo-svg", "explain-npz", "predict-cli", "recovery", "meme", "jaspar", "qt-figure-svg"]]
-RECORDS = 40   # records in the input of the predictions and attributions written
+GROUPS = [
+    ["logo-png", "figure-pdf", "model", "session", "predictions-csv", "fasta", "qt-figure-png"],
+    ["logo-svg", "explain-npz", "predict-cli", "recovery", "meme", "jaspar", "qt-figure-svg"],
+]
+RECORDS = 40  # records in the input of the predictions and attributions written
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork (Linux)")
 
 
@@ -41,7 +58,7 @@ def kill_during_writes(path: str, write, read, kills: int = KILLS) -> dict:
     with a temporary file left), visible (names of leftovers that are not hidden .tmp files) and the
     seconds it took."""
     t0 = time.perf_counter()
-    write(path, 0)   # the first write also imports and warms up: time the second
+    write(path, 0)  # the first write also imports and warms up: time the second
     started = time.perf_counter()
     write(path, 0)
     period = time.perf_counter() - started
@@ -59,7 +76,7 @@ def kill_during_writes(path: str, write, read, kills: int = KILLS) -> dict:
                     k += 1
             finally:
                 os._exit(0)
-        if n % 2 and n < kills:   # at any moment
+        if n % 2 and n < kills:  # at any moment
             time.sleep(rng.uniform(0.001, 1.2 * period + 0.002))
         else:  # as soon as the write is under way
             deadline = time.perf_counter() + 3 * period + 0.05
@@ -151,8 +168,11 @@ def _writers(kind: str, folder: str):
 
         from deemo_gui.cli.main import main
 
-        argv = (["predict", model_file, fasta, "--out"] if kind == "predict-cli"
-                else ["explain", model_file, fasta, "--method", "saliency", "--out"])
+        argv = (
+            ["predict", model_file, fasta, "--out"]
+            if kind == "predict-cli"
+            else ["explain", model_file, fasta, "--method", "saliency", "--out"]
+        )
 
         def run_cli(p, k):
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -196,22 +216,23 @@ def _recovery_writer(viewer, edit, folder: str):
     """The autosave's file as the next start reads it: `recovery.orphans()` finds it whole, every time."""
     from deemo_gui.viewer import recovery
 
-    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                              text=True).stdout)
-    name = f"recovery-{dead}-1.deemo.json"   # a crashed process's file
+    dead = int(
+        subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
+    )
+    name = f"recovery-{dead}-1.deemo.json"  # a crashed process's file
     saver = {}
 
     def write(p, k):
-        if os.getpid() not in saver:   # one autosave (and its writer thread) per process
+        if os.getpid() not in saver:  # one autosave (and its writer thread) per process
             saver[os.getpid()] = recovery.Autosave(folder)
             saver[os.getpid()].path = Path(p)
         edit(k)
         saver[os.getpid()].save(viewer).result()
 
     def read(p):
-        (found,) = recovery.orphans(folder)   # a torn file would be skipped: none found
+        (found,) = recovery.orphans(folder)  # a torn file would be skipped: none found
         assert str(found.path) == p and found.records >= 1
-        assert not _tmp_files(folder)          # the crash's temporary file is removed, never offered
+        assert not _tmp_files(folder)  # the crash's temporary file is removed, never offered
 
     return name, write, read
 
@@ -240,8 +261,17 @@ def results(tmp_path_factory) -> dict:
     """Every kind's kill counts, from two fresh processes running side by side."""
     folder = tmp_path_factory.mktemp("kills")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "QT_QPA_PLATFORM": "offscreen", "DEEMO_DATA_DIR": str(folder / "data")}
-    runs = [subprocess.Popen([sys.executable, __file__, str(folder), *kinds], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) for kinds in GROUPS]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, __file__, str(folder), *kinds],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for kinds in GROUPS
+    ]
     out = {}
     for run in runs:
         stdout, stderr = run.communicate(timeout=300)

@@ -1,5 +1,6 @@
 """Publication exports (logomaker / matplotlib): real JASPAR CTCF logo, a signed attribution logo,
 and the saliency / temporal track figure, in PNG, SVG and PDF; Qt-free."""
+
 from __future__ import annotations
 
 import subprocess
@@ -73,8 +74,15 @@ def test_save_tracks_formats(tmp_path, ext):
     seq = "".join(rng.choice(list("ACGT"), 60))
     sal = rng.random(60)
     fwd = np.clip(np.linspace(0, 1, 60), 0, 1)
-    out = save_tracks(seq, tmp_path / f"tracks{ext}", saliency=sal, forward=fwd, backward=fwd[::-1],
-                      hits=[(10, 25, "+", "CTCF"), (30, 40, "-", "REST")], title="test")
+    out = save_tracks(
+        seq,
+        tmp_path / f"tracks{ext}",
+        saliency=sal,
+        forward=fwd,
+        backward=fwd[::-1],
+        hits=[(10, 25, "+", "CTCF"), (30, 40, "-", "REST")],
+        title="test",
+    )
     _check(out, ext)
 
 
@@ -86,8 +94,10 @@ def test_save_tracks_long_sequence_and_errors(tmp_path):
 
 
 def test_export_module_is_qt_free():
-    code = ("import sys, numpy as np; from deemo_gui.core.logo_export import save_logo; "
-            "import tempfile, os; d = tempfile.mkdtemp(); save_logo(np.ones((4, 3)) / 2, os.path.join(d, 'a.png')); "
-            "assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules), 'Qt imported'")
+    code = (
+        "import sys, numpy as np; from deemo_gui.core.logo_export import save_logo; "
+        "import tempfile, os; d = tempfile.mkdtemp(); save_logo(np.ones((4, 3)) / 2, os.path.join(d, 'a.png')); "
+        "assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules), 'Qt imported'"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr

@@ -89,6 +89,6 @@ def test_a_saved_model_has_a_plain_files_mode_and_nothing_beside_it(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     path = save_model(build_network("cnn-rnn"), str(tmp_path / "m.safetensors"))
-    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask   # safetensors' save_file made it 0600
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask  # safetensors' save_file made it 0600
     assert os.listdir(tmp_path) == ["m.safetensors"]
     load_model(path)

@@ -14,7 +14,7 @@ def _tensor_bytes(path) -> str:
     """SHA-256 of everything after the safetensors header (the raw tensor data)."""
     raw = open(path, "rb").read()
     n = struct.unpack("<Q", raw[:8])[0]
-    return hashlib.sha256(raw[8 + n:]).hexdigest()
+    return hashlib.sha256(raw[8 + n :]).hexdigest()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """TF-MoDISco (core.modisco): the real engine on a small Koo & Eddy synthetic set, seqlet coordinates
 against the planted instances, windows of longer sequences, attributions, the report and the CLI."""
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,7 @@ def _planted(n=200, length=200, seed=0):
     for r in data.truth.itertuples(index=False):
         mat = m if r.strand == "+" else m[::-1, ::-1]
         lo = np.log2((mat + 0.01) / 0.25)
-        hyp[r.index, :, r.start:r.end] = lo - lo.mean(axis=0, keepdims=True)
+        hyp[r.index, :, r.start : r.end] = lo - lo.mean(axis=0, keepdims=True)
     return data, X, hyp
 
 
@@ -55,8 +56,9 @@ def planted():
     """The real engine once on 200 Koo & Eddy sequences of 200 nt (~20 s; numba compiles on first use)."""
     data, X, hyp = _planted()
     t0 = time.perf_counter()
-    result = _drain(scores_job(data.train.sequences, X, hyp, ids=data.train.ids,
-                               settings=ModiscoSettings(leiden_runs=2)))
+    result = _drain(
+        scores_job(data.train.sequences, X, hyp, ids=data.train.ids, settings=ModiscoSettings(leiden_runs=2))
+    )
     assert time.perf_counter() - t0 < 300
     return data, result
 
@@ -74,7 +76,11 @@ def test_real_engine_recovers_the_planted_motif_and_its_positions(planted):
     rel = {}
     hits = 0
     for s in top.seqlets:
-        over = [(a, b, st) for a, b, st in truth.get(s.record, []) if min(b, s.end) - max(a, s.start) >= 0.8 * (s.end - s.start)]
+        over = [
+            (a, b, st)
+            for a, b, st in truth.get(s.record, [])
+            if min(b, s.end) - max(a, s.start) >= 0.8 * (s.end - s.start)
+        ]
         if over:
             hits += 1
             rel[(s.strand == over[0][2])] = rel.get(s.strand == over[0][2], 0) + 1
@@ -89,9 +95,15 @@ def test_real_engine_recovers_the_planted_motif_and_its_positions(planted):
 def _raw(rc: int):
     W = 10
     cwm = np.zeros((W, 4), np.float32)
-    cwm[3:7, 0] = 1.0                       # core: columns 3..6
-    return {"metacluster": "pos", "index": 0, "ppm": np.full((W, 4), 0.25, np.float32), "cwm": cwm,
-            "hcwm": cwm, "seqlets": np.array([[0, 20, 30, rc]])}
+    cwm[3:7, 0] = 1.0  # core: columns 3..6
+    return {
+        "metacluster": "pos",
+        "index": 0,
+        "ppm": np.full((W, 4), 0.25, np.float32),
+        "cwm": cwm,
+        "hcwm": cwm,
+        "seqlets": np.array([[0, 20, 30, rc]]),
+    }
 
 
 def _span(pattern):
@@ -103,9 +115,9 @@ def test_seqlets_map_back_through_strands_and_windows():
     fwd = _pattern(_raw(0), contrib, np.array([0]), [50])
     assert fwd.trim == (3, 7) and fwd.seqlets == [Seqlet(0, 23, 27, "+", 4.0)]
     rev = _pattern(_raw(1), contrib, np.array([0]), [50])
-    assert rev.seqlets == [Seqlet(0, 23, 27, "-", 4.0)]     # columns 3..6 of the rc: window 30-7 .. 30-3
+    assert rev.seqlets == [Seqlet(0, 23, 27, "-", 4.0)]  # columns 3..6 of the rc: window 30-7 .. 30-3
     raw = _raw(1)
-    raw["cwm"] = np.roll(raw["cwm"], 2, axis=0)            # core columns 5..8 -> rc window 30-9 .. 30-5
+    raw["cwm"] = np.roll(raw["cwm"], 2, axis=0)  # core columns 5..8 -> rc window 30-9 .. 30-5
     assert _span(_pattern(raw, contrib, np.array([0]), [50])) == (21, 25)
     # a window at offset 400 of a 1,000-nt sequence; an N-padded one at offset -5, clipped to the sequence
     assert _span(_pattern(_raw(0), contrib, np.array([400]), [1000])) == (423, 427)
@@ -120,9 +132,16 @@ def test_trim_is_modisco_lites_report_rule():
 
 
 def test_pattern_logos_both_strands():
-    p = Pattern(name="pos_patterns.pattern_0", metacluster="pos", index=0,
-                ppm=np.eye(4)[:, [0, 1, 2, 2]], cwm=np.eye(4)[:, [0, 1, 2, 2]], hcwm=np.eye(4)[:, [0, 1, 2, 2]],
-                trim=(0, 4), seqlets=[])
+    p = Pattern(
+        name="pos_patterns.pattern_0",
+        metacluster="pos",
+        index=0,
+        ppm=np.eye(4)[:, [0, 1, 2, 2]],
+        cwm=np.eye(4)[:, [0, 1, 2, 2]],
+        hcwm=np.eye(4)[:, [0, 1, 2, 2]],
+        trim=(0, 4),
+        seqlets=[],
+    )
     assert p.pwm().consensus() == "ACGG" and p.pwm(reverse=True).consensus() == "CCGT"
     assert np.array_equal(p.trimmed("cwm", reverse=True), p.cwm[::-1, ::-1])
 
@@ -163,7 +182,7 @@ def test_closing_the_job_kills_the_engine(monkeypatch):
     gen = scores_job(data.train.sequences, X, hyp, release=None)
     next(gen)
     gen.close()
-    assert started and started[0].wait(0) is not None     # reaped
+    assert started and started[0].wait(0) is not None  # reaped
     with pytest.raises(ProcessLookupError):
         os.kill(started[0].pid, 0)
 
@@ -175,13 +194,18 @@ def test_too_few_sequences_give_no_pattern_and_a_clear_error(tmp_path, capsys):
     fa.write_text(">a\n" + "ACGT" * 25 + "\n>b\n" + "TTGCA" * 20 + "\n")
     model = "models/REST_GM12878_cnn.safetensors"
     out = tmp_path / "p.meme"
-    assert main(["motifs", model, "--method", "modisco", "--data", str(fa), "--attribution", "saliency",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            ["motifs", model, "--method", "modisco", "--data", str(fa), "--attribution", "saliency", "--out", str(out)]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("deemo: error: TF-MoDISco found no pattern in 2 sequences") and "--data" in err
     assert not out.exists()
-    assert main(["motifs", model, "--method", "modisco", "--data", str(fa), "--max-seqlets", "0",
-                 "--out", str(out)]) == 2
+    assert (
+        main(["motifs", model, "--method", "modisco", "--data", str(fa), "--max-seqlets", "0", "--out", str(out)]) == 2
+    )
     assert "max seqlets must be a positive whole number" in capsys.readouterr().err
     assert main(["motifs", model, "--method", "modisco", "--out", str(out)]) == 2
     assert "needs sequences: give --data FILE" in capsys.readouterr().err
@@ -195,15 +219,16 @@ def test_report_embeds_every_image(planted, tmp_path):
     text = Path(path).read_text(encoding="utf-8")
     n_img = text.count("<img ")
     assert n_img >= 5 * len(result.patterns) and text.count('src="data:image/png;base64,') == n_img
-    assert "src=\"http" not in text and "<link" not in text and "<script" not in text
+    assert 'src="http' not in text and "<link" not in text and "<script" not in text
     assert "CTCF" in text and data.train.ids[result.patterns[0].seqlets[0].record] in text
     rows = seqlets_tsv(result).splitlines()
     assert len(rows) == 1 + sum(p.n_seqlets for p in result.patterns)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tf,fa,jaspar", [("REST_GM12878", "REST_GM12878_test.fa", "MA0138"),
-                                          ("CTCF", "CTCF_test.fa", "MA0139")])
+@pytest.mark.parametrize(
+    "tf,fa,jaspar", [("REST_GM12878", "REST_GM12878_test.fa", "MA0138"), ("CTCF", "CTCF_test.fa", "MA0139")]
+)
 def test_rest_and_ctcf_peaks_find_their_jaspar_motif(tf, fa, jaspar):
     import deemo_gui
     from deemo_gui.core.sequences import load_dataset
@@ -212,8 +237,11 @@ def test_rest_and_ctcf_peaks_find_their_jaspar_motif(tf, fa, jaspar):
     data = load_dataset(f"resources/examples/{fa}")
     keep = np.flatnonzero(data.labels[:, 0] == 1)
     result = discover(model, [data.seqs[i] for i in keep], ids=[data.ids[i] for i in keep])
-    ranks = [k for k, p in enumerate(result.patterns)
-             if p.matches is not None and any(p.matches["target_id"].str.startswith(jaspar) & (p.matches["q"] < 0.05))]
+    ranks = [
+        k
+        for k, p in enumerate(result.patterns)
+        if p.matches is not None and any(p.matches["target_id"].str.startswith(jaspar) & (p.matches["q"] < 0.05))
+    ]
     assert ranks and ranks[0] <= 1, [(p.name, p.n_seqlets, p.best) for p in result.patterns]
 
 

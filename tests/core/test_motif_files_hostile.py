@@ -1,5 +1,6 @@
 """Hostile and broken MEME/JASPAR files: each is read right or refused with one DataError line naming the
 file, the line and the motif. Real matrices: JASPAR's CTCF (MA0139) and REST (MA0138), written by deemo."""
+
 from __future__ import annotations
 
 import gzip
@@ -86,35 +87,44 @@ def test_nsites_must_be_a_positive_finite_number(tmp_path, meme_text, value):
     text = meme_text.replace("nsites= ", f"nsites= {value} was= ", 1)
     (tmp_path / "ns.meme").write_text(text)
     line = _line_of(text, "letter-probability")
-    _refused(tmp_path / "ns.meme",
-             rf"ns.meme, line {line}: motif 'MA0139.2': nsites= '{value}' must be a positive number")
+    _refused(
+        tmp_path / "ns.meme", rf"ns.meme, line {line}: motif 'MA0139.2': nsites= '{value}' must be a positive number"
+    )
 
 
 def test_missing_nsites_is_none_and_odd_e_values_are_ignored(tmp_path, pair, meme_text):
     text = meme_text.replace("E= 0", "E= not-a-number")
-    text = text.replace(text[text.index("nsites="):text.index("E=")], "", 1)
+    text = text.replace(text[text.index("nsites=") : text.index("E=")], "", 1)
     (tmp_path / "opt.meme").write_text(text)
     back = read_meme(tmp_path / "opt.meme")
     assert back[0].nsites is None and back[1].nsites == pytest.approx(pair[1].nsites)
 
 
-@pytest.mark.parametrize("field, value", [("w", "0"), ("w", "-1"), ("w", "3.0"), ("w", "\u0661\u0665"),
-                                          ("alength", "four"), ("w", "9" * 5000)])
+@pytest.mark.parametrize(
+    "field, value",
+    [("w", "0"), ("w", "-1"), ("w", "3.0"), ("w", "\u0661\u0665"), ("alength", "four"), ("w", "9" * 5000)],
+)
 def test_width_and_alength_must_be_positive_whole_numbers(tmp_path, meme_text, field, value):
     text = meme_text.replace(f"{field}= ", f"{field}= {value} was= ", 1)
     (tmp_path / "w.meme").write_text(text)
-    _refused(tmp_path / "w.meme", rf"w.meme, line {_line_of(text, 'letter')}: motif 'MA0139.2': {field}= .* "
-                                  "must be a positive whole number")
+    _refused(
+        tmp_path / "w.meme",
+        rf"w.meme, line {_line_of(text, 'letter')}: motif 'MA0139.2': {field}= .* "
+        "must be a positive whole number",
+    )
 
 
-@pytest.mark.parametrize("row, pattern", [
-    ("0.5 0.5 nan 0", "NaN, infinite or out-of-range"),
-    ("0.5 0.5 1e400 0", "NaN, infinite or out-of-range"),
-    ("0.5 0.5 -1 0", "negative value"),
-    ("0.5 0.5 \u0660.\u0665 0", "is not a row of numbers"),  # Arabic-Indic digits: float() would take them
-    ("0.5 0.5 1_0 0", "is not a row of numbers"),             # so would it "1_0" (= 10)
-    ("1e308 1e308 0 0", "has values too large to add up"),
-])
+@pytest.mark.parametrize(
+    "row, pattern",
+    [
+        ("0.5 0.5 nan 0", "NaN, infinite or out-of-range"),
+        ("0.5 0.5 1e400 0", "NaN, infinite or out-of-range"),
+        ("0.5 0.5 -1 0", "negative value"),
+        ("0.5 0.5 \u0660.\u0665 0", "is not a row of numbers"),  # Arabic-Indic digits: float() would take them
+        ("0.5 0.5 1_0 0", "is not a row of numbers"),  # so would it "1_0" (= 10)
+        ("1e308 1e308 0 0", "has values too large to add up"),
+    ],
+)
 def test_meme_rows_must_be_finite_non_negative_numbers(tmp_path, meme_text, row, pattern):
     lines = meme_text.split("\n")
     k = _line_of(meme_text, "letter-probability")
@@ -127,14 +137,17 @@ def test_meme_rows_must_be_finite_non_negative_numbers(tmp_path, meme_text, row,
 # JASPAR counts
 
 
-@pytest.mark.parametrize("a_row, pattern", [
-    ("A [ nan 2 ]", r"line 2: matrix 'X1' row A: NaN, infinite or out-of-range"),
-    ("A [ inf 2 ]", r"line 2: matrix 'X1' row A: NaN, infinite or out-of-range"),
-    ("A [ 1e400 2 ]", r"line 2: matrix 'X1' row A: NaN, infinite or out-of-range"),
-    ("A [ -5 2 ]", r"line 2: matrix 'X1' row A: negative value"),
-    ("A [ 1 ]", r"line 2: matrix 'X1' rows differ in length \(A=1, C=2, G=2, T=2\)"),
-    ("A [ 1.7e308 2 ]", r"line 1: matrix 'X1' has counts too large to add up"),
-])
+@pytest.mark.parametrize(
+    "a_row, pattern",
+    [
+        ("A [ nan 2 ]", r"line 2: matrix 'X1' row A: NaN, infinite or out-of-range"),
+        ("A [ inf 2 ]", r"line 2: matrix 'X1' row A: NaN, infinite or out-of-range"),
+        ("A [ 1e400 2 ]", r"line 2: matrix 'X1' row A: NaN, infinite or out-of-range"),
+        ("A [ -5 2 ]", r"line 2: matrix 'X1' row A: negative value"),
+        ("A [ 1 ]", r"line 2: matrix 'X1' rows differ in length \(A=1, C=2, G=2, T=2\)"),
+        ("A [ 1.7e308 2 ]", r"line 1: matrix 'X1' has counts too large to add up"),
+    ],
+)
 def test_jaspar_counts_must_be_finite_non_negative_and_even(tmp_path, a_row, pattern):
     (tmp_path / "x.jaspar").write_text(f">X1 foo\n{a_row}\nC [ 1.7e308 2 ]\nG [ 1 2 ]\nT [ 1 2 ]\n")
     _refused(tmp_path / "x.jaspar", pattern)
@@ -178,8 +191,18 @@ def test_cli_prints_one_line(tmp_path, capsys, meme_text):
     from deemo_gui.cli.main import main
 
     (tmp_path / "bad.meme").write_text(meme_text.replace("nsites= ", "nsites= nan was= ", 1))
-    rc = main(["motifs", str(tmp_path / "no_model.safetensors"), "--method", "filters",
-               "--out", str(tmp_path / "out.meme"), "--compare", str(tmp_path / "bad.meme")])
+    rc = main(
+        [
+            "motifs",
+            str(tmp_path / "no_model.safetensors"),
+            "--method",
+            "filters",
+            "--out",
+            str(tmp_path / "out.meme"),
+            "--compare",
+            str(tmp_path / "bad.meme"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1
     assert err.startswith(f"deemo: error: {tmp_path / 'bad.meme'}, line ") and "nsites= 'nan'" in err
@@ -191,8 +214,10 @@ def test_cli_prints_one_line(tmp_path, capsys, meme_text):
 
 def test_writers_never_write_nan_or_broken_names(tmp_path, pair):
     ctcf = pair[0]
-    odd = [PWM(id="odd\nid", name="two\nlines", probs=ctcf.probs, nsites=float("nan")),
-           PWM(id="big", name="", probs=ctcf.probs, nsites=float("inf"))]
+    odd = [
+        PWM(id="odd\nid", name="two\nlines", probs=ctcf.probs, nsites=float("nan")),
+        PWM(id="big", name="", probs=ctcf.probs, nsites=float("inf")),
+    ]
     write_meme(odd, tmp_path / "odd.meme")
     write_jaspar(odd, tmp_path / "odd.jaspar")
     for name in ("odd.meme", "odd.jaspar"):

@@ -5,6 +5,7 @@ own MEME reader, a brute-force numpy log-odds scan, and the REST single-PWM AURO
 resources/data/SOURCES.md. The first Tomtom/FIMO call compiles memelite's numba kernels
 (~1-2 min, once per environment; cached on disk afterwards).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -16,13 +17,13 @@ import pytest
 
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.motifs import (
+    LOW_INFORMATION_BITS,
     PWM,
     TOMTOM_COLUMNS,
     JasparDB,
     average_affinity,
     benjamini_hochberg,
     best_match,
-    LOW_INFORMATION_BITS,
     compare,
     low_information,
     max_scores,
@@ -69,12 +70,14 @@ def _onehot(seqs: list[str]) -> np.ndarray:
 
 
 def test_information_content_matches_hand_computation():
-    probs = np.array([
-        [1.0, 0.25, 0.5, 0.7],
-        [0.0, 0.25, 0.5, 0.1],
-        [0.0, 0.25, 0.0, 0.1],
-        [0.0, 0.25, 0.0, 0.1],
-    ])
+    probs = np.array(
+        [
+            [1.0, 0.25, 0.5, 0.7],
+            [0.0, 0.25, 0.5, 0.1],
+            [0.0, 0.25, 0.0, 0.1],
+            [0.0, 0.25, 0.0, 0.1],
+        ]
+    )
     pwm = PWM.from_probs(probs, id="hand")
     # 2 - H: H(1,0,0,0) = 0; H(uniform) = 2; H(.5,.5) = 1;
     # H(.7,.1,.1,.1) = -(.7 log2 .7 + 3 x .1 log2 .1) = 0.360201 + 0.996578 = 1.356779
@@ -202,15 +205,20 @@ def test_meme_reader_details(tmp_path):
     [
         ("", "empty file"),
         ("MEME version 4\n\nALPHABET= ACGT\n", "no 'MOTIF' lines"),
-        ("MOTIF bad\nletter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.5\n0.25 0.25 0.25 0.25\n",
-         r"line 3: motif 'bad' row 1: 3 values, expected 4"),
-        ("MOTIF neg\nletter-probability matrix: alength= 4 w= 2\n0.5 0.5 0 0\n0.5 0.6 -0.1 0\n",
-         r"line 4: motif 'neg' row 2: negative"),
+        (
+            "MOTIF bad\nletter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.5\n0.25 0.25 0.25 0.25\n",
+            r"line 3: motif 'bad' row 1: 3 values, expected 4",
+        ),
+        (
+            "MOTIF neg\nletter-probability matrix: alength= 4 w= 2\n0.5 0.5 0 0\n0.5 0.6 -0.1 0\n",
+            r"line 4: motif 'neg' row 2: negative",
+        ),
         ("MOTIF nan\nletter-probability matrix: alength= 4 w= 1\n0.5 nan 0.25 0.25\n", "'nan'.*NaN"),
-        ("MOTIF short\nletter-probability matrix: alength= 4 w= 3\n0.5 0.5 0 0\n0.5 0.5 0 0\n\nMOTIF x\n",
-         "'short' has 2 rows but w= 3"),
-        ("MOTIF long\nletter-probability matrix: alength= 4 w= 1\n0.5 0.5 0 0\n0.5 0.5 0 0\n",
-         "more rows than w= 1"),
+        (
+            "MOTIF short\nletter-probability matrix: alength= 4 w= 3\n0.5 0.5 0 0\n0.5 0.5 0 0\n\nMOTIF x\n",
+            "'short' has 2 rows but w= 3",
+        ),
+        ("MOTIF long\nletter-probability matrix: alength= 4 w= 1\n0.5 0.5 0 0\n0.5 0.5 0 0\n", "more rows than w= 1"),
         ("MOTIF lo\nlog-odds matrix: alength= 4 w= 1\n1 -1 -1 -1\n", "no 'letter-probability matrix:'"),
         ("ALPHABET= ACDEFGHIKLMNPQRSTVWY\nMOTIF p\n", "not DNA"),
         ("MOTIF zero\nletter-probability matrix: alength= 4 w= 1\n0 0 0 0\n", "row 1 is all zero"),
@@ -348,7 +356,7 @@ def test_near_flat_queries_match_by_chance_and_are_flagged(db, vertebrates):
     assert all(0.05 * 9 < q.total_ic < 0.25 * 9 and low_information(q) for q in weak)
     best = compare(weak, vertebrates).groupby("query", sort=False).head(1)
     assert (best["E"] < 0.05).mean() >= 0.75, best
-    for jaspar_id in ("MA0139", "MA0138", "MA0058", "MA0148", "MA0079"):   # CTCF REST MAX FOXA1 SP1
+    for jaspar_id in ("MA0139", "MA0138", "MA0058", "MA0148", "MA0079"):  # CTCF REST MAX FOXA1 SP1
         pwm = db.get(jaspar_id)
         w = min(9, pwm.width)
         start = int(np.argmax(np.convolve(pwm.information_content(), np.ones(w), "valid")))
@@ -379,8 +387,8 @@ def _brute_fimo_scores(pwm: PWM, seqs: list[str]) -> np.ndarray:
     for s in seqs:
         idx = np.array(["ACGT".index(c) for c in s])
         n_win = len(s) - W + 1
-        f = [lo[idx[i: i + W], np.arange(W)].sum() for i in range(n_win)]
-        r = [rc[idx[i: i + W], np.arange(W)].sum() for i in range(n_win)]
+        f = [lo[idx[i : i + W], np.arange(W)].sum() for i in range(n_win)]
+        r = [rc[idx[i : i + W], np.arange(W)].sum() for i in range(n_win)]
         out.append([f, r])
     return np.array(out)
 
@@ -390,8 +398,8 @@ def test_fimo_hits_agree_with_brute_force(ctcf):
     seqs = ["".join(rng.choice(list("ACGT"), size=120)) for _ in range(40)]
     cons = ctcf.consensus()
     rc_cons = cons.translate(str.maketrans("ACGT", "TGCA"))[::-1]
-    seqs[0] = seqs[0][:30] + cons + seqs[0][30 + len(cons):]
-    seqs[1] = seqs[1][:70] + rc_cons + seqs[1][70 + len(rc_cons):]
+    seqs[0] = seqs[0][:30] + cons + seqs[0][30 + len(cons) :]
+    seqs[1] = seqs[1][:70] + rc_cons + seqs[1][70 + len(rc_cons) :]
     hits = scan(ctcf, _onehot(seqs), p_threshold=1e-4)
     assert list(hits.columns) == ["motif_id", "seq_index", "start", "end", "strand", "score", "p"]
     brute = _brute_fimo_scores(ctcf, seqs)

@@ -1,4 +1,5 @@
 """Network presets: shapes, the recurrent encode/head contract, Captum-safe ReLUs, registry and overrides."""
+
 import json
 from pathlib import Path
 
@@ -9,7 +10,12 @@ from torch.overrides import TorchFunctionMode
 
 from deemo_gui.core.errors import ConfigError
 from deemo_gui.core.networks import (
-    SequenceNetwork, build_network, list_presets, parse_override, preset_hparams, training_defaults,
+    SequenceNetwork,
+    build_network,
+    list_presets,
+    parse_override,
+    preset_hparams,
+    training_defaults,
 )
 
 PRESETS = list_presets()
@@ -31,9 +37,23 @@ def one_hot(n, length, seed=0):
 
 def test_preset_table():
     assert PRESETS == [
-        "cnn-small", "cnn", "cnn-large", "rnn-small", "rnn", "rnn-large", "cnn-rnn-small", "cnn-rnn",
-        "cnn-rnn-large", "demo", "deepbind",
-        "koo-cnn-2", "koo-cnn-4", "koo-cnn-10", "koo-cnn-25", "koo-cnn-50", "koo-cnn-100",
+        "cnn-small",
+        "cnn",
+        "cnn-large",
+        "rnn-small",
+        "rnn",
+        "rnn-large",
+        "cnn-rnn-small",
+        "cnn-rnn",
+        "cnn-rnn-large",
+        "demo",
+        "deepbind",
+        "koo-cnn-2",
+        "koo-cnn-4",
+        "koo-cnn-10",
+        "koo-cnn-25",
+        "koo-cnn-50",
+        "koo-cnn-100",
     ]
 
 
@@ -63,8 +83,14 @@ def test_hparams_are_json_and_rebuild_the_same_architecture(preset):
 
 def test_sizes_follow_the_papers():
     n_convs = {p: sum(isinstance(m, nn.Conv1d) for m in build_network(p).modules()) for p in PRESETS}
-    assert [n_convs[p] for p in ("cnn-small", "cnn", "cnn-large", "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large")] \
-        == [2, 3, 4, 1, 1, 2]
+    assert [n_convs[p] for p in ("cnn-small", "cnn", "cnn-large", "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large")] == [
+        2,
+        3,
+        4,
+        1,
+        1,
+        2,
+    ]
     assert build_network("cnn").first_conv.weight.shape == (64, 4, 9)  # DeMo Table 1 (the code: 128)
     assert build_network("deepbind").first_conv.weight.shape == (16, 4, 24)
     for pool1 in (2, 4, 10, 25, 50, 100):
@@ -73,8 +99,10 @@ def test_sizes_follow_the_papers():
         assert koo.hparams["pool1"] * koo.hparams["pool2"] == 100
         assert koo.dense[0].in_features == 128 * 2  # 200 bp / 100 = 2 columns left
     lstm = {p: build_network(p).rnn_head.lstm for p in RECURRENT}
-    assert [(lstm[p].hidden_size, lstm[p].num_layers, lstm[p].bidirectional) for p in ("rnn-small", "rnn-large")] \
-        == [(16, 1, True), (32, 2, True)]
+    assert [(lstm[p].hidden_size, lstm[p].num_layers, lstm[p].bidirectional) for p in ("rnn-small", "rnn-large")] == [
+        (16, 1, True),
+        (32, 2, True),
+    ]
     big = lstm["rnn-large"]
     assert torch.all(big.bias_ih_l1_reverse[32:64] == 1) and torch.all(big.bias_ih_l1_reverse[:32] == 0)
     assert torch.all(big.bias_hh_l0 == 0)  # DeMo/torch-rnn init: forget-gate bias 1
@@ -140,7 +168,7 @@ def test_head_on_padded_prefixes_equals_head_on_the_prefix_alone(preset):
     with_garbage = 5 * torch.randn_like(H)  # whatever lies beyond lengths[i] must be ignored
     for i, k in enumerate(lengths):
         with_garbage[i, :, :k] = H[i, :, :k]
-    expected = torch.cat([model.head(H[i:i + 1, :, :k]) for i, k in enumerate(lengths)])
+    expected = torch.cat([model.head(H[i : i + 1, :, :k]) for i, k in enumerate(lengths)])
     torch.testing.assert_close(model.head(padded, lengths=lengths), expected, atol=1e-5, rtol=0)
     torch.testing.assert_close(model.head(with_garbage, lengths=torch.tensor(lengths)), expected, atol=1e-5, rtol=0)
     # and the prefixes really differ from the full sequence
@@ -226,9 +254,15 @@ def test_unknown_preset_and_override_raise_config_error():
     with pytest.raises(ConfigError, match="kernel_sizes") as err:
         build_network("cnn", conv_filter=[64])
     assert "conv_filter" in str(err.value) and "\n" not in str(err.value)
-    bad = [("cnn", {"dropout": 1.5}), ("cnn", {"dropout": "x"}), ("rnn", {"lstm_hidden": 0}),
-           ("rnn", {"lstm_layers": 1.5}), ("cnn", {"conv_filters": [64, 64]}), ("cnn", {"kernel_sizes": []}),
-           ("demo", {"n_highway": True})]
+    bad = [
+        ("cnn", {"dropout": 1.5}),
+        ("cnn", {"dropout": "x"}),
+        ("rnn", {"lstm_hidden": 0}),
+        ("rnn", {"lstm_layers": 1.5}),
+        ("cnn", {"conv_filters": [64, 64]}),
+        ("cnn", {"kernel_sizes": []}),
+        ("demo", {"n_highway": True}),
+    ]
     for preset, override in bad:
         with pytest.raises(ConfigError):
             build_network(preset, **override)
@@ -238,12 +272,19 @@ def test_unknown_preset_and_override_raise_config_error():
 
 def test_overrides_are_applied():
     model = build_network("cnn", n_tasks=2, conv_filters=32, dropout=0)
-    assert model.hparams == {"conv_filters": [32, 32, 32], "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": 0.0,
-                             "first_layer_activation": "relu"}
+    assert model.hparams == {
+        "conv_filters": [32, 32, 32],
+        "kernel_sizes": [9, 5, 3],
+        "pool_size": 2,
+        "dropout": 0.0,
+        "first_layer_activation": "relu",
+    }
     assert [m.out_channels for m in model.modules() if isinstance(m, nn.Conv1d)] == [32, 32, 32]
     model = build_network("cnn", conv_filters=[16, 32], kernel_sizes=[7, 3])
-    assert [(m.out_channels, m.kernel_size[0]) for m in model.modules() if isinstance(m, nn.Conv1d)] \
-        == [(16, 7), (32, 3)]
+    assert [(m.out_channels, m.kernel_size[0]) for m in model.modules() if isinstance(m, nn.Conv1d)] == [
+        (16, 7),
+        (32, 3),
+    ]
     model = build_network("koo-cnn-10", input_length=300, pool1=3, pool2=10)
     assert model.dense[0].in_features == 128 * 10
     assert build_network("rnn", lstm_hidden=8).rnn_head.lstm.hidden_size == 8
@@ -266,8 +307,16 @@ def test_parse_override():
 
 
 def test_training_defaults():
-    keys = {"lr", "batch_size", "max_epochs", "patience", "grad_clip", "lr_halving_patience", "weight_decay",
-            "optimizer"}
+    keys = {
+        "lr",
+        "batch_size",
+        "max_epochs",
+        "patience",
+        "grad_clip",
+        "lr_halving_patience",
+        "weight_decay",
+        "optimizer",
+    }
     for preset in PRESETS:
         d = training_defaults(preset)
         assert set(d) == keys and d["optimizer"] == "adam"
@@ -275,7 +324,7 @@ def test_training_defaults():
         json.dumps(d)
     for preset in RECURRENT:
         d = training_defaults(preset)
-        lr = 1e-3 if preset == "cnn-rnn-large" else 1e-2   # it does not learn at 1e-2 (registry comment)
+        lr = 1e-3 if preset == "cnn-rnn-large" else 1e-2  # it does not learn at 1e-2 (registry comment)
         assert (d["lr"], d["grad_clip"], d["max_epochs"]) == (lr, 5.0, 50)
         assert isinstance(d["lr_halving_patience"], int)
     for preset in ("cnn", "demo", "deepbind", "koo-cnn-25"):

@@ -1,4 +1,5 @@
 """The presets against the papers' own numbers, read from the text extractions in ../shared/papers."""
+
 from pathlib import Path
 
 import pytest
@@ -17,21 +18,29 @@ def demo_table_1() -> dict[str, dict]:
     text = DEMO.read_text(encoding="utf-8")
     start = text.index("Table 1: Variations of DNN Model Hyperparameters")
     rows = {}
-    for line in text[start:text.index("Table 2", start)].splitlines():
+    for line in text[start : text.index("Table 2", start)].splitlines():
         cells = [c.strip() for c in line.split("\t")]
-        if len(cells) != 7 or not cells[0].split()[0] in ("Small", "Medium", "Large"):
+        if len(cells) != 7 or cells[0].split()[0] not in ("Small", "Medium", "Large"):
             continue
         size, family = cells[0].split()[0].lower(), cells[0].split()[1].lower()
         name = {"medium": family, "small": f"{family}-small", "large": f"{family}-large"}[size]
         num = lambda c: None if c == "N/A" else [int(v) for v in c.split(",")]  # noqa: E731
-        rows[name] = dict(conv_layers=num(cells[1]), filters=num(cells[2]), kernels=num(cells[3]),
-                          pool=num(cells[4]), lstm_layers=num(cells[5]), lstm_size=num(cells[6]))
+        rows[name] = dict(
+            conv_layers=num(cells[1]),
+            filters=num(cells[2]),
+            kernels=num(cells[3]),
+            pool=num(cells[4]),
+            lstm_layers=num(cells[5]),
+            lstm_size=num(cells[6]),
+        )
     assert len(rows) == 9, rows
     return rows
 
 
-@pytest.mark.parametrize("preset", ["cnn-small", "cnn", "cnn-large", "rnn-small", "rnn", "rnn-large",
-                                    "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large"])
+@pytest.mark.parametrize(
+    "preset",
+    ["cnn-small", "cnn", "cnn-large", "rnn-small", "rnn", "rnn-large", "cnn-rnn-small", "cnn-rnn", "cnn-rnn-large"],
+)
 def test_demo_presets_are_table_1(preset):
     row = demo_table_1()[preset]
     model = build_network(preset)
@@ -46,8 +55,11 @@ def test_demo_presets_are_table_1(preset):
         assert {p.kernel_size for p in pools} == (set(row["pool"]) if row["pool"] else set())
     if row["lstm_layers"] is not None:
         lstm = model.rnn_head.lstm
-        assert (lstm.num_layers, lstm.hidden_size, lstm.bidirectional) == (row["lstm_layers"][0], row["lstm_size"][0],
-                                                                           True)
+        assert (lstm.num_layers, lstm.hidden_size, lstm.bidirectional) == (
+            row["lstm_layers"][0],
+            row["lstm_size"][0],
+            True,
+        )
 
 
 def test_koo_training_follows_their_methods():

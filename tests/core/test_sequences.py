@@ -5,8 +5,14 @@ import pytest
 
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.sequences import (
-    decode, fit_length, gc_content, load_dataset, one_hot, read_sequences,
-    reverse_complement, reverse_complement_onehot,
+    decode,
+    fit_length,
+    gc_content,
+    load_dataset,
+    one_hot,
+    read_sequences,
+    reverse_complement,
+    reverse_complement_onehot,
 )
 
 

@@ -1,5 +1,6 @@
 """Streaming reads and `deemo predict` as a stream: the same records, rows and errors as reading
 the whole file, in bounded memory (issue 14, item 1). Speed is measured in benchmarks/reading.py."""
+
 import csv
 import io
 import logging
@@ -44,7 +45,7 @@ def _odd_fasta(tmp_path):
     parts = []
     for i, (rid, seq) in enumerate(zip(real.ids[:300], real.seqs[:300])):
         seq = seq[:20] + seq[20:40].lower() + seq[40:] if i % 3 == 0 else seq
-        body = "\n".join(seq[k:k + 60] for k in range(0, len(seq), 60)) if i % 2 else seq
+        body = "\n".join(seq[k : k + 60] for k in range(0, len(seq), 60)) if i % 2 else seq
         head = f">{rid} desc\tx label={i % 2}" if i % 5 else f">{rid} label={i % 2}"
         parts.append(f"{head}\n{body}\n" + ("\n; a comment\n" if i % 7 == 0 else ""))
     path = tmp_path / "odd.fa"
@@ -122,8 +123,12 @@ def test_predict_warns_about_duplicate_ids_once_at_the_end(tmp_path, caplog, mon
     with caplog.at_level(logging.WARNING):
         assert main(["predict", str(MODEL), str(path), "--out", str(tmp_path / "p.csv")]) == 0
     warnings = [r.getMessage() for r in caplog.records if "more than once" in r.getMessage()]
-    assert warnings == [(f"{path}: 10 record id(s) occur more than once: 'r0', 'r1', 'r2', 'r3', 'r4' and 5 more; "
-                        "records are told apart by position")]
+    assert warnings == [
+        (
+            f"{path}: 10 record id(s) occur more than once: 'r0', 'r1', 'r2', 'r3', 'r4' and 5 more; "
+            "records are told apart by position"
+        )
+    ]
 
 
 def test_a_bad_record_late_in_the_file_leaves_the_old_output(tmp_path, monkeypatch, capsys):
@@ -155,8 +160,8 @@ def _line_files(tmp_path):
     files = {
         "db.seq": "FoldID\tEventID\tseq\tBound\n" + "".join(f"A\t{i}\t{s}\t{b}\n" for i, s, b in rows),
         "dbh.txt": "\n".join(f"{s}\t{b}" + ("\n" if k % 50 == 0 else "") for k, (_, s, b) in enumerate(rows)),
-        "t.tsv": "\ufeffid\tsequence\ty\r\n" + "".join(f"{i}\t{s.lower() if k % 9 == 0 else s}\t{b}\r\n"
-                                                    for k, (i, s, b) in enumerate(rows)),
+        "t.tsv": "\ufeffid\tsequence\ty\r\n"
+        + "".join(f"{i}\t{s.lower() if k % 9 == 0 else s}\t{b}\r\n" for k, (i, s, b) in enumerate(rows)),
         "t.csv": "\n\nname,sequence\n" + "".join(f"{i},{s}\n" for i, s, _ in rows),
         "plain.txt": "\n".join(s for _, s, _ in rows) + "\n\n",
     }
@@ -178,14 +183,23 @@ def test_line_formats_stream_as_the_whole_file_reads(tmp_path, monkeypatch, chun
             assert np.array_equal(np.concatenate([p.labels for p in parts]), whole.labels), path.name
 
 
-@pytest.mark.parametrize("text, error", [
-    ("FoldID\tEventID\tseq\tBound\n" + "A\te\tACGT\t1\n" * 40 + "A\te\tACXT\t1\n", r"x.txt, line 42 \(e\): invalid character 'X'"),
-    ("FoldID\tEventID\tseq\tBound\n" + "A\te\tACGT\t1\n" * 40 + "A\te\tACGT\t2\n", r"x.txt, line 42: Bound must be 0 or 1"),
-    ("ACGT\t1\n" * 30 + "ACGT 1\n", r"x.txt, line 31: expected 'sequence<TAB>0\|1'"),
-    ("id,sequence\n" + "a,ACGT\n" * 30 + "b,AC,GT\n", r"x.txt, line 32: 3 columns, the header has 2"),
-    ("ACGT\n" * 30 + ">r\nACGT\n", r"x.txt, line 31: FASTA header after bare sequence lines"),
-    ("id,sequence\n\n\n", r"x.txt: header but no sequences"),
-])
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        (
+            "FoldID\tEventID\tseq\tBound\n" + "A\te\tACGT\t1\n" * 40 + "A\te\tACXT\t1\n",
+            r"x.txt, line 42 \(e\): invalid character 'X'",
+        ),
+        (
+            "FoldID\tEventID\tseq\tBound\n" + "A\te\tACGT\t1\n" * 40 + "A\te\tACGT\t2\n",
+            r"x.txt, line 42: Bound must be 0 or 1",
+        ),
+        ("ACGT\t1\n" * 30 + "ACGT 1\n", r"x.txt, line 31: expected 'sequence<TAB>0\|1'"),
+        ("id,sequence\n" + "a,ACGT\n" * 30 + "b,AC,GT\n", r"x.txt, line 32: 3 columns, the header has 2"),
+        ("ACGT\n" * 30 + ">r\nACGT\n", r"x.txt, line 31: FASTA header after bare sequence lines"),
+        ("id,sequence\n\n\n", r"x.txt: header but no sequences"),
+    ],
+)
 def test_line_format_errors_name_the_line_of_the_whole_file(tmp_path, monkeypatch, text, error):
     monkeypatch.setattr(line_stream, "CHUNK", 16)
     path = tmp_path / "x.txt"

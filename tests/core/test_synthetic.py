@@ -1,4 +1,5 @@
 """Koo & Eddy (2019) synthetic data: instance counts, planted sites, labels, placement, splits, CLI."""
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,20 @@ def _all(data):
 
 
 def test_defaults_are_the_papers_12_jaspar2016_matrices(data):
-    assert data.task_names == ["Arid3a", "CEBPB", "FOSL1", "Gabpa", "MAFK", "MAX", "MEF2A", "NFYB",
-                               "SP1", "SRF", "STAT1", "YY1"]
+    assert data.task_names == [
+        "Arid3a",
+        "CEBPB",
+        "FOSL1",
+        "Gabpa",
+        "MAFK",
+        "MAX",
+        "MEF2A",
+        "NFYB",
+        "SP1",
+        "SRF",
+        "STAT1",
+        "YY1",
+    ]
     assert [m.id for m in data.motifs] == list(DEFAULT_MOTIFS)
     assert {m.source for m in data.motifs} == {"JASPAR2016"}
 
@@ -68,7 +81,7 @@ def test_planted_instances_follow_their_matrices(data):
         assert 0.4 < (rows["strand"] == "+").mean() < 0.6
         sites = []
         for r in rows.itertuples():
-            site = seq_of[r.id][r.start: r.end]
+            site = seq_of[r.id][r.start : r.end]
             sites.append(site.translate(_RC)[::-1] if r.strand == "-" else site)
         assert {len(s) for s in sites} == {motif.width}
         idx = np.array([["ACGT".index(c) for c in s] for s in sites])
@@ -81,7 +94,7 @@ def test_background_is_uniform_outside_motifs(data):
     mask = np.ones((len(seqs), L), dtype=bool)
     row = {i: k for k, i in enumerate(ids)}
     for r in data.truth.itertuples():
-        mask[row[r.id], r.start: r.end] = False
+        mask[row[r.id], r.start : r.end] = False
     letters = np.frombuffer("".join(seqs).encode(), dtype=np.uint8).reshape(len(seqs), L)[mask]
     freq = np.array([(letters == ord(b)).mean() for b in "ACGT"])
     np.testing.assert_allclose(freq, 0.25, atol=0.005)
@@ -146,8 +159,24 @@ def test_cli_writes_tsv_files(tmp_path):
     from deemo_gui.cli.main import main
 
     out = tmp_path / "synth"
-    assert main(["synth", "--motifs", "MA0139.1,MA0138.2", "--n", "300", "--length", "100",
-                 "--seed", "3", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--motifs",
+                "MA0139.1,MA0138.2",
+                "--n",
+                "300",
+                "--length",
+                "100",
+                "--seed",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     names = sorted(os.listdir(out))
     assert names == ["test.tsv", "train.tsv", "truth.tsv", "valid.tsv"]
     train = pd.read_csv(out / "train.tsv", sep="\t")
@@ -160,7 +189,7 @@ def test_cli_writes_tsv_files(tmp_path):
     assert len(seqs) == 300 and set(truth["id"]) == set(seqs["id"])
     labelled = {(r.id, t) for r in seqs.itertuples() for t in ("CTCF", "REST") if getattr(r, t) == 1}
     assert labelled == set(zip(truth["id"], truth["tf"]))
-    assert all(len(seq_of[r.id][r.start: r.end]) == r.end - r.start for r in truth.itertuples())
+    assert all(len(seq_of[r.id][r.start : r.end]) == r.end - r.start for r in truth.itertuples())
     # the project's own sequence reader takes the files as multi-task TSV, when it is there
     try:
         from deemo_gui.core.sequences import read_sequences
@@ -174,11 +203,19 @@ def test_cli_console_script_and_error(tmp_path):
     script = Path(sys.executable).with_name("deemo")
     if not script.exists():
         pytest.skip("deemo console script not installed in this environment")
-    ok = subprocess.run([str(script), "synth", "--n", "20", "--length", "60", "--out", str(tmp_path / "a")],
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [str(script), "synth", "--n", "20", "--length", "60", "--out", str(tmp_path / "a")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "a" / "truth.tsv").exists()
-    bad = subprocess.run([str(script), "synth", "--motifs", "MA9999.1", "--n", "5", "--out", str(tmp_path / "b")],
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [str(script), "synth", "--motifs", "MA9999.1", "--n", "5", "--out", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "MA9999.1" in bad.stderr

@@ -66,8 +66,19 @@ def test_time_limit_and_reverse_complement_augmentation(data_dir):
     from deemo_gui.core.sequences import reverse_complement_onehot
 
     data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz")
-    trainer = Trainer(data, TrainingConfig(preset="deepbind", max_epochs=50, batch_size=100, rc_augment=True,
-                                           time_limit=1e-3, baselines=False, seed=0, device="cpu"))
+    trainer = Trainer(
+        data,
+        TrainingConfig(
+            preset="deepbind",
+            max_epochs=50,
+            batch_size=100,
+            rc_augment=True,
+            time_limit=1e-3,
+            baselines=False,
+            seed=0,
+            device="cpu",
+        ),
+    )
     seen = []
     forward = trainer.model.forward
     trainer.model.forward = lambda X: (seen.append(X.detach().clone()), forward(X))[1]
@@ -86,8 +97,12 @@ def test_cli_time_option_parses_durations():
 
     from deemo_gui.cli.options import duration as parse_duration
 
-    assert (parse_duration("90s"), parse_duration("10m"), parse_duration("1.5h"), parse_duration("30")) == \
-        (90, 600, 5400, 30)
+    assert (parse_duration("90s"), parse_duration("10m"), parse_duration("1.5h"), parse_duration("30")) == (
+        90,
+        600,
+        5400,
+        30,
+    )
     for bad in ("soon", "-5m", "0"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_duration(bad)

@@ -1,4 +1,5 @@
 """The trust verdict's checks, each against an independent computation."""
+
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +24,23 @@ def test_auroc_standard_error_matches_a_simulation():
 
 
 def _meta(test_auroc=0.95, n=1000, baselines=None, stopped="early stopping", best=5, run=10):
-    meta = {"preset": "cnn", "test": {"auroc": test_auroc, "n": n, "per_task": {"bound": {"positives": n // 2}}},
-            "training": {"stopped": stopped, "best_epoch": best, "epochs_run": run, "n_valid": 500}}
+    meta = {
+        "preset": "cnn",
+        "test": {"auroc": test_auroc, "n": n, "per_task": {"bound": {"positives": n // 2}}},
+        "training": {"stopped": stopped, "best_epoch": best, "epochs_run": run, "n_valid": 500},
+    }
     if baselines is not None:
         meta["baselines"] = baselines
     return meta
 
 
-BASELINES = {"pwm": {"id": "MA0138.3", "name": "REST", "test_auroc": 0.90},
-             "kmer": {"test_auroc": 0.93}}
+BASELINES = {"pwm": {"id": "MA0138.3", "name": "REST", "test_auroc": 0.90}, "kmer": {"test_auroc": 0.93}}
 
 
 def test_a_model_that_beats_its_baselines_is_trusted():
     v = verdict(_meta(baselines=BASELINES), first_layer_r=0.3)
     assert v.level == "trusted" and v.reasons == []
-    assert baseline_line(_meta(baselines=BASELINES)) == \
-        "cnn 0.950 · k-mer 0.930 · best PWM (REST) 0.900 (test AUROC)"
+    assert baseline_line(_meta(baselines=BASELINES)) == "cnn 0.950 · k-mer 0.930 · best PWM (REST) 0.900 (test AUROC)"
 
 
 def test_each_check_gives_its_reason():
@@ -56,8 +58,10 @@ def test_each_check_gives_its_reason():
 
 
 def test_validation_figures_are_used_without_a_test_set():
-    meta = {"training": {"valid_auroc": 0.7, "n_valid": 60, "valid_positives": 30},
-            "baselines": {"kmer": {"valid_auroc": 0.8}}}
+    meta = {
+        "training": {"valid_auroc": 0.7, "n_valid": 60, "valid_positives": 30},
+        "baselines": {"kmer": {"valid_auroc": 0.8}},
+    }
     v = verdict(meta)
     assert v.level == "untrusted"
     assert any("validation AUROC 0.700 vs k-mer 0.800" in r for r in v.reasons)
@@ -84,8 +88,23 @@ HARD = SHARED / "dream5_chipseq" / "TF_23_CHIP_100_genomic.seq.gz"
 def test_one_epoch_on_a_hard_set_does_not_beat_the_baselines(tmp_path, capsys):
     """DREAM5 TF_23 ChIP vs genomic background (800 training sequences): a one-epoch cnn is told it loses."""
     out = tmp_path / "weak.safetensors"
-    rc = main(["train", str(HARD), "--arch", "cnn", "--epochs", "1", "--test-fraction", "0.2", "--out", str(out),
-               "--device", "cpu", "--quiet"])
+    rc = main(
+        [
+            "train",
+            str(HARD),
+            "--arch",
+            "cnn",
+            "--epochs",
+            "1",
+            "--test-fraction",
+            "0.2",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--quiet",
+        ]
+    )
     assert rc == 0
     captured = capsys.readouterr()
     model = load_model(out)

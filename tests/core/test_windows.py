@@ -1,5 +1,6 @@
 """Sliding windows for sequences of any length (`core.windows`), checked against brute force: the
 model run on each window's own one-hot."""
+
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,12 @@ def region():
 
 def test_window_starts_cover_every_base_and_end_at_the_last_start():
     assert window_starts(101, 101).tolist() == [0]
-    assert window_starts(60, 101).tolist() == [-20]          # N-padded, centred (20 left, 21 right)
+    assert window_starts(60, 101).tolist() == [-20]  # N-padded, centred (20 left, 21 right)
     assert window_starts(110, 101, 4).tolist() == [0, 4, 8, 9]
     starts = window_starts(1000, 101, 7)
     covered = np.zeros(1000, bool)
     for s in starts:
-        covered[s: s + 101] = True
+        covered[s : s + 101] = True
     assert covered.all() and starts[-1] == 899
     with pytest.raises(ConfigError, match="stride"):
         window_starts(1000, 101, 0)
@@ -64,7 +65,7 @@ def test_auto_stride_caps_the_number_of_windows():
 @pytest.mark.parametrize("stride", [1, 7])
 def test_scan_equals_the_model_on_each_window(cnn, region, stride):
     result = scan(cnn, region, stride=stride)
-    windows = [region[s: s + 101] for s in result.starts]
+    windows = [region[s : s + 101] for s in result.starts]
     brute = predict_proba(cnn, one_hot(windows))
     np.testing.assert_allclose(result.probs, brute, rtol=1e-5, atol=1e-6)
     assert result.scanned and not result.padded
@@ -77,8 +78,8 @@ def test_scan_equals_the_model_on_each_window(cnn, region, stride):
 
 def test_reverse_complement_scores_the_better_strand(cnn, region):
     result = scan(cnn, region[:300], stride=10, reverse_complement=True)
-    fwd = predict_proba(cnn, one_hot([region[s: s + 101] for s in result.starts]))
-    rev = predict_proba(cnn, one_hot([reverse_complement(region[s: s + 101]) for s in result.starts]))
+    fwd = predict_proba(cnn, one_hot([region[s : s + 101] for s in result.starts]))
+    rev = predict_proba(cnn, one_hot([reverse_complement(region[s : s + 101]) for s in result.starts]))
     np.testing.assert_allclose(result.probs, np.maximum(fwd, rev), rtol=1e-5, atol=1e-6)
     assert ((result.strands == -1) == (rev > fwd)).all()
 
@@ -90,7 +91,7 @@ def test_score_sequences_mixes_lengths(cnn, region):
     assert got[1, 0] == pytest.approx(scan(cnn, region, stride=3).score()[0], rel=1e-6)
     padded = "N" * 20 + seqs[2] + "N" * 21
     assert got[2, 0] == pytest.approx(predict_proba(cnn, one_hot([padded]))[0, 0], rel=1e-5)
-    assert got[3, 0] == pytest.approx(got[1, 0], rel=1e-6)   # soft-masked lower case scores the same
+    assert got[3, 0] == pytest.approx(got[1, 0], rel=1e-6)  # soft-masked lower case scores the same
 
 
 def test_deemo_explain_explains_each_record_on_its_window(cnn, region, tmp_path, capsys):
@@ -100,18 +101,48 @@ def test_deemo_explain_explains_each_record_on_its_window(cnn, region, tmp_path,
     fasta = tmp_path / "mixed.fa"
     fasta.write_text(f">long\n{region}\n>exact\n{region[600:701]}\n>short\n{region[620:680]}\n")
     out = tmp_path / "sal.npz"
-    assert main(["explain", str(ROOT / "models" / "REST_GM12878_cnn.safetensors"), str(fasta),
-                 "--method", "saliency", "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                str(ROOT / "models" / "REST_GM12878_cnn.safetensors"),
+                str(fasta),
+                "--method",
+                "saliency",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "1 of 3 sequences are longer than the model's 101 nt" in err and "N-padded" in err
     saved = np.load(out)
     best = scan(cnn, region).best_start()
     assert saved["window_starts"].tolist() == [best, 0, -20]
-    windows = [window_sequence(s, int(o), 101) for s, o in zip([region, region[600:701], region[620:680]],
-                                                               saved["window_starts"])]
+    windows = [
+        window_sequence(s, int(o), 101)
+        for s, o in zip([region, region[600:701], region[620:680]], saved["window_starts"])
+    ]
     np.testing.assert_allclose(saved["attributions"], saliency(cnn, one_hot(windows)), rtol=1e-5, atol=1e-7)
-    assert main(["explain", str(ROOT / "models" / "REST_GM12878_cnn.safetensors"), str(fasta),
-                 "--method", "saliency", "--out", str(out), "--window", "centre"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                str(ROOT / "models" / "REST_GM12878_cnn.safetensors"),
+                str(fasta),
+                "--method",
+                "saliency",
+                "--out",
+                str(out),
+                "--window",
+                "centre",
+            ]
+        )
+        == 0
+    )
     assert np.load(out)["window_starts"].tolist() == [454, 0, -20]
 
 
@@ -124,8 +155,10 @@ def test_deemo_predict_scores_longer_sequences_by_their_best_window(cnn, region,
     seqs = [region, region[600:701], region[620:680]]
     fasta.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs)))
     model = str(ROOT / "models" / "REST_GM12878_cnn.safetensors")
-    for extra, expected in ((["--stride", "3"], score_sequences(cnn, seqs, 3)),
-                            (["--both-strands"], score_sequences(cnn, seqs, 1, True))):
+    for extra, expected in (
+        (["--stride", "3"], score_sequences(cnn, seqs, 3)),
+        (["--both-strands"], score_sequences(cnn, seqs, 1, True)),
+    ):
         out = tmp_path / "p.csv"
         assert main(["predict", model, str(fasta), "--out", str(out), *extra]) == 0
         rows = list(csv.reader(out.open()))[1:]

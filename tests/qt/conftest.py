@@ -1,4 +1,5 @@
 """Qt test helpers shared by the window tests."""
+
 import pytest
 
 

@@ -19,6 +19,7 @@ segfault shows up as a faulthandler dump, not a dead test run:
 `--stall-dump S` prints every thread's stack when one action holds the GUI thread over S seconds;
 `--weight quit_during_job=5` makes an action likelier. At most 3 files are open and 6 models ticked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,6 +58,7 @@ class Dialogs:
             def answer(parent, title, text, buttons=None, default=None, *a, **k):
                 self.shown.append((kind, str(title), str(text)))
                 return self._choose(buttons, QMessageBox.StandardButton.Ok)
+
             return answer
 
         def box_exec(box):
@@ -94,20 +96,24 @@ class Dialogs:
             self.shown.append(("menu", menu.title(), ""))
             return None
 
-        patches = [(QMessageBox, kind, staticmethod(message(kind)))
-                   for kind in ("critical", "warning", "information", "question")]
-        patches += [(QMessageBox, "about", staticmethod(lambda p, t, x: self.shown.append(("about", t, x)))),
-                    (QMessageBox, "exec", box_exec),
-                    (QFileDialog, "getOpenFileNames", staticmethod(file_names)),
-                    (QFileDialog, "getOpenFileName", staticmethod(file_name)),
-                    (QFileDialog, "getSaveFileName", staticmethod(save_name)),
-                    (QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: "")),
-                    (QInputDialog, "getInt", staticmethod(cancelled_input)),
-                    (QInputDialog, "getDouble", staticmethod(cancelled_input)),
-                    (QInputDialog, "getText", staticmethod(lambda *a, **k: ("", False))),
-                    (QInputDialog, "getItem", staticmethod(lambda *a, **k: ("", False))),
-                    (QDialog, "exec", dialog_exec),
-                    (QMenu, "exec", menu_exec)]
+        patches = [
+            (QMessageBox, kind, staticmethod(message(kind)))
+            for kind in ("critical", "warning", "information", "question")
+        ]
+        patches += [
+            (QMessageBox, "about", staticmethod(lambda p, t, x: self.shown.append(("about", t, x)))),
+            (QMessageBox, "exec", box_exec),
+            (QFileDialog, "getOpenFileNames", staticmethod(file_names)),
+            (QFileDialog, "getOpenFileName", staticmethod(file_name)),
+            (QFileDialog, "getSaveFileName", staticmethod(save_name)),
+            (QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: "")),
+            (QInputDialog, "getInt", staticmethod(cancelled_input)),
+            (QInputDialog, "getDouble", staticmethod(cancelled_input)),
+            (QInputDialog, "getText", staticmethod(lambda *a, **k: ("", False))),
+            (QInputDialog, "getItem", staticmethod(lambda *a, **k: ("", False))),
+            (QDialog, "exec", dialog_exec),
+            (QMenu, "exec", menu_exec),
+        ]
         for owner, name, value in patches:
             self._saved.append((owner, name, owner.__dict__.get(name)))
             setattr(owner, name, value)
@@ -144,8 +150,10 @@ class Failures(logging.Handler):
         self._previous = None
 
     def emit(self, record) -> None:
-        self.items.append(f"ERROR log from {record.name}: {record.getMessage()}"
-                          + (("\n" + "".join(traceback.format_exception(*record.exc_info))) if record.exc_info else ""))
+        self.items.append(
+            f"ERROR log from {record.name}: {record.getMessage()}"
+            + (("\n" + "".join(traceback.format_exception(*record.exc_info))) if record.exc_info else "")
+        )
 
     def install(self) -> None:
         from PySide6.QtCore import QtMsgType, qInstallMessageHandler
@@ -154,14 +162,17 @@ class Failures(logging.Handler):
         sys.excepthook = self._excepthook
         threading.excepthook = lambda args: self.items.append(
             f"uncaught in thread {getattr(args.thread, 'name', '?')}:\n"
-            + "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+            + "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        )
         logging.getLogger().addHandler(self)
 
         def qt_message(kind, context, text):
             self.qt_warnings[text.splitlines()[0][:160] if text else ""] += 1
             if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg) or (
-                    kind == QtMsgType.QtWarningMsg and any(w in text for w in THREAD_WARNINGS)):
+                kind == QtMsgType.QtWarningMsg and any(w in text for w in THREAD_WARNINGS)
+            ):
                 self.items.append(f"Qt {kind.name}: {text}")
+
         self._previous = qInstallMessageHandler(qt_message)
 
     def uninstall(self) -> None:
@@ -181,17 +192,17 @@ class Soak:
 
     def __init__(self, seed: int, actions: int, echo=None, log_size: int = 30, stall_dump_s: float = 0.0):
         self.seed, self.n_actions = seed, actions
-        self.stall_dump_s = stall_dump_s   # > 0: every thread's stack to stderr when an action takes longer
+        self.stall_dump_s = stall_dump_s  # > 0: every thread's stack to stderr when an action takes longer
         self.rng = random.Random(seed)
         self.echo = echo
         self.recent: collections.deque[str] = collections.deque(maxlen=log_size)
-        self.counts: collections.Counter = collections.Counter()   # actions by name
-        self.events: collections.Counter = collections.Counter()   # what they did (ticks toggled, jobs)
+        self.counts: collections.Counter = collections.Counter()  # actions by name
+        self.events: collections.Counter = collections.Counter()  # what they did (ticks toggled, jobs)
         self.dialogs = Dialogs()
         self.failures = Failures()
         self.window = None
         self.windows_opened = 0
-        self.slowest: list[tuple[float, str]] = []   # the longest actions (GUI thread busy), with their log line
+        self.slowest: list[tuple[float, str]] = []  # the longest actions (GUI thread busy), with their log line
         self.seconds = 0.0
         self.t0 = time.perf_counter()
 
@@ -260,7 +271,7 @@ class Soak:
                     faulthandler.dump_traceback_later(self.stall_dump_s)
                 try:
                     action(self)
-                except Exception:   # raised straight through a call the action made (a menu action, a panel)
+                except Exception:  # raised straight through a call the action made (a menu action, a panel)
                     self.failures.items.append(f"exception in {action.__name__}:\n{traceback.format_exc()}")
                 finally:
                     if self.stall_dump_s > 0:
@@ -280,26 +291,40 @@ class Soak:
 
     def summary(self) -> dict:
         kinds = collections.Counter(kind for kind, _t, _x in self.dialogs.shown)
-        return {"seed": self.seed, "actions": self.counts.total(), "seconds": round(self.seconds, 1),
-                "failures": len(self.failures.items), "windows": self.windows_opened,
-                "counts": dict(sorted(self.counts.items())),
-                "events": dict(sorted(self.events.items())), "dialogs": dict(kinds),
-                "error_dialogs": [t + ": " + x[:120] for k, t, x in self.dialogs.shown if k == "critical"][:20],
-                "slowest_actions": [f"{t:.2f} s: {line.strip()}" for t, line in self.slowest],
-                "qt_warnings": dict(self.failures.qt_warnings.most_common(10))}
+        return {
+            "seed": self.seed,
+            "actions": self.counts.total(),
+            "seconds": round(self.seconds, 1),
+            "failures": len(self.failures.items),
+            "windows": self.windows_opened,
+            "counts": dict(sorted(self.counts.items())),
+            "events": dict(sorted(self.events.items())),
+            "dialogs": dict(kinds),
+            "error_dialogs": [t + ": " + x[:120] for k, t, x in self.dialogs.shown if k == "critical"][:20],
+            "slowest_actions": [f"{t:.2f} s: {line.strip()}" for t, line in self.slowest],
+            "qt_warnings": dict(self.failures.qt_warnings.most_common(10)),
+        }
 
     def report(self) -> str:
         """The failures, the seed and the last actions, for a test failure message."""
-        return (f"soak seed {self.seed}: {len(self.failures.items)} failure(s) after {self.counts.total()} actions\n"
-                + "\n".join(self.failures.items[:5]) + "\nlast actions:\n" + "\n".join(self.recent))
+        return (
+            f"soak seed {self.seed}: {len(self.failures.items)} failure(s) after {self.counts.total()} actions\n"
+            + "\n".join(self.failures.items[:5])
+            + "\nlast actions:\n"
+            + "\n".join(self.recent)
+        )
 
     # -- helpers ---------------------------------------------------------------------------------
     def click(self, widget, pos=None, button=None, modifier=None) -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
-        QTest.mouseClick(widget, button or Qt.MouseButton.LeftButton, modifier or Qt.KeyboardModifier.NoModifier,
-                         pos if pos is not None else widget.rect().center())
+        QTest.mouseClick(
+            widget,
+            button or Qt.MouseButton.LeftButton,
+            modifier or Qt.KeyboardModifier.NoModifier,
+            pos if pos is not None else widget.rect().center(),
+        )
 
     def key(self, widget, key, modifier=None) -> None:
         from PySide6.QtCore import Qt
@@ -346,9 +371,11 @@ class Soak:
         rows = picker._rows()
         if not visible:
             return rows
-        return [(n, it) for n, it in rows
-                if not it.isHidden() and (it.parent() is None or (it.parent().isExpanded()
-                                                                  and not it.parent().isHidden()))]
+        return [
+            (n, it)
+            for n, it in rows
+            if not it.isHidden() and (it.parent() is None or (it.parent().isExpanded() and not it.parent().isHidden()))
+        ]
 
     def item_rect(self, item):
         """The item's rect in the viewport after scrolling to it (as a user would), or None if off screen."""
@@ -370,8 +397,9 @@ class Soak:
         opt = QStyleOptionViewItem()
         opt.initFrom(tree)
         opt.rect = rect
-        opt.features = (QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
-                        | QStyleOptionViewItem.ViewItemFeature.HasDisplay)
+        opt.features = (
+            QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator | QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        )
         return tree.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, opt, tree).center()
 
 
@@ -379,8 +407,8 @@ class Soak:
 # Each takes the Soak, logs what it does (soak.note) and acts through the mouse and keyboard where
 # a user would.
 
-MAX_TICKED = 6   # more ticked models make every edit and tick a long job; ticking then unticks one
-MAX_FILES = 3    # each open file adds 2,000 records for every ticked model to predict
+MAX_TICKED = 6  # more ticked models make every edit and tick a long job; ticking then unticks one
+MAX_FILES = 3  # each open file adds 2,000 records for every ticked model to predict
 
 
 def tick_model(s: Soak) -> None:
@@ -452,7 +480,7 @@ def add_model(s: Soak) -> None:
 
     from deemo_gui.core.zoo import zoo_dir
 
-    if len(s.window.viewer.selected_models) >= MAX_TICKED:   # an opened model is ticked
+    if len(s.window.viewer.selected_models) >= MAX_TICKED:  # an opened model is ticked
         return tick_model(s)
     path = s.rng.choice(sorted(str(p) for p in zoo_dir().glob("*.safetensors")))
     s.note("Ctrl+M open model", os.path.basename(path))
@@ -558,8 +586,11 @@ def redo(s: Soak) -> None:
     from PySide6.QtCore import Qt
 
     s.note("Ctrl+Shift+Z")
-    s.shortcut(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-               target=s.window.editor.canvas)
+    s.shortcut(
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        target=s.window.editor.canvas,
+    )
 
 
 def switch_tab(s: Soak) -> None:
@@ -659,7 +690,7 @@ def close_window(s: Soak) -> None:
     running = len(s.window.jobs.running)
     s.note("Ctrl+Q quit", f"{running} job(s) running")
     s.shortcut(Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-    if s.window.isVisible():   # the close was refused (a prompt answered otherwise): close for good
+    if s.window.isVisible():  # the close was refused (a prompt answered otherwise): close for good
         s.window.close()
     s.events["closed_with_jobs" if running else "closed_idle"] += 1
     s.close_window(wait_ms=s.rng.choice((0, 10, 100)))
@@ -675,10 +706,28 @@ def quit_during_job(s: Soak) -> None:
 
 
 ACTIONS = [
-    (tick_model, 20), (tick_burst, 4), (expand_group, 3), (highlight_model, 3), (remove_model, 2),
-    (add_model, 2), (search_models, 2), (change_grouping, 1), (change_device, 2), (pick_sequence, 8),
-    (edit_bases, 14), (undo, 6), (redo, 4), (switch_tab, 10), (recompute, 4), (run_panel_job, 4),
-    (train, 1), (cancel_job, 5), (open_file, 2), (close_file, 1), (wait, 3), (close_window, 0.3),
+    (tick_model, 20),
+    (tick_burst, 4),
+    (expand_group, 3),
+    (highlight_model, 3),
+    (remove_model, 2),
+    (add_model, 2),
+    (search_models, 2),
+    (change_grouping, 1),
+    (change_device, 2),
+    (pick_sequence, 8),
+    (edit_bases, 14),
+    (undo, 6),
+    (redo, 4),
+    (switch_tab, 10),
+    (recompute, 4),
+    (run_panel_job, 4),
+    (train, 1),
+    (cancel_job, 5),
+    (open_file, 2),
+    (close_file, 1),
+    (wait, 3),
+    (close_window, 0.3),
     (quit_during_job, 0.3),
 ]
 
@@ -687,16 +736,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--actions", type=int, default=300)
-    parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-                        help="Qt platform: offscreen (default) or xcb (under xvfb-run -a)")
+    parser.add_argument(
+        "--platform",
+        default=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        help="Qt platform: offscreen (default) or xcb (under xvfb-run -a)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not print each action")
-    parser.add_argument("--weight", action="append", default=[], metavar="ACTION=W",
-                        help="change an action's weight, e.g. quit_during_job=5 (repeatable)")
-    parser.add_argument("--stall-dump", type=float, default=0.0, metavar="S",
-                        help="dump every thread's stack when one action keeps the GUI thread over S seconds")
+    parser.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="ACTION=W",
+        help="change an action's weight, e.g. quit_during_job=5 (repeatable)",
+    )
+    parser.add_argument(
+        "--stall-dump",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="dump every thread's stack when one action keeps the GUI thread over S seconds",
+    )
     args = parser.parse_args(argv)
     os.environ["QT_QPA_PLATFORM"] = args.platform
-    home = tempfile.mkdtemp(prefix="deemo-soak-")   # settings and recovery files of this run only
+    home = tempfile.mkdtemp(prefix="deemo-soak-")  # settings and recovery files of this run only
     for name, value in (("DEEMO_GUI_SETTINGS", "settings.ini"), ("DEEMO_DATA_DIR", "user-data")):
         os.environ[name] = os.environ.get(name) or os.path.join(home, value)
     sys.path.insert(0, str(ROOT))
@@ -707,8 +769,12 @@ def main(argv: list[str] | None = None) -> int:
         k = next(k for k, (a, _w) in enumerate(ACTIONS) if a.__name__ == name)
         ACTIONS[k] = (ACTIONS[k][0], float(weight))
     app = QApplication.instance() or QApplication(["deemo-soak"])
-    soak = Soak(args.seed, args.actions, echo=None if args.quiet else lambda line: print(line, flush=True),
-                stall_dump_s=args.stall_dump)
+    soak = Soak(
+        args.seed,
+        args.actions,
+        echo=None if args.quiet else lambda line: print(line, flush=True),
+        stall_dump_s=args.stall_dump,
+    )
     summary = soak.run()
     print("SOAK " + json.dumps(summary), flush=True)
     if soak.failures.items:

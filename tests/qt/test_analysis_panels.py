@@ -1,6 +1,7 @@
 """The Dashboard, Saliency and Temporal panels with pytest-qt, on small REST models trained on real
 ENCODE peaks: each panel's job runs to completion and draws exactly the core explainers' numbers;
 an edit redraws; a job is cancelled midway; stale results are discarded; the dashboard exports."""
+
 import threading
 
 import numpy as np
@@ -35,8 +36,7 @@ def trained_rest_model(tmp_path_factory, data_dir, preset: str) -> str:
             data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz", negatives="shuffle", seed=0)
             data = data.subset(np.sort(np.random.default_rng(0).choice(len(data), 2000, replace=False)))
             lr = 1e-2 if "rnn" in preset else 5e-3
-            done = train(data, TrainingConfig(preset=preset, max_epochs=2, batch_size=64, lr=lr, seed=0,
-                                              device="cpu"))
+            done = train(data, TrainingConfig(preset=preset, max_epochs=2, batch_size=64, lr=lr, seed=0, device="cpu"))
             save_model(done.model, path, done.metadata)
         finally:
             torch.set_num_threads(threads)
@@ -45,8 +45,10 @@ def trained_rest_model(tmp_path_factory, data_dir, preset: str) -> str:
 
 @pytest.fixture(scope="module")
 def model_paths(tmp_path_factory, data_dir):
-    return (trained_rest_model(tmp_path_factory, data_dir, "deepbind"),
-            trained_rest_model(tmp_path_factory, data_dir, "rnn-small"))
+    return (
+        trained_rest_model(tmp_path_factory, data_dir, "deepbind"),
+        trained_rest_model(tmp_path_factory, data_dir, "rnn-small"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +81,12 @@ def window(qtbot, dialogs, data_dir, model_paths, rest_records, monkeypatch):
 
 
 def _ready(panel, viewer) -> bool:
-    return (panel.state == "ready" and panel.shown_key is not None and panel.shown_key[0] == viewer.current_sequence
-            and (panel.worker is None or not panel.worker.is_running()))
+    return (
+        panel.state == "ready"
+        and panel.shown_key is not None
+        and panel.shown_key[0] == viewer.current_sequence
+        and (panel.worker is None or not panel.worker.is_running())
+    )
 
 
 def _wait_ready(qtbot, panel, viewer, timeout=60_000):
@@ -108,8 +114,13 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
     cnn, rnn = _modules(v)
     panel = window.show_panel("Dashboard")
     _wait_ready(qtbot, panel, v)
-    qtbot.waitUntil(lambda: not panel.classopt_workers and all(
-        getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values()), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            not panel.classopt_workers
+            and all(getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values())
+        ),
+        timeout=60_000,
+    )
     seq = v.current_sequence
     X = one_hot([seq])
 
@@ -120,7 +131,7 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
     hits = scan(rest, [seq], p_threshold=1e-4)
     track = panel.sequence_plot
     assert track.track.sequence() == seq
-    np.testing.assert_array_equal(track.track.glyphs.matrix(), one_hot([seq])[0])   # the letters' glyphs
+    np.testing.assert_array_equal(track.track.glyphs.matrix(), one_hot([seq])[0])  # the letters' glyphs
     assert len(track.track.hits()) == len(hits) >= 1
     boxes = sorted((b.left(), b.width()) for _, b in track.track.hit_boxes())
     assert boxes == sorted((s - 0.5, float(e - s)) for s, e in zip(hits["start"], hits["end"]))
@@ -147,8 +158,9 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
         np.testing.assert_allclose(panel.classopt_plots[entry.name].logo.matrix(), A.ic_logo(ref.pwm), atol=1e-6)
         assert A.stored_class_optimization(entry, steps=40) is not None
     # All sequence-aligned tracks share x: same left edge, width and range.
-    _wait_aligned(qtbot, [track, *panel.saliency_plots.values(), *panel.temporal_plots.values(),
-                          *panel.classopt_plots.values()])
+    _wait_aligned(
+        qtbot, [track, *panel.saliency_plots.values(), *panel.temporal_plots.values(), *panel.classopt_plots.values()]
+    )
     # Hover: position (1-based), base and value.
     info = panel.saliency_plots[cnn.name].info_at(10.2, 0)
     assert info.index == 10 and info.base == seq[10] and info.text.startswith(f"pos 11  ·  {seq[10]}")
@@ -166,8 +178,9 @@ def test_dashboard_draws_figure2_for_the_current_sequence(qtbot, window):
     assert edited[pos] == new_base and edited != seq
     X2 = one_hot([edited])
     new_heights = panel.saliency_plots[cnn.name].bars.opts["height"]
-    np.testing.assert_allclose(new_heights, explain.position_saliency(explain.saliency(cnn.module, X2))[0],
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        new_heights, explain.position_saliency(explain.saliency(cnn.module, X2))[0], rtol=1e-5, atol=1e-7
+    )
     assert not np.allclose(new_heights, old_heights)
     assert len(panel.sequence_plot.track.hits()) == len(scan(rest, [edited], p_threshold=1e-4))
     assert panel.sequence_plot.track.base_at(pos) == new_base
@@ -214,7 +227,7 @@ def test_dashboard_export_png_svg_pdf(qtbot, window, tmp_path, monkeypatch):
     rect = panel.graphics.ci.sceneBoundingRect()
     assert float(box.group(1)) == pytest.approx(rect.width() * 0.75, abs=2)
     title_pt = float(box.group(2)) - rect.height() * 0.75
-    assert 10 <= title_pt <= 60, title_pt     # one or two bold 14-px lines and their margin
+    assert 10 <= title_pt <= 60, title_pt  # one or two bold 14-px lines and their margin
 
     # Another known motif, typed by JASPAR ID: its logo and its hits replace REST's.
     panel.motif_edit.setText("MA0139")
@@ -228,7 +241,7 @@ def _blocks(image, k: int = 8) -> np.ndarray:
     from PySide6.QtGui import QImage
 
     g = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    a = np.frombuffer(g.constBits(), np.uint8).reshape(g.height(), g.bytesPerLine())[:, :g.width()].astype(float)
+    a = np.frombuffer(g.constBits(), np.uint8).reshape(g.height(), g.bytesPerLine())[:, : g.width()].astype(float)
     h, w = (a.shape[0] // k) * k, (a.shape[1] // k) * k
     return a[:h, :w].reshape(h // k, k, w // k, k).mean(axis=(1, 3))
 
@@ -261,8 +274,12 @@ def test_saliency_panel_methods_ism_and_logo(qtbot, window):
         info = heat.info_at(i, 3.5 - "ACGT".index(new))
         assert info.base == seq[i]
         assert info.values[f"{seq[i]}→{new} Δ logit"] == pytest.approx(ism["ACGT".index(new), i])
-        np.testing.assert_allclose(panel.logo_plots[entry.name].logo.matrix(),
-                                   explain.saliency_logo(explain.guided(m, X))[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            panel.logo_plots[entry.name].logo.matrix(),
+            explain.saliency_logo(explain.guided(m, X))[0],
+            rtol=1e-5,
+            atol=1e-6,
+        )
     _wait_aligned(qtbot, [*panel.track_plots.values(), *panel.ism_plots.values(), *panel.logo_plots.values()])
 
 
@@ -290,19 +307,23 @@ def test_cancel_a_job_midway_then_recompute(qtbot, window, rest_records, monkeyp
     qtbot.waitUntil(lambda: panel.worker is not None and panel.state == "computing", timeout=10_000)
     worker = panel.worker
     assert window.job_status.isVisible() and window.job_status.current() is worker
-    window.job_status.cancel_button.click()   # the status bar's Cancel
+    window.job_status.cancel_button.click()  # the status bar's Cancel
     gate.set()
     qtbot.waitUntil(lambda: panel.worker is None, timeout=30_000)
     assert panel.state == "cancelled" and "Cancelled" in panel.status.text()
-    assert panel.shown_key[0] != v.current_sequence   # nothing drawn for the new sequence
+    assert panel.shown_key[0] != v.current_sequence  # nothing drawn for the new sequence
     assert worker.result is None
     panel.recompute_button.click()
     _wait_ready(qtbot, panel, v)
     X = one_hot([v.current_sequence])
     cnn = _modules(v)[0]
     panel.set_method("saliency")
-    np.testing.assert_allclose(panel.track_plots[cnn.name].bars.opts["height"],
-                               (explain.saliency(cnn.module, X)[0] * X[0]).sum(0), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        panel.track_plots[cnn.name].bars.opts["height"],
+        (explain.saliency(cnn.module, X)[0] * X[0]).sum(0),
+        rtol=1e-5,
+        atol=1e-7,
+    )
 
 
 def test_temporal_panel_discards_stale_results(qtbot, window, monkeypatch):
@@ -321,7 +342,7 @@ def test_temporal_panel_discards_stale_results(qtbot, window, monkeypatch):
     v.edit(20, "G" if first[20] != "G" else "C")
     qtbot.waitUntil(lambda: panel.worker is not None and panel.worker.is_running(), timeout=10_000)
     stale = panel.worker
-    v.edit(60, "T" if first[60] != "T" else "A")   # while the job for the first edit runs
+    v.edit(60, "T" if first[60] != "T" else "A")  # while the job for the first edit runs
     qtbot.waitUntil(lambda: panel._pending, timeout=10_000)
     gate.set()
     _wait_ready(qtbot, panel, v)
@@ -373,7 +394,7 @@ def test_headless_window_renders_finished_panels(qtbot, data_dir, model_paths, r
     v2.open(data_dir / REST_B)
     for path in model_paths:
         v2.add_model(path)
-    win2.ensure_torch()   # as deemo-gui --screenshot does (no warm-up job left running)
+    win2.ensure_torch()  # as deemo-gui --screenshot does (no warm-up job left running)
     saliency = win2.show_panel("saliency")
     dashboard = win2.panel("dashboard")
     win2.screenshot(size=(1400, 900))

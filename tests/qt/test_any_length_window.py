@@ -1,6 +1,7 @@
 """A 1,010-nt region with 101-nt models in the window: the best window boxed in the editor, the
 Dashboard's window-scan track (a click explains another window), N-padding and scanning named in
 the header and the prediction rows, soft-masked bases shown lower case."""
+
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ def region_file(tmp_path):
     data = read_fasta(ROOT / "resources" / "examples" / "REST_GM12878_test.fa")
     neg = [s for s, y in zip(data.seqs, data.labels[:, 0]) if y == 0]
     pos = [s for s, y in zip(data.seqs, data.labels[:, 0]) if y == 1]
-    region = "".join(neg[:6]) + pos[0] + "".join(neg[6:9])      # REST peak at 606-707
+    region = "".join(neg[:6]) + pos[0] + "".join(neg[6:9])  # REST peak at 606-707
     path = tmp_path / "region.fa"
     path.write_text(f">region\n{region[:40].lower()}{region[40:]}\n>short\n{pos[1][20:80]}\n")
     return path, region
@@ -92,15 +93,20 @@ def test_scan_track_click_and_context_menu_choose_the_window(qtbot, window, regi
     centres = np.rint(found.centres).astype(int)
     np.testing.assert_allclose(np.asarray(track)[centres], found.probs[:, 0], rtol=1e-5)
     assert plot.region.getRegion() == pytest.approx((found.best_start() - 0.5, found.best_start() + 100.5))
-    plot.sigPicked.emit(plot.start_centred_at(250.0))              # what a click at base 251 sends
+    plot.sigPicked.emit(plot.start_centred_at(250.0))  # what a click at base 251 sends
     assert v.window_choice == 200
-    qtbot.waitUntil(lambda: panel.state == "ready" and "REST_GM12878_cnn" in panel.scan_plots
-                    and panel.scan_plots["REST_GM12878_cnn"].region.getRegion()[0] == pytest.approx(199.5),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.state == "ready"
+            and "REST_GM12878_cnn" in panel.scan_plots
+            and panel.scan_plots["REST_GM12878_cnn"].region.getRegion()[0] == pytest.approx(199.5)
+        ),
+        timeout=60_000,
+    )
     assert panel.result["models"]["REST_GM12878_cnn"]["window"] == (200, 301)
     canvas, _ = _editor(window)
     assert canvas.model_windows() == [("REST_GM12878_cnn", 200, 301)]
     actions = canvas.window_actions(700)
     assert actions[0][0].startswith("Explain the 101-nt window centred on base 701 (651–751)")
-    actions[-1][1]()                                               # "each model's best window"
+    actions[-1][1]()  # "each model's best window"
     assert v.window_choice is None

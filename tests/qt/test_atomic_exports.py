@@ -1,5 +1,6 @@
 """The window's own writers (figure Export… as PNG/SVG/PDF, screenshots) go through a temporary file:
 a write that fails half-way leaves the previous file as it was and no temporary file behind."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,7 @@ def test_a_figure_export_that_fails_leaves_the_previous_file(stack, tmp_path, mo
 
     draw_text = QPainter.drawText
 
-    def broken(painter, *args):   # the title, drawn after the SVG/PDF writer has opened (and emptied) its file
+    def broken(painter, *args):  # the title, drawn after the SVG/PDF writer has opened (and emptied) its file
         if "second" in map(str, args):
             raise RuntimeError("drawing failed half-way")
         return draw_text(painter, *args)

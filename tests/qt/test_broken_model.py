@@ -1,5 +1,6 @@
 """A listed model whose file breaks after it was listed: one notice, marked in the picker, left out of
 predictions; the other model and the user's edits keep working; the model can be re-added once fixed."""
+
 import shutil
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def _item(picker, name):
 
 
 def _idle(qtbot, win):
-    qtbot.wait(150)   # debounce timers
+    qtbot.wait(150)  # debounce timers
     qtbot.waitUntil(lambda: not win.jobs.running and not win.live._busy, timeout=30_000)
     qtbot.wait(150)
 
@@ -56,7 +57,7 @@ def test_a_broken_listed_model_is_reported_once_and_left_out(qtbot, open_window,
     _item(picker, GOOD).setCheckState(0, Qt.CheckState.Unchecked)
     _idle(qtbot, win)
     _item(picker, GOOD).setCheckState(0, Qt.CheckState.Checked)
-    _item(picker, BAD).setCheckState(0, Qt.CheckState.Checked)   # a broken model cannot be ticked again
+    _item(picker, BAD).setCheckState(0, Qt.CheckState.Checked)  # a broken model cannot be ticked again
     for k in range(win.tabs.count()):
         win.tabs.setCurrentIndex(k)
         _idle(qtbot, win)

@@ -1,6 +1,7 @@
 """The Dashboard's JASPAR hits carry the attribution inside them (labels and hover = the core's
 `hit_attribution` of each model's gradient x input), and each hit's JASPAR logo (reverse
 complement on -) is drawn at the hit, on the shared axis, right above the saliency tracks."""
+
 import os
 
 import numpy as np
@@ -37,9 +38,10 @@ def test_dashboard_hits_carry_attribution_and_logos_sit_above_saliency(qtbot, wi
         sal = A.analyze_sequence(entry, seq, ("saliency",), cache=v.results)["saliency"]
         ref = hit_attribution(hits, rest, sal, seq)
         got = panel.hit_attributions[entry.name]
-        np.testing.assert_allclose(got[ATTRIBUTION_COLUMNS].to_numpy(float), ref[ATTRIBUTION_COLUMNS].to_numpy(float),
-                                   rtol=1e-6, atol=1e-9)
-        assert (got["attribution_seen"] == rest.width).all()   # a 101-nt peak: the model saw all of it
+        np.testing.assert_allclose(
+            got[ATTRIBUTION_COLUMNS].to_numpy(float), ref[ATTRIBUTION_COLUMNS].to_numpy(float), rtol=1e-6, atol=1e-9
+        )
+        assert (got["attribution_seen"] == rest.width).all()  # a 101-nt peak: the model saw all of it
     # ... in the hit boxes' labels and the hover read-out.
     h0 = panel.hit_attributions[cnn.name].iloc[0]
     labels = [h.label for h in panel.sequence_plot.track.hits()]
@@ -61,8 +63,11 @@ def test_dashboard_hits_carry_attribution_and_logos_sit_above_saliency(qtbot, wi
     assert stack.index(plot) + 1 == stack.index(panel.saliency_plots[cnn.name])
     _wait_aligned(qtbot, [plot, panel.sequence_plot, *panel.saliency_plots.values()])
     info = plot.info_at(float(h0["start"]), 1.0)
-    assert info.index == h0["start"] and "attribution" in info.extra and set(info.values) == {
-        "p(A)", "p(C)", "p(G)", "p(T)"}
+    assert (
+        info.index == h0["start"]
+        and "attribution" in info.extra
+        and set(info.values) == {"p(A)", "p(C)", "p(G)", "p(T)"}
+    )
 
     out = os.environ.get("DEEMO_SHOT_DIR") or str(tmp_path)
     panel.export(os.path.join(out, "dashboard_hit_attribution.png"))

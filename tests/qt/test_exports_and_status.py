@@ -2,6 +2,7 @@
 sequence, method and models), logos titled with the motif's name and ID, MEME of all extracted motifs
 by default, and status lines that are true (the wait the user had, no stale text, flat motifs
 without E-values)."""
+
 import re
 
 import numpy as np
@@ -45,7 +46,7 @@ def test_each_view_exports_png_svg_pdf_with_its_title(window, qtbot, tmp_path, m
         assert "Gradient × input, in-silico mutagenesis, saliency logo" in heading
         assert "REST_GM12878_deepbind" in heading
     if title == "Temporal":
-        assert "REST_GM12878_deepbind" not in heading   # not recurrent: not in the Temporal view
+        assert "REST_GM12878_deepbind" not in heading  # not recurrent: not in the Temporal view
     for ext in ("png", "svg", "pdf"):
         path = tmp_path / f"view.{ext}"
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, p=path, **k: (str(p), ""))
@@ -56,7 +57,7 @@ def test_each_view_exports_png_svg_pdf_with_its_title(window, qtbot, tmp_path, m
         assert path.stat().st_size > 2000
     svg = (tmp_path / "view.svg").read_text()
     assert f"<title>{heading}</title>".replace("×", "&#xd7;") in svg or heading in svg
-    assert seq_id in svg   # drawn as text above the tracks
+    assert seq_id in svg  # drawn as text above the tracks
     assert (tmp_path / "view.pdf").read_bytes().startswith(b"%PDF")
     png = QImage(str(tmp_path / "view.png"))
     assert png.height() > 2 * 40 and not png.isNull()
@@ -76,7 +77,7 @@ def test_logos_carry_the_motif_name_and_id(tmp_path):
     from deemo_gui.core.logo_export import motif_title, save_logo
     from deemo_gui.core.motifs import JasparDB
 
-    pwm = JasparDB("JASPAR2024").get("MA0138")   # REST
+    pwm = JasparDB("JASPAR2024").get("MA0138")  # REST
     assert motif_title(pwm) == f"REST ({pwm.id})"
     assert motif_title(pwm, "class optimization") == f"REST ({pwm.id}) — class optimization"
     save_logo(pwm, tmp_path / "rest.png")
@@ -105,11 +106,11 @@ def test_motifs_panel_exports_all_and_reports_the_real_wait(window, qtbot, tmp_p
     shown = float(re.search(r"E < 0\.05 \(([\d.]+) s\)", panel.status.text()).group(1))
     assert 0.8 * waited - 0.5 <= shown <= waited + 0.5, (shown, waited)
     rows = panel.extract_table.rowCount()
-    assert rows > 5 and len(panel.selected_extracted()) == 1   # the first row is selected...
+    assert rows > 5 and len(panel.selected_extracted()) == 1  # the first row is selected...
     target = tmp_path / "all.meme"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     panel.meme_button.click()
-    assert len(read_meme(target)) == rows   # ...and Export MEME still writes every motif
+    assert len(read_meme(target)) == rows  # ...and Export MEME still writes every motif
     assert panel._export_extracted(only_selected=True) and len(read_meme(target)) == 1
     # an extracted motif's logo is titled with its name and ID
     pwm = panel.selected_extracted()[0].pwm

@@ -1,9 +1,16 @@
 """A layout that does not move: ticking more models neither pushes the tabs down (the prediction
 read-out is a fixed-height strip that scrolls) nor grows the verdict banner beyond one line."""
+
 import pytest
 
-ZOO = ["REST_GM12878_cnn", "REST_GM12878_deepbind", "REST_GM12878_rnn", "REST_GM12878_demo",
-       "ZBTB7A_HepG2_rnn", "MYC_H1-hESC_cnn"]
+ZOO = [
+    "REST_GM12878_cnn",
+    "REST_GM12878_deepbind",
+    "REST_GM12878_rnn",
+    "REST_GM12878_demo",
+    "ZBTB7A_HepG2_rnn",
+    "MYC_H1-hESC_cnn",
+]
 
 
 @pytest.fixture
@@ -41,7 +48,7 @@ def test_ticking_models_keeps_tabs_and_buttons_in_place(window, qtbot):
         if panel.header.count():
             assert panel.header.itemAt(panel.header.count() - 1).geometry().y() == button_y
     board = window.editor.scores
-    assert len(board.rows) == len(ZOO) and board.height() > strip.viewport().height()   # scrolls
+    assert len(board.rows) == len(ZOO) and board.height() > strip.viewport().height()  # scrolls
     assert strip.verticalScrollBar().maximum() > 0
     assert all(name in board.toolTip() for name in ZOO)
 
@@ -56,5 +63,5 @@ def test_the_verdict_banner_is_one_line_with_the_rest_on_hover(window, qtbot):
     assert trust.height() <= one_line
     flagged = trust.full_text().splitlines()
     assert len(flagged) >= 3 and f"+ {len(flagged) - 1} more models" in trust.text()
-    assert flagged[0].split(" — ")[1].startswith("untrusted")   # the worst first
+    assert flagged[0].split(" — ")[1].startswith("untrusted")  # the worst first
     assert all(line.split(" — ")[0][2:] in trust.toolTip() for line in flagged)

@@ -1,6 +1,6 @@
 """Broken files opened from the window: one plain error dialog, the user's open files and edits kept."""
-import gzip
 
+import gzip
 
 from deemo_gui.viewer import Viewer
 
@@ -18,8 +18,11 @@ def test_broken_files_give_one_plain_dialog_and_keep_the_work(open_window, dialo
     raw[len(raw) // 2] ^= 0x08
     (tmp_path / "flip.fa.gz").write_bytes(bytes(raw))
     (tmp_path / "long_s.fa").write_text(">a\nACſT\n")
-    for path, fragment in ((tmp_path / "flip.fa.gz", "damaged gzip file"), ("/dev/zero", "not a regular file"),
-                           (tmp_path / "long_s.fa", "invalid character 'ſ'")):
+    for path, fragment in (
+        (tmp_path / "flip.fa.gz", "damaged gzip file"),
+        ("/dev/zero", "not a regular file"),
+        (tmp_path / "long_s.fa", "invalid character 'ſ'"),
+    ):
         before = len(dialogs)
         assert win.open_file(str(path)) is False
         assert len(dialogs) == before + 1

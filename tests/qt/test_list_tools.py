@@ -1,6 +1,7 @@
 """The window's sequence-tool actions: the list filtered by a motif on either strand, FASTA and
 prediction-table export, peaks + genome opened from the File menu with genome coordinates on the
 ruler, and the window-scan options in the View menu."""
+
 import csv
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def test_motif_filter_shows_the_records_with_it_on_either_strand(qtbot, window):
     assert f"{len(want):,} of 1,000 sequences shown with GGACAG (either strand)" in lst.count_label.text()
     lst.filter_edit.setText("GGXCAG")
     qtbot.waitUntil(lambda: "not a nucleotide letter" in lst.count_label.text(), timeout=5000)
-    assert sorted(lst.visible_indices()) == want                   # a bad motif keeps the list as it was
+    assert sorted(lst.visible_indices()) == want  # a bad motif keeps the list as it was
     lst.filter_mode.setCurrentText("Name")
     lst.filter_edit.setText("seq_00004")
     v = window.viewer
@@ -91,7 +92,7 @@ def test_open_peaks_from_the_menu_shows_genome_coordinates(qtbot, window, tmp_pa
     canvas.hover.connect(seen.append)
     from PySide6.QtCore import QPoint
 
-    for x in (canvas.x_of(3) + 2, canvas.x_of(0) + 2):   # a move the canvas sees, onto base 1
+    for x in (canvas.x_of(3) + 2, canvas.x_of(0) + 2):  # a move the canvas sees, onto base 1
         qtbot.mouseMove(canvas, QPoint(int(x), canvas.RULER_H + 20))
         qtbot.wait(20)
     qtbot.waitUntil(lambda: bool(seen) and "position 1 " in seen[-1], timeout=5000)

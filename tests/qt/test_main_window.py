@@ -1,4 +1,5 @@
 """The main window with pytest-qt: open, pick, edit and see the score change; errors; big lists; CLI."""
+
 import json
 import os
 import subprocess
@@ -25,8 +26,9 @@ def window(open_window, dialogs):
 
 
 def _wait_prediction(qtbot, viewer, timeout=20_000):
-    qtbot.waitUntil(lambda: bool(viewer.predictions) and viewer.predictions_sequence == viewer.current_sequence,
-                    timeout=timeout)
+    qtbot.waitUntil(
+        lambda: bool(viewer.predictions) and viewer.predictions_sequence == viewer.current_sequence, timeout=timeout
+    )
 
 
 def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_model, dialogs):
@@ -46,7 +48,7 @@ def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_mode
         if len(hits) != 1 or v.label(i)[0] != 1:
             continue
         h = hits[0]
-        mutated = seq[:h.start] + "A" * (h.end - h.start) + seq[h.end:]
+        mutated = seq[: h.start] + "A" * (h.end - h.start) + seq[h.end :]
         p = Viewer.compute_predictions(seq, [entry])[entry.name][0]
         q = Viewer.compute_predictions(mutated, [entry])[entry.name][0]
         if p - q > best_drop:
@@ -68,7 +70,7 @@ def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_mode
     canvas.setFocus()
     canvas.caret = hit.start
     qtbot.keyClicks(canvas, "A" * (hit.end - hit.start))
-    assert v.current_sequence[hit.start:hit.end] == "A" * (hit.end - hit.start)
+    assert v.current_sequence[hit.start : hit.end] == "A" * (hit.end - hit.start)
     _wait_prediction(qtbot, v)
     after = v.predictions["rest_deepbind"][0]
     assert after < before - 0.05 and before - after == pytest.approx(best_drop, abs=1e-4), (before, after)
@@ -84,7 +86,7 @@ def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_mode
     assert v.current_sequence == seq and "not a nucleotide" in window.statusBar().currentMessage()
     # Undo restores the motif and the score.
     window.undo_action.trigger()
-    assert v.current_sequence[hit.start:hit.end] != "A" * (hit.end - hit.start)
+    assert v.current_sequence[hit.start : hit.end] != "A" * (hit.end - hit.start)
     for _ in range(hit.end - hit.start - 1):
         v.undo()
     assert v.current_sequence == v.original_sequence(target)
@@ -235,8 +237,9 @@ def test_drop_files_recent_files_and_sessions(qtbot, window, data_dir, rest_mode
     v = window.viewer
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(data_dir / REST)), QUrl.fromLocalFile(rest_model)])
-    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     assert v.n_sequences == 1000 and "rest_deepbind" in [m.name for m in v.models]
     assert window.recent_files()[0] == os.path.abspath(data_dir / REST)
@@ -260,15 +263,30 @@ def test_screenshot_renders_the_window(qtbot, window, data_dir, rest_model, tmp_
 
 def _cli(*args, timeout=120):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "deemo_gui", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "deemo_gui", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout
+    )
 
 
 def test_cli_headless_screenshot_and_bad_files(data_dir, rest_model, tmp_path):
     out = tmp_path / "main.png"
     seq_id = "seq_00004_peak"
-    proc = _cli("--open", str(data_dir / REST), "--model", rest_model, "--sequence", seq_id, "--tab", "Train",
-                "--search", REST_CORE, "--screenshot", str(out), "--size", "1200x800")
+    proc = _cli(
+        "--open",
+        str(data_dir / REST),
+        "--model",
+        rest_model,
+        "--sequence",
+        seq_id,
+        "--tab",
+        "Train",
+        "--search",
+        REST_CORE,
+        "--screenshot",
+        str(out),
+        "--size",
+        "1200x800",
+    )
     assert proc.returncode == 0, proc.stderr
     from PySide6.QtGui import QImage
 

@@ -1,6 +1,7 @@
 """The model picker: grouped by data set or architecture, searchable, full names in tooltips, a fixed
 order while ticking, details of the current row (at start: the first ticked model), and a newly
 trained model the only one ticked by the app."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +18,7 @@ def window(open_window, dialogs, qtbot):
     v.open("resources/examples/REST_GM12878_test.fa")
     for arch in ("cnn", "rnn"):
         v.add_model(f"models/REST_GM12878_{arch}.safetensors", lazy=True)
-    win = open_window(v)   # the shipped zoo joins the list, unticked
+    win = open_window(v)  # the shipped zoo joins the list, unticked
     _idle(qtbot, win)
     return win
 
@@ -41,14 +42,14 @@ def test_grouped_by_data_set_with_short_rows_and_full_names_in_tooltips(window):
     picker = window.model_picker
     tree = picker.tree
     labels = [tree.topLevelItem(k).text(0) for k in range(tree.topLevelItemCount())]
-    assert len(labels) == 12 and labels[0].startswith("ALX4 · SELEX")   # 11 ENCODE/SELEX sets + CTCF
+    assert len(labels) == 12 and labels[0].startswith("ALX4 · SELEX")  # 11 ENCODE/SELEX sets + CTCF
     rest = next(tree.topLevelItem(k) for k in range(tree.topLevelItemCount()) if labels[k].startswith("REST"))
     assert rest.text(0) == "REST · GM12878 (5)" and rest.text(1) == "✓ 2/5" and rest.isExpanded()
     rows = [rest.child(k).text(0) for k in range(rest.childCount())]
-    assert rows == ["deepbind", "cnn", "rnn", "cnn-rnn", "demo"]   # the two "REST_GM12878_d…" told apart
+    assert rows == ["deepbind", "cnn", "rnn", "cnn-rnn", "demo"]  # the two "REST_GM12878_d…" told apart
     assert rest.child(0).toolTip(0).startswith("REST_GM12878_deepbind\n")
     collapsed = [tree.topLevelItem(k) for k in range(tree.topLevelItemCount()) if not labels[k].startswith("REST")]
-    assert not any(g.isExpanded() for g in collapsed)   # only the data set in use is open
+    assert not any(g.isExpanded() for g in collapsed)  # only the data set in use is open
     assert picker.ticked_label.text() == "2 of 56 ticked"
     picker.set_grouping("architecture")
     archs = [tree.topLevelItem(k).text(0).split(" (")[0] for k in range(tree.topLevelItemCount())]
@@ -62,15 +63,16 @@ def test_search_by_tf_cell_and_architecture(window, qtbot):
     picker.search.setText("rest deepbind")
     assert picker.visible_names() == ["REST_GM12878_deepbind"]
     picker.search.setText("HepG2 rnn")
-    assert picker.visible_names() == [f"{tf}_HepG2_{a}" for tf in ("FOXA1", "USF1", "ZBTB7A")
-                                      for a in ("rnn", "cnn-rnn")]
+    assert picker.visible_names() == [
+        f"{tf}_HepG2_{a}" for tf in ("FOXA1", "USF1", "ZBTB7A") for a in ("rnn", "cnn-rnn")
+    ]
     assert all(picker.item_of(n).parent().isExpanded() for n in picker.visible_names())
     picker.search.setText("no such tf")
     assert picker.visible_names() == []
     picker.search.clear()
     assert len(picker.visible_names()) == 56
     rest_open = [picker._groups[k].isExpanded() for k in picker._groups]
-    assert rest_open.count(True) == 1   # the groups fold back as they were before the search
+    assert rest_open.count(True) == 1  # the groups fold back as they were before the search
 
 
 def test_ticking_keeps_order_scroll_and_current_row(window, qtbot):
@@ -88,8 +90,11 @@ def test_ticking_keeps_order_scroll_and_current_row(window, qtbot):
         item.setCheckState(0, Qt.CheckState.Unchecked if was == Qt.CheckState.Checked else Qt.CheckState.Checked)
         qtbot.wait(20)
         assert picker.visible_names() == order and bar.value() == scrolled and picker.current_name() == current
-    assert {m.name for m in window.viewer.selected_models} == {"REST_GM12878_cnn", "SP1_GM12878_cnn",
-                                                              "ELK1_GM12878_demo"}
+    assert {m.name for m in window.viewer.selected_models} == {
+        "REST_GM12878_cnn",
+        "SP1_GM12878_cnn",
+        "ELK1_GM12878_demo",
+    }
     _idle(qtbot, window)
 
 
@@ -118,8 +123,14 @@ def test_a_newly_trained_model_is_the_only_one_the_app_ticks(window, qtbot):
     def done():
         net = build_network("deepbind", n_tasks=1, input_length=101)
         net.metadata = {"preset": "deepbind", "input_length": 101, "n_tasks": 1, "task_names": ["bound"]}
-        return SimpleNamespace(model=net, metadata=dict(net.metadata), reason="max epochs", best_valid_auroc=0.9,
-                               best_epoch=1, epochs_run=1)
+        return SimpleNamespace(
+            model=net,
+            metadata=dict(net.metadata),
+            reason="max epochs",
+            best_valid_auroc=0.9,
+            best_epoch=1,
+            epochs_run=1,
+        )
 
     panel._on_done(done())
     first = panel.trained_entry
@@ -137,8 +148,8 @@ def test_a_newly_trained_model_is_the_only_one_the_app_ticks(window, qtbot):
 def test_details_show_a_ticked_model_when_the_zoo_was_listed_first(open_window, dialogs, qtbot):
     from deemo_gui.viewer import Viewer
 
-    win = open_window(Viewer())   # the zoo is listed, nothing ticked
-    win.viewer.add_model("models/REST_GM12878_rnn.safetensors")   # then ticked, e.g. by --model
+    win = open_window(Viewer())  # the zoo is listed, nothing ticked
+    win.viewer.add_model("models/REST_GM12878_rnn.safetensors")  # then ticked, e.g. by --model
     _idle(qtbot, win)
     picker = win.model_picker
     assert picker.current_name() == "REST_GM12878_rnn" and picker.item_of("REST_GM12878_rnn").parent().isExpanded()

@@ -1,6 +1,7 @@
 """The Motifs panel's TF-MoDISco page, offscreen: seqlet -> sequence navigation (the record becomes
 current, the seqlet is selected in the editor), a run cancelled while the engine works, and (slow) a
 whole run on the REST test peaks."""
+
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +34,28 @@ def _result(viewer, records):
     cwm = np.zeros((4, 12))
     cwm[1, 2:10] = 1.0
     seqlets = [Seqlet(0, 40, 48, "+", 5.0), Seqlet(2, 10, 18, "-", 7.0), Seqlet(1, 60, 68, "+", 1.0)]
-    p = Pattern(name="pos_patterns.pattern_0", metacluster="pos", index=0, ppm=ppm, cwm=cwm, hcwm=cwm,
-                trim=(2, 10), seqlets=seqlets)
-    return ModiscoResult(patterns=[p], ids=[viewer.sequence_id(i) for i in records], sequences=seqs,
-                         window_starts=np.zeros(len(records), np.int64), attribution="saliency", note="",
-                         release=None, settings=ModiscoSettings(), seconds={"total": 1.0}, model="REST cnn")
+    p = Pattern(
+        name="pos_patterns.pattern_0",
+        metacluster="pos",
+        index=0,
+        ppm=ppm,
+        cwm=cwm,
+        hcwm=cwm,
+        trim=(2, 10),
+        seqlets=seqlets,
+    )
+    return ModiscoResult(
+        patterns=[p],
+        ids=[viewer.sequence_id(i) for i in records],
+        sequences=seqs,
+        window_starts=np.zeros(len(records), np.int64),
+        attribution="saliency",
+        note="",
+        release=None,
+        settings=ModiscoSettings(),
+        seconds={"total": 1.0},
+        model="REST cnn",
+    )
 
 
 def test_clicking_a_seqlet_opens_its_record_with_the_seqlet_selected(qtbot, window):

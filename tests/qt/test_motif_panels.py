@@ -1,5 +1,6 @@
 """The Class optimization, Filters and Motifs panels, offscreen, on a real model trained in a fixture:
 cnn-small on ALX4 HT-SELEX round 4 vs round 0 (20-mers; homeobox core TAATTA)."""
+
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +13,65 @@ from deemo_gui.viewer import Viewer
 
 ROOT_SELEX = Path(__file__).resolve().parents[2] / "resources" / "data" / "selex_alx4"
 
-HOMEOBOX = ("ALX", "ARX", "LHX", "LMX", "PROP", "PHOX", "VSX", "PAX", "HOX", "DLX", "MSX", "EMX", "EN1", "EN2",
-            "GSX", "NKX", "BARX", "BARHL", "UNCX", "SHOX", "RAX", "OTP", "ISL", "LBX", "VAX", "ESX", "POU",
-            "HMX", "GBX", "MNX", "DRGX", "PRRX", "HESX", "NOTO", "VENTX", "CDX", "ARGFX", "DUX", "MIX", "ARID3",
-            "PDX", "HNF1", "ONECUT", "SEBOX", "TLX", "DMBX", "OTX", "CRX", "PITX", "GSC", "MEOX", "NANOG", "BSX",
-            "EVX", "IRX", "SIX", "PBX")
+HOMEOBOX = (
+    "ALX",
+    "ARX",
+    "LHX",
+    "LMX",
+    "PROP",
+    "PHOX",
+    "VSX",
+    "PAX",
+    "HOX",
+    "DLX",
+    "MSX",
+    "EMX",
+    "EN1",
+    "EN2",
+    "GSX",
+    "NKX",
+    "BARX",
+    "BARHL",
+    "UNCX",
+    "SHOX",
+    "RAX",
+    "OTP",
+    "ISL",
+    "LBX",
+    "VAX",
+    "ESX",
+    "POU",
+    "HMX",
+    "GBX",
+    "MNX",
+    "DRGX",
+    "PRRX",
+    "HESX",
+    "NOTO",
+    "VENTX",
+    "CDX",
+    "ARGFX",
+    "DUX",
+    "MIX",
+    "ARID3",
+    "PDX",
+    "HNF1",
+    "ONECUT",
+    "SEBOX",
+    "TLX",
+    "DMBX",
+    "OTX",
+    "CRX",
+    "PITX",
+    "GSC",
+    "MEOX",
+    "NANOG",
+    "BSX",
+    "EVX",
+    "IRX",
+    "SIX",
+    "PBX",
+)
 
 
 def is_homeobox(name: str) -> bool:
@@ -33,8 +88,10 @@ def trained(data_dir):
     pos, neg = data_dir / "selex_alx4" / "alx4_round4.txt", data_dir / "selex_alx4" / "alx4_round0.txt"
     data = load_dataset(str(pos), negatives=str(neg))
     n = len(data) // 2
-    done = train(data.subset(np.r_[0:2000, n:n + 2000]),
-                 TrainingConfig(preset="cnn-small", max_epochs=2, batch_size=64, lr=1e-3, device="cpu", seed=0))
+    done = train(
+        data.subset(np.r_[0:2000, n : n + 2000]),
+        TrainingConfig(preset="cnn-small", max_epochs=2, batch_size=64, lr=1e-3, device="cpu", seed=0),
+    )
     assert done.best_valid_auroc > 0.9
     return done.model.eval(), pos, neg
 
@@ -83,8 +140,15 @@ def test_class_optimization_runs_and_shows_matches(qtbot, window):
     # Tomtom matches in the table; the best JASPAR match drawn aligned under the motif
     t = panel.matches
     assert t.rowCount() >= 10
-    assert [t.horizontalHeaderItem(k).text() for k in range(t.columnCount())] == \
-        ["ID", "Name", "p", "E", "q", "Strand", "Offset"]
+    assert [t.horizontalHeaderItem(k).text() for k in range(t.columnCount())] == [
+        "ID",
+        "Name",
+        "p",
+        "E",
+        "q",
+        "Strand",
+        "Offset",
+    ]
     names = [t.item(r, 1).text() for r in range(5)]
     assert sum(is_homeobox(n) for n in names) >= 3, names
     assert panel.aligned.target.pwm is not None
@@ -150,11 +214,13 @@ def test_filters_grid_fills_with_tomtom_matches(qtbot, window):
     assert len(cards) == len(panel.outcome.motifs) > 20
     assert all(c.logo.pwm is not None and c.match_label.text() for c in cards)
     assert "2,000 positive sequences" in panel.status.text() or "first 2,000" in panel.status.text()
+
     # sorted by IC: grid order follows total information content
     def grid_order():
         items = [panel.grid.itemAt(k).widget() for k in range(panel.grid.count())]
         cells = [(panel.grid.getItemPosition(panel.grid.indexOf(w)), w) for w in items if w in cards]
         return [w for (_pos, w) in sorted(cells, key=lambda c: (c[0][0], c[0][1]))]
+
     ics = [c.match.pwm.total_ic for c in grid_order()]
     assert ics == sorted(ics, reverse=True)
     # sorted by E-value: the best matches first, homeobox matrices
@@ -164,7 +230,7 @@ def test_filters_grid_fills_with_tomtom_matches(qtbot, window):
     assert sum(is_homeobox(c.match.best_name) for c in first) >= 4
     assert "E = " in first[0].match_label.text() and first[0].match.best_id in first[0].match_label.text()
     assert "Top Tomtom matches" in first[0].toolTip()
-    assert "Euclidean column distance" in first[0].toolTip() and "Storey" in first[0].toolTip()   # memelite, named
+    assert "Euclidean column distance" in first[0].toolTip() and "Storey" in first[0].toolTip()  # memelite, named
 
 
 def test_jaspar_search_and_meme_export(qtbot, window, tmp_path, monkeypatch):

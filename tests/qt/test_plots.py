@@ -1,21 +1,30 @@
 """Plot items: logo layout against hand computation, drawn colours at the expected pixels, the
 sequence track's letters / blocks / hit boxes, score and heatmap tracks, X-linking, hover
 read-outs, and the composite CTCF example rendered offscreen."""
+
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui
-
-import pyqtgraph as pg
 
 from deemo_gui import palette
 from deemo_gui.qt.plots.axes import HoverInfo, PositionAxis, link_x
 from deemo_gui.qt.plots.heatmap import HeatmapPlot, heatmap_widget
-from deemo_gui.qt.plots.logo_item import (GLYPH_WIDTH, GlyphRect, LogoItem, LogoPlot, glyph_path, glyph_transform,
-                                          logo_bounds, logo_rectangles, logo_widget)
+from deemo_gui.qt.plots.logo_item import (
+    GLYPH_WIDTH,
+    GlyphRect,
+    LogoItem,
+    LogoPlot,
+    glyph_path,
+    glyph_transform,
+    logo_bounds,
+    logo_rectangles,
+    logo_widget,
+)
 from deemo_gui.qt.plots.score_track import saliency_plot, temporal_plot
-from deemo_gui.qt.plots.sequence_track import SequencePlot, SequenceTrack, assign_lanes, as_hits
+from deemo_gui.qt.plots.sequence_track import SequencePlot, SequenceTrack, as_hits, assign_lanes
 from deemo_gui.qt.plots.stack import TrackStack, render_image
 
 # ---------------------------------------------------------------------------------------------
@@ -63,13 +72,15 @@ def ctcf():
 # ---------------------------------------------------------------------------------------------
 # Logo layout (pure)
 
-HAND = np.array([
-    # col0   col1  col2
-    [1.5, 0.0, -0.3],   # A
-    [0.2, 0.0, 0.2],    # C
-    [0.0, 0.0, -0.5],   # G
-    [0.1, 1.0, 0.0],    # T
-])
+HAND = np.array(
+    [
+        # col0   col1  col2
+        [1.5, 0.0, -0.3],  # A
+        [0.2, 0.0, 0.2],  # C
+        [0.0, 0.0, -0.5],  # G
+        [0.1, 1.0, 0.0],  # T
+    ]
+)
 
 
 def test_logo_rectangles_match_hand_computation():
@@ -95,8 +106,8 @@ def test_logo_rectangles_match_hand_computation():
 
 def test_logo_layout_matches_logomaker_stacking():
     import logomaker
-    import pandas as pd
     import matplotlib
+    import pandas as pd
 
     matplotlib.use("Agg")
     rng = np.random.default_rng(3)
@@ -236,15 +247,14 @@ SEQ40 = "ACGTACGTTTGGCCAAACGTGCGCATATCCGGAATTCGCA"
 
 
 def test_hits_parse_and_lanes():
-    hits = as_hits([(2, 10, "+", "CTCF"), (5, 12, "+", "YY1", "#123456"), (11, 20, "+", "SP1"),
-                    (3, 8, "-", "REST")])
+    hits = as_hits([(2, 10, "+", "CTCF"), (5, 12, "+", "YY1", "#123456"), (11, 20, "+", "SP1"), (3, 8, "-", "REST")])
     assign_lanes(hits)
     assert [h.lane for h in hits] == [0, 1, 0, 0]
     assert hits[1].color == "#123456" and hits[0].color == palette.hit_color(0)
     box = hits[0].box()
     assert (box.left(), box.right()) == (1.5, 9.5)
-    assert box.top() > 0.5                     # + strand above the sequence row
-    assert hits[3].box().bottom() < -0.5      # - strand below
+    assert box.top() > 0.5  # + strand above the sequence row
+    assert hits[3].box().bottom() < -0.5  # - strand below
     assert hits[1].box().top() > hits[0].box().bottom()  # lane 1 above lane 0
     with pytest.raises(ValueError, match="strand"):
         as_hits([(1, 3, "x", "bad")])
@@ -275,7 +285,7 @@ def test_sequence_track_letters_hits_and_colours(qtbot):
     edge = _device_rect(w, plot, b0.left() + 1, b0.top() - 0.08, b0.right() - 1, b0.top() + 0.08)
     assert _fraction_of_color(pix, edge, h0.color, tol=60)[0] > 0.03
     inside = _device_rect(w, plot, b0.left() + 0.2, b0.top() + 0.2, b0.left() + 1.0, b0.bottom() - 0.2)
-    assert pix[int(inside[1]):int(inside[3]), int(inside[0]):int(inside[2])].mean() < 250  # tinted fill
+    assert pix[int(inside[1]) : int(inside[3]), int(inside[0]) : int(inside[2])].mean() < 250  # tinted fill
     # selection shading
     plot.setSelection(30, 35)
     assert track.selection() == (30, 35)
@@ -336,7 +346,7 @@ def test_track_stack_fixed_heights_header_placeholder_and_export(qtbot, tmp_path
     assert stack.minimumHeight() == stack.maximumHeight() == 60 + 100 + 90 + 80 + 18 + 3 * 2 + 8
     assert heat.maximumHeight() == heat.colorbar.maximumHeight() == 98
     assert stack.plots == [logo, sal, heat] and header not in stack.plots
-    for p in stack.plots:   # positions 1..40, every track, tick labels on all of them
+    for p in stack.plots:  # positions 1..40, every track, tick labels on all of them
         assert p.getViewBox().viewRange()[0] == pytest.approx([-0.5, 39.5], abs=0.3)
         assert p.getAxis("bottom").style["showValues"]
     assert heat.getAxis("bottom").labelText == "position in the sequence (nt)"
@@ -345,14 +355,14 @@ def test_track_stack_fixed_heights_header_placeholder_and_export(qtbot, tmp_path
     assert logo.placeholder.pos().x() == pytest.approx(vr.center().x())
     logo.setPlaceholder(None)
     assert logo.placeholder is None
-    assert sal.info_at(39, 0) is None and sal.info_at(38, 0).values   # NaN: nothing to read out
+    assert sal.info_at(39, 0) is None and sal.info_at(38, 0).values  # NaN: nothing to read out
     ticks = [s for _, s in heat.colorbar.getAxis("right")._tickLevels[0]]
     assert ticks == ["-1", "0", "1"]
     for ext, magic in (("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF-")):
         out = stack.export(tmp_path / f"stack.{ext}")
         assert open(out, "rb").read().lstrip().startswith(magic), ext
     image = QtGui.QImage(str(tmp_path / "stack.png"))
-    assert image.height() >= 2 * stack.minimumHeight() - 20   # the whole stack, at twice the size
+    assert image.height() >= 2 * stack.minimumHeight() - 20  # the whole stack, at twice the size
     stack.clear()
     assert stack.plots == [] and stack.maximumHeight() > 10_000
 
@@ -425,14 +435,14 @@ def test_position_axis_is_one_based_and_integer():
 
 def test_heatmap_rows_colours_and_hover(qtbot):
     m = np.zeros((4, 30))
-    m[0, 5] = 2.0     # A at position 5: up (red)
-    m[3, 20] = -1.0   # T at position 20: down (blue)
+    m[0, 5] = 2.0  # A at position 5: up (red)
+    m[3, 20] = -1.0  # T at position 20: down (blue)
     w = heatmap_widget(m, sequence="C" * 30, title="ISM")
     pix = _show(qtbot, w, (700, 250))
     plot = w.heatmap
     assert plot.image.levels == pytest.approx([-2.0, 2.0])
-    assert plot.cell_at(5.3, 3.5) == (0, 5)   # A is the top row
-    assert plot.cell_at(20, 0.2) == (3, 20)   # T the bottom row
+    assert plot.cell_at(5.3, 3.5) == (0, 5)  # A is the top row
+    assert plot.cell_at(20, 0.2) == (3, 20)  # T the bottom row
     red = _device_rect(w, plot, 4.7, 3.1, 5.3, 3.9)
     blue = _device_rect(w, plot, 19.7, 0.1, 20.3, 0.9)
     assert _fraction_of_color(pix, red, palette.DIVERGING[-1][1], tol=30)[0] > 0.6
@@ -440,7 +450,7 @@ def test_heatmap_rows_colours_and_hover(qtbot):
     info = plot.info_at(20.1, 0.5)
     assert info.index == 20 and info.base == "C" and info.values["C→T Δ score"] == -1.0
     assert "pos 21  ·  C  ·  C→T Δ score -1" in info.text
-    bare = HeatmapPlot(m)   # no sequence: the row's base and the value
+    bare = HeatmapPlot(m)  # no sequence: the row's base and the value
     info = bare.info_at(20.1, 0.5)
     assert info.base == "T" and info.values == {"Δ score": -1.0}
     left = plot.getAxis("left")
@@ -483,9 +493,14 @@ def test_real_mouse_hover_shows_readout(qtbot):
     from PySide6 import QtWidgets
 
     vp = w.viewport()
-    ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(pos), QtCore.QPointF(vp.mapToGlobal(pos)),
-                           QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton,
-                           QtCore.Qt.KeyboardModifier.NoModifier)
+    ev = QtGui.QMouseEvent(
+        QtCore.QEvent.Type.MouseMove,
+        QtCore.QPointF(pos),
+        QtCore.QPointF(vp.mapToGlobal(pos)),
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(sp.sigHover, timeout=2000) as blocker:
         QtWidgets.QApplication.sendEvent(vp, ev)
     info = blocker.args[0]

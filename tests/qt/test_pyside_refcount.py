@@ -1,5 +1,6 @@
 """Guards against a PySide6 build that leaks references to None (6.12.0 on Python 3.11 drops one per
 void Qt call, and a long session then aborts with 'none_dealloc')."""
+
 import sys
 
 

@@ -1,6 +1,7 @@
 """Issue 12's crash: the REST example open, the Dashboard computing for its 5 models, 4 of them
 unticked in the model picker within about a second. The app must survive, the unticked models'
 jobs must stop, and nothing computed for them may be drawn once they are unticked."""
+
 import time
 
 import pytest
@@ -38,7 +39,7 @@ def test_unticking_four_models_while_the_dashboard_computes(example_window, qtbo
     assert len(names) == 5
     keep, drop = names[1], [n for n in names if n != names[1]]
 
-    drawn: list[tuple[float, str]] = []   # (when, model name) of everything drawn for a model
+    drawn: list[tuple[float, str]] = []  # (when, model name) of everything drawn for a model
     fill, draw = DashboardPanel._fill_classopt, DashboardPanel.draw
 
     def spy_fill(self, plot, entry):
@@ -58,17 +59,19 @@ def test_unticking_four_models_while_the_dashboard_computes(example_window, qtbo
     picker = win.model_picker
     unticked_at = {}
     t0 = time.perf_counter()
-    for name in drop:   # one tick box after another, within about a second
+    for name in drop:  # one tick box after another, within about a second
         _row(picker, name).setCheckState(0, Qt.CheckState.Unchecked)
-        unticked_at[name] = time.perf_counter()   # its jobs are cancelled by now
+        unticked_at[name] = time.perf_counter()  # its jobs are cancelled by now
         qtbot.wait(200)
-    assert time.perf_counter() - t0 < 15 and [m.name for m in viewer.selected_models] == [keep]   # no hang
+    assert time.perf_counter() - t0 < 15 and [m.name for m in viewer.selected_models] == [keep]  # no hang
 
     # Every job of an unticked model stops; the one left finishes and is drawn.
     runtime = viewer.runtime
     qtbot.waitUntil(lambda: not any(runtime.owner(n).busy for n in drop), timeout=10_000)
-    qtbot.waitUntil(lambda: dash.state == "ready" and dash.classopt_result(viewer.model(keep)) is not None
-                    and not win.jobs.running, timeout=180_000)
+    qtbot.waitUntil(
+        lambda: dash.state == "ready" and dash.classopt_result(viewer.model(keep)) is not None and not win.jobs.running,
+        timeout=180_000,
+    )
     assert win.isVisible() and not dialogs
     assert set(dash.result["models"]) == {keep}
     late = {name for when, name in drawn if name in unticked_at and when > unticked_at[name]}

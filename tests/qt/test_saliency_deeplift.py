@@ -1,5 +1,6 @@
 """The Saliency panel's DeepLIFT/SHAP choice: the track is the core's, the title carries the
 convergence delta (a warning above tolerance), a recurrent model gets a note instead of a track."""
+
 import numpy as np
 from test_analysis_panels import (  # noqa: F401
     _modules,

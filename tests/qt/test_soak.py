@@ -4,6 +4,7 @@ The soak runs in a child process (`python -X faulthandler`), so a segfault or an
 with the faulthandler dump and the last actions instead of killing pytest; a short one also runs
 in-process under pytest-qt, whose exception capture fails the test on any exception in a slot.
 """
+
 import json
 import os
 import shutil
@@ -21,8 +22,12 @@ EXAMPLES = ROOT / "resources" / "examples"
 
 def run_soak(seed: int, actions: int, tmp_path, timeout: int, xvfb: bool = False, weights=()) -> dict:
     """The soak in a child process; its summary, or a failure with the seed, the crash dump and the last actions."""
-    env = dict(os.environ, DEEMO_GUI_SETTINGS=str(tmp_path / "settings.ini"), DEEMO_DATA_DIR=str(tmp_path / "data"),
-               OMP_NUM_THREADS="1")
+    env = dict(
+        os.environ,
+        DEEMO_GUI_SETTINGS=str(tmp_path / "settings.ini"),
+        DEEMO_DATA_DIR=str(tmp_path / "data"),
+        OMP_NUM_THREADS="1",
+    )
     cmd = [sys.executable, "-X", "faulthandler", str(HERE / "soak.py"), "--seed", str(seed), "--actions", str(actions)]
     cmd += [f"--weight={w}" for w in weights]
     if xvfb:
@@ -40,8 +45,10 @@ def run_soak(seed: int, actions: int, tmp_path, timeout: int, xvfb: bool = False
     if done.returncode != 0 or summary is None:
         actions_log = "\n".join(l for l in lines if not l.startswith("SOAK "))
         stderr = "\n".join(l for l in done.stderr.splitlines() if "propagateSizeHints" not in l)
-        pytest.fail(f"soak seed {seed} ({'xvfb' if xvfb else 'offscreen'}) exited {done.returncode}; "
-                    f"last actions:\n{chr(10).join(actions_log.splitlines()[-30:])}\n--- stderr ---\n{stderr[-8000:]}")
+        pytest.fail(
+            f"soak seed {seed} ({'xvfb' if xvfb else 'offscreen'}) exited {done.returncode}; "
+            f"last actions:\n{chr(10).join(actions_log.splitlines()[-30:])}\n--- stderr ---\n{stderr[-8000:]}"
+        )
     return summary
 
 
@@ -49,7 +56,7 @@ def test_short_soak_in_a_child_process(tmp_path):
     # quitting right after starting a job is made likelier: a short run then closes a few windows
     summary = run_soak(seed=0, actions=300, tmp_path=tmp_path, timeout=400, weights=["quit_during_job=1.5"])
     assert summary["failures"] == 0 and summary["actions"] == 300
-    assert summary["events"]["ticks_toggled"] > 50   # the clicks hit the check boxes
+    assert summary["events"]["ticks_toggled"] > 50  # the clicks hit the check boxes
     assert summary["windows"] >= 2 and summary["events"].get("jobs_started", 0) > 0
 
 
@@ -84,6 +91,7 @@ def test_long_soak_in_a_real_x_window(seed, tmp_path):
 
 # -- what the soak found ---------------------------------------------------------------------------
 
+
 def test_list_prediction_survives_closing_a_file_while_it_runs():
     """Soak seed 1: "Predicting the list" read the records from the worker thread while File ▸ Close
     file shrank them (IndexError in Viewer.sequence). The job reads them when it is made."""
@@ -106,7 +114,7 @@ def test_list_prediction_survives_closing_a_file_while_it_runs():
             table = stop.value
             break
     assert table.shape == (n, 1)
-    v.set_list_predictions(entry.name, table)   # the list changed meanwhile: not taken
+    v.set_list_predictions(entry.name, table)  # the list changed meanwhile: not taken
     assert entry.name not in v.list_predictions
 
 
@@ -115,7 +123,8 @@ def test_exit_with_a_job_still_running_does_not_abort(tmp_path):
     at exit its QThread was destroyed while running ("QThread: Destroyed while thread is still
     running", SIGABRT). Exit now cancels the jobs and waits for them."""
     script = tmp_path / "exit_while_running.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import time
         from PySide6.QtCore import QCoreApplication
         from deemo_gui.qt.workers import Worker
@@ -131,9 +140,16 @@ def test_exit_with_a_job_still_running_does_not_abort(tmp_path):
         worker.start()
         time.sleep(0.2)
         print("exiting", flush=True)
-    """))
-    done = subprocess.run([sys.executable, "-X", "faulthandler", str(script)], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    """)
+    )
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "exiting" in done.stdout and "Destroyed while thread" not in done.stderr
 
@@ -159,7 +175,7 @@ def _list_prediction_running(v, entry):
     thread = threading.Thread(target=run)
     thread.start()
     inside.wait(5)
-    time.sleep(0.3)   # the job is inside its first batch
+    time.sleep(0.3)  # the job is inside its first batch
     return thread
 
 
@@ -169,10 +185,10 @@ def _rest_viewer():
     from deemo_gui.viewer import Viewer
 
     v = Viewer()
-    for name in ("REST_GM12878_test.fa", "CTCF_test.fa", "SP1_GM12878_test.fa"):   # 6,000 records
+    for name in ("REST_GM12878_test.fa", "CTCF_test.fa", "SP1_GM12878_test.fa"):  # 6,000 records
         v.open(EXAMPLES / name)
     entry = v.add_model(zoo_dir() / "REST_GM12878_cnn-rnn.safetensors")
-    assert entry.module is not None   # loaded before the timing
+    assert entry.module is not None  # loaded before the timing
     return v, entry
 
 
@@ -191,11 +207,14 @@ def test_unticking_a_model_during_its_list_prediction_returns_at_once():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="viewer.runtime: Viewer.set_device moves every model through "
-                   "Owner.move, which waits on the GUI thread until each model's job leaves its current step "
-                   "(a 4,096-record batch for the viewer's list prediction): the soak saw 12-84 s frozen windows "
-                   "on a device change, 18 s on Remove. Needs the move deferred until the jobs stop, off the GUI "
-                   "thread, or cancel checked inside the step.")
+@pytest.mark.xfail(
+    strict=False,
+    reason="viewer.runtime: Viewer.set_device moves every model through "
+    "Owner.move, which waits on the GUI thread until each model's job leaves its current step "
+    "(a 4,096-record batch for the viewer's list prediction): the soak saw 12-84 s frozen windows "
+    "on a device change, 18 s on Remove. Needs the move deferred until the jobs stop, off the GUI "
+    "thread, or cancel checked inside the step.",
+)
 def test_changing_the_device_during_a_list_prediction_returns_at_once():
     import time
 
@@ -237,4 +256,4 @@ def test_a_job_that_outlives_its_window_never_calls_into_its_deleted_widgets(qtb
     assert not shiboken6.isValid(status)
     go_on.set()
     assert worker.wait(10_000)
-    qtbot.wait(100)   # any queued call into the deleted label would fail this test (pytest-qt)
+    qtbot.wait(100)  # any queued call into the deleted label would fail this test (pytest-qt)

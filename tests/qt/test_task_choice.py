@@ -2,6 +2,7 @@
 Python helpers that follow it, and the Task chooser of the Dashboard and Saliency panels, checked
 against the core explainers of the chosen output. The three-task model is trained on Koo & Eddy
 synthetic sequences with planted JASPAR CTCF, REST and MAX sites."""
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -35,8 +36,10 @@ def three_task_model(tmp_path_factory):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        done = train(SequenceSet(tr.ids, tr.sequences, tr.labels, tr.task_names, "synthetic"),
-                     TrainingConfig(preset="deepbind", max_epochs=2, batch_size=64, seed=0, device="cpu"))
+        done = train(
+            SequenceSet(tr.ids, tr.sequences, tr.labels, tr.task_names, "synthetic"),
+            TrainingConfig(preset="deepbind", max_epochs=2, batch_size=64, seed=0, device="cpu"),
+        )
         save_model(done.model, path, done.metadata)
     finally:
         torch.set_num_threads(threads)
@@ -73,13 +76,13 @@ def test_task_choice_and_targets(viewer):
     seen = []
     viewer.events.task_changed.connect(seen.append)
     viewer.set_task("MAX")
-    viewer.set_task("MAX")   # unchanged: no second event
+    viewer.set_task("MAX")  # unchanged: no second event
     assert seen == ["MAX"] and viewer.target_of(three) == 2 and viewer.target_of(two) == 0
     with pytest.raises(ConfigError, match="no open model has a task named 'YY1'"):
         viewer.set_task("YY1")
     viewer.select_models([two])
     assert viewer.task_choices == ["MAX", "SP1"] and viewer.current_task == "MAX"
-    viewer.set_task("REST")   # a task of an open model that is not selected: the first selected task is used
+    viewer.set_task("REST")  # a task of an open model that is not selected: the first selected task is used
     assert viewer.task == "REST" and viewer.current_task == "MAX"
     viewer.select_models([three, two])
     assert viewer.current_task == "REST" and viewer.target_of(three) == 1
@@ -105,8 +108,9 @@ def test_analyze_current_explains_the_chosen_task(viewer):
     viewer.select_models([three])
     X = one_hot([viewer.current_sequence])
     out = A.analyze_current(viewer, methods=("prob", "saliency"))["three_tasks"]
-    np.testing.assert_allclose(out["saliency"], explain.saliency(three.module, X, 1, kind="grad_x_input")[0],
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        out["saliency"], explain.saliency(three.module, X, 1, kind="grad_x_input")[0], rtol=1e-5, atol=1e-7
+    )
     assert out["prob"][0] == pytest.approx(predict_proba(three.module, X)[0, 1], rel=1e-5)
 
 
@@ -133,8 +137,14 @@ def _dashboard_on(qtbot, window, task: str):
 
 
 def _wait_ready(qtbot, panel, task):
-    qtbot.waitUntil(lambda: panel.state == "ready" and panel.shown_key[3] == task
-                    and (panel.worker is None or not panel.worker.is_running()), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.state == "ready"
+            and panel.shown_key[3] == task
+            and (panel.worker is None or not panel.worker.is_running())
+        ),
+        timeout=60_000,
+    )
 
 
 def test_saliency_panel_task_chooser(qtbot, window):
@@ -153,7 +163,7 @@ def test_saliency_panel_task_chooser(qtbot, window):
     assert panel.worker is None and panel.state == "ready" and "no output for CTCF" in panel.status.text()
     X = one_hot([v.current_sequence])
     for task in ("MAX", "REST"):
-        combo.textActivated.emit(task)   # what choosing it in the list does
+        combo.textActivated.emit(task)  # what choosing it in the list does
         assert v.task == task
         _wait_ready(qtbot, panel, task)
         assert combo.currentText() == task
@@ -171,7 +181,7 @@ def test_saliency_panel_task_chooser(qtbot, window):
     from deemo_gui.qt.sequence_editor import ScoreBoard
 
     board = window.findChild(ScoreBoard)
-    assert board._shown_tasks(TASKS, most=2) == [0, 1]   # REST is chosen now
+    assert board._shown_tasks(TASKS, most=2) == [0, 1]  # REST is chosen now
     v.set_task("MAX")
     assert board._shown_tasks(TASKS, most=2) == [0, 2]
     assert "three_tasks: MAX: P(bound)" in board.text()
@@ -183,8 +193,13 @@ def test_saliency_panel_task_chooser(qtbot, window):
 def test_dashboard_follows_the_task(qtbot, window):
     three = window.viewer.model("three_tasks")
     panel = _dashboard_on(qtbot, window, "REST")
-    qtbot.waitUntil(lambda: not panel.classopt_workers and all(
-        getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values()), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            not panel.classopt_workers
+            and all(getattr(p, "classopt", None) is not None for p in panel.classopt_plots.values())
+        ),
+        timeout=60_000,
+    )
     # The known motif is the chosen task's TF; class optimization maximises that output.
     rest = JasparDB(A.jaspar_release()).get("MA0138")
     assert list(panel.motif_plots) == [rest.id]
@@ -204,13 +219,12 @@ def test_dashboard_does_not_reuse_a_cancelled_class_optimization(qtbot, window):
     panel = _dashboard_on(qtbot, window, "REST")
     qtbot.waitUntil(lambda: not panel.classopt_workers, timeout=60_000)
     # A cancelled MAX job that has not stopped yet (the race: cancel, then the task chosen again).
-    winding_down = SimpleNamespace(is_running=lambda: True, cancelled=True, cancel=lambda: None,
-                                   wait=lambda ms=0: True)
+    winding_down = SimpleNamespace(is_running=lambda: True, cancelled=True, cancel=lambda: None, wait=lambda ms=0: True)
     panel.classopt_workers[("three_tasks", 2)] = winding_down
     v.set_task("MAX")
     _wait_ready(qtbot, panel, "MAX")
-    qtbot.waitUntil(lambda: not panel.classopt_workers, timeout=60_000)   # a fresh job replaced it and ended
-    panel._classopt_done(("three_tasks", 2), winding_down)   # the old job ending later changes nothing
+    qtbot.waitUntil(lambda: not panel.classopt_workers, timeout=60_000)  # a fresh job replaced it and ended
+    panel._classopt_done(("three_tasks", 2), winding_down)  # the old job ending later changes nothing
     plot = panel.classopt_plots["three_tasks"]
     assert getattr(plot, "classopt", None) is not None and "three_tasks [MAX]" in plot.titleLabel.text
     ref = explain.class_optimization(three.module, target=2, steps=40)

@@ -1,6 +1,7 @@
 """Train panel: advanced settings folded away, preset descriptions from the networks' own docs, an
 optional test file, the TF name stored in the model file, cautions (shipped test file, small
 validation set, near chance), and a status that follows saving. Known motifs by JASPAR name/alias."""
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog
@@ -69,7 +70,7 @@ def test_train_with_test_file_tf_name_cautions_and_saved_status(qtbot, window, r
     panel.epochs_spin.setValue(1)
     panel.device_combo.setCurrentText("cpu")
     panel.test_edit.setText("resources/examples/REST_GM12878_test.fa")
-    panel.tf_edit.setText("NRSF")   # REST's other name
+    panel.tf_edit.setText("NRSF")  # REST's other name
     assert panel.start() is not None
     qtbot.waitUntil(lambda: panel.last_done is not None and panel.start_button.isEnabled(), timeout=180_000)
     entry = panel.trained_entry

@@ -1,4 +1,5 @@
 """The Train panel: training to completion, cancel midway (best model kept), save, bad data."""
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog
@@ -33,8 +34,9 @@ def _panel(window, path, epochs, preset="deepbind"):
 
 def test_train_to_completion_and_save(qtbot, window, rest_positives, tmp_path, monkeypatch, dialogs):
     panel = _panel(window, rest_positives, epochs=2)
-    assert panel.preset_combo.count() >= 10 and "cpu" in [panel.device_combo.itemText(k)
-                                                           for k in range(panel.device_combo.count())]
+    assert panel.preset_combo.count() >= 10 and "cpu" in [
+        panel.device_combo.itemText(k) for k in range(panel.device_combo.count())
+    ]
     worker = panel.start()
     assert worker is not None and not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: panel.last_done is not None, timeout=120_000)
@@ -74,7 +76,7 @@ def test_cancel_midway_keeps_the_best_model(qtbot, window, rest_positives, dialo
     qtbot.waitUntil(lambda: panel.start_button.isEnabled(), timeout=10_000)
     done = panel.last_done
     assert done is not None and done.reason == "cancelled" and done.epochs_run < 40
-    assert done.best_valid_auroc == max(e.valid_auroc for e in epochs[:done.epochs_run])
+    assert done.best_valid_auroc == max(e.valid_auroc for e in epochs[: done.epochs_run])
     assert panel.trained_entry in window.viewer.models and panel.save_button.isEnabled()
     assert dialogs == []
 
@@ -101,7 +103,7 @@ def test_train_from_peaks_and_a_genome_holds_out_chromosomes(qtbot, window, tmp_
     import _genome
 
     g = _genome.build(tmp_path / "genome")
-    window.viewer.open(g.bed, genome=g.fasta)          # the open peaks: "Use open file" picks the genome too
+    window.viewer.open(g.bed, genome=g.fasta)  # the open peaks: "Use open file" picks the genome too
     panel = window.show_panel("Train")
     panel._use_open_file()
     assert panel.label_combo.currentData() == "peaks" and panel.aux_edit.text() == str(Path(g.fasta).resolve())

@@ -1,4 +1,5 @@
 """The trust verdict is shown wherever a model's explanation is drawn, and in the model's details."""
+
 import copy
 
 import pytest

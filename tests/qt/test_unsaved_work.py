@@ -1,6 +1,7 @@
 """Work is never lost: quitting, closing a file and opening a session with unsaved edits or unsaved trained
 models ask Save / Discard / Cancel; edits are autosaved and a crash's recovery file is offered back at the
 next start; a session that fails to load changes nothing. QMessageBox.exec is patched to answer."""
+
 from __future__ import annotations
 
 import json
@@ -72,7 +73,7 @@ def _trained_model(v: Viewer):
 
 def test_quit_asks_cancel_keeps_everything_and_discard_quits(qtbot, open_window, answer):
     win = open_window(_edited_viewer())
-    assert win.isWindowModified() and "[*]" in win.windowTitle()   # a "*" in the title bar
+    assert win.isWindowModified() and "[*]" in win.windowTitle()  # a "*" in the title bar
     asked = answer("Cancel")
     win.close()
     assert win.isVisible() and win.viewer.sequence(1003)[5:9] == "NNNN"
@@ -112,9 +113,9 @@ def test_closing_a_file_asks_only_for_its_own_edits(qtbot, open_window, answer):
     win = open_window(_edited_viewer())
     v = win.viewer
     asked = answer("Cancel")
-    v.set_current(0)                 # CTCF_test.fa: no edits there, closed without a question
+    v.set_current(0)  # CTCF_test.fa: no edits there, closed without a question
     assert win.close_file() and [f.name for f in v.files] == [REST.name] and asked == []
-    v.set_current(3)                 # REST record 1003 is 3 now
+    v.set_current(3)  # REST record 1003 is 3 now
     assert v.unsaved.records == [3]
     assert not win.close_file() and v.n_sequences == 1000
     assert asked[-1][1] == f"1 edited sequence is not saved. Save before you close {REST.name}?"
@@ -168,17 +169,24 @@ def test_a_session_that_fails_to_load_changes_nothing(qtbot, open_window, dialog
     win = open_window(v)
 
     def state():
-        return ([f.path for f in v.files], v.current_index, v.edited_indices, v.sequence(1003),
-                [m.name for m in v.models], [m.selected for m in v.models], v.unsaved.records)
+        return (
+            [f.path for f in v.files],
+            v.current_index,
+            v.edited_indices,
+            v.sequence(1003),
+            [m.name for m in v.models],
+            [m.selected for m in v.models],
+            v.unsaved.records,
+        )
 
     before = state()
     for kind in ("bad JSON", "missing sequence file", "missing model file", "bad model"):
         path = _broken(tmp_path, good, kind)
-        assert not win.open_session(str(path)), kind   # Discard answers the prompt; the load then fails
+        assert not win.open_session(str(path)), kind  # Discard answers the prompt; the load then fails
         assert state() == before and entry in v.models, kind
         assert str(path) in dialogs[-1][1], (kind, dialogs[-1])
         dialogs.clear()
-        errors._shown_at.clear()   # the same message is not shown twice in a row otherwise
+        errors._shown_at.clear()  # the same message is not shown twice in a row otherwise
 
 
 CRASH = textwrap.dedent("""
@@ -201,8 +209,13 @@ def test_edits_are_autosaved_and_offered_back_after_a_crash(qtbot, open_window, 
     qtbot.waitUntil(own.exists, timeout=5000)
     assert json.loads(own.read_text())["edits"][0]["sequence"][5:9] == "NNNN" and recovery.orphans() == []
     # 2. a process that edits and is SIGKILLed leaves its recovery file
-    r = subprocess.run([sys.executable, "-c", CRASH.format(root=str(ROOT), rest=str(REST))],
-                       capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    r = subprocess.run(
+        [sys.executable, "-c", CRASH.format(root=str(ROOT), rest=str(REST))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
     (orphan,) = recovery.orphans()
     kept = tmp_path / "kept.json"

@@ -1,5 +1,6 @@
 """The Variants panel: load a VCF and a genome, the table sorted by |Δ|, a click shows the row's aligned
 ref/alt tracks, Export TSV writes the core table."""
+
 import os
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def _vcf(tg, path):
             lines.append(f"{p['chrom']}\t{s + off + 1}\trs{k}_{off}\t{ref}\t{alt}\t.\tPASS\t.")
     p = tg.peaks[0]
     g, s = tg.chroms[p["chrom"]], p["summit"]
-    lines.append(f"{p['chrom']}\t{s - 3}\tdel4\t{g[s - 4: s + 1].upper()}\t{g[s - 4].upper()}\t.\tPASS\t.")
+    lines.append(f"{p['chrom']}\t{s - 3}\tdel4\t{g[s - 4 : s + 1].upper()}\t{g[s - 4].upper()}\t.\tPASS\t.")
     lines.append(f"{p['chrom']}\t{s + 3}\tsv1\t{g[s + 2].upper()}\t<DEL>\t.\tPASS\t.")
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -57,7 +58,7 @@ def test_load_vcf_sort_click_and_export(open_window, qtbot, tg, tmp_path):
     e = panel.shown_effect
     assert e is panel.effect_at(row) and e.variant.id == "del4"
     assert len(panel.tracks.plots) == 3 and "del4" in panel.track_title.text()
-    assert np.isnan(e.alt_track[51:54]).all()   # the deleted bases: a gap in the alt track
+    assert np.isnan(e.alt_track[51:54]).all()  # the deleted bases: a gap in the alt track
 
     row = next(r for r in range(panel.table.rowCount()) if panel.effect_at(r).variant.id == "rs0_0")
     panel.table.scrollToItem(panel.table.item(row, 0))
@@ -68,7 +69,7 @@ def test_load_vcf_sort_click_and_export(open_window, qtbot, tg, tmp_path):
     out = tmp_path / "effects.tsv"
     panel.export_tsv(out)
     assert out.read_text() == effects_tsv(panel.effects)
-    assert out.read_text().splitlines()[1].split("\t")[2] == "rs0_-8"   # file order, not table order
+    assert out.read_text().splitlines()[1].split("\t")[2] == "rs0_-8"  # file order, not table order
     shot = os.environ.get("DEEMO_VARIANTS_SCREENSHOT")
     if shot:
         panel.resize(1300, 820)
@@ -88,7 +89,7 @@ def test_variants_typed_on_the_current_sequence_match_brute_force(open_window, q
     seq = viewer.current_sequence
     alt = "A" if seq[50] != "A" else "C"
     panel.typed_edit.setText(f"51 {seq[50]}>{alt}; 2{seq[1]}>x")
-    assert panel.run_typed() is None and "variant 2" in panel.status.text()     # one clear line, nothing run
+    assert panel.run_typed() is None and "variant 2" in panel.status.text()  # one clear line, nothing run
     panel.typed_edit.setText(f"51 {seq[50]}>{alt}; 20 {seq[19:21]}>{seq[19]}")
     worker = panel.run_typed()
     qtbot.waitUntil(lambda: not worker.is_running() and len(panel.effects) == 2, timeout=60_000)
@@ -101,5 +102,5 @@ def test_variants_typed_on_the_current_sequence_match_brute_force(open_window, q
     assert f"typed on {viewer.current_id}" in panel.status.text()
     panel.typed_edit.setText(f"51 {'T' if seq[50] != 'T' else 'G'}>A")
     panel.run_typed()
-    qtbot.waitUntil(lambda: "skipped" in panel.status.text(), timeout=60_000)   # the REF check, counted
+    qtbot.waitUntil(lambda: "skipped" in panel.status.text(), timeout=60_000)  # the REF check, counted
     assert not panel.effects

@@ -1,5 +1,6 @@
 """Background jobs (whole-list predictions) run one at a time and only while no other job runs; a job
 whose model went away (`runtime.Cancelled`) ends as aborted, never as an error."""
+
 import threading
 import time
 
@@ -29,7 +30,7 @@ def test_background_jobs_wait_for_the_foreground_and_each_other(qtbot):
     when = {(kind, name): t for kind, name, t in log}
     assert all(when[("start", f"bg{k}")] >= when[("end", "fg")] for k in range(3))
     spans = sorted((when[("start", f"bg{k}")], when[("end", f"bg{k}")]) for k in range(3))
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))   # one at a time
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))  # one at a time
 
 
 def test_a_cancelled_model_job_is_aborted_not_an_error(qtbot):

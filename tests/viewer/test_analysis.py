@@ -1,6 +1,7 @@
 """The analysis helpers behind the Dashboard, Saliency and Temporal panels, without Qt: equal to the
 core explainers on the fitted sequence, mapped to the sequence's own coordinates, cached in
 `viewer.results`, JASPAR motifs and hits of the model's TF."""
+
 import numpy as np
 import pytest
 
@@ -30,8 +31,7 @@ def trained_rest_model(tmp_path_factory, data_dir, preset: str) -> str:
             data = load_dataset(data_dir / REST_DATA, negatives="shuffle", seed=0)
             data = data.subset(np.sort(np.random.default_rng(0).choice(len(data), 2000, replace=False)))
             lr = 1e-2 if "rnn" in preset else 5e-3
-            done = train(data, TrainingConfig(preset=preset, max_epochs=2, batch_size=64, lr=lr, seed=0,
-                                              device="cpu"))
+            done = train(data, TrainingConfig(preset=preset, max_epochs=2, batch_size=64, lr=lr, seed=0, device="cpu"))
             save_model(done.model, path, done.metadata)
         finally:
             torch.set_num_threads(threads)
@@ -72,14 +72,15 @@ def test_analysis_equals_core_explainers(viewer, rest_seq):
 
     np.testing.assert_allclose(out["prob"][0], predict_proba(m, X)[0, 0], rtol=1e-6)
     np.testing.assert_allclose(out["saliency"], explain.saliency(m, X)[0], rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(out["saliency_track"], explain.position_saliency(explain.saliency(m, X))[0],
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        out["saliency_track"], explain.position_saliency(explain.saliency(m, X))[0], rtol=1e-5, atol=1e-7
+    )
     np.testing.assert_allclose(out["guided"], explain.guided(m, X)[0], rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(out["integrated_gradients"], explain.integrated_gradients(m, X)[0],
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(out["integrated_gradients"], explain.integrated_gradients(m, X)[0], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(out["ism"], explain.ism(m, X)[0], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(out["saliency_logo"], explain.saliency_logo(explain.guided(m, X))[0],
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        out["saliency_logo"], explain.saliency_logo(explain.guided(m, X))[0], rtol=1e-5, atol=1e-7
+    )
     assert "temporal" not in out  # a CNN has no temporal output scores
     r = A.analyze_sequence(rnn, seq, methods=("temporal",))
     fwd, bwd = explain.temporal(rnn.module, X)
@@ -94,8 +95,9 @@ def test_attribution_track_is_the_value_at_the_observed_base(viewer, rest_seq):
     X = one_hot([seq])[0]
     np.testing.assert_allclose(A.attribution_track(out, "saliency", seq), (out["saliency"] * X).sum(0), atol=1e-7)
     np.testing.assert_allclose(A.attribution_track(out, "guided", seq), (out["guided"] * X).sum(0), atol=1e-7)
-    np.testing.assert_allclose(A.attribution_track(out, "integrated_gradients", seq),
-                               out["integrated_gradients"].sum(0), atol=1e-6)
+    np.testing.assert_allclose(
+        A.attribution_track(out, "integrated_gradients", seq), out["integrated_gradients"].sum(0), atol=1e-6
+    )
 
 
 def test_results_are_cached_per_model_sequence_and_method(viewer, rest_seq, monkeypatch):
@@ -123,12 +125,12 @@ def test_other_lengths_map_back_to_sequence_coordinates(viewer, rest_seq):
     cnn = viewer.models[0]
     seq = rest_seq[1]
     m = cnn.module
-    short = seq[10:90]                          # 80 nt: N-padded to 101 (10 N left, 11 right)
+    short = seq[10:90]  # 80 nt: N-padded to 101 (10 N left, 11 right)
     out = A.analyze_sequence(cnn, short, methods=("saliency", "ism"))
     ref = explain.ism(m, one_hot([fit_one(short, 101)]))[0]
     assert out["ism"].shape == (4, 80) and out["window"] == (0, 80)
     np.testing.assert_allclose(out["ism"], ref[:, 10:90], rtol=1e-5, atol=1e-6)
-    long = seq + seq[:30]                       # 131 nt: the window at 15 sees bases 15..116
+    long = seq + seq[:30]  # 131 nt: the window at 15 sees bases 15..116
     out = A.analyze_sequence(cnn, long, methods=("saliency",), window=15)
     ref = explain.saliency(m, one_hot([long[15:116]]))[0]
     assert out["window"] == (15, 116)

@@ -1,6 +1,7 @@
 """Sequences of any length in the viewer: every explanation method on M = 51, 200 and 1,000 nt with
 101-nt models (N padding, best window, a chosen window), equal to the core explainer on the
 window's own one-hot and NaN only outside the window; predictions = the best window's score."""
+
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ def viewer(tmp_path_factory):
     data = read_fasta(ROOT / "resources" / "examples" / "REST_GM12878_test.fa")
     neg = [s for s, y in zip(data.seqs, data.labels[:, 0]) if y == 0]
     pos = [s for s, y in zip(data.seqs, data.labels[:, 0]) if y == 1]
-    region = "".join(neg[:6]) + pos[0] + "".join(neg[6:9])        # REST peak at 606-707
+    region = "".join(neg[:6]) + pos[0] + "".join(neg[6:9])  # REST peak at 606-707
     records = {51: pos[1][25:76], 200: neg[9] + pos[2][:99], 1000: region[5:1005]}
     tmp = tmp_path_factory.mktemp("any_length") / "any_length.fa"
     tmp.write_text("".join(f">len{n}\n{s}\n" for n, s in records.items()))
@@ -87,8 +88,7 @@ def test_every_method_on_the_window_it_reads(viewer, n, model):
         assert np.isfinite(inside).all(), f"{method}: NaN inside the window"
         assert np.isnan(got[..., :lo]).all() and np.isnan(got[..., hi:]).all(), method
         col0 = lo - out["offset"]
-        np.testing.assert_allclose(inside, ref[..., col0: col0 + hi - lo], rtol=1e-4, atol=1e-5,
-                                   err_msg=method)
+        np.testing.assert_allclose(inside, ref[..., col0 : col0 + hi - lo], rtol=1e-4, atol=1e-5, err_msg=method)
     track = out["saliency_track"]
     assert np.isfinite(track[lo:hi]).all()
 
@@ -115,9 +115,9 @@ def test_viewer_predicts_the_best_window_and_follows_the_chosen_one(viewer):
     assert viewer.window_of("REST_GM12878_cnn") == (300, 401)
     result = A.analyze_current(viewer, models=["REST_GM12878_cnn"], methods=("prob",))
     assert result["REST_GM12878_cnn"]["window"] == (300, 401)
-    viewer.set_current("len51")                                  # another record: back to the best window
+    viewer.set_current("len51")  # another record: back to the best window
     assert viewer.window_choice is None
-    assert viewer.window_of("REST_GM12878_cnn") == (0, 51)   # N-padded: the model reads all 51 bases
+    assert viewer.window_of("REST_GM12878_cnn") == (0, 51)  # N-padded: the model reads all 51 bases
 
 
 def test_list_predictions_score_each_record_by_its_best_window(viewer):

@@ -1,5 +1,6 @@
 """Class optimization is computed once ever per weights, task and settings: one service, one cache,
 kept on disk so that another process (a new `ClassOptService`) reads it back."""
+
 import os
 import subprocess
 import sys
@@ -29,9 +30,9 @@ def test_second_instance_reads_the_disk_cache(tmp_path):
     first = ClassOptService(str(tmp_path))
     result, progress = _drain_counting(first.steps(net, key, every=10))
     assert progress == 3 and os.path.exists(first.path(key))
-    again = ClassOptService(str(tmp_path))           # what a new process sees
+    again = ClassOptService(str(tmp_path))  # what a new process sees
     hit, progress = _drain_counting(again.steps(net, key, every=10))
-    assert progress == 0                              # nothing recomputed
+    assert progress == 0  # nothing recomputed
     np.testing.assert_array_equal(hit.pwm.probs, result.pwm.probs)
     np.testing.assert_array_equal(hit.history, result.history)
     assert (hit.score, hit.consensus_score, hit.settings) == (result.score, result.consensus_score, result.settings)
@@ -48,8 +49,17 @@ def test_key_changes_with_weights_task_and_settings():
         other.load_state_dict(net.state_dict())
         next(other.parameters()).add_(1e-3)
     assert key_for(other, steps=20).weights != key.weights
-    assert len({key.digest, key_for(other, steps=20).digest, key_for(net, target=0, steps=21).digest,
-                ClassOptKey(key.weights, steps=20, lam=0.01).digest}) == 4
+    assert (
+        len(
+            {
+                key.digest,
+                key_for(other, steps=20).digest,
+                key_for(net, target=0, steps=21).digest,
+                ClassOptKey(key.weights, steps=20, lam=0.01).digest,
+            }
+        )
+        == 4
+    )
 
 
 def test_shipped_model_key_reads_only_its_metadata():
@@ -71,9 +81,16 @@ def test_another_process_hits_the_cache(tmp_path, monkeypatch):
         "n = sum(1 for _ in A.iter_class_optimization(e, steps=30, every=10))\n"
         "print(hit, n)\n"
     )
-    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__)))).stdout.split()
-            for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        ).stdout.split()
+        for _ in range(2)
+    ]
     assert runs == [["False", "4"], ["True", "0"]]
 
 

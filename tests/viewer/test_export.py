@@ -1,5 +1,6 @@
 """Exports and the whole-list motif filter, Qt-free: FASTA with edits and soft-masking, the
 prediction table (CSV / TSV) of every record, records with a motif on either strand (brute force)."""
+
 import csv
 from pathlib import Path
 
@@ -20,8 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def viewer(tmp_path):
     data = read_fasta(ROOT / "resources" / "examples" / "REST_GM12878_test.fa")
     path = tmp_path / "mixed.fa"
-    records = [(data.ids[0], data.seqs[0][:30].lower() + data.seqs[0][30:]), (data.ids[1], data.seqs[1][:60]),
-               ("long", "".join(data.seqs[2:6]))]
+    records = [
+        (data.ids[0], data.seqs[0][:30].lower() + data.seqs[0][30:]),
+        (data.ids[1], data.seqs[1][:60]),
+        ("long", "".join(data.seqs[2:6])),
+    ]
     path.write_text("".join(f">{i} label={k % 2}\n{s}\n" for k, (i, s) in enumerate(records)))
     v = Viewer()
     v.open(path)

@@ -5,6 +5,7 @@ The model: cnn-small trained for two epochs on ALX4 HT-SELEX (resources/data/sel
 bound vs round 0), 20-mers; the homeobox core TAATTA dominates round 4, so the learned motifs should
 match ALX4 (JASPAR MA0853) or another homeobox matrix.
 """
+
 import numpy as np
 import pytest
 import torch
@@ -14,11 +15,72 @@ from deemo_gui.viewer import Viewer
 from deemo_gui.viewer import motif_jobs as mj
 
 # Homeodomain TFs (and ARID3, which binds AT-rich TAAT-like sites) that TAATTA-like motifs hit.
-HOMEOBOX = ("ALX", "ARX", "LHX", "LMX", "PROP", "PHOX", "VSX", "PAX", "HOX", "DLX", "MSX", "EMX", "EN1", "EN2",
-            "GSX", "NKX", "BARX", "BARHL", "UNCX", "SHOX", "RAX", "OTP", "ISL", "LBX", "VAX", "ESX", "POU",
-            "HMX", "GBX", "MNX", "DRGX", "PRRX", "HESX", "NOTO", "VENTX", "CDX", "ARGFX", "DUX", "MIX", "ARID3",
-            "PDX", "HNF1", "ONECUT", "SEBOX", "TLX", "DMBX", "OTX", "CRX", "PITX", "GSC", "HOXA", "HOXB", "HOXC",
-            "HOXD", "MEOX", "NANOG", "BSX", "EVX", "MEIS", "PKNOX", "TGIF", "IRX", "SIX", "PBX")
+HOMEOBOX = (
+    "ALX",
+    "ARX",
+    "LHX",
+    "LMX",
+    "PROP",
+    "PHOX",
+    "VSX",
+    "PAX",
+    "HOX",
+    "DLX",
+    "MSX",
+    "EMX",
+    "EN1",
+    "EN2",
+    "GSX",
+    "NKX",
+    "BARX",
+    "BARHL",
+    "UNCX",
+    "SHOX",
+    "RAX",
+    "OTP",
+    "ISL",
+    "LBX",
+    "VAX",
+    "ESX",
+    "POU",
+    "HMX",
+    "GBX",
+    "MNX",
+    "DRGX",
+    "PRRX",
+    "HESX",
+    "NOTO",
+    "VENTX",
+    "CDX",
+    "ARGFX",
+    "DUX",
+    "MIX",
+    "ARID3",
+    "PDX",
+    "HNF1",
+    "ONECUT",
+    "SEBOX",
+    "TLX",
+    "DMBX",
+    "OTX",
+    "CRX",
+    "PITX",
+    "GSC",
+    "HOXA",
+    "HOXB",
+    "HOXC",
+    "HOXD",
+    "MEOX",
+    "NANOG",
+    "BSX",
+    "EVX",
+    "MEIS",
+    "PKNOX",
+    "TGIF",
+    "IRX",
+    "SIX",
+    "PBX",
+)
 
 
 def is_homeobox(name: str) -> bool:
@@ -35,7 +97,7 @@ def alx4(data_dir):
     pos, neg = data_dir / "selex_alx4" / "alx4_round4.txt", data_dir / "selex_alx4" / "alx4_round0.txt"
     data = load_dataset(str(pos), negatives=str(neg))
     n = len(data) // 2
-    sub = data.subset(np.r_[0:2000, n:n + 2000])
+    sub = data.subset(np.r_[0:2000, n : n + 2000])
     done = train(sub, TrainingConfig(preset="cnn-small", max_epochs=2, batch_size=64, lr=1e-3, device="cpu", seed=0))
     assert done.best_valid_auroc > 0.9
     viewer = Viewer()
@@ -70,7 +132,7 @@ def test_class_optimization_job_progress_matches_and_cache(alx4):
     assert out.result.history.shape == (1, 301) and out.result.score > 0.95
     # the compared window: 9 most informative columns, inside the PWM
     assert out.query.width == 9 and 0 <= out.query_start <= 11
-    np.testing.assert_allclose(out.query.probs, out.result.pwm.probs[:, out.query_start:out.query_start + 9])
+    np.testing.assert_allclose(out.query.probs, out.result.pwm.probs[:, out.query_start : out.query_start + 9])
     assert "TAAT" in out.query.consensus() or "ATTA" in out.query.consensus()
     # Tomtom against JASPAR2024 CORE vertebrates: a homeobox matrix among the best
     df = out.matches

@@ -1,5 +1,6 @@
 """The model runtime (`viewer.runtime`): one owner per model, jobs borrow the network from it, and
 unticking, moving or removing a model cancels its jobs and waits for them first."""
+
 import threading
 import time
 
@@ -25,6 +26,7 @@ def viewer():
 
 def _slow_job(owner, started, release, log):
     """A job that holds the network for one step until `release` is set, then tries one more step."""
+
     def steps(net):
         with torch.no_grad():
             net(torch.zeros(1, 4, 101))
@@ -32,7 +34,7 @@ def _slow_job(owner, started, release, log):
         release.wait(5)
         log.append("first step done")
         yield 1
-        log.append("second step ran")   # must never happen once cancelled
+        log.append("second step ran")  # must never happen once cancelled
         yield 2
 
     def run():
@@ -55,11 +57,11 @@ def test_unticking_cancels_the_job_without_blocking(viewer):
     thread = _slow_job(owner, started, release, log)
     assert started.wait(5) and owner.busy
     t0 = time.perf_counter()
-    viewer.select_models(["other"])          # unticks cnn: its job is cancelled, the GUI does not wait
+    viewer.select_models(["other"])  # unticks cnn: its job is cancelled, the GUI does not wait
     assert time.perf_counter() - t0 < 1.0 and log == []
     release.set()
     thread.join(5)
-    assert log == ["first step done", "cancelled"] and not owner.busy   # it never ran another step
+    assert log == ["first step done", "cancelled"] and not owner.busy  # it never ran another step
 
 
 def test_cancel_with_wait_returns_after_the_step(viewer):
@@ -82,7 +84,7 @@ def test_remove_waits_then_the_owner_takes_no_job(viewer):
     thread = _slow_job(owner, started, release, log)
     assert started.wait(5)
     t0 = time.perf_counter()
-    viewer.remove_model("cnn")               # returns at once: the copy is freed after the step
+    viewer.remove_model("cnn")  # returns at once: the copy is freed after the step
     assert time.perf_counter() - t0 < 1.0 and owner.closed and owner._copy is not None and log == []
     with pytest.raises(Cancelled):
         owner.begin()
@@ -99,18 +101,19 @@ def test_set_device_while_a_job_runs_moves_only_after_its_step(viewer, monkeypat
     moved_during_step = []
     started, release, log = threading.Event(), threading.Event(), []
     original_to = entry.to
-    monkeypatch.setattr(entry, "to", lambda device: (moved_during_step.append(not release.is_set()),
-                                                     original_to(device)))
+    monkeypatch.setattr(
+        entry, "to", lambda device: (moved_during_step.append(not release.is_set()), original_to(device))
+    )
     thread = _slow_job(owner, started, release, log)
     assert started.wait(5)
     t0 = time.perf_counter()
-    viewer.set_device("cpu")                 # returns at once; the move waits for the step
+    viewer.set_device("cpu")  # returns at once; the move waits for the step
     assert time.perf_counter() - t0 < 1.0 and moved_during_step == []
     release.set()
     assert owner.settle(5)
     thread.join(5)
     assert moved_during_step == [False] and log == ["first step done", "cancelled"]
-    viewer.set_device("cpu")                 # no job running: moved before the call returns
+    viewer.set_device("cpu")  # no job running: moved before the call returns
     assert moved_during_step == [False, False]
     # a new job after the move works, on a fresh analysis copy on the new device
     out = A.drain(owner.run(lambda net: A.iter_analyze(entry, SEQ, ("prob",), network=net)))
@@ -122,13 +125,13 @@ def test_stale_results_are_not_current(viewer):
     owner = viewer.runtime.owner(entry)
     job = owner.begin()
     assert job.current
-    owner.cancel()          # the model was unticked: what the job computes is no longer wanted
+    owner.cancel()  # the model was unticked: what the job computes is no longer wanted
     assert not job.current and job.cancelled
     with pytest.raises(Cancelled), owner.use(job):
         pass
     owner.end(job)
     fresh = owner.begin()
-    assert fresh.current    # a job begun after the cancel is wanted
+    assert fresh.current  # a job begun after the cancel is wanted
     owner.end(fresh)
 
 
@@ -165,7 +168,7 @@ def test_shared_users_run_together_and_a_move_waits_for_all(viewer):
     deadline = time.time() + 5
     while len(inside) < 2 and time.time() < deadline:
         time.sleep(0.01)
-    assert len(inside) == 2   # two predictions at once
+    assert len(inside) == 2  # two predictions at once
     threading.Timer(0.2, gate.set).start()
     t0 = time.perf_counter()
     owner.move("cpu")
@@ -201,8 +204,8 @@ def test_a_job_over_several_models_stops_when_one_is_removed(viewer):
     while not steps and time.time() < deadline:
         time.sleep(0.01)
     removed = viewer.runtime.owner(entries[1])
-    viewer.remove_model("other")             # returns at once; frees the model after the step
-    assert not removed.settle(0.1)           # the step reading both networks is still running
+    viewer.remove_model("other")  # returns at once; frees the model after the step
+    assert not removed.settle(0.1)  # the step reading both networks is still running
     gate.set()
     assert removed.settle(5)
     thread.join(5)

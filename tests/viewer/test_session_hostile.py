@@ -1,5 +1,6 @@
 """Hostile and broken session files: refused with one DataError line naming the file and the field, and
 a session that cannot be restored leaves the viewer exactly as it was. Real data: resources/examples."""
+
 from __future__ import annotations
 
 import copy
@@ -47,9 +48,18 @@ def viewer() -> Viewer:
 
 
 def state(v: Viewer) -> tuple:
-    return ([f.path for f in v.files], v.n_sequences, v.current_index, v.edited_indices,
-            [v.sequence(i) for i in v.edited_indices], v.search_pattern, v.selection, [m.name for m in v.models],
-            v.task, v.can_undo)
+    return (
+        [f.path for f in v.files],
+        v.n_sequences,
+        v.current_index,
+        v.edited_indices,
+        [v.sequence(i) for i in v.edited_indices],
+        v.search_pattern,
+        v.selection,
+        [m.name for m in v.models],
+        v.task,
+        v.can_undo,
+    )
 
 
 def _set(data: dict, where: str, value) -> dict:
@@ -75,37 +85,43 @@ def _refused(v: Viewer, path: Path, pattern: str | None) -> str:
     return msg
 
 
-@pytest.mark.parametrize("where, value, fragment", [
-    ("version", "abc", "field 'version' must be a whole number, found a string"),
-    ("version", True, "field 'version' must be a whole number, found true/false"),
-    ("version", 2, "made by a newer deemo-gui (session version 2); update to open it"),
-    ("files", "CTCF_test.fa", "field 'files' must be a list of file entries, found a string"),
-    ("files.0", 5, "field 'files[0]' must be a file entry, found a number"),
-    ("files.1.path", ["x"], "field 'files[1].path' must be a string, found a list"),
-    ("files.0.seed", "x", "field 'files[0].seed' must be a whole number, found a string"),
-    ("files.0.seed", -1, "field 'files[0].seed' must be 0 or more, found -1"),
-    ("models", [{"path": "m.safetensors", "selected": "yes"}],
-     "field 'models[0].selected' must be true or false, found a string"),
-    ("models", ["m.safetensors"], "field 'models[0]' must be a model entry, found a string"),
-    ("unsaved_models", "abc", "field 'unsaved_models' must be a list of model names, found a string"),
-    ("current", "chr1", "field 'current' must be a sequence reference (file, index, id), found a string"),
-    ("current.file", 1.5, "field 'current.file' must be a whole number, found a number"),
-    ("edits", {"file": 0}, "field 'edits' must be a list of edits, found an object"),
-    ("edits.1", [0, 2], "field 'edits[1]' must be an edit (file, index, id, sequence), found a list"),
-    ("edits.0.index", True, "field 'edits[0].index' must be a whole number, found true/false"),
-    ("edits.0.id", 7, "field 'edits[0].id' must be a string, found a number"),
-    ("edits.0.sequence", 5, "field 'edits[0].sequence' must be a string, found a number"),
-    ("edits.1.sequence", MISSING, "field 'edits[1].sequence' is missing"),
-    ("edits.1.sequence", "ACGTZ", "field 'edits[1].sequence': invalid character 'Z' at position 5"),
-    ("edits.1.sequence", "", "field 'edits[1].sequence': empty sequence"),
-    ("search", ["CACGTG"], "field 'search' must be a string, found a list"),
-    ("search", "CAXG", "field 'search': search pattern 'CAXG': 'X' is not a nucleotide letter"),
-    ("selection", 3, "field 'selection' must be a list of two whole numbers, found a number"),
-    ("selection", [1, 2, 3], "field 'selection' must be a list of two whole numbers, found 3"),
-    ("selection", ["a", 2], "field 'selection[0]' must be a whole number, found a string"),
-    ("task", 3, "field 'task' must be a string, found a number"),
-    ("device", {"cuda": 0}, "field 'device' must be a string, found an object"),
-])
+@pytest.mark.parametrize(
+    "where, value, fragment",
+    [
+        ("version", "abc", "field 'version' must be a whole number, found a string"),
+        ("version", True, "field 'version' must be a whole number, found true/false"),
+        ("version", 2, "made by a newer deemo-gui (session version 2); update to open it"),
+        ("files", "CTCF_test.fa", "field 'files' must be a list of file entries, found a string"),
+        ("files.0", 5, "field 'files[0]' must be a file entry, found a number"),
+        ("files.1.path", ["x"], "field 'files[1].path' must be a string, found a list"),
+        ("files.0.seed", "x", "field 'files[0].seed' must be a whole number, found a string"),
+        ("files.0.seed", -1, "field 'files[0].seed' must be 0 or more, found -1"),
+        (
+            "models",
+            [{"path": "m.safetensors", "selected": "yes"}],
+            "field 'models[0].selected' must be true or false, found a string",
+        ),
+        ("models", ["m.safetensors"], "field 'models[0]' must be a model entry, found a string"),
+        ("unsaved_models", "abc", "field 'unsaved_models' must be a list of model names, found a string"),
+        ("current", "chr1", "field 'current' must be a sequence reference (file, index, id), found a string"),
+        ("current.file", 1.5, "field 'current.file' must be a whole number, found a number"),
+        ("edits", {"file": 0}, "field 'edits' must be a list of edits, found an object"),
+        ("edits.1", [0, 2], "field 'edits[1]' must be an edit (file, index, id, sequence), found a list"),
+        ("edits.0.index", True, "field 'edits[0].index' must be a whole number, found true/false"),
+        ("edits.0.id", 7, "field 'edits[0].id' must be a string, found a number"),
+        ("edits.0.sequence", 5, "field 'edits[0].sequence' must be a string, found a number"),
+        ("edits.1.sequence", MISSING, "field 'edits[1].sequence' is missing"),
+        ("edits.1.sequence", "ACGTZ", "field 'edits[1].sequence': invalid character 'Z' at position 5"),
+        ("edits.1.sequence", "", "field 'edits[1].sequence': empty sequence"),
+        ("search", ["CACGTG"], "field 'search' must be a string, found a list"),
+        ("search", "CAXG", "field 'search': search pattern 'CAXG': 'X' is not a nucleotide letter"),
+        ("selection", 3, "field 'selection' must be a list of two whole numbers, found a number"),
+        ("selection", [1, 2, 3], "field 'selection' must be a list of two whole numbers, found 3"),
+        ("selection", ["a", 2], "field 'selection[0]' must be a whole number, found a string"),
+        ("task", 3, "field 'task' must be a string, found a number"),
+        ("device", {"cuda": 0}, "field 'device' must be a string, found an object"),
+    ],
+)
 def test_wrong_field_types_are_refused_and_change_nothing(tmp_path, session, viewer, where, value, fragment):
     _, good = session
     path = tmp_path / "bad.deemo-session"
@@ -114,13 +130,16 @@ def test_wrong_field_types_are_refused_and_change_nothing(tmp_path, session, vie
     assert msg.startswith(f"{path}: ") and fragment in msg
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ('{"format": "deemo-session", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "JSON nested too deeply"),
-    ('{"format": "deemo-session", "version": ' + "1" * 5000 + "}", "not JSON: Exceeds the limit"),
-    ('{"format": "deemo-session", "files": [', "not JSON: Expecting value"),
-    ("[1, 2]", "no 'format': 'deemo-session'"),
-    ("\ufeff" + '{"format": "deemo-session", "version": "1"}', "field 'version' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ('{"format": "deemo-session", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "JSON nested too deeply"),
+        ('{"format": "deemo-session", "version": ' + "1" * 5000 + "}", "not JSON: Exceeds the limit"),
+        ('{"format": "deemo-session", "files": [', "not JSON: Expecting value"),
+        ("[1, 2]", "no 'format': 'deemo-session'"),
+        ("\ufeff" + '{"format": "deemo-session", "version": "1"}', "field 'version' must be a whole number"),
+    ],
+)
 def test_not_a_session(tmp_path, viewer, content, fragment):
     path = tmp_path / "s.json"
     path.write_text(content, encoding="utf-8")

@@ -1,4 +1,5 @@
 """The viewer's unsaved work: edits not in a saved session and models never saved, with an event."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,12 +20,12 @@ def test_edits_are_unsaved_until_a_session_holds_them(tmp_path):
     v.edit(0, "NN")
     assert v.unsaved.records == [3] and seen[-1] is True
     assert v.unsaved.summary() == "1 edited sequence is not saved."
-    v.undo()                                    # the file's text again: nothing to lose
+    v.undo()  # the file's text again: nothing to lose
     assert not v.unsaved.any and seen[-1] is False
     v.redo()
     v.save_session(tmp_path / "s.deemo.json")
     assert not v.unsaved.any and seen[-1] is False
-    v.undo()                                    # differs from the saved session now
+    v.undo()  # differs from the saved session now
     assert v.unsaved.records == [3]
     v.redo()
     assert not v.unsaved.any
@@ -62,4 +63,4 @@ def test_closing_a_file_keeps_the_other_files_edits():
     v.close_file(0)
     assert v.edited_indices == [5] and v.sequence(5).startswith("NNN") and v.unsaved.records == [5]
     v.set_current(5)
-    assert v.undo() and not v.unsaved.any   # its undo history came along
+    assert v.undo() and not v.unsaved.any  # its undo history came along

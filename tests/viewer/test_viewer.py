@@ -1,4 +1,5 @@
 """The viewer model without Qt: files, edits, undo/redo, search on both strands, models, sessions."""
+
 import json
 import os
 import subprocess
@@ -28,8 +29,16 @@ def viewer(data_dir):
 class Recorder:
     def __init__(self, viewer):
         self.events = []
-        for name in ("sequences_changed", "current_changed", "sequence_edited", "selection_changed",
-                     "search_changed", "models_changed", "predictions_changed", "error"):
+        for name in (
+            "sequences_changed",
+            "current_changed",
+            "sequence_edited",
+            "selection_changed",
+            "search_changed",
+            "models_changed",
+            "predictions_changed",
+            "error",
+        ):
             getattr(viewer.events, name).connect(lambda *args, n=name: self.events.append((n, args)))
 
     def names(self):
@@ -37,9 +46,11 @@ class Recorder:
 
 
 def test_viewer_model_does_not_import_qt_or_torch():
-    code = ("import sys; from deemo_gui.viewer import Viewer; v = Viewer(); "
-            "v.open('resources/data/ctcf_gifford/ctcf_test.fa'); v.edit(0, 'A'); v.search('CCGCNNGG'); "
-            "print(any(m.startswith('PySide6') for m in sys.modules), 'torch' in sys.modules)")
+    code = (
+        "import sys; from deemo_gui.viewer import Viewer; v = Viewer(); "
+        "v.open('resources/data/ctcf_gifford/ctcf_test.fa'); v.edit(0, 'A'); v.search('CCGCNNGG'); "
+        "print(any(m.startswith('PySide6') for m in sys.modules), 'torch' in sys.modules)"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.split() == ["False", "False"]
@@ -119,8 +130,13 @@ def test_edits_undo_redo_and_revcomp(viewer):
     assert viewer.current_sequence[5] == "A" and not viewer.can_redo  # a new edit clears redo
     # Refused input changes nothing.
     state = viewer.current_sequence
-    for bad in (lambda: viewer.edit(0, "X"), lambda: viewer.edit(100, "AA"), lambda: viewer.edit(-1, "A"),
-                lambda: viewer.replace_range(5, 500, "A"), lambda: viewer.replace_range(0, len(state), "")):
+    for bad in (
+        lambda: viewer.edit(0, "X"),
+        lambda: viewer.edit(100, "AA"),
+        lambda: viewer.edit(-1, "A"),
+        lambda: viewer.replace_range(5, 500, "A"),
+        lambda: viewer.replace_range(0, len(state), ""),
+    ):
         with pytest.raises(DataError):
             bad()
     assert viewer.current_sequence == state
@@ -150,7 +166,7 @@ def brute_force(seq: str, pattern: str):
     w, out = len(pattern), set()
     rc = reverse_complement(pattern)
     for i in range(len(seq) - w + 1):
-        window = seq[i:i + w]
+        window = seq[i : i + w]
         if all(letter_matches(s, p) for s, p in zip(window, pattern)):
             out.add((i, "+"))
         if all(letter_matches(s, p) for s, p in zip(window, rc)):
@@ -171,7 +187,7 @@ def test_search_both_strands_matches_brute_force(data_dir):
             assert {(h.start, h.strand) for h in hits} == brute_force(seq, pattern), (seq, pattern)
             assert len(hits) == len({(h.start, h.strand) for h in hits})
             for h in hits:
-                assert h.text == seq[h.start:h.end] and h.end - h.start == len(pattern)
+                assert h.text == seq[h.start : h.end] and h.end - h.start == len(pattern)
     # A palindrome hits both strands at the same place; overlaps are all found.
     assert [(h.start, h.strand) for h in search("TTCACGTGAA", "CACGTG")] == [(2, "+"), (2, "-")]
     assert [h.start for h in search("AAAA", "AA") if h.strand == "+"] == [0, 1, 2]
@@ -301,7 +317,7 @@ def test_a_lazy_model_whose_file_breaks_is_left_out_once(viewer, rest_model, tmp
             viewer.compute_predictions(viewer.current_sequence, [good, bad])
         assert exc.value.entry is bad and isinstance(exc.value, ModelFileError)
     assert len(loads) == 1 and "no such file" in bad.error and "broken" in repr(bad)
-    assert viewer.selected_models == [good] and bad.selected   # left out at once; unticked here, once
+    assert viewer.selected_models == [good] and bad.selected  # left out at once; unticked here, once
     assert viewer.deselect_broken_models() == [bad] and viewer.deselect_broken_models() == []
     assert broken == [("bad", bad.error)] and not bad.selected
     viewer.select_models(["good", "bad"])
@@ -348,7 +364,7 @@ def test_session_round_trip(tmp_path, data_dir, rest_model):
     with pytest.raises(DataError, match="gone.seq.gz"):
         w.open_session(tmp_path / "broken.json")
     assert w.n_sequences == 2000 and w.current_index == 2
-    (tmp_path / "not_session.json").write_text("{\"a\": 1}")
+    (tmp_path / "not_session.json").write_text('{"a": 1}')
     with pytest.raises(DataError, match="not a deemo session"):
         w.open_session(tmp_path / "not_session.json")
 
@@ -365,7 +381,7 @@ def test_results_cache_is_lru_and_per_model():
     cache.put(AnalysisKey("m1", "ACGT", "ism"), 3)  # evicts the least recently used (m2)
     assert cache.get(AnalysisKey("m2", "ACGT", "saliency")) is None and len(cache) == 3
     cache.discard_model("m1")
-    assert len(cache) == 1 and HitsKey(("MA0138.2",), "ACGT", 1e-4) in cache   # not a model's result
+    assert len(cache) == 1 and HitsKey(("MA0138.2",), "ACGT", 1e-4) in cache  # not a model's result
 
 
 def test_reverse_complement_is_a_view_of_the_other_strand(tmp_path):
@@ -381,8 +397,8 @@ def test_reverse_complement_is_a_view_of_the_other_strand(tmp_path):
     assert v.strand(0) == "-" and v.current_sequence == reverse_complement(forward)
     assert not v.is_edited(0) and v.edited_indices == [] and not v.can_undo
     assert v.selection == (10, 13) and v.selected_text() == reverse_complement(forward[0:3])
-    assert v.soft_masked(0) == ((9, 13),)                        # acgt at the end of the minus strand
-    v.edit(0, "A" if v.current_sequence[0] != "A" else "C")    # base 1 of "-" is base 13 of the file
+    assert v.soft_masked(0) == ((9, 13),)  # acgt at the end of the minus strand
+    v.edit(0, "A" if v.current_sequence[0] != "A" else "C")  # base 1 of "-" is base 13 of the file
     assert v.is_edited(0) and v.forward_sequence(0)[:-1] == forward[:-1]
     assert v.forward_sequence(0)[-1] == reverse_complement(v.current_sequence[0])
     assert v.original_sequence(0) == reverse_complement(forward)  # the edit shows as one changed base

@@ -1,4 +1,5 @@
 """Viewer API: open peaks with a genome (origins kept), and variant effects as rows."""
+
 from pathlib import Path
 
 import _genome
@@ -34,7 +35,8 @@ def test_open_peaks_and_variant_rows(tg, tmp_path):
     vcf.write_text(f"chrom\tpos\tref\talt\n{p['chrom']}\t{p['summit'] + 1}\t{g[p['summit']]}\t{alt}\n")
     rows = viewer.variant_effects(vcf, genome=tg.fasta)
     assert [r["model"] for r in rows] == [entry.name] and rows[0]["delta"] == pytest.approx(
-        rows[0]["p_alt"] - rows[0]["p_ref"])
+        rows[0]["p_alt"] - rows[0]["p_ref"]
+    )
     labelled = viewer.open_peaks(tg.bed, tg.fasta, length=51, negatives="gc")
     assert {len(s) for s in labelled.data.seqs} == {51} and labelled.data.labels.sum() == len(tg.peaks)
 
@@ -44,7 +46,12 @@ def test_typed_variants_parse_or_say_which_is_wrong():
     from deemo_gui.viewer.genome import parse_typed_variants
 
     assert parse_typed_variants("51 a>g; 1,060: CT>C\n7 A>AT") == [(51, "A", "G"), (1060, "CT", "C"), (7, "A", "AT")]
-    for text, why in (("51 A-G", "variant 1"), ("51 A>Z", "'Z' is not a base"), ("0 A>G", "start at 1"),
-                      ("5 A>A", "same as REF"), ("  ", "no variant typed")):
+    for text, why in (
+        ("51 A-G", "variant 1"),
+        ("51 A>Z", "'Z' is not a base"),
+        ("0 A>G", "start at 1"),
+        ("5 A>A", "same as REF"),
+        ("  ", "no variant typed"),
+    ):
         with pytest.raises(DataError, match=why):
             parse_typed_variants(text)

@@ -15,12 +15,18 @@ task's logit unless a method says otherwise.
 - filters: first-layer filters as PWMs (Koo & Eddy 2019)
 - extract: motifs from each visualization (Deep Motif Dashboard sec. 3.4) and DeepBind's baseline
 """
+
 from ._common import task_index
 from .classopt import ClassOptProgress, ClassOptResult, class_optimization, class_optimization_steps
 from .deeplift import deep_lift_shap
 from .extract import (
-    activation_pwms, extract_motifs, motif_from_class_optimization, motif_from_saliency, motif_from_temporal,
-    saliency_window_starts, temporal_window_starts,
+    activation_pwms,
+    extract_motifs,
+    motif_from_class_optimization,
+    motif_from_saliency,
+    motif_from_temporal,
+    saliency_window_starts,
+    temporal_window_starts,
 )
 from .filters import filter_pwms, first_layer_activations
 from .guided import guided, saliency_logo
@@ -30,10 +36,26 @@ from .saliency import position_saliency, saliency
 from .temporal import temporal
 
 __all__ = [
-    "saliency", "position_saliency", "guided", "saliency_logo", "ism", "integrated_gradients", "temporal",
+    "saliency",
+    "position_saliency",
+    "guided",
+    "saliency_logo",
+    "ism",
+    "integrated_gradients",
+    "temporal",
     "deep_lift_shap",
-    "class_optimization", "class_optimization_steps", "ClassOptProgress", "ClassOptResult",
-    "filter_pwms", "first_layer_activations", "activation_pwms", "motif_from_saliency", "motif_from_temporal",
-    "motif_from_class_optimization", "extract_motifs", "saliency_window_starts", "temporal_window_starts",
+    "class_optimization",
+    "class_optimization_steps",
+    "ClassOptProgress",
+    "ClassOptResult",
+    "filter_pwms",
+    "first_layer_activations",
+    "activation_pwms",
+    "motif_from_saliency",
+    "motif_from_temporal",
+    "motif_from_class_optimization",
+    "extract_motifs",
+    "saliency_window_starts",
+    "temporal_window_starts",
     "task_index",
 ]

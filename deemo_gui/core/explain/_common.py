@@ -5,6 +5,7 @@ The pattern follows tangermeme (jmschrei/tangermeme): functions take ``model, X`
 ``(N, 4, L)`` (numpy or tensor), work in batches on ``device`` (``None``: wherever the model's
 parameters are) and return numpy arrays on the CPU.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,7 +44,7 @@ def task_index(model: torch.nn.Module, task) -> int:
     metadata ("REST"); ConfigError listing the model's tasks otherwise."""
     n_tasks = int(getattr(model, "n_tasks", 1))
     names = list((getattr(model, "metadata", None) or {}).get("task_names") or [])
-    names = names or [f"task{i}" for i in range(n_tasks)]   # the names the app shows for unnamed outputs
+    names = names or [f"task{i}" for i in range(n_tasks)]  # the names the app shows for unnamed outputs
     text = str(task).strip()
     if text in names:
         return names.index(text)
@@ -110,8 +111,9 @@ def class_score(model: torch.nn.Module, x: torch.Tensor, target: int) -> torch.T
     return model(x)[:, target]
 
 
-def logits_of(model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: int,
-              device: torch.device) -> torch.Tensor:
+def logits_of(
+    model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: int, device: torch.device
+) -> torch.Tensor:
     """Logits of task ``target`` for all of ``X`` (CPU tensor (N,)); the model is already prepared."""
     out = []
     with torch.no_grad():
@@ -120,8 +122,9 @@ def logits_of(model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: 
     return torch.cat(out) if out else torch.zeros(0)
 
 
-def input_gradients(model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: int,
-                    device: torch.device) -> torch.Tensor:
+def input_gradients(
+    model: torch.nn.Module, X: torch.Tensor, target: int, batch_size: int, device: torch.device
+) -> torch.Tensor:
     """d logit_target / d X for every sequence (CPU tensor like ``X``); model already prepared.
 
     Only the input gets a gradient (``torch.autograd.grad``): the parameters' ``.grad`` are left

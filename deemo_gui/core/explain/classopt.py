@@ -26,6 +26,7 @@ column, so positions the network ignores stay flat); the PWM is X itself, with n
 Restarts (different random starts) are optimised together as one batch: the optimisers act element
 by element and the rows do not interact, so this is the same as running them one after another.
 """
+
 from __future__ import annotations
 
 from collections.abc import Generator
@@ -35,8 +36,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import check_target, evaluating, grad_context
 from deemo_gui.core.errors import ConfigError
+
+from ._common import check_target, evaluating, grad_context
 
 # Defaults: QData/DeepMotif class_optimization.lua.
 LAMBDA = 0.009
@@ -93,8 +95,9 @@ def _pwm_probs(X: np.ndarray, simplex: bool) -> np.ndarray:
     return X / X.sum(axis=-2, keepdims=True) if simplex else to_pwm_probs(X)
 
 
-def _rmsprop_step(X: torch.Tensor, g: torch.Tensor, square_avg: torch.Tensor, lr: float,
-                  alpha: float = 0.99, eps: float = 1e-8) -> None:
+def _rmsprop_step(
+    X: torch.Tensor, g: torch.Tensor, square_avg: torch.Tensor, lr: float, alpha: float = 0.99, eps: float = 1e-8
+) -> None:
     """One step of `torch.optim.RMSprop` with its defaults (no momentum, not centred), in place:
     the same arithmetic, written out because importing `torch.optim` pulls in `torch._dynamo`
     (about a second at the app's start)."""
@@ -103,8 +106,16 @@ def _rmsprop_step(X: torch.Tensor, g: torch.Tensor, square_avg: torch.Tensor, lr
         X.addcdiv_(g, square_avg.sqrt().add_(eps), value=-lr)
 
 
-def _adam_step(Z: torch.Tensor, g: torch.Tensor, m: torch.Tensor, v: torch.Tensor, t: int, lr: float,
-               betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+def _adam_step(
+    Z: torch.Tensor,
+    g: torch.Tensor,
+    m: torch.Tensor,
+    v: torch.Tensor,
+    t: int,
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> None:
     """One step of Adam (Kingma & Ba 2015, `torch.optim.Adam`'s defaults), in place; written out for
     the same reason as `_rmsprop_step`."""
     b1, b2 = betas
@@ -126,9 +137,19 @@ def _objective(logit: torch.Tensor, X: torch.Tensor, lam: float, objective: str)
 
 
 def class_optimization_steps(
-    model: torch.nn.Module, target: int = 0, length: int | None = None, lam: float = LAMBDA,
-    lr: float | None = LR, steps: int | None = STEPS, restarts: int = 1, seed: int = 0, every: int = 25, init: str = "random",
-    objective: str = "log_prob", device=None, parametrization: str = "demo",
+    model: torch.nn.Module,
+    target: int = 0,
+    length: int | None = None,
+    lam: float = LAMBDA,
+    lr: float | None = LR,
+    steps: int | None = STEPS,
+    restarts: int = 1,
+    seed: int = 0,
+    every: int = 25,
+    init: str = "random",
+    objective: str = "log_prob",
+    device=None,
+    parametrization: str = "demo",
 ) -> Generator[ClassOptProgress | ClassOptResult, None, None]:
     """Generator: yields ``ClassOptProgress`` at step 0, every ``every`` steps and at the end, then
     one ``ClassOptResult``. Closing the generator cancels; the model's mode and device are restored.
@@ -173,8 +194,9 @@ def class_optimization_steps(
                     (g,) = torch.autograd.grad(loss, P)
             if step % every == 0 or step == steps:
                 best = int(np.argmax(p))
-                yield ClassOptProgress(step, steps, best, float(p[best]), p.copy(),
-                                       _pwm_probs(X.detach()[best].cpu().numpy(), simplex))
+                yield ClassOptProgress(
+                    step, steps, best, float(p[best]), p.copy(), _pwm_probs(X.detach()[best].cpu().numpy(), simplex)
+                )
             if step == steps:
                 break
             if simplex:
@@ -190,28 +212,68 @@ def class_optimization_steps(
             consensus[0, final[best].argmax(dim=0), torch.arange(length)] = 1.0
             p_consensus = float(torch.sigmoid(model(consensus.to(dev))[0, target].float()))
     name = getattr(model, "preset", type(model).__name__)
-    pwm = PWM.from_probs(probs, id="classopt", name=f"class optimization task {target}",
-                         source=f"class optimization of {name} ({parametrization}, lam={lam}, lr={lr}, {steps} "
-                                f"steps); P(+) "
-                                f"{p_consensus:.3f} of its one-hot consensus, {float(p_final[best]):.3f} of the "
-                                "relaxed input")
+    pwm = PWM.from_probs(
+        probs,
+        id="classopt",
+        name=f"class optimization task {target}",
+        source=f"class optimization of {name} ({parametrization}, lam={lam}, lr={lr}, {steps} "
+        f"steps); P(+) "
+        f"{p_consensus:.3f} of its one-hot consensus, {float(p_final[best]):.3f} of the "
+        "relaxed input",
+    )
     yield ClassOptResult(
-        pwm=pwm, score=float(p_final[best]), consensus_score=p_consensus, restart=best,
-        X=final[best].numpy().astype(np.float32), history=history, objective=objective,
-        settings={"lam": lam, "lr": lr, "steps": steps, "restarts": restarts, "seed": seed, "init": init,
-                  "target": target, "length": length, "parametrization": parametrization},
+        pwm=pwm,
+        score=float(p_final[best]),
+        consensus_score=p_consensus,
+        restart=best,
+        X=final[best].numpy().astype(np.float32),
+        history=history,
+        objective=objective,
+        settings={
+            "lam": lam,
+            "lr": lr,
+            "steps": steps,
+            "restarts": restarts,
+            "seed": seed,
+            "init": init,
+            "target": target,
+            "length": length,
+            "parametrization": parametrization,
+        },
     )
 
 
-def class_optimization(model: torch.nn.Module, target: int = 0, length: int | None = None, lam: float = LAMBDA,
-                       lr: float | None = LR, steps: int | None = STEPS, restarts: int = 1, seed: int = 0,
-                       init: str = "random", objective: str = "log_prob", device=None,
-                       parametrization: str = "demo") -> ClassOptResult:
+def class_optimization(
+    model: torch.nn.Module,
+    target: int = 0,
+    length: int | None = None,
+    lam: float = LAMBDA,
+    lr: float | None = LR,
+    steps: int | None = STEPS,
+    restarts: int = 1,
+    seed: int = 0,
+    init: str = "random",
+    objective: str = "log_prob",
+    device=None,
+    parametrization: str = "demo",
+) -> ClassOptResult:
     """Run :func:`class_optimization_steps` to the end and return its ``ClassOptResult``."""
     result = None
-    for item in class_optimization_steps(model, target, length, lam, lr, steps, restarts, seed,
-                                         every=10**9, init=init, objective=objective, device=device,
-                                         parametrization=parametrization):
+    for item in class_optimization_steps(
+        model,
+        target,
+        length,
+        lam,
+        lr,
+        steps,
+        restarts,
+        seed,
+        every=10**9,
+        init=init,
+        objective=objective,
+        device=device,
+        parametrization=parametrization,
+    ):
         result = item
     assert isinstance(result, ClassOptResult), "class_optimization_steps ends with its result"
     return result

@@ -23,6 +23,7 @@ Every rule satisfies Δout = Σ m·Δin exactly, so the attributions of a sequen
 f(x) − mean f(refs) (completeness; the logit of task ``target``). LSTM gates have no rule here:
 recurrent models are refused with a message naming the methods that do apply.
 """
+
 from __future__ import annotations
 
 import copy
@@ -63,8 +64,16 @@ RECURRENT_MESSAGE = (
 )
 
 _ELEMENTWISE = (nn.ReLU, nn.Sigmoid, nn.Tanh, Exp, nn.ELU, nn.GELU, nn.Softplus, nn.LeakyReLU, nn.SiLU)
-_LINEAR = (nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.Dropout, nn.Flatten, nn.AdaptiveAvgPool1d, nn.AvgPool1d,
-           nn.Identity)
+_LINEAR = (
+    nn.Conv1d,
+    nn.Linear,
+    nn.BatchNorm1d,
+    nn.Dropout,
+    nn.Flatten,
+    nn.AdaptiveAvgPool1d,
+    nn.AvgPool1d,
+    nn.Identity,
+)
 
 
 def _half(t: torch.Tensor) -> torch.Tensor:
@@ -116,11 +125,11 @@ class _MaxPoolFn(torch.autograd.Function):
         gx = _half(g)
         top = torch.maximum(yx, yr)
         routed = torch.zeros_like(zx)
-        routed.scatter_add_(-1, ix, gx * (top - yr))     # the sequence's share, at its own maxima
-        routed.scatter_add_(-1, ir, gx * (yx - top))     # what the reference's maxima lost
+        routed.scatter_add_(-1, ix, gx * (top - yr))  # the sequence's share, at its own maxima
+        routed.scatter_add_(-1, ir, gx * (yx - top))  # what the reference's maxima lost
         dz = zx - zr
         zero = dz == 0
-        plain = torch.zeros_like(zx).scatter_add_(-1, ix, gx)   # no change there: any multiplier sums right
+        plain = torch.zeros_like(zx).scatter_add_(-1, ix, gx)  # no change there: any multiplier sums right
         return _both(torch.where(zero, plain, routed / torch.where(zero, torch.ones_like(dz), dz))), None
 
 
@@ -184,8 +193,10 @@ def _swap_rules(module: nn.Module) -> None:
         elif isinstance(child, _LINEAR):
             continue
         elif not any(True for _ in child.children()):
-            raise ConfigError(f"DeepLIFT/SHAP has no rule for the {type(child).__name__} layer of this model; "
-                              "use integrated gradients, ISM or saliency")
+            raise ConfigError(
+                f"DeepLIFT/SHAP has no rule for the {type(child).__name__} layer of this model; "
+                "use integrated gradients, ISM or saliency"
+            )
         else:
             _swap_rules(child)
             if isinstance(child, Highway):
@@ -197,7 +208,7 @@ def deeplift_network(model: nn.Module) -> nn.Module:
     ConfigError for recurrent models and layers without a rule."""
     if getattr(model, "is_recurrent", False) or any(isinstance(m, nn.RNNBase) for m in model.modules()):
         raise ConfigError(RECURRENT_MESSAGE)
-    net = copy.deepcopy(model)   # the rules replace modules for good: never the caller's network
+    net = copy.deepcopy(model)  # the rules replace modules for good: never the caller's network
     _swap_rules(net)
     return net
 
@@ -224,9 +235,19 @@ def _check_count(value, name: str) -> int:
     return int(value)
 
 
-def deep_lift_shap(model: nn.Module, X, target: int = 0, n_shuffles: int = N_SHUFFLES, seed: int = 0,
-                   references=None, hypothetical: bool = False, batch_size: int = 128, device=None,
-                   return_delta: bool = False, tolerance: float = TOLERANCE):
+def deep_lift_shap(
+    model: nn.Module,
+    X,
+    target: int = 0,
+    n_shuffles: int = N_SHUFFLES,
+    seed: int = 0,
+    references=None,
+    hypothetical: bool = False,
+    batch_size: int = 128,
+    device=None,
+    return_delta: bool = False,
+    tolerance: float = TOLERANCE,
+):
     """DeepLIFT/SHAP attributions (N, 4, L) of the logit of task ``target``.
 
     References: ``n_shuffles`` dinucleotide shuffles per sequence (seeded, `shuffled_references`),
@@ -249,8 +270,10 @@ def deep_lift_shap(model: nn.Module, X, target: int = 0, n_shuffles: int = N_SHU
         refs = references.detach() if torch.is_tensor(references) else torch.as_tensor(np.asarray(references))
         refs = refs.to("cpu", torch.float32)
         if refs.ndim != 4 or refs.shape[0] != X.shape[0] or refs.shape[2:] != X.shape[1:] or refs.shape[1] < 1:
-            raise DataError(f"references must have shape (N, K, 4, L) = ({X.shape[0]}, K, {X.shape[1]}, "
-                            f"{X.shape[2]}), got {tuple(refs.shape)}")
+            raise DataError(
+                f"references must have shape (N, K, 4, L) = ({X.shape[0]}, K, {X.shape[1]}, "
+                f"{X.shape[2]}), got {tuple(refs.shape)}"
+            )
     N, K = refs.shape[:2]
     pair_seq = torch.arange(N).repeat_interleave(K)
     flat_refs = refs.reshape(N * K, *X.shape[1:])
@@ -270,15 +293,17 @@ def deep_lift_shap(model: nn.Module, X, target: int = 0, n_shuffles: int = N_SHU
             # what each letter would contribute: m_letter - sum_c ref_c m_c (tangermeme hypothetical_attributions)
             hyp.index_add_(0, seqs, m - (r * m).sum(dim=1, keepdim=True))
             fx.index_add_(0, seqs, out[: len(x)])
-            fref.index_add_(0, seqs, out[len(x):])
+            fref.index_add_(0, seqs, out[len(x) :])
     hyp /= K
     attr = hyp * X
     delta = attr.sum(dim=(1, 2)) - (fx - fref) / K
     worst = float(delta.abs().max()) if N else 0.0
     if worst > tolerance:
-        warnings.warn(f"DeepLIFT/SHAP: convergence delta up to {worst:.3g} logit (tolerance {tolerance:g}): "
-                      "the attributions do not add up to f(x) − mean f(refs); a layer may lack a rule",
-                      stacklevel=2)
+        warnings.warn(
+            f"DeepLIFT/SHAP: convergence delta up to {worst:.3g} logit (tolerance {tolerance:g}): "
+            "the attributions do not add up to f(x) − mean f(refs); a layer may lack a rule",
+            stacklevel=2,
+        )
     result = to_numpy(hyp if hypothetical else attr)
     if return_delta:
         return result, delta.numpy()

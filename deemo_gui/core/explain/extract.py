@@ -24,13 +24,15 @@ Source: Lanchantin et al. 2017 (Deep Motif Dashboard, PSB) sec. 3.4 ("Extracting
 Width 9: DeMo Dashboard sec. 3.4 (9-mers). Counts become probabilities with a pseudocount of 0.01
 per letter (ours; keeps unseen letters finite for Tomtom and scanning).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
+from deemo_gui.core.errors import ConfigError, DataError
+
 from ._common import as_onehot
 from .filters import _counts_to_pwm, _first_layers, first_layer_activations, left_padding, windows_pwm
-from deemo_gui.core.errors import ConfigError, DataError
 
 WIDTH = 9  # DeMo Dashboard sec. 3.4
 PSEUDOCOUNT = 0.01  # ours
@@ -109,12 +111,19 @@ def motif_from_saliency(X, attr=None, model=None, target: int = 0, width: int = 
     if attr.shape != tuple(X.shape):
         raise DataError(f"attributions {attr.shape} do not match the sequences {tuple(X.shape)}")
     starts = saliency_window_starts(attr, width)
-    return _kmers_pwm(X.numpy(), starts, width, id="saliency", name=f"saliency {width}-mers",
-                      source=f"best {width}-nt saliency window of {len(X)} sequences")
+    return _kmers_pwm(
+        X.numpy(),
+        starts,
+        width,
+        id="saliency",
+        name=f"saliency {width}-mers",
+        source=f"best {width}-nt saliency window of {len(X)} sequences",
+    )
 
 
-def motif_from_temporal(X, forward=None, model=None, target: int = 0, width: int = WIDTH, rule: str = "switch",
-                        **temporal_kwargs):
+def motif_from_temporal(
+    X, forward=None, model=None, target: int = 0, width: int = WIDTH, rule: str = "switch", **temporal_kwargs
+):
     """PWM of the ``width``-nt windows ending where the forward temporal score switches from negative
     to positive (``temporal_window_starts``); sequences without a switch are left out (DataError when
     none has one)."""
@@ -135,13 +144,16 @@ def motif_from_temporal(X, forward=None, model=None, target: int = 0, width: int
     if rule == "largest-rise":
         how = f"{width}-nt windows ending at the largest forward-score rise, {N} sequences"
     else:
-        how = (f"{width}-nt windows ending where the forward score switches to P(+) >= 0.5 after the first "
-               f"{width} positions, {len(keep)} of {N} sequences (the others never switch there)")
+        how = (
+            f"{width}-nt windows ending where the forward score switches to P(+) >= 0.5 after the first "
+            f"{width} positions, {len(keep)} of {N} sequences (the others never switch there)"
+        )
     if not len(keep):
-        raise DataError(f"no sequence's forward temporal score switches from P(+) < 0.5 to >= 0.5 after its "
-                        f"first {width} positions: no temporal motif")
-    return _kmers_pwm(X.numpy()[keep], starts[keep], width, id="temporal", name=f"temporal {width}-mers",
-                      source=how)
+        raise DataError(
+            f"no sequence's forward temporal score switches from P(+) < 0.5 to >= 0.5 after its "
+            f"first {width} positions: no temporal motif"
+        )
+    return _kmers_pwm(X.numpy()[keep], starts[keep], width, id="temporal", name=f"temporal {width}-mers", source=how)
 
 
 def motif_from_class_optimization(result, width: int = WIDTH):
@@ -176,10 +188,16 @@ def activation_pwms(model, X, min_sites: int = 10, batch_size: int = 256, device
         if len(seq_idx) < max(int(min_sites), 1):
             continue
         counts, totals = windows_pwm(Xn, seq_idx, pos[seq_idx] - left_padding(conv), k)
-        out.append(_counts_to_pwm(counts + PSEUDOCOUNT * (totals > 0), totals + 4 * PSEUDOCOUNT * (totals > 0),
-                                  id=f"activation{j}", name=f"filter {j} activation",
-                                  nsites=float(len(seq_idx)),
-                                  source=f"DeepBind-style max activation of filter {j} of {name}"))
+        out.append(
+            _counts_to_pwm(
+                counts + PSEUDOCOUNT * (totals > 0),
+                totals + 4 * PSEUDOCOUNT * (totals > 0),
+                id=f"activation{j}",
+                name=f"filter {j} activation",
+                nsites=float(len(seq_idx)),
+                source=f"DeepBind-style max activation of filter {j} of {name}",
+            )
+        )
     return out
 
 

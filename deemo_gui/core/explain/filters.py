@@ -22,14 +22,16 @@ probability matrix.
 - ``min_sites``: filters with fewer activating windows are left out (ours: with a handful of
   sites the matrix is mostly noise). The PWM's ``nsites`` holds the number of windows.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 from torch import nn
 
-from ._common import as_onehot, batches, check_batch_size, evaluating, private_copy
 from deemo_gui.core.errors import ConfigError
+
+from ._common import as_onehot, batches, check_batch_size, evaluating, private_copy
 
 THRESHOLD = 0.5  # Koo & Eddy code; their text: 0.7
 TRIM_IC = 0.5  # Koo & Eddy helper.clip_filters threshold (bits)
@@ -95,8 +97,9 @@ def first_layer_activations(model: nn.Module, X, batch_size: int = 256, device=N
     return torch.cat(out).numpy()
 
 
-def windows_pwm(X: np.ndarray, seq_idx: np.ndarray, starts: np.ndarray, width: int,
-                weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def windows_pwm(
+    X: np.ndarray, seq_idx: np.ndarray, starts: np.ndarray, width: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted letter counts (4, width) of X[seq_idx, :, start:start+width] and per-column totals.
 
     Windows may start before 0 or end after L: the missing columns count nothing.
@@ -119,9 +122,18 @@ def _counts_to_pwm(counts: np.ndarray, totals: np.ndarray, **meta):
     return PWM(probs=probs, **meta)
 
 
-def filter_pwms(model: nn.Module, X, threshold: float = THRESHOLD, min_sites: int = MIN_SITES,
-                trim_ic: float | None = TRIM_IC, trim_pad: int = TRIM_PAD, window: int | None = None,
-                weighted: bool = True, batch_size: int = 256, device=None) -> list:
+def filter_pwms(
+    model: nn.Module,
+    X,
+    threshold: float = THRESHOLD,
+    min_sites: int = MIN_SITES,
+    trim_ic: float | None = TRIM_IC,
+    trim_pad: int = TRIM_PAD,
+    window: int | None = None,
+    weighted: bool = True,
+    batch_size: int = 256,
+    device=None,
+) -> list:
     """One PWM per first-layer filter that has ``min_sites`` activating windows (ids ``filter<j>``).
 
     See the module docstring for the method and where each default comes from.
@@ -149,8 +161,14 @@ def filter_pwms(model: nn.Module, X, threshold: float = THRESHOLD, min_sites: in
             continue
         weights = a[seq_idx, pos] if weighted else None
         counts, totals = windows_pwm(Xn, seq_idx, pos - offset, width, weights)
-        pwm = _counts_to_pwm(counts, totals, id=f"filter{j}", name=f"filter {j}", nsites=float(len(seq_idx)),
-                             source=f"first-layer filter {j} of {name} (>{threshold:g} x max activation)")
+        pwm = _counts_to_pwm(
+            counts,
+            totals,
+            id=f"filter{j}",
+            name=f"filter {j}",
+            nsites=float(len(seq_idx)),
+            source=f"first-layer filter {j} of {name} (>{threshold:g} x max activation)",
+        )
         if trim_ic is not None:
             pwm = pwm.trim(min_ic=trim_ic, pad=trim_pad)
         pwms.append(pwm)

@@ -12,6 +12,7 @@ Only ``nn.ReLU`` modules are guided, as in Captum's ``GuidedBackprop``; ``F.relu
 non-linearities (the LSTM's sigmoids and tanh, highway gates) keep their ordinary gradient. For the
 pure recurrent presets (rnn*) there is no ReLU at all and guided backpropagation equals the gradient.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -20,10 +21,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import (
-    as_onehot, check_batch_size, check_target, evaluating, input_gradients, private_copy, to_numpy,
-)
 from deemo_gui.core.errors import ConfigError
+
+from ._common import (
+    as_onehot,
+    check_batch_size,
+    check_target,
+    evaluating,
+    input_gradients,
+    private_copy,
+    to_numpy,
+)
 
 KINDS = ("gradient", "grad_x_input")
 # Koo & Eddy's saliency logos: p-koo/learning_sequence_motifs code/deepomics/visualize.py
@@ -71,8 +79,9 @@ class guided_relus:
         return False
 
 
-def guided(model: nn.Module, X, target: int = 0, kind: str = "gradient", batch_size: int = 256,
-           device=None) -> np.ndarray:
+def guided(
+    model: nn.Module, X, target: int = 0, kind: str = "gradient", batch_size: int = 256, device=None
+) -> np.ndarray:
     """Guided-backpropagation map (N, 4, L) of the logit of task ``target``.
 
     kind ``"gradient"`` (default; Captum ``GuidedBackprop`` and Koo & Eddy's saliency) or
@@ -89,7 +98,8 @@ def guided(model: nn.Module, X, target: int = 0, kind: str = "gradient", batch_s
         if n_relu == 0:
             warnings.warn(
                 f"{getattr(model, 'preset', type(model).__name__)} has no nn.ReLU modules: guided "
-                "backpropagation equals the plain gradient", stacklevel=2,
+                "backpropagation equals the plain gradient",
+                stacklevel=2,
             )
         grad = input_gradients(model, X, target, batch_size, dev)
     return to_numpy(grad * X if kind == "grad_x_input" else grad)

@@ -11,6 +11,7 @@ Baselines for DNA: ``"uniform"`` = 0.25 for every letter (the average one-hot co
 distribution DeepLIFT/SHAP uses for genomics (Lundberg & Lee 2017; tangermeme ``deep_lift_shap``,
 ``n_shuffles=20``). Completeness then holds against the mean score of the shuffles.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -18,12 +19,20 @@ import warnings
 import numpy as np
 import torch
 
-from ._common import (
-    as_onehot, batches, check_batch_size, check_target, evaluating, grad_context, logits_of, to_numpy,
-)
 from deemo_gui.core.errors import ConfigError
 from deemo_gui.core.sequences import decode, one_hot
 from deemo_gui.core.shuffle import shuffle_all
+
+from ._common import (
+    as_onehot,
+    batches,
+    check_batch_size,
+    check_target,
+    evaluating,
+    grad_context,
+    logits_of,
+    to_numpy,
+)
 
 BASELINES = ("uniform", "shuffle")
 METHODS = ("gausslegendre", "riemann_trapezoid")
@@ -55,10 +64,19 @@ def shuffled_baselines(X: torch.Tensor, n_baselines: int, seed: int = 0) -> torc
     return torch.stack(out)
 
 
-def integrated_gradients(model: torch.nn.Module, X, target: int = 0, baseline="uniform",
-                         n_steps: int = N_STEPS, n_baselines: int = N_BASELINES,
-                         method: str = "gausslegendre", batch_size: int = 256, seed: int = 0,
-                         device=None, return_delta: bool = False):
+def integrated_gradients(
+    model: torch.nn.Module,
+    X,
+    target: int = 0,
+    baseline="uniform",
+    n_steps: int = N_STEPS,
+    n_baselines: int = N_BASELINES,
+    method: str = "gausslegendre",
+    batch_size: int = 256,
+    seed: int = 0,
+    device=None,
+    return_delta: bool = False,
+):
     """Integrated-gradients map (N, 4, L) of the logit of task ``target``.
 
     ``baseline``: ``"uniform"`` (0.25 everywhere), ``"shuffle"`` (``n_baselines`` dinucleotide
@@ -117,7 +135,8 @@ def integrated_gradients(model: torch.nn.Module, X, target: int = 0, baseline="u
     if worst > COMPLETENESS_TOLERANCE:
         warnings.warn(
             f"integrated gradients: completeness error up to {worst:.1%} of the score difference "
-            f"with n_steps={n_steps}; raise n_steps for a more exact integral", stacklevel=2,
+            f"with n_steps={n_steps}; raise n_steps for a more exact integral",
+            stacklevel=2,
         )
     if return_delta:
         return to_numpy(attr), delta.numpy()

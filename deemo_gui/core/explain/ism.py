@@ -6,13 +6,15 @@ Troyanskaya 2015 (DeepSEA); the DeMo Dashboard code ships the same heat map
 the reference letter's entry is 0. At an unknown base (all-zero one-hot column) all four letters
 are substitutions.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ._common import as_onehot, batches, check_batch_size, check_target, evaluating, logits_of, to_numpy
 from deemo_gui.core.errors import ConfigError
+
+from ._common import as_onehot, batches, check_batch_size, check_target, evaluating, logits_of, to_numpy
 
 OUTPUTS = ("logit", "prob")
 
@@ -24,8 +26,16 @@ def mutants(X: torch.Tensor, start: int, end: int) -> tuple[np.ndarray, np.ndarr
     return seq, letter, pos + start
 
 
-def ism(model: torch.nn.Module, X, target: int = 0, start: int | None = None, end: int | None = None,
-        output: str = "logit", batch_size: int = 1024, device=None) -> np.ndarray:
+def ism(
+    model: torch.nn.Module,
+    X,
+    target: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    output: str = "logit",
+    batch_size: int = 1024,
+    device=None,
+) -> np.ndarray:
     """Delta-score map (N, 4, L): entry [i, b, j] = score(X_i with letter b at j) - score(X_i).
 
     ``start``/``end``: mutate only positions [start, end) (0-based; default the whole sequence);

@@ -9,19 +9,22 @@ at the observed letter of each position, and draws that as a heat map along the 
 
 Here the class score is the logit of task ``target`` (before the sigmoid), as in Simonyan et al.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ._common import as_onehot, check_batch_size, check_target, evaluating, input_gradients, to_numpy
 from deemo_gui.core.errors import ConfigError
+
+from ._common import as_onehot, check_batch_size, check_target, evaluating, input_gradients, to_numpy
 
 KINDS = ("grad_x_input", "gradient", "signed")
 
 
-def saliency(model: torch.nn.Module, X, target: int = 0, kind: str = "grad_x_input",
-             batch_size: int = 256, device=None) -> np.ndarray:
+def saliency(
+    model: torch.nn.Module, X, target: int = 0, kind: str = "grad_x_input", batch_size: int = 256, device=None
+) -> np.ndarray:
     """Saliency map (N, 4, L) of the logit of task ``target`` for one-hot ``X`` (N, 4, L).
 
     kind:

@@ -32,6 +32,7 @@ cumulative sums. The other direction is run for all prefixes (suffixes) at once,
 iteration over the rows still active, with the input-to-gate products computed once per column
 instead of once per prefix. Checked against the per-prefix loop in the tests.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -40,14 +41,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import as_onehot, batches, check_batch_size, check_target, evaluating, to_numpy
 from deemo_gui.core.errors import ConfigError
+
+from ._common import as_onehot, batches, check_batch_size, check_target, evaluating, to_numpy
 
 if TYPE_CHECKING:
     from deemo_gui.core.networks.rnn import RecurrentNetwork
 
 
 DEFINITIONS = ("paper", "demo-code")
+
+
 def check_definition(definition: str) -> str:
     if definition not in DEFINITIONS:
         raise ConfigError(f"temporal definition must be one of {', '.join(DEFINITIONS)}, got {definition!r}")
@@ -108,7 +112,7 @@ def _paper_rows(model, X: torch.Tensor, k0: int, suffix: bool) -> tuple[torch.Te
     parts = []
     for t in range(L):
         k = max(t + 1 if not suffix else L - t, k0)
-        parts.append(model.encode(X[:, :, L - k:] if suffix else X[:, :, :k]))
+        parts.append(model.encode(X[:, :, L - k :] if suffix else X[:, :, :k]))
     M = max(p.shape[2] for p in parts)
     C = parts[0].shape[1]
     rows = X.new_zeros(n, L, C, M)
@@ -187,8 +191,15 @@ def _fast_scores(model, lstm: nn.LSTM, H: torch.Tensor, target: int) -> tuple[to
     return p_prefix, p_suffix
 
 
-def temporal(model: RecurrentNetwork, X, target: int = 0, batch_size: int = 4096,
-             device=None, fast: bool = True, definition: str = "paper") -> tuple[np.ndarray, np.ndarray]:
+def temporal(
+    model: RecurrentNetwork,
+    X,
+    target: int = 0,
+    batch_size: int = 4096,
+    device=None,
+    fast: bool = True,
+    definition: str = "paper",
+) -> tuple[np.ndarray, np.ndarray]:
     """Forward and backward temporal output scores, each (N, L), of task ``target``.
 
     ``definition``: "paper" (default; the model run on each prefix / suffix) or "demo-code" (the

@@ -3,6 +3,7 @@
 Qt-free. memelite (Tomtom, FIMO) is imported lazily, on first comparison or scan; its numba
 kernels compile on first use, so apps call `warm_up()` from a background thread at start-up.
 """
+
 from deemo_gui.core.motifs.jaspar import JasparDB, newest_release, releases
 from deemo_gui.core.motifs.meme import read_jaspar, read_meme, read_motifs, write_jaspar, write_meme
 from deemo_gui.core.motifs.pwm import ALPHABET, PWM, UNIFORM
@@ -23,9 +24,28 @@ def warm_up() -> float:
 
 
 __all__ = [
-    "ALPHABET", "PWM", "UNIFORM", "JasparDB", "releases", "newest_release",
-    "read_meme", "write_meme", "read_jaspar", "write_jaspar", "read_motifs",
-    "compare", "best_match", "benjamini_hochberg", "TOMTOM_COLUMNS", "low_information", "LOW_INFORMATION_BITS",
-    "scan", "max_scores", "average_affinity", "position_scores", "warm_up",
-    "warm_up_tomtom", "warm_up_fimo",
+    "ALPHABET",
+    "PWM",
+    "UNIFORM",
+    "JasparDB",
+    "releases",
+    "newest_release",
+    "read_meme",
+    "write_meme",
+    "read_jaspar",
+    "write_jaspar",
+    "read_motifs",
+    "compare",
+    "best_match",
+    "benjamini_hochberg",
+    "TOMTOM_COLUMNS",
+    "low_information",
+    "LOW_INFORMATION_BITS",
+    "scan",
+    "max_scores",
+    "average_affinity",
+    "position_scores",
+    "warm_up",
+    "warm_up_tomtom",
+    "warm_up_fimo",
 ]

@@ -5,6 +5,7 @@ OpenMP thread count, which is also torch's intra-op count (measured: 1 before a 
 2-core machine). A GUI worker that pinned torch to one thread would silently get two, and on a busy
 machine a 1000-step class optimization then ran minutes instead of seconds.
 """
+
 from __future__ import annotations
 
 import sys

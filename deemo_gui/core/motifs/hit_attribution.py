@@ -16,6 +16,7 @@ on "-", so column `j` of the matrix is base `start + j` of the sequence) and an 
 
 Ambiguous bases (N) have no observed letter and add nothing to ``attribution``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,7 +83,7 @@ def hit_attribution(hits: pd.DataFrame, pwms, attribution, seq: str) -> pd.DataF
 
 
 def attribution_text(row, pct: bool = True) -> str:
-    """"attribution 2.3 (34% of the sequence's)" for one row of `hit_attribution`; "not seen by
+    """ "attribution 2.3 (34% of the sequence's)" for one row of `hit_attribution`; "not seen by
     the model" where it saw none of the hit, "(k of W bases seen)" where it saw part."""
     if row["attribution_seen"] == 0 or np.isnan(row["attribution"]):
         return "attribution: outside the model's window"
@@ -104,8 +105,10 @@ def scan_with_attribution(pwms, seqs, attributions, p_threshold: float = 1e-4) -
     pwms = [pwms] if isinstance(pwms, PWM) else [p for p in pwms if p is not None]
     seqs = [str(s).upper() for s in seqs]
     hits = scan(pwms, seqs, p_threshold=p_threshold)
-    parts = [hit_attribution(group, pwms, attributions[int(i)], seqs[int(i)])
-             for i, group in hits.groupby("seq_index", sort=True)]
+    parts = [
+        hit_attribution(group, pwms, attributions[int(i)], seqs[int(i)])
+        for i, group in hits.groupby("seq_index", sort=True)
+    ]
     if not parts:
         empty = hits.copy()
         for c in ATTRIBUTION_COLUMNS:

@@ -9,6 +9,7 @@ Whole collections (`JasparDB.all`) are cached per (release, collection, taxonomi
 first call reads ~900 matrices in about a second, later calls are free. Cached PWMs have
 read-only arrays, so no caller can change another's copy.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,9 +82,7 @@ class JasparDB:
         key = str(matrix_id).strip().upper()
         m = _ID.match(key)
         if not m:
-            raise DataError(
-                f"{matrix_id!r} is not a JASPAR matrix ID; use the form MA0139 or MA0139.1"
-            )
+            raise DataError(f"{matrix_id!r} is not a JASPAR matrix ID; use the form MA0139 or MA0139.1")
         db = self._db()
         try:
             with warnings.catch_warnings():
@@ -116,8 +115,13 @@ class JasparDB:
                 _CACHE[key] = cached
         return list(cached)
 
-    def search(self, name: str | None = None, collection: str | None = "CORE",
-               tax_group: str | None = "vertebrates", exact: bool = True) -> list[PWM]:
+    def search(
+        self,
+        name: str | None = None,
+        collection: str | None = "CORE",
+        tax_group: str | None = "vertebrates",
+        exact: bool = True,
+    ) -> list[PWM]:
         """Matrices whose TF name matches `name`, case-insensitively.
 
         exact=True: the whole name, or one partner of a dimer ("FOS" finds "FOS::JUN");

@@ -11,6 +11,7 @@ letters the rows are A C G T in order). Raw `.pfm` files with no header hold one
 Both readers accept gzip files, a UTF-8 BOM and indented lines, and raise `DataError` naming the
 file, line and motif. Both writers replace the file atomically (a temporary file, then `os.replace`).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -144,7 +145,7 @@ def _parse_meme(name: str, text: str) -> list[PWM]:
             is_dna = letters.startswith("ACGT")
         else:  # MEME 5 custom alphabet block: ALPHABET "DNA" DNA-LIKE
             is_dna = "DNA" in alphabet_line.upper()
-            letters = alphabet_line[len("ALPHABET"):].strip()
+            letters = alphabet_line[len("ALPHABET") :].strip()
         if not is_dna:
             raise DataError(f"{name}: ALPHABET {_show(letters)} is not DNA (ACGT); deemo reads DNA motifs only")
 

@@ -5,6 +5,7 @@ A `PWM` holds letter probabilities (each column sums to 1), and, when it came fr
 (`information_content`, `log_odds`) are computed on demand and never stored, so a PWM is one
 source of truth.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,9 +29,7 @@ def _as_matrix(values, what: str, motif: str) -> np.ndarray:
     except (TypeError, ValueError) as exc:
         raise DataError(f"motif {motif!r}: {what} is not numeric ({exc})") from None
     if m.ndim != 2 or m.shape[0] != 4:
-        raise DataError(
-            f"motif {motif!r}: {what} must have shape (4, W) with rows A C G T, got {m.shape}"
-        )
+        raise DataError(f"motif {motif!r}: {what} must have shape (4, W) with rows A C G T, got {m.shape}")
     if m.shape[1] == 0:
         raise DataError(f"motif {motif!r}: {what} has no columns")
     if not np.all(np.isfinite(m)):
@@ -71,15 +70,21 @@ class PWM:
             self.counts = _as_matrix(self.counts, "count matrix", label)
             if self.counts.shape != self.probs.shape:
                 raise DataError(
-                    f"motif {label!r}: counts {self.counts.shape} and probabilities "
-                    f"{self.probs.shape} differ in shape"
+                    f"motif {label!r}: counts {self.counts.shape} and probabilities {self.probs.shape} differ in shape"
                 )
 
     # -- constructors --------------------------------------------------------------------------
 
     @classmethod
-    def from_counts(cls, counts, pseudocount: float = 0.0, id: str = "", name: str = "",
-                    source: str = "", nsites: float | None = None) -> "PWM":
+    def from_counts(
+        cls,
+        counts,
+        pseudocount: float = 0.0,
+        id: str = "",
+        name: str = "",
+        source: str = "",
+        nsites: float | None = None,
+    ) -> PWM:
         """Probabilities `(c + pseudocount) / (n + 4 * pseudocount)` per column.
 
         `nsites` defaults to the largest column total (JASPAR columns can differ slightly).
@@ -91,17 +96,14 @@ class PWM:
         totals = c.sum(axis=0)
         empty = np.flatnonzero(totals + 4 * pseudocount <= 0)
         if empty.size:
-            raise DataError(
-                f"motif {label!r}: column {empty[0] + 1} has no counts; remove it or add a pseudocount"
-            )
+            raise DataError(f"motif {label!r}: column {empty[0] + 1} has no counts; remove it or add a pseudocount")
         probs = (c + pseudocount) / (totals + 4 * pseudocount)
         if nsites is None:
             nsites = float(totals.max())
         return cls(id=id, name=name, probs=probs, counts=c, nsites=nsites, source=source)
 
     @classmethod
-    def from_probs(cls, probs, id: str = "", name: str = "", source: str = "",
-                   nsites: float | None = None) -> "PWM":
+    def from_probs(cls, probs, id: str = "", name: str = "", source: str = "", nsites: float | None = None) -> PWM:
         """From probabilities (or any non-negative weights): each column is renormalized to 1."""
         label = id or name or "unnamed"
         p = _as_matrix(probs, "probability matrix", label)
@@ -146,24 +148,36 @@ class PWM:
 
     # -- derived matrices ------------------------------------------------------------------------
 
-    def reverse_complement(self) -> "PWM":
+    def reverse_complement(self) -> PWM:
         """The motif on the other strand: letters complemented (A<->T, C<->G), columns reversed.
 
         Rows are A C G T, so complementing is reversing the rows. Keeps id and name.
         """
         counts = None if self.counts is None else np.ascontiguousarray(self.counts[::-1, ::-1])
-        return PWM(id=self.id, name=self.name, probs=np.ascontiguousarray(self.probs[::-1, ::-1]),
-                   counts=counts, nsites=self.nsites, source=self.source)
+        return PWM(
+            id=self.id,
+            name=self.name,
+            probs=np.ascontiguousarray(self.probs[::-1, ::-1]),
+            counts=counts,
+            nsites=self.nsites,
+            source=self.source,
+        )
 
-    def slice(self, start: int, stop: int) -> "PWM":
+    def slice(self, start: int, stop: int) -> PWM:
         """Columns `start:stop` (0-based, stop exclusive) as a new PWM."""
         if not 0 <= start < stop <= self.width:
             raise DataError(f"motif {self.id!r}: cannot take columns {start}:{stop} of width {self.width}")
         counts = None if self.counts is None else self.counts[:, start:stop].copy()
-        return PWM(id=self.id, name=self.name, probs=self.probs[:, start:stop].copy(),
-                   counts=counts, nsites=self.nsites, source=self.source)
+        return PWM(
+            id=self.id,
+            name=self.name,
+            probs=self.probs[:, start:stop].copy(),
+            counts=counts,
+            nsites=self.nsites,
+            source=self.source,
+        )
 
-    def trim(self, min_ic: float = 0.25, pad: int = 0) -> "PWM":
+    def trim(self, min_ic: float = 0.25, pad: int = 0) -> PWM:
         """Drop low-information flanks: keep from the first to the last column with IC >= `min_ic`
         bits, plus `pad` columns either side where the motif has them.
 
@@ -219,5 +233,7 @@ class PWM:
 
     def __repr__(self) -> str:
         src = f", source={self.source!r}" if self.source else ""
-        return (f"PWM(id={self.id!r}, name={self.name!r}, width={self.width}, "
-                f"consensus={self.consensus()!r}, total_ic={self.total_ic:.2f}{src})")
+        return (
+            f"PWM(id={self.id!r}, name={self.name!r}, width={self.width}, "
+            f"consensus={self.consensus()!r}, total_ic={self.total_ic:.2f}{src})"
+        )

@@ -5,6 +5,7 @@ Sequences are given as one-hot `(N, 4, L)` arrays (A C G T; all-zero columns = N
 strings. Positions are 0-based and `end` is exclusive; on the "-" strand `start`/`end` are still
 forward-strand coordinates of the window, which the reverse complement of the motif matches.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -59,8 +60,9 @@ def _as_onehot(X_or_seqs) -> tuple[np.ndarray, np.ndarray]:
 # Log-odds scores, vectorised
 
 
-def position_scores(pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.01,
-                    both_strands: bool = True, chunk: int = 4096) -> np.ndarray:
+def position_scores(
+    pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.01, both_strands: bool = True, chunk: int = 4096
+) -> np.ndarray:
     """Log2-odds score of every window: `(N, 2, L - W + 1)` (strand 0 "+", 1 "-"), or
     `(N, 1, L - W + 1)` with `both_strands=False`.
 
@@ -80,13 +82,13 @@ def position_scores(pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float 
     mats = [LO, LO[::-1, ::-1]] if both_strands else [LO]
     out = np.empty((N, n_strands, n_win), dtype=np.float64)
     for a in range(0, N, chunk):
-        Xc = np.asarray(X[a: a + chunk], dtype=np.float64)
+        Xc = np.asarray(X[a : a + chunk], dtype=np.float64)
         for s, M in enumerate(mats):
             acc = np.zeros((Xc.shape[0], n_win))
             for j in range(W):
                 # (n, 4, n_win) . (4,) -> (n, n_win)
-                acc += np.einsum("nci,c->ni", Xc[:, :, j: j + n_win], M[:, j])
-            out[a: a + chunk, s] = acc
+                acc += np.einsum("nci,c->ni", Xc[:, :, j : j + n_win], M[:, j])
+            out[a : a + chunk, s] = acc
     short = lengths < L
     if np.any(short):
         pos = np.arange(n_win)[None, :]
@@ -94,8 +96,9 @@ def position_scores(pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float 
     return out
 
 
-def max_scores(pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.01,
-               both_strands: bool = True) -> np.ndarray:
+def max_scores(
+    pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.01, both_strands: bool = True
+) -> np.ndarray:
     """Best log2-odds window score of each sequence over all positions (and both strands): `(N,)`.
 
     The classic single-PWM classifier score; -inf for sequences shorter than the motif.
@@ -106,8 +109,9 @@ def max_scores(pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.0
     return s.max(axis=(1, 2))
 
 
-def average_affinity(pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.01,
-                     both_strands: bool = True, log2: bool = False) -> np.ndarray:
+def average_affinity(
+    pwm: PWM, X_or_seqs, background=UNIFORM, pseudocount: float = 0.01, both_strands: bool = True, log2: bool = False
+) -> np.ndarray:
     """Average motif affinity (AMA) of each sequence: `(N,)`.
 
     Definition (MEME suite AMA, Buske et al. 2010 Bioinformatics 26:860, "avg-odds" scoring):
@@ -138,8 +142,9 @@ def _fimo_matrix(pwm: PWM) -> np.ndarray:
     return np.ascontiguousarray(pwm.probs, dtype=np.float64)
 
 
-def scan(pwm, X_or_seqs, p_threshold: float = 1e-4, reverse_complement: bool = True,
-         bin_size: float = 0.1, eps: float = 1e-4) -> pd.DataFrame:
+def scan(
+    pwm, X_or_seqs, p_threshold: float = 1e-4, reverse_complement: bool = True, bin_size: float = 0.1, eps: float = 1e-4
+) -> pd.DataFrame:
     """Motif hits with p < `p_threshold` on both strands, via memelite's FIMO (Grant et al. 2011).
 
     `pwm`: one PWM or a list. Returns columns `motif_id, seq_index, start, end, strand, score, p`
@@ -162,25 +167,39 @@ def scan(pwm, X_or_seqs, p_threshold: float = 1e-4, reverse_complement: bool = T
     motifs = {str(k): _fimo_matrix(p) for k, p in enumerate(pwms)}
     with warnings.catch_warnings(), keep_torch_threads():
         warnings.simplefilter("ignore")
-        hits = fimo(motifs, np.ascontiguousarray(X, dtype=np.float32), threshold=p_threshold,
-                    reverse_complement=reverse_complement, bin_size=bin_size, eps=eps)
+        hits = fimo(
+            motifs,
+            np.ascontiguousarray(X, dtype=np.float32),
+            threshold=p_threshold,
+            reverse_complement=reverse_complement,
+            bin_size=bin_size,
+            eps=eps,
+        )
     frames = []
     for k, df in enumerate(hits):
         if len(df) == 0:
             continue
-        frames.append(pd.DataFrame({
-            "motif_id": pwms[k].id,
-            "seq_index": df["sequence_name"].to_numpy().astype(np.int64),
-            "start": df["start"].to_numpy().astype(np.int64),
-            "end": df["end"].to_numpy().astype(np.int64),
-            "strand": df["strand"].to_numpy().astype(str),
-            "score": df["score"].to_numpy().astype(np.float64),
-            "p": df["p-value"].to_numpy().astype(np.float64),
-            "_k": k,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "motif_id": pwms[k].id,
+                    "seq_index": df["sequence_name"].to_numpy().astype(np.int64),
+                    "start": df["start"].to_numpy().astype(np.int64),
+                    "end": df["end"].to_numpy().astype(np.int64),
+                    "strand": df["strand"].to_numpy().astype(str),
+                    "score": df["score"].to_numpy().astype(np.float64),
+                    "p": df["p-value"].to_numpy().astype(np.float64),
+                    "_k": k,
+                }
+            )
+        )
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            HIT_COLUMNS, [object, np.int64, np.int64, np.int64, object, np.float64, np.float64])})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in zip(HIT_COLUMNS, [object, np.int64, np.int64, np.int64, object, np.float64, np.float64])
+            }
+        )
     out = pd.concat(frames, ignore_index=True)
     # windows running into the N-padding of a shorter string sequence are not real hits
     out = out[out["end"].to_numpy() <= lengths[out["seq_index"].to_numpy()]]

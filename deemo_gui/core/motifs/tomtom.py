@@ -22,6 +22,7 @@ Output semantics (one row per query x target, columns exactly
 Numba compiles memelite's kernels on first use (about 40-80 s on 2 cores; cached on disk after
 that). Call `warm_up()` in a background thread at start-up to pay it before the user asks.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -103,8 +104,16 @@ def _raw(queries, targets, reverse_complement=True, **kwargs):
     return p, score, offset, overlap, strand
 
 
-def compare(queries, targets, *, reverse_complement: bool = True, n_score_bins: int = 100,
-            n_median_bins: int = 1000, n_target_bins: int | None = 100, n_jobs: int = -1) -> pd.DataFrame:
+def compare(
+    queries,
+    targets,
+    *,
+    reverse_complement: bool = True,
+    n_score_bins: int = 100,
+    n_median_bins: int = 1000,
+    n_target_bins: int | None = 100,
+    n_jobs: int = -1,
+) -> pd.DataFrame:
     """Tomtom every query against every target; rows sorted by query (input order), then p.
 
     `queries`/`targets`: PWMs (a single PWM is accepted for `queries`). Tomtom's null model uses
@@ -117,22 +126,29 @@ def compare(queries, targets, *, reverse_complement: bool = True, n_score_bins: 
     if not queries or not targets:
         return pd.DataFrame({c: [] for c in COLUMNS})
     p, _score, offset, overlap, strand = _raw(
-        queries, targets, reverse_complement=reverse_complement, n_score_bins=n_score_bins,
-        n_median_bins=n_median_bins, n_target_bins=n_target_bins, n_jobs=n_jobs,
+        queries,
+        targets,
+        reverse_complement=reverse_complement,
+        n_score_bins=n_score_bins,
+        n_median_bins=n_median_bins,
+        n_target_bins=n_target_bins,
+        n_jobs=n_jobs,
     )
     nq, nt = p.shape
     q = np.vstack([benjamini_hochberg(row) for row in p])
-    df = pd.DataFrame({
-        "query": np.repeat([qq.id for qq in queries], nt),
-        "target_id": np.tile([t.id for t in targets], nq),
-        "target_name": np.tile([t.name for t in targets], nq),
-        "p": p.ravel(),
-        "E": p.ravel() * nt,
-        "q": q.ravel(),
-        "offset": offset.ravel().astype(np.int64),
-        "strand": np.where(strand.ravel() > 0, "-", "+"),
-        "overlap": overlap.ravel().astype(np.int64),
-    })
+    df = pd.DataFrame(
+        {
+            "query": np.repeat([qq.id for qq in queries], nt),
+            "target_id": np.tile([t.id for t in targets], nq),
+            "target_name": np.tile([t.name for t in targets], nq),
+            "p": p.ravel(),
+            "E": p.ravel() * nt,
+            "q": q.ravel(),
+            "offset": offset.ravel().astype(np.int64),
+            "strand": np.where(strand.ravel() > 0, "-", "+"),
+            "overlap": overlap.ravel().astype(np.int64),
+        }
+    )
     order = np.lexsort((np.tile(np.arange(nt), nq), df["p"].to_numpy(), np.repeat(np.arange(nq), nt)))
     return df.iloc[order].reset_index(drop=True)[COLUMNS]
 
@@ -151,8 +167,7 @@ def warm_up() -> float:
 
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
-    targets = [PWM.from_probs(rng.dirichlet(np.ones(4), size=w).T, id=f"t{k}")
-               for k, w in enumerate([6, 8, 10] * 9)]
+    targets = [PWM.from_probs(rng.dirichlet(np.ones(4), size=w).T, id=f"t{k}") for k, w in enumerate([6, 8, 10] * 9)]
     query = PWM.from_probs(rng.dirichlet(np.ones(4), size=7).T, id="q")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,4 +1,5 @@
 """The base class every network in deemo derives from."""
+
 from __future__ import annotations
 
 from torch import nn

@@ -1,4 +1,5 @@
 """The Deep Motif Dashboard CNN: same-padded conv layers with max-pools, global max pool, linear output."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,15 +19,30 @@ class CNN(FirstConvMixin, SequenceNetwork):
     """
 
     def __init__(
-        self, preset: str, n_tasks: int, input_length: int, *,
-        conv_filters: int | Sequence[int], kernel_sizes: int | Sequence[int], pool_size: int, dropout: float,
+        self,
+        preset: str,
+        n_tasks: int,
+        input_length: int,
+        *,
+        conv_filters: int | Sequence[int],
+        kernel_sizes: int | Sequence[int],
+        pool_size: int,
+        dropout: float,
         first_layer_activation: str = "relu",
     ):
         filters, kernels = layer_lists(conv_filters, kernel_sizes)
-        super().__init__(preset, n_tasks, input_length, {
-            "conv_filters": filters, "kernel_sizes": kernels, "pool_size": pool_size, "dropout": dropout,
-            "first_layer_activation": first_layer_activation,
-        })
+        super().__init__(
+            preset,
+            n_tasks,
+            input_length,
+            {
+                "conv_filters": filters,
+                "kernel_sizes": kernels,
+                "pool_size": pool_size,
+                "dropout": dropout,
+                "first_layer_activation": first_layer_activation,
+            },
+        )
         self.features, channels = conv_stack(filters, kernels, pool_size, dropout, first_layer_activation)
         self.pool = global_max_pool()
         self.output = nn.Linear(channels, n_tasks)

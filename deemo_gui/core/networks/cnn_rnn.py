@@ -1,5 +1,6 @@
 """The Deep Motif Dashboard CNN-RNN: same-padded conv layers (max-pooled between them in the large variant)
 feeding a bi-LSTM."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,15 +22,32 @@ class CNNRNN(FirstConvMixin, RecurrentNetwork):
     """
 
     def __init__(
-        self, preset: str, n_tasks: int, input_length: int, *,
-        conv_filters: int | Sequence[int], kernel_sizes: int | Sequence[int],
-        lstm_hidden: int, lstm_layers: int, dropout: float, pool_size: int = 1,
+        self,
+        preset: str,
+        n_tasks: int,
+        input_length: int,
+        *,
+        conv_filters: int | Sequence[int],
+        kernel_sizes: int | Sequence[int],
+        lstm_hidden: int,
+        lstm_layers: int,
+        dropout: float,
+        pool_size: int = 1,
     ):
         filters, kernels = layer_lists(conv_filters, kernel_sizes)
-        super().__init__(preset, n_tasks, input_length, {
-            "conv_filters": filters, "kernel_sizes": kernels,
-            "pool_size": pool_size, "lstm_hidden": lstm_hidden, "lstm_layers": lstm_layers, "dropout": dropout,
-        })
+        super().__init__(
+            preset,
+            n_tasks,
+            input_length,
+            {
+                "conv_filters": filters,
+                "kernel_sizes": kernels,
+                "pool_size": pool_size,
+                "lstm_hidden": lstm_hidden,
+                "lstm_layers": lstm_layers,
+                "dropout": dropout,
+            },
+        )
         self.features, channels = conv_stack(filters, kernels, pool_size)
         self.encoded_stride = pool_size ** (len(filters) - 1) if pool_size > 1 else 1
         self.rnn_head = BiLSTMHead(channels, lstm_hidden, lstm_layers, dropout, n_tasks)

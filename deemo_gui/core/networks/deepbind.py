@@ -1,4 +1,5 @@
 """DeepBind (Alipanahi et al. 2015): one wide convolution, max and average pooling, a small MLP."""
+
 from __future__ import annotations
 
 import torch
@@ -16,13 +17,29 @@ class DeepBind(FirstConvMixin, SequenceNetwork):
     """
 
     def __init__(
-        self, preset: str, n_tasks: int, input_length: int, *,
-        n_motifs: int, motif_length: int, hidden_units: int, dropout: float, first_layer_activation: str = "relu",
+        self,
+        preset: str,
+        n_tasks: int,
+        input_length: int,
+        *,
+        n_motifs: int,
+        motif_length: int,
+        hidden_units: int,
+        dropout: float,
+        first_layer_activation: str = "relu",
     ):
-        super().__init__(preset, n_tasks, input_length, {
-            "n_motifs": n_motifs, "motif_length": motif_length, "hidden_units": hidden_units, "dropout": dropout,
-            "first_layer_activation": first_layer_activation,
-        })
+        super().__init__(
+            preset,
+            n_tasks,
+            input_length,
+            {
+                "n_motifs": n_motifs,
+                "motif_length": motif_length,
+                "hidden_units": hidden_units,
+                "dropout": dropout,
+                "first_layer_activation": first_layer_activation,
+            },
+        )
         self.features = nn.Sequential(same_conv(4, n_motifs, motif_length), first_activation(first_layer_activation))
         self.pool = MaxAvgPool()
         self.hidden = nn.Sequential(nn.Linear(2 * n_motifs, hidden_units), nn.ReLU(), nn.Dropout(dropout))

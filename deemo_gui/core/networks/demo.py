@@ -1,4 +1,5 @@
 """Deep Motif (Lanchantin et al. 2016): a CNN whose global-max features feed a highway MLP."""
+
 from __future__ import annotations
 
 import torch
@@ -15,15 +16,37 @@ class DeepMotif(FirstConvMixin, SequenceNetwork):
     used 0.5 here), linear to logits."""
 
     def __init__(
-        self, preset: str, n_tasks: int, input_length: int, *,
-        n_conv: int, conv_filters: int, kernel_size: int, pool_size: int,
-        n_highway: int, highway_units: int, gate_bias: float, dropout: float, conv_dropout: float = 0.0,
+        self,
+        preset: str,
+        n_tasks: int,
+        input_length: int,
+        *,
+        n_conv: int,
+        conv_filters: int,
+        kernel_size: int,
+        pool_size: int,
+        n_highway: int,
+        highway_units: int,
+        gate_bias: float,
+        dropout: float,
+        conv_dropout: float = 0.0,
     ):
-        super().__init__(preset, n_tasks, input_length, {
-            "n_conv": n_conv, "conv_filters": conv_filters, "kernel_size": kernel_size, "pool_size": pool_size,
-            "n_highway": n_highway, "highway_units": highway_units, "gate_bias": gate_bias, "dropout": dropout,
-            "conv_dropout": conv_dropout,
-        })
+        super().__init__(
+            preset,
+            n_tasks,
+            input_length,
+            {
+                "n_conv": n_conv,
+                "conv_filters": conv_filters,
+                "kernel_size": kernel_size,
+                "pool_size": pool_size,
+                "n_highway": n_highway,
+                "highway_units": highway_units,
+                "gate_bias": gate_bias,
+                "dropout": dropout,
+                "conv_dropout": conv_dropout,
+            },
+        )
         self.features, channels = conv_stack([conv_filters] * n_conv, [kernel_size] * n_conv, pool_size, conv_dropout)
         self.pool = global_max_pool()
         self.project = nn.Linear(channels, highway_units)

@@ -1,4 +1,5 @@
 """Building blocks shared by the presets: same-padded convolutions, pools, highway layers, bi-LSTM head."""
+
 from __future__ import annotations
 
 import math
@@ -69,7 +70,11 @@ def pooled_length(length: int, size: int) -> int:
 
 
 def conv_stack(
-    filters: Sequence[int], kernels: Sequence[int], pool_size: int = 1, dropout: float = 0.0, first: str = "relu",
+    filters: Sequence[int],
+    kernels: Sequence[int],
+    pool_size: int = 1,
+    dropout: float = 0.0,
+    first: str = "relu",
 ) -> tuple[nn.Sequential, int]:
     """conv -> ReLU (the first: `first`) -> [max-pool, on all but the last layer] -> [dropout] per layer;
     returns (stack, channels)."""
@@ -130,7 +135,11 @@ class BiLSTMHead(nn.Module):
     def __init__(self, in_channels: int, hidden: int, layers: int, dropout: float, n_tasks: int):
         super().__init__()
         self.lstm = nn.LSTM(
-            in_channels, hidden, num_layers=layers, batch_first=True, bidirectional=True,
+            in_channels,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            bidirectional=True,
             dropout=dropout if layers > 1 else 0.0,
         )
         self.dropout = nn.Dropout(dropout)
@@ -150,7 +159,7 @@ class BiLSTMHead(nn.Module):
             else:
                 nn.init.zeros_(param)
                 if name.startswith("bias_ih"):
-                    nn.init.ones_(param[hidden:2 * hidden])  # PyTorch gate order: input, forget, cell, output
+                    nn.init.ones_(param[hidden : 2 * hidden])  # PyTorch gate order: input, forget, cell, output
 
     def forward(self, H: torch.Tensor, lengths: Sequence[int] | torch.Tensor | None = None) -> torch.Tensor:
         steps = H.transpose(1, 2)  # (N, L, C)

@@ -1,4 +1,5 @@
 """Named presets: their architectures, default hyperparameters and training defaults."""
+
 from __future__ import annotations
 
 import copy
@@ -26,59 +27,158 @@ from .rnn import RNN
 DEMO_DROPOUT = 0.5  # QData/DeepMotif main.lua: -dropout 0.5
 
 PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
-    "cnn-small": (CNN, {"conv_filters": [64, 64], "kernel_sizes": [9, 5], "pool_size": 2, "dropout": DEMO_DROPOUT,
-                        "first_layer_activation": "relu"}),
-    "cnn": (CNN, {"conv_filters": [64] * 3, "kernel_sizes": [9, 5, 3], "pool_size": 2, "dropout": DEMO_DROPOUT,
-                  "first_layer_activation": "relu"}),
-    "cnn-large": (CNN, {"conv_filters": [64] * 4, "kernel_sizes": [9, 5, 3, 3], "pool_size": 2,
-                        "dropout": DEMO_DROPOUT, "first_layer_activation": "relu"}),
+    "cnn-small": (
+        CNN,
+        {
+            "conv_filters": [64, 64],
+            "kernel_sizes": [9, 5],
+            "pool_size": 2,
+            "dropout": DEMO_DROPOUT,
+            "first_layer_activation": "relu",
+        },
+    ),
+    "cnn": (
+        CNN,
+        {
+            "conv_filters": [64] * 3,
+            "kernel_sizes": [9, 5, 3],
+            "pool_size": 2,
+            "dropout": DEMO_DROPOUT,
+            "first_layer_activation": "relu",
+        },
+    ),
+    "cnn-large": (
+        CNN,
+        {
+            "conv_filters": [64] * 4,
+            "kernel_sizes": [9, 5, 3, 3],
+            "pool_size": 2,
+            "dropout": DEMO_DROPOUT,
+            "first_layer_activation": "relu",
+        },
+    ),
     "rnn-small": (RNN, {"lstm_hidden": 16, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
     "rnn": (RNN, {"lstm_hidden": 32, "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
     "rnn-large": (RNN, {"lstm_hidden": 32, "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
-    "cnn-rnn-small": (CNNRNN, {"conv_filters": [64], "kernel_sizes": [5], "pool_size": 1, "lstm_hidden": 32,
-                               "lstm_layers": 2, "dropout": DEMO_DROPOUT}),
-    "cnn-rnn": (CNNRNN, {"conv_filters": [128], "kernel_sizes": [9], "pool_size": 1, "lstm_hidden": 32,
-                         "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
-    "cnn-rnn-large": (CNNRNN, {"conv_filters": [128, 128], "kernel_sizes": [9, 5], "pool_size": 2, "lstm_hidden": 32,
-                               "lstm_layers": 1, "dropout": DEMO_DROPOUT}),
+    "cnn-rnn-small": (
+        CNNRNN,
+        {
+            "conv_filters": [64],
+            "kernel_sizes": [5],
+            "pool_size": 1,
+            "lstm_hidden": 32,
+            "lstm_layers": 2,
+            "dropout": DEMO_DROPOUT,
+        },
+    ),
+    "cnn-rnn": (
+        CNNRNN,
+        {
+            "conv_filters": [128],
+            "kernel_sizes": [9],
+            "pool_size": 1,
+            "lstm_hidden": 32,
+            "lstm_layers": 1,
+            "dropout": DEMO_DROPOUT,
+        },
+    ),
+    "cnn-rnn-large": (
+        CNNRNN,
+        {
+            "conv_filters": [128, 128],
+            "kernel_sizes": [9, 5],
+            "pool_size": 2,
+            "lstm_hidden": 32,
+            "lstm_layers": 1,
+            "dropout": DEMO_DROPOUT,
+        },
+    ),
     # --- Deep Motif, Lanchantin et al. 2016 (ICLR workshop; ../shared/papers/001_*.txt, sec. 2.1 and Table 1):
     # {3,4} conv layers x 128 filters of width 5, max-pool {2,1}, a highway MLP of {5,7} layers x 32 units, tuned
     # per TF; we take the first of each. "We use dropout ... for regularization in the convolutional layers":
     # dropout after each conv layer (rate not given; 0.5 as the DeMo code). Gate bias -1: Srivastava et al. 2015.
-    "demo": (DeepMotif, {"n_conv": 3, "conv_filters": 128, "kernel_size": 5, "pool_size": 2, "n_highway": 5,
-                         "highway_units": 32, "gate_bias": -1.0, "conv_dropout": DEMO_DROPOUT, "dropout": 0.0}),
+    "demo": (
+        DeepMotif,
+        {
+            "n_conv": 3,
+            "conv_filters": 128,
+            "kernel_size": 5,
+            "pool_size": 2,
+            "n_highway": 5,
+            "highway_units": 32,
+            "gate_bias": -1.0,
+            "conv_dropout": DEMO_DROPOUT,
+            "dropout": 0.0,
+        },
+    ),
     # --- DeepBind, Alipanahi et al. 2015, Nat. Biotechnol., Supplementary Notes: ChIP-seq models used 16
     # motif detectors of length 24, max+avg pooling, an optional 32-unit ReLU hidden layer with dropout.
-    "deepbind": (DeepBind, {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5,
-                            "first_layer_activation": "relu"}),
+    "deepbind": (
+        DeepBind,
+        {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5, "first_layer_activation": "relu"},
+    ),
 }
 
 # --- Koo & Eddy 2019, PLoS Comput. Biol., "Representation learning of genomic sequence motifs with
 # convolutional neural networks"; p-koo/learning_sequence_motifs code/models/cnn_<pool1>.py:
 # conv 30x19, pool1; conv 128x5, pool2 = 100 / pool1; dense 512; dropout 0.1 (conv) and 0.5 (dense).
 for _pool1 in (2, 4, 10, 25, 50, 100):
-    PRESETS[f"koo-cnn-{_pool1}"] = (KooCNN, {
-        "conv1_filters": 30, "conv1_kernel": 19, "pool1": _pool1, "conv2_filters": 128, "conv2_kernel": 5,
-        "pool2": 100 // _pool1, "dense_units": 512, "conv_dropout": 0.1, "dense_dropout": 0.5,
-        "first_layer_activation": "relu",
-    })
+    PRESETS[f"koo-cnn-{_pool1}"] = (
+        KooCNN,
+        {
+            "conv1_filters": 30,
+            "conv1_kernel": 19,
+            "pool1": _pool1,
+            "conv2_filters": 128,
+            "conv2_kernel": 5,
+            "pool2": 100 // _pool1,
+            "dense_units": 512,
+            "conv_dropout": 0.1,
+            "dense_dropout": 0.5,
+            "first_layer_activation": "relu",
+        },
+    )
 
 # --- Training defaults, one row per family; the training loop reads these through training_defaults().
 # Batch 256 and Adam: DeMo code (QData/DeepMotif main.lua: -batch_size 256, optim.adam).
 TRAINING_DEFAULTS: dict[str, dict] = {
-    "feedforward": {"lr": 1e-3, "batch_size": 256, "max_epochs": 30, "patience": 5, "grad_clip": None,
-                    "lr_halving_patience": None, "weight_decay": 0.0, "optimizer": "adam"},
+    "feedforward": {
+        "lr": 1e-3,
+        "batch_size": 256,
+        "max_epochs": 30,
+        "patience": 5,
+        "grad_clip": None,
+        "lr_halving_patience": None,
+        "weight_decay": 0.0,
+        "optimizer": "adam",
+    },
     # DeMo code (main.lua): -learning_rate 1e-2, -grad_clip 5, -max_epochs 50, lr halved (-lr_decay_factor
     # 0.5) every 10 epochs. Note the code clips each gradient *element* to [-5, 5]; halving on a 3-epoch
     # plateau of validation AUROC (and early stopping after 10) is our adaptation.
-    "recurrent": {"lr": 1e-2, "batch_size": 256, "max_epochs": 50, "patience": 10, "grad_clip": 5.0,
-                  "lr_halving_patience": 3, "weight_decay": 0.0, "optimizer": "adam"},
+    "recurrent": {
+        "lr": 1e-2,
+        "batch_size": 256,
+        "max_epochs": 50,
+        "patience": 10,
+        "grad_clip": 5.0,
+        "lr_halving_patience": 3,
+        "weight_decay": 0.0,
+        "optimizer": "adam",
+    },
     # Koo & Eddy 2019, Methods (../shared/papers/003_*.txt): Adam at a constant lr 3e-4, mini-batches of 100,
     # 100 epochs, L2 1e-6, the best validation model kept; patience 20 is their code's
     # (code/train_synthetic_data.py). Their L2 adds 1e-6 * ||w||^2 to the loss; Adam's weight_decay adds
     # 1e-6 * w to the gradient (half the strength; immaterial at this size).
-    "koo": {"lr": 3e-4, "batch_size": 100, "max_epochs": 100, "patience": 20, "grad_clip": None,
-            "lr_halving_patience": None, "weight_decay": 1e-6, "optimizer": "adam"},
+    "koo": {
+        "lr": 3e-4,
+        "batch_size": 100,
+        "max_epochs": 100,
+        "patience": 20,
+        "grad_clip": None,
+        "lr_halving_patience": None,
+        "weight_decay": 1e-6,
+        "optimizer": "adam",
+    },
 }
 
 
@@ -135,10 +235,15 @@ def _checked(preset: str, key: str, value, default):
         return value
     if isinstance(default, list):
         items = [value] if _is_int(value) else value
-        if not (isinstance(items, (list, tuple)) and 0 < len(items) <= MAX_LAYERS
-                and all(_is_int(v) and 1 <= v <= MAX_HPARAM_INT for v in items)):
-            raise ConfigError(f"{where} takes 1 to {MAX_LAYERS} integers from 1 to {MAX_HPARAM_INT} "
-                              f"(e.g. {','.join(map(str, default))}), got {value!r}")
+        if not (
+            isinstance(items, (list, tuple))
+            and 0 < len(items) <= MAX_LAYERS
+            and all(_is_int(v) and 1 <= v <= MAX_HPARAM_INT for v in items)
+        ):
+            raise ConfigError(
+                f"{where} takes 1 to {MAX_LAYERS} integers from 1 to {MAX_HPARAM_INT} "
+                f"(e.g. {','.join(map(str, default))}), got {value!r}"
+            )
         return value if _is_int(value) else list(value)
     if _is_int(default):
         if not (_is_int(value) and 1 <= value <= cap):

@@ -1,4 +1,5 @@
 """The Deep Motif Dashboard RNN: a bi-LSTM over the one-hot columns, mean over time per direction, linear."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,9 +42,23 @@ class RNN(RecurrentNetwork):
     """
 
     def __init__(
-        self, preset: str, n_tasks: int, input_length: int, *, lstm_hidden: int, lstm_layers: int, dropout: float,
+        self,
+        preset: str,
+        n_tasks: int,
+        input_length: int,
+        *,
+        lstm_hidden: int,
+        lstm_layers: int,
+        dropout: float,
     ):
-        super().__init__(preset, n_tasks, input_length, {
-            "lstm_hidden": lstm_hidden, "lstm_layers": lstm_layers, "dropout": dropout,
-        })
+        super().__init__(
+            preset,
+            n_tasks,
+            input_length,
+            {
+                "lstm_hidden": lstm_hidden,
+                "lstm_layers": lstm_layers,
+                "dropout": dropout,
+            },
+        )
         self.rnn_head = BiLSTMHead(4, lstm_hidden, lstm_layers, dropout, n_tasks)

@@ -12,6 +12,7 @@ other heavy modules inside functions or `__init__`.
 Optional hooks the window calls when present: `panel.shown()` when its tab becomes current, and
 `panel.shutdown()` at window close (cancel your jobs there).
 """
+
 from __future__ import annotations
 
 import importlib

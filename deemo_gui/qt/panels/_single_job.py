@@ -1,4 +1,5 @@
 """Run / Cancel plumbing shared by panels that run one job at a time."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

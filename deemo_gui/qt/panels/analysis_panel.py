@@ -6,13 +6,23 @@ The tracks themselves are `deemo_gui.qt.plots` items in a `TrackStack` (one shar
 positions, hover read-outs, PNG/SVG/PDF export). pyqtgraph is imported inside functions, so
 importing this module stays light.
 """
+
 from __future__ import annotations
 
 import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from deemo_gui import palette
 from deemo_gui.core.errors import ConfigError, DeemoError
@@ -43,7 +53,7 @@ class AnalysisPanel(QWidget):
     title = "Analysis"
     methods: tuple[str, ...] = A.DASHBOARD_METHODS
     job_name = "Analysing the sequence"
-    DEBOUNCE_MS = 150   # edits typed in quick succession start one job
+    DEBOUNCE_MS = 150  # edits typed in quick succession start one job
 
     def __init__(self, viewer, window, parent=None):
         super().__init__(parent)
@@ -52,7 +62,7 @@ class AnalysisPanel(QWidget):
         self._worker_key: tuple | None = None  # the request `worker` computes
         self.result: dict | None = None
         self.shown_key: tuple | None = None
-        self.state = "idle"        # idle | computing | ready | cancelled | error | empty
+        self.state = "idle"  # idle | computing | ready | cancelled | error | empty
         self._pending = False
         self._dirty = True
         self._stale_cancel = False
@@ -69,8 +79,9 @@ class AnalysisPanel(QWidget):
         self.recompute_button.clicked.connect(lambda: self.refresh())
         self.task_label = QLabel("Task:")
         self.task_combo = QComboBox()
-        self.task_combo.setToolTip("Which output of the multi-task models is explained (single-output models "
-                                   "always explain their only output)")
+        self.task_combo.setToolTip(
+            "Which output of the multi-task models is explained (single-output models always explain their only output)"
+        )
         self.task_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.task_combo.textActivated.connect(self._task_chosen)
         self.header = QHBoxLayout()
@@ -96,8 +107,15 @@ class AnalysisPanel(QWidget):
     def request_key(self) -> tuple:
         """Everything the shown result depends on; a result for another key is stale."""
         v = self.viewer
-        return (v.current_sequence, tuple(m.name for m in self.models()), self.device_key(),
-                v.current_task, v.window_choice, v.scan_stride, v.scan_rc)
+        return (
+            v.current_sequence,
+            tuple(m.name for m in self.models()),
+            self.device_key(),
+            v.current_task,
+            v.window_choice,
+            v.scan_stride,
+            v.scan_rc,
+        )
 
     def _sync_task_combo(self) -> None:
         """The Task chooser lists the selected multi-task models' tasks; hidden when there are none."""
@@ -149,9 +167,12 @@ class AnalysisPanel(QWidget):
         for entry, methods in plans:
             try:
                 target = plan["targets"][entry.name]
-                owner = self.viewer.runtime.owner(entry)   # lends the network, one step at a time
-                steps = owner.run(lambda net, e=entry, m=methods, t=target: A.iter_analyze(
-                    e, seq, m, t, self.viewer.results, None, window, stride, rc, network=net))
+                owner = self.viewer.runtime.owner(entry)  # lends the network, one step at a time
+                steps = owner.run(
+                    lambda net, e=entry, m=methods, t=target: A.iter_analyze(
+                        e, seq, m, t, self.viewer.results, None, window, stride, rc, network=net
+                    )
+                )
                 try:
                     while True:
                         try:
@@ -161,14 +182,19 @@ class AnalysisPanel(QWidget):
                             break
                         yield done + k, total, f"{entry.name}: {A.METHOD_LABELS.get(method, method)}"
                 finally:
-                    steps.close()   # a cancelled panel job ends its model's ticket now
-            except Cancelled:   # unticked, moved or removed meanwhile: this result is stale anyway
+                    steps.close()  # a cancelled panel job ends its model's ticket now
+            except Cancelled:  # unticked, moved or removed meanwhile: this result is stale anyway
                 pass
             except Exception as exc:  # one model failing leaves the others on screen
                 from deemo_gui.qt.errors import user_message
 
-                log.warning("%s: analysis of %s failed: %s", self.title, entry.name, exc,
-                            exc_info=None if isinstance(exc, DeemoError) else exc)
+                log.warning(
+                    "%s: analysis of %s failed: %s",
+                    self.title,
+                    entry.name,
+                    exc,
+                    exc_info=None if isinstance(exc, DeemoError) else exc,
+                )
                 out["errors"][entry.name] = user_message(exc, entry.name)
             done += len(A._order(methods))
         return out
@@ -194,7 +220,7 @@ class AnalysisPanel(QWidget):
 
     def schedule(self, immediate: bool = False) -> None:
         if not self._showing():
-            self._dirty = True   # recomputed when the tab is shown
+            self._dirty = True  # recomputed when the tab is shown
             return
         self.timer.start(0 if immediate else self.DEBOUNCE_MS)
 
@@ -227,7 +253,7 @@ class AnalysisPanel(QWidget):
             if self.shown_key != self.request_key() or self.state != "ready":
                 self.refresh(sync=True)
         else:
-            self._dirty = True   # another tab is the one being rendered
+            self._dirty = True  # another tab is the one being rendered
 
     def refresh(self, sync: bool = False) -> Worker | None:
         """Compute (or take from the cache) and draw for the current state; returns the worker if one started."""
@@ -261,13 +287,22 @@ class AnalysisPanel(QWidget):
             self._pending = True
             if self._worker_key != key and not self.worker.cancelled:
                 self._stale_cancel = True
-                self.worker.cancel()   # its finished methods stay cached
+                self.worker.cancel()  # its finished methods stay cached
             return None
         self.state = "computing"
-        self.set_status(f"Computing for {len(entries)} model{'s' if len(entries) != 1 else ''}… "
-                        "(progress and Cancel in the status bar)")
-        worker = Worker(self.compute, seq, entries, self.plan(entries), name=f"{self.job_name} ({self.title})",
-                        progress=lambda p: p, torch_threads=1)
+        self.set_status(
+            f"Computing for {len(entries)} model{'s' if len(entries) != 1 else ''}… "
+            "(progress and Cancel in the status bar)"
+        )
+        worker = Worker(
+            self.compute,
+            seq,
+            entries,
+            self.plan(entries),
+            name=f"{self.job_name} ({self.title})",
+            progress=lambda p: p,
+            torch_threads=1,
+        )
         self._worker_key = key
         worker.returned.connect(lambda result, k=key, s=seq: self._accept(k, s, result))
         worker.aborted.connect(self._aborted)
@@ -286,7 +321,7 @@ class AnalysisPanel(QWidget):
 
     def _accept(self, key: tuple, seq: str, result: dict) -> None:
         if key != self.request_key():
-            self._pending = True   # stale: the sequence or the selection changed meanwhile
+            self._pending = True  # stale: the sequence or the selection changed meanwhile
             return
         self.result, self.shown_key, self.state = result, key, "ready"
         try:
@@ -310,8 +345,9 @@ class AnalysisPanel(QWidget):
         self.state = "error"
         if not isinstance(exc, Exception):
             return
-        self.set_status(f"<span style='color:#B2182B'>Could not compute: "
-                        f"{escape(user_message(exc, self.title))}</span>")
+        self.set_status(
+            f"<span style='color:#B2182B'>Could not compute: {escape(user_message(exc, self.title))}</span>"
+        )
         log.warning("%s panel: %s", self.title, exc, exc_info=exc)
 
     def _finished(self) -> None:
@@ -339,8 +375,10 @@ class AnalysisPanel(QWidget):
         if not seq:
             return "Open a sequence file (File ▸ Open…) and pick a sequence in the list on the left."
         if not entries:
-            return ("Select a model in the <b>Models</b> list on the right (tick its box) to see why it predicts "
-                    "what it does.")
+            return (
+                "Select a model in the <b>Models</b> list on the right (tick its box) to see why it predicts "
+                "what it does."
+            )
         return ""
 
     def _show_empty(self, message: str, key: tuple) -> None:
@@ -385,10 +423,12 @@ class AnalysisPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        if type(self).export_dialog is AnalysisPanel.export_dialog:   # the Dashboard has its own button
+        if type(self).export_dialog is AnalysisPanel.export_dialog:  # the Dashboard has its own button
             self.export_button = QPushButton("Export…")
-            self.export_button.setToolTip(f"Save the {self.title} tracks as a PNG, SVG or PDF figure, titled with "
-                                          "the sequence, the method and the models")
+            self.export_button.setToolTip(
+                f"Save the {self.title} tracks as a PNG, SVG or PDF figure, titled with "
+                "the sequence, the method and the models"
+            )
             self.export_button.clicked.connect(self.export_dialog)
             self.header.addWidget(self.export_button)
         layout.addLayout(self.header)
@@ -418,8 +458,9 @@ class AnalysisPanel(QWidget):
         what = self.title
         combo = getattr(self, "method_combo", None)
         if combo is not None:
-            parts = [combo.currentText()] + (["in-silico mutagenesis", "saliency logo"]
-                                             if hasattr(self, "ism_plots") else [])
+            parts = [combo.currentText()] + (
+                ["in-silico mutagenesis", "saliency logo"] if hasattr(self, "ism_plots") else []
+            )
             what += ": " + ", ".join(parts)
         if v.current_task:
             what += f" (task {v.current_task})"
@@ -442,8 +483,9 @@ class AnalysisPanel(QWidget):
         from deemo_gui.qt.errors import report_exception
 
         rid = (self.viewer.current_id or self.title).replace("/", "_").replace(":", "_")
-        path, chosen = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{rid}_{self.title.lower()}.png",
-                                                   EXPORT_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, f"Export {self.title}", f"{rid}_{self.title.lower()}.png", EXPORT_FILTER
+        )
         if not path:
             return None
         if not os.path.splitext(path)[1]:
@@ -481,8 +523,11 @@ def window_text(result: dict, entry) -> str:
     L = int(getattr(entry, "input_length", 0) or 0)
     if scan is not None and scan.scanned:
         best = scan.best_start(int(result.get("target", 0))) == result.get("offset")
-        return (f" · best window {start + 1:,}–{end:,} of {len(scan.starts):,}" if best
-                else f" · window {start + 1:,}–{end:,} (chosen)")
+        return (
+            f" · best window {start + 1:,}–{end:,} of {len(scan.starts):,}"
+            if best
+            else f" · window {start + 1:,}–{end:,} (chosen)"
+        )
     if L and end - start < L:
         return f" · N-padded to {L} nt"
     return ""
@@ -503,5 +548,3 @@ def in_scroll_area(widget) -> QScrollArea:
     area.viewport().setPalette(pal)
     area.viewport().setAutoFillBackground(True)
     return area
-
-

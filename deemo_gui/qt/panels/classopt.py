@@ -7,6 +7,7 @@ Defaults come from the Dashboard's code (QData/DeepMotif class_optimization.lua,
 `deemo_gui.core.explain.classopt`); each field's tooltip says where its default comes from. Results
 are kept per model (and settings) in `viewer.results`, so switching models shows each one's result.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,19 +41,19 @@ RECIPES = {
 
 TIPS = {
     "recipe": "DeMo code: the input is optimised unconstrained (RMSprop), then clamped, divided by its maximum "
-              "and smoothed into a PWM (QData/DeepMotif class_optimization.lua; the default). Simplex: the input "
-              "is a PWM at every step (softmax over the four bases, Adam), so the logo is what the network scored. "
-              "BENCHMARKS.md compares them on the zoo models",
+    "and smoothed into a PWM (QData/DeepMotif class_optimization.lua; the default). Simplex: the input "
+    "is a PWM at every step (softmax over the four bases, Adam), so the logo is what the network scored. "
+    "BENCHMARKS.md compares them on the zoo models",
     "lam": "λ, the weight of the L2 penalty on the input (maximise log P(+) − λ‖X‖²). Default 0.009: "
-           "Deep Motif Dashboard code (QData/DeepMotif class_optimization.lua)",
+    "Deep Motif Dashboard code (QData/DeepMotif class_optimization.lua)",
     "lr": "Learning rate. DeMo code: RMSprop on the input, 0.05 (class_optimization.lua); simplex: Adam on the "
-          "column logits, 0.1 (ours, measured)",
+    "column logits, 0.1 (ours, measured)",
     "steps": "Gradient steps. DeMo code: 1000 (class_optimization.lua); simplex: 300 (ours, measured)",
     "restarts": "Random starts optimised together; the best one is kept. Default 1, as the Dashboard code "
-                "(one torch.rand start)",
+    "(one torch.rand start)",
     "seed": "Seed of the random start (uniform in [0, 1), as torch.rand in the Dashboard code). Default 0 (ours)",
     "width": "Columns compared with JASPAR: the most informative window of the optimised PWM. Default 9: "
-             "Deep Motif Dashboard sec. 3.4 (9-mers)",
+    "Deep Motif Dashboard sec. 3.4 (9-mers)",
 }
 
 
@@ -180,10 +181,16 @@ class ClassOptPanel(SingleJobMixin, QWidget):
 
     # -- settings and cache ------------------------------------------------------------------
     def settings(self) -> dict:
-        return dict(target=self.chooser.target(), lam=round(self.lam_spin.value(), 6),
-                    lr=round(self.lr_spin.value(), 6), steps=self.steps_spin.value(),
-                    restarts=self.restarts_spin.value(), seed=self.seed_spin.value(), width=self.width_spin.value(),
-                    parametrization=self.recipe_combo.currentData())
+        return dict(
+            target=self.chooser.target(),
+            lam=round(self.lam_spin.value(), 6),
+            lr=round(self.lr_spin.value(), 6),
+            steps=self.steps_spin.value(),
+            restarts=self.restarts_spin.value(),
+            seed=self.seed_spin.value(),
+            width=self.width_spin.value(),
+            parametrization=self.recipe_combo.currentData(),
+        )
 
     def _recipe_changed(self) -> None:
         """The recipe's own learning rate and steps (the other settings stay as the user set them)."""
@@ -225,8 +232,9 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         if entry is None:
             self.status.setText("Tick a model in the Models list (right) to optimise its input.")
         else:
-            self.status.setText(f"Press Run to find the {entry.input_length or '?'}-nt input that "
-                                f"{entry.name} scores highest.")
+            self.status.setText(
+                f"Press Run to find the {entry.input_length or '?'}-nt input that {entry.name} scores highest."
+            )
 
     def _set_logo(self, matrix) -> None:
         plot = self.logo_plot.getPlotItem()
@@ -254,9 +262,14 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         release = self.release_combo.currentText() or None
         self._clear(entry)
         job = lambda borrow: motif_jobs.classopt_job(  # noqa: E731 - the network comes from the model's owner
-            entry, release=release, cache=self.viewer.results, borrow=borrow, **s)
-        worker = Worker(self.viewer.runtime.owner(entry).lend, job, name=f"Class optimization of {entry.name}",
-                        progress=motif_jobs.progress_of)
+            entry, release=release, cache=self.viewer.results, borrow=borrow, **s
+        )
+        worker = Worker(
+            self.viewer.runtime.owner(entry).lend,
+            job,
+            name=f"Class optimization of {entry.name}",
+            progress=motif_jobs.progress_of,
+        )
         worker.yielded.connect(self._on_progress)
         worker.returned.connect(lambda out, e=entry: self._done(e, out))
         worker.aborted.connect(self._aborted)
@@ -325,8 +338,10 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         self._set_logo(logo_bits(pwm))
         start = outcome.query_start
         self.logo_plot.logo.setHighlight(start, start + outcome.query.width)
-        self._set_logo_title(f"Optimised input · P(+) = {res.consensus_score:.3f} of its one-hot consensus "
-                             f"({res.score:.3f} of the relaxed input)")
+        self._set_logo_title(
+            f"Optimised input · P(+) = {res.consensus_score:.3f} of its one-hot consensus "
+            f"({res.score:.3f} of the relaxed input)"
+        )
         # the P(+) curves of every restart, the best in colour
         self._clear_restart_curves()
         steps = np.arange(res.history.shape[1])
@@ -342,14 +357,18 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         self._show_match(0)
         m = outcome.match
         s = outcome.settings
-        self.status.setText(f"Done in {outcome.seconds:.1f} s: {s.steps} steps, λ = {s.lam:g}, lr = {s.lr:g}, "
-                            f"{s.restarts} restart(s), seed {s.seed}. Tomtom against {outcome.release} "
-                            "CORE vertebrates.")
+        self.status.setText(
+            f"Done in {outcome.seconds:.1f} s: {s.steps} steps, λ = {s.lam:g}, lr = {s.lr:g}, "
+            f"{s.restarts} restart(s), seed {s.seed}. Tomtom against {outcome.release} "
+            "CORE vertebrates."
+        )
         colour = palette.TEXT_COLOR if m.significant else "#888888"
-        self.best_label.setText(f"<span style='color:{colour}'>Consensus of the optimised input: "
-                                f"P(+) = {res.consensus_score:.3f}<br>Motif <b>{outcome.query.consensus()}</b> "
-                                f"(shaded: columns {start + 1}–{start + outcome.query.width})<br>"
-                                f"Best match: <b>{match_text(m)}</b></span>")
+        self.best_label.setText(
+            f"<span style='color:{colour}'>Consensus of the optimised input: "
+            f"P(+) = {res.consensus_score:.3f}<br>Motif <b>{outcome.query.consensus()}</b> "
+            f"(shaded: columns {start + 1}–{start + outcome.query.width})<br>"
+            f"Best match: <b>{match_text(m)}</b></span>"
+        )
         self.export_button.setEnabled(True)
 
     def _show_match(self, row: int) -> None:
@@ -375,10 +394,13 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         from PySide6.QtWidgets import QMenu
 
         menu = QMenu(self)
-        menu.addAction("Logo of the optimised input…",
-                       lambda: export_logo_dialog(self, out.result.pwm, "class optimization"))
-        menu.addAction(f"Logo of the {out.query.width} compared columns…",
-                       lambda: export_logo_dialog(self, out.query, f"class optimization, {out.query.consensus()}"))
+        menu.addAction(
+            "Logo of the optimised input…", lambda: export_logo_dialog(self, out.result.pwm, "class optimization")
+        )
+        menu.addAction(
+            f"Logo of the {out.query.width} compared columns…",
+            lambda: export_logo_dialog(self, out.query, f"class optimization, {out.query.consensus()}"),
+        )
         menu.addAction("PWMs as MEME…", lambda: export_meme_dialog(self, _export_pwms(out), "PWMs"))
         menu.exec(self.export_button.mapToGlobal(self.export_button.rect().bottomLeft()))
 

@@ -15,6 +15,7 @@ The sequence-aligned tracks are `deemo_gui.qt.plots` items in one `TrackStack`: 
 (sequence position, 1-based). File ▸ Export (the Export… button) writes the whole dashboard as
 PNG, SVG or PDF.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from deemo_gui.qt.plots.logo_item import LogoPlot
 
 EXPORT_FILTER = "PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"
-LEFT_AXIS_PX = 80   # a logo plot's left axis and margins, for sizing it by its columns
+LEFT_AXIS_PX = 80  # a logo plot's left axis and margins, for sizing it by its columns
 
 
 class DashboardPanel(AnalysisPanel):
@@ -50,8 +51,10 @@ class DashboardPanel(AnalysisPanel):
         super().__init__(viewer, window, parent)
         self.motif_edit = QLineEdit()
         self.motif_edit.setPlaceholderText("auto: each model's TF")
-        self.motif_edit.setToolTip("The known motif to show and scan for: a TF name (REST, CTCF…) or a JASPAR "
-                                   "matrix ID (MA0138). Empty: the JASPAR 2024 matrix of each model's TF.")
+        self.motif_edit.setToolTip(
+            "The known motif to show and scan for: a TF name (REST, CTCF…) or a JASPAR "
+            "matrix ID (MA0138). Empty: the JASPAR 2024 matrix of each model's TF."
+        )
         self.motif_edit.setMaximumWidth(170)
         self.motif_edit.editingFinished.connect(lambda: self.schedule(immediate=True))
         self.export_button = QPushButton("Export…")
@@ -62,14 +65,14 @@ class DashboardPanel(AnalysisPanel):
         self.header.addWidget(self.recompute_button)
         self.header.addWidget(self.export_button)
 
-        self.classopt_workers: dict[tuple, Worker] = {}   # (model name, target) -> its running job
+        self.classopt_workers: dict[tuple, Worker] = {}  # (model name, target) -> its running job
         self.classopt_progress: dict[tuple, str] = {}
         self.classopt_plots: dict[str, LogoPlot] = {}
         self.scan_plots: dict[str, object] = {}
         self.motif_plots: dict[str, object] = {}
         self.sequence_plot = None
         self.hit_logo_plot = None
-        self.hit_attributions: dict[str, pd.DataFrame] = {}   # model name -> hits with attribution columns
+        self.hit_attributions: dict[str, pd.DataFrame] = {}  # model name -> hits with attribution columns
         self.saliency_plots: dict[str, object] = {}
         self.temporal_plots: dict[str, object] = {}
         self.summary = None
@@ -130,13 +133,13 @@ class DashboardPanel(AnalysisPanel):
         try:
             return self.viewer.target_of(entry)
         except Exception:
-            return None   # the analysis job reports it for this model
+            return None  # the analysis job reports it for this model
 
     def after_refresh(self, seq: str, entries: list, sync: bool) -> None:
         wanted = {(e.name, self._target(e)) for e in entries}
         for key, worker in list(self.classopt_workers.items()):
             if key not in wanted:
-                worker.cancel()   # deselected or another task: free the CPU (restarts when chosen again)
+                worker.cancel()  # deselected or another task: free the CPU (restarts when chosen again)
         for entry in entries:
             self.start_class_optimization(entry, sync=sync)
 
@@ -172,9 +175,13 @@ class DashboardPanel(AnalysisPanel):
 
         owner = self.viewer.runtime.owner(entry)
         label = self._label(entry)
-        worker = Worker(owner.run, lambda net: A.iter_class_optimization(entry, target, steps, network=net),
-                        name=f"Class optimization of {label}", torch_threads=1,
-                        progress=lambda p, s=steps: (p.step, s, f"step {p.step} of {s}, {what} = {p.score:.3f}"))
+        worker = Worker(
+            owner.run,
+            lambda net: A.iter_class_optimization(entry, target, steps, network=net),
+            name=f"Class optimization of {label}",
+            torch_threads=1,
+            progress=lambda p, s=steps: (p.step, s, f"step {p.step} of {s}, {what} = {p.score:.3f}"),
+        )
         worker.yielded.connect(lambda p, k=key: self._classopt_progress(k, p, what))
         worker.finished.connect(lambda k=key, w=worker: self._classopt_done(k, w))
         self.classopt_workers[key] = worker
@@ -247,14 +254,15 @@ class DashboardPanel(AnalysisPanel):
 
         # Row 0: the known motif(s) of the models' TFs and a summary (not aligned to the sequence).
         motifs = result.get("motifs") or []
-        top = stack.add_row(px=max(LOGO_HEIGHT, 24 + 17 * (1 + 2 * len(entries))))   # the summary's lines
+        top = stack.add_row(px=max(LOGO_HEIGHT, 24 + 17 * (1 + 2 * len(entries))))  # the summary's lines
         top.setSpacing(8)
         col = 0
         if not motifs:
             query = result.get("motif_query")
             tfs = ", ".join(sorted({tf or "?" for tf in self._tfs(entries)}))
-            top.addItem(LogoPlot(None, title=f"Known motif: none found in JASPAR for {escape(query or tfs)}"),
-                        row=0, col=col)
+            top.addItem(
+                LogoPlot(None, title=f"Known motif: none found in JASPAR for {escape(query or tfs)}"), row=0, col=col
+            )
             top.layout.setColumnStretchFactor(col, 3)
             col += 1
         for pwm in motifs:
@@ -266,8 +274,9 @@ class DashboardPanel(AnalysisPanel):
             top.layout.setColumnStretchFactor(col, 3)
             self.motif_plots[pwm.id] = plot
             col += 1
-        summary = pg.LabelItem(self._summary_html(seq, result, entries), color=palette.TEXT_COLOR, size="10pt",
-                               justify="left")
+        summary = pg.LabelItem(
+            self._summary_html(seq, result, entries), color=palette.TEXT_COLOR, size="10pt", justify="left"
+        )
         shrinkable(summary)
         top.addItem(summary, row=0, col=col)
         top.layout.setColumnStretchFactor(col, 2 if len(motifs) <= 1 else 1)
@@ -281,7 +290,7 @@ class DashboardPanel(AnalysisPanel):
                 stack.add(plot, px=LOGO_HEIGHT - 20)
             else:
                 fix_height(stack.add_row(plot, px=LOGO_HEIGHT), LOGO_HEIGHT)
-            plot.setTitle(f"Class optimization: {escape(self._label(entry))}", justify="left")   # as the tracks below
+            plot.setTitle(f"Class optimization: {escape(self._label(entry))}", justify="left")  # as the tracks below
             self.classopt_plots[entry.name] = plot
             self._fill_classopt(plot, entry)
         hits = result.get("hits")
@@ -289,39 +298,69 @@ class DashboardPanel(AnalysisPanel):
         motif_names = ", ".join(f"{escape(m.name)} {m.id}" for m in motifs) or "no known motif"
         self.hit_attributions = self._hit_attributions(seq, result, entries, hits, motifs)
         notes = self._attribution_notes(entries, hits)
-        seq_plot = SequencePlot(seq, self._hits(hits, motifs, notes), ylabel="strand",
-                                title=f"JASPAR hits ({motif_names}, FIMO p &lt; 1e-4, both strands): "
-                                      f"{n_hits} hit{'s' if n_hits != 1 else ''}")
+        seq_plot = SequencePlot(
+            seq,
+            self._hits(hits, motifs, notes),
+            ylabel="strand",
+            title=f"JASPAR hits ({motif_names}, FIMO p &lt; 1e-4, both strands): "
+            f"{n_hits} hit{'s' if n_hits != 1 else ''}",
+        )
         self.sequence_plot = stack.add(seq_plot, px=seq_plot.preferred_px())
         for entry in entries:
             r = result["models"][entry.name]
             scan = r.get("scan")
             if scan is None or not scan.scanned:
                 continue
-            plot = WindowScanPlot(scan, int(r.get("target", 0)), r["window"], sequence=seq, title=(
-                f"{escape(entry.name)} — P of each {scan.length}-nt window"
-                f"{' (both strands)' if scan.reverse_complement else ''} · shaded: explained (click to change)"))
+            plot = WindowScanPlot(
+                scan,
+                int(r.get("target", 0)),
+                r["window"],
+                sequence=seq,
+                title=(
+                    f"{escape(entry.name)} — P of each {scan.length}-nt window"
+                    f"{' (both strands)' if scan.reverse_complement else ''} · shaded: explained (click to change)"
+                ),
+            )
             plot.sigPicked.connect(self.viewer.set_window)
             self.scan_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
         if hits is not None and n_hits:
-            logos = HitLogoPlot([hit_logo(next(m for m in motifs if m.id == h["motif_id"]), int(h["start"]),
-                                          h["strand"], box[3], self._attribution_caption(entries, idx))
-                                 for (idx, h), box in zip(hits.iterrows(), self._hits(hits, motifs, notes))
-                                 if any(m.id == h["motif_id"] for m in motifs)],
-                                title="JASPAR logo at each hit (−: reverse complement) · "
-                                      "% of each model's attribution inside it")
+            logos = HitLogoPlot(
+                [
+                    hit_logo(
+                        next(m for m in motifs if m.id == h["motif_id"]),
+                        int(h["start"]),
+                        h["strand"],
+                        box[3],
+                        self._attribution_caption(entries, idx),
+                    )
+                    for (idx, h), box in zip(hits.iterrows(), self._hits(hits, motifs, notes))
+                    if any(m.id == h["motif_id"] for m in motifs)
+                ],
+                title="JASPAR logo at each hit (−: reverse complement) · % of each model's attribution inside it",
+            )
             self.hit_logo_plot = stack.add(logos, px=logos.preferred_px())
         for entry in entries:
             r = result["models"][entry.name]
-            plot = saliency_plot(r["saliency_track"], seq, ylabel="|∂logit/∂x|·x", name="saliency",
-                                 title=f"{escape(entry.name)} — saliency · {prob_text(r, entry)}")
+            plot = saliency_plot(
+                r["saliency_track"],
+                seq,
+                ylabel="|∂logit/∂x|·x",
+                name="saliency",
+                title=f"{escape(entry.name)} — saliency · {prob_text(r, entry)}",
+            )
             self.saliency_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
         for entry in entries:
             r = result["models"][entry.name]
             if "temporal" not in r:
                 continue
-            plot = temporal_plot(r["temporal"][0], r["temporal"][1], seq, ylabel="P(bound)", legend=False,
-                                 title=f"{escape(entry.name)} — temporal output scores {TEMPORAL_LEGEND}")
+            plot = temporal_plot(
+                r["temporal"][0],
+                r["temporal"][1],
+                seq,
+                ylabel="P(bound)",
+                legend=False,
+                title=f"{escape(entry.name)} — temporal output scores {TEMPORAL_LEGEND}",
+            )
             self.temporal_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT + 16)
         stack.setXExtent(len(seq))
 
@@ -332,10 +371,16 @@ class DashboardPanel(AnalysisPanel):
         if hits is None or not len(hits):
             return []
         colors = {m.id: palette.hit_color(k) for k, m in enumerate(motifs)}
-        return [(int(h["start"]), int(h["end"]), "-" if h["strand"] == "-" else "+",
-                 f"{h['name']} p={h['p']:.1e}" + (f" · {notes[k]}" if notes and notes[k] else ""),
-                 colors.get(h["motif_id"]) or palette.hit_color(len(colors)))
-                for k, (_, h) in enumerate(hits.iterrows())]
+        return [
+            (
+                int(h["start"]),
+                int(h["end"]),
+                "-" if h["strand"] == "-" else "+",
+                f"{h['name']} p={h['p']:.1e}" + (f" · {notes[k]}" if notes and notes[k] else ""),
+                colors.get(h["motif_id"]) or palette.hit_color(len(colors)),
+            )
+            for k, (_, h) in enumerate(hits.iterrows())
+        ]
 
     @staticmethod
     def _hit_attributions(seq: str, result: dict, entries: list, hits, motifs) -> dict:
@@ -353,7 +398,7 @@ class DashboardPanel(AnalysisPanel):
         return out
 
     def _attribution_caption(self, entries: list, idx) -> str:
-        """"33% / 18%": hit `idx`'s share of the sequence's attribution per model, in the order of
+        """ "33% / 18%": hit `idx`'s share of the sequence's attribution per model, in the order of
         the saliency tracks (the values are in the hover read-out)."""
         parts = []
         for e in entries:
@@ -391,8 +436,10 @@ class DashboardPanel(AnalysisPanel):
             rows.append(f"<b>{escape(e.name)}</b>: {prob_text(r, e)}<br>&nbsp;&nbsp;{escape(e.preset)}{auroc}")
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
-        head = (f"<b>{escape(self.viewer.current_id or '')}</b> · {len(seq)} nt · "
-                f"{n_hits} JASPAR hit{'s' if n_hits != 1 else ''}")
+        head = (
+            f"<b>{escape(self.viewer.current_id or '')}</b> · {len(seq)} nt · "
+            f"{n_hits} JASPAR hit{'s' if n_hits != 1 else ''}"
+        )
         return head + "<br>" + "<br>".join(rows)
 
     def _fill_classopt(self, plot, entry) -> None:
@@ -405,8 +452,11 @@ class DashboardPanel(AnalysisPanel):
         plot.setData(A.ic_logo(result.pwm))
         own_axis = self.sequence_plot is not None and len(self.sequence_plot.track.sequence()) != entry.input_length
         where = f" · model input positions 1–{entry.input_length}" if own_axis else ""
-        plot.setTitle(f"Class-optimized input: {escape(self._label(entry))} · P = {result.consensus_score:.2f} "
-                      f"(one-hot consensus; relaxed input {result.score:.2f}){where}", justify="left")
+        plot.setTitle(
+            f"Class-optimized input: {escape(self._label(entry))} · P = {result.consensus_score:.2f} "
+            f"(one-hot consensus; relaxed input {result.score:.2f}){where}",
+            justify="left",
+        )
         plot.classopt = result
         if self.sequence_plot is not None:
             self.graphics.setXExtent(len(self.sequence_plot.track.sequence()))

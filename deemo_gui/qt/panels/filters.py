@@ -6,6 +6,7 @@ scrollable grid, sortable by information content or by the E-value of the best m
 The science is `deemo_gui.core.explain.filter_pwms` run by `deemo_gui.viewer.motif_jobs.filters_job`
 in a worker; results are kept per model and settings by the panel.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -59,20 +60,24 @@ class FilterCard(QFrame):
         if match.best_row is None:
             text = "<span style='color:#888'>not compared</span>"
         elif match.significant:
-            text = (f"<b>{match.best_name}</b> · {match.best_id} · E = {fmt_p(match.best_E)}")
+            text = f"<b>{match.best_name}</b> · {match.best_id} · E = {fmt_p(match.best_E)}"
         elif match.low_information:
             text = f"<span style='color:#888'>not comparable: {low_information_text(pwm)}</span>"
         else:
-            text = (f"<span style='color:#888'>no clear match (best {match.best_name}, "
-                    f"E = {fmt_p(match.best_E)})</span>")
+            text = f"<span style='color:#888'>no clear match (best {match.best_name}, E = {fmt_p(match.best_E)})</span>"
         self.match_label.setText(text)
         top = match.matches.head(5) if match.matches is not None else None
         if top is not None and len(top):
-            rows = "".join(f"<tr><td>{r.target_id}</td><td>{r.target_name}</td><td align='right'>{fmt_p(r.E)}</td>"
-                           f"<td>{'−' if r.strand == '-' else '+'}</td></tr>" for r in top.itertuples())
-            self.setToolTip(f"<b>{match.label}</b>: consensus {pwm.consensus()}<br>Top Tomtom matches "
-                            f"<i>({TOMTOM_METHOD_NOTE})</i>:"
-                            f"<table><tr><th>ID</th><th>Name</th><th>E</th><th>Strand</th></tr>{rows}</table>")
+            rows = "".join(
+                f"<tr><td>{r.target_id}</td><td>{r.target_name}</td><td align='right'>{fmt_p(r.E)}</td>"
+                f"<td>{'−' if r.strand == '-' else '+'}</td></tr>"
+                for r in top.itertuples()
+            )
+            self.setToolTip(
+                f"<b>{match.label}</b>: consensus {pwm.consensus()}<br>Top Tomtom matches "
+                f"<i>({TOMTOM_METHOD_NOTE})</i>:"
+                f"<table><tr><th>ID</th><th>Name</th><th>E</th><th>Strand</th></tr>{rows}</table>"
+            )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 3, 4, 3)
         layout.setSpacing(1)
@@ -86,8 +91,10 @@ class FilterCard(QFrame):
 # random start (r 0.8-0.95 on the zoo); Koo & Eddy's large first pool (koo-cnn-25) and an exponential first
 # activation (Koo & Ploenzke 2021; koo-cnn-4 ground-truth filter matches 0.10 -> 0.97 on synthetic data) learn
 # motifs.
-LEARNING_FILTERS_HINT = ("For filters that learn whole motifs, train koo-cnn-25, or any cnn/deepbind/koo preset "
-                         "with first_layer_activation=exp (Koo & Eddy 2019; Koo & Ploenzke 2021).")
+LEARNING_FILTERS_HINT = (
+    "For filters that learn whole motifs, train koo-cnn-25, or any cnn/deepbind/koo preset "
+    "with first_layer_activation=exp (Koo & Eddy 2019; Koo & Ploenzke 2021)."
+)
 
 
 class FiltersPanel(SingleJobMixin, QWidget):
@@ -100,7 +107,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         from deemo_gui.viewer import motif_jobs
 
         self.viewer, self.window_ = viewer, window
-        self.outcomes = weakref.WeakKeyDictionary()   # model -> {settings key: (outcome, description)}
+        self.outcomes = weakref.WeakKeyDictionary()  # model -> {settings key: (outcome, description)}
         self.worker: Worker | None = None
         self.outcome = None
         self.cards: list[FilterCard] = []
@@ -111,12 +118,22 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.threshold_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.99, singleStep=0.05, value=0.5)
         self.threshold_spin.setToolTip(
             "A window counts when the filter's activation there exceeds this fraction of its maximum over all "
-            "sequences. Default 0.5: Koo & Eddy's code (activation_pwm); their Methods text says 0.7")
-        self.min_sites_spin = make_spin(10, 1, 100_000, "Filters with fewer activating windows are left out "
-                                                        "(default 10, ours: fewer sites make noisy PWMs)")
-        self.max_spin = make_spin(motif_jobs.MAX_SEQUENCES, 10, 1_000_000,
-                                  "Use at most this many open sequences (the first ones; positives of the task "
-                                  "when the files are labelled, as Koo & Eddy used bound sequences)", step=500)
+            "sequences. Default 0.5: Koo & Eddy's code (activation_pwm); their Methods text says 0.7"
+        )
+        self.min_sites_spin = make_spin(
+            10,
+            1,
+            100_000,
+            "Filters with fewer activating windows are left out (default 10, ours: fewer sites make noisy PWMs)",
+        )
+        self.max_spin = make_spin(
+            motif_jobs.MAX_SEQUENCES,
+            10,
+            1_000_000,
+            "Use at most this many open sequences (the first ones; positives of the task "
+            "when the files are labelled, as Koo & Eddy used bound sequences)",
+            step=500,
+        )
         self.sort_combo = QComboBox()
         for k, (key, text, tip) in enumerate(SORTS):
             self.sort_combo.addItem(text, key)
@@ -134,7 +151,8 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.meme_button.setToolTip("Write every filter PWM shown to a MEME motif file")
         self.meme_button.setEnabled(False)
         self.meme_button.clicked.connect(
-            lambda: self.outcome and export_meme_dialog(self, [m.pwm for m in self.sorted_matches()], "filter motifs"))
+            lambda: self.outcome and export_meme_dialog(self, [m.pwm for m in self.sorted_matches()], "filter motifs")
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -187,8 +205,15 @@ class FiltersPanel(SingleJobMixin, QWidget):
 
     # -- state -------------------------------------------------------------------------------
     def _key(self, entry):
-        return ("motif_panel_filters", entry.name, self.chooser.target(), round(self.threshold_spin.value(), 4),
-                self.min_sites_spin.value(), self.max_spin.value(), self.release_combo.currentText())
+        return (
+            "motif_panel_filters",
+            entry.name,
+            self.chooser.target(),
+            round(self.threshold_spin.value(), 4),
+            self.min_sites_spin.value(),
+            self.max_spin.value(),
+            self.release_combo.currentText(),
+        )
 
     def _model_changed(self) -> None:
         running = self.worker is not None and self.worker.is_running()
@@ -204,11 +229,14 @@ class FiltersPanel(SingleJobMixin, QWidget):
             if entry is None:
                 self.status.setText("Tick a model in the Models list to see its first-layer filters.")
             elif entry.preset.startswith("rnn"):
-                self.status.setText(f"{entry.name} is a recurrent network without convolution filters; "
-                                    "choose a cnn, deepbind or cnn-rnn model.")
+                self.status.setText(
+                    f"{entry.name} is a recurrent network without convolution filters; "
+                    "choose a cnn, deepbind or cnn-rnn model."
+                )
             else:
-                self.status.setText("Press Run: each first-layer filter's motif over the open sequences. "
-                                    + LEARNING_FILTERS_HINT)
+                self.status.setText(
+                    "Press Run: each first-layer filter's motif over the open sequences. " + LEARNING_FILTERS_HINT
+                )
 
     # -- run ---------------------------------------------------------------------------------
     def run(self) -> Worker | None:
@@ -228,12 +256,21 @@ class FiltersPanel(SingleJobMixin, QWidget):
             report_exception(self, exc, "Filter motifs")
             return None
         key = self._key(entry)
-        settings = dict(threshold=self.threshold_spin.value(), min_sites=self.min_sites_spin.value(),
-                        release=self.release_combo.currentText() or None, cache=self.viewer.results)
+        settings = dict(
+            threshold=self.threshold_spin.value(),
+            min_sites=self.min_sites_spin.value(),
+            release=self.release_combo.currentText() or None,
+            cache=self.viewer.results,
+        )
         job = lambda borrow: motif_jobs.filters_job(  # noqa: E731 - the network comes from the model's owner
-            entry, sample.seqs, borrow=borrow, **settings)
-        worker = Worker(self.viewer.runtime.owner(entry).lend, job, name=f"Filter motifs of {entry.name}",
-                        progress=motif_jobs.progress_of)
+            entry, sample.seqs, borrow=borrow, **settings
+        )
+        worker = Worker(
+            self.viewer.runtime.owner(entry).lend,
+            job,
+            name=f"Filter motifs of {entry.name}",
+            progress=motif_jobs.progress_of,
+        )
         worker.returned.connect(lambda out, k=key, s=sample, e=entry: self._done(k, e, s, out))
         worker.aborted.connect(lambda: self.status.setText("Cancelled."))
         worker.errored.connect(lambda exc: self.status.setText(f"Stopped with an error: {exc}"))
@@ -272,15 +309,19 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.cards = [FilterCard(m) for m in outcome.motifs]
         n_sig = sum(m.significant for m in outcome.motifs)
         k = outcome.left_out
-        left_out = (f"; {k} filter{'s' if k != 1 else ''} had fewer than {self.min_sites_spin.value()} sites"
-                    if k else "")
+        left_out = (
+            f"; {k} filter{'s' if k != 1 else ''} had fewer than {self.min_sites_spin.value()} sites" if k else ""
+        )
         self.status.setText(
             f"{len(outcome.motifs)} of {outcome.n_filters} filters over {description}{left_out}. "
             f"{n_sig} match a {outcome.release} motif with E < 0.05 ({outcome.seconds:.1f} s). "
-            "Hover a card for its top matches; right-click a logo to export it.")
+            "Hover a card for its top matches; right-click a logo to export it."
+        )
         if not self.cards:
-            self.placeholder.setText("No filter reached the minimum number of sites: lower the threshold or "
-                                     "the minimum sites, or open more sequences.")
+            self.placeholder.setText(
+                "No filter reached the minimum number of sites: lower the threshold or "
+                "the minimum sites, or open more sequences."
+            )
             self.placeholder.show()
         else:
             self.placeholder.hide()
@@ -295,7 +336,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         if key == "ic":
             ms.sort(key=lambda m: -m.pwm.total_ic)
         elif key == "evalue":
-            ms.sort(key=lambda m: (m.low_information, m.best_E, -m.pwm.total_ic))   # too-flat motifs last
+            ms.sort(key=lambda m: (m.low_information, m.best_E, -m.pwm.total_ic))  # too-flat motifs last
         return ms
 
     def _n_columns(self) -> int:

@@ -3,6 +3,7 @@
 and every seqlet: a click makes its record current in the editor with the seqlet selected (boxed).
 The job runs in a `Worker` (progress in the status bar, Cancel kills the engine's child process).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -120,15 +121,24 @@ class ModiscoPage(QWidget):
         self.viewer, self.window_ = viewer, window
         self.worker: Worker | None = None
         self.result = None
-        self.records: list[int] = []      # result record -> viewer flat index
+        self.records: list[int] = []  # result record -> viewer flat index
         self.chooser = ModelChooser(viewer, parent=self)
         self.attribution = QComboBox()
-        for key, text in (("auto", "auto (DeepLIFT/SHAP for CNNs)"), ("deeplift", "DeepLIFT/SHAP"),
-                          ("saliency", "gradient"), ("ig", "integrated gradients")):
+        for key, text in (
+            ("auto", "auto (DeepLIFT/SHAP for CNNs)"),
+            ("deeplift", "DeepLIFT/SHAP"),
+            ("saliency", "gradient"),
+            ("ig", "integrated gradients"),
+        ):
             self.attribution.addItem(text, key)
         self.attribution.setToolTip("Hypothetical contributions given to TF-MoDISco")
-        self.max_spin = make_spin(MAX_SEQUENCES, 10, 1_000_000, "Use at most this many open sequences (the first "
-                                  "ones; positives when the files are labelled)", step=100)
+        self.max_spin = make_spin(
+            MAX_SEQUENCES,
+            10,
+            1_000_000,
+            "Use at most this many open sequences (the first ones; positives when the files are labelled)",
+            step=100,
+        )
         self.run_button = QPushButton("Find motifs")
         self.run_button.clicked.connect(self.run)
         self.cancel_button = QPushButton("Cancel")
@@ -139,16 +149,28 @@ class ModiscoPage(QWidget):
         self.report_button.setEnabled(False)
         self.report_button.clicked.connect(self.export_report)
         row = QHBoxLayout()
-        for w in (self.chooser.model_combo, self.chooser.task_combo, QLabel("Attributions:"), self.attribution,
-                  QLabel("Sequences:"), self.max_spin, self.run_button, self.cancel_button, self.report_button):
+        for w in (
+            self.chooser.model_combo,
+            self.chooser.task_combo,
+            QLabel("Attributions:"),
+            self.attribution,
+            QLabel("Sequences:"),
+            self.max_spin,
+            self.run_button,
+            self.cancel_button,
+            self.report_button,
+        ):
             row.addWidget(w)
         row.addStretch(1)
-        self.status = status_label("TF-MoDISco clusters the high-attribution windows (seqlets) of the open "
-                                    "sequences into patterns; click a seqlet to see it in the editor.")
+        self.status = status_label(
+            "TF-MoDISco clusters the high-attribution windows (seqlets) of the open "
+            "sequences into patterns; click a seqlet to see it in the editor."
+        )
         self.patterns = make_table(("#", "Pattern", "Seqlets", "Consensus", "Best JASPAR match", "q"), stretch=4)
         self.patterns.itemSelectionChanged.connect(self._pattern_chosen)
-        self.logos = [SignedLogo(t) for t in ("CWM (forward)", "CWM (reverse)", "PWM (forward), bits",
-                                              "PWM (reverse), bits")]
+        self.logos = [
+            SignedLogo(t) for t in ("CWM (forward)", "CWM (reverse)", "PWM (forward), bits", "PWM (reverse), bits")
+        ]
         grid = QGridLayout()
         for k, logo in enumerate(self.logos):
             grid.addWidget(logo, k % 2, k // 2)
@@ -194,8 +216,16 @@ class ModiscoPage(QWidget):
         except DataError as exc:
             report_exception(self, exc, "TF-MoDISco")
             return None
-        worker = Worker(_job, self.viewer.runtime.owner(entry), seqs, ids, target, self.attribution.currentData(),
-                        name=f"TF-MoDISco on {entry.name}", progress=progress_of)
+        worker = Worker(
+            _job,
+            self.viewer.runtime.owner(entry),
+            seqs,
+            ids,
+            target,
+            self.attribution.currentData(),
+            name=f"TF-MoDISco on {entry.name}",
+            progress=progress_of,
+        )
         worker.progress.connect(lambda d, t, text: self.status.setText(text))
         worker.returned.connect(lambda result, r=records: self.show_result(result, r))
         worker.aborted.connect(lambda: self.status.setText("Cancelled."))
@@ -258,7 +288,8 @@ class ModiscoPage(QWidget):
             f"{len(result.patterns)} patterns from {n:,} seqlets in {len(result.sequences):,} sequences; "
             f"{ATTRIBUTION_SHORT.get(result.attribution, result.attribution)} attributions{note}; "
             f"{sum(p.matched for p in result.patterns)} match {result.release or 'JASPAR'} with q < 0.05 "
-            f"(memelite Tomtom: Euclidean distance, Benjamini-Hochberg q); {result.seconds.get('total', 0):.0f} s.")
+            f"(memelite Tomtom: Euclidean distance, Benjamini-Hochberg q); {result.seconds.get('total', 0):.0f} s."
+        )
         self.report_button.setEnabled(True)
         if result.patterns:
             t.selectRow(0)
@@ -299,7 +330,7 @@ class ModiscoPage(QWidget):
             t.setItem(r, 4, sort_num_item(f"{s.score:.3g}", s.score))
             t.setItem(r, 5, QTableWidgetItem(self.result.seqlet_text(s)))
         t.setSortingEnabled(True)
-        t.sortItems(4, Qt.SortOrder.DescendingOrder)   # the strongest seqlets first
+        t.sortItems(4, Qt.SortOrder.DescendingOrder)  # the strongest seqlets first
 
     def show_seqlet(self, row: int) -> None:
         """Make the seqlet's record current and select (box) the seqlet in the editor."""
@@ -321,8 +352,9 @@ class ModiscoPage(QWidget):
         if self.result is None:
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export TF-MoDISco report", "modisco_report.html",
-                                                  "HTML report (*.html)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export TF-MoDISco report", "modisco_report.html", "HTML report (*.html)"
+            )
             if not path:
                 return None
         try:

@@ -62,7 +62,7 @@ class MotifsPanel(QWidget):
         from deemo_gui.viewer import motif_jobs
 
         self.viewer, self.window_ = viewer, window
-        self.outcomes = weakref.WeakKeyDictionary()   # model -> {task: (outcome, description)}: this panel's own
+        self.outcomes = weakref.WeakKeyDictionary()  # model -> {task: (outcome, description)}: this panel's own
         self.worker: Worker | None = None
         self.outcome = None
 

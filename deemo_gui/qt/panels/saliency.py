@@ -17,6 +17,7 @@ value):
 All three methods are computed together in one worker (a few hundred ms per CNN), so switching the
 method is instant; results are cached per model and sequence text in `viewer.results`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,18 +28,20 @@ from deemo_gui.qt.panels.analysis_panel import HEATMAP_HEIGHT, SCORE_HEIGHT, Ana
 from deemo_gui.viewer import analysis as A
 
 # The attribution tracks offered (ISM is the heat map below them), named and described by the registry.
-ATTRIBUTION_METHODS = tuple((key, REGISTRY[key].title, REGISTRY[key].description)
-                            for key in ("saliency", "guided", "integrated_gradients", "deeplift"))
+ATTRIBUTION_METHODS = tuple(
+    (key, REGISTRY[key].title, REGISTRY[key].description)
+    for key in ("saliency", "guided", "integrated_gradients", "deeplift")
+)
 # Measured accuracy at planted motifs (BENCHMARKS.md, "Attribution accuracy"; Koo & Eddy synthetic data).
 ACCURACY_NOTES = {
     "saliency": "at chance where the model is weak: AUROC 0.46-0.52 at planted motifs for models of test AUROC "
-                "0.59-0.66, 0.70 for a DeepBind model of 0.80 (BENCHMARKS.md, attribution accuracy)",
+    "0.59-0.66, 0.70 for a DeepBind model of 0.80 (BENCHMARKS.md, attribution accuracy)",
     "guided": "the most accurate here at planted motifs: AUROC 0.76 for a DeepBind model of test AUROC 0.80, and "
-              "0.57-0.62 where the others were at chance (BENCHMARKS.md, attribution accuracy)",
+    "0.57-0.62 where the others were at chance (BENCHMARKS.md, attribution accuracy)",
     "integrated_gradients": "at chance where the model is weak: AUROC 0.48-0.53 at planted motifs for models of "
-                            "test AUROC 0.59-0.66, 0.71 for a DeepBind model of 0.80 (BENCHMARKS.md)",
+    "test AUROC 0.59-0.66, 0.71 for a DeepBind model of 0.80 (BENCHMARKS.md)",
     "deeplift": "AUROC 0.73 at planted motifs for a DeepBind model of test AUROC 0.80, near chance (0.53) for "
-                "undertrained CNNs (BENCHMARKS.md, attribution accuracy)",
+    "undertrained CNNs (BENCHMARKS.md, attribution accuracy)",
 }
 METHOD_NAMES = {key: name for key, name, _ in ATTRIBUTION_METHODS}
 HOVER_NAMES = {"saliency": "grad×input", "guided": "guided×input", "integrated_gradients": "IG", "deeplift": "DeepLIFT"}
@@ -48,8 +51,16 @@ class SaliencyPanel(AnalysisPanel):
     """Attribution tracks, the ISM heat map and the saliency logo of each selected model."""
 
     title = "Saliency"
-    methods = ("prob", "saliency", "guided", "integrated_gradients", "ism", "deeplift", "deeplift_delta",
-               "saliency_logo")
+    methods = (
+        "prob",
+        "saliency",
+        "guided",
+        "integrated_gradients",
+        "ism",
+        "deeplift",
+        "deeplift_delta",
+        "saliency_logo",
+    )
     job_name = "Saliency maps"
 
     def __init__(self, viewer, window, parent=None):
@@ -99,20 +110,33 @@ class SaliencyPanel(AnalysisPanel):
         for entry in entries:
             r = result["models"][entry.name]
             title = f"{escape(entry.name)} · {prob_text(r, entry)} — {METHOD_NAMES[method]}"
-            if method == "deeplift" and method not in r:   # recurrent: no DeepLIFT rule for LSTM gates
+            if method == "deeplift" and method not in r:  # recurrent: no DeepLIFT rule for LSTM gates
                 plot = saliency_plot(np.full(len(seq), np.nan), seq, ylabel="attribution (logit)", title=title)
-                plot.setPlaceholder("DeepLIFT/SHAP is not defined for recurrent models (no rule for LSTM gates):\n"
-                                    "choose integrated gradients or gradient × input; ISM is below")
+                plot.setPlaceholder(
+                    "DeepLIFT/SHAP is not defined for recurrent models (no rule for LSTM gates):\n"
+                    "choose integrated gradients or gradient × input; ISM is below"
+                )
                 plot.getAxis("left").setTicks([[], []])
             else:
                 if method == "deeplift":
                     title += deeplift_delta_text(r)
-                plot = saliency_plot(A.attribution_track(r, method, seq), seq, ylabel="attribution (logit)",
-                                     name=HOVER_NAMES[method], signed=True, title=title)
+                plot = saliency_plot(
+                    A.attribution_track(r, method, seq),
+                    seq,
+                    ylabel="attribution (logit)",
+                    name=HOVER_NAMES[method],
+                    signed=True,
+                    title=title,
+                )
             self.track_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT)
 
-            ism = HeatmapPlot(r["ism"], seq, ylabel="new base", value_label="Δ logit",
-                              title="In-silico mutagenesis: Δ logit of each substitution (blue lowers, red raises)")
+            ism = HeatmapPlot(
+                r["ism"],
+                seq,
+                ylabel="new base",
+                value_label="Δ logit",
+                title="In-silico mutagenesis: Δ logit of each substitution (blue lowers, red raises)",
+            )
             self.ism_plots[entry.name] = stack.add(ism, px=HEATMAP_HEIGHT, side=ism.colorbar)
             self.colorbars[entry.name] = ism.colorbar
 
@@ -137,5 +161,7 @@ def deeplift_delta_text(result: dict) -> str:
     text = f" · convergence Δ {d:.1g}"
     if abs(d) <= TOLERANCE:
         return text
-    return (f"<span style='color:#B2182B'>{text}: above {TOLERANCE:g}, the positions do not add up to "
-            "the score change (a layer without a DeepLIFT rule?)</span>")
+    return (
+        f"<span style='color:#B2182B'>{text}: above {TOLERANCE:g}, the positions do not add up to "
+        "the score change (a layer without a DeepLIFT rule?)</span>"
+    )

@@ -7,6 +7,7 @@ left to right, became convinced; the backward curve reads right to left. Curves 
 with a dashed 0.5 guide, one plot per selected recurrent model (rnn*, cnn-rnn* presets), above the
 sequence they are aligned to.
 """
+
 from __future__ import annotations
 
 from deemo_gui import palette
@@ -14,16 +15,20 @@ from deemo_gui.qt.panels.analysis_panel import SCORE_HEIGHT, AnalysisPanel, esca
 from deemo_gui.viewer import analysis as A
 
 # The panel header's colour key (plot titles carry the short one, `score_track.TEMPORAL_LEGEND`).
-TEMPORAL_EXPLAINED = (f"<span style='color:{palette.FORWARD_COLOR}'><b>━━ forward</b></span>: "
-                      "P(bound) of bases 1..i &nbsp; "
-                      f"<span style='color:{palette.BACKWARD_COLOR}'><b>━━ backward</b></span>: "
-                      "P(bound) of bases i..end")
+TEMPORAL_EXPLAINED = (
+    f"<span style='color:{palette.FORWARD_COLOR}'><b>━━ forward</b></span>: "
+    "P(bound) of bases 1..i &nbsp; "
+    f"<span style='color:{palette.BACKWARD_COLOR}'><b>━━ backward</b></span>: "
+    "P(bound) of bases i..end"
+)
 # Which definition the curves follow (`core.explain.temporal`; the DeMo code's sliced variant is
 # `deemo explain --method temporal --temporal-definition demo-code`).
-DEFINITION_NOTE = ("<span title='The model is run on each prefix (forward) and each suffix (backward); a "
-                   "CNN-RNN&#39;s convolution sees only that part. The DeMo code instead convolves the whole "
-                   "sequence and slices the columns, so a prefix&#39;s last columns see a half kernel beyond "
-                   "it (deemo explain --temporal-definition demo-code).'>paper definition (sec. 3.2)</span>")
+DEFINITION_NOTE = (
+    "<span title='The model is run on each prefix (forward) and each suffix (backward); a "
+    "CNN-RNN&#39;s convolution sees only that part. The DeMo code instead convolves the whole "
+    "sequence and slices the columns, so a prefix&#39;s last columns see a half kernel beyond "
+    "it (deemo explain --temporal-definition demo-code).'>paper definition (sec. 3.2)</span>"
+)
 
 
 class TemporalPanel(AnalysisPanel):
@@ -49,14 +54,23 @@ class TemporalPanel(AnalysisPanel):
         if not entries:
             selected = self.viewer.selected_models
             tfs = {A.model_tf(m) for m in selected}
-            recurrent = [m.name for m in sorted((m for m in self.viewer.models if A.is_recurrent(m)),
-                                                key=lambda m: A.model_tf(m) not in tfs)]  # same TF first
-            hint = (f" Tick one in the <b>Models</b> list, e.g. {', '.join(recurrent[:3])}." if recurrent else
-                    " Train one in the <b>Train</b> tab with an rnn or cnn-rnn network.")
+            recurrent = [
+                m.name
+                for m in sorted(
+                    (m for m in self.viewer.models if A.is_recurrent(m)), key=lambda m: A.model_tf(m) not in tfs
+                )
+            ]  # same TF first
+            hint = (
+                f" Tick one in the <b>Models</b> list, e.g. {', '.join(recurrent[:3])}."
+                if recurrent
+                else " Train one in the <b>Train</b> tab with an rnn or cnn-rnn network."
+            )
             if selected:
                 names = ", ".join(f"{m.name} ({m.preset})" for m in selected)
-                return (f"Temporal output scores need a recurrent network (rnn or cnn-rnn presets); "
-                        f"the selected model{'s are' if len(selected) > 1 else ' is'} not: {names}.{hint}")
+                return (
+                    f"Temporal output scores need a recurrent network (rnn or cnn-rnn presets); "
+                    f"the selected model{'s are' if len(selected) > 1 else ' is'} not: {names}.{hint}"
+                )
             return f"Temporal output scores need a recurrent network (rnn or cnn-rnn presets).{hint}"
         return ""
 
@@ -74,12 +88,21 @@ class TemporalPanel(AnalysisPanel):
         stack = self.graphics
         for entry in entries:
             r = result["models"][entry.name]
-            plot = temporal_plot(r["temporal"][0], r["temporal"][1], seq, ylabel="P(bound)", legend=False,
-                                 title=f"{escape(entry.name)} · {prob_text(r, entry)} — {TEMPORAL_LEGEND}")
+            plot = temporal_plot(
+                r["temporal"][0],
+                r["temporal"][1],
+                seq,
+                ylabel="P(bound)",
+                legend=False,
+                title=f"{escape(entry.name)} · {prob_text(r, entry)} — {TEMPORAL_LEGEND}",
+            )
             self.temporal_plots[entry.name] = stack.add(plot, px=SCORE_HEIGHT + 24)
         seq_plot = SequencePlot(seq, title="Sequence", ylabel="")
         self.sequence_plot = stack.add(seq_plot, px=seq_plot.preferred_px())
         stack.setXExtent(len(seq))
 
     def ready_status(self, seq: str, result: dict) -> str:
-        return super().ready_status(seq, result) + f" · {TEMPORAL_EXPLAINED} · {DEFINITION_NOTE} · hover a curve for the values"
+        return (
+            super().ready_status(seq, result)
+            + f" · {TEMPORAL_EXPLAINED} · {DEFINITION_NOTE} · hover a curve for the values"
+        )

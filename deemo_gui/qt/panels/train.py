@@ -1,11 +1,12 @@
 """The Train panel: choose data, a preset and epochs; train in a worker with live loss and AUROC
 curves; cancel keeps the best model so far; the model joins the model picker and can be saved."""
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -32,24 +33,40 @@ from deemo_gui.qt.workers import Worker, observe
 if TYPE_CHECKING:
     from deemo_gui.core.training import Trainer
 
-SEQUENCE_FILTER = ("Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;"
-                   "All files (*)")
+SEQUENCE_FILTER = (
+    "Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;All files (*)"
+)
 
 LABEL_MODES = [
-    ("file", "In the data file", "0/1 labels in the file itself: TSV/CSV label columns, DeepBind .seq 'Bound', "
-     "or label=0/1 in FASTA headers"),
+    (
+        "file",
+        "In the data file",
+        "0/1 labels in the file itself: TSV/CSV label columns, DeepBind .seq 'Bound', or label=0/1 in FASTA headers",
+    ),
     ("labels", "Label file…", "A separate file with one line of 0/1 labels per record (e.g. Keras-genomics .target)"),
-    ("shuffle", "Shuffled negatives", "The data file holds bound sequences only; negatives are dinucleotide-shuffled "
-     "copies of them (Altschul-Erickson), as DeepBind and the Deep Motif Dashboard did"),
-    ("negatives", "Negatives file…", "The data file holds bound sequences only; unbound sequences come from another file"),
-    ("peaks", "Peaks + genome…", "The data file is a BED/narrowPeak of peaks: positives are the windows on their "
-     "summits in this genome FASTA, negatives GC-matched genomic background outside the peaks; chr8 and chr9 "
-     "are held out as the test set and chr6 and chr7 for validation (as `deemo train PEAKS --genome`)"),
+    (
+        "shuffle",
+        "Shuffled negatives",
+        "The data file holds bound sequences only; negatives are dinucleotide-shuffled "
+        "copies of them (Altschul-Erickson), as DeepBind and the Deep Motif Dashboard did",
+    ),
+    (
+        "negatives",
+        "Negatives file…",
+        "The data file holds bound sequences only; unbound sequences come from another file",
+    ),
+    (
+        "peaks",
+        "Peaks + genome…",
+        "The data file is a BED/narrowPeak of peaks: positives are the windows on their "
+        "summits in this genome FASTA, negatives GC-matched genomic background outside the peaks; chr8 and chr9 "
+        "are held out as the test set and chr6 and chr7 for validation (as `deemo train PEAKS --genome`)",
+    ),
 ]
 
 
-SMALL_VALIDATION = 200   # fewer validation sequences than this: the AUROC is too noisy to choose a model by
-NEAR_CHANCE = 0.6        # validation AUROC below this: the network has barely learned anything
+SMALL_VALIDATION = 200  # fewer validation sequences than this: the AUROC is too noisy to choose a model by
+NEAR_CHANCE = 0.6  # validation AUROC below this: the network has barely learned anything
 
 
 def preset_description(preset: str) -> str:
@@ -66,8 +83,10 @@ def preset_description(preset: str) -> str:
     doc = doc.replace("``", "").replace(":class:`~.rnn.RNN`", "RNN")
     settings = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in hp.items())
     t = training_defaults(preset)
-    return (f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, batch "
-            f"{t['batch_size']}, up to {t['max_epochs']} epochs (stops after {t['patience']} without improvement).")
+    return (
+        f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, batch "
+        f"{t['batch_size']}, up to {t['max_epochs']} epochs (stops after {t['patience']} without improvement)."
+    )
 
 
 def training_cautions(path: str, n_valid: int | None = None, valid_auroc: float | None = None) -> list[str]:
@@ -76,14 +95,20 @@ def training_cautions(path: str, n_valid: int | None = None, valid_auroc: float 
     out = []
     base = os.path.basename(path or "")
     if base.endswith(("_test.fa", "_test.fa.gz", "_test.fasta")) or base.startswith("test."):
-        out.append(f"{base} is a held-out test file (the shipped examples are for testing models): a model "
-                   "trained on it cannot be tested on it — train on resources/data instead")
+        out.append(
+            f"{base} is a held-out test file (the shipped examples are for testing models): a model "
+            "trained on it cannot be tested on it — train on resources/data instead"
+        )
     if n_valid is not None and n_valid < SMALL_VALIDATION:
-        out.append(f"only {n_valid} validation sequences: the AUROC that chose the best epoch is noisy "
-                   f"(± ~{0.5 / max(1, n_valid) ** 0.5:.2f}); use more data or a larger validation fraction")
+        out.append(
+            f"only {n_valid} validation sequences: the AUROC that chose the best epoch is noisy "
+            f"(± ~{0.5 / max(1, n_valid) ** 0.5:.2f}); use more data or a larger validation fraction"
+        )
     if valid_auroc is not None and valid_auroc < NEAR_CHANCE:
-        out.append(f"validation AUROC {valid_auroc:.2f} is near chance (0.5): the network has barely learned; "
-                   "check the labels, train longer or on more sequences, or try another network")
+        out.append(
+            f"validation AUROC {valid_auroc:.2f} is near chance (0.5): the network has barely learned; "
+            "check the labels, train longer or on more sequences, or try another network"
+        )
     return out
 
 
@@ -117,8 +142,16 @@ class _CancelState:
             self.trainer.cancel()
 
 
-def train_job(path: str, labels: str | None, negatives: str | None, config, state: _CancelState,
-              genome: str | None = None, test_path: str | None = None, tf: str | None = None):
+def train_job(
+    path: str,
+    labels: str | None,
+    negatives: str | None,
+    config,
+    state: _CancelState,
+    genome: str | None = None,
+    test_path: str | None = None,
+    tf: str | None = None,
+):
     """Read the data (with `genome`: `path` is a peaks file, split by chromosome with GC-matched
     negatives; `test_path`: a held-out test file, labelled like the training data), build the Trainer
     and yield its events (runs in a worker thread). `tf`: the TF name stored in the model file."""
@@ -146,13 +179,20 @@ def train_job(path: str, labels: str | None, negatives: str | None, config, stat
     state.trainer = trainer
     if state.cancelled:
         return None
-    yield ("ready", {"n_train": len(trainer.train_data), "n_valid": len(trainer.valid_data),
-                     "max_epochs": int(trainer.settings["max_epochs"]), "input_length": trainer.input_length})
+    yield (
+        "ready",
+        {
+            "n_train": len(trainer.train_data),
+            "n_valid": len(trainer.valid_data),
+            "max_epochs": int(trainer.settings["max_epochs"]),
+            "input_length": trainer.input_length,
+        },
+    )
     done = None
     for event in trainer.run():
         if isinstance(event, DoneEvent):
             done = event
-            if test is not None:   # the held-out chromosomes, stored as `deemo train --genome` does
+            if test is not None:  # the held-out chromosomes, stored as `deemo train --genome` does
                 from deemo_gui.core.training import evaluate
 
                 yield ("status", f"Evaluating on {len(test):,} held-out sequences…")
@@ -182,7 +222,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.state: _CancelState | None = None
         self.last_done = None
         self.trained_entry = None
-        self._auto_ticked: list[str] = []   # models trained here and ticked by the panel, not the user
+        self._auto_ticked: list[str] = []  # models trained here and ticked by the panel, not the user
         self._dropped: list[str] = []
         self._data_path = ""
         self._n_valid: int | None = None
@@ -218,8 +258,10 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.label_combo.currentIndexChanged.connect(self._label_mode_changed)
 
         self.preset_combo = QComboBox()
-        self.preset_combo.setToolTip("Network architecture (see `deemo presets`): deepbind is fast to train; cnn, "
-                                     "rnn and cnn-rnn are the Deep Motif Dashboard models")
+        self.preset_combo.setToolTip(
+            "Network architecture (see `deemo presets`): deepbind is fast to train; cnn, "
+            "rnn and cnn-rnn are the Deep Motif Dashboard models"
+        )
         self.preset_combo.currentTextChanged.connect(self._preset_changed)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(0, 1000)
@@ -231,12 +273,16 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.preset_info.setWordWrap(True)
         self.preset_info.setStyleSheet("color: #555;")
         self.tf_edit = QLineEdit(placeholderText="e.g. REST, Oct4 (optional)")
-        self.tf_edit.setToolTip("The transcription factor this data is for: stored in the model file, used by the "
-                                "Dashboard to look up its JASPAR motif (aliases such as Oct4 → POU5F1 are known)")
+        self.tf_edit.setToolTip(
+            "The transcription factor this data is for: stored in the model file, used by the "
+            "Dashboard to look up its JASPAR motif (aliases such as Oct4 → POU5F1 are known)"
+        )
         self.test_edit = QLineEdit(placeholderText="optional: held-out test file")
-        self.test_edit.setToolTip("Sequences never used in training: the model is evaluated on them at the end and "
-                                  "the test AUROC is stored in the file (labelled like the training data; with "
-                                  "shuffled negatives, the test file's negatives are shuffled too)")
+        self.test_edit.setToolTip(
+            "Sequences never used in training: the model is evaluated on them at the end and "
+            "the test AUROC is stored in the file (labelled like the training data; with "
+            "shuffled negatives, the test file's negatives are shuffled too)"
+        )
         test_browse = QPushButton("Browse…")
         test_browse.clicked.connect(self._browse_test)
         test_row = QHBoxLayout()
@@ -254,7 +300,9 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.valid_spin.setToolTip("Fraction of the training data held out to choose the best epoch and stop early")
         self.patience_spin = QSpinBox(minimum=0, maximum=1000)
         self.patience_spin.setSpecialValueText("preset default")
-        self.patience_spin.setToolTip("Stop after this many epochs without a better validation AUROC (0 = the preset's)")
+        self.patience_spin.setToolTip(
+            "Stop after this many epochs without a better validation AUROC (0 = the preset's)"
+        )
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.seed_spin.setToolTip("Random seed: initial weights, shuffled negatives, the validation split")
         self.advanced = QWidget()
@@ -324,11 +372,25 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.loss_plot.addLegend(offset=(-10, 10))
         # Per-batch loss: many points, drawn without antialiasing and downsampled (cheap repaints keep the
         # window responsive while training; see benchmarks/gui_latency.py).
-        self.step_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#9ab3d5", width=1), name="per batch",
-                                              antialias=False, autoDownsample=True, clipToView=True)
-        self.epoch_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#255C99", width=2), symbol="o",
-                                               symbolSize=6, symbolBrush="#255C99", name="epoch mean",
-                                               antialias=True)
+        self.step_curve = self.loss_plot.plot(
+            [],
+            [],
+            pen=pg.mkPen("#9ab3d5", width=1),
+            name="per batch",
+            antialias=False,
+            autoDownsample=True,
+            clipToView=True,
+        )
+        self.epoch_curve = self.loss_plot.plot(
+            [],
+            [],
+            pen=pg.mkPen("#255C99", width=2),
+            symbol="o",
+            symbolSize=6,
+            symbolBrush="#255C99",
+            name="epoch mean",
+            antialias=True,
+        )
         self.auroc_plot = pg.PlotWidget(background="w")
         self.auroc_plot.setTitle("Validation AUROC", color="#222")
         self.auroc_plot.setLabel("bottom", "epoch")
@@ -337,10 +399,10 @@ class TrainPanel(SingleJobMixin, QWidget):
         # Horizontal grid lines only: a full translucent grid made each repaint ~45 ms offscreen and
         # stalled the window while training (benchmarks/gui_latency.py).
         self.auroc_plot.showGrid(x=False, y=True, alpha=0.2)
-        self.auroc_curve = self.auroc_plot.plot([], [], pen=pg.mkPen("#109648", width=2), symbol="o",
-                                                symbolSize=6, symbolBrush="#109648", antialias=True)
-        self.best_marker = self.auroc_plot.plot([], [], pen=None, symbol="star", symbolSize=14,
-                                                symbolBrush="#F7B32B")
+        self.auroc_curve = self.auroc_plot.plot(
+            [], [], pen=pg.mkPen("#109648", width=2), symbol="o", symbolSize=6, symbolBrush="#109648", antialias=True
+        )
+        self.best_marker = self.auroc_plot.plot([], [], pen=None, symbol="star", symbolSize=14, symbolBrush="#F7B32B")
         for plot in (self.loss_plot, self.auroc_plot):
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # losses read 0.69, not 690 (x0.001)
@@ -364,7 +426,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         elif window is not None and hasattr(window, "torch_ready"):
             window.torch_ready.connect(self._fill_choices)
         observe(viewer.events.sequences_changed, self, self._suggest_open_file)
-        observe(viewer.events.models_changed, self, self._show_done)   # saved, renamed or removed since
+        observe(viewer.events.models_changed, self, self._show_done)  # saved, renamed or removed since
         self._suggest_open_file()
 
     # -- choices -------------------------------------------------------------------------------
@@ -409,9 +471,15 @@ class TrainPanel(SingleJobMixin, QWidget):
         needs_file = mode in ("labels", "negatives", "peaks")
         self.aux_edit.setEnabled(needs_file)
         self.aux_browse.setEnabled(needs_file)
-        self.aux_edit.setPlaceholderText("label file" if mode == "labels" else
-                                         "negatives file (FASTA…)" if mode == "negatives" else
-                                         "genome FASTA (hg38.fa…)" if mode == "peaks" else "not needed")
+        self.aux_edit.setPlaceholderText(
+            "label file"
+            if mode == "labels"
+            else "negatives file (FASTA…)"
+            if mode == "negatives"
+            else "genome FASTA (hg38.fa…)"
+            if mode == "peaks"
+            else "not needed"
+        )
 
     def _suggest_open_file(self) -> None:
         self.use_open_button.setEnabled(bool(self.viewer.files))
@@ -459,12 +527,16 @@ class TrainPanel(SingleJobMixin, QWidget):
     def config(self):
         from deemo_gui.core.training import TrainingConfig
 
-        return TrainingConfig(preset=self.preset_combo.currentText() or "deepbind",
-                              max_epochs=self.epochs_spin.value() or None,
-                              lr=self.lr_spin.value() or None, batch_size=self.batch_spin.value() or None,
-                              patience=self.patience_spin.value() or None, seed=self.seed_spin.value(),
-                              valid_fraction=round(self.valid_spin.value(), 4),
-                              device=self.device_combo.currentText() or "auto")
+        return TrainingConfig(
+            preset=self.preset_combo.currentText() or "deepbind",
+            max_epochs=self.epochs_spin.value() or None,
+            lr=self.lr_spin.value() or None,
+            batch_size=self.batch_spin.value() or None,
+            patience=self.patience_spin.value() or None,
+            seed=self.seed_spin.value(),
+            valid_fraction=round(self.valid_spin.value(), 4),
+            device=self.device_combo.currentText() or "auto",
+        )
 
     def start(self) -> Worker | None:
         from deemo_gui.qt.errors import show_error
@@ -494,9 +566,20 @@ class TrainPanel(SingleJobMixin, QWidget):
         if test_path and mode == "peaks":
             show_error(self, "With peaks + a genome the test set is chromosomes 8 and 9: leave Test data empty.")
             return None
-        worker = Worker(train_job, path, labels, negatives, config, self.state, aux if mode == "peaks" else None,
-                        test_path, self.tf_edit.text().strip() or None,
-                        name=f"Training {config.preset}", cancel=self.state.cancel, progress=self._progress_of)
+        worker = Worker(
+            train_job,
+            path,
+            labels,
+            negatives,
+            config,
+            self.state,
+            aux if mode == "peaks" else None,
+            test_path,
+            self.tf_edit.text().strip() or None,
+            name=f"Training {config.preset}",
+            cancel=self.state.cancel,
+            progress=self._progress_of,
+        )
         worker.yielded.connect(self._on_event)
         worker.returned.connect(self._on_done)
         worker.errored.connect(lambda exc: self.status.setText(f"Training stopped with an error: {exc}"))
@@ -515,8 +598,11 @@ class TrainPanel(SingleJobMixin, QWidget):
 
         if isinstance(event, StepEvent):
             total = max(1, self.max_epochs) * event.n_steps
-            return ((event.epoch - 1) * event.n_steps + event.step, total,
-                    f"epoch {event.epoch}/{self.max_epochs}, loss {event.loss:.3f}")
+            return (
+                (event.epoch - 1) * event.n_steps + event.step,
+                total,
+                f"epoch {event.epoch}/{self.max_epochs}, loss {event.loss:.3f}",
+            )
         if isinstance(event, EpochEvent):
             return (event.epoch, event.max_epochs, f"epoch {event.epoch}: validation AUROC {event.valid_auroc:.3f}")
         if isinstance(event, tuple) and event[0] == "status":
@@ -538,7 +624,8 @@ class TrainPanel(SingleJobMixin, QWidget):
                 self.status.setText(
                     f"Training on {payload['n_train']:,} sequences ({payload['input_length']} nt), "
                     f"validating on {payload['n_valid']:,}; up to {self.max_epochs} epochs."
-                    + self._caution_html(training_cautions(self._data_path, payload["n_valid"])))
+                    + self._caution_html(training_cautions(self._data_path, payload["n_valid"]))
+                )
         elif isinstance(event, StepEvent):
             self._loss_x.append(event.epoch - 1 + event.step / event.n_steps)
             self._loss_y.append(event.loss)
@@ -549,7 +636,8 @@ class TrainPanel(SingleJobMixin, QWidget):
             self.status.setText(
                 f"Epoch {event.epoch}/{event.max_epochs}: loss {event.train_loss:.4f}, validation AUROC "
                 f"{event.valid_auroc:.4f}{' (best so far)' if event.improved else ''} — "
-                f"{event.sequences_per_second:,.0f} sequences/s")
+                f"{event.sequences_per_second:,.0f} sequences/s"
+            )
             self._redraw()
 
     def _reset_curves(self) -> None:
@@ -600,8 +688,11 @@ class TrainPanel(SingleJobMixin, QWidget):
         done, entry = self.last_done, self.trained_entry
         if done is None or entry is None:
             return
-        where = (f"saved to {escape(os.path.basename(entry.path))}" if entry.saved
-                 else "not saved yet — Save model…") if entry in self.viewer.models else "removed from the list"
+        where = (
+            (f"saved to {escape(os.path.basename(entry.path))}" if entry.saved else "not saved yet — Save model…")
+            if entry in self.viewer.models
+            else "removed from the list"
+        )
         line = baseline_line(entry.metadata, done.model.preset)
         n_valid = (entry.metadata.get("training") or {}).get("n_valid", getattr(self, "_n_valid", None))
         cautions = training_cautions(self._data_path, n_valid, done.best_valid_auroc)
@@ -609,11 +700,15 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.status.setText(
             f"{head} ({done.reason}): best validation AUROC {done.best_valid_auroc:.4f} at epoch "
             f"{done.best_epoch} of {done.epochs_run}. “{escape(entry.name)}” is in the model list ({where})."
-            + (f" Unticked the model trained before ({escape(', '.join(self._dropped))}): tick it again to compare."
-               if self._dropped else "")
+            + (
+                f" Unticked the model trained before ({escape(', '.join(self._dropped))}): tick it again to compare."
+                if self._dropped
+                else ""
+            )
             + self._caution_html(cautions)
             + (f"<br>{escape(line)}" if line else "")
-            + (f"<br>{trust_html([entry])}" if trust_html([entry]) else ""))
+            + (f"<br>{trust_html([entry])}" if trust_html([entry]) else "")
+        )
 
     @staticmethod
     def _caution_html(cautions: list[str]) -> str:

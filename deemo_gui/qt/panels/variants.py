@@ -7,6 +7,7 @@ column (|Δ| first, largest on top). Clicking a row shows the variant's referenc
 gradient × input tracks, aligned base for base (indel gaps left empty), and their difference, with
 the variant's column marked. Export TSV writes the whole table (every task) in file order.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,7 +66,7 @@ def _number(value: float, fmt: str) -> QTableWidgetItem:
 def _genome_axis(plot, v, centre: int) -> None:
     """Label `plot`'s positions with reference genome coordinates (1-based, as a browser shows them), and add
     the coordinate to its hover read-out."""
-    offset = v.pos - centre          # column i shows base v.pos - centre + i (the flank before the allele)
+    offset = v.pos - centre  # column i shows base v.pos - centre + i (the flank before the allele)
     plot.getAxis("bottom").offset = offset
     info_at = plot.info_at
 
@@ -92,20 +93,26 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.genome: str | None = None
         self.effects: list = []
         self.skipped: dict = {}
-        self.shown_effect = None   # the VariantEffect drawn below the table
+        self.shown_effect = None  # the VariantEffect drawn below the table
 
         self.vcf_button = QPushButton("Variants…")
-        self.vcf_button.setToolTip("A VCF (plain or .gz; multi-allelic sites split, symbolic alleles skipped) or "
-                                   "a TSV with chrom, pos, ref, alt columns")
+        self.vcf_button.setToolTip(
+            "A VCF (plain or .gz; multi-allelic sites split, symbolic alleles skipped) or "
+            "a TSV with chrom, pos, ref, alt columns"
+        )
         self.vcf_button.clicked.connect(self._choose_vcf)
         self.genome_button = QPushButton("Genome…")
-        self.genome_button.setToolTip("The reference FASTA the variants were called on (indexed on first use: "
-                                      "a .fai beside it, or in the cache folder)")
+        self.genome_button.setToolTip(
+            "The reference FASTA the variants were called on (indexed on first use: "
+            "a .fai beside it, or in the cache folder)"
+        )
         self.genome_button.clicked.connect(self._choose_genome)
         self.skip_box = QCheckBox("Skip REF mismatches")
         self.skip_box.setChecked(True)
-        self.skip_box.setToolTip("Variants whose REF allele is not the genome's are skipped and counted; "
-                                 "untick to stop at the first one with its line")
+        self.skip_box.setToolTip(
+            "Variants whose REF allele is not the genome's are skipped and counted; "
+            "untick to stop at the first one with its line"
+        )
         self.score_button = QPushButton("Score")
         self.score_button.clicked.connect(self.run)
         self.cancel_button = QPushButton("Cancel")
@@ -116,19 +123,29 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.export_button.clicked.connect(self._export_dialog)
         self.export_button.setEnabled(False)
         self.typed_edit = QLineEdit(placeholderText="type variants, e.g. 51 A>G; 60 CT>C (positions as on the ruler)")
-        self.typed_edit.setToolTip("1-based positions as the editor's ruler shows them, REF>ALT (SNVs and short "
-                                   "indels); several separated by ;")
+        self.typed_edit.setToolTip(
+            "1-based positions as the editor's ruler shows them, REF>ALT (SNVs and short "
+            "indels); several separated by ;"
+        )
         self.typed_edit.returnPressed.connect(self.run_typed)
         self.typed_button = QPushButton("Score typed")
         self.typed_button.clicked.connect(self.run_typed)
-        self.source = ""   # what the table shows: a variant file's name, or the typed sequence's
-        self.status = QLabel("Load a VCF/TSV of variants and the reference genome, or type variants on the "
-                             "current sequence; each selected model scores every variant.")
+        self.source = ""  # what the table shows: a variant file's name, or the typed sequence's
+        self.status = QLabel(
+            "Load a VCF/TSV of variants and the reference genome, or type variants on the "
+            "current sequence; each selected model scores every variant."
+        )
         self.status.setWordWrap(True)
 
         header = QHBoxLayout()
-        for w in (self.vcf_button, self.genome_button, self.skip_box, self.score_button, self.cancel_button,
-                  self.export_button):
+        for w in (
+            self.vcf_button,
+            self.genome_button,
+            self.skip_box,
+            self.score_button,
+            self.cancel_button,
+            self.export_button,
+        ):
             header.addWidget(w)
         header.addStretch(1)
         typed_row = QHBoxLayout()
@@ -144,7 +161,8 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index("model"), QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeaderItem(COLUMNS.index("Δ logit")).setToolTip(
-            "logit(alt) − logit(ref): the log odds ratio, informative where P(bound) saturates near 0 or 1")
+            "logit(alt) − logit(ref): the log odds ratio, informative where P(bound) saturates near 0 or 1"
+        )
         self.table.itemSelectionChanged.connect(self._row_chosen)
 
         from deemo_gui.qt.plots import TrackStack
@@ -152,7 +170,7 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.tracks = TrackStack(xlabel="position on the reference")
         self.track_title = QLabel("")
         self.track_title.setWordWrap(True)
-        self.trust = TrustLabel()   # the clicked row's model, when its verdict is not "trusted"
+        self.trust = TrustLabel()  # the clicked row's model, when its verdict is not "trusted"
         bottom = QWidget()
         lay = QVBoxLayout(bottom)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -191,8 +209,10 @@ class VariantsPanel(SingleJobMixin, QWidget):
     def load(self, vcf: str | None, genome: str | None) -> Worker | None:
         """Set the variant file and genome; scores them when both are given (returns the job)."""
         self.vcf, self.genome = vcf, genome
-        names = [f"variants: {os.path.basename(vcf)}" if vcf else "no variants yet",
-                 f"genome: {os.path.basename(genome)}" if genome else "no genome yet"]
+        names = [
+            f"variants: {os.path.basename(vcf)}" if vcf else "no variants yet",
+            f"genome: {os.path.basename(genome)}" if genome else "no genome yet",
+        ]
         self.status.setText(" · ".join(names))
         return self.run() if vcf and genome else None
 
@@ -215,8 +235,13 @@ class VariantsPanel(SingleJobMixin, QWidget):
             self.worker.cancel()
         self.source = f"from {os.path.basename(self.vcf)}"
         args = (entries, self.vcf, self.genome, self.viewer.current_task, self.skip_box.isChecked())
-        worker = Worker(self.viewer.runtime.run_shared, entries, lambda: iter_file_effects(*args),
-                        name="Scoring variants", progress=lambda p: p)
+        worker = Worker(
+            self.viewer.runtime.run_shared,
+            entries,
+            lambda: iter_file_effects(*args),
+            name="Scoring variants",
+            progress=lambda p: p,
+        )
         worker.returned.connect(lambda out, w=worker: self._done(w, out))
         worker.aborted.connect(lambda w=worker: self._stopped(w, "Cancelled."))
         worker.errored.connect(lambda exc, w=worker: self._stopped(w, f"Failed: {exc}"))
@@ -245,11 +270,16 @@ class VariantsPanel(SingleJobMixin, QWidget):
             return None
         if self.worker is not None and self.worker.is_running():
             self.worker.cancel()
-        self.vcf = None     # the table now holds typed variants: models_changed re-scores nothing
+        self.vcf = None  # the table now holds typed variants: models_changed re-scores nothing
         self.source = f"typed on {v.current_id}"
         args = (entries, v.current_id, v.current_sequence, typed, v.current_task, self.skip_box.isChecked())
-        worker = Worker(v.runtime.run_shared, entries, lambda: iter_sequence_effects(*args),
-                        name="Scoring typed variants", progress=lambda p: p)
+        worker = Worker(
+            v.runtime.run_shared,
+            entries,
+            lambda: iter_sequence_effects(*args),
+            name="Scoring typed variants",
+            progress=lambda p: p,
+        )
         worker.returned.connect(lambda out, w=worker: self._done(w, out))
         worker.aborted.connect(lambda w=worker: self._stopped(w, "Cancelled."))
         worker.errored.connect(lambda exc, w=worker: self._stopped(w, f"⚠ {exc}"))
@@ -271,9 +301,12 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self._fill()
         n = len({id(e.variant) for e in self.effects})
         skipped = ", ".join(f"{k}: {v}" for k, v in self.skipped.items())
-        self.status.setText(f"{n:,} variants × {len({e.model for e in self.effects})} model(s) "
-                            f"{self.source}" + (f" · skipped ({skipped})" if skipped else "")
-                            + " · click a row for its ref and alt attribution tracks")
+        self.status.setText(
+            f"{n:,} variants × {len({e.model for e in self.effects})} model(s) "
+            f"{self.source}"
+            + (f" · skipped ({skipped})" if skipped else "")
+            + " · click a row for its ref and alt attribution tracks"
+        )
         self.export_button.setEnabled(bool(self.effects))
 
     # -- table ----------------------------------------------------------------------------------------
@@ -285,10 +318,18 @@ class VariantsPanel(SingleJobMixin, QWidget):
         for r, e in enumerate(self.effects):
             v, k = e.variant, e.target
             d = float(e.delta[k])
-            cells = [_item(f"{v.chrom}:{v.pos:,}"), _item(v.id), _item(v.ref), _item(v.alt),
-                     _item(e.model if len(e.tasks) == 1 else f"{e.model} · {e.tasks[k]}"),
-                     _number(float(e.p_ref[k]), ".3f"), _number(float(e.p_alt[k]), ".3f"),
-                     _number(d, "+.3f"), _number(abs(d), ".3f"), _number(float(e.delta_logit[k]), "+.2f")]
+            cells = [
+                _item(f"{v.chrom}:{v.pos:,}"),
+                _item(v.id),
+                _item(v.ref),
+                _item(v.alt),
+                _item(e.model if len(e.tasks) == 1 else f"{e.model} · {e.tasks[k]}"),
+                _number(float(e.p_ref[k]), ".3f"),
+                _number(float(e.p_alt[k]), ".3f"),
+                _number(d, "+.3f"),
+                _number(abs(d), ".3f"),
+                _number(float(e.delta_logit[k]), "+.2f"),
+            ]
             cells[0].setData(Qt.ItemDataRole.UserRole, r)
             for c, item in enumerate(cells):
                 t.setItem(r, c, item)
@@ -326,35 +367,59 @@ class VariantsPanel(SingleJobMixin, QWidget):
         self.track_title.setText(
             f"<b>{v.label}</b> · {e.model}{task}: P(ref) {e.p_ref[k]:.3f} → P(alt) {e.p_alt[k]:.3f}, "
             f"Δ {e.delta[k]:+.3f} (Δ logit {e.delta_logit[k]:+.2f}). Gradient × input of the logit; tracks "
-            "aligned on the genome" + (" (the indel's gap left empty)." if not v.is_snv else "."))
+            "aligned on the genome" + (" (the indel's gap left empty)." if not v.is_snv else ".")
+        )
         plots = [
-            saliency_plot(e.ref_track, ref_seq, ylabel="ref", name="ref grad×input", signed=True,
-                          title=f"reference allele {v.ref}"),
-            saliency_plot(e.alt_track, alt_seq, ylabel="alt", name="alt grad×input", signed=True,
-                          title=f"alternative allele {v.alt}"),
-            saliency_plot(e.delta_track, alt_seq, ylabel="alt − ref", name="Δ attribution", signed=True,
-                          color=palette.SALIENCY_COLOR, title="difference (alt − ref)"),
+            saliency_plot(
+                e.ref_track,
+                ref_seq,
+                ylabel="ref",
+                name="ref grad×input",
+                signed=True,
+                title=f"reference allele {v.ref}",
+            ),
+            saliency_plot(
+                e.alt_track,
+                alt_seq,
+                ylabel="alt",
+                name="alt grad×input",
+                signed=True,
+                title=f"alternative allele {v.alt}",
+            ),
+            saliency_plot(
+                e.delta_track,
+                alt_seq,
+                ylabel="alt − ref",
+                name="Δ attribution",
+                signed=True,
+                color=palette.SALIENCY_COLOR,
+                title="difference (alt − ref)",
+            ),
         ]
         both = np.concatenate([e.ref_track, e.alt_track])
         lo, hi = min(float(np.nanmin(both)), 0.0), max(float(np.nanmax(both)), 0.0)
         for k_plot, plot in enumerate(plots):
-            region = pg.LinearRegionItem((c - 0.5, c + w - 0.5), movable=False,
-                                         brush=pg.mkBrush(255, 200, 0, 50), pen=pg.mkPen(None))
+            region = pg.LinearRegionItem(
+                (c - 0.5, c + w - 0.5), movable=False, brush=pg.mkBrush(255, 200, 0, 50), pen=pg.mkPen(None)
+            )
             region.setZValue(-10)
             plot.addItem(region)
             if k_plot < 2:
-                plot.setYRange(lo, hi, padding=0.05)   # ref and alt on one scale
+                plot.setYRange(lo, hi, padding=0.05)  # ref and alt on one scale
             _genome_axis(plot, v, c)
             self.tracks.add(plot, px=TRACK_PX)
         self.tracks.setXExtent(len(ref_seq))
-        self.tracks.plots[-1].setLabel("bottom", f"position on {v.chrom} (reference coordinates; the variant "
-                                       "shaded)")
+        self.tracks.plots[-1].setLabel("bottom", f"position on {v.chrom} (reference coordinates; the variant shaded)")
 
     # -- export ---------------------------------------------------------------------------------------
     def _export_dialog(self) -> None:
         base = os.path.splitext(os.path.basename(self.vcf or "variants"))[0]
-        path, _ = QFileDialog.getSaveFileName(self, "Export variant effects", os.path.join(self._last_dir(),
-                                              f"{base}_effects.tsv"), "TSV (*.tsv);;All files (*)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export variant effects",
+            os.path.join(self._last_dir(), f"{base}_effects.tsv"),
+            "TSV (*.tsv);;All files (*)",
+        )
         if path:
             from deemo_gui.qt.errors import report_exception
 

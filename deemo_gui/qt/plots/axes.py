@@ -6,6 +6,7 @@ Coordinates: data x is the 0-based array index, and base `i` is centred on `x = 
 genome browsers, JASPAR/FIMO hit tables and the Deep Motif Dashboard figures, on axes and in
 hover read-outs alike.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ POSITION_OFFSET = palette.POSITION_OFFSET
 # Left axes of stacked tracks get this width (px) so their view boxes line up exactly.
 LEFT_AXIS_WIDTH = 72
 # Pixel heights of a plot's parts, for sizing tracks by their content.
-TITLE_PX = 30       # pyqtgraph's title row
-AXIS_PX = 28        # a bottom axis with tick labels
-XLABEL_PX = 18      # the bottom axis's label line
+TITLE_PX = 30  # pyqtgraph's title row
+AXIS_PX = 28  # a bottom axis with tick labels
+XLABEL_PX = 18  # the bottom axis's label line
 TITLE_SIZE = "9.5pt"
 
 
@@ -133,9 +134,10 @@ class TrackPlot(pg.PlotItem):
     sigHover = QtCore.Signal(object)
     title_justify = "left"
 
-    def __init__(self, ylabel: str = "", title: str | None = None, left_axis: pg.AxisItem | None = None,
-                 parent=None, **kwargs):
-        vb = TrackViewBox(enableMenu=False)   # no context menu: building pyqtgraph's costs ~30 ms a track
+    def __init__(
+        self, ylabel: str = "", title: str | None = None, left_axis: pg.AxisItem | None = None, parent=None, **kwargs
+    ):
+        vb = TrackViewBox(enableMenu=False)  # no context menu: building pyqtgraph's costs ~30 ms a track
         axes = {"bottom": PositionAxis("bottom")}
         if left_axis is not None:
             axes["left"] = left_axis
@@ -146,8 +148,7 @@ class TrackPlot(pg.PlotItem):
         self.setMenuEnabled(False)
         self.getAxis("left").enableAutoSIPrefix(False)
         self.placeholder: pg.TextItem | None = None
-        self.readout = pg.TextItem("", color=palette.TEXT_COLOR, anchor=(0, 0),
-                                   fill=pg.mkBrush(255, 255, 255, 210))
+        self.readout = pg.TextItem("", color=palette.TEXT_COLOR, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 210))
         self.readout.setParentItem(vb)  # pinned to the view box, not to the data
         self.readout.setPos(4, 2)
         self.readout.setZValue(1000)
@@ -159,8 +160,7 @@ class TrackPlot(pg.PlotItem):
         if title is None:
             super().setTitle(None)
             return
-        style = {"color": palette.TEXT_COLOR, "size": TITLE_SIZE, "bold": True,
-                 "justify": self.title_justify}
+        style = {"color": palette.TEXT_COLOR, "size": TITLE_SIZE, "bold": True, "justify": self.title_justify}
         style.update(args)
         super().setTitle(title, **style)
         shrinkable(self.titleLabel)
@@ -206,6 +206,7 @@ def shrinkable(label: pg.LabelItem) -> None:
     """Let a LabelItem be narrower than its text: pyqtgraph's `updateMin` (run on every resize
     and text change) pins the minimum width to the text's, which pushes long titles past the
     right edge of a layout."""
+
     def update_min(label=label):
         bounds = label.itemRect()
         label.setMinimumWidth(1)

@@ -13,6 +13,7 @@ which is all a rendering example needs.
 `python -m deemo_gui.qt.plots.example [out.png]` writes the screenshot (default
 /tmp/deemo_plots.png).
 """
+
 from __future__ import annotations
 
 import sys
@@ -80,8 +81,16 @@ def example_data(sequence: str | None = None):
     for j in range(W):
         ref = codes[start + j]
         ism[:, start + j] = (M[:, j] - M[ref, j]) / 10.0
-    return {"pwm": pwm, "name": name, "sequence": sequence, "hits": [h[:4] for h in hits],
-            "saliency": sal, "forward": logistic(fwd), "backward": logistic(bwd), "ism": ism}
+    return {
+        "pwm": pwm,
+        "name": name,
+        "sequence": sequence,
+        "hits": [h[:4] for h in hits],
+        "saliency": sal,
+        "forward": logistic(fwd),
+        "backward": logistic(bwd),
+        "ism": ism,
+    }
 
 
 def build_example(data: dict | None = None):
@@ -100,8 +109,12 @@ def build_example(data: dict | None = None):
     info = shown.probs * shown.information_content()[None, :]
 
     stack = TrackStack()
-    logo = LogoPlot(info, ylabel="bits", x0=start,
-                    title=f"{pwm.name} ({pwm.id}, {pwm.source}) at its best hit, {strand} strand — {d['name']}")
+    logo = LogoPlot(
+        info,
+        ylabel="bits",
+        x0=start,
+        title=f"{pwm.name} ({pwm.id}, {pwm.source}) at its best hit, {strand} strand — {d['name']}",
+    )
     stack.add(logo, height=1.3)
     seq_plot = SequencePlot(seq, d["hits"], ylabel="sequence")
     stack.add(seq_plot, height=1.2)

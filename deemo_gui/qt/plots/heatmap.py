@@ -6,6 +6,7 @@ Troyanskaya 2015, DeepSEA; Alipanahi et al. 2015, DeepBind "mutation maps"); the
 scores 0 and is marked with a dot when the sequence is given. NaN cells (bases a model did not see)
 draw as 0, get no dot and read out nothing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,9 +47,16 @@ class HeatmapPlot(TrackPlot):
     e.g. "C→T Δ score -0.4" (without a sequence: the row's base and the value).
     """
 
-    def __init__(self, matrix=None, sequence: str = "", title: str | None = None,
-                 ylabel: str = "", value_label: str = "Δ score", colorbar: str | None = None,
-                 parent=None):
+    def __init__(
+        self,
+        matrix=None,
+        sequence: str = "",
+        title: str | None = None,
+        ylabel: str = "",
+        value_label: str = "Δ score",
+        colorbar: str | None = None,
+        parent=None,
+    ):
         super().__init__(ylabel=ylabel, title=title, left_axis=LetterAxis(ROW_CENTRES), parent=parent)
         self.value_label = value_label
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -58,10 +66,11 @@ class HeatmapPlot(TrackPlot):
         self._matrix = np.zeros((4, 0))
         self._seq = ""
         self.cmap = diverging_colormap()
-        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
-                                        width=12, pen=palette.AXIS_COLOR)
+        self.colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=self.cmap, interactive=False, width=12, pen=palette.AXIS_COLOR
+        )
         style_plot(self.colorbar)
-        self.colorbar.getAxis("right").enableAutoSIPrefix(False)   # 0.4, not "400 (x0.001)"
+        self.colorbar.getAxis("right").enableAutoSIPrefix(False)  # 0.4, not "400 (x0.001)"
         self.colorbar.getAxis("right").setLabel(value_label, color=palette.TEXT_COLOR)
         self.colorbar.setImageItem(self.image, insert_in=self if colorbar == "right" else None)
         if matrix is not None:
@@ -76,13 +85,17 @@ class HeatmapPlot(TrackPlot):
         L = m.shape[1]
         lo, hi = symmetric_levels(m)
         # row-major image: row 0 is drawn at the bottom, so flip to put A on top
-        self.image.setImage(np.ascontiguousarray(np.nan_to_num(m[::-1], nan=0.0)), levels=(lo, hi),
-                            lut=self.cmap.getLookupTable(nPts=256), autoLevels=False)
+        self.image.setImage(
+            np.ascontiguousarray(np.nan_to_num(m[::-1], nan=0.0)),
+            levels=(lo, hi),
+            lut=self.cmap.getLookupTable(nPts=256),
+            autoLevels=False,
+        )
         self.image.setRect(QtCore.QRectF(-0.5, 0.0, float(L), 4.0))
         self.colorbar.setLevels((lo, hi))
         self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:.2g}"), (0.0, "0"), (hi, f"{hi:.2g}")], []])
         xs, ys = [], []
-        seen = np.asarray(~np.isnan(m).all(axis=0))   # columns a model did not see (outside its window) get no dot
+        seen = np.asarray(~np.isnan(m).all(axis=0))  # columns a model did not see (outside its window) get no dot
         for i, b in enumerate(self._seq[:L]):
             k = ALPHABET.find(b)
             if k >= 0 and seen[i]:
@@ -118,8 +131,9 @@ class HeatmapPlot(TrackPlot):
         return HoverInfo(index=i, base=ALPHABET[r], values={self.value_label: value})
 
 
-def heatmap_widget(matrix, sequence: str = "", title: str | None = None,
-                   value_label: str = "Δ score", parent=None) -> pg.GraphicsLayoutWidget:
+def heatmap_widget(
+    matrix, sequence: str = "", title: str | None = None, value_label: str = "Δ score", parent=None
+) -> pg.GraphicsLayoutWidget:
     """A lone ISM heatmap with its colour bar, white background; `widget.heatmap` is the plot."""
     w = pg.GraphicsLayoutWidget(parent=parent)
     w.setBackground(palette.BACKGROUND_COLOR)
@@ -129,4 +143,3 @@ def heatmap_widget(matrix, sequence: str = "", title: str | None = None,
     w.addItem(plot.colorbar, row=0, col=1)
     w.heatmap = plot
     return w
-

@@ -4,6 +4,7 @@ complement for "-" hits, so the matched motif sits right above the attribution i
 Overlapping hits go in lanes (lane 0 on top, each lane `LANE_BITS` lower); each logo is titled
 with its motif name and strand, and the hover read-out gives the hit's label and the column's
 probabilities."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from deemo_gui import palette
 from deemo_gui.qt.plots.axes import HoverInfo, TrackPlot
 from deemo_gui.qt.plots.logo_item import ALPHABET, LogoItem
 
-LANE_BITS = 3.0     # a lane's height: a 2-bit logo and its caption above
-LANE_PX = 64        # pixels per lane, for sizing the plot
+LANE_BITS = 3.0  # a lane's height: a 2-bit logo and its caption above
+LANE_PX = 64  # pixels per lane, for sizing the plot
 
 
 @dataclass
@@ -30,7 +31,7 @@ class HitLogo:
     label: str = ""
     probs: np.ndarray | None = None
     lane: int = 0
-    caption: str = ""   # drawn above the logo after the name and strand
+    caption: str = ""  # drawn above the logo after the name and strand
 
     @property
     def end(self) -> int:
@@ -54,8 +55,7 @@ def hit_logo(pwm, start: int, strand: str = "+", label: str = "", caption: str =
     """The `HitLogo` of one hit of `pwm` (a `core.motifs.PWM`): its reverse complement on "-"."""
     on = pwm.reverse_complement() if strand == "-" else pwm
     bits = np.asarray(on.probs * on.information_content()[None, :], dtype=np.float64)
-    return HitLogo(int(start), bits, strand, pwm.name, label, np.asarray(on.probs, dtype=np.float64),
-                   caption=caption)
+    return HitLogo(int(start), bits, strand, pwm.name, label, np.asarray(on.probs, dtype=np.float64), caption=caption)
 
 
 class HitLogoPlot(TrackPlot):
@@ -88,7 +88,7 @@ class HitLogoPlot(TrackPlot):
             self.logo_items.append(item)
             caption = f"{h.name} ({'−' if h.strand == '-' else '+'})" + (f" · {h.caption}" if h.caption else "")
             text = pg.TextItem(caption, color=palette.TEXT_COLOR, anchor=(0, 0))
-            text.setPos(h.start - 0.5, y + LANE_BITS)   # hangs below the lane's top, above the logo
+            text.setPos(h.start - 0.5, y + LANE_BITS)  # hangs below the lane's top, above the logo
             self.addItem(text, ignoreBounds=True)
             self._texts.append(text)
         n = self.lanes()

@@ -16,6 +16,7 @@ visible chunks and cached until the zoom changes; Qt then fills small pixel-scal
 pure translation, its fast path (benchmarks/logo_speed.py). When a column is narrower than
 `MIN_GLYPH_PX` pixels the letters are unreadable anyway and coloured blocks are drawn instead.
 """
+
 from __future__ import annotations
 
 import struct
@@ -61,12 +62,12 @@ def glyph_layout(matrix, x0: float = 0.0):
     matrix value, in stacking order (column by column, bottom to top)."""
     m = _as_matrix(matrix)
     W = m.shape[1]
-    order = np.argsort(m, axis=0, kind="stable")              # ascending, as logomaker
-    vals = np.take_along_axis(m, order, axis=0)               # (4, W)
+    order = np.argsort(m, axis=0, kind="stable")  # ascending, as logomaker
+    vals = np.take_along_axis(m, order, axis=0)  # (4, W)
     heights = np.abs(vals)
     pos = np.where(vals > 0, vals, 0.0)
     neg = np.where(vals < 0, -vals, 0.0)
-    floor = -neg.sum(axis=0)                                   # bottom of the stack
+    floor = -neg.sum(axis=0)  # bottom of the stack
 
     def exclusive_cumsum(a):
         return np.cumsum(np.vstack([np.zeros((1, W)), a[:-1]]), axis=0)
@@ -77,15 +78,16 @@ def glyph_layout(matrix, x0: float = 0.0):
     # column-major flattening: column by column, bottom to top
     keep = (heights != 0).T.ravel()
     letters = order.T.ravel()[keep]
-    return (letters, xs.T.ravel()[keep], y0.T.ravel()[keep], heights.T.ravel()[keep],
-            (vals < 0).T.ravel()[keep])
+    return (letters, xs.T.ravel()[keep], y0.T.ravel()[keep], heights.T.ravel()[keep], (vals < 0).T.ravel()[keep])
 
 
 def logo_rectangles(matrix, x0: float = 0.0) -> list[GlyphRect]:
     """The letters a logo of `matrix` `(4, W)` draws, as `GlyphRect`s (pure; no Qt needed)."""
     letters, xs, y0, h, flip = glyph_layout(matrix, x0)
-    return [GlyphRect(ALPHABET[int(li)], float(x), float(y), float(hh), bool(f))
-            for li, x, y, hh, f in zip(letters, xs, y0, h, flip)]
+    return [
+        GlyphRect(ALPHABET[int(li)], float(x), float(y), float(hh), bool(f))
+        for li, x, y, hh, f in zip(letters, xs, y0, h, flip)
+    ]
 
 
 def logo_bounds(matrix) -> tuple[float, float]:
@@ -132,8 +134,9 @@ def glyph_path(letter: str) -> QtGui.QPainterPath:
         if br.width() <= 0 or br.height() <= 0:
             raise ValueError(f"no glyph for {letter!r} in the logo font")
         # x' = (x - left) / w ; y' = (bottom - y) / h  (Qt text is y-down; the plot is y-up)
-        norm = QtGui.QTransform(1 / br.width(), 0, 0, -1 / br.height(),
-                                -br.left() / br.width(), br.bottom() / br.height())
+        norm = QtGui.QTransform(
+            1 / br.width(), 0, 0, -1 / br.height(), -br.left() / br.width(), br.bottom() / br.height()
+        )
         path = norm.map(raw)
         path.setFillRule(QtCore.Qt.FillRule.WindingFill)
         _GLYPHS[letter] = path
@@ -214,8 +217,7 @@ class _LetterGlyphs:
         self.cols, self.types, self.X, self.Y = cols, types, X, Y
 
 
-_UNIT_SQUARE = (np.array([0, 1, 1, 1, 1], dtype=np.int32), np.array([0.0, 1, 1, 0, 0]),
-                np.array([0.0, 0, 1, 1, 0]))
+_UNIT_SQUARE = (np.array([0, 1, 1, 1, 1], dtype=np.int32), np.array([0.0, 1, 1, 0, 0]), np.array([0.0, 0, 1, 1, 0]))
 
 
 def _place(layout, unit, width: float, only: int) -> _LetterGlyphs:
@@ -280,8 +282,7 @@ class LogoItem(pg.GraphicsObject):
         self._rect = QtCore.QRectF(self._x0 - 0.5, ymin, float(W), ymax - ymin)
         # columns are indexed 0..W-1 for chunking, whatever x0 is
         self._layout = glyph_layout(m, 0.0)
-        self._glyphs = [_place(self._layout, _glyph_elements(b), self._glyph_width, k)
-                        for k, b in enumerate(ALPHABET)]
+        self._glyphs = [_place(self._layout, _glyph_elements(b), self._glyph_width, k) for k, b in enumerate(ALPHABET)]
         self._blocks = None  # built on first zoomed-out paint
         self._cache_key = None
         self._cache = {}
@@ -414,8 +415,7 @@ class LogoPlot(TrackPlot):
 
     title_justify = "center"
 
-    def __init__(self, matrix=None, title: str | None = None, ylabel: str = "bits", x0: float = 0.0,
-                 parent=None):
+    def __init__(self, matrix=None, title: str | None = None, ylabel: str = "bits", x0: float = 0.0, parent=None):
         super().__init__(ylabel=ylabel, title=title, parent=parent)
         self.logo = LogoItem()
         self.addItem(self.logo)
@@ -441,12 +441,12 @@ class LogoPlot(TrackPlot):
             return None
         i, vals = hit
         best = ALPHABET[int(np.argmax(np.abs(vals)))]
-        return HoverInfo(index=int(round(self.logo.x0())) + i, base=best,
-                         values={b: float(v) for b, v in zip(ALPHABET, vals)})
+        return HoverInfo(
+            index=int(round(self.logo.x0())) + i, base=best, values={b: float(v) for b, v in zip(ALPHABET, vals)}
+        )
 
 
-def logo_widget(matrix, title: str | None = None, ylabel: str = "bits", x0: float = 0.0,
-                parent=None) -> pg.PlotWidget:
+def logo_widget(matrix, title: str | None = None, ylabel: str = "bits", x0: float = 0.0, parent=None) -> pg.PlotWidget:
     """A ready PlotWidget with one logo: axes labelled (`ylabel`, "position"), titled, white.
     The LogoItem is `widget.logo` and the plot `widget.getPlotItem()` (a `LogoPlot`)."""
     plot = LogoPlot(matrix, title=title, ylabel=ylabel, x0=x0)

@@ -6,6 +6,7 @@ read-out of position, base and values.
 et al. 2017, Fig. 2): saliency per position, and the forward / backward temporal output scores
 (0..1, a guide at 0.5: above it the model leans "bound").
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,8 +52,15 @@ class ScorePlot(TrackPlot):
     NaN values (positions a model did not see) draw nothing and read out nothing.
     """
 
-    def __init__(self, ylabel: str = "", title: str | None = None, sequence: str = "",
-                 yrange: tuple[float, float] | None = None, legend: bool = False, parent=None):
+    def __init__(
+        self,
+        ylabel: str = "",
+        title: str | None = None,
+        sequence: str = "",
+        yrange: tuple[float, float] | None = None,
+        legend: bool = False,
+        parent=None,
+    ):
         super().__init__(ylabel=ylabel, title=title, parent=parent)
         self._seq = str(sequence or "").upper()
         self._bars: pg.BarGraphItem | None = None
@@ -64,9 +72,13 @@ class ScorePlot(TrackPlot):
         self._yrange = yrange
         self.legend = None
         if legend:
-            self.legend = self.addLegend(offset=(-6, 4), labelTextColor=palette.TEXT_COLOR,
-                                         brush=pg.mkBrush(255, 255, 255, 150),
-                                         pen=pg.mkPen("#CCCCCC"), colCount=4)
+            self.legend = self.addLegend(
+                offset=(-6, 4),
+                labelTextColor=palette.TEXT_COLOR,
+                brush=pg.mkBrush(255, 255, 255, 150),
+                pen=pg.mkPen("#CCCCCC"),
+                colCount=4,
+            )
         self.showGrid(x=False, y=True, alpha=0.15)
         if yrange is not None:
             self.setYRange(*yrange, padding=0)
@@ -82,8 +94,9 @@ class ScorePlot(TrackPlot):
     def bars(self) -> pg.BarGraphItem | None:
         return self._bars
 
-    def setBars(self, values, name: str = "saliency", color: str | None = None,
-                width: float = BAR_WIDTH) -> pg.BarGraphItem:
+    def setBars(
+        self, values, name: str = "saliency", color: str | None = None, width: float = BAR_WIDTH
+    ) -> pg.BarGraphItem:
         v = _as_track(values, name)
         self._bar_values, self._bar_name, self._bar_color = v, name, color
         x = np.arange(len(v), dtype=np.float64)
@@ -93,16 +106,16 @@ class ScorePlot(TrackPlot):
             brushes = [pg.mkBrush(color or palette.SALIENCY_COLOR)] * len(v)
         if self._bars is not None:
             self.removeItem(self._bars)
-        self._bars = pg.BarGraphItem(x=x, height=np.nan_to_num(v, nan=0.0), width=width, brushes=brushes,
-                                     pen=None)
+        self._bars = pg.BarGraphItem(x=x, height=np.nan_to_num(v, nan=0.0), width=width, brushes=brushes, pen=None)
         self.addItem(self._bars)
         self._autorange()
         return self._bars
 
     def addCurve(self, values, name: str, color: str, width: float = 2.0) -> pg.PlotDataItem:
         v = _as_track(values, name)
-        item = self.plot(np.arange(len(v), dtype=np.float64), v, pen=pen(color, width), name=name,
-                         antialias=True, connect="finite")
+        item = self.plot(
+            np.arange(len(v), dtype=np.float64), v, pen=pen(color, width), name=name, antialias=True, connect="finite"
+        )
         self._curves.append((name, v, item))
         self._autorange()
         return item
@@ -113,10 +126,14 @@ class ScorePlot(TrackPlot):
             self._guide = None
         if y is None:
             return
-        self._guide = pg.InfiniteLine(pos=y, angle=0, movable=False,
-                                      pen=pen(palette.GUIDE_COLOR, 1.0,
-                                              QtCore.Qt.PenStyle.DashLine if dashed else None),
-                                      label=label, labelOpts={"position": 0.02, "color": palette.GUIDE_COLOR})
+        self._guide = pg.InfiniteLine(
+            pos=y,
+            angle=0,
+            movable=False,
+            pen=pen(palette.GUIDE_COLOR, 1.0, QtCore.Qt.PenStyle.DashLine if dashed else None),
+            label=label,
+            labelOpts={"position": 0.02, "color": palette.GUIDE_COLOR},
+        )
         self._guide.setZValue(-10)
         self.addItem(self._guide, ignoreBounds=True)
 
@@ -150,7 +167,7 @@ class ScorePlot(TrackPlot):
             if hi == lo:
                 hi = lo + 1.0
             pad = 0.06 * (hi - lo)  # room for the top tick label, which pyqtgraph drops at the edge
-            self.setYRange(lo - (pad if lo < 0 else 0.0), hi + pad, padding=0)   # bars stand on the axis
+            self.setYRange(lo - (pad if lo < 0 else 0.0), hi + pad, padding=0)  # bars stand on the axis
 
     def info_at(self, x, y):
         i = int(np.floor(x + 0.5))
@@ -164,12 +181,21 @@ class ScorePlot(TrackPlot):
 
 
 # The temporal curves' colour key, for a title (one line) when the plot has no legend box.
-TEMPORAL_LEGEND = (f"<span style='color:{palette.FORWARD_COLOR}'>━━ forward</span> &nbsp;"
-                   f"<span style='color:{palette.BACKWARD_COLOR}'>━━ backward</span>")
+TEMPORAL_LEGEND = (
+    f"<span style='color:{palette.FORWARD_COLOR}'>━━ forward</span> &nbsp;"
+    f"<span style='color:{palette.BACKWARD_COLOR}'>━━ backward</span>"
+)
 
 
-def saliency_plot(values, sequence: str = "", ylabel: str = "saliency", title: str | None = None,
-                  color: str | None = None, name: str | None = None, signed: bool = False) -> ScorePlot:
+def saliency_plot(
+    values,
+    sequence: str = "",
+    ylabel: str = "saliency",
+    title: str | None = None,
+    color: str | None = None,
+    name: str | None = None,
+    signed: bool = False,
+) -> ScorePlot:
     """Saliency per position as bars, coloured by base when `sequence` is given; `name` labels the
     value in the hover read-out (default: `ylabel`); `signed` adds a solid zero line."""
     plot = ScorePlot(ylabel=ylabel, title=title, sequence=sequence)
@@ -179,8 +205,9 @@ def saliency_plot(values, sequence: str = "", ylabel: str = "saliency", title: s
     return plot
 
 
-def temporal_plot(forward, backward=None, sequence: str = "", ylabel: str = "score",
-                  title: str | None = None, legend: bool = True) -> ScorePlot:
+def temporal_plot(
+    forward, backward=None, sequence: str = "", ylabel: str = "score", title: str | None = None, legend: bool = True
+) -> ScorePlot:
     """Forward (and backward) temporal output scores, y fixed to 0..1 with a 0.5 guide. With
     `legend=False` put `TEMPORAL_LEGEND` in the title instead (no box over the curves)."""
     plot = ScorePlot(ylabel=ylabel, title=title, sequence=sequence, yrange=(-0.1, 1.1), legend=legend)

@@ -10,6 +10,7 @@ stack into lanes where they overlap, and carry their label inside when it fits (
 in the hover read-out). Coordinates as everywhere in `deemo_gui.qt.plots`: base `i` centred on
 `x = i`; hit intervals are 0-based, end exclusive, as `core.motifs.scan` returns them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,14 +24,14 @@ from deemo_gui import palette
 from deemo_gui.qt.plots.axes import AXIS_PX, TITLE_PX, HoverInfo, TrackPlot, format_position
 from deemo_gui.qt.plots.logo_item import LogoItem
 
-MIN_LETTER_PX = 10.0     # narrower bases are drawn as stretched glyphs
-MIN_GLYPH_PX = 3.5       # narrower still: coloured blocks
-GLYPH_HEIGHT = 0.9       # stretched glyphs fill this much of the row
-ROW_PX = 24              # a readable row height (px), for sizing a track
-Y_MARGIN = 0.05          # above and below the track, in row units
-ROW_HALF = 0.5           # the sequence row covers y in [-0.5, 0.5]
-BLOCK_HALF = 0.32        # blocks are a bit slimmer than the row
-LANE_GAP = 0.2           # between the row and the first hit lane
+MIN_LETTER_PX = 10.0  # narrower bases are drawn as stretched glyphs
+MIN_GLYPH_PX = 3.5  # narrower still: coloured blocks
+GLYPH_HEIGHT = 0.9  # stretched glyphs fill this much of the row
+ROW_PX = 24  # a readable row height (px), for sizing a track
+Y_MARGIN = 0.05  # above and below the track, in row units
+ROW_HALF = 0.5  # the sequence row covers y in [-0.5, 0.5]
+BLOCK_HALF = 0.32  # blocks are a bit slimmer than the row
+LANE_GAP = 0.2  # between the row and the first hit lane
 BOX_HEIGHT = 0.85
 LANE_PITCH = 1.0
 
@@ -73,19 +74,30 @@ def as_hits(hits) -> list[Hit]:
         if isinstance(h, Hit):
             hit = Hit(h.start, h.end, h.strand, h.label, h.color)
         elif isinstance(h, dict):
-            hit = Hit(int(h["start"]), int(h["end"]), str(h.get("strand", "+")),
-                      str(h.get("label", h.get("motif_id", ""))), h.get("color"))
+            hit = Hit(
+                int(h["start"]),
+                int(h["end"]),
+                str(h.get("strand", "+")),
+                str(h.get("label", h.get("motif_id", ""))),
+                h.get("color"),
+            )
         else:
             h = tuple(h)
             if len(h) < 2:
                 raise ValueError(f"hit {k + 1}: needs at least (start, end), got {h!r}")
-            hit = Hit(int(h[0]), int(h[1]), str(h[2]) if len(h) > 2 else "+",
-                      str(h[3]) if len(h) > 3 else "", h[4] if len(h) > 4 else None)
+            hit = Hit(
+                int(h[0]),
+                int(h[1]),
+                str(h[2]) if len(h) > 2 else "+",
+                str(h[3]) if len(h) > 3 else "",
+                h[4] if len(h) > 4 else None,
+            )
         if hit.end <= hit.start:
             raise ValueError(f"hit {k + 1} ({hit.label or 'unnamed'}): end {hit.end} must be > start {hit.start}")
         if hit.strand not in ("+", "-", "."):
-            raise ValueError(f"hit {k + 1} ({hit.label or 'unnamed'}): strand must be '+', '-' or '.', "
-                             f"not {hit.strand!r}")
+            raise ValueError(
+                f"hit {k + 1} ({hit.label or 'unnamed'}): strand must be '+', '-' or '.', not {hit.strand!r}"
+            )
         if hit.color is None:
             hit.color = palette.hit_color(k)
         out.append(hit)
@@ -332,7 +344,7 @@ class SequenceTrack(pg.GraphicsObject):
                 if dev.width() < fm.horizontalAdvance("M…") or dev.height() < fm.height() * 0.8:
                     continue
                 text = f"{hit.label} ({hit.strand})" if hit.strand != "." else hit.label
-                if fm.horizontalAdvance(text) > dev.width():   # the box's point shows the strand too
+                if fm.horizontalAdvance(text) > dev.width():  # the box's point shows the strand too
                     text = fm.elidedText(hit.label, QtCore.Qt.TextElideMode.ElideRight, dev.width())
                 p.setPen(QtGui.QColor(palette.TEXT_COLOR))
                 p.drawText(dev, QtCore.Qt.AlignmentFlag.AlignCenter, text)
@@ -355,8 +367,7 @@ class SequencePlot(TrackPlot):
     left axis marks the + and - strand lanes; hover shows position, base and the hits there.
     `preferred_px(row_px)`: the height that gives the sequence row `row_px` pixels."""
 
-    def __init__(self, sequence: str = "", hits=None, title: str | None = None,
-                 ylabel: str = "sequence", parent=None):
+    def __init__(self, sequence: str = "", hits=None, title: str | None = None, ylabel: str = "sequence", parent=None):
         super().__init__(ylabel=ylabel, title=title, parent=parent)
         self.track = SequenceTrack(sequence, hits)
         self.addItem(self.track)
@@ -400,5 +411,7 @@ class SequencePlot(TrackPlot):
         if not base:
             return None
         hits = self.track.hits_at(i)
-        extra = ", ".join(f"{h.label or 'hit'} {h.strand} {format_position(h.start)}-{format_position(h.end - 1)}" for h in hits)
+        extra = ", ".join(
+            f"{h.label or 'hit'} {h.strand} {format_position(h.start)}-{format_position(h.end - 1)}" for h in hits
+        )
         return HoverInfo(index=i, base=base, extra=extra)

@@ -11,6 +11,7 @@ Heights: relative (`height`, the row's stretch factor: the stack fills its widge
 (`px`: when every row is fixed the widget is exactly as tall as its rows, for a scroll area;
 the bottom track gets `XLABEL_PX` more for the x label).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,13 +41,14 @@ class TrackStack(pg.GraphicsLayoutWidget):
     `plots` lists the linked plots; `setXRange(a, b)` sets all of them, `setXExtent(n)` shows
     positions 1..n. `export(path)` writes the whole stack as PNG, SVG or PDF; `clear()` empties it."""
 
-    def __init__(self, parent=None, axis_width: int = LEFT_AXIS_WIDTH, xlabel: str = "position",
-                 all_ticks: bool = False):
+    def __init__(
+        self, parent=None, axis_width: int = LEFT_AXIS_WIDTH, xlabel: str = "position", all_ticks: bool = False
+    ):
         super().__init__(parent=parent)
-        self.clear = self._clear   # GraphicsLayoutWidget binds clear() to its layout's, per instance
+        self.clear = self._clear  # GraphicsLayoutWidget binds clear() to its layout's, per instance
         self.setBackground(palette.BACKGROUND_COLOR)
         self.plots: list[pg.PlotItem] = []
-        self._rows: list[tuple[object, float | None, object]] = []   # (item, fixed px or None, side)
+        self._rows: list[tuple[object, float | None, object]] = []  # (item, fixed px or None, side)
         self.axis_width = axis_width
         self.xlabel = xlabel
         self.all_ticks = all_ticks
@@ -72,7 +74,7 @@ class TrackStack(pg.GraphicsLayoutWidget):
         row = len(self._rows)
         if item is None:
             item = pg.GraphicsLayout()
-            item.setContentsMargins(0, 0, 0, 0)   # its items get the row's whole height
+            item.setContentsMargins(0, 0, 0, 0)  # its items get the row's whole height
         self.ci.addItem(item, row=row, col=0, colspan=2)
         self.ci.layout.setRowStretchFactor(row, max(1, int(round(100 * height))))
         self._rows.append((item, px, None))
@@ -185,7 +187,7 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
     if ext not in (".png", ".svg", ".pdf"):
         raise DeemoError(f"{path}: export as .png, .svg or .pdf (the file name's extension chooses)")
     scene = widget.scene()
-    if hasattr(widget, "ci"):   # the whole layout, also the part scrolled out of view
+    if hasattr(widget, "ci"):  # the whole layout, also the part scrolled out of view
         source = widget.ci.sceneBoundingRect()
     else:
         source = widget.mapToScene(widget.viewport().rect()).boundingRect()
@@ -199,8 +201,9 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
         font = QFont(widget.font())
         font.setBold(True)
         font.setPixelSize(14)
-        wrap = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-                   | QtCore.Qt.TextFlag.TextWordWrap)
+        wrap = int(
+            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.TextFlag.TextWordWrap
+        )
         title_h = QFontMetricsF(font).boundingRect(QRectF(0, 0, w - 20, 1e6), wrap, title).height() + 12
         h += title_h
 
@@ -208,7 +211,7 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         if title_h:
-            k = target.height() / h   # a PDF page is in its own units
+            k = target.height() / h  # a PDF page is in its own units
             painter.save()
             painter.scale(k, k)
             painter.setFont(font)
@@ -226,7 +229,7 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
             image.setDevicePixelRatio(scale)
             image.fill(QColor(palette.BACKGROUND_COLOR))
             painter = QPainter(image)
-            try:   # a painter must end before its device goes, also when drawing fails
+            try:  # a painter must end before its device goes, also when drawing fails
                 render(painter, QRectF(0, 0, w, h))
             finally:
                 painter.end()
@@ -253,8 +256,13 @@ def export_scene(widget, path, scale: float = 2.0, title: str | None = None) -> 
         elif ext == ".pdf":
             writer = QPdfWriter(tmp)
             writer.setResolution(int(widget.logicalDpiX()) or 96)  # as for SVG: QPictures replay at the view's DPI
-            writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w * 72 / 96, h * 72 / 96), QPageSize.Unit.Point),
-                                             QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+            writer.setPageLayout(
+                QPageLayout(
+                    QPageSize(QSizeF(w * 72 / 96, h * 72 / 96), QPageSize.Unit.Point),
+                    QPageLayout.Orientation.Portrait,
+                    QMarginsF(0, 0, 0, 0),
+                )
+            )
             painter = QPainter()
             if not painter.begin(writer):
                 raise DeemoError(f"{path}: could not write the PDF (folder missing or not writable?)")

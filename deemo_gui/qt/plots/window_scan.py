@@ -4,6 +4,7 @@ One point per window: P(task) of the window, drawn at the window's centre (betwe
 stride > 1 scan the line is interpolated). The window the panels explain is shaded and the best
 window marked; a click on the track asks to explain the window centred there (`sigPicked`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,26 +29,42 @@ def scan_track(scan, task: int = 0) -> np.ndarray:
 class WindowScanPlot(ScorePlot):
     """P(task) of every window along the sequence; see the module docstring."""
 
-    sigPicked = QtCore.Signal(int)   # the start of the window centred at the clicked base
+    sigPicked = QtCore.Signal(int)  # the start of the window centred at the clicked base
 
-    def __init__(self, scan, task: int = 0, explained: tuple[int, int] | None = None,
-                 title: str | None = None, sequence: str = "", parent=None):
+    def __init__(
+        self,
+        scan,
+        task: int = 0,
+        explained: tuple[int, int] | None = None,
+        title: str | None = None,
+        sequence: str = "",
+        parent=None,
+    ):
         super().__init__(ylabel="P(window)", title=title, sequence=sequence, yrange=(-0.05, 1.08))
         self.scan = scan
         self.addCurve(scan_track(scan, task), "P(window)", palette.WINDOW_COLOR)
         self.setGuide(0.5)
         self.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")], []])
         best = scan.best(task)
-        self.best_marker = pg.ScatterPlotItem(x=[float(scan.centres[best])], y=[float(scan.probs[best, task])],
-                                              symbol="t", size=11, brush=pg.mkBrush(palette.WINDOW_COLOR),
-                                              pen=pen("#FFFFFF", 1))
+        self.best_marker = pg.ScatterPlotItem(
+            x=[float(scan.centres[best])],
+            y=[float(scan.probs[best, task])],
+            symbol="t",
+            size=11,
+            brush=pg.mkBrush(palette.WINDOW_COLOR),
+            pen=pen("#FFFFFF", 1),
+        )
         self.addItem(self.best_marker)
         self.region = None
         if explained is not None:
             color = pg.mkColor(palette.WINDOW_COLOR)
             color.setAlphaF(0.15)
-            self.region = pg.LinearRegionItem(values=(explained[0] - 0.5, explained[1] - 0.5), movable=False,
-                                              brush=pg.mkBrush(color), pen=pen(palette.WINDOW_COLOR, 1))
+            self.region = pg.LinearRegionItem(
+                values=(explained[0] - 0.5, explained[1] - 0.5),
+                movable=False,
+                brush=pg.mkBrush(color),
+                pen=pen(palette.WINDOW_COLOR, 1),
+            )
             self.region.setZValue(-20)
             self.addItem(self.region, ignoreBounds=True)
         self.vb.mouseClickEvent = self._clicked

@@ -4,6 +4,7 @@ motifs.meme / motifs.jaspar: four JASPAR 2024 CORE matrices (REST, CTCF, GATA1, 
 the project's own writers; session.deemo-session: a session of the REST example with a shipped model,
 an edit and a search, written by `save_session` (paths made relative, so it does not name this machine).
 """
+
 import json
 from pathlib import Path
 
