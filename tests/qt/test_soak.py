@@ -207,15 +207,10 @@ def test_unticking_a_model_during_its_list_prediction_returns_at_once():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="viewer.runtime: Viewer.set_device moves every model through "
-    "Owner.move, which waits on the GUI thread until each model's job leaves its current step "
-    "(a 4,096-record batch for the viewer's list prediction): the soak saw 12-84 s frozen windows "
-    "on a device change, 18 s on Remove. Needs the move deferred until the jobs stop, off the GUI "
-    "thread, or cancel checked inside the step.",
-)
 def test_changing_the_device_during_a_list_prediction_returns_at_once():
+    """The soak saw 12-84 s frozen windows on a device change while the list was predicted (Owner.move
+    waited on the GUI thread for the job's step); the move now happens when the step ends, off the GUI
+    thread."""
     import time
 
     v, entry = _rest_viewer()
