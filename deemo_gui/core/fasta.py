@@ -52,7 +52,7 @@ def iter_fasta(path, name: str) -> Iterator[Batch]:
     for chunk, offset, whole in _chunks(path, name):
         batch, lines = _fast(chunk)
         if batch is None:
-            text = _decode(chunk, name, offset, whole)
+            text = decode_text(chunk, name, offset, whole)
             blank = blank and not text.strip()
             batch = parse_lines(text, name, lineno)
             lines = text.count("\n")
@@ -152,7 +152,7 @@ def _batch(ids: list[str], heads, seqs: bytes, soft: bool) -> Batch:
     return Batch(ids, upper.decode("ascii").split("\n"), masked, headers)
 
 
-def _decode(chunk: bytes, name: str, offset: int, whole: bool) -> str:
+def decode_text(chunk: bytes, name: str, offset: int, whole: bool) -> str:
     """The chunk as text, with `core.inputfile.read_text`'s errors (the byte counted in the file)."""
     if b"\x00" in chunk:
         raise DataError(f"{name}: binary file (NUL bytes), not a text sequence file")

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 
 from deemo_gui.core.errors import DataError
+from deemo_gui.core.fasta import decode_text
 from deemo_gui.core.inputfile import check_head, iter_bytes
 from deemo_gui.core.sequences import SequenceSet, read_sequences, text_parser
 
@@ -80,22 +81,8 @@ def text_pieces(name: str) -> Iterator[tuple[str, int]]:
             carry.append(piece)
             continue
         out, carry = b"".join([*carry, piece[:k]]), [piece[k:]]
-        yield _decode(out, name, offset, whole=False), lineno
+        yield decode_text(out, name, offset, whole=False), lineno
         lineno += out.count(b"\n")
         offset += len(out)
     if rest := b"".join(carry):
-        yield _decode(rest, name, offset, whole=not lineno), lineno
-
-
-def _decode(raw: bytes, name: str, offset: int, whole: bool) -> str:
-    if b"\x00" in raw:
-        raise DataError(f"{name}: binary file (NUL bytes), not a text {_WHAT}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{name}: not UTF-8/ASCII text (byte {offset + exc.start + 1}); save the {_WHAT} as plain text"
-        ) from None
-    if whole and "\r" in text and "\n" not in text:  # old-Mac line ends, as read_text reads them
-        text = text.replace("\r", "\n")
-    return text
+        yield decode_text(rest, name, offset, whole=not lineno), lineno
