@@ -6,7 +6,8 @@ running, can deadlock the child; one process pays the imports once). For each ki
 rewrites the file in a loop; the parent kills it, reads the file back with the project's own reader and
 counts the kills that landed while a temporary file existed, i.e. in the middle of a write. Of the first 20
 kills half come at a random moment of a write's period, half as soon as the temporary file shows (plus
-0-2 ms); more of the latter follow until 20 kills have landed mid-write.
+0-2 ms, less for a write that takes a few ms); more of the latter follow until 20 kills have landed mid-write
+(at most 160 kills).
 """
 
 import json
@@ -54,7 +55,7 @@ def _tmp_files(folder: str) -> list[str]:
 
 def kill_during_writes(path: str, write, read, kills: int = KILLS) -> dict:
     """Kill a child rewriting `path` at least `kills` times and until `kills` kills landed mid-write (at
-    most 4 x `kills`); read the file after each kill (raises if torn). Returns kills, mid_write (kills
+    most 8 x `kills`); read the file after each kill (raises if torn). Returns kills, mid_write (kills
     with a temporary file left), visible (names of leftovers that are not hidden .tmp files) and the
     seconds it took."""
     t0 = time.perf_counter()
@@ -66,7 +67,7 @@ def kill_during_writes(path: str, write, read, kills: int = KILLS) -> dict:
     folder = os.path.dirname(path)
     before = set(os.listdir(folder))
     n = 0
-    while (n < kills or mid_write < kills) and n < 4 * kills:
+    while (n < kills or mid_write < kills) and n < 8 * kills:
         pid = os.fork()
         if pid == 0:  # the child: write new versions until killed
             try:
@@ -82,7 +83,7 @@ def kill_during_writes(path: str, write, read, kills: int = KILLS) -> dict:
             deadline = time.perf_counter() + 3 * period + 0.05
             while not _tmp_files(folder) and time.perf_counter() < deadline:
                 time.sleep(0.0005)
-            time.sleep(rng.uniform(0, 0.002))
+            time.sleep(rng.uniform(0, min(0.002, period / 8)))  # fast writes: the file is open briefly
         n += 1
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
