@@ -310,3 +310,23 @@ def test_a_live_run_holds_its_folder_a_dead_one_does_not(tmp_path):
     dead.wait()
     record_run(tmp_path, dead.pid)
     assert stale_lock(tmp_path) == dead.pid
+
+
+def test_a_killed_run_not_yet_reaped_counts_as_dead(tmp_path):
+    """CI's clean clone: the killed Snakemake, orphaned and not yet reaped (a zombie), was taken for a run
+    still working and the restart refused."""
+    from deemo_gui.core.workflow import record_run
+
+    (tmp_path / ".snakemake" / "locks").mkdir(parents=True)
+    (tmp_path / ".snakemake" / "locks" / "0.input.lock").write_text("x")
+    zombie = subprocess.Popen(["sleep", "60"])
+    record_run(tmp_path, zombie.pid)
+    with pytest.raises(ConfigError, match="another workflow run"):
+        stale_lock(tmp_path)  # alive
+    os.kill(zombie.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{zombie.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert stale_lock(tmp_path) == zombie.pid  # killed, not yet reaped
+    zombie.wait()

@@ -261,10 +261,21 @@ def stale_lock(workdir) -> int | None:
     if not (locks.is_dir() and any(locks.iterdir()) and pid_file.exists()):
         return None
     pid = int(pid_file.read_text().strip() or 0)
+    if not _alive(pid):
+        return pid
+    raise ConfigError(f"{workdir}: another workflow run (pid {pid}) is working here; wait for it or stop it")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs: a zombie (killed, its parent gone and not yet reaped) does not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return pid
+        return False
     except PermissionError:
-        pass
-    raise ConfigError(f"{workdir}: another workflow run (pid {pid}) is working here; wait for it or stop it")
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS, Windows): the signal's answer stands
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
