@@ -533,8 +533,8 @@ def table_classopt(results: dict) -> str:
         "of the accuracy table.",
         "- ALX4_SELEX_cnn has no test set here (it was split off inside training), so only its Tomtom match is shown.",
         "- Deep Motif's comparison used its own networks trained on the full ENCODE sets; here the rnn and cnn-rnn "
-        "optimizations mostly end in homopolymer runs (consensus column), which no JASPAR matrix resembles; so "
-        "those presets score far below the paper's.",
+        "optimizations with the DeMo recipe mostly end in homopolymer runs (consensus column; fewer with the "
+        "simplex), which no JASPAR matrix resembles; so those presets score far below the paper's.",
         "- Neither recipe wins everywhere: the simplex gives the cnn models sharper, better-classifying motifs and "
         "the rnn models consensus sequences the network believes, the DeMo recipe does better for deepbind and "
         "cnn-rnn. So the DeMo code's recipe stays the default and the simplex is an option (Class optimization "

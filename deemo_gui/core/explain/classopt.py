@@ -48,8 +48,9 @@ SMOOTHING = 0.01
 OBJECTIVES = ("log_prob", "logit", "prob")
 INITS = ("random", "uniform")
 PARAMETRIZATIONS = ("demo", "simplex")
-# The simplex parametrisation's optimiser: Adam, measured on the zoo's REST cnn (Tomtom rank 1 for
-# MA0138 REST at q 2e-7 vs rank 3 at q 0.2 with the DeMo recipe; P(+) of the consensus 0.997 vs 0.962).
+# The simplex parametrisation's optimiser (ours): Adam, lr and steps chosen on the zoo's REST cnn (its
+# motif matches MA0138 REST at q 1e-7; the DeMo recipe's best match is NR6A1). BENCHMARKS.md compares the
+# two recipes on every zoo model ("Class-optimized motifs vs JASPAR").
 SIMPLEX_LR = 0.1
 SIMPLEX_STEPS = 300
 
