@@ -335,10 +335,14 @@ class Soak:
     def shortcut(self, key, modifier, files=None, target=None) -> None:
         """A menu shortcut typed into the window (activated first, as a user's click would); `files`
         answer the file dialog it opens, which must open."""
+        from PySide6.QtTest import QTest
         from PySide6.QtWidgets import QApplication
 
         if QApplication.activeWindow() is not self.window:
             self.window.activateWindow()
+            # Under Xvfb with no window manager activation is asynchronous: a key sent at once goes
+            # to no active window and its shortcut never fires (35 missed dialogs before this wait).
+            QTest.qWaitForWindowActive(self.window, 1000)
         self.dialogs.next_files = list(files or [])
         shown = len(self.dialogs.shown)
         self.key(target or self.window, key, modifier)

@@ -56,6 +56,7 @@ def test_short_soak_in_a_child_process(tmp_path):
     # quitting right after starting a job is made likelier: a short run then closes a few windows
     summary = run_soak(seed=0, actions=300, tmp_path=tmp_path, timeout=400, weights=["quit_during_job=1.5"])
     assert summary["failures"] == 0 and summary["actions"] == 300
+    assert summary["events"].get("shortcut_missed", 0) == 0
     assert summary["events"]["ticks_toggled"] > 50  # the clicks hit the check boxes
     assert summary["windows"] >= 2 and summary["events"].get("jobs_started", 0) > 0
 
@@ -87,6 +88,7 @@ def test_long_soak_offscreen(seed, tmp_path):
 def test_long_soak_in_a_real_x_window(seed, tmp_path):
     summary = run_soak(seed=seed, actions=1000, tmp_path=tmp_path, timeout=3600, xvfb=True)
     assert summary["failures"] == 0 and summary["actions"] == 1000
+    assert summary["events"].get("shortcut_missed", 0) == 0  # every Ctrl+O / Ctrl+M opened its dialog
 
 
 # -- what the soak found ---------------------------------------------------------------------------
