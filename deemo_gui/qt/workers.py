@@ -175,6 +175,9 @@ class Worker(QObject):
     def _relay(self, name: str, args: tuple) -> None:
         if self._owner_alive():
             getattr(self, name).emit(*args)
+        elif name == "errored":  # no window left to show it in: the log keeps it
+            exc = args[0]
+            log.error("%s failed after its window closed", self.name, exc_info=(type(exc), exc, exc.__traceback__))
 
     # -- worker thread ----------------------------------------------------------------------
     def _execute(self) -> None:

@@ -46,3 +46,31 @@ def test_a_cancelled_model_job_is_aborted_not_an_error(qtbot):
         worker.start()
     qtbot.waitUntil(lambda: bool(aborted), timeout=2000)
     assert not errors and worker.cancelled
+
+
+def test_an_error_after_its_window_closed_is_logged_not_dropped(qtbot, caplog):
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    started = threading.Event()
+    go = threading.Event()
+
+    def job():
+        started.set()
+        go.wait(5)
+        raise ValueError("record 7 is broken")
+
+    w = Worker(job, name="Saliency maps")
+    w.owner = owner
+    errors = []
+    w.errored.connect(errors.append)
+    w.start()
+    assert started.wait(5)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(owner), timeout=5000)
+    with caplog.at_level("ERROR", logger="deemo_gui.qt.workers"):
+        go.set()
+        assert w.wait(5000)
+        qtbot.waitUntil(lambda: any("Saliency maps failed" in r.message for r in caplog.records), timeout=5000)
+    assert not errors  # nothing reached the (gone) window's handlers
+    assert "record 7 is broken" in caplog.text
