@@ -49,6 +49,7 @@ def test_a_cancelled_model_job_is_aborted_not_an_error(qtbot):
 
 
 def test_an_error_after_its_window_closed_is_logged_not_dropped(qtbot, caplog):
+    import shiboken6
     from PySide6.QtCore import QObject
 
     owner = QObject()
@@ -67,7 +68,7 @@ def test_an_error_after_its_window_closed_is_logged_not_dropped(qtbot, caplog):
     w.start()
     assert started.wait(5)
     owner.deleteLater()
-    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(owner), timeout=5000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(owner), timeout=5000)
     with caplog.at_level("ERROR", logger="deemo_gui.qt.workers"):
         go.set()
         assert w.wait(5000)
