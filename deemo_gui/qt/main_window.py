@@ -962,6 +962,9 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not ask_to_save(self, "quit"):
             event.ignore()
             return
+        # Gone from the screen at once: what follows waits (up to 10 s) for jobs that cannot stop
+        # mid-step, e.g. the first import of torch, which took 10 s under load.
+        self.hide()
         self.recovery.close()  # a clean quit leaves no recovery file
         for host in self._panel_hosts:
             panel = host.panel
