@@ -14,10 +14,11 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-# What the installed app reads: the zoo (weights, index, model cards), the example sequences,
-# the training / test data the models name, the icons. Not the README screenshots.
+# What the installed app reads: the zoo (weights, index, model cards, the class optimization seeds
+# in models/classopt/), the example sequences, the training / test data the models name, the icons.
+# Not the README screenshots.
 DATA = {
-    "models": ["*.safetensors", "*.md", "index.json"],
+    "models": ["*.safetensors", "*.md", "index.json", "classopt/*.npz"],
     "resources/data": ["**/*"],
     "resources/examples": ["*.fa", "synthetic/**/*"],
     "resources/icons": ["*.png", "*.svg"],

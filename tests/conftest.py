@@ -14,10 +14,13 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path, monkeypatch):
-    """Each test has its own empty user cache (class optimizations are kept there across runs)."""
+    """Each test has its own empty user cache (class optimizations are kept there across runs) and no
+    class optimization seeds (the shipped models' own, `classopt_cache`): a test computes what it asks
+    for, as a new installation did before the zoo carried them; tests of the seeds turn them on."""
     import sys
 
     monkeypatch.setenv("DEEMO_CACHE_DIR", str(tmp_path / "user-cache"))
+    monkeypatch.setenv("DEEMO_CLASSOPT_SEEDS", "off")
     service = sys.modules.get("deemo_gui.viewer.classopt_cache")
     if service is not None:
         service.SERVICE.forget_memory()

@@ -91,6 +91,8 @@ def test_bundle_contents(bundle):
     assert sorted(p.name for p in (internal / "pyjaspar" / "data").glob("*.sqlite")) == [f"{newest_release()}.sqlite"]
     shipped = sorted(p.name for p in (ROOT / "models").glob("*.safetensors"))
     assert sorted(p.name for p in (internal / "models").glob("*.safetensors")) == shipped
+    seeds = sorted(p.name for p in (ROOT / "models" / "classopt").glob("*.npz"))  # viewer/classopt_cache.py
+    assert seeds and sorted(p.name for p in (internal / "models" / "classopt").glob("*.npz")) == seeds
     assert (internal / "resources" / "icons" / "deemo-gui.png").exists()
     assert (internal / "resources" / "data" / "deepbind_encode").is_dir()
     assert (internal / "memelite" / "tomtom.py").exists()  # numba caches only functions with a source file

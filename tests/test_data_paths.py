@@ -96,8 +96,8 @@ def test_the_five_callers_use_the_locator(monkeypatch, tmp_path):
 
 
 def test_wheel_build_copies_what_the_app_reads():
-    """setup.py's list: every model, index and card, the example and training data, the icons;
-    not the README screenshots."""
+    """setup.py's list: every model, index and card, the class optimization seeds, the example and
+    training data, the icons; not the README screenshots."""
     import setuptools
 
     spec = importlib.util.spec_from_file_location("deemo_setup_hook", ROOT / "setup.py")
@@ -113,6 +113,8 @@ def test_wheel_build_copies_what_the_app_reads():
         pytest.skip("models/ has no model files")
     assert models <= files
     assert "models/index.json" in files
+    seeds = {f"models/classopt/{p.name}" for p in (ROOT / "models" / "classopt").glob("*.npz")}
+    assert seeds and seeds <= files  # the shipped class optimizations (viewer/classopt_cache.py)
     assert "resources/icons/deemo-gui.png" in files and "resources/icons/deemo-gui.svg" in files
     assert "resources/examples/REST_GM12878_test.fa" in files
     assert "resources/data/deepbind_encode/REST_GM12878_B.seq.gz" in files

@@ -1,4 +1,4 @@
-"""`deemo zoo list|index|rebuild`: the shipped models."""
+"""`deemo zoo list|index|baselines|classopt|rebuild`: the shipped models."""
 
 from __future__ import annotations
 
@@ -21,6 +21,17 @@ def register(sub) -> None:
     )
     q.add_argument("--only", help="comma-separated model names")
     q.set_defaults(func=run_baselines)
+    q = zsub.add_parser(
+        "classopt",
+        help="compute the class optimization each shipped model carries (the app's default settings, every "
+        "task) into models/classopt/, so that a new installation's first Dashboard need not run it",
+    )
+    q.add_argument("--only", help="comma-separated model names")
+    q.add_argument("--force", action="store_true", help="recompute entries that are present and valid too")
+    q.add_argument(
+        "--check", action="store_true", help="compute nothing: exit 2 when an entry is missing, damaged or stale"
+    )
+    q.set_defaults(func=run_classopt)
     q = zsub.add_parser("rebuild", help="retrain the zoo with the commands recorded in each model (slow)")
     q.add_argument("--only", help="comma-separated model names")
     q.add_argument("--dry-run", action="store_true", help="print the commands only")
@@ -114,4 +125,68 @@ def run_baselines(args) -> int:
     finally:
         os.chdir(cwd)
     write_index()
+    return 0
+
+
+def run_classopt(args) -> int:
+    """The seed store of `viewer.classopt_cache`: one verified entry per shipped model and task, with the
+    settings the Dashboard, the Class optimization panel and the Motifs extraction use by default.
+    Entries that are present and valid are kept (`--force`: recomputed); entries no shipped model asks
+    for any more (retrained weights) are removed."""
+    import time
+    from pathlib import Path
+
+    from deemo_gui.core.errors import DataError
+    from deemo_gui.core.modelfile import load_model, read_metadata
+    from deemo_gui.core.zoo import model_name, shipped_model_paths
+    from deemo_gui.viewer.classopt_cache import compute, default_keys, read_seed, write_seed, zoo_seed_folder
+
+    folder = Path(zoo_seed_folder())
+    paths = shipped_model_paths()
+    only = set(args.only.split(",")) if args.only else None
+    unknown = sorted((only or set()) - {model_name(Path(p)) for p in paths})
+    if unknown:
+        raise DataError(f"no shipped model named {', '.join(unknown)}")
+    wanted = {key.digest: (path, key) for path in paths for key in default_keys(read_metadata(path))}
+    todo = [
+        (path, key)
+        for path, key in wanted.values()
+        if (only is None or model_name(Path(path)) in only) and (args.force or read_seed(str(folder), key) is None)
+    ]
+    stale = sorted(p for p in folder.glob("*.npz") if p.stem not in wanted) if folder.is_dir() else []
+    if args.check:
+        for path, key in todo:
+            print(f"{model_name(Path(path))} task {key.target}: missing or damaged ({key.digest}.npz)")
+        for p in stale:
+            print(f"{p.name}: stale (no shipped model asks for it)")
+        if todo or stale:
+            raise DataError(
+                f"{len(todo)} class optimizations missing or damaged, {len(stale)} stale in {folder}; "
+                "run `deemo zoo classopt`"
+            )
+        print(f"{len(wanted)} class optimizations of {len(paths)} shipped models present in {folder}")
+        return 0
+    import torch
+
+    from deemo_gui.viewer.modelinfo import drain
+
+    torch.set_num_threads(1)  # as the app's workers run it (`Worker(torch_threads=1)`)
+    networks: dict[str, object] = {}
+    for path, key in todo:
+        t0 = time.perf_counter()
+        if path not in networks:
+            networks.clear()
+            networks[path] = load_model(path)
+        result = drain(compute(networks[path], key))
+        out = write_seed(str(folder), key, result)
+        print(
+            f"{model_name(Path(path))} task {key.target}: P = {result.score:.3f} in "
+            f"{time.perf_counter() - t0:.1f} s -> {os.path.relpath(out)}",
+            flush=True,
+        )
+    if only is None:
+        for p in stale:
+            p.unlink()
+            print(f"removed {p.name} (no shipped model asks for it)")
+    print(f"{len(todo)} computed, {len(wanted) - len(todo)} kept, in {folder}")
     return 0
