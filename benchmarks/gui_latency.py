@@ -14,10 +14,13 @@ and time to the first window. Runs offscreen (no display needed).
    (loaded in a worker after the window is up) and when the panels are built.
 4. Dashboard first render: in a fresh process, the Dashboard open on a REST peak and the REST
    example's 5 shipped models loaded, from ticking them until every track and class-optimized logo
-   is drawn; first with an empty cache folder, then with the class optimizations kept on disk.
+   is drawn. Each run starts with an empty user cache folder, as a new installation's first start:
+   the class optimizations come from the seeds the zoo ships (`models/classopt/`). Baseline, in the
+   same invocation: the same first start without the seeds (`DEEMO_CLASSOPT_SEEDS=off`: 5 x 1000
+   steps, as before the zoo carried them), then a restart that reads them from the user cache.
 
     python benchmarks/gui_latency.py [--edits 30] [--train-seconds 20] [--dashboard-runs 3] [--only-dashboard]
-                                     [--update-benchmarks-md]
+                                     [--no-dashboard-baseline] [--update-benchmarks-md]
 
 Writes benchmarks/results/gui_latency.md.
 """
@@ -233,29 +236,44 @@ def dashboard_child() -> None:
     )
 
 
-def dashboard_first_render(runs: int):
-    """`dashboard_child` in fresh processes sharing one new cache folder: the first run finds it
-    empty (as every start did before class optimizations were kept on disk), the others read it."""
-    cache = tempfile.mkdtemp(prefix="deemo-gui-cache-")
+def _dashboard_run(cache: str, seeds: bool) -> dict:
+    """`dashboard_child` in a fresh process with user cache folder `cache`, with or without the zoo's
+    class optimization seeds."""
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        DEEMO_CACHE_DIR=cache,
+        DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"),
+    )
+    env.pop("DEEMO_CLASSOPT_SEEDS", None)
+    if not seeds:
+        env["DEEMO_CLASSOPT_SEEDS"] = "off"
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--dashboard-child"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=1200,
+    )
+    if proc.returncode:
+        raise RuntimeError(f"dashboard child exited with {proc.returncode}: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def dashboard_first_render(runs: int, baseline: bool = True):
+    """Rows (what, seeds, cache, `dashboard_child` report). `runs` first starts of a new installation
+    (each with its own empty user cache; the seeds shipped in models/classopt/), then, with
+    `baseline`, the same first start without the seeds (5 x 1000 steps) and a restart that reads
+    the user cache that start filled."""
     out = []
-    for _ in range(runs):
-        env = dict(
-            os.environ,
-            QT_QPA_PLATFORM="offscreen",
-            DEEMO_CACHE_DIR=cache,
-            DEEMO_GUI_SETTINGS=tempfile.mktemp(suffix=".ini"),
-        )
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--dashboard-child"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=1200,
-        )
-        if proc.returncode:
-            raise RuntimeError(proc.stderr[-2000:])
-        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    for k in range(runs):
+        cache = tempfile.mkdtemp(prefix="deemo-gui-cache-")
+        out.append((f"first start {k + 1}", "shipped", "empty", _dashboard_run(cache, True)))
+    if baseline:
+        cache = tempfile.mkdtemp(prefix="deemo-gui-cache-")
+        out.append(("baseline: first start without seeds", "off", "empty", _dashboard_run(cache, False)))
+        out.append(("baseline: its restart", "off", "filled by the run above", _dashboard_run(cache, False)))
     return out
 
 
@@ -265,18 +283,18 @@ def dashboard_lines(runs) -> list[str]:
         "",
         "The Dashboard open on a REST peak, the 5 shipped REST models loaded and the start-up warm-up done (FIMO, "
         "Tomtom): from ticking the models until everything is drawn (tracks, JASPAR hits, every class-optimized "
-        "logo). Run 1 starts with an empty cache folder, "
-        "as every start did before class optimizations were kept on disk (5 x 1000 RMSprop steps); later "
-        "runs read them back (`viewer/classopt_cache.py`).",
+        'logo). Every run is a fresh process; "empty" is a new user cache folder (a new installation\'s first '
+        "start). Seeds: the class optimizations the zoo ships (`models/classopt/`, `viewer/classopt_cache.py`); "
+        '"off" (`DEEMO_CLASSOPT_SEEDS=off`) is the first start before the zoo carried them (5 x 1000 RMSprop '
+        "steps), then a restart reading them from the user cache.",
         "",
-        "| run | cache | seconds to fully drawn | CPU seconds of the process | load average "
+        "| run | seeds | user cache | seconds to fully drawn | CPU seconds of the process | load average "
         "| class optimizations run |",
-        "|---|---|---:|---:|---:|---:|",
+        "|---|---|---|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {k + 1} | {'empty' if k == 0 else 'filled by run 1'} | {r['seconds']:.2f} | {r['cpu']:.2f} | "
-        f"{r['load']:.1f} | {r['classopt_jobs']} |"
-        for k, r in enumerate(runs)
+        f"| {what} | {seeds} | {cache} | {r['seconds']:.2f} | {r['cpu']:.2f} | {r['load']:.1f} | {r['classopt_jobs']} |"
+        for what, seeds, cache, r in runs
     ]
     return lines + [
         "",
@@ -296,11 +314,16 @@ def main(argv=None) -> int:
     parser.add_argument("--update-benchmarks-md", action="store_true", help="also update BENCHMARKS.md")
     parser.add_argument("--dashboard-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only-dashboard", action="store_true", help="measure the Dashboard's first render only")
+    parser.add_argument(
+        "--no-dashboard-baseline",
+        action="store_true",
+        help="skip the Dashboard's first start without the shipped class optimization seeds",
+    )
     args = parser.parse_args(argv)
     if args.dashboard_child:
         dashboard_child()
         return 0
-    dashboards = dashboard_first_render(args.dashboard_runs)
+    dashboards = dashboard_first_render(args.dashboard_runs, baseline=not args.no_dashboard_baseline)
     if args.only_dashboard:
         print("\n".join(dashboard_lines(dashboards)))
         return 0
