@@ -222,6 +222,9 @@ def dashboard_child() -> None:
     wait_until(app, drawn, timeout=900)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    # the background jobs (the whole-list predictions) end before the window closes: a process leaving
+    # with a worker thread still running died at exit (SIGSEGV in Qt's teardown, after the figures)
+    wait_until(app, lambda: not window.jobs.running, timeout=300)
     window.close()
     print(
         json.dumps(
