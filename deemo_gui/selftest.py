@@ -161,7 +161,7 @@ def _run(figures: dict, out: Path, t_start: float) -> str:
 
             from deemo_gui.core.explain import position_saliency, saliency
             from deemo_gui.core.sequences import one_hot
-            from deemo_gui.viewer.model import fit_one
+            from deemo_gui.viewer.sequences import fit_one
 
             X = one_hot([fit_one(seq, int(entry.input_length))])
             attr = saliency(entry.module, X, target=0)

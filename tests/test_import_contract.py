@@ -33,3 +33,18 @@ def loaded_after_importing(package: str) -> list[str]:
 def test_importing_loads_no_qt(package):
     qt = [m for m in loaded_after_importing(package) if any(m == q or m.startswith(q + ".") for q in QT_MODULES)]
     assert not qt, f"importing {package} loaded {qt[:5]}"
+
+
+def test_a_viewer_asks_for_its_window_without_loading_qt():
+    """`Viewer.window` and `close()` ask the Qt side only when Qt is loaded: a script's viewer loads none."""
+    probe = (
+        "import json, sys\n"
+        "from deemo_gui.viewer import Viewer\n"
+        "v = Viewer()\n"
+        "assert v.window is None\n"
+        "v.close()\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True)
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not [m for m in loaded if any(m == q or m.startswith(q + ".") for q in QT_MODULES)]

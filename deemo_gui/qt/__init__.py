@@ -8,10 +8,10 @@ def run(viewer=None) -> int:
     Returns the event loop's exit code.
     """
     from deemo_gui.qt.app import get_app
-    from deemo_gui.viewer.model import _VIEWERS, Viewer
+    from deemo_gui.viewer import Viewer
 
     app = get_app()
-    viewers = [viewer] if viewer is not None else list(_VIEWERS)
+    viewers = [viewer] if viewer is not None else Viewer.instances()
     if not viewers:
         viewers = [Viewer()]
     for v in viewers:

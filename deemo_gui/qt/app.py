@@ -93,7 +93,7 @@ def _split_files(args) -> tuple[list[str], list[str], str | None]:
 
 
 def _sequence_key(text: str, viewer):
-    if text in viewer._index():
+    if text in viewer.store.index:
         return text
     if text.isdigit():
         return int(text) - 1

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from deemo_gui.core.errors import DeemoError
 from deemo_gui.core.zoo import shipped_model_paths
-from deemo_gui.qt import errors
+from deemo_gui.qt import errors, windows
 from deemo_gui.qt.model_picker import BROKEN_ADVICE, ModelPicker
 from deemo_gui.qt.sequence_editor import SequenceEditor
 from deemo_gui.qt.sequence_list import SequenceList
@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
     def __init__(self, viewer, parent=None):
         super().__init__(parent)
         self.viewer = viewer
-        viewer.window = self
+        windows.register(self)
         errors.log_buffer()  # View ▸ Log shows what happened, tracebacks of bugs included
         self.torch_is_ready = False
         self.timings: dict[str, float] = {}
@@ -980,6 +980,5 @@ class MainWindow(QMainWindow):
             s.setValue("window/geometry", self.saveGeometry())
         except Exception:  # settings are a convenience
             pass
-        if self.viewer.window is self:
-            self.viewer.window = None
+        windows.forget(self)
         super().closeEvent(event)

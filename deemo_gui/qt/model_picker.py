@@ -244,7 +244,7 @@ class ModelPicker(QWidget):
 
     def _device_changed(self, name: str) -> None:
         self.device_combo.setCurrentText(name)
-        resolved = self.viewer._resolved_device
+        resolved = self.viewer.model_list.resolved_device
         self.device_note.setText(f"→ {resolved}" if name == "auto" and resolved else "")
 
     # ---- grouping ------------------------------------------------------------------------------

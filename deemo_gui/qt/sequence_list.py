@@ -211,7 +211,7 @@ class SequenceTableModel(QAbstractTableModel):
             keys = np.full(n, -1.0)
             for k, f in enumerate(v.files):
                 if f.data.labels is not None:
-                    keys[v._offsets[k] : v._offsets[k] + len(f.data)] = f.data.labels[:, 0]
+                    keys[v.store.offsets[k] : v.store.offsets[k] + len(f.data)] = f.data.labels[:, 0]
             return keys
         name, t, _ = self.pred_columns[column - len(self.BASE_COLUMNS)]
         table = v.list_predictions.get(name)

@@ -103,7 +103,7 @@ CLASSOPT_STEPS = 1000
 def fit_offset(n: int, length: int) -> int:
     """The centre window's offset `o` (model column `j` is base `j + o`): positive when the sequence
     is longer than the model's input (centre crop), negative when it is shorter (N padding on the
-    left), as `viewer.model.fit_one` does."""
+    left), as `viewer.sequences.fit_one` does."""
     if n >= length:
         return (n - length) // 2
     return -((length - n) // 2)

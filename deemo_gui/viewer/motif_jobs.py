@@ -295,7 +295,7 @@ def collect_sequences(
     labels and `positives` is set (Koo & Eddy and the DeMo Dashboard use bound sequences), the first
     `max_seqs` of them, centre-cropped or N-padded to the model's input length. Call on the thread
     that owns the viewer (cheap: strings only)."""
-    from deemo_gui.viewer.model import fit_one
+    from deemo_gui.viewer.sequences import fit_one
 
     n = viewer.n_sequences
     if n == 0:
@@ -304,7 +304,7 @@ def collect_sequences(
     picked: list[int] = []
     labelled = False
     for f_index, f in enumerate(viewer.files):
-        offset = viewer._offsets[f_index]
+        offset = viewer.store.offsets[f_index]
         labels = f.data.labels
         if positives and labels is not None and labels.shape[1] > target and np.any(labels[:, target] == 0):
             labelled = True

@@ -161,7 +161,7 @@ def session_dict(viewer, base: str) -> dict:
         edits.append(
             {
                 "file": k,
-                "index": i - viewer._offsets[k],
+                "index": i - viewer.store.offsets[k],
                 "id": viewer.sequence_id(i),
                 "sequence": viewer.forward_sequence(i),
                 "strand": viewer.strand(i),
@@ -171,7 +171,7 @@ def session_dict(viewer, base: str) -> dict:
     if viewer.current_index >= 0:
         f = viewer.file_of(viewer.current_index)
         k = viewer.files.index(f)
-        current = {"file": k, "index": viewer.current_index - viewer._offsets[k], "id": viewer.current_id}
+        current = {"file": k, "index": viewer.current_index - viewer.store.offsets[k], "id": viewer.current_id}
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -313,7 +313,7 @@ def load_session(viewer, path) -> None:
         if not mpath:
             raise DataError(f"session {path}: field 'models[{k}]' has no path")
         try:
-            module = load_model(mpath, device=viewer._device_name())
+            module = load_model(mpath, device=viewer.model_list.resolve_device())
         except DeemoError as exc:
             raise type(exc)(f"session {path}: {exc}") from None
         loaded_models.append((mpath, module, item))
@@ -332,10 +332,11 @@ def load_session(viewer, path) -> None:
         )
     from deemo_gui.viewer.entries import ModelEntry
 
+    models = viewer.model_list
     for mpath, module, item in loaded_models:
-        name = viewer._unique_name(item.get("name") or os.path.splitext(os.path.basename(mpath))[0])
-        entry = ModelEntry(name, os.path.abspath(mpath), module.metadata, module, device=viewer._device_name())
-        viewer._insert_model(entry, item.get("selected") is not False)
+        name = models.unique_name(item.get("name") or os.path.splitext(os.path.basename(mpath))[0])
+        entry = ModelEntry(name, os.path.abspath(mpath), module.metadata, module, device=models.resolve_device())
+        models.insert(entry, item.get("selected") is not False)
     for i, sequence, strand in edits:
         if i is not None:
             viewer.set_edited(i, sequence)

@@ -184,7 +184,7 @@ def test_hundred_thousand_rows_load_fast_and_lazily(qtbot):
     assert elapsed < 1.0, f"loading 100,000 rows took {elapsed:.2f} s"
     # Only the visible cells were asked for; GC% was computed for the visible rows only.
     assert widget.model.data_calls < 5_000
-    assert np.isnan(viewer._gc).sum() > n - 200
+    assert np.isnan(viewer.edits.gc_values).sum() > n - 200
     # Sorting by GC% is numpy-fast; the current record stays selected.
     viewer.set_current(12345)
     start = time.perf_counter()
@@ -192,7 +192,7 @@ def test_hundred_thousand_rows_load_fast_and_lazily(qtbot):
     QGuiApplication.processEvents()
     assert time.perf_counter() - start < 3.0
     top = widget.model.flat_index(0)
-    assert viewer.gc(top) == pytest.approx(np.nanmax(viewer._gc))
+    assert viewer.gc(top) == pytest.approx(np.nanmax(viewer.edits.gc_values))
     assert widget.proxy.mapToSource(widget.view.currentIndex()).row() == widget.model.row_of(12345)
     # Filtering by name.
     start = time.perf_counter()

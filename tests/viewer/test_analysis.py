@@ -9,7 +9,7 @@ from deemo_gui import explain
 from deemo_gui.core.sequences import one_hot, read_sequences
 from deemo_gui.viewer import Viewer
 from deemo_gui.viewer import analysis as A
-from deemo_gui.viewer.model import fit_one
+from deemo_gui.viewer.sequences import fit_one
 
 REST_DATA = "deepbind_encode/REST_GM12878_AC.seq.gz"
 

@@ -71,7 +71,7 @@ def test_open_real_files_with_labels(data_dir):
     assert v.current_index == 0  # opening another file keeps the current sequence
     assert rec.names().count("sequences_changed") == 2
     assert 0.0 <= v.gc(1000) <= 1.0
-    assert np.isnan(v._gc[1500])  # GC is computed lazily, on request
+    assert np.isnan(v.edits.gc_values[1500])  # GC is computed lazily, on request
 
 
 def test_bad_files_raise_and_leave_state_unchanged(viewer, tmp_path, data_dir):

@@ -92,7 +92,7 @@ def collect(viewer, target: int = 0, max_seqs: int = MAX_SEQUENCES):
         raise DataError("no sequences are open: open a sequence file first (File ▸ Open)")
     picked: list[int] = []
     for f_index, f in enumerate(viewer.files):
-        offset = viewer._offsets[f_index]
+        offset = viewer.store.offsets[f_index]
         labels = f.data.labels
         if labels is not None and labels.shape[1] > target and np.any(labels[:, target] == 0):
             picked.extend(int(i) + offset for i in np.flatnonzero(labels[:, target] == 1))
