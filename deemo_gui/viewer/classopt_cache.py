@@ -16,7 +16,7 @@ shipped model: the Dashboard's, the Class optimization panel's and the Motifs ex
 the same `ClassOptKey(weights, target)`), as `models/classopt/<digest>.npz` next to the models, in
 the same format as the user cache. `get` consults memory, then this store, then the user cache. The
 store is read-only: the service never writes into it (results it computes go to the user cache);
-only `deemo zoo classopt` (re)generates it (`write_seeds`).
+only `deemo zoo classopt` (re)generates it (`write_seed`).
 
 Why a folder next to the models rather than inside each model file's metadata: the key already
 names the weights (their SHA-256), so a seed cannot be paired with the wrong model and needs no
@@ -26,9 +26,11 @@ rewrites 56 small files, not 56 model files in git); the model picker, which rea
 header when it lists the zoo, does not read 56 x 1001-step histories; and a copy of a shipped model
 elsewhere (same weights) still finds its seed.
 
-Verified: every entry written here records its key and a SHA-256 over its arrays and metadata; a
-seed whose format, key or checksum does not match is a miss (logged), never a wrong result, and the
-result is computed as if there were no seed. `DEEMO_CLASSOPT_SEEDS` names another seed folder, or
+Verified: every entry written here (seed or user cache) records its key and a SHA-256 over its
+arrays and metadata; a seed must have both, and one whose format, key or checksum does not match
+is a miss (a damaged or mismatched one is logged), never a wrong result: the result is computed
+as if there were no seed. The checksum guards against damage and mix-ups, not against someone who
+can write `models/` (they could replace the model files as well). `DEEMO_CLASSOPT_SEEDS` names another seed folder, or
 `off` for none (what a new installation did before the zoo carried its seeds).
 """
 
