@@ -395,8 +395,9 @@ class Viewer:
 
     def close(self) -> None:
         """Close the window; it asks first when work is unsaved, and Cancel keeps it open."""
-        if self.window is not None:
-            self.window.close()  # it leaves `deemo_gui.qt.windows` once closed
+        window = self.window
+        if window is not None:
+            window.close()  # it leaves `deemo_gui.qt.windows` once closed
 
     def screenshot(self, path=None, size: tuple[int, int] | None = None):
         """Render the window (created hidden if needed) to a PNG at `path`; returns the QImage."""
