@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.inputfile import check_head, iter_bytes
@@ -28,6 +29,8 @@ _BOM = b"\xef\xbb\xbf"
 _SEQ_BYTES = (ALPHABET + AMBIGUITY + (ALPHABET + AMBIGUITY).lower() + "\n").encode()
 _UPPER_SEQ_BYTES = (ALPHABET + AMBIGUITY + "\n").encode()
 _PLAIN_ID_BYTES = bytes(range(0x21, 0x7F)) + b"\n"  # printable ASCII names, one per line
+_BYTES_WHITESPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
+_AFTER_GT = itemgetter(slice(1, None))  # a header line without its '>'
 _ID = re.compile(r"^[^\S\n]*(\S+)", re.MULTILINE)  # header.split()[0] of every header line (same whitespace)
 
 
@@ -100,6 +103,8 @@ def _fast(chunk: bytes) -> tuple[Batch | None, int]:
         chunk = chunk.replace(b"\r\n", b"\n")
         if b"\r" in chunk:
             return None, 0
+    if chunk.isascii() and _one_line_first(chunk) and (done := _one_line(chunk)) is not None:
+        return done
     lines = chunk.split(b"\n")  # one line per sequence?
     nlines = len(lines) - 1
     while lines and not lines[-1].strip():  # the file's trailing newlines and blank lines
@@ -127,10 +132,51 @@ def _fast(chunk: bytes) -> tuple[Batch | None, int]:
     return _batch(ids, heads, seqs, soft), nlines
 
 
-def _fast_described(heads: bytes, seqs: bytes, n: int, soft: bool) -> Batch | None:
+def _one_line_first(chunk: bytes) -> bool:
+    """Whether the chunk's first record is one header line and one sequence line (then the next
+    line is a header or the end): a cheap guess that `_one_line` applies (wrapped files go on)."""
+    second = chunk.find(b"\n", chunk.find(b"\n") + 1)
+    return second < 0 or chunk[second + 1 : second + 2] in (b">", b"", b"\n")
+
+
+def _one_line(chunk: bytes) -> tuple[Batch | None, int] | None:
+    """`_fast` for an ASCII chunk of one header line and one sequence line per record, the common
+    case: one split into the strings kept (the sequences) and one more string per name, and the
+    sequences validated by one `translate` of the whole chunk; None if the chunk is not like that
+    (`_fast` goes on, and gives the same records or None)."""
+    lines = chunk.decode("ascii").split("\n")
+    nlines = len(lines) - 1
+    while lines and not lines[-1].strip(_BYTES_WHITESPACE):  # the file's trailing newlines and blank lines
+        lines.pop()
+    if len(lines) % 2:
+        return None
+    heads, seqs = lines[0::2], lines[1::2]
+    del lines
+    joined = "\n".join(heads)  # every header line starts with '>' (the chunk does), and no sequence is empty?
+    if joined.count("\n>") != len(heads) - 1 or "" in seqs:
+        return None
+    head_bytes = joined.encode("ascii")
+    # the sequence lines are valid and upper case if deleting those letters (and the line ends) from
+    # the whole chunk leaves what it leaves of the header lines ('>' is not a letter)
+    soft = len(chunk.translate(None, _UPPER_SEQ_BYTES)) != len(head_bytes.translate(None, _UPPER_SEQ_BYTES))
+    seq_bytes = "\n".join(seqs).encode("ascii") if soft else b""
+    if soft and seq_bytes.translate(None, _SEQ_BYTES):
+        return None, 0
+    if head_bytes.translate(None, _PLAIN_ID_BYTES):  # descriptions, odd spaces, control characters
+        seq_bytes = seq_bytes or "\n".join(seqs).encode("ascii")
+        return _fast_described(joined[1:].replace("\n>", "\n"), seq_bytes, len(seqs), soft), nlines
+    if joined == ">" or joined.startswith(">\n") or joined.endswith("\n>") or "\n>\n" in joined:
+        return None, 0  # a header without a name: the line parser's error
+    ids = list(map(_AFTER_GT, heads))
+    if soft or "label=" in joined:
+        return _batch(ids, "\n".join(ids), seq_bytes or "\n".join(seqs).encode("ascii"), soft), nlines
+    return Batch(ids, seqs, {}, None), nlines
+
+
+def _fast_described(heads: bytes | str, seqs: bytes, n: int, soft: bool) -> Batch | None:
     """`_fast` for headers with descriptions or non-ASCII names: the name is the first word."""
     try:
-        text = heads.decode("utf-8")
+        text = heads.decode("utf-8") if isinstance(heads, bytes) else heads
     except UnicodeDecodeError:
         return None
     ids = _ID.findall(text)

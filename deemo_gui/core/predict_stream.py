@@ -44,16 +44,31 @@ def records(path) -> Iterator[tuple[list[str], list[str]]]:
 
 
 class _IdHashes:
-    """The ids seen so far, kept compact (a hash and the ids of a chunk as one string) for the
-    duplicate-id warning at the end of a stream."""
+    """The ids seen so far, kept compact (a 64-bit hash each, and the ids of a chunk as one string)
+    for the duplicate-id warning at the end of a stream. While every id has the same length in
+    bytes (generated names: peak0000001, ...), a chunk's ids are hashed at once from their bytes
+    (`_bulk_hashes`); from the first id of another length on, one by one (`hash`), the earlier
+    chunks too. Equal hashes are only candidates: the warning counts the ids themselves."""
 
     def __init__(self):
         self._hashes: list[np.ndarray] = []
         self._ids: list[str] = []
+        self._width = 0  # the byte length of every id so far (hashed in bulk); -1: hashed one by one
 
     def add(self, ids: list[str]) -> None:
-        self._hashes.append(np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids)))
-        self._ids.append("\n".join(ids))
+        if not ids:
+            return
+        joined = "\n".join(ids)  # ids have no line ends
+        self._ids.append(joined)
+        if self._width >= 0:
+            bulk = _bulk_hashes(joined.encode("utf-8", "surrogatepass"), len(ids), self._width)
+            if bulk is not None:
+                self._width, hashes = bulk
+                self._hashes.append(hashes)
+                return
+            self._width = -1
+            self._hashes = [_one_by_one(j.split("\n")) for j in self._ids[:-1]]
+        self._hashes.append(_one_by_one(ids))
 
     def warn(self, name: str) -> None:
         if not self._hashes:
@@ -67,6 +82,38 @@ class _IdHashes:
                 for i in np.array(ids.split("\n"), dtype=object)[np.isin(h, twice)]
             ]
             warn_duplicate_ids(candidates, name)
+
+
+_hash = hash  # of one id (a module name, so that a test can make every id collide)
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _one_by_one(ids: list[str]) -> np.ndarray:
+    return np.fromiter(map(_hash, ids), dtype=np.int64, count=len(ids))
+
+
+def _bulk_hashes(data: bytes, n: int, width: int) -> tuple[int, np.ndarray] | None:
+    """(the width, a hash of each id) for `data`, `n` ids joined by line ends, when every id is
+    `width` bytes long (any one width for `width` 0); None otherwise."""
+    w = (len(data) + 1) // n - 1
+    if w < 1 or (width and w != width) or len(data) + 1 != n * (w + 1):
+        return None
+    rows = np.frombuffer(data + b"\n", dtype=np.uint8).reshape(n, w + 1)
+    if not (rows[:, w] == 10).all():  # n line ends in all, each at the end of a row: all ids w bytes
+        return None
+    words = np.zeros((n, -(-w // 8) * 8), dtype=np.uint8)
+    words[:, :w] = rows[:, :w]
+    return w, _mix(words.view(np.uint64))
+
+
+def _mix(words: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of `words` (n, k) uint64 (multiply and xor-shift, word by word)."""
+    h = np.full(len(words), 0x243F6A8885A308D3, dtype=np.uint64)
+    for column in words.T:
+        h ^= column
+        h *= _MULTIPLIER
+        h ^= h >> np.uint64(29)
+    return h.view(np.int64)
 
 
 def fitted_scores(model, seqs: list[str]) -> np.ndarray:

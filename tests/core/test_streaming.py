@@ -217,3 +217,144 @@ def test_predict_streams_a_deepbind_seq_file(tmp_path, monkeypatch):
     ids, seqs = next(stream)
     assert 0 < len(ids) < 300 and seqs[0] == read_sequences(path).seqs[0]
     assert len(ids) + sum(len(i) for i, _ in stream) == 300
+
+
+def _read_or_error(read, path):
+    try:
+        data = read(path)
+    except DataError as exc:
+        return str(exc)
+    labels = None if data.labels is None else data.labels.tolist()
+    return data.ids, data.seqs, data.soft_masked, labels
+
+
+_FUZZ_BYTES = b">>>\n\n\n\r ;\tACGTNacgtnUX=label=01\x1c\x0b\xc3\xa9"
+
+
+def _fuzz_fasta(rng) -> bytes:
+    """One-line records (the reader's fast case) with names of one or more widths, and now and then
+    descriptions, labels, soft-masked runs, '>' in a name; then a few random edits."""
+    width = rng.choice([3, 8, 11])
+    parts = []
+    for i in range(int(rng.integers(1, 40))):
+        name = f"r{i:0{width}d}" if rng.random() < 0.9 else f"x{i}"
+        name += ">y" if rng.random() < 0.03 else ""
+        head = name + (f" d label={i % 2}" if rng.random() < 0.1 else "")
+        seq = "".join(rng.choice(list("ACGTN"), int(rng.integers(1, 30))))
+        seq = seq[:3] + seq[3:9].lower() + seq[9:] if rng.random() < 0.1 else seq
+        parts.append(f">{head}\n{seq}\n")
+    data = bytearray("".join(parts).encode())
+    for _ in range(int(rng.integers(0, 4))):
+        k = int(rng.integers(0, len(data) + 1))
+        op = rng.random()
+        if op < 0.4:
+            data[k:k] = bytes([_FUZZ_BYTES[int(rng.integers(0, len(_FUZZ_BYTES)))]])
+        elif op < 0.8:
+            del data[k : k + int(rng.integers(1, 4))]
+        else:
+            data[k:k] = data[: int(rng.integers(0, 40))]  # a repeated stretch: duplicate names
+    return bytes(data) if data.startswith(b">") else b">" + data  # still FASTA by its first byte
+
+
+def test_fast_reader_equals_the_line_parser_on_mutated_files(tmp_path, monkeypatch):
+    """A differential fuzz of the one-line fast path (`fasta._one_line`): on 1,500 mutated files,
+    at chunk sizes from 5 bytes to the whole file, the same records, masks, labels or error as the
+    line parser over the whole text, and as `_fast` without the one-line path."""
+    rng = np.random.default_rng(14)
+    path = tmp_path / "f.fa"
+    fast = slow = 0
+    real_one_line = fasta._one_line
+
+    def counted(chunk):
+        nonlocal fast, slow
+        done = real_one_line(chunk)
+        fast += done is not None and done[0] is not None
+        slow += done is None
+        return done
+
+    for _ in range(1500):
+        path.write_bytes(_fuzz_fasta(rng))
+        expected = _read_or_error(_whole_text, path)
+        monkeypatch.setattr(fasta, "CHUNK", int(rng.choice([5, 60, 300, 1 << 20])))
+        monkeypatch.setattr(fasta, "_one_line", counted)
+        assert _read_or_error(read_sequences, path) == expected, path.read_bytes()
+        monkeypatch.setattr(fasta, "_one_line", lambda chunk: None)
+        assert _read_or_error(read_sequences, path) == expected, path.read_bytes()
+    assert fast > 500 and slow > 100  # both ways were taken
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ">a\nACGT\n>\nACGT\n",  # a header without a name: last, first, in the middle
+        ">\nACGT\n>a\nAC\n",
+        ">a\nAC\n>\nAC\n>b\nAC\n",
+        ">a\nACGT\n\x1c\n",  # a last line that str.strip() would take for blank, bytes.strip() does not
+        ">a\nACGT\n \t\n\n\n",
+        ">a\n>b\nAC\nGT\n",  # a header without a sequence, then a wrapped one
+        ">a\nAC\nGT\nAC\n",
+        ">a\n>AC\n>b\nGT\n",
+        ">a>b\nACGT\n>c\nA\n",
+        ">a\nacgtNN\n>b\nAC\n",
+        ">a label=1\nAC\n>b label=0\nGT\n",
+        ">label=1\nAC\n>label=0\nGT\n",
+        ">a\nACGT\n\n>b\nAC\n",
+        ">a\nAC GT\n",
+        ">a\t\nAC\n>b \nAC\n",
+        ">\u00e9\nAC\n",
+        ">a\x01\nAC\n",
+        ">a\n;c\n>b\nAC\n",
+        ">a\nACGU\n",
+        ">a\nAC\n>a\nAC\n",
+    ],
+)
+def test_fast_reader_edge_cases_equal_the_line_parser(tmp_path, monkeypatch, text):
+    path = tmp_path / "e.fa"
+    path.write_bytes(text.encode())
+    expected = _read_or_error(_whole_text, path)
+    for chunk in (3, 1 << 20):
+        monkeypatch.setattr(fasta, "CHUNK", chunk)
+        assert _read_or_error(read_sequences, path) == expected
+
+
+def _duplicate_warnings(caplog, batches, name="f.fa"):
+    caplog.clear()
+    seen = predict_stream._IdHashes()
+    with caplog.at_level(logging.WARNING):
+        for ids in batches:
+            seen.add(ids)
+        seen.warn(name)
+    return [r.getMessage() for r in caplog.records if "more than once" in r.getMessage()]
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_duplicate_id_warning_fires_exactly_when_ids_repeat(caplog, monkeypatch, collide):
+    """Ids of one width (hashed in bulk), of several (hashed one by one, the earlier chunks again),
+    non-ASCII; with `collide`, every hash is the same, so only the exact count of the ids tells."""
+    if collide:
+        monkeypatch.setattr(predict_stream, "_hash", lambda s: 7)
+        monkeypatch.setattr(predict_stream, "_mix", lambda words: np.zeros(len(words), dtype=np.int64))
+    same_width = [[f"p{i:05d}" for i in range(k, k + 100)] for k in range(0, 300, 100)]
+    assert _duplicate_warnings(caplog, same_width) == []
+    assert _duplicate_warnings(caplog, [*same_width, ["p00150"]]) == [
+        "f.fa: 1 record id(s) occur more than once: 'p00150'; records are told apart by position"
+    ]
+    mixed = [*same_width, ["q1", "q22", "q333", "é1"], ["é2", "é1x"]]
+    assert _duplicate_warnings(caplog, mixed) == []
+    assert _duplicate_warnings(caplog, [*mixed, ["p00007", "é1", "q22"]]) == [
+        "f.fa: 3 record id(s) occur more than once: 'p00007', 'q22', 'é1'; records are told apart by position"
+    ]
+    assert _duplicate_warnings(caplog, [["ab", "ab"], ["cd"]]) != []  # within one chunk
+    assert _duplicate_warnings(caplog, [["abcd"], ["ab\u00e9"], ["abcd"]]) != []  # 4 bytes each, then 4 again
+    assert _duplicate_warnings(caplog, [["abcd"], ["ab\u00e9"]]) == []
+
+
+def test_bulk_hashes_take_one_width_only():
+    data = "\n".join(["ab", "cd", "ef"]).encode()
+    w, hashes = predict_stream._bulk_hashes(data, 3, 0)
+    assert w == 2 and len(set(hashes.tolist())) == 3
+    assert predict_stream._bulk_hashes(data, 3, 3) is None
+    assert predict_stream._bulk_hashes(b"abc\nd\nef", 3, 0) is None  # 8 bytes = 3 x (2 + 1) - 1, other widths
+    assert predict_stream._bulk_hashes(b"\n\n", 3, 0) is None
+    long = ["x" * 20 + str(i) for i in range(10)]
+    assert len(set(predict_stream._bulk_hashes("\n".join(long).encode(), 10, 0)[1].tolist())) == 10
