@@ -47,6 +47,8 @@ class TrainingConfig:
     rc_augment: bool = False  # train on each batch with a random half of it reverse-complemented
     time_limit: float | None = None  # seconds: no epoch is started that would end past it
     amp: bool = False  # mixed precision: float16 with loss scaling on CUDA, bfloat16 on CPU (torch.autocast)
+    monitor: str = "auroc"  # what early stopping and the kept model follow: validation "auroc" or "loss"
+    shift_augment: int = 0  # train on each sequence moved by a random 0..N bases either way (zeros fill in)
     overrides: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
@@ -67,6 +69,10 @@ class TrainingConfig:
                 raise ConfigError(f"{key.replace('_', ' ')} must be a positive number, got {value!r}")
         if not 0 < self.valid_fraction < 1:
             raise ConfigError(f"validation fraction must be between 0 and 1, got {self.valid_fraction}")
+        if self.monitor not in ("auroc", "loss"):
+            raise ConfigError(f"monitor must be 'auroc' or 'loss', got {self.monitor!r}")
+        if not (isinstance(self.shift_augment, int) and self.shift_augment >= 0):
+            raise ConfigError(f"shift augment must be a whole number of bases >= 0, got {self.shift_augment!r}")
         return out
 
 
@@ -187,7 +193,9 @@ class Trainer:
         # batch norm in training mode cannot normalise a single sample (Koo & Eddy presets).
         n_steps = n // batch + (1 if n % batch > 1 else 0)
         X, y = self.X.to(device), self.y.to(device)
-        best_state, best_auroc, best_epoch, since_best, since_lr = None, -np.inf, 0, 0, 0
+        best_state, best_auroc, best_score, best_epoch, since_best, since_lr = None, -np.inf, -np.inf, 0, 0, 0
+        shift = self.config.shift_augment
+        window = torch.arange(X.shape[2], device=device)
         history: list[EpochEvent] = []
         reason = "max epochs"
         started = time.perf_counter()
@@ -202,6 +210,10 @@ class Trainer:
                 if self.config.rc_augment:  # the other strand carries the same site (A<->T, C<->G, reversed)
                     flip = (torch.rand(len(idx), generator=gen) < 0.5).to(device)
                     xb = torch.where(flip[:, None, None], xb.flip(dims=(1, 2)), xb)
+                if shift:  # the site moves within the window; what is shifted out is lost, zeros (N) come in
+                    offset = torch.randint(0, 2 * shift + 1, (len(idx),), generator=gen).to(device)
+                    cols = (window[None, :] + offset[:, None]).unsqueeze(1).expand(-1, xb.shape[1], -1)
+                    xb = torch.nn.functional.pad(xb, (shift, shift)).gather(2, cols)
                 with torch.autocast(device.type, dtype=amp_dtype, enabled=self.config.amp):
                     loss = loss_fn(model(xb), y[idx])
                 scaler.scale(loss).backward()  # without --amp (or off CUDA) the scaler passes everything through
@@ -220,10 +232,11 @@ class Trainer:
                 reason = "cancelled"
                 break
             report = self.validate()
-            improved = report["auroc"] > best_auroc
+            score = -report["loss"] if self.config.monitor == "loss" else report["auroc"]
+            improved = bool(score > best_score) and math.isfinite(report["auroc"])
             if improved:
                 best_state = copy.deepcopy(model.state_dict())
-                best_auroc, best_epoch, since_best, since_lr = report["auroc"], epoch, 0, 0
+                best_auroc, best_score, best_epoch, since_best, since_lr = report["auroc"], score, epoch, 0, 0
             else:
                 since_best += 1
                 since_lr += 1
@@ -271,8 +284,12 @@ class Trainer:
         yield DoneEvent(model, best_epoch, float(best_auroc), len(history), reason, history, meta)
 
     def validate(self) -> dict:
+        """The validation set's classification report, with its mean binary cross-entropy as "loss"."""
         logits = predict_logits(self.model, self.X_valid, device=self.device)
-        return classification_report(require_labels(self.valid_data, "validation"), logits, self.train_data.task_names)
+        y = require_labels(self.valid_data, "validation")
+        report = classification_report(y, logits, self.train_data.task_names)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits), torch.from_numpy(y))
+        return {**report, "loss": float(loss)}
 
     def _metadata(self, best_epoch: int, best_auroc: float, history: list[EpochEvent], reason: str) -> dict:
         return {

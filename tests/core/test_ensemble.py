@@ -1,0 +1,82 @@
+"""The candidate default recipe (core.ensemble): members folded, both strands averaged, into one DeepBind."""
+
+import numpy as np
+import pytest
+import torch
+
+from deemo_gui.core.ensemble import auto_batch_size, ensemble_config, fold_deepbind, train_ensemble
+from deemo_gui.core.errors import ConfigError
+from deemo_gui.core.networks import build_network
+from deemo_gui.core.sequences import load_dataset
+from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig
+
+
+@pytest.fixture(scope="module")
+def rest_600(data_dir):
+    """600 REST peaks and shuffles, both classes."""
+    data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz", negatives="shuffle", seed=0)
+    return data.subset(np.sort(np.random.default_rng(0).choice(len(data), 600, replace=False)))
+
+
+def _one_hot(n: int, length: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.nn.functional.one_hot(torch.randint(0, 4, (n, length), generator=g), 4).float().transpose(1, 2)
+
+
+@pytest.mark.parametrize("motif_length", [8, 9])
+def test_folded_network_is_the_rc_averaged_ensemble(motif_length):
+    members = []
+    for seed in range(3):
+        torch.manual_seed(seed)
+        members.append(build_network("deepbind", input_length=51, motif_length=motif_length, n_motifs=16).eval())
+    folded = fold_deepbind(members)
+    assert folded.hparams["n_motifs"] == 3 * 2 * 16 and folded.hparams["motif_length"] % 2 == 1
+    x = _one_hot(40, 51)
+    with torch.no_grad():
+        ensemble = torch.stack([(m(x) + m(x.flip(dims=(1, 2)))) / 2 for m in members]).mean(0)
+        assert torch.allclose(folded(x), ensemble, atol=1e-5)
+        assert torch.allclose(folded(x), folded(x.flip(dims=(1, 2))), atol=1e-5)  # strand-symmetric
+    x.requires_grad_(True)
+    folded(x).sum().backward()  # gradient attributions flow through the fold
+    assert x.grad is not None and float(x.grad.abs().sum()) > 0
+
+
+def test_fold_refuses_other_networks_and_mixed_shapes():
+    with pytest.raises(ConfigError):
+        fold_deepbind([build_network("cnn-small", input_length=51)])  # type: ignore[list-item]
+    a = build_network("deepbind", input_length=51, n_motifs=8)
+    b = build_network("deepbind", input_length=51, n_motifs=16)
+    with pytest.raises(ConfigError):
+        fold_deepbind([a, b])
+
+
+def test_ensemble_config_sizes_the_batch_to_the_data():
+    assert [auto_batch_size(n) for n in (100, 800, 3431, 10_000, 100_000)] == [32, 32, 64, 128, 256]
+    config = ensemble_config(800, seed=3, lr=None)
+    assert config.preset == "deepbind" and config.batch_size == 32 and config.lr == 3e-3 and config.seed == 3
+    assert config.rc_augment and config.monitor == "loss" and config.time_limit == 600
+    assert config.overrides == {"motif_length": 8, "n_motifs": 256}
+
+
+def test_monitor_loss_and_shift_augmentation_train(rest_600):
+    data = rest_600
+    config = TrainingConfig(
+        preset="deepbind", max_epochs=2, monitor="loss", shift_augment=5, baselines=False, device="cpu"
+    )
+    done = next(e for e in Trainer(data, config).run() if isinstance(e, DoneEvent))
+    assert done.epochs_run == 2 and 0 <= done.best_valid_auroc <= 1
+    with pytest.raises(ConfigError):
+        TrainingConfig(monitor="accuracy").resolved()
+    with pytest.raises(ConfigError):
+        TrainingConfig(shift_augment=-1).resolved()
+
+
+def test_train_ensemble_folds_the_members_it_had_time_for(rest_600):
+    data = rest_600
+    events = list(train_ensemble(data, members=2, max_epochs=2, baselines=False, device="cpu"))
+    done = events[-1]
+    assert isinstance(done, DoneEvent)
+    info = done.metadata["training"]["ensemble"]
+    assert info["members"] == 2 and info["seeds"] == [0, 1]
+    assert done.model.hparams["n_motifs"] == 2 * 2 * 256 and done.model.hparams["motif_length"] == 9
+    assert sum(isinstance(e, tuple) and e[0] == "status" for e in events) == 2
