@@ -7,9 +7,10 @@ peaks in resources/data/deepbind_encode/*.seq.gz, written to $TMPDIR/deemo_readi
 - reading (best of 3, this process): `core.predict_stream.records` streaming (records dropped as they
   come) vs pyfastx's `Fastx` iterator; `read_sequences` (all records kept) vs pyfastx into two lists
   and a plain Python line loop into two lists;
-- predict (fresh processes, time and peak RSS from /usr/bin/time -v): `deemo predict MODEL FILE --out CSV`
-  vs a bare loop (pyfastx, numpy one-hot, `torch.no_grad()` batches of 256, rows written as they
-  come); the two CSVs are compared; and `predict_logits` per batch size;
+- predict (fresh processes, time and peak RSS from /usr/bin/time -v): `python -c 'import torch'` (the
+  floor: the torch runtime alone), `deemo predict MODEL FILE --out CSV` vs a bare loop (pyfastx,
+  numpy one-hot, `torch.no_grad()` batches of 256, rows written as they come); the two CSVs
+  are compared; and `predict_logits` per batch size;
 - viewer (a fresh process): `Viewer().open(FILE)` time and peak RSS, and the RSS of the same process
   before opening.
 Prints a Markdown table and appends the figures to benchmarks/results/reading.jsonl.
@@ -162,6 +163,7 @@ def predict(path: Path, model: str, folder: Path) -> dict:
     ours, bare = folder / f"{model}_deemo.csv", folder / f"{model}_bare.csv"
     deemo = [sys.executable, "-m", "deemo_gui.cli.main", "predict", str(model_path), str(path), "--out", str(ours)]
     loop = [sys.executable, "-c", BARE_LOOP, str(model_path), str(path), str(bare)]
+    _, torch_mb, _ = run_measured([sys.executable, "-c", "import torch"])  # the floor: the torch runtime alone
     bare_s, bare_mb, _ = run_measured(loop)
     ours_s, ours_mb, _ = run_measured(deemo)
     return {
@@ -171,6 +173,7 @@ def predict(path: Path, model: str, folder: Path) -> dict:
         "deemo_rss_mb": ours_mb,
         "bare_s": bare_s,
         "bare_rss_mb": bare_mb,
+        "import_torch_rss_mb": torch_mb,
         "max_abs_diff": compare_csv(ours, bare),
         "batch_s": batch_sizes(model_path),
     }
@@ -243,6 +246,12 @@ def main(argv=None) -> int:
             f"| {p['model']} | {p['deemo_s']:.1f} | {p['bare_s']:.1f} | {p['deemo_s'] / p['bare_s']:.2f} | "
             f"{p['deemo_rss_mb']:.0f} | {p['bare_rss_mb']:.0f} | {p['deemo_rss_mb'] / p['bare_rss_mb']:.2f} | "
             f"{p['deemo_rss_mb'] / (2 * file_mb + p['model_mb']):.2f} | {p['max_abs_diff']:.1e} |"
+        )
+    for p in preds:
+        print(
+            f"\n{p['model']}: `python -c 'import torch'` peak RSS {p['import_torch_rss_mb']:.0f} MB; deemo predict "
+            f"{p['deemo_rss_mb'] - p['import_torch_rss_mb']:.0f} MB over it, the bare loop "
+            f"{p['bare_rss_mb'] - p['import_torch_rss_mb']:.0f} MB"
         )
     for p in preds:
         best = min(p["batch_s"], key=p["batch_s"].get)

@@ -22,7 +22,7 @@ from deemo_gui.core.sequences import (
     warn_fitted,
 )
 
-GROUP = 16  # batches encoded at once
+GROUP = 4  # batches encoded at once (1,024 records: a few MB of one-hot)
 
 Records = Iterable[tuple[list[str], list[str]]]
 Scorer = Callable[[object, list[str]], np.ndarray]
@@ -32,56 +32,83 @@ def records(path) -> Iterator[tuple[list[str], list[str]]]:
     """(ids, upper-case sequences) of a sequence file, a chunk at a time (FASTA and the line-based
     formats stream); duplicate ids are warned about at the end, as `read_sequences` does."""
     name = os.fspath(path)
-    seen = _IdHashes()
-    if _starts_like_fasta(name):
-        parts = ((batch.ids, batch.seqs) for batch in fasta.iter_fasta(name, name))
-    else:
-        parts = ((data.ids, data.seqs) for data in line_stream.iter_sequence_sets(name))
-    for ids, seqs in parts:
+    seen = _IdHashes(lambda: (ids for ids, _ in _parts(name)))
+    for ids, seqs in _parts(name):
         seen.add(ids)
         yield ids, seqs
     seen.warn(name)
 
 
-class _IdHashes:
-    """The ids seen so far, kept compact (a 64-bit hash each, and the ids of a chunk as one string)
-    for the duplicate-id warning at the end of a stream. While every id has the same length in
-    bytes (generated names: peak0000001, ...), a chunk's ids are hashed at once from their bytes
-    (`_bulk_hashes`); from the first id of another length on, one by one (`hash`), the earlier
-    chunks too. Equal hashes are only candidates: the warning counts the ids themselves."""
+def _parts(name: str) -> Iterator[tuple[list[str], list[str]]]:
+    if _starts_like_fasta(name):
+        return ((batch.ids, batch.seqs) for batch in fasta.iter_fasta(name, name))
+    return ((data.ids, data.seqs) for data in line_stream.iter_sequence_sets(name))
 
-    def __init__(self):
+
+class _IdHashes:
+    """The ids seen so far as a 64-bit hash each (8 bytes a record), for the duplicate-id warning at
+    the end of a stream. While every id has the same length in bytes (generated names: peak0000001,
+    ...), a chunk's ids are hashed at once from their bytes (`_bulk_hashes`); from the first id of
+    another length on, one by one (`hash`), the earlier ids too. Equal hashes are only candidates:
+    the ids are then read again (`reread`, the ids of the same stream a chunk at a time) and the
+    warning counts the ids themselves, so a collision of hashes cannot make a false warning."""
+
+    def __init__(self, reread: Callable[[], Iterable[list[str]]]):
         self._hashes: list[np.ndarray] = []
-        self._ids: list[str] = []
         self._width = 0  # the byte length of every id so far (hashed in bulk); -1: hashed one by one
+        self._reread = reread
 
     def add(self, ids: list[str]) -> None:
         if not ids:
             return
-        joined = "\n".join(ids)  # ids have no line ends
-        self._ids.append(joined)
         if self._width >= 0:
-            bulk = _bulk_hashes(joined.encode("utf-8", "surrogatepass"), len(ids), self._width)
+            bulk = _bulk_hashes(_joined(ids), len(ids), self._width)
             if bulk is not None:
                 self._width, hashes = bulk
                 self._hashes.append(hashes)
                 return
+            before = sum(map(len, self._hashes))
             self._width = -1
-            self._hashes = [_one_by_one(j.split("\n")) for j in self._ids[:-1]]
+            self._hashes = list(self._again(before))
         self._hashes.append(_one_by_one(ids))
+
+    def _hash(self, ids: list[str]) -> np.ndarray:
+        bulk = _bulk_hashes(_joined(ids), len(ids), self._width) if self._width > 0 else None
+        return bulk[1] if bulk is not None else _one_by_one(ids)
+
+    def _again(self, n: int) -> Iterator[np.ndarray]:
+        """The hashes of the first `n` ids, read again, a chunk at a time."""
+        for ids in self._reread():
+            if n <= 0:
+                return
+            ids = ids[:n]
+            n -= len(ids)
+            yield self._hash(ids)
 
     def warn(self, name: str) -> None:
         if not self._hashes:
             return
-        hashes = np.sort(np.concatenate(self._hashes))
+        n = sum(map(len, self._hashes))
+        hashes = np.concatenate(self._hashes)
+        self._hashes = []
+        hashes.sort()
         twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-        if len(twice):
-            candidates = [
-                i
-                for h, ids in zip(self._hashes, self._ids)
-                for i in np.array(ids.split("\n"), dtype=object)[np.isin(h, twice)]
-            ]
-            warn_duplicate_ids(candidates, name)
+        del hashes
+        if not len(twice):
+            return
+        candidates: list[str] = []
+        done = 0
+        for ids in self._reread():
+            ids = ids[: n - done]
+            done += len(ids)
+            candidates += [ids[i] for i in np.flatnonzero(np.isin(self._hash(ids), twice))]
+            if done >= n:
+                break
+        warn_duplicate_ids(candidates, name)
+
+
+def _joined(ids: list[str]) -> bytes:
+    return "\n".join(ids).encode("utf-8", "surrogatepass")  # ids have no line ends
 
 
 _hash = hash  # of one id (a module name, so that a test can make every id collide)

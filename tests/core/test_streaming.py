@@ -319,7 +319,7 @@ def test_fast_reader_edge_cases_equal_the_line_parser(tmp_path, monkeypatch, tex
 
 def _duplicate_warnings(caplog, batches, name="f.fa"):
     caplog.clear()
-    seen = predict_stream._IdHashes()
+    seen = predict_stream._IdHashes(lambda: iter(batches))
     with caplog.at_level(logging.WARNING):
         for ids in batches:
             seen.add(ids)
@@ -358,3 +358,17 @@ def test_bulk_hashes_take_one_width_only():
     assert predict_stream._bulk_hashes(b"\n\n", 3, 0) is None
     long = ["x" * 20 + str(i) for i in range(10)]
     assert len(set(predict_stream._bulk_hashes("\n".join(long).encode(), 10, 0)[1].tolist())) == 10
+
+
+def test_records_confirm_colliding_hashes_by_reading_the_ids_again(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(fasta, "CHUNK", 300)
+    monkeypatch.setattr(predict_stream, "_hash", lambda s: 7)
+    monkeypatch.setattr(predict_stream, "_mix", lambda words: np.zeros(len(words), dtype=np.int64))
+    path = tmp_path / "c.fa"
+    for names, warned in [([f"r{i:03d}" for i in range(200)], []), ([f"r{i}" for i in range(200)] + ["r5"], ["'r5'"])]:
+        path.write_text("".join(f">{n}\nACGT\n" for n in names))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert sum(len(ids) for ids, _ in predict_stream.records(path)) == len(names)
+        found = [r.getMessage() for r in caplog.records if "more than once" in r.getMessage()]
+        assert len(found) == len(warned) and all(w in f for w, f in zip(warned, found))
