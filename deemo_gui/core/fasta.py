@@ -82,7 +82,7 @@ def _chunks(path, name: str) -> Iterator[tuple[bytes, int, bool]]:
         if not k and piece[:1] == b">" and (parts or carry) and (parts[-1] if parts else carry)[-1:] == b"\n":
             k = -1  # the piece starts a record: cut before it
         if k:
-            head = piece[:k] if k > 0 else b""
+            head = memoryview(piece)[:k] if k > 0 else b""  # joined without a copy of its own
             out = b"".join([carry, *parts, head])
             carry, parts = (piece[k:] if k > 0 else piece), []
             yield out, offset, False
