@@ -54,7 +54,8 @@ class _IdHashes:
     warning counts the ids themselves, so a collision of hashes cannot make a false warning."""
 
     def __init__(self, reread: Callable[[], Iterable[list[str]]]):
-        self._hashes: list[np.ndarray] = []
+        self._hashes = np.empty(0, dtype=np.int64)  # the first `_n` are the ids' (one block, grown by doubling)
+        self._n = 0
         self._width = 0  # the byte length of every id so far (hashed in bulk); -1: hashed one by one
         self._reread = reread
 
@@ -65,12 +66,22 @@ class _IdHashes:
             bulk = _bulk_hashes(_joined(ids), len(ids), self._width)
             if bulk is not None:
                 self._width, hashes = bulk
-                self._hashes.append(hashes)
+                self._append(hashes)
                 return
-            before = sum(map(len, self._hashes))
+            before, self._n = self._n, 0
             self._width = -1
-            self._hashes = list(self._again(before))
-        self._hashes.append(_one_by_one(ids))
+            for hashes in self._again(before):
+                self._append(hashes)
+        self._append(_one_by_one(ids))
+
+    def _append(self, hashes: np.ndarray) -> None:
+        end = self._n + len(hashes)
+        if end > len(self._hashes):
+            grown = np.empty(max(end, 2 * len(self._hashes), 1 << 14), dtype=np.int64)
+            grown[: self._n] = self._hashes[: self._n]
+            self._hashes = grown
+        self._hashes[self._n : end] = hashes
+        self._n = end
 
     def _hash(self, ids: list[str]) -> np.ndarray:
         bulk = _bulk_hashes(_joined(ids), len(ids), self._width) if self._width > 0 else None
@@ -86,13 +97,13 @@ class _IdHashes:
             yield self._hash(ids)
 
     def warn(self, name: str) -> None:
-        if not self._hashes:
+        n = self._n
+        if not n:
             return
-        n = sum(map(len, self._hashes))
-        hashes = np.concatenate(self._hashes)
-        self._hashes = []
-        hashes.sort()
+        hashes = self._hashes[:n]
+        hashes.sort()  # in place: no copy
         twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+        self._hashes, self._n = np.empty(0, dtype=np.int64), 0
         del hashes
         if not len(twice):
             return

@@ -372,3 +372,13 @@ def test_records_confirm_colliding_hashes_by_reading_the_ids_again(tmp_path, cap
             assert sum(len(ids) for ids, _ in predict_stream.records(path)) == len(names)
         found = [r.getMessage() for r in caplog.records if "more than once" in r.getMessage()]
         assert len(found) == len(warned) and all(w in f for w, f in zip(warned, found))
+
+
+def test_duplicate_ids_among_many_chunks(caplog):
+    """Past the first block of hashes (16,384), and hashed again one by one after 40,000 in bulk."""
+    chunks = [[f"s{i:05d}" for i in range(k, k + 1000)] for k in range(0, 40_000, 1000)]
+    assert _duplicate_warnings(caplog, chunks) == []
+    assert len(_duplicate_warnings(caplog, [*chunks, ["s39999"]])) == 1
+    assert _duplicate_warnings(caplog, [*chunks, ["t1", "t22"]]) == []
+    found = _duplicate_warnings(caplog, [*chunks, ["t1", "t22"], ["s00003", "t1"]])
+    assert len(found) == 1 and "2 record id(s)" in found[0] and "'s00003', 't1'" in found[0]
