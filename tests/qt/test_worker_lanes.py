@@ -4,8 +4,20 @@ whose model went away (`runtime.Cancelled`) ends as aborted, never as an error."
 import threading
 import time
 
+import pytest
+
+from deemo_gui.qt import workers
 from deemo_gui.qt.workers import Worker
 from deemo_gui.viewer.runtime import Cancelled
+
+
+@pytest.fixture(autouse=True)
+def no_jobs_left_by_earlier_tests():
+    """A job an earlier test's window left running holds the lanes: cancel it and let it end first."""
+    for w in list(workers._UNFINISHED):
+        w.cancel()
+    for w in list(workers._UNFINISHED):
+        assert w.wait(120_000), f"{w.name} from an earlier test did not stop"
 
 
 def test_background_jobs_wait_for_the_foreground_and_each_other(qtbot):
