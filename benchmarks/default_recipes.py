@@ -22,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from deemo_gui.core.ensemble import auto_batch_size as auto_batch  # noqa: E402
 from deemo_gui.core.ensemble import train_ensemble  # noqa: E402
 from deemo_gui.core.inference import predict_logits  # noqa: E402
 from deemo_gui.core.metrics import classification_report  # noqa: E402
@@ -31,11 +32,6 @@ from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, split_va
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = Path(__file__).resolve().parent / "results" / "default_recipes.jsonl"
-
-
-def auto_batch(n: int) -> int:
-    """About 40 or more steps an epoch: a power of two from 32 to 256."""
-    return int(min(256, max(32, 2 ** int(np.log2(max(n, 1) / 40)))))
 
 
 RECIPES = {
