@@ -42,10 +42,11 @@ def test_run_shows_the_viewer_and_runs_the_event_loop(qtbot):
 
     v, shown = Viewer(), []
 
-    def quit_once_shown():
-        shown.append(_ready(qtbot, v.window))
+    def quit_once_shown():  # no nested event loop here: quitting from one broke later tests' signals
+        shown.append(v.window)
         QApplication.instance().quit()
 
     QTimer.singleShot(0, quit_once_shown)
     assert deemo_gui.run(v) == 0
     assert shown[0] is not None and shown[0].viewer is v
+    _ready(qtbot, shown[0])  # its torch import ends, and it is closed after the test
