@@ -2,6 +2,7 @@
 
     python benchmarks/default_recipes.py TF_23_CHIP_100_genomic,ZBED2 cnn,ensemble   # run, append results
     python benchmarks/default_recipes.py TF_44_CHIP_51_genomic ensemble --seed 1     # other seeds
+    python benchmarks/default_recipes.py SP1_GM12878 ensemble-bn --no-baselines      # baselines already fitted
     python benchmarks/default_recipes.py --report                                    # the BENCHMARKS.md section
 
 Run it under `nice -n 15` with OMP_NUM_THREADS=1 on a shared machine. Sets: DREAM5 `TF_<id>_CHIP_<len>_genomic`
@@ -27,7 +28,7 @@ from deemo_gui.core.ensemble import train_ensemble  # noqa: E402
 from deemo_gui.core.inference import predict_logits  # noqa: E402
 from deemo_gui.core.metrics import classification_report  # noqa: E402
 from deemo_gui.core.sequences import fit_length, load_dataset, one_hot  # noqa: E402
-from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, split_validation  # noqa: E402
+from deemo_gui.core.training import DoneEvent, EpochEvent, Trainer, TrainingConfig, split_validation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -63,6 +64,8 @@ def recipe(preset: str, members: int = 1, rc_average: bool = False, exp: bool = 
 RECIPES.update(
     {
         "ensemble": lambda n: dict(ensemble=True),
+        # the candidate with batch norm between the detectors and the ReLU (folded into them once trained)
+        "ensemble-bn": lambda n: dict(ensemble=True, overrides=dict(batch_norm=1)),
         "deepbind-auto-rc-avg": recipe("deepbind", rc_average=True),
         "deepbind-exp-auto-rc-avg": recipe("deepbind", rc_average=True, exp=True),
         "deepbind-auto-rc-avg-x10": recipe("deepbind", members=10, rc_average=True),
@@ -182,10 +185,23 @@ def test_logits(model, X: np.ndarray, rc_average: bool) -> np.ndarray:
     return (logits + predict_logits(model, np.ascontiguousarray(X[:, ::-1, ::-1]))) / 2 if rc_average else logits
 
 
-def run(names: list[str], recipes: list[str], seed: int = 0) -> None:
+def _progress(event):
+    """Each epoch's line on stderr (train loss, validation AUROC, seconds): where a run sits at ln 2."""
+    if isinstance(event, EpochEvent):
+        print(
+            f"  epoch {event.epoch}: loss {event.train_loss:.4f} valid AUROC {event.valid_auroc:.3f} "
+            f"({event.seconds:.0f} s){' *' if event.improved else ''}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return event
+
+
+def run(names: list[str], recipes: list[str], seed: int = 0, baselines: bool = True) -> None:
     """Each recipe's settings are TrainingConfig's, plus `members` (an ensemble of that many trainings with
     seeds seed, seed+1, ...: each its own validation split; their test logits averaged) and `rc_average`
-    (test logits averaged over both strands). The 10-minute cap covers the whole ensemble."""
+    (test logits averaged over both strands). The 10-minute cap covers the whole ensemble. Without
+    `baselines` (--no-baselines) none are fitted (the report takes each set's from its first row with them)."""
     for name in names:
         train, valid, test = data_set(name)
         for k, recipe in enumerate(recipes):
@@ -193,9 +209,10 @@ def run(names: list[str], recipes: list[str], seed: int = 0) -> None:
             settings = RECIPES[recipe](len(train))
             members, rc_average = settings.pop("members", 1), settings.pop("rc_average", False)
             logits, dones, b = [], [], None
+            fit = baselines and k == 0
             if settings.pop("ensemble", False):  # core.ensemble's candidate default: the folded ensemble, as saved
-                events = train_ensemble(train, valid, test, seed=seed, device="cpu", baselines=k == 0)
-                done = next(e for e in events if isinstance(e, DoneEvent))
+                events = train_ensemble(train, valid, test, seed=seed, device="cpu", baselines=fit, **settings)
+                done = next(e for e in map(_progress, events) if isinstance(e, DoneEvent))
                 b = done.metadata.get("baselines")
                 X = one_hot(fit_length(test.seqs, done.model.input_length, test.source)[0])
                 logits.append(predict_logits(done.model, X))
@@ -206,7 +223,7 @@ def run(names: list[str], recipes: list[str], seed: int = 0) -> None:
                 if m and left < 1.5 * (time.perf_counter() - start) / m:  # the next member would end past it
                     break
                 config = TrainingConfig(
-                    seed=seed + m, device="cpu", time_limit=left, baselines=k == 0 and m == 0, **settings
+                    seed=seed + m, device="cpu", time_limit=left, baselines=fit and m == 0, **settings
                 )
                 done = next(e for e in Trainer(train, config, valid, test).run() if isinstance(e, DoneEvent))
                 b = b or done.metadata.get("baselines")
@@ -253,18 +270,19 @@ def report() -> str:
     lines = [
         "### The candidate default (recipe `ensemble`, `core.ensemble`) vs the built-in baselines (test AUROC)",
         "",
-        "| data (n train) | k-mer | best PWM | needed | ensemble, seed 0 | ensemble, seed 1 |",
-        "|---|---|---|---|---|---|",
+        "| data (n train) | k-mer | best PWM | needed | ensemble, seed 0 | ensemble, seed 1 | ensemble-bn, seed 0 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in names:
         kmer, pwm = base[name]
         cells = []
-        for seed in (0, 1):
-            r = next(
-                (r for r in rows if r["data"] == name and r["recipe"] == "ensemble" and r.get("seed") == seed), None
-            )
+        for which, seed in (("ensemble", 0), ("ensemble", 1), ("ensemble-bn", 0)):
+            r = next((r for r in rows if r["data"] == name and r["recipe"] == which and r.get("seed") == seed), None)
             mark = ""
-            if r is None and seed == 0:  # the same recipe, not folded, 10 seeds (run before `ensemble` existed)
+            if r is None and (which, seed) == (
+                "ensemble",
+                0,
+            ):  # the same recipe, not folded, 10 seeds (run before `ensemble` existed)
                 r, mark = next((r for r in rows if r["data"] == name and r["recipe"] == UNFOLDED), None), " †"
             cells.append(
                 "–"
@@ -305,7 +323,8 @@ def report() -> str:
             "64 hidden units; `d2`: dropout 0.2; `-xN`: N seeds averaged; up to 100 epochs, patience 10 (20 with "
             "`loss`); every run capped at 10 minutes wall on 2 shared CPU cores under `nice` (an ensemble stops "
             "adding members when the next would end past it). `ensemble` is `core.ensemble.train_ensemble`: the "
-            "saved, folded model is what is scored.",
+            "saved, folded model is what is scored; `ensemble-bn` the same with batch norm after the detectors and "
+            "after the hidden layer (`--set batch_norm=1`), folded into them.",
         ]
     )
 
@@ -321,4 +340,4 @@ if __name__ == "__main__":
     else:
         args = sys.argv[1:]
         seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 0
-        run(args[0].split(","), args[1].split(","), seed)
+        run(args[0].split(","), args[1].split(","), seed, baselines="--no-baselines" not in args)

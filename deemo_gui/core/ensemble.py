@@ -38,6 +38,31 @@ def _hidden(net: DeepBind) -> torch.nn.Linear:
     return layer
 
 
+def _affine(layer: torch.nn.Module, norm: torch.nn.Module | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """`layer`'s weights and bias with the batch norm after it (if any) folded in: in eval mode it is an affine
+    map per channel, scale gamma / sqrt(running var + eps), shift beta - running mean * scale."""
+    w, b = layer.weight, layer.bias
+    assert isinstance(w, torch.Tensor) and isinstance(b, torch.Tensor)
+    if not isinstance(norm, torch.nn.BatchNorm1d):
+        return w, b
+    assert norm.running_mean is not None and norm.running_var is not None
+    scale = torch.rsqrt(norm.running_var + norm.eps)
+    shift = torch.zeros_like(b)
+    if norm.affine:
+        scale, shift = scale * norm.weight, norm.bias
+    return w * scale.reshape(-1, *[1] * (w.dim() - 1)), (b - norm.running_mean) * scale + shift
+
+
+def _detectors(net: DeepBind) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first layer's weights and bias, batch norm (`batch_norm` 1) folded in."""
+    return _affine(net.first_conv, net.features[1])
+
+
+def _hidden_affine(net: DeepBind) -> tuple[torch.Tensor, torch.Tensor]:
+    """The hidden layer's weights (H, 2M) and bias, batch norm (`batch_norm` 1) folded in."""
+    return _affine(_hidden(net), net.hidden[1])
+
+
 def fold_deepbind(members: Sequence[DeepBind], both_strands: bool = True) -> DeepBind:
     """One DeepBind network whose logits are the mean of `members`' (each over both strands if asked)."""
     if not members or not all(isinstance(m, DeepBind) for m in members):
@@ -52,7 +77,7 @@ def fold_deepbind(members: Sequence[DeepBind], both_strands: bool = True) -> Dee
         "deepbind",
         n_tasks=first.n_tasks,
         input_length=first.input_length,
-        **{**first.hparams, "n_motifs": E * M, "hidden_units": E * H, "motif_length": k + 1 - k % 2},
+        **{**first.hparams, "batch_norm": 0, "n_motifs": E * M, "hidden_units": E * H, "motif_length": k + 1 - k % 2},
     )
     assert isinstance(folded, DeepBind)
     with torch.no_grad():
@@ -61,16 +86,16 @@ def fold_deepbind(members: Sequence[DeepBind], both_strands: bool = True) -> Dee
         hidden.weight.zero_()
         output.bias.copy_(torch.stack([m.output.bias for m in members]).mean(0))
         for e, (member, rc) in enumerate(copies):
-            w = member.first_conv.weight
+            w, b = _detectors(member)  # batch norm (if any) folded in
             if k % 2 == 0:  # the zero column first: "same" padding of k + 1 is even and the sums are unchanged
                 w = torch.nn.functional.pad(w, (1, 0))
             conv.weight[e * M : (e + 1) * M] = w.flip(dims=(1, 2)) if rc else w
-            conv.bias[e * M : (e + 1) * M] = member.first_conv.bias  # type: ignore[assignment]
+            conv.bias[e * M : (e + 1) * M] = b
             rows = slice(e * H, (e + 1) * H)
-            member_hidden = _hidden(member).weight  # (H, 2M): [max features | average features]
+            member_hidden, member_bias = _hidden_affine(member)  # (H, 2M): [max features | average features]
             hidden.weight[rows, e * M : (e + 1) * M] = member_hidden[:, :M]
             hidden.weight[rows, E * M + e * M : E * M + (e + 1) * M] = member_hidden[:, M:]
-            hidden.bias[rows] = _hidden(member).bias
+            hidden.bias[rows] = member_bias
             output.weight[:, rows] = member.output.weight / E
     folded.eval()
     return folded

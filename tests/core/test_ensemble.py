@@ -41,6 +41,32 @@ def test_folded_network_is_the_rc_averaged_ensemble(motif_length):
     assert x.grad is not None and float(x.grad.abs().sum()) > 0
 
 
+@pytest.mark.parametrize("motif_length", [8, 9])
+def test_batch_norm_folds_into_the_detectors_and_hidden_layer(motif_length):
+    members = []
+    for seed in range(3):
+        torch.manual_seed(seed)
+        net = build_network(
+            "deepbind", n_tasks=2, input_length=51, motif_length=motif_length, n_motifs=16, batch_norm=1
+        )
+        for norm in (net.features[1], net.hidden[1]):  # trained-looking statistics, not the identity
+            assert isinstance(norm, torch.nn.BatchNorm1d)
+            norm.running_mean.normal_()
+            norm.running_var.uniform_(0.5, 2.0)
+            norm.weight.data.normal_()
+            norm.bias.data.normal_()
+        members.append(net.eval())
+    assert members[0].hparams["batch_norm"] == 1
+    folded = fold_deepbind(members)
+    assert folded.hparams["batch_norm"] == 0
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in folded.modules())
+    x = _one_hot(40, 51)
+    with torch.no_grad():
+        ensemble = torch.stack([(m(x) + m(x.flip(dims=(1, 2)))) / 2 for m in members]).mean(0)
+        assert float(ensemble.std()) > 1e-3  # not a constant
+        assert torch.allclose(folded(x), ensemble, atol=1e-5)
+
+
 def test_fold_refuses_other_networks_and_mixed_shapes():
     with pytest.raises(ConfigError):
         fold_deepbind([build_network("cnn-small", input_length=51)])  # type: ignore[list-item]

@@ -27,6 +27,7 @@ class DeepBind(FirstConvMixin, SequenceNetwork):
         hidden_units: int,
         dropout: float,
         first_layer_activation: str = "relu",
+        batch_norm: int = 0,
     ):
         super().__init__(
             preset,
@@ -38,11 +39,17 @@ class DeepBind(FirstConvMixin, SequenceNetwork):
                 "hidden_units": hidden_units,
                 "dropout": dropout,
                 "first_layer_activation": first_layer_activation,
+                # 1: batch norm after the detectors and after the hidden layer (each before its ReLU), a
+                # training aid; an ensemble folds it into the layers before (core.ensemble.fold_deepbind)
+                "batch_norm": int(bool(batch_norm)),
             },
         )
-        self.features = nn.Sequential(same_conv(4, n_motifs, motif_length), first_activation(first_layer_activation))
+        conv = same_conv(4, n_motifs, motif_length)
+        norm = [nn.BatchNorm1d(n_motifs)] if batch_norm else []
+        self.features = nn.Sequential(conv, *norm, first_activation(first_layer_activation))
         self.pool = MaxAvgPool()
-        self.hidden = nn.Sequential(nn.Linear(2 * n_motifs, hidden_units), nn.ReLU(), nn.Dropout(dropout))
+        hidden_norm = [nn.BatchNorm1d(hidden_units)] if batch_norm else []
+        self.hidden = nn.Sequential(nn.Linear(2 * n_motifs, hidden_units), *hidden_norm, nn.ReLU(), nn.Dropout(dropout))
         self.output = nn.Linear(hidden_units, n_tasks)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:

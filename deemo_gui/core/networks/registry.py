@@ -115,7 +115,14 @@ PRESETS: dict[str, tuple[type[SequenceNetwork], dict]] = {
     # motif detectors of length 24, max+avg pooling, an optional 32-unit ReLU hidden layer with dropout.
     "deepbind": (
         DeepBind,
-        {"n_motifs": 16, "motif_length": 24, "hidden_units": 32, "dropout": 0.5, "first_layer_activation": "relu"},
+        {
+            "n_motifs": 16,
+            "motif_length": 24,
+            "hidden_units": 32,
+            "dropout": 0.5,
+            "first_layer_activation": "relu",
+            "batch_norm": 0,  # 1: batch norm after the detectors and the hidden layer (not in DeepBind)
+        },
     ),
 }
 
@@ -225,6 +232,9 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+SWITCHES = {"batch_norm"}  # integer hyperparameters that are 0 (off) or 1 (on)
+
+
 def _checked(preset: str, key: str, value, default):
     """``value`` as the type of ``default``, or ConfigError. A list default also takes a single int."""
     where = f"hyperparameter {key!r} of preset {preset!r}"
@@ -245,6 +255,10 @@ def _checked(preset: str, key: str, value, default):
                 f"(e.g. {','.join(map(str, default))}), got {value!r}"
             )
         return value if _is_int(value) else list(value)
+    if key in SWITCHES:
+        if not (isinstance(value, (int, bool)) and value in (0, 1)):
+            raise ConfigError(f"{where} is 0 (off) or 1 (on), got {value!r}")
+        return int(value)
     if _is_int(default):
         if not (_is_int(value) and 1 <= value <= cap):
             raise ConfigError(f"{where} takes an integer from 1 to {cap}, got {value!r}")
@@ -258,8 +272,9 @@ def _checked(preset: str, key: str, value, default):
 
 # Hyperparameters added after model files were first written, with the value that rebuilds those files'
 # networks (files record every hyperparameter of their time): CNN-RNN pooling (Table 1's large variant),
-# Deep Motif's dropout in the conv layers, and the first layer's activation ("exp": Koo & Ploenzke 2021).
-ADDED_HPARAMS = {"pool_size": 1, "conv_dropout": 0.0, "first_layer_activation": "relu"}
+# Deep Motif's dropout in the conv layers, the first layer's activation ("exp": Koo & Ploenzke 2021) and
+# DeepBind's batch norm (off).
+ADDED_HPARAMS = {"pool_size": 1, "conv_dropout": 0.0, "first_layer_activation": "relu", "batch_norm": 0}
 
 
 def stored_hparams(preset: str, hparams: dict) -> dict:
