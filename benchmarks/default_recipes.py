@@ -64,8 +64,12 @@ def recipe(preset: str, members: int = 1, rc_average: bool = False, exp: bool = 
 RECIPES.update(
     {
         "ensemble": lambda n: dict(ensemble=True),
-        # the candidate with batch norm between the detectors and the ReLU (folded into them once trained)
+        # the candidate with batch norm after the detectors and the hidden layer, each before its ReLU (folded
+        # into those layers once trained); -12x128: 128 detectors of 12 nt
         "ensemble-bn": lambda n: dict(ensemble=True, overrides=dict(batch_norm=1)),
+        "ensemble-bn-12x128": lambda n: dict(
+            ensemble=True, overrides=dict(batch_norm=1, motif_length=12, n_motifs=128)
+        ),
         "deepbind-auto-rc-avg": recipe("deepbind", rc_average=True),
         "deepbind-exp-auto-rc-avg": recipe("deepbind", rc_average=True, exp=True),
         "deepbind-auto-rc-avg-x10": recipe("deepbind", members=10, rc_average=True),
