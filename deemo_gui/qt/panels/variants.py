@@ -59,7 +59,7 @@ def _number(value: float, fmt: str) -> QTableWidgetItem:
     item = _NumberItem(format(value, fmt))
     item.setData(Qt.ItemDataRole.UserRole + 1, float(value))
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
 
 
