@@ -65,11 +65,12 @@ RECIPES.update(
     {
         "ensemble": lambda n: dict(ensemble=True),
         # the candidate with batch norm after the detectors and the hidden layer, each before its ReLU (folded
-        # into those layers once trained); -12x128: 128 detectors of 12 nt
+        # into those layers once trained); -12x128: 128 detectors of 12 nt; -lr1e-3: that learning rate
         "ensemble-bn": lambda n: dict(ensemble=True, overrides=dict(batch_norm=1)),
         "ensemble-bn-12x128": lambda n: dict(
             ensemble=True, overrides=dict(batch_norm=1, motif_length=12, n_motifs=128)
         ),
+        "ensemble-bn-lr1e-3": lambda n: dict(ensemble=True, lr=1e-3, overrides=dict(batch_norm=1)),
         "deepbind-auto-rc-avg": recipe("deepbind", rc_average=True),
         "deepbind-exp-auto-rc-avg": recipe("deepbind", rc_average=True, exp=True),
         "deepbind-auto-rc-avg-x10": recipe("deepbind", members=10, rc_average=True),
