@@ -71,6 +71,8 @@ RECIPES.update(
             ensemble=True, overrides=dict(batch_norm=1, motif_length=12, n_motifs=128)
         ),
         "ensemble-bn-lr1e-3": lambda n: dict(ensemble=True, lr=1e-3, overrides=dict(batch_norm=1)),
+        # SP1's members peak at epoch 4-8: a shorter patience leaves time for more members
+        "ensemble-bn-p6": lambda n: dict(ensemble=True, patience=6, overrides=dict(batch_norm=1)),
         "deepbind-auto-rc-avg": recipe("deepbind", rc_average=True),
         "deepbind-exp-auto-rc-avg": recipe("deepbind", rc_average=True, exp=True),
         "deepbind-auto-rc-avg-x10": recipe("deepbind", members=10, rc_average=True),
