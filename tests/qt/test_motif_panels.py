@@ -6,76 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _homeobox import is_homeobox
 from PySide6.QtWidgets import QFileDialog
 
 from deemo_gui.core.motifs import read_meme
 from deemo_gui.viewer import Viewer
 
 ROOT_SELEX = Path(__file__).resolve().parents[2] / "resources" / "data" / "selex_alx4"
-
-HOMEOBOX = (
-    "ALX",
-    "ARX",
-    "LHX",
-    "LMX",
-    "PROP",
-    "PHOX",
-    "VSX",
-    "PAX",
-    "HOX",
-    "DLX",
-    "MSX",
-    "EMX",
-    "EN1",
-    "EN2",
-    "GSX",
-    "NKX",
-    "BARX",
-    "BARHL",
-    "UNCX",
-    "SHOX",
-    "RAX",
-    "OTP",
-    "ISL",
-    "LBX",
-    "VAX",
-    "ESX",
-    "POU",
-    "HMX",
-    "GBX",
-    "MNX",
-    "DRGX",
-    "PRRX",
-    "HESX",
-    "NOTO",
-    "VENTX",
-    "CDX",
-    "ARGFX",
-    "DUX",
-    "MIX",
-    "ARID3",
-    "PDX",
-    "HNF1",
-    "ONECUT",
-    "SEBOX",
-    "TLX",
-    "DMBX",
-    "OTX",
-    "CRX",
-    "PITX",
-    "GSC",
-    "MEOX",
-    "NANOG",
-    "BSX",
-    "EVX",
-    "IRX",
-    "SIX",
-    "PBX",
-)
-
-
-def is_homeobox(name: str) -> bool:
-    return any(part.upper().startswith(HOMEOBOX) for part in name.split("::"))
 
 
 @pytest.fixture(scope="module")

@@ -9,82 +9,11 @@ match ALX4 (JASPAR MA0853) or another homeobox matrix.
 import numpy as np
 import pytest
 import torch
+from _homeobox import is_homeobox
 
 from deemo_gui.core.motifs import JasparDB, read_meme, write_meme
 from deemo_gui.viewer import Viewer
 from deemo_gui.viewer import motif_jobs as mj
-
-# Homeodomain TFs (and ARID3, which binds AT-rich TAAT-like sites) that TAATTA-like motifs hit.
-HOMEOBOX = (
-    "ALX",
-    "ARX",
-    "LHX",
-    "LMX",
-    "PROP",
-    "PHOX",
-    "VSX",
-    "PAX",
-    "HOX",
-    "DLX",
-    "MSX",
-    "EMX",
-    "EN1",
-    "EN2",
-    "GSX",
-    "NKX",
-    "BARX",
-    "BARHL",
-    "UNCX",
-    "SHOX",
-    "RAX",
-    "OTP",
-    "ISL",
-    "LBX",
-    "VAX",
-    "ESX",
-    "POU",
-    "HMX",
-    "GBX",
-    "MNX",
-    "DRGX",
-    "PRRX",
-    "HESX",
-    "NOTO",
-    "VENTX",
-    "CDX",
-    "ARGFX",
-    "DUX",
-    "MIX",
-    "ARID3",
-    "PDX",
-    "HNF1",
-    "ONECUT",
-    "SEBOX",
-    "TLX",
-    "DMBX",
-    "OTX",
-    "CRX",
-    "PITX",
-    "GSC",
-    "HOXA",
-    "HOXB",
-    "HOXC",
-    "HOXD",
-    "MEOX",
-    "NANOG",
-    "BSX",
-    "EVX",
-    "MEIS",
-    "PKNOX",
-    "TGIF",
-    "IRX",
-    "SIX",
-    "PBX",
-)
-
-
-def is_homeobox(name: str) -> bool:
-    return any(part.upper().startswith(HOMEOBOX) for part in name.split("::"))
 
 
 @pytest.fixture(scope="module")
