@@ -29,14 +29,7 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
     p.add_argument("data", metavar="DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line")
     p.add_argument("--method", required=True, choices=METHODS)
-    p.add_argument(
-        "--target",
-        "--task",
-        dest="target",
-        default="0",
-        metavar="TASK",
-        help="task name or index of a multi-task model (default 0, the first)",
-    )
+    options.add_target(p)
     p.add_argument("--out", required=True, metavar="FILE.npz", help="output file (.npz)")
     p.add_argument(
         "--kind",

@@ -38,14 +38,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE.meme", help="motif file to write (MEME format)")
     p.add_argument("--compare", metavar="JASPAR2026|FILE", help="a JASPAR release (CORE vertebrates) or a motif file")
     p.add_argument("--tsv", metavar="FILE", help="write every Tomtom match here (needs --compare)")
-    p.add_argument(
-        "--target",
-        "--task",
-        dest="target",
-        default="0",
-        metavar="TASK",
-        help="task name or index of a multi-task model (default 0, the first)",
-    )
+    options.add_target(p)
     p.add_argument(
         "--width", type=int, default=9, help="saliency/temporal/classopt motif width (default 9, DeMo sec. 3.4)"
     )

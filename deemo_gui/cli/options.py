@@ -1,4 +1,4 @@
-"""argparse types shared by the subcommands: a bad value is one `deemo: error:` line, exit 2."""
+"""argparse types and arguments shared by the subcommands: a bad value is one `deemo: error:` line, exit 2."""
 
 from __future__ import annotations
 
@@ -38,3 +38,15 @@ def duration(text: str) -> float:
     if not 0 < seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r}: give a positive duration")
     return seconds
+
+
+def add_target(p: argparse.ArgumentParser) -> None:
+    """`--target/--task`: which task of a multi-task model (a name or an index, resolved later)."""
+    p.add_argument(
+        "--target",
+        "--task",
+        dest="target",
+        default="0",
+        metavar="TASK",
+        help="task name or index of a multi-task model (default 0, the first)",
+    )
