@@ -73,6 +73,20 @@ RECIPES.update(
         "ensemble-bn-lr1e-3": lambda n: dict(ensemble=True, lr=1e-3, overrides=dict(batch_norm=1)),
         # SP1's members peak at epoch 4-8: a shorter patience leaves time for more members
         "ensemble-bn-p6": lambda n: dict(ensemble=True, patience=6, overrides=dict(batch_norm=1)),
+        # against SP1's early overfit: the learning rate halved after 2 epochs without a better validation loss
+        # (-h2), or L2 weight decay (-wd1e-3)
+        "ensemble-bn-p6-h2": lambda n: dict(
+            ensemble=True, patience=6, lr_halving_patience=2, overrides=dict(batch_norm=1)
+        ),
+        "ensemble-bn-p6-wd1e-3": lambda n: dict(
+            ensemble=True, patience=6, weight_decay=1e-3, overrides=dict(batch_norm=1)
+        ),
+        "ensemble-bn-p6-wd1e-2": lambda n: dict(
+            ensemble=True, patience=6, weight_decay=1e-2, overrides=dict(batch_norm=1)
+        ),
+        "ensemble-bn-p6-wd1e-3-lr1e-2": lambda n: dict(
+            ensemble=True, patience=6, weight_decay=1e-3, lr=1e-2, overrides=dict(batch_norm=1)
+        ),
         "deepbind-auto-rc-avg": recipe("deepbind", rc_average=True),
         "deepbind-exp-auto-rc-avg": recipe("deepbind", rc_average=True, exp=True),
         "deepbind-auto-rc-avg-x10": recipe("deepbind", members=10, rc_average=True),

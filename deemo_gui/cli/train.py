@@ -22,7 +22,19 @@ def register(sub) -> None:
     p.add_argument(
         "train_data", metavar="TRAIN_DATA", help="FASTA, TSV/CSV, DeepBind .seq[.gz] or one sequence per line"
     )
-    p.add_argument("--arch", required=True, metavar="PRESET", help="network preset (see `deemo presets`)")
+    p.add_argument(
+        "--arch",
+        default="auto",
+        metavar="PRESET",
+        help="network preset (see `deemo presets`); default auto: an ensemble of DeepBind networks, measured "
+        "to match the built-in baselines on every benchmark set, folded into one model (10 minutes unless --time)",
+    )
+    p.add_argument(
+        "--members",
+        type=options.positive_int,
+        metavar="N",
+        help="--arch auto: train up to N networks (seeds SEED..SEED+N-1) as the time allows (default 8, at most 8)",
+    )
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.safetensors)")
     p.add_argument("--labels", metavar="FILE", help="label file for TRAIN_DATA, one line per record")
     p.add_argument(
@@ -54,7 +66,8 @@ def register(sub) -> None:
         "--time",
         metavar="DURATION",
         type=options.duration,
-        help="stop before an epoch that would end past this time, e.g. 10m, 90s, 1h (the best model is kept)",
+        help="stop before an epoch that would end past this time, e.g. 10m, 90s, 1h (the best model is kept; "
+        "default: 10m for --arch auto, no limit for a preset)",
     )
     p.add_argument("--seed", type=options.seed, default=0)
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
@@ -140,9 +153,10 @@ def training_data(args):
 
 def run_train(args) -> int:
     from deemo_gui.cli.progress import Progress, print_verdict
+    from deemo_gui.core.ensemble import DEFAULT_ARCH, ENSEMBLE_MEMBERS, members_text, trainer_for
     from deemo_gui.core.modelfile import save_model
     from deemo_gui.core.networks import parse_override
-    from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, Trainer, TrainingConfig, evaluate
+    from deemo_gui.core.training import DoneEvent, EpochEvent, StepEvent, TrainingConfig, evaluate
     from deemo_gui.core.verdict import baseline_line
 
     overrides = dict(parse_override(item) for item in args.set)
@@ -163,7 +177,9 @@ def run_train(args) -> int:
         baselines=not args.no_baselines,
         amp=args.amp,
     )
-    trainer = Trainer(train, config, valid, test)
+    if args.members is not None and args.arch != DEFAULT_ARCH:
+        raise ConfigError(f"--members is for --arch {DEFAULT_ARCH} (an ensemble), not --arch {args.arch}")
+    trainer = trainer_for(train, config, valid, test, members=args.members or ENSEMBLE_MEMBERS)
     progress = Progress(enabled=not args.quiet)
     done = None
     for event in trainer.run():
@@ -182,14 +198,19 @@ def run_train(args) -> int:
         meta["test"] = {"data": test.source, **evaluate(done.model, test)}
     done.model.metadata = meta
     save_model(done.model, args.out, meta)
+    ensemble = meta["training"].get("ensemble")
+    label = "ensemble" if ensemble else args.arch
     summary = (
-        f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), "
+        f"saved {args.out}: {args.arch}, {members_text(ensemble)}, best epochs "
+        f"{', '.join(map(str, ensemble['best_epochs']))} ({done.reason}), mean valid AUROC {done.best_valid_auroc:.4f}"
+        if ensemble
+        else f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), "
         f"valid AUROC {done.best_valid_auroc:.4f}"
     )
     if test is not None:
         summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
     print(summary)
-    line = baseline_line(meta, args.arch)
+    line = baseline_line(meta, label)
     if line:
         print(line)
     print_verdict(done.model)
@@ -298,8 +319,10 @@ def _write_predictions(out, names, rows) -> int:
 
 
 def run_presets(args) -> int:
+    from deemo_gui.core.ensemble import DEFAULT_DESCRIPTION
     from deemo_gui.core.networks import list_presets, preset_hparams
 
+    print(f"{'auto':16s} {DEFAULT_DESCRIPTION}")
     for name in list_presets():
         params = ", ".join(f"{k}={v}" for k, v in preset_hparams(name).items())
         print(f"{name:16s} {params}")

@@ -148,21 +148,61 @@ def first_layer_correlation(model) -> float | None:
     training seed (the Trainer seeds torch and then builds the network, so the start is reproducible)."""
     import torch
 
-    from deemo_gui.core.networks import build_network
-
     meta = getattr(model, "metadata", None) or {}
-    seed = (meta.get("training") or {}).get("seed")
+    training = meta.get("training") or {}
+    seed = training.get("seed")
     first = next((m for m in model.modules() if isinstance(m, torch.nn.Conv1d)), None)
     if seed is None or first is None:
         return None
-    state = torch.random.get_rng_state()
-    try:
-        torch.manual_seed(int(seed))
-        fresh = build_network(model.preset, n_tasks=model.n_tasks, input_length=model.input_length, **model.hparams)
-    finally:
-        torch.random.set_rng_state(state)
-    start = next(m for m in fresh.modules() if isinstance(m, torch.nn.Conv1d))
-    a, b = first.weight.detach().cpu().flatten().double(), start.weight.detach().flatten().double()
+    weights = first.weight.detach().cpu().double()
+    ensemble = training.get("ensemble") or {}
+    if ensemble.get("member_hparams"):
+        return _ensemble_first_layer_correlation(model, weights, ensemble)
+
+    start = _first_weights(model, model.hparams, int(seed))
+    a, b = weights.flatten(), start.flatten()
     if a.shape != b.shape:
         return None
     return float(torch.corrcoef(torch.stack([a, b]))[0, 1])
+
+
+def _first_weights(model, hparams: dict, seed: int):
+    """The first convolution's weights of `model`'s network built afresh with `hparams` after seeding torch."""
+    import torch
+
+    from deemo_gui.core.networks import build_network
+
+    state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        fresh = build_network(model.preset, n_tasks=model.n_tasks, input_length=model.input_length, **hparams)
+    finally:
+        torch.random.set_rng_state(state)
+    return next(m for m in fresh.modules() if isinstance(m, torch.nn.Conv1d)).weight.detach().double()
+
+
+def _ensemble_first_layer_correlation(model, weights, ensemble: dict) -> float | None:
+    """r for a folded ensemble (core.ensemble): each member's forward-strand detectors against that member's
+    own initialisation. Each filter is scaled to unit length first, on both sides: the batch norm folded into
+    the detectors rescales each one, which says nothing about whether its pattern moved."""
+    import torch
+
+    hparams, seeds = ensemble["member_hparams"], ensemble.get("seeds") or []
+    M, k = int(hparams.get("n_motifs", 0)), int(hparams.get("motif_length", 0))
+    if not seeds or weights.shape[0] < len(seeds) * M:
+        return None
+    trained, start = [], []
+    for e, seed in enumerate(seeds):
+        block = weights[e * M : (e + 1) * M]
+        block = block[:, :, block.shape[2] - k :]  # an even length was padded with a zero column first
+        fresh = _first_weights(model, hparams, int(seed))
+        if block.shape != fresh.shape:
+            return None
+        trained.append(block)
+        start.append(fresh)
+
+    def unit(w):
+        flat = torch.cat(w).flatten(1)
+        return (flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-12)).flatten()
+
+    return float(torch.corrcoef(torch.stack([unit(trained), unit(start)]))[0, 1])

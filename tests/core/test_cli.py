@@ -47,6 +47,21 @@ def trained(small_files):
     return out
 
 
+def test_train_without_arch_trains_the_default_ensemble(small_files, tmp_path, capsys):
+    tmp, pos, test = small_files
+    out = tmp_path / "default.safetensors"
+    args = ["train", str(pos), "--negatives", "shuffle", "--test", str(test), "--out", str(out), "--device", "cpu"]
+    assert main([*args, "--members", "2", "--epochs", "2", "--no-baselines", "--quiet"]) == 0
+    summary = capsys.readouterr().out
+    assert "auto, 2 DeepBind networks folded into one, best epochs" in summary
+    model = load_model(out)
+    info = model.metadata["training"]["ensemble"]
+    assert model.preset == "deepbind" and info["members"] == 2 and info["member_hparams"]["batch_norm"] == 1
+    assert model.metadata["training"]["settings"]["lr"] == 3e-3 and model.metadata["test"]["auroc"] > 0.9
+    assert main([*args, "--arch", "cnn", "--members", "2"]) == 2  # --members is the ensemble's
+    assert "--members is for --arch auto" in capsys.readouterr().err
+
+
 def test_train_writes_model_with_test_metrics(trained):
     meta = load_model(trained).metadata
     assert meta["preset"] == "cnn-small" and meta["test"]["n"] == 1000

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from deemo_gui.core.ensemble import auto_batch_size, ensemble_config, fold_deepbind, train_ensemble
+from deemo_gui.core.ensemble import (
+    DEFAULT_ARCH,
+    EnsembleTrainer,
+    auto_batch_size,
+    ensemble_config,
+    fold_deepbind,
+    train_ensemble,
+    trainer_for,
+)
 from deemo_gui.core.errors import ConfigError
 from deemo_gui.core.networks import build_network
 from deemo_gui.core.sequences import load_dataset
@@ -81,7 +89,7 @@ def test_ensemble_config_sizes_the_batch_to_the_data():
     config = ensemble_config(800, seed=3, lr=None)
     assert config.preset == "deepbind" and config.batch_size == 32 and config.lr == 3e-3 and config.seed == 3
     assert config.rc_augment and config.monitor == "loss" and config.time_limit == 600
-    assert config.overrides == {"motif_length": 8, "n_motifs": 256}
+    assert config.overrides == {"motif_length": 8, "n_motifs": 256, "batch_norm": 1}
 
 
 def test_monitor_loss_and_shift_augmentation_train(rest_600):
@@ -106,3 +114,44 @@ def test_train_ensemble_folds_the_members_it_had_time_for(rest_600):
     assert info["members"] == 2 and info["seeds"] == [0, 1]
     assert done.model.hparams["n_motifs"] == 2 * 2 * 256 and done.model.hparams["motif_length"] == 9
     assert sum(isinstance(e, tuple) and e[0] == "status" for e in events) == 2
+
+
+def test_cancel_keeps_the_finished_members_and_drops_the_interrupted_one(rest_600):
+    trainer = EnsembleTrainer(rest_600, members=3, max_epochs=1, baselines=False, device="cpu")
+    events = []
+    for event in trainer.run():
+        events.append(event)
+        if isinstance(event, tuple) and event[0] == "member" and event[1]["member"] == 2:
+            assert event[1]["members"] == 3 and event[1]["seed"] == 1 and event[1]["time_limit"] == 600
+            trainer.cancel()
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and done.reason == "cancelled"
+    assert done.metadata["training"]["ensemble"]["members"] == 1 and done.model.hparams["n_motifs"] == 2 * 256
+    assert sum(isinstance(e, tuple) and e[0] == "member" for e in events) == 2
+
+
+def test_trainer_for_the_default_puts_explicit_settings_on_the_recipe(rest_600):
+    config = TrainingConfig(preset=DEFAULT_ARCH, seed=4, lr=1e-3, time_limit=60.0, overrides={"hidden_units": 16})
+    trainer = trainer_for(rest_600, config, members=2)
+    assert isinstance(trainer, EnsembleTrainer) and trainer.members == 2
+    c = trainer.config
+    assert (c.preset, c.seed, c.lr, c.time_limit, c.rc_augment, c.monitor) == ("deepbind", 4, 1e-3, 60.0, True, "loss")
+    assert c.overrides["hidden_units"] == 16 and c.overrides["n_motifs"] == 256
+    assert isinstance(trainer_for(rest_600, TrainingConfig(preset="cnn")), Trainer)
+    with pytest.raises(ConfigError, match="lr must be"):
+        trainer_for(rest_600, TrainingConfig(preset=DEFAULT_ARCH, lr=-1.0))
+    with pytest.raises(ConfigError, match="members"):
+        EnsembleTrainer(rest_600, members=0)
+
+
+def test_first_layer_check_of_a_folded_ensemble_compares_each_member_to_its_own_start(rest_600):
+    from deemo_gui.core.verdict import first_layer_correlation
+
+    events = list(train_ensemble(rest_600, members=2, max_epochs=1, lr=1e-9, baselines=False, device="cpu"))
+    untrained = events[-1].model
+    assert first_layer_correlation(untrained) > 0.999  # lr 1e-9: the detectors are their initialisation
+    info = untrained.metadata["training"]["ensemble"]
+    info["seeds"] = [1, 0]  # each member against the other's start: unrelated random weights
+    assert abs(first_layer_correlation(untrained)) < 0.1
+    trained = list(train_ensemble(rest_600, members=2, max_epochs=3, baselines=False, device="cpu"))[-1].model
+    assert first_layer_correlation(trained) < 0.995

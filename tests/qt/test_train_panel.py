@@ -116,3 +116,28 @@ def test_train_from_peaks_and_a_genome_holds_out_chromosomes(qtbot, window, tmp_
     assert "chromosomes chr8, chr9" in meta["test"]["data"] and meta["test"]["n"] > 0
     assert "chromosomes chr6, chr7" in meta["training"]["validation"]
     assert dialogs == []
+
+
+def test_the_default_network_trains_an_ensemble_member_by_member_and_cancels(qtbot, window, rest_positives, dialogs):
+    panel = window.show_panel("Train")
+    assert panel.preset_combo.currentText() == "auto" and "recommended" in panel.preset_info.text()
+    assert panel.time_spin.value() == 10 and panel.config().time_limit == 600
+    assert panel.epochs_spin.specialValueText() == "recipe default (up to 100)"
+    panel = _panel(window, rest_positives, epochs=1, preset="auto")
+    worker = panel.start()
+    members, progress = [], []
+    worker.yielded.connect(lambda e: members.append(e[1]) if isinstance(e, tuple) and e[0] == "member" else None)
+    worker.progress.connect(lambda *p: progress.append(p))
+    qtbot.waitUntil(lambda: len(members) >= 2, timeout=120_000)
+    assert "Training member 2 of up to 8" in panel.status.text() and "so far: 0." in panel.status.text()
+    assert "member 2 of up to 8" in panel.auroc_plot.plotItem.titleLabel.text
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=60_000)
+    qtbot.waitUntil(lambda: panel.start_button.isEnabled(), timeout=10_000)
+    done = panel.last_done
+    assert done is not None and done.reason == "cancelled"
+    assert done.metadata["training"]["ensemble"]["members"] == 1  # the interrupted second member is dropped
+    assert panel.trained_entry.name.startswith("ensemble on rest_600") and panel.save_button.isEnabled()
+    assert "1 DeepBind network folded into one" in panel.status.text()
+    assert any("member 1/8" in str(p) for p in progress)
+    assert dialogs == []

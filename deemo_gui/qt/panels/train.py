@@ -31,7 +31,11 @@ from deemo_gui.qt.trust import trust_html
 from deemo_gui.qt.workers import Worker, observe
 
 if TYPE_CHECKING:
+    from deemo_gui.core.ensemble import EnsembleTrainer
     from deemo_gui.core.training import Trainer
+
+DEFAULT_NETWORK = "auto"  # core.ensemble.DEFAULT_ARCH (not imported here: it would import torch)
+DEFAULT_TIME_MINUTES = 10
 
 SEQUENCE_FILTER = (
     "Sequence files (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.seq *.seq.gz *.tsv *.csv *.txt *.gz);;All files (*)"
@@ -76,6 +80,10 @@ def preset_description(preset: str) -> str:
 
     from deemo_gui.core.networks.registry import PRESETS, training_defaults
 
+    if preset == DEFAULT_NETWORK:
+        from deemo_gui.core.ensemble import DEFAULT_DESCRIPTION
+
+        return DEFAULT_DESCRIPTION
     if preset not in PRESETS:
         return ""
     cls, hp = PRESETS[preset]
@@ -134,7 +142,7 @@ def _test_set(path: str, shuffle_ok: bool, seed: int):
 @dataclass
 class _CancelState:
     cancelled: bool = False
-    trainer: Trainer | None = None
+    trainer: Trainer | EnsembleTrainer | None = None
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -155,6 +163,7 @@ def train_job(
     """Read the data (with `genome`: `path` is a peaks file, split by chromosome with GC-matched
     negatives; `test_path`: a held-out test file, labelled like the training data), build the Trainer
     and yield its events (runs in a worker thread). `tf`: the TF name stored in the model file."""
+    from deemo_gui.core.ensemble import trainer_for
     from deemo_gui.core.sequences import load_dataset
     from deemo_gui.core.training import DoneEvent, Trainer
 
@@ -175,19 +184,20 @@ def train_job(
     if state.cancelled:
         return None
     yield ("status", f"Preparing {len(data):,} sequences…")
-    trainer = Trainer(data, config, valid, test)
+    trainer = trainer_for(data, config, valid, test)  # the default network: an ensemble, "member" events
     state.trainer = trainer
     if state.cancelled:
         return None
-    yield (
-        "ready",
-        {
-            "n_train": len(trainer.train_data),
-            "n_valid": len(trainer.valid_data),
-            "max_epochs": int(trainer.settings["max_epochs"]),
-            "input_length": trainer.input_length,
-        },
-    )
+    if isinstance(trainer, Trainer):
+        yield (
+            "ready",
+            {
+                "n_train": len(trainer.train_data),
+                "n_valid": len(trainer.valid_data),
+                "max_epochs": int(trainer.settings["max_epochs"]),
+                "input_length": trainer.input_length,
+            },
+        )
     done = None
     for event in trainer.run():
         if isinstance(event, DoneEvent):
@@ -226,6 +236,8 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._dropped: list[str] = []
         self._data_path = ""
         self._n_valid: int | None = None
+        self._member: dict | None = None  # the default network's member in training ("member" event)
+        self._member_aurocs: list[float] = []  # best validation AUROC of each finished member
         self.max_epochs = 0
         self._loss_x: list[float] = []
         self._loss_y: list[float] = []
@@ -259,14 +271,20 @@ class TrainPanel(SingleJobMixin, QWidget):
 
         self.preset_combo = QComboBox()
         self.preset_combo.setToolTip(
-            "Network architecture (see `deemo presets`): deepbind is fast to train; cnn, "
-            "rnn and cnn-rnn are the Deep Motif Dashboard models"
+            "Network architecture (see `deemo presets`): auto (recommended) trains an ensemble of DeepBind "
+            "networks measured to match the built-in baselines; cnn, rnn and cnn-rnn are the Deep Motif "
+            "Dashboard models"
         )
         self.preset_combo.currentTextChanged.connect(self._preset_changed)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(0, 1000)
         self.epochs_spin.setSpecialValueText("preset default")
         self.epochs_spin.setToolTip("Maximum epochs; training stops earlier when validation AUROC stops improving")
+        self.time_spin = QSpinBox(minimum=1, maximum=24 * 60, value=DEFAULT_TIME_MINUTES, suffix=" min")
+        self.time_spin.setToolTip(
+            "Training stops before an epoch (or an ensemble member) that would end past this time; "
+            "the best model so far is kept"
+        )
         self.device_combo = QComboBox()
         self.device_combo.addItem("auto")
         self.preset_info = QLabel("")
@@ -329,6 +347,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         form.addRow("Network:", self.preset_combo)
         form.addRow("", self.preset_info)
         form.addRow("Epochs:", self.epochs_spin)
+        form.addRow("Time limit:", self.time_spin)
         form.addRow("Device:", self.device_combo)
         form.addRow("Test data:", test_row)
         form.addRow("TF name:", self.tf_edit)
@@ -437,8 +456,8 @@ class TrainPanel(SingleJobMixin, QWidget):
         current = self.preset_combo.currentText()
         self.preset_combo.blockSignals(True)
         self.preset_combo.clear()
-        self.preset_combo.addItems(list_presets())
-        self.preset_combo.setCurrentText(current if current else "deepbind")
+        self.preset_combo.addItems([DEFAULT_NETWORK, *list_presets()])
+        self.preset_combo.setCurrentText(current if current else DEFAULT_NETWORK)
         self.preset_combo.blockSignals(False)
         self._preset_changed(self.preset_combo.currentText())
         self.device_combo.clear()
@@ -449,6 +468,9 @@ class TrainPanel(SingleJobMixin, QWidget):
             return
         from deemo_gui.core.networks import training_defaults
 
+        if preset == DEFAULT_NETWORK:
+            self._show_recipe_defaults()
+            return
         try:
             epochs = training_defaults(preset)["max_epochs"]
         except Exception:  # unknown preset typed in: Start reports it
@@ -461,6 +483,17 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.lr_spin.setSpecialValueText(f"preset default ({t['lr']:g})")
         self.batch_spin.setSpecialValueText(f"preset default ({t['batch_size']})")
         self.patience_spin.setSpecialValueText(f"preset default ({t['patience']})")
+
+    def _show_recipe_defaults(self) -> None:
+        from deemo_gui.core import ensemble
+
+        text = preset_description(DEFAULT_NETWORK)
+        self.preset_info.setText(text)
+        self.preset_combo.setToolTip(text)
+        self.epochs_spin.setSpecialValueText(f"recipe default (up to {ensemble.ENSEMBLE_MAX_EPOCHS})")
+        self.lr_spin.setSpecialValueText(f"recipe default ({ensemble.ENSEMBLE_LR:g})")
+        self.batch_spin.setSpecialValueText("recipe default (sized to the data)")
+        self.patience_spin.setSpecialValueText(f"recipe default ({ensemble.ENSEMBLE_PATIENCE})")
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -528,7 +561,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         from deemo_gui.core.training import TrainingConfig
 
         return TrainingConfig(
-            preset=self.preset_combo.currentText() or "deepbind",
+            preset=self.preset_combo.currentText() or DEFAULT_NETWORK,
             max_epochs=self.epochs_spin.value() or None,
             lr=self.lr_spin.value() or None,
             batch_size=self.batch_spin.value() or None,
@@ -536,6 +569,7 @@ class TrainPanel(SingleJobMixin, QWidget):
             seed=self.seed_spin.value(),
             valid_fraction=round(self.valid_spin.value(), 4),
             device=self.device_combo.currentText() or "auto",
+            time_limit=60.0 * self.time_spin.value(),
         )
 
     def start(self) -> Worker | None:
@@ -558,6 +592,8 @@ class TrainPanel(SingleJobMixin, QWidget):
         if not getattr(self.window_, "torch_is_ready", True) and self.preset_combo.count() == 0:
             self._fill_choices()
         config = self.config()
+        self._member, self._member_aurocs = None, []
+        self.auroc_plot.setTitle("Validation AUROC", color="#222")
         self._reset_curves()
         self.state = _CancelState()
         self.last_done, self.trained_entry = None, None
@@ -576,7 +612,7 @@ class TrainPanel(SingleJobMixin, QWidget):
             aux if mode == "peaks" else None,
             test_path,
             self.tf_edit.text().strip() or None,
-            name=f"Training {config.preset}",
+            name="Training the default ensemble" if config.preset == DEFAULT_NETWORK else f"Training {config.preset}",
             cancel=self.state.cancel,
             progress=self._progress_of,
         )
@@ -594,8 +630,24 @@ class TrainPanel(SingleJobMixin, QWidget):
         return worker
 
     def _progress_of(self, event):
+        import time
+
         from deemo_gui.core.training import EpochEvent, StepEvent
 
+        member = self._member
+        if member and isinstance(event, (StepEvent, EpochEvent)):  # an ensemble: progress is time of the limit
+            limit = member["time_limit"] or 600.0
+            elapsed = min(limit, time.perf_counter() - member["started"])
+            what = (
+                f"loss {event.loss:.3f}"
+                if isinstance(event, StepEvent)
+                else f"validation AUROC {event.valid_auroc:.3f}"
+            )
+            return (
+                int(elapsed),
+                int(limit),
+                f"member {member['member']}/{member['members']}, epoch {event.epoch}, {what}",
+            )
         if isinstance(event, StepEvent):
             total = max(1, self.max_epochs) * event.n_steps
             return (
@@ -616,6 +668,8 @@ class TrainPanel(SingleJobMixin, QWidget):
             kind, payload = event
             if kind == "status":
                 self.status.setText(payload)
+            elif kind == "member":
+                self._start_member(payload)
             elif kind == "ready":
                 self.max_epochs = payload["max_epochs"]
                 self.loss_plot.setXRange(0, self.max_epochs, padding=0.02)
@@ -633,12 +687,33 @@ class TrainPanel(SingleJobMixin, QWidget):
             self._epoch_x.append(event.epoch)
             self._epoch_loss.append(event.train_loss)
             self._auroc.append(event.valid_auroc)
+            member = f"Member {self._member['member']} of up to {self._member['members']} · " if self._member else ""
             self.status.setText(
-                f"Epoch {event.epoch}/{event.max_epochs}: loss {event.train_loss:.4f}, validation AUROC "
+                f"{member}Epoch {event.epoch}/{event.max_epochs}: loss {event.train_loss:.4f}, validation AUROC "
                 f"{event.valid_auroc:.4f}{' (best so far)' if event.improved else ''} — "
                 f"{event.sequences_per_second:,.0f} sequences/s"
             )
             self._redraw()
+
+    def _start_member(self, info: dict) -> None:
+        """A new member of the default ensemble: its own curves (x follows the epochs it runs)."""
+        if self._member is not None and self._auroc:
+            self._member_aurocs.append(max(self._auroc))
+        self._member = info
+        self.max_epochs = info["max_epochs"]
+        self._n_valid = info["n_valid"]
+        self._reset_curves()
+        for plot in (self.loss_plot, self.auroc_plot):
+            plot.enableAutoRange(axis="x")
+        self.auroc_plot.setTitle(f"Validation AUROC — member {info['member']} of up to {info['members']}", color="#222")
+        done = ", ".join(f"{a:.3f}" for a in self._member_aurocs)
+        self.status.setText(
+            f"Training member {info['member']} of up to {info['members']} (seed {info['seed']}) on "
+            f"{info['n_train']:,} sequences ({info['input_length']} nt), validating on {info['n_valid']:,}; "
+            f"the whole ensemble stops within {(info['time_limit'] or 600) / 60:.0f} min."
+            + (f" Best validation AUROC of the members so far: {done}." if done else "")
+            + self._caution_html(training_cautions(self._data_path, info["n_valid"]))
+        )
 
     def _reset_curves(self) -> None:
         self._loss_x, self._loss_y, self._epoch_x, self._epoch_loss, self._auroc = [], [], [], [], []
@@ -667,7 +742,8 @@ class TrainPanel(SingleJobMixin, QWidget):
             return
         self.last_done = done
         stem = os.path.basename(self._data_path).split(".")[0]
-        name = f"{done.model.preset} on {stem}"
+        ensemble = (done.metadata.get("training") or {}).get("ensemble")
+        name = f"{'ensemble' if ensemble else done.model.preset} on {stem}"
         meta = dict(done.metadata)
         # the new model is ticked; models trained earlier here that were ticked automatically are
         # unticked (they piled up in every panel); what the user ticked stays ticked
@@ -693,13 +769,22 @@ class TrainPanel(SingleJobMixin, QWidget):
             if entry in self.viewer.models
             else "removed from the list"
         )
-        line = baseline_line(entry.metadata, done.model.preset)
+        from deemo_gui.core.ensemble import members_text
+
+        ensemble = (entry.metadata.get("training") or {}).get("ensemble")
+        line = baseline_line(entry.metadata, "ensemble" if ensemble else done.model.preset)
         n_valid = (entry.metadata.get("training") or {}).get("n_valid", getattr(self, "_n_valid", None))
         cautions = training_cautions(self._data_path, n_valid, done.best_valid_auroc)
         head = "Done, with cautions" if cautions else "Done"
+        result = (
+            f"{members_text(ensemble)} in {ensemble['seconds'] / 60:.1f} min, "
+            f"mean best validation AUROC {done.best_valid_auroc:.4f} (best epochs "
+            f"{', '.join(map(str, ensemble['best_epochs']))})"
+            if ensemble
+            else f"best validation AUROC {done.best_valid_auroc:.4f} at epoch {done.best_epoch} of {done.epochs_run}"
+        )
         self.status.setText(
-            f"{head} ({done.reason}): best validation AUROC {done.best_valid_auroc:.4f} at epoch "
-            f"{done.best_epoch} of {done.epochs_run}. “{escape(entry.name)}” is in the model list ({where})."
+            f"{head} ({done.reason}): {result}. “{escape(entry.name)}” is in the model list ({where})."
             + (
                 f" Unticked the model trained before ({escape(', '.join(self._dropped))}): tick it again to compare."
                 if self._dropped
