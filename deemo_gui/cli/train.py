@@ -199,7 +199,6 @@ def run_train(args) -> int:
     done.model.metadata = meta
     save_model(done.model, args.out, meta)
     ensemble = meta["training"].get("ensemble")
-    label = "ensemble" if ensemble else args.arch
     summary = (
         f"saved {args.out}: {args.arch}, {members_text(ensemble)}, best epochs "
         f"{', '.join(map(str, ensemble['best_epochs']))} ({done.reason}), mean valid AUROC {done.best_valid_auroc:.4f}"
@@ -210,7 +209,7 @@ def run_train(args) -> int:
     if test is not None:
         summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
     print(summary)
-    line = baseline_line(meta, label)
+    line = baseline_line(meta)
     if line:
         print(line)
     print_verdict(done.model)

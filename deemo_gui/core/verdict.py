@@ -127,7 +127,8 @@ def baseline_line(meta: dict, network_label: str | None = None) -> str | None:
     baselines = meta.get("baselines")
     if auc is None or not isinstance(baselines, dict):
         return None
-    parts = [f"{network_label or meta.get('preset', 'network')} {auc:.3f}"]
+    default = "ensemble" if (meta.get("training") or {}).get("ensemble") else meta.get("preset", "network")
+    parts = [f"{network_label or default} {auc:.3f}"]
     for key, label in (("kmer", "k-mer"), ("pwm", "best PWM")):
         b = baselines.get(key) or {}
         value = b.get(_KEY[which])

@@ -65,19 +65,37 @@ def model_details_html(entry) -> str:
     m = entry.metadata
     tr = m.get("training") or {}
     test = m.get("test") or {}
+    ensemble = tr.get("ensemble") or {}
+    stopped = ", ".join(sorted(set(ensemble.get("stopped") or [])))
     rows = [
-        ("Preset", m.get("preset")),
+        (
+            "Preset",
+            f"{m.get('preset')}: the default ensemble, {ensemble.get('members')} network(s) (seeds "
+            f"{', '.join(map(str, ensemble.get('seeds') or []))}) × 2 strands folded into one"
+            if ensemble
+            else m.get("preset"),
+        ),
         ("Predicts", ", ".join(entry.task_names)),
         ("Input", f"{m.get('input_length', '?')} nt"),
         ("Trained on", _short_paths(tr.get("data"))),
         ("Sequences", f"{tr.get('n_train', '?')} train / {tr.get('n_valid', '?')} validation" if tr else None),
         (
             "Epochs",
-            f"best {tr.get('best_epoch')} of {tr.get('epochs_run')} ({tr.get('stopped')})"
+            f"best {', '.join(map(str, ensemble.get('best_epochs') or []))} of "
+            f"{', '.join(map(str, ensemble.get('epochs_run') or []))} ({stopped})"
+            if ensemble
+            else f"best {tr.get('best_epoch')} of {tr.get('epochs_run')} ({tr.get('stopped')})"
             if tr.get("epochs_run")
             else None,
         ),
-        ("Validation AUROC", _fmt(tr.get("valid_auroc")) if tr.get("valid_auroc") is not None else None),
+        (
+            "Validation AUROC",
+            f"members {', '.join(map(_fmt, ensemble.get('valid_aurocs') or []))}"
+            if ensemble
+            else _fmt(tr.get("valid_auroc"))
+            if tr.get("valid_auroc") is not None
+            else None,
+        ),
         (
             "Test AUROC",
             f"{_fmt(test.get('auroc'))} (AUPR {_fmt(test.get('aupr'))}, n = {test.get('n', '?')})"

@@ -140,4 +140,8 @@ def test_the_default_network_trains_an_ensemble_member_by_member_and_cancels(qtb
     assert panel.trained_entry.name.startswith("ensemble on rest_600") and panel.save_button.isEnabled()
     assert "1 DeepBind network folded into one" in panel.status.text()
     assert any("member 1/8" in str(p) for p in progress)
+    from deemo_gui.qt.model_picker import model_details_html
+
+    details = model_details_html(panel.trained_entry)
+    assert "the default ensemble, 1 network(s) (seeds 0) × 2 strands folded into one" in details
     assert dialogs == []

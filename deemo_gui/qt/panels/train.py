@@ -493,7 +493,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.epochs_spin.setSpecialValueText(f"recipe default (up to {ensemble.ENSEMBLE_MAX_EPOCHS})")
         self.lr_spin.setSpecialValueText(f"recipe default ({ensemble.ENSEMBLE_LR:g})")
         self.batch_spin.setSpecialValueText("recipe default (sized to the data)")
-        self.patience_spin.setSpecialValueText(f"recipe default ({ensemble.ENSEMBLE_PATIENCE})")
+        self.patience_spin.setSpecialValueText("recipe default (sized to the data)")
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -772,7 +772,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         from deemo_gui.core.ensemble import members_text
 
         ensemble = (entry.metadata.get("training") or {}).get("ensemble")
-        line = baseline_line(entry.metadata, "ensemble" if ensemble else done.model.preset)
+        line = baseline_line(entry.metadata)
         n_valid = (entry.metadata.get("training") or {}).get("n_valid", getattr(self, "_n_valid", None))
         cautions = training_cautions(self._data_path, n_valid, done.best_valid_auroc)
         head = "Done, with cautions" if cautions else "Done"
