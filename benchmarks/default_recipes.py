@@ -301,7 +301,6 @@ def run(names: list[str], recipes: list[str], seed: int = 0, baselines: bool = T
                 fh.write(json.dumps(row) + "\n")
 
 
-
 def report() -> str:
     rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
     names = list(dict.fromkeys(r["data"] for r in rows))
