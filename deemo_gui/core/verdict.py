@@ -85,8 +85,15 @@ def verdict(meta: dict, first_layer_r: float | None = None) -> Verdict:
             )
         _check_baselines(v, meta.get("baselines"), which, auc)
     training = meta.get("training") or {}
-    if training.get("stopped") == "max epochs" and training.get("best_epoch") == training.get("epochs_run"):
-        n = training.get("epochs_run")
+    ensemble = training.get("ensemble") or {}
+    runs = (
+        list(zip(ensemble.get("stopped") or [], ensemble.get("best_epochs") or [], ensemble.get("epochs_run") or []))
+        if ensemble
+        else [(training.get("stopped"), training.get("best_epoch"), training.get("epochs_run"))]
+    )
+    capped = [run for stopped, best, run in runs if stopped == "max epochs" and best == run]
+    if capped:
+        n = capped[0]
         v.add(
             "caution",
             f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; train longer",

@@ -141,6 +141,17 @@ def _classopt_cell(match: dict) -> str:
     return text
 
 
+def _ensemble_lines(info: dict | None) -> list[str]:
+    """The card's line on a folded ensemble (`deemo train` without --arch), or none."""
+    if not info:
+        return []
+    return [
+        f"- Ensemble ({info.get('folded')}): seeds {', '.join(map(str, info.get('seeds') or []))}; best epochs "
+        f"{', '.join(map(str, info.get('best_epochs') or []))}; validation AUROC of each "
+        f"{', '.join(f'{a:.3f}' for a in info.get('valid_aurocs') or [])}; {info.get('seconds')} s in all."
+    ]
+
+
 def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> str:
     """A Markdown model card: data with credits, preset, training, metrics, trust verdict, reproduction command."""
     training = meta.get("training", {})
@@ -166,6 +177,7 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
         + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "optimizer")
         + f"; seed {training.get('seed')}; {training.get('epochs_run')} epochs run, best epoch "
         f"{training.get('best_epoch')} ({training.get('stopped')}); device {training.get('device')}.",
+        *_ensemble_lines(training.get("ensemble")),
         "",
         "## Results",
         "| metric | value |",

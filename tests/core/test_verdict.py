@@ -57,6 +57,14 @@ def test_each_check_gives_its_reason():
     assert "no baselines" in verdict(_meta()).summary
 
 
+def test_an_ensemble_is_judged_on_every_member_and_named_in_the_baseline_line():
+    meta = _meta(baselines=BASELINES)
+    meta["training"]["ensemble"] = {"stopped": ["early stopping"] * 2, "best_epochs": [5, 7], "epochs_run": [11, 13]}
+    assert verdict(meta).level == "trusted" and baseline_line(meta).startswith("ensemble 0.950 · k-mer")
+    meta["training"]["ensemble"].update(stopped=["early stopping", "max epochs"], best_epochs=[5, 13])
+    assert "stopped at its cap (13 epochs) while still improving" in verdict(meta).summary
+
+
 def test_validation_figures_are_used_without_a_test_set():
     meta = {
         "training": {"valid_auroc": 0.7, "n_valid": 60, "valid_positives": 30},
@@ -122,3 +130,16 @@ def test_a_well_trained_zoo_model_beats_its_baselines():
     assert b["pwm"]["id"].startswith("MA0138") and b["kmer"]["test_auroc"] is not None
     v = verdict(model.metadata, first_layer_correlation(model))
     assert not any("baselines" in r or "near chance" in r for r in v.reasons), v.reasons
+
+
+def test_the_model_card_describes_a_folded_ensemble():
+    from deemo_gui.core.zoo import model_card, read_index
+
+    entry = next(e for e in read_index() if e["name"] == "REST_GM12878_cnn")
+    info = {"folded": "2 DeepBind networks x 2 strands, mean logit, as one network", "seeds": [0, 1]}
+    info.update(best_epochs=[4, 6], valid_aurocs=[0.91, 0.925], seconds=61.5)
+    card = model_card(entry, {"preset": "deepbind", "hparams": {}, "training": {"ensemble": info}})
+    assert (
+        "- Ensemble (2 DeepBind networks x 2 strands, mean logit, as one network): seeds 0, 1; best epochs 4, 6; "
+        "validation AUROC of each 0.910, 0.925; 61.5 s in all." in card
+    )

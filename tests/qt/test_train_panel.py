@@ -145,3 +145,15 @@ def test_the_default_network_trains_an_ensemble_member_by_member_and_cancels(qtb
     details = model_details_html(panel.trained_entry)
     assert "the default ensemble, 1 network(s) (seeds 0) × 2 strands folded into one" in details
     assert dialogs == []
+
+
+def test_the_star_marks_the_kept_epoch_not_the_highest_auroc(window):
+    """With early stopping on validation loss the kept epoch need not have the best AUROC."""
+    from deemo_gui.core.training import EpochEvent
+
+    panel = window.show_panel("Train")
+    for epoch, auroc, improved in ((1, 0.70, True), (2, 0.80, True), (3, 0.85, False), (4, 0.75, False)):
+        panel._on_event(EpochEvent(epoch, 10, 0.5, auroc, 0.5, 3e-3, 1.0, 100.0, improved))
+    panel._redraw()
+    x, y = panel.best_marker.getData()
+    assert list(x) == [2] and list(y) == [0.80] and "(best so far)" not in panel.status.text()

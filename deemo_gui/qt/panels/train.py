@@ -244,6 +244,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._epoch_x: list[int] = []
         self._epoch_loss: list[float] = []
         self._auroc: list[float] = []
+        self._kept: int | None = None  # index of the epoch whose weights are kept (the last "improved" one)
 
         # -- form -------------------------------------------------------------------------
         self.data_edit = QLineEdit(placeholderText="FASTA, TSV/CSV, DeepBind .seq[.gz]…")
@@ -687,6 +688,8 @@ class TrainPanel(SingleJobMixin, QWidget):
             self._epoch_x.append(event.epoch)
             self._epoch_loss.append(event.train_loss)
             self._auroc.append(event.valid_auroc)
+            if event.improved:  # best validation AUROC or loss, whichever the training follows
+                self._kept = len(self._auroc) - 1
             member = f"Member {self._member['member']} of up to {self._member['members']} · " if self._member else ""
             self.status.setText(
                 f"{member}Epoch {event.epoch}/{event.max_epochs}: loss {event.train_loss:.4f}, validation AUROC "
@@ -697,8 +700,8 @@ class TrainPanel(SingleJobMixin, QWidget):
 
     def _start_member(self, info: dict) -> None:
         """A new member of the default ensemble: its own curves (x follows the epochs it runs)."""
-        if self._member is not None and self._auroc:
-            self._member_aurocs.append(max(self._auroc))
+        if self._member is not None and self._kept is not None:
+            self._member_aurocs.append(self._auroc[self._kept])
         self._member = info
         self.max_epochs = info["max_epochs"]
         self._n_valid = info["n_valid"]
@@ -717,6 +720,7 @@ class TrainPanel(SingleJobMixin, QWidget):
 
     def _reset_curves(self) -> None:
         self._loss_x, self._loss_y, self._epoch_x, self._epoch_loss, self._auroc = [], [], [], [], []
+        self._kept = None
         self._drawn = (-1, -1)
         self._redraw()
 
@@ -729,8 +733,8 @@ class TrainPanel(SingleJobMixin, QWidget):
             self.epoch_curve.setData(self._epoch_x, self._epoch_loss)
             self.auroc_curve.setData(self._epoch_x, self._auroc)
             if self._auroc:
-                k = max(range(len(self._auroc)), key=self._auroc.__getitem__)
-                self.best_marker.setData([self._epoch_x[k]], [self._auroc[k]])
+                k = self._kept
+                self.best_marker.setData([] if k is None else [self._epoch_x[k]], [] if k is None else [self._auroc[k]])
                 self.auroc_plot.setYRange(min(0.5, min(self._auroc) - 0.02), 1.0)
             else:
                 self.best_marker.setData([], [])
