@@ -325,9 +325,12 @@ class Trainer:
 
 
 def train(train_data: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None) -> DoneEvent:
-    """Run a whole training and return its DoneEvent (for scripts; GUIs iterate `Trainer.run`)."""
+    """Run a whole training and return its DoneEvent (for scripts; GUIs iterate `Trainer.run`); preset
+    "auto" trains the default network (core.ensemble)."""
+    from deemo_gui.core.ensemble import trainer_for
+
     done = None
-    for event in Trainer(train_data, config, valid).run():
+    for event in trainer_for(train_data, config, valid).run():
         if isinstance(event, DoneEvent):
             done = event
     assert done is not None, "Trainer.run always ends with a DoneEvent"

@@ -160,3 +160,10 @@ def test_first_layer_check_of_a_folded_ensemble_compares_each_member_to_its_own_
     assert abs(first_layer_correlation(untrained)) < 0.1
     trained = list(train_ensemble(rest_600, members=2, max_epochs=3, baselines=False, device="cpu"))[-1].model
     assert first_layer_correlation(trained) < 0.995
+
+
+def test_train_from_python_with_preset_auto_gives_the_folded_ensemble(rest_600):
+    from deemo_gui.core.training import train
+
+    done = train(rest_600, TrainingConfig(preset=DEFAULT_ARCH, max_epochs=1, baselines=False, device="cpu"))
+    assert done.model.preset == "deepbind" and done.metadata["training"]["ensemble"]["members"] == 8
