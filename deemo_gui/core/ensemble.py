@@ -220,8 +220,8 @@ class EnsembleTrainer:
         dones: list[DoneEvent] = []
         for m in range(self.members):
             elapsed = time.perf_counter() - started
-            if self._cancelled or (m and elapsed + 1.5 * elapsed / m > limit):  # the next would end past it
-                break
+            if m and (self._cancelled or elapsed + 1.5 * elapsed / m > limit):  # the next would end past it
+                break  # (the first member always runs: cancelled at once, it stops after one step)
             cfg = dataclasses.replace(
                 base, seed=base.seed + m, time_limit=limit - elapsed, baselines=base.baselines and m == 0
             )

@@ -167,3 +167,11 @@ def test_train_from_python_with_preset_auto_gives_the_folded_ensemble(rest_600):
 
     done = train(rest_600, TrainingConfig(preset=DEFAULT_ARCH, max_epochs=1, baselines=False, device="cpu"))
     assert done.model.preset == "deepbind" and done.metadata["training"]["ensemble"]["members"] == 8
+
+
+def test_cancel_before_the_first_member_still_gives_a_model(rest_600):
+    trainer = EnsembleTrainer(rest_600, members=3, max_epochs=5, baselines=False, device="cpu")
+    trainer.cancel()
+    done = list(trainer.run())[-1]
+    assert isinstance(done, DoneEvent) and done.reason == "cancelled" and done.epochs_run == 1
+    assert done.metadata["training"]["ensemble"]["members"] == 1
