@@ -237,6 +237,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._data_path = ""
         self._n_valid: int | None = None
         self._member: dict | None = None  # the default network's member in training ("member" event)
+        self._progress_member: dict | None = None  # the same, as the worker thread's progress reports saw it
         self._member_aurocs: list[float] = []  # best validation AUROC of each finished member
         self.max_epochs = 0
         self._loss_x: list[float] = []
@@ -593,7 +594,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         if not getattr(self.window_, "torch_is_ready", True) and self.preset_combo.count() == 0:
             self._fill_choices()
         config = self.config()
-        self._member, self._member_aurocs = None, []
+        self._member, self._member_aurocs, self._progress_member = None, [], None
         self.auroc_plot.setTitle("Validation AUROC", color="#222")
         self._reset_curves()
         self.state = _CancelState()
@@ -635,7 +636,9 @@ class TrainPanel(SingleJobMixin, QWidget):
 
         from deemo_gui.core.training import EpochEvent, StepEvent
 
-        member = self._member
+        if isinstance(event, tuple) and event[0] == "member":  # runs in the worker: its own copy of the member
+            self._progress_member = event[1]
+        member = self._progress_member
         if member and isinstance(event, (StepEvent, EpochEvent)):  # an ensemble: progress is time of the limit
             limit = member["time_limit"] or 600.0
             elapsed = min(limit, time.perf_counter() - member["started"])
