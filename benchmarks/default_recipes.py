@@ -93,6 +93,12 @@ RECIPES.update(
         "ensemble-bn-p6-wd1e-3-d1": lambda n: dict(
             ensemble=True, patience=6, weight_decay=1e-3, overrides=dict(batch_norm=1, dropout=0.1)
         ),
+        # small sets (800 sequences) peak at epoch 2-4: the default with dropout 0.5, or with lr 1e-3
+        "default-d5": lambda n: dict(ensemble=True, overrides=dict(dropout=0.5)),
+        "default-lr1e-3": lambda n: dict(ensemble=True, lr=1e-3),
+        "default-d5-wd1e-2": lambda n: dict(ensemble=True, weight_decay=1e-2, overrides=dict(dropout=0.5)),
+        "default-8x128-d5": lambda n: dict(ensemble=True, overrides=dict(n_motifs=128, dropout=0.5)),
+        "default-6x256": lambda n: dict(ensemble=True, overrides=dict(motif_length=6)),
         "ensemble-bn-p6-wd1e-3-h64": lambda n: dict(
             ensemble=True, patience=6, weight_decay=1e-3, overrides=dict(batch_norm=1, hidden_units=64)
         ),
@@ -364,7 +370,8 @@ def report() -> str:
             "`-p6`: patience 6; `-h2`: learning rate halved after 2 epochs without a better validation loss; "
             "`-wd…`: weight decay; `-d0`/`-d1`/`-d2`: dropout 0/0.1/0.2 after the hidden layer (the preset's is "
             "0.5). `default` is `deemo train` without `--arch`: `ensemble-bn-p6-wd1e-3-d0` with patience sized to "
-            "about 450 steps.",
+            "about 450 steps; `default-…` the default with one change (`d5`: dropout 0.5, `lr1e-3`, `wd1e-2`, "
+            "`8x128`: 128 detectors, `6x256`: 6-nt detectors).",
         ]
     )
 
