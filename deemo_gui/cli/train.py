@@ -27,7 +27,7 @@ def register(sub) -> None:
         default="auto",
         metavar="PRESET",
         help="network preset (see `deemo presets`); default auto: an ensemble of DeepBind networks folded into one "
-        "model, within 0.01 AUROC of the built-in baselines or better on 34 of 37 benchmark sets (10 minutes "
+        "model, within 0.01 AUROC of the built-in baselines or better on 35 of 37 benchmark sets (10 minutes "
         "unless --time)",
     )
     p.add_argument(

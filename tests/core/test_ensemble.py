@@ -8,6 +8,7 @@ from deemo_gui.core.ensemble import (
     DEFAULT_ARCH,
     EnsembleTrainer,
     auto_batch_size,
+    auto_hidden_units,
     auto_patience,
     ensemble_config,
     fold_deepbind,
@@ -91,7 +92,10 @@ def test_ensemble_config_sizes_the_batch_to_the_data():
     assert config.preset == "deepbind" and config.batch_size == 32 and config.lr == 3e-3 and config.seed == 3
     assert config.rc_augment and config.monitor == "loss" and config.time_limit == 600
     assert config.weight_decay == 1e-3 and config.patience == 20
-    assert config.overrides == {"motif_length": 8, "n_motifs": 256, "batch_norm": 1, "dropout": 0.0}
+    assert config.overrides == {"motif_length": 8, "n_motifs": 256, "batch_norm": 1, "dropout": 0.0, "hidden_units": 8}
+    # the hidden layer: about one unit per 100 sequences, 8 to DeepBind's 32; an explicit value wins
+    assert [auto_hidden_units(n) for n in (100, 800, 1600, 3431, 10_000)] == [8, 8, 16, 32, 32]
+    assert ensemble_config(800, overrides={"hidden_units": 32}).overrides["hidden_units"] == 32
     # patience: about 450 steps without a better validation loss, 6 to 20 epochs
     assert [auto_patience(n, auto_batch_size(n)) for n in (800, 3431, 10_000, 100_000)] == [20, 9, 6, 6]
     assert ensemble_config(10_000, patience=3).patience == 3
