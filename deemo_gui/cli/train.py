@@ -52,7 +52,8 @@ def register(sub) -> None:
         "--test-fraction",
         type=float,
         metavar="F",
-        help="hold out this fraction of TRAIN_DATA as the test set (when there is no --test file)",
+        help="hold out this fraction of TRAIN_DATA as the test set (when there is no --test file; with neither, "
+        "--arch auto holds out 10 %% so that the folded model and the baselines get a test AUROC)",
     )
     p.add_argument("--epochs", type=int, help="maximum epochs (default: the preset's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
@@ -207,8 +208,11 @@ def run_train(args) -> int:
         else f"saved {args.out}: {args.arch}, best epoch {done.best_epoch}/{done.epochs_run} ({done.reason}), "
         f"valid AUROC {done.best_valid_auroc:.4f}"
     )
-    if test is not None:
-        summary += f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']})"
+    if meta.get("test"):  # a test file, or the records the default recipe held out
+        held = " held out" if "held_out" in meta["test"] else ""
+        summary += (
+            f", test AUROC {meta['test']['auroc']:.4f} AUPR {meta['test']['aupr']:.4f} (n={meta['test']['n']}{held})"
+        )
     print(summary)
     line = baseline_line(meta)
     if line:

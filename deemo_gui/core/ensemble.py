@@ -29,7 +29,7 @@ from deemo_gui.core.modelschema import MAX_HPARAM_INT
 from deemo_gui.core.networks import build_network
 from deemo_gui.core.networks.deepbind import DeepBind
 from deemo_gui.core.sequences import SequenceSet
-from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig
+from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, evaluate, split_validation
 
 
 def _hidden(net: DeepBind) -> torch.nn.Linear:
@@ -138,6 +138,10 @@ ENSEMBLE_PATIENCE = (6, 20)
 # model file's 4,096-filter limit once folded.
 ENSEMBLE_MEMBERS = 8
 ENSEMBLE_TIME_LIMIT = 600.0  # seconds: the issue's budget for up to 10k sequences of up to 400 nt on 2 CPU cores
+# Without a test set the folded model has no held-out data of its own (each member's validation split is in
+# the others' training data), so this share of the training file is held out from every member and the
+# baselines, and the folded model and the baselines are scored on it as the test set.
+ENSEMBLE_TEST_FRACTION = 0.1
 
 
 # `deemo train` without --arch, and the Train panel's first network: this recipe (EnsembleTrainer)
@@ -203,7 +207,9 @@ def ensemble_config(n_train: int, **config) -> TrainingConfig:
 class EnsembleTrainer:
     """Trains the recipe like a Trainer: `run()` yields each member's events (a `("member", info)` and a
     `("status", text)` before each), then one DoneEvent with the members folded, both strands averaged,
-    into one DeepBind network; `cancel()` stops the member in training and folds the ones done."""
+    into one DeepBind network; `cancel()` stops the member in training and folds the ones done. Without a
+    test set, ENSEMBLE_TEST_FRACTION of `train` is held out and the folded model's metadata gets its
+    "test" scores there (the baselines are fitted without it and scored on it too)."""
 
     def __init__(
         self,
@@ -221,6 +227,11 @@ class EnsembleTrainer:
         if not (isinstance(members, int) and members >= 1):
             raise ConfigError(f"members must be a positive whole number, got {members!r}")
         self.members = min(members, MAX_HPARAM_INT // detectors)  # a model file holds up to 4,096 detectors
+        self.held_out: dict | None = None  # how the test split was made when none was given
+        if test is None:
+            seed = self.config.seed + 10_000  # apart from the members' validation seeds
+            train, test = split_validation(train, ENSEMBLE_TEST_FRACTION, seed, "test fraction")
+            self.held_out = {"fraction": ENSEMBLE_TEST_FRACTION, "seed": seed, "of": len(train) + len(test)}
         self.data = (train, valid, test)
         self.trainer: Trainer | None = None  # the member in training
         self._cancelled = False
@@ -294,6 +305,10 @@ class EnsembleTrainer:
             "folded": f"{len(dones)} DeepBind networks x 2 strands, mean logit, as one network",
         }
         model.metadata = meta
+        if self.held_out is not None:
+            test = self.data[2]
+            what = f"{len(test):,} of {self.held_out['of']:,} records held out from training (seed {self.held_out['seed']})"
+            meta["test"] = {"data": f"{test.source}: {what}", "held_out": self.held_out, **evaluate(model, test)}
         reason = "cancelled" if any(d.reason == "cancelled" for d in dones) or self._cancelled else first.reason
         return DoneEvent(
             model,

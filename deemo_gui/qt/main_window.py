@@ -558,6 +558,7 @@ class MainWindow(QMainWindow):
             size = os.path.getsize(path)
         except OSError:
             size = 0
+        example = self._untouched_example()
         if size <= SYNC_OPEN_BYTES:
             try:
                 self.viewer.open(path, labels=labels, negatives=negatives)
@@ -567,7 +568,7 @@ class MainWindow(QMainWindow):
             except Exception as exc:
                 errors.report_exception(self, exc, f"Opening {os.path.basename(path)}")
                 return False
-            self._opened(path)
+            self._opened(path, self._close_example(example))
             return True
         from deemo_gui.core.sequences import load_dataset
 
@@ -576,13 +577,34 @@ class MainWindow(QMainWindow):
         )
 
         def opened(data) -> None:
+            still = self._untouched_example() if example else []  # not edited while the file was read
             self.viewer.add_sequences(data, path=path, labels=labels, negatives=negatives)
-            self._opened(path)
+            self._opened(path, self._close_example(still))
 
         worker.returned.connect(opened)
         return self.jobs.start(worker, context=f"Opening {os.path.basename(path)}")
 
-    def _opened(self, path: str) -> None:
+    def _untouched_example(self) -> list[str]:
+        """The open files when they are only the bundled example, none of its records edited or flipped
+        (opening one's own data then replaces it rather than mixing its records in); else []."""
+        from deemo_gui.examples import default_example
+
+        example = {os.path.realpath(p) for p in default_example()[0]}
+        v = self.viewer
+        paths = [f.path for f in v.files]
+        if not paths or v.edits.states or any(os.path.realpath(p) not in example for p in paths):
+            return []
+        return paths
+
+    def _close_example(self, example: list[str]) -> str:
+        """Close `example`, the first open files (`_untouched_example`); the status-line note."""
+        if not example:
+            return ""
+        for _ in example:
+            self.viewer.close_file(0)
+        return f" (closed the bundled example {os.path.basename(example[0])}, so its records do not mix with these)"
+
+    def _opened(self, path: str, closed: str = "") -> None:
         self.add_recent(path)
         ids = self.viewer.files[-1].data.ids
         repeated = len(ids) - len(set(ids))
@@ -594,7 +616,9 @@ class MainWindow(QMainWindow):
             if repeated
             else ""
         )
-        self.show_message(f"Opened {os.path.basename(path)}: {len(ids):,} sequences{note}{self._length_notice()}")
+        self.show_message(
+            f"Opened {os.path.basename(path)}: {len(ids):,} sequences{closed}{note}{self._length_notice()}", 12000
+        )
 
     def _length_notice(self) -> str:
         """' — lengths 60–1,010 nt; the ticked models read 101 nt: ...' when they differ."""

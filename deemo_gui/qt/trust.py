@@ -37,7 +37,8 @@ def trust_html(entries) -> str:
 
 class TrustLabel(QLabel):
     """Shown above an explanation: why its model may not deserve it, in one line whatever the number of
-    models (the worst first, "+ N more" after it; every line in the tooltip). Hidden when all are trusted."""
+    models (the worst first, "+ N more" after it; every line in the tooltip), or, `wrapped` for a narrow
+    side column, every line in full. Hidden when all are trusted."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -46,12 +47,23 @@ class TrustLabel(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._rows: list[tuple[str, str, str]] = []
+        self._html = ""
+        self._wrapped = False
         self.setVisible(False)
+
+    def set_wrapped(self, wrapped: bool = True) -> None:
+        """Wrap every flagged model's full line instead of eliding one (a column too narrow for one line)."""
+        self._wrapped = wrapped
+        self.setWordWrap(wrapped)
+        horizontal = QSizePolicy.Policy.Preferred if wrapped else QSizePolicy.Policy.Ignored
+        self.setSizePolicy(horizontal, QSizePolicy.Policy.Minimum if wrapped else QSizePolicy.Policy.Fixed)
+        self._render()
 
     def show_for(self, entries) -> None:
         entries = [e for e in entries if e is not None]
         self._rows = _flagged(entries)
-        self.setToolTip(trust_html(entries))
+        self._html = trust_html(entries)
+        self.setToolTip(self._html)
         self._render()
         self.setVisible(bool(self._rows))
 
@@ -60,8 +72,8 @@ class TrustLabel(QLabel):
         return "\n".join(f"⚠ {name} — {level}: {why}" for level, name, why in self._rows)
 
     def _render(self) -> None:
-        if not self._rows:
-            self.setText("")
+        if not self._rows or self._wrapped:
+            self.setText(self._html if self._rows else "")
             return
         level, name, why = self._rows[0]
         more = len(self._rows) - 1

@@ -179,3 +179,28 @@ def test_cancel_before_the_first_member_still_gives_a_model(rest_600):
     done = list(trainer.run())[-1]
     assert isinstance(done, DoneEvent) and done.reason == "cancelled" and done.epochs_run == 1
     assert done.metadata["training"]["ensemble"]["members"] == 1
+
+
+def test_without_a_test_set_the_folded_model_is_scored_on_records_no_member_saw(rest_600):
+    from sklearn.metrics import roc_auc_score
+
+    from deemo_gui.core.inference import predict_logits
+    from deemo_gui.core.sequences import one_hot
+    from deemo_gui.core.verdict import baseline_line
+
+    trainer = EnsembleTrainer(rest_600, members=2, max_epochs=2, device="cpu")
+    train, _, held = trainer.data
+    assert len(held) == 60 and len(train) == 540 and not set(held.seqs) & set(train.seqs)
+    events = list(trainer.run())
+    sizes = [e[1]["n_train"] + e[1]["n_valid"] for e in events if isinstance(e, tuple) and e[0] == "member"]
+    assert sizes == [540, 540]  # every member trains and validates without the held-out records
+    meta = events[-1].metadata
+    test = meta["test"]
+    assert test["n"] == 60 and test["held_out"] == {"fraction": 0.1, "seed": 10_000, "of": 600}
+    assert "60 of 600 records held out" in test["data"]
+    expected = roc_auc_score(held.labels[:, 0], predict_logits(events[-1].model, one_hot(held.seqs))[:, 0])
+    assert test["auroc"] == pytest.approx(expected, abs=1e-6)
+    assert meta["baselines"]["kmer"]["test_auroc"] is not None  # the baselines are scored on the same records
+    assert baseline_line(meta).endswith("(test AUROC)") and baseline_line(meta).startswith(f"ensemble {expected:.3f}")
+    given = EnsembleTrainer(rest_600, test=held, members=1, max_epochs=1, baselines=False, device="cpu")
+    assert given.held_out is None and len(given.data[0]) == 600  # a test set given: nothing is held out

@@ -105,6 +105,26 @@ def test_open_pick_edit_and_the_score_changes(qtbot, window, data_dir, rest_mode
     assert dialogs == []
 
 
+def test_opening_ones_own_data_replaces_the_untouched_example(qtbot, window, data_dir, dialogs):
+    from deemo_gui.examples import default_example
+
+    v = window.viewer
+    example = default_example()[0][0]
+    assert window.open_file(example) and len(v.files) == 1
+    shown = []
+    window.statusBar().messageChanged.connect(shown.append)
+    assert window.open_file(str(data_dir / REST)) is True
+    assert [os.path.basename(f.path) for f in v.files] == ["REST_GM12878_B.seq.gz"] and v.n_sequences == 1000
+    assert v.current_index == 0 and "closed the bundled example REST_GM12878_test.fa" in shown[-1]
+    # an edited example is the user's work: it stays open beside the new file
+    v.clear()
+    assert window.open_file(example)
+    v.edit(0, "N")
+    assert window.open_file(str(data_dir / REST)) is True and len(v.files) == 2
+    # and so does any file of their own
+    assert window.open_file(example) and len(v.files) == 3 and dialogs == []
+
+
 def test_bad_files_show_a_dialog_and_keep_state(qtbot, window, data_dir, tmp_path, dialogs):
     v = window.viewer
     window.open_file(str(data_dir / REST))

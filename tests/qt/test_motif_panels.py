@@ -147,23 +147,34 @@ def test_filters_grid_fills_with_tomtom_matches(qtbot, window):
     assert worker is not None
     qtbot.waitUntil(lambda: panel.outcome is not None, timeout=60_000)
     qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: not panel._pending, timeout=10_000)  # cards are drawn a few per event-loop turn
+    from deemo_gui.qt.panels.filters import PAGE
+
     cards = panel.cards
-    assert len(cards) == len(panel.outcome.motifs) > 20
+    assert len(cards) == min(PAGE, len(panel.outcome.motifs)) and len(panel.outcome.motifs) > 20
     assert all(c.logo.pwm is not None and c.match_label.text() for c in cards)
     assert "2,000 positive sequences" in panel.status.text() or "first 2,000" in panel.status.text()
 
     # sorted by IC: grid order follows total information content
     def grid_order():
         items = [panel.grid.itemAt(k).widget() for k in range(panel.grid.count())]
-        cells = [(panel.grid.getItemPosition(panel.grid.indexOf(w)), w) for w in items if w in cards]
+        cells = [(panel.grid.getItemPosition(panel.grid.indexOf(w)), w) for w in items if w in panel.cards]
         return [w for (_pos, w) in sorted(cells, key=lambda c: (c[0][0], c[0][1]))]
 
     ics = [c.match.pwm.total_ic for c in grid_order()]
-    assert ics == sorted(ics, reverse=True)
+    assert ics == sorted((m.pwm.total_ic for m in panel.outcome.motifs), reverse=True)[: len(ics)]
+    assert len(panel.outcome.motifs) > PAGE  # 64 filters: Show more draws the next page, in the same order
+    assert panel.more_button.isVisibleTo(panel) and f"{PAGE} of " in panel.more_button.text()
+    panel.show_more()
+    qtbot.waitUntil(lambda: not panel._pending, timeout=10_000)
+    assert len(panel.cards) == min(2 * PAGE, len(panel.outcome.motifs)) and not panel.more_button.isVisibleTo(panel)
+    ics = [c.match.pwm.total_ic for c in grid_order()]
+    assert ics == sorted((m.pwm.total_ic for m in panel.outcome.motifs), reverse=True)[: len(ics)]
     # sorted by E-value: the best matches first, homeobox matrices
     panel.sort_combo.setCurrentIndex(panel.sort_combo.findData("evalue"))
+    qtbot.waitUntil(lambda: not panel._pending, timeout=10_000)
     first = grid_order()[:5]
-    assert [c.match.best_E for c in first] == sorted(c.match.best_E for c in cards)[:5]
+    assert [c.match.best_E for c in first] == sorted(m.best_E for m in panel.outcome.motifs)[:5]
     assert sum(is_homeobox(c.match.best_name) for c in first) >= 4
     assert "E = " in first[0].match_label.text() and first[0].match.best_id in first[0].match_label.text()
     assert "Top Tomtom matches" in first[0].toolTip()

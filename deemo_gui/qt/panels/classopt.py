@@ -155,6 +155,7 @@ class ClassOptPanel(SingleJobMixin, QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
+        self.chooser.trust.set_wrapped()  # the side column is too narrow for one line
         left_layout.addWidget(self.chooser.trust)
         left_layout.addWidget(self.status)
         left_layout.addWidget(self.best_label)

@@ -41,6 +41,10 @@ SORTS = (
     ("index", "Filter number", "In the order of the network's first layer"),
 )
 CARD_WIDTH = 230
+# Cards are drawn a page at a time, a few per event-loop turn: the 4,096 filters of a folded ensemble took
+# about 75 s to draw at once (about 5 ms a card with its logo, more as the grid grows), the window frozen.
+PAGE = 48
+CHUNK = 8  # cards per event-loop turn (~40 ms)
 
 
 class FilterCard(QFrame):
@@ -111,6 +115,9 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.worker: Worker | None = None
         self.outcome = None
         self.cards: list[FilterCard] = []
+        self._pending: list = []  # matches whose cards are still to be drawn, in grid order
+        self._shown = 0  # cards asked for (a multiple of PAGE, at most every filter)
+        self._stretch_row = 0
         self._columns = 0
 
         self.chooser = ModelChooser(viewer, parent=self)
@@ -138,7 +145,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         for k, (key, text, tip) in enumerate(SORTS):
             self.sort_combo.addItem(text, key)
             self.sort_combo.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
-        self.sort_combo.currentIndexChanged.connect(lambda _i: self._layout_cards())
+        self.sort_combo.currentIndexChanged.connect(lambda _i: self._build())
         self.release_combo = release_combo()
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
@@ -153,6 +160,10 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.meme_button.clicked.connect(
             lambda: self.outcome and export_meme_dialog(self, [m.pwm for m in self.sorted_matches()], "filter motifs")
         )
+        self.more_button = QPushButton("Show more")
+        self.more_button.setToolTip(f"Draw the next {PAGE} filters in the sort order")
+        self.more_button.clicked.connect(self.show_more)
+        self.more_button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -172,8 +183,10 @@ class FiltersPanel(SingleJobMixin, QWidget):
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.meme_button)
+        self.chooser.trust.set_wrapped()  # the side column is too narrow for one line
         left_layout.addWidget(self.chooser.trust)
         left_layout.addWidget(self.status)
+        left_layout.addWidget(self.more_button)
         left_layout.addStretch(1)
         left.setMinimumWidth(220)
         left.setMaximumWidth(280)
@@ -193,6 +206,8 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._relayout = QTimer(self, singleShot=True, interval=60)
         self._relayout.timeout.connect(self._maybe_relayout)
+        self._add_timer = QTimer(self, singleShot=True, interval=0)
+        self._add_timer.timeout.connect(self._add_some)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -296,17 +311,15 @@ class FiltersPanel(SingleJobMixin, QWidget):
     # -- the grid ----------------------------------------------------------------------------
     def _show(self, outcome, description: str) -> None:
         self.outcome = outcome
-        for card in self.cards:
-            card.setParent(None)
-            card.deleteLater()
-        self.cards = []
+        self._clear_cards()
         self.meme_button.setEnabled(bool(outcome and outcome.motifs))
+        self.more_button.hide()
         if outcome is None:
             self.placeholder.setText("Filter logos appear here.")
             self.placeholder.show()
             self._columns = 0
             return
-        self.cards = [FilterCard(m) for m in outcome.motifs]
+        self._shown = min(PAGE, len(outcome.motifs))
         n_sig = sum(m.significant for m in outcome.motifs)
         k = outcome.left_out
         left_out = (
@@ -316,8 +329,13 @@ class FiltersPanel(SingleJobMixin, QWidget):
             f"{len(outcome.motifs)} of {outcome.n_filters} filters over {description}{left_out}. "
             f"{n_sig} match a {outcome.release} motif with E < 0.05 ({outcome.seconds:.1f} s). "
             "Hover a card for its top matches; right-click a logo to export it."
+            + (
+                f" The grid draws {PAGE} at a time in the sort order (Show more); Export MEME writes all."
+                if len(outcome.motifs) > PAGE
+                else ""
+            )
         )
-        if not self.cards:
+        if not outcome.motifs:
             self.placeholder.setText(
                 "No filter reached the minimum number of sites: lower the threshold or "
                 "the minimum sites, or open more sequences."
@@ -325,8 +343,59 @@ class FiltersPanel(SingleJobMixin, QWidget):
             self.placeholder.show()
         else:
             self.placeholder.hide()
-        self._columns = 0
-        self._layout_cards()
+        self._build()
+
+    def _clear_cards(self) -> None:
+        self._add_timer.stop()
+        self._pending = []
+        for card in self.cards:
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = []
+
+    def _build(self) -> None:
+        """Draw the first `_shown` filters in the sort order (a new outcome, another sort)."""
+        if self.outcome is None:
+            return
+        self._clear_cards()
+        self._columns = self._n_columns()
+        for c in range(self.grid.columnCount() + 1):
+            self.grid.setColumnStretch(c, 1 if c < self._columns else 0)
+        self._pending = self.sorted_matches()[: self._shown]
+        self._add_some()
+
+    def _add_some(self) -> None:
+        """Draw the next CHUNK pending cards; again on the next event-loop turn while any are left."""
+        cols = max(1, self._columns)
+        for match in self._pending[:CHUNK]:
+            k = len(self.cards)
+            card = FilterCard(match)
+            self.cards.append(card)
+            self.grid.addWidget(card, k // cols, k % cols)
+        del self._pending[:CHUNK]
+        self._set_stretch_row(len(self.cards) // cols + 1)
+        if self._pending:
+            self._add_timer.start()
+        total = len(self.outcome.motifs) if self.outcome is not None else 0
+        left = total - self._shown
+        self.more_button.setVisible(left > 0 and not self._pending)
+        self.more_button.setText(f"Show {min(PAGE, left):,} more ({self._shown:,} of {total:,} shown)")
+
+    def show_more(self) -> None:
+        """Draw the next PAGE filters in the sort order."""
+        if self.outcome is None:
+            return
+        start = len(self.cards) + len(self._pending)
+        self._shown = min(self._shown + PAGE, len(self.outcome.motifs))
+        self._pending += self.sorted_matches()[start : self._shown]
+        self.more_button.hide()
+        self._add_timer.start()
+
+    def _set_stretch_row(self, row: int) -> None:
+        """The empty row below the cards takes the spare height (keeps the cards at the top)."""
+        self.grid.setRowStretch(self._stretch_row, 0)
+        self.grid.setRowStretch(row, 1)
+        self._stretch_row = row
 
     def sorted_matches(self) -> list:
         if self.outcome is None:
@@ -344,18 +413,17 @@ class FiltersPanel(SingleJobMixin, QWidget):
         return max(1, width // CARD_WIDTH)
 
     def _layout_cards(self) -> None:
+        """Place the drawn cards, in order, in as many columns as fit (the panel was resized)."""
         if not self.cards:
             return
-        order = {id(m): k for k, m in enumerate(self.sorted_matches())}
-        cards = sorted(self.cards, key=lambda c: order.get(id(c.match), 0))
         cols = self._n_columns()
         for card in self.cards:
             self.grid.removeWidget(card)
-        for k, card in enumerate(cards):
+        for k, card in enumerate(self.cards):
             self.grid.addWidget(card, k // cols, k % cols)
         for c in range(max(cols, self._columns) + 1):
             self.grid.setColumnStretch(c, 1 if c < cols else 0)
-        self.grid.setRowStretch(len(cards) // cols + 1, 1)
+        self._set_stretch_row(len(self.cards) // cols + 1)
         self._columns = cols
 
     def resizeEvent(self, event) -> None:

@@ -785,11 +785,15 @@ class TrainPanel(SingleJobMixin, QWidget):
         head = "Done, with cautions" if cautions else "Done"
         result = (
             f"{members_text(ensemble)} in {ensemble['seconds'] / 60:.1f} min, "
-            f"mean best validation AUROC {done.best_valid_auroc:.4f} (best epochs "
+            f"the members' mean best validation AUROC {done.best_valid_auroc:.4f} (best epochs "
             f"{', '.join(map(str, ensemble['best_epochs']))})"
             if ensemble
             else f"best validation AUROC {done.best_valid_auroc:.4f} at epoch {done.best_epoch} of {done.epochs_run}"
         )
+        test = entry.metadata.get("test") or {}
+        if test.get("auroc") is not None:
+            held = " held out from the training file" if "held_out" in test else ""
+            result += f"; test AUROC {test['auroc']:.4f} on {test.get('n', 0):,} sequences{held}"
         self.status.setText(
             f"{head} ({done.reason}): {result}. “{escape(entry.name)}” is in the model list ({where})."
             + (
