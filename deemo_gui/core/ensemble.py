@@ -158,6 +158,14 @@ DEFAULT_DESCRIPTION = (
 )
 
 
+DEFAULT_SUMMARY = (
+    f"auto (recommended): trains up to {ENSEMBLE_MEMBERS} small DeepBind-style networks with settings sized "
+    f"to your data and combines them into one model, in at most {ENSEMBLE_TIME_LIMIT / 60:.0f} minutes unless "
+    f"told. Without a test file, {ENSEMBLE_TEST_FRACTION:.0%} of the sequences are held out to test it. On 37 "
+    "real data sets it matched or beat a k-mer model and the best JASPAR PWM on 35 (BENCHMARKS.md)."
+)
+
+
 def members_text(info: dict) -> str:
     """'8 DeepBind networks folded into one' from a model's `training.ensemble` record."""
     n = int(info.get("members") or 0)
@@ -266,6 +274,7 @@ class EnsembleTrainer:
                     "n_train": len(trainer.train_data),
                     "n_valid": len(trainer.valid_data),
                     "max_epochs": int(trainer.settings["max_epochs"]),
+                    "patience": int(trainer.settings["patience"]),
                     "input_length": trainer.input_length,
                     "started": started,
                     "time_limit": base.time_limit,
@@ -306,8 +315,8 @@ class EnsembleTrainer:
         }
         model.metadata = meta
         if self.held_out is not None:
-            test = self.data[2]
-            what = f"{len(test):,} of {self.held_out['of']:,} records held out from training (seed {self.held_out['seed']})"
+            test, held = self.data[2], self.held_out
+            what = f"{len(test):,} of {held['of']:,} records held out from training (seed {held['seed']})"
             meta["test"] = {"data": f"{test.source}: {what}", "held_out": self.held_out, **evaluate(model, test)}
         reason = "cancelled" if any(d.reason == "cancelled" for d in dones) or self._cancelled else first.reason
         return DoneEvent(

@@ -157,3 +157,35 @@ def test_the_star_marks_the_kept_epoch_not_the_highest_auroc(window):
     panel._redraw()
     x, y = panel.best_marker.getData()
     assert list(x) == [2] and list(y) == [0.80] and "(best so far)" not in panel.status.text()
+
+
+def test_ensemble_progress_counts_members_not_the_time_budget(window):
+    """8 members that stop early fill the bar member by member, not by the 10-minute budget."""
+    import time
+
+    from deemo_gui.core.training import EpochEvent
+
+    panel = window.show_panel("Train")
+    started = time.perf_counter()
+
+    def member(m):
+        info = dict(member=m, members=8, patience=20, max_epochs=100, started=started, time_limit=600.0)
+        return ("member", info)
+
+    def epoch(n):
+        return EpochEvent(n, 100, 0.5, 0.7, 0.5, 3e-3, 1.0, 100.0, True)
+
+    panel._progress_of(member(1))
+    first = panel._progress_of(epoch(10))  # no member finished yet: about 2 x patience expected
+    assert first[:2] == (250, 8000) and "member 1/8, epoch 10" in first[2] and "of 10 min" in first[2]
+    panel._progress_of(epoch(30))
+    panel._progress_of(member(2))  # member 1 ran 30 epochs: the next is expected to run as many
+    assert panel._progress_of(epoch(15))[:2] == (1500, 8000)
+    for m in range(3, 9):
+        panel._progress_of(member(m))
+        panel._progress_of(epoch(30))
+    value, total, _text = panel._progress_of(epoch(31))  # longer than expected: never past its share
+    assert 7900 <= value < total == 8000
+    panel._member = member(8)[1]
+    panel._on_event(epoch(31))
+    assert "Epoch 31 (stops after 20 without a better validation loss, at most 100)" in panel.status.text()

@@ -87,7 +87,7 @@ class FilterCard(QFrame):
         layout.setSpacing(1)
         layout.addWidget(self.logo, 1)
         layout.addWidget(self.match_label)
-        self.setFixedHeight(130)
+        self.setFixedHeight(146)  # the logo and two lines of match text
         self.setMinimumWidth(CARD_WIDTH - 20)
 
 

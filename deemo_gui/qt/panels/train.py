@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QToolButton,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from deemo_gui.core.ensemble import EnsembleTrainer
     from deemo_gui.core.training import Trainer
 
+CHOOSE_FILE = "Choose a training file, then Start."
 DEFAULT_NETWORK = "auto"  # core.ensemble.DEFAULT_ARCH (not imported here: it would import torch)
 DEFAULT_TIME_MINUTES = 10
 
@@ -95,6 +98,16 @@ def preset_description(preset: str) -> str:
         f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, batch "
         f"{t['batch_size']}, up to {t['max_epochs']} epochs (stops after {t['patience']} without improvement)."
     )
+
+
+def _scroll(widget) -> QScrollArea:
+    """`widget` in a frameless scroll area that scrolls up and down only."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 def training_cautions(path: str, n_valid: int | None = None, valid_auroc: float | None = None) -> list[str]:
@@ -238,6 +251,8 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._n_valid: int | None = None
         self._member: dict | None = None  # the default network's member in training ("member" event)
         self._progress_member: dict | None = None  # the same, as the worker thread's progress reports saw it
+        self._progress_epochs: list[int] = []  # epochs the finished members ran (the worker's view)
+        self._progress_epoch = 0
         self._member_aurocs: list[float] = []  # best validation AUROC of each finished member
         self.max_epochs = 0
         self._loss_x: list[float] = []
@@ -370,20 +385,29 @@ class TrainPanel(SingleJobMixin, QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
-        self.status = QLabel("Choose a training file, then Start.")
+        self.status = QLabel(CHOOSE_FILE)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)  # the verdict after training is coloured
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        settings = QWidget()
+        settings_layout = QVBoxLayout(settings)
+        settings_layout.setContentsMargins(0, 0, 0, 0)
+        settings_layout.addLayout(form)
+        settings_layout.addStretch(1)
+        # The settings and the result each scroll on their own: a long result beside the open advanced
+        # settings squashed the settings' rows to a few pixels when they shared one column.
+        self.settings_scroll = _scroll(settings)
+        self.status_scroll = _scroll(self.status)
+        self.status_scroll.setMinimumHeight(90)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(form)
+        left_layout.addWidget(self.settings_scroll, 3)
         left_layout.addLayout(buttons)
-        left_layout.addWidget(self.status)
-        left_layout.addStretch(1)
-        left.setMinimumWidth(340)
-        left.setMaximumWidth(520)
+        left_layout.addWidget(self.status_scroll, 2)
+        left.setMinimumWidth(360)
+        left.setMaximumWidth(540)
 
         # -- curves -----------------------------------------------------------------------
         self.loss_plot = pg.PlotWidget(background="w")
@@ -480,6 +504,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.epochs_spin.setSpecialValueText(f"preset default ({epochs})")
         text = preset_description(preset)
         self.preset_info.setText(text)
+        self.preset_info.setToolTip(text)
         self.preset_combo.setToolTip(text)
         t = training_defaults(preset)
         self.lr_spin.setSpecialValueText(f"preset default ({t['lr']:g})")
@@ -490,7 +515,8 @@ class TrainPanel(SingleJobMixin, QWidget):
         from deemo_gui.core import ensemble
 
         text = preset_description(DEFAULT_NETWORK)
-        self.preset_info.setText(text)
+        self.preset_info.setText(ensemble.DEFAULT_SUMMARY)  # plain words; the recipe itself on hover
+        self.preset_info.setToolTip(text)
         self.preset_combo.setToolTip(text)
         self.epochs_spin.setSpecialValueText(f"recipe default (up to {ensemble.ENSEMBLE_MAX_EPOCHS})")
         self.lr_spin.setSpecialValueText(f"recipe default ({ensemble.ENSEMBLE_LR:g})")
@@ -538,6 +564,11 @@ class TrainPanel(SingleJobMixin, QWidget):
             self.set_label_mode("shuffle")  # positives only, e.g. ChIP-seq peaks or a DeepBind *_AC file
         else:
             self.set_label_mode("file")
+        if self.status.text() == CHOOSE_FILE:  # nothing trained or running yet
+            self.status.setText(
+                f"Ready to train on {escape(os.path.basename(f.path))} ({len(f.data):,} sequences, the open file): "
+                "press Start."
+            )
 
     def set_label_mode(self, mode: str, path: str = "") -> None:
         self.label_combo.setCurrentIndex(self.label_combo.findData(mode))
@@ -595,6 +626,7 @@ class TrainPanel(SingleJobMixin, QWidget):
             self._fill_choices()
         config = self.config()
         self._member, self._member_aurocs, self._progress_member = None, [], None
+        self._progress_epochs, self._progress_epoch = [], 0
         self.auroc_plot.setTitle("Validation AUROC", color="#222")
         self._reset_curves()
         self.state = _CancelState()
@@ -637,9 +669,15 @@ class TrainPanel(SingleJobMixin, QWidget):
         from deemo_gui.core.training import EpochEvent, StepEvent
 
         if isinstance(event, tuple) and event[0] == "member":  # runs in the worker: its own copy of the member
-            self._progress_member = event[1]
+            if self._progress_member is not None:
+                self._progress_epochs.append(self._progress_epoch)
+            self._progress_member, self._progress_epoch = event[1], 0
         member = self._progress_member
-        if member and isinstance(event, (StepEvent, EpochEvent)):  # an ensemble: progress is time of the limit
+        if member and isinstance(event, (StepEvent, EpochEvent)):  # an ensemble: members done + this one's share
+            self._progress_epoch = event.epoch
+            done = self._progress_epochs
+            expected = sum(done) / len(done) if done else 2.0 * member["patience"]  # early stopping ends a member
+            within = min(0.95, event.epoch / max(expected, event.epoch + 1))
             limit = member["time_limit"] or 600.0
             elapsed = min(limit, time.perf_counter() - member["started"])
             what = (
@@ -648,9 +686,10 @@ class TrainPanel(SingleJobMixin, QWidget):
                 else f"validation AUROC {event.valid_auroc:.3f}"
             )
             return (
-                int(elapsed),
-                int(limit),
-                f"member {member['member']}/{member['members']}, epoch {event.epoch}, {what}",
+                int(1000 * (member["member"] - 1 + within)),
+                1000 * member["members"],
+                f"member {member['member']}/{member['members']}, epoch {event.epoch}, {what} "
+                f"({elapsed / 60:.1f} of {limit / 60:.0f} min)",
             )
         if isinstance(event, StepEvent):
             total = max(1, self.max_epochs) * event.n_steps
@@ -694,8 +733,14 @@ class TrainPanel(SingleJobMixin, QWidget):
             if event.improved:  # best validation AUROC or loss, whichever the training follows
                 self._kept = len(self._auroc) - 1
             member = f"Member {self._member['member']} of up to {self._member['members']} · " if self._member else ""
+            epochs = (
+                f"Epoch {event.epoch} (stops after {self._member['patience']} without a better validation loss, "
+                f"at most {event.max_epochs})"
+                if self._member
+                else f"Epoch {event.epoch}/{event.max_epochs}"
+            )
             self.status.setText(
-                f"{member}Epoch {event.epoch}/{event.max_epochs}: loss {event.train_loss:.4f}, validation AUROC "
+                f"{member}{epochs}: loss {event.train_loss:.4f}, validation AUROC "
                 f"{event.valid_auroc:.4f}{' (best so far)' if event.improved else ''} — "
                 f"{event.sequences_per_second:,.0f} sequences/s"
             )
