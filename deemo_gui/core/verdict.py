@@ -41,7 +41,7 @@ class Verdict:
     def summary(self) -> str:
         """One line: the level and the first reason."""
         if self.level == "trusted":
-            return "trusted: beats its baselines on held-out data"
+            return "trusted: matches or beats its baselines on held-out data"
         return f"{self.level}: " + "; ".join(self.reasons)
 
 

@@ -186,7 +186,8 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
         f"| test AUPR | {_fmt(entry['test_aupr'])} |",
         f"| test sequences | {entry['test_n'] or '–'} |",
         f"| single-PWM AUROC ({entry['jaspar_id'] or '–'}, JASPAR 2024) | {_fmt(entry['pwm_auroc'])} |",
-        f"| validation AUROC (best epoch) | {_fmt(training.get('valid_auroc'))} |",
+        f"| validation AUROC (best epoch{', first member' if training.get('ensemble') else ''}) "
+        f"| {_fmt(training.get('valid_auroc'))} |",
     ]
     match = entry.get("classopt_match")
     if match:

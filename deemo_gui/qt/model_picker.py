@@ -129,7 +129,11 @@ def model_details_html(entry) -> str:
     trust = (
         f"<p>{trust}</p>"
         if trust
-        else ("<p style='color:#1B7837'>✓ trusted: beats its baselines on held-out data</p>" if entry.verdict else "")
+        else (
+            "<p style='color:#1B7837'>✓ trusted: matches or beats its baselines on held-out data</p>"
+            if entry.verdict
+            else ""
+        )
     )
     return f"<b>{html.escape(entry.name)}</b>{problem}{trust}<table cellspacing='1'>{body}</table>"
 
@@ -164,6 +168,7 @@ class ModelPicker(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSortingEnabled(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "ensemble on T…ic (2)": names keep their ends
         self.tree.setToolTip(
             "Tick the models whose predictions you want to see and compare (right-click: tick only this one)"
         )

@@ -259,11 +259,14 @@ class DashboardPanel(AnalysisPanel):
         col = 0
         if not motifs:
             query = result.get("motif_query")
-            tfs = ", ".join(sorted({tf or "?" for tf in self._tfs(entries)}))
-            top.addItem(
-                LogoPlot(None, title=f"Known motif: none found in JASPAR for {escape(query or tfs)}"), row=0, col=col
+            tfs = ", ".join(sorted({tf for tf in self._tfs(entries) if tf}))
+            title = (
+                f"Known motif: none in JASPAR for {escape(query or tfs)}"
+                if query or tfs
+                else "No known motif: type a TF above"  # the model names no TF
             )
-            top.layout.setColumnStretchFactor(col, 3)
+            top.addItem(LogoPlot(None, title=title), row=0, col=col)
+            top.layout.setColumnStretchFactor(col, 1)  # an empty logo: the summary beside it gets the room
             col += 1
         for pwm in motifs:
             release = pwm.source.replace("JASPAR", "JASPAR ")
