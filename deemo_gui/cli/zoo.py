@@ -98,6 +98,7 @@ def run_baselines(args) -> int:
     from deemo_gui.cli.main import build_parser
     from deemo_gui.cli.train import training_data
     from deemo_gui.core.baselines import fit_baselines
+    from deemo_gui.core.ensemble import DEFAULT_ARCH, hold_out_test
     from deemo_gui.core.modelfile import update_metadata
     from deemo_gui.core.training import TrainingConfig, split_validation
     from deemo_gui.core.zoo import rebuild_commands, write_index, zoo_dir
@@ -109,9 +110,12 @@ def run_baselines(args) -> int:
     try:
         for argv in rebuild_commands(only=only):
             a = parser.parse_args(argv)
-            key = (a.train_data, a.labels, a.negatives, a.max_train, a.seed, a.valid, a.test, a.test_fraction)
+            auto = a.arch == DEFAULT_ARCH
+            key = (a.train_data, a.labels, a.negatives, a.max_train, a.seed, a.valid, a.test, a.test_fraction, auto)
             if key not in fitted:
                 train, valid, test = training_data(a)
+                if auto and test is None:  # the records the default recipe held out as its test set
+                    train, test, _ = hold_out_test(train, a.seed)
                 if valid is None:  # as the Trainer split it
                     train, valid = split_validation(train, TrainingConfig().valid_fraction, a.seed)
                 fitted[key] = fit_baselines(train, valid, test, seed=a.seed)

@@ -29,7 +29,7 @@ from deemo_gui.core.modelschema import MAX_HPARAM_INT
 from deemo_gui.core.networks import build_network
 from deemo_gui.core.networks.deepbind import DeepBind
 from deemo_gui.core.sequences import SequenceSet
-from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, evaluate, split_validation
+from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, evaluate
 
 
 def _hidden(net: DeepBind) -> torch.nn.Linear:
@@ -142,6 +142,7 @@ ENSEMBLE_TIME_LIMIT = 600.0  # seconds: the issue's budget for up to 10k sequenc
 # the others' training data), so this share of the training file is held out from every member and the
 # baselines, and the folded model and the baselines are scored on it as the test set.
 ENSEMBLE_TEST_FRACTION = 0.1
+ENSEMBLE_MIN_HOLDOUT = 200  # records; with fewer nothing is held out (10 records cannot test anything)
 
 
 # `deemo train` without --arch, and the Train panel's first network: this recipe (EnsembleTrainer)
@@ -216,8 +217,8 @@ class EnsembleTrainer:
     """Trains the recipe like a Trainer: `run()` yields each member's events (a `("member", info)` and a
     `("status", text)` before each), then one DoneEvent with the members folded, both strands averaged,
     into one DeepBind network; `cancel()` stops the member in training and folds the ones done. Without a
-    test set, ENSEMBLE_TEST_FRACTION of `train` is held out and the folded model's metadata gets its
-    "test" scores there (the baselines are fitted without it and scored on it too)."""
+    test set, `hold_out_test` holds out ENSEMBLE_TEST_FRACTION of `train` and the folded model's metadata
+    gets its "test" scores there (the baselines are fitted without it and scored on it too)."""
 
     def __init__(
         self,
@@ -236,13 +237,20 @@ class EnsembleTrainer:
             raise ConfigError(f"members must be a positive whole number, got {members!r}")
         self.members = min(members, MAX_HPARAM_INT // detectors)  # a model file holds up to 4,096 detectors
         self.held_out: dict | None = None  # how the test split was made when none was given
+        self.no_hold_out = ""  # why none was held out, when none was given and none could be
         if test is None:
-            seed = self.config.seed + 10_000  # apart from the members' validation seeds
-            train, test = split_validation(train, ENSEMBLE_TEST_FRACTION, seed, "test fraction")
-            self.held_out = {"fraction": ENSEMBLE_TEST_FRACTION, "seed": seed, "of": len(train) + len(test)}
+            train, test, self.held_out = hold_out_test(train, self.config.seed)
+            if self.held_out is None:
+                self.no_hold_out = self._why_no_hold_out(train)
         self.data = (train, valid, test)
         self.trainer: Trainer | None = None  # the member in training
         self._cancelled = False
+
+    @staticmethod
+    def _why_no_hold_out(train: SequenceSet) -> str:
+        if train.labels is None or len(train) < ENSEMBLE_MIN_HOLDOUT:
+            return f"fewer than {ENSEMBLE_MIN_HOLDOUT} records"
+        return f"a {ENSEMBLE_TEST_FRACTION:.0%} split would leave a label with one class"
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -254,6 +262,12 @@ class EnsembleTrainer:
         train, valid, test = self.data
         started = time.perf_counter()
         dones: list[DoneEvent] = []
+        if self.no_hold_out:
+            yield (
+                "status",
+                f"No test set held out ({self.no_hold_out}): the verdict can use only the first member's "
+                "validation AUROC; give a test file to test the model.",
+            )
         for m in range(self.members):
             elapsed = time.perf_counter() - started
             if m and (self._cancelled or elapsed + 1.5 * elapsed / m > limit):  # the next would end past it
@@ -328,6 +342,31 @@ class EnsembleTrainer:
             [e for d in dones for e in d.history],
             meta,
         )
+
+
+def hold_out_test(train: SequenceSet, seed: int) -> tuple[SequenceSet, SequenceSet | None, dict | None]:
+    """(rest, test, record): ENSEMBLE_TEST_FRACTION of `train` held out for the folded model's test AUROC,
+    stratified by the first task's label (seed `seed` + 10,000, apart from the members' validation splits);
+    (train, None, None) with fewer than ENSEMBLE_MIN_HOLDOUT records, no labels, or a task left with one
+    class in either part. `deemo zoo baselines` makes the same split for a model of this recipe."""
+    y = train.labels
+    if y is None or len(train) < ENSEMBLE_MIN_HOLDOUT:
+        return train, None, None
+    held_seed = seed + 10_000
+    rng = np.random.default_rng(held_seed)
+    bound = y[:, 0] >= 0.5
+    picks = []
+    for group in (np.flatnonzero(bound), np.flatnonzero(~bound)):
+        k = int(round(ENSEMBLE_TEST_FRACTION * len(group)))
+        picks.append(rng.permutation(group)[:k])
+    held = np.sort(np.concatenate(picks))
+    rest = np.setdiff1d(np.arange(len(train)), held)
+    for part in (held, rest):
+        positives = (y[part] >= 0.5).sum(axis=0)
+        if len(part) == 0 or ((positives == 0) | (positives == len(part))).any():
+            return train, None, None
+    record = {"fraction": ENSEMBLE_TEST_FRACTION, "seed": held_seed, "of": len(train), "stratified": True}
+    return train.subset(rest), train.subset(held), record
 
 
 def train_ensemble(

@@ -326,7 +326,8 @@ class Trainer:
 
 def train(train_data: SequenceSet, config: TrainingConfig, valid: SequenceSet | None = None) -> DoneEvent:
     """Run a whole training and return its DoneEvent (for scripts; GUIs iterate `Trainer.run`); preset
-    "auto" trains the default network (core.ensemble)."""
+    "auto" trains the default network (core.ensemble), which holds out 10 % of `train_data` as its test set
+    (`ensemble.hold_out_test`; scored in the DoneEvent's metadata["test"])."""
     from deemo_gui.core.ensemble import trainer_for
 
     done = None
@@ -344,4 +345,9 @@ def evaluate(model: SequenceNetwork, data: SequenceSet, device=None) -> dict:
     if y.shape[1] != model.n_tasks:
         raise DataError(f"{data.source}: {y.shape[1]} label columns, the model predicts {model.n_tasks} tasks")
     X = one_hot(fit_length(data.seqs, model.input_length, data.source)[0])
-    return classification_report(y, predict_logits(model, X, device=device), names)
+    report = classification_report(y, predict_logits(model, X, device=device), names)
+    for metrics in (report, *report["per_task"].values()):  # a task with one class: None, not NaN (JSON)
+        for key in ("auroc", "aupr"):
+            if not math.isfinite(metrics[key]):
+                metrics[key] = None
+    return report

@@ -134,7 +134,9 @@ def baseline_line(meta: dict, network_label: str | None = None) -> str | None:
     baselines = meta.get("baselines")
     if auc is None or not isinstance(baselines, dict):
         return None
-    default = "ensemble" if (meta.get("training") or {}).get("ensemble") else meta.get("preset", "network")
+    ensemble = (meta.get("training") or {}).get("ensemble")
+    # an ensemble without a test set has only its first member's validation AUROC (the others trained on it)
+    default = ("ensemble" if which == "test" else "first member") if ensemble else meta.get("preset", "network")
     parts = [f"{network_label or default} {auc:.3f}"]
     for key, label in (("kmer", "k-mer"), ("pwm", "best PWM")):
         b = baselines.get(key) or {}

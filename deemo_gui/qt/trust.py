@@ -47,7 +47,6 @@ class TrustLabel(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._rows: list[tuple[str, str, str]] = []
-        self._html = ""
         self._wrapped = False
         self.setVisible(False)
 
@@ -62,8 +61,7 @@ class TrustLabel(QLabel):
     def show_for(self, entries) -> None:
         entries = [e for e in entries if e is not None]
         self._rows = _flagged(entries)
-        self._html = trust_html(entries)
-        self.setToolTip(self._html)
+        self.setToolTip(trust_html(entries))
         self._render()
         self.setVisible(bool(self._rows))
 
@@ -73,7 +71,12 @@ class TrustLabel(QLabel):
 
     def _render(self) -> None:
         if not self._rows or self._wrapped:
-            self.setText(self._html if self._rows else "")
+            self.setText(
+                "<br>".join(
+                    f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
+                    for level, name, why in self._rows  # the worst first
+                )
+            )
             return
         level, name, why = self._rows[0]
         more = len(self._rows) - 1

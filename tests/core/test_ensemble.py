@@ -196,7 +196,8 @@ def test_without_a_test_set_the_folded_model_is_scored_on_records_no_member_saw(
     assert sizes == [540, 540]  # every member trains and validates without the held-out records
     meta = events[-1].metadata
     test = meta["test"]
-    assert test["n"] == 60 and test["held_out"] == {"fraction": 0.1, "seed": 10_000, "of": 600}
+    assert test["n"] == 60 and test["held_out"] == {"fraction": 0.1, "seed": 10_000, "of": 600, "stratified": True}
+    assert held.labels[:, 0].sum() == round(0.1 * rest_600.labels[:, 0].sum())  # stratified by the label
     assert "60 of 600 records held out" in test["data"]
     expected = roc_auc_score(held.labels[:, 0], predict_logits(events[-1].model, one_hot(held.seqs))[:, 0])
     assert test["auroc"] == pytest.approx(expected, abs=1e-6)
@@ -204,3 +205,20 @@ def test_without_a_test_set_the_folded_model_is_scored_on_records_no_member_saw(
     assert baseline_line(meta).endswith("(test AUROC)") and baseline_line(meta).startswith(f"ensemble {expected:.3f}")
     given = EnsembleTrainer(rest_600, test=held, members=1, max_epochs=1, baselines=False, device="cpu")
     assert given.held_out is None and len(given.data[0]) == 600  # a test set given: nothing is held out
+
+
+def test_no_hold_out_where_it_could_not_test_anything(rest_600):
+    from deemo_gui.core.ensemble import ENSEMBLE_MIN_HOLDOUT, hold_out_test
+
+    small = rest_600.subset(np.sort(np.random.default_rng(0).choice(600, ENSEMBLE_MIN_HOLDOUT - 1, replace=False)))
+    assert hold_out_test(small, 0) == (small, None, None)
+    trainer = EnsembleTrainer(small, members=1, max_epochs=1, baselines=False, device="cpu")
+    events = list(trainer.run())
+    assert events[0][0] == "status" and "No test set held out (fewer than 200 records)" in events[0][1]
+    assert "test" not in events[-1].metadata  # the verdict falls back to validation, and says which
+    # a rare second label: a 10 % split would give one of the parts a single class, so nothing is held out
+    y = rest_600.labels
+    rare = rest_600.subset(np.arange(len(y)))
+    rare.labels = np.column_stack([y[:, 0], np.eye(len(y))[0]])  # one positive in 600 for the second task
+    rest, test, record = hold_out_test(rare, 0)
+    assert test is None and record is None and len(rest) == 600

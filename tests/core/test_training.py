@@ -106,3 +106,20 @@ def test_cli_time_option_parses_durations():
     for bad in ("soon", "-5m", "0"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_duration(bad)
+
+
+def test_evaluate_stores_none_for_a_task_with_one_class(rest_test):
+    """A rare label with no positives in the test set has no AUROC: None (the model file is JSON), and the
+    mean is over the tasks that have one."""
+    import json
+
+    from deemo_gui.core.networks import build_network
+    from deemo_gui.core.sequences import SequenceSet
+
+    y = rest_test.labels[:, :1]
+    data = SequenceSet(rest_test.ids, rest_test.seqs, np.column_stack([y, np.zeros_like(y)]), ["REST", "rare"])
+    model = build_network("deepbind", n_tasks=2, input_length=101).eval()
+    report = evaluate(model, data)  # the model names no tasks: task0, task1
+    assert report["per_task"]["task1"]["auroc"] is None and report["per_task"]["task1"]["aupr"] is None
+    assert report["auroc"] == pytest.approx(report["per_task"]["task0"]["auroc"])
+    json.dumps(report, allow_nan=False)

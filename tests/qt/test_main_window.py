@@ -125,6 +125,21 @@ def test_opening_ones_own_data_replaces_the_untouched_example(qtbot, window, dat
     assert window.open_file(example) and len(v.files) == 3 and dialogs == []
 
 
+def test_a_file_read_in_a_worker_replaces_the_untouched_example_too(qtbot, window, data_dir, dialogs, monkeypatch):
+    from deemo_gui.examples import default_example
+    from deemo_gui.qt import main_window
+
+    v = window.viewer
+    assert window.open_file(default_example()[0][0]) is True
+    monkeypatch.setattr(main_window, "SYNC_OPEN_BYTES", 0)  # every file is read in a worker
+    worker = window.open_file(str(data_dir / REST))
+    assert worker is not None and worker is not True
+    qtbot.waitUntil(lambda: [os.path.basename(f.path) for f in v.files] == ["REST_GM12878_B.seq.gz"], timeout=30_000)
+    train = window.panel("Train")
+    assert train.data_edit.text().endswith("REST_GM12878_B.seq.gz")  # the closed example is not left in the box
+    assert dialogs == []
+
+
 def test_bad_files_show_a_dialog_and_keep_state(qtbot, window, data_dir, tmp_path, dialogs):
     v = window.viewer
     window.open_file(str(data_dir / REST))

@@ -186,6 +186,8 @@ def test_ensemble_progress_counts_members_not_the_time_budget(window):
         panel._progress_of(epoch(30))
     value, total, _text = panel._progress_of(epoch(31))  # longer than expected: never past its share
     assert 7900 <= value < total == 8000
+    panel._progress_of(("member", dict(member(2)[1], started=started - 300)))  # half the 10 minutes gone
+    assert panel._progress_of(epoch(1))[0] >= 4000  # the time limit will end it, not the members
     panel._member = member(8)[1]
     panel._on_event(epoch(31))
     assert "Epoch 31 (stops after 20 without a better validation loss, at most 100)" in panel.status.text()

@@ -43,6 +43,7 @@ def test_panels_and_details_show_the_verdict(open_window, qtbot, viewer):
         assert "does not beat the baselines" in panel.chooser.trust.full_text() and not panel.chooser.trust.isHidden()
         if title != "Motifs":  # a narrow side column: the reasons are wrapped there, not elided
             assert "does not beat the baselines: test AUROC 0.800" in panel.chooser.trust.text()
+            assert panel.chooser.trust.wordWrap()
         panel.chooser.set_model("good_cnn")
         assert panel.chooser.trust.isHidden()
     weak = next(m for m in viewer.models if m.name == "weak_cnn")

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from deemo_gui.core.training import Trainer
 
 CHOOSE_FILE = "Choose a training file, then Start."
+READY = "Ready to train on"
 DEFAULT_NETWORK = "auto"  # core.ensemble.DEFAULT_ARCH (not imported here: it would import torch)
 DEFAULT_TIME_MINUTES = 10
 
@@ -252,6 +253,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._member: dict | None = None  # the default network's member in training ("member" event)
         self._progress_member: dict | None = None  # the same, as the worker thread's progress reports saw it
         self._progress_epochs: list[int] = []  # epochs the finished members ran (the worker's view)
+        self._suggested = ""  # the open file's path as put in the training-data box
         self._progress_epoch = 0
         self._member_aurocs: list[float] = []  # best validation AUROC of each finished member
         self.max_epochs = 0
@@ -544,7 +546,9 @@ class TrainPanel(SingleJobMixin, QWidget):
 
     def _suggest_open_file(self) -> None:
         self.use_open_button.setEnabled(bool(self.viewer.files))
-        if not self.data_edit.text() and self.viewer.files:
+        open_paths = [f.path for f in self.viewer.files]
+        suggested_gone = self.data_edit.text() == self._suggested and self._suggested not in open_paths
+        if self.viewer.files and (not self.data_edit.text() or suggested_gone):  # e.g. the example was replaced
             self._use_open_file()
 
     def _use_open_file(self) -> None:
@@ -552,6 +556,7 @@ class TrainPanel(SingleJobMixin, QWidget):
             return
         f = self.viewer.files[-1]
         self.data_edit.setText(f.path)
+        self._suggested = f.path
         if f.genome:
             self.set_label_mode("peaks", f.genome)
         elif f.labels:
@@ -564,10 +569,9 @@ class TrainPanel(SingleJobMixin, QWidget):
             self.set_label_mode("shuffle")  # positives only, e.g. ChIP-seq peaks or a DeepBind *_AC file
         else:
             self.set_label_mode("file")
-        if self.status.text() == CHOOSE_FILE:  # nothing trained or running yet
+        if self.status.text() == CHOOSE_FILE or self.status.text().startswith(READY):  # nothing trained yet
             self.status.setText(
-                f"Ready to train on {escape(os.path.basename(f.path))} ({len(f.data):,} sequences, the open file): "
-                "press Start."
+                f"{READY} {escape(os.path.basename(f.path))} ({len(f.data):,} sequences, the open file): press Start."
             )
 
     def set_label_mode(self, mode: str, path: str = "") -> None:
@@ -685,8 +689,10 @@ class TrainPanel(SingleJobMixin, QWidget):
                 if isinstance(event, StepEvent)
                 else f"validation AUROC {event.valid_auroc:.3f}"
             )
+            share = (member["member"] - 1 + within) / member["members"]  # when early stopping ends the members
+            share = max(share, elapsed / limit)  # when the time limit does (large data: a few members fit)
             return (
-                int(1000 * (member["member"] - 1 + within)),
+                int(1000 * member["members"] * min(share, 0.999)),
                 1000 * member["members"],
                 f"member {member['member']}/{member['members']}, epoch {event.epoch}, {what} "
                 f"({elapsed / 60:.1f} of {limit / 60:.0f} min)",
