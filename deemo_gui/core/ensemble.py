@@ -328,10 +328,10 @@ class EnsembleTrainer:
             "folded": f"{len(dones)} DeepBind networks x 2 strands, mean logit, as one network",
         }
         model.metadata = meta
-        if self.held_out is not None:
-            test, held = self.data[2], self.held_out
+        test, held = self.data[2], self.held_out
+        if held is not None and test is not None:
             what = f"{len(test):,} of {held['of']:,} records held out from training (seed {held['seed']})"
-            meta["test"] = {"data": f"{test.source}: {what}", "held_out": self.held_out, **evaluate(model, test)}
+            meta["test"] = {"data": f"{test.source}: {what}", "held_out": held, **evaluate(model, test)}
         reason = "cancelled" if any(d.reason == "cancelled" for d in dones) or self._cancelled else first.reason
         return DoneEvent(
             model,
