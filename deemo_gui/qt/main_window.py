@@ -597,12 +597,23 @@ class MainWindow(QMainWindow):
         return paths
 
     def _close_example(self, example: list[str]) -> str:
-        """Close `example`, the first open files (`_untouched_example`); the status-line note."""
+        """Close `example`, the first open files (`_untouched_example`), and untick the example's models (they
+        stay in the list); the status-line note."""
+        from deemo_gui.examples import default_example
+
         if not example:
             return ""
         for _ in example:
             self.viewer.close_file(0)
-        return f" (closed the bundled example {os.path.basename(example[0])}, so its records do not mix with these)"
+        v = self.viewer
+        shipped = {os.path.realpath(p) for p in default_example()[1]}
+        ticked = [m for m in v.selected_models if not (m.path and os.path.realpath(m.path) in shipped)]
+        unticked = len(v.selected_models) - len(ticked)
+        if unticked:
+            v.select_models(ticked)
+        return f" (closed the bundled example {os.path.basename(example[0])}" + (
+            f" and unticked its {unticked} models)" if unticked else ")"
+        )
 
     def _opened(self, path: str, closed: str = "") -> None:
         self.add_recent(path)

@@ -111,11 +111,16 @@ def test_opening_ones_own_data_replaces_the_untouched_example(qtbot, window, dat
     v = window.viewer
     example = default_example()[0][0]
     assert window.open_file(example) and len(v.files) == 1
+    for path in default_example()[1][:2]:
+        assert window.open_model(path)
     shown = []
     window.statusBar().messageChanged.connect(shown.append)
     assert window.open_file(str(data_dir / REST)) is True
     assert [os.path.basename(f.path) for f in v.files] == ["REST_GM12878_B.seq.gz"] and v.n_sequences == 1000
-    assert v.current_index == 0 and "closed the bundled example REST_GM12878_test.fa" in shown[-1]
+    assert v.current_index == 0 and "closed the bundled example REST_GM12878_test.fa and unticked its 2" in shown[-1]
+    assert v.selected_models == [] and {os.path.basename(m.path or "") for m in v.models} >= {
+        "REST_GM12878_cnn.safetensors"
+    }
     # an edited example is the user's work: it stays open beside the new file
     v.clear()
     assert window.open_file(example)

@@ -436,7 +436,9 @@ class DashboardPanel(AnalysisPanel):
         for e in entries:
             r = result["models"][e.name]
             auroc = f" · test AUROC {e.test_auroc:.3f}" if e.test_auroc is not None else ""
-            rows.append(f"<b>{escape(e.name)}</b>: {prob_text(r, e)}<br>&nbsp;&nbsp;{escape(e.preset)}{auroc}")
+            ensemble = (e.metadata.get("training") or {}).get("ensemble")
+            kind = f"auto: {ensemble['members']} {e.preset} networks" if ensemble else e.preset
+            rows.append(f"<b>{escape(e.name)}</b>: {prob_text(r, e)}<br>&nbsp;&nbsp;{escape(kind)}{auroc}")
         hits = result.get("hits")
         n_hits = 0 if hits is None else len(hits)
         head = (

@@ -326,7 +326,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
             f"; {k} filter{'s' if k != 1 else ''} had fewer than {self.min_sites_spin.value()} sites" if k else ""
         )
         self.status.setText(
-            f"{len(outcome.motifs)} of {outcome.n_filters} filters over {description}{left_out}. "
+            f"{len(outcome.motifs):,} of {outcome.n_filters:,} filters over {description}{left_out}. "
             f"{n_sig} match a {outcome.release} motif with E < 0.05 ({outcome.seconds:.1f} s). "
             "Hover a card for its top matches; right-click a logo to export it."
             + (

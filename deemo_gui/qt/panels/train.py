@@ -388,6 +388,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
         self.status = QLabel(CHOOSE_FILE)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)  # the verdict after training is coloured
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -400,6 +401,10 @@ class TrainPanel(SingleJobMixin, QWidget):
         # The settings and the result each scroll on their own: a long result beside the open advanced
         # settings squashed the settings' rows to a few pixels when they shared one column.
         self.settings_scroll = _scroll(settings)
+        self.advanced.setVisible(True)  # wide enough for the advanced rows too, beside the scroll bar
+        width = settings.sizeHint().width() + self.settings_scroll.verticalScrollBar().sizeHint().width() + 6
+        self.advanced.setVisible(False)
+        self.settings_scroll.setMinimumWidth(width)
         self.status_scroll = _scroll(self.status)
         self.status_scroll.setMinimumHeight(90)
         left = QWidget()
