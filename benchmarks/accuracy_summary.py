@@ -66,9 +66,14 @@ def paired_table(runs: dict, presets: list[str]) -> str:
         "Cell: mean AUROC difference row − column over the data sets both were run on (n), and the exact "
         "two-sided sign-flip permutation p-value (see `benchmarks/accuracy_summary.py`).",
         "",
-        "| row − column | " + " | ".join(presets) + " |",
-        "|---|" + "---|" * len(presets),
+        *paired_rows(scores, presets),
     ]
+    return "\n".join(lines)
+
+
+def paired_rows(scores: dict[str, dict[str, float]], presets: list[str]) -> list[str]:
+    """The Markdown table of `paired_table` from `{preset: {data set: AUROC}}` (cells need 3 shared sets)."""
+    lines = ["| row − column | " + " | ".join(presets) + " |", "|---|" + "---|" * len(presets)]
     for a in presets:
         cells = []
         for b in presets:
@@ -81,4 +86,4 @@ def paired_table(runs: dict, presets: list[str]) -> str:
             diff = float(np.mean(np.subtract(x, y)))
             cells.append(f"{diff:+.3f} (p={paired_permutation_p(x, y):.2g}, n={len(shared)})")
         lines.append(f"| {a} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return lines
