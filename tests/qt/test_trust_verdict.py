@@ -63,3 +63,15 @@ def test_the_picker_marks_untrusted_models(open_window, viewer):
         it += 1
     assert rows["weak_cnn"].text(1).endswith("⚠") and "does not beat the baselines" in rows["weak_cnn"].toolTip(1)
     assert not rows["good_cnn"].text(1).endswith("⚠")
+
+
+def test_a_newly_ticked_model_becomes_the_panels_choice(open_window, viewer):
+    """A model just trained (or ticked) is the one the Filters, Motifs and Class optimization panels explain."""
+    win = open_window(viewer)
+    chooser = win.panel("Filters").chooser
+    assert chooser.model_combo.currentText() == "good_cnn"
+    viewer.add_model_object(load_model(ZOO), name="just_trained")
+    assert chooser.model_combo.currentText() == "just_trained"
+    chooser.set_model("weak_cnn")
+    viewer.select_models(["good_cnn", "weak_cnn"])  # unticking another model keeps the choice
+    assert chooser.model_combo.currentText() == "weak_cnn"

@@ -61,18 +61,25 @@ class ModelChooser(QWidget):
         self.model_combo.currentIndexChanged.connect(self._model_changed)
         self.task_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.trust = TrustLabel()  # the panel places it above what it draws for the chosen model
+        self._names: list[str] = []  # the ticked models at the last refresh
         observe(viewer.events.models_changed, self, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
+        """The ticked models; a model ticked since the last refresh (just trained, or ticked by the user)
+        becomes the chosen one, else the choice stays."""
         current = self.model_combo.currentText()
         names = [m.name for m in self.viewer.selected_models]
+        new = [n for n in names if n not in self._names]
+        self._names = names
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         self.model_combo.addItems(names)
         if not names:
             self.model_combo.setPlaceholderText("tick a model in the Models list")
-        if current in names:
+        if new and current:
+            self.model_combo.setCurrentText(new[-1])
+        elif current in names:
             self.model_combo.setCurrentText(current)
         elif names:
             self.model_combo.setCurrentIndex(0)  # with a placeholder set, Qt leaves the index at -1
