@@ -15,13 +15,23 @@ import numpy as np
 
 
 def paired_permutation_p(a, b) -> float:
-    """Exact two-sided p of mean(a - b) under random sign flips of the paired differences."""
+    """Exact two-sided p of mean(a - b) under random sign flips of the paired differences: all 2^n flips,
+    counted meet-in-the-middle (the sums of each half's 2^(n/2) flips), so 24 sets take milliseconds."""
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     if len(d) == 0:
         return float("nan")
-    signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(d))))
-    null = np.abs(signs @ d)
-    return float(np.mean(null >= abs(d.sum()) - 1e-12))
+    threshold = abs(d.sum()) - 1e-12
+    if threshold <= 0:
+        return 1.0
+
+    def flip_sums(x: np.ndarray) -> np.ndarray:
+        return np.array(list(itertools.product((1.0, -1.0), repeat=len(x)))) @ x if len(x) else np.zeros(1)
+
+    half = len(d) // 2
+    left, right = flip_sums(d[:half]), np.sort(flip_sums(d[half:]))
+    above = len(right) - np.searchsorted(right, threshold - left, side="left")  # left + right >= threshold
+    below = np.searchsorted(right, -threshold - left, side="right")  # left + right <= -threshold
+    return float((above + below).sum() / 2 ** len(d))
 
 
 def by_preset(runs: dict) -> dict[str, dict[str, float]]:
