@@ -171,7 +171,7 @@ def report() -> str:
         "the default-recipe table's, which are fitted beside its first member; `auto` is that table's "
         "`default` run on the same test split."
         + (
-            f" Not yet complete, left out: {', '.join(n for n in every if n not in names)}."
+            " Sets not yet run with every preset and seed are left out here and listed at the end."
             if len(names) < len(every)
             else ""
         ),
@@ -218,6 +218,25 @@ def report() -> str:
         "",
         *paired_rows(means, presets + ["auto"]),
     ]
+    partial = [n for n in every if n not in names]
+    if partial:
+        lines += [
+            "",
+            "### Sets in progress (test AUROC of the seeds run so far; not in the tables above)",
+            "",
+            "| data | n train | k-mer | best PWM | " + " | ".join(presets) + " |",
+            "|---|---|---|---|" + "---|" * len(presets),
+        ]
+        for name in partial:
+            rs = {p: cell.get((p, name), []) for p in presets}
+            n = next(r["n"] for group in rs.values() for r in group)
+            cells = [
+                (_fmt([r["test"] for r in rs[p]]) + f" ({len(rs[p])} seed{'s' if len(rs[p]) > 1 else ''})")
+                if rs[p]
+                else "–"
+                for p in presets
+            ]
+            lines.append(f"| {name} | {n:,} | {base[name][0]:.3f} | {base[name][1]:.3f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
