@@ -21,18 +21,18 @@ def _flagged(entries) -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda r: r[0] != "untrusted")
 
 
+def _line_html(level: str, name: str, why: str) -> str:
+    return f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
+
+
+def _rows_html(rows) -> str:
+    return "<br>".join(_line_html(*row) for row in rows)
+
+
 def trust_html(entries) -> str:
-    """One line per model that is not trusted (red: untrusted, amber: caution); '' when all are."""
-    lines = []
-    for e in entries:
-        v = e.verdict
-        if v is None or v.level == "trusted":
-            continue
-        lines.append(
-            f"<span style='color:{COLORS[v.level]}'>⚠ <b>{escape(e.name)}</b> — {v.level}: "
-            f"{escape('; '.join(v.reasons))}</span>"
-        )
-    return "<br>".join(lines)
+    """One line per model that is not trusted (red: untrusted, amber: caution; the untrusted first); ''
+    when all are."""
+    return _rows_html(_flagged(entries))
 
 
 class TrustLabel(QLabel):
@@ -71,12 +71,7 @@ class TrustLabel(QLabel):
 
     def _render(self) -> None:
         if not self._rows or self._wrapped:
-            self.setText(
-                "<br>".join(
-                    f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
-                    for level, name, why in self._rows  # the worst first
-                )
-            )
+            self.setText(_rows_html(self._rows))  # the worst first
             return
         level, name, why = self._rows[0]
         more = len(self._rows) - 1
@@ -91,8 +86,7 @@ class TrustLabel(QLabel):
         room = max(40, self.width() - self.contentsMargins().left() - self.contentsMargins().right() - used)
         why = fm.elidedText(why, Qt.TextElideMode.ElideRight, room)
         self.setText(
-            f"<span style='color:{COLORS[level]}'>⚠ <b>{escape(name)}</b> — {level}: {escape(why)}</span>"
-            + (f"<span style='color:#666'>{escape(suffix)}</span>" if suffix else "")
+            _line_html(level, name, why) + (f"<span style='color:#666'>{escape(suffix)}</span>" if suffix else "")
         )
 
     def resizeEvent(self, event) -> None:
