@@ -103,7 +103,9 @@ def throughput(preset: str, data, rounds: int = 4, steps: int = 10) -> dict:
     }
 
 
-def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | None, out_dir: Path) -> dict:
+def run_one(
+    preset: str, name: str, max_train: int | None, max_epochs: int | None, out_dir: Path, converge: bool = False
+) -> dict:
     """Train with the `deemo train` command itself (so the model file records the command that
     reproduces it) and read the figures back from the model file."""
     bench = BENCHMARKS[name]
@@ -125,6 +127,8 @@ def run_one(preset: str, name: str, max_train: int | None, max_epochs: int | Non
         argv += ["--max-train", str(max_train)]
     if max_epochs:
         argv += ["--epochs", str(max_epochs)]
+    if converge:
+        argv += ["--converge"]
     start = time.perf_counter()
     cwd = os.getcwd()
     os.chdir(ROOT)
@@ -266,6 +270,9 @@ def main() -> int:
         default=ROOT / "benchmarks" / "results" / "models",
         help="where the trained model files go (the zoo build passes models/)",
     )
+    parser.add_argument(
+        "--converge", action="store_true", help="train each preset to convergence (deemo train --converge)"
+    )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
         "--results",
@@ -299,7 +306,7 @@ def main() -> int:
                 key = f"{p}/{name}"
                 if key in merged_results()["runs"] and not args.redo:
                     continue
-                r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve())
+                r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve(), args.converge)
                 results["runs"][key] = r
                 save_results(results, args.results)
                 print(

@@ -24,10 +24,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from deemo_gui.core.ensemble import DEFAULT_ARCH, ENSEMBLE_MEMBERS, train_ensemble, trainer_for  # noqa: E402
-from deemo_gui.core.ensemble import auto_batch_size as auto_batch  # noqa: E402
 from deemo_gui.core.inference import predict_logits  # noqa: E402
 from deemo_gui.core.metrics import classification_report  # noqa: E402
 from deemo_gui.core.sequences import fit_length, load_dataset, one_hot  # noqa: E402
+from deemo_gui.core.step_budget import auto_batch_size as auto_batch  # noqa: E402
 from deemo_gui.core.training import DoneEvent, EpochEvent, Trainer, TrainingConfig, split_validation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,10 +3,10 @@
     python benchmarks/equal_budget.py TF_23_CHIP_51_genomic cnn,deepbind --seeds 0,1,2   # run, append
     python benchmarks/equal_budget.py --report                                          # BENCHMARKS.md
 
-Every preset trains with the rules of the default recipe (`core.ensemble`) except its own learning rate,
-gradient clipping and architecture: a batch sized to the data (`auto_batch_size`), up to MAX_EPOCHS epochs,
-early stopping on validation loss after `auto_patience` epochs without a better one (about 450 steps),
-reverse-complement augmentation, a 10-minute cap. A run counts as converged when early stopping ended it
+Every preset trains to convergence on the same rules, `deemo train --converge` (`core.step_budget`), with
+its own learning rate, gradient clipping and architecture: a batch sized to the data (`auto_batch_size`), up
+to 300 epochs, early stopping on validation loss after `auto_patience` epochs without a better one (about 450
+steps), reverse-complement augmentation, a 10-minute cap. A run counts as converged when early stopping ended it
 before the epoch cap and the time limit. Data: `benchmarks/default_recipes.data_set` (the 24 DREAM5 sets:
 4 TFs x 51/101 nt x genomic, genome-wide and dinucleotide-shuffled negatives, 800 training and 200 test
 sequences each, where the presets' fixed budgets lost to the baselines); the k-mer and best-PWM rows are
@@ -30,31 +30,21 @@ from benchmarks.default_recipes import RESULTS as DEFAULT_RESULTS  # noqa: E402
 from benchmarks.default_recipes import data_set  # noqa: E402
 from benchmarks.report import replace_section  # noqa: E402
 from deemo_gui.core.baselines import fit_baselines  # noqa: E402
-from deemo_gui.core.ensemble import auto_batch_size, auto_patience  # noqa: E402
 from deemo_gui.core.inference import predict_logits  # noqa: E402
 from deemo_gui.core.metrics import classification_report  # noqa: E402
 from deemo_gui.core.sequences import fit_length, one_hot  # noqa: E402
+from deemo_gui.core.step_budget import CONVERGE_MAX_EPOCHS, converge_settings  # noqa: E402
 from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "equal_budget.jsonl"
-TIME_LIMIT = 600.0
-# The default recipe's 100 epochs were not enough here: in the pilot (four 51-nt genomic sets, 3 seeds)
-# `cnn` and `demo` reached the cap in 13 of 24 runs, their best epoch 82-100. A run that hit an older,
+# The rules are `core.step_budget.converge_settings` (`deemo train --converge`). A run that hit an older,
 # smaller cap is trained again; one that stopped early before it is the same run under any larger cap.
-MAX_EPOCHS = 300
+MAX_EPOCHS = CONVERGE_MAX_EPOCHS
 
 
 def rules(n_train: int) -> dict:
-    """The shared training rules for `n_train` sequences (TrainingConfig fields)."""
-    batch = auto_batch_size(n_train)
-    return dict(
-        batch_size=batch,
-        max_epochs=MAX_EPOCHS,
-        patience=auto_patience(n_train, batch),
-        rc_augment=True,
-        monitor="loss",
-        time_limit=TIME_LIMIT,
-    )
+    """The shared training rules for `n_train` sequences (TrainingConfig fields; 10 % held out to validate)."""
+    return converge_settings(n_train, 0.1)
 
 
 def test_auroc(model, test) -> float:

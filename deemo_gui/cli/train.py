@@ -60,6 +60,13 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(
+        "--converge",
+        action="store_true",
+        help="train the preset to convergence on the rules every preset shares in BENCHMARKS.md's equal-rules "
+        "study: batch size and patience sized to the data, up to 300 epochs, early stopping on validation loss, "
+        "reverse-complement augmentation, 10 minutes unless --time (--epochs, --batch-size, --patience win)",
+    )
+    p.add_argument(
         "--rc-augment",
         action="store_true",
         help="train on a random half of each batch reverse-complemented (the other strand)",
@@ -175,10 +182,13 @@ def run_train(args) -> int:
         device=args.device,
         overrides=overrides,
         rc_augment=args.rc_augment,
+        converge=args.converge,
         time_limit=args.time,
         baselines=not args.no_baselines,
         amp=args.amp,
     )
+    if args.converge and args.arch == DEFAULT_ARCH:
+        raise ConfigError(f"--converge is for a preset (--arch cnn, ...): --arch {DEFAULT_ARCH} sizes its own training")
     if args.members is not None and args.arch != DEFAULT_ARCH:
         raise ConfigError(f"--members is for --arch {DEFAULT_ARCH} (an ensemble), not --arch {args.arch}")
     trainer = trainer_for(train, config, valid, test, members=args.members or ENSEMBLE_MEMBERS)

@@ -29,6 +29,7 @@ from deemo_gui.core.modelschema import MAX_HPARAM_INT
 from deemo_gui.core.networks import build_network
 from deemo_gui.core.networks.deepbind import DeepBind
 from deemo_gui.core.sequences import SequenceSet
+from deemo_gui.core.step_budget import auto_batch_size, auto_patience
 from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig, evaluate
 
 
@@ -127,12 +128,8 @@ ENSEMBLE_WEIGHT_DECAY = 1e-3
 ENSEMBLE_LR = 3e-3  # 1e-3 and 3e-4 ended lower on TF_44 (0.68-0.70 vs 0.75 for the preset shape)
 ENSEMBLE_MAX_EPOCHS = 100  # the best epoch was 12-45 on the small sets: the cap is rarely reached
 # Early stopping on validation loss (with 80 validation sequences, DREAM5, the AUROC is coarse and
-# stopped the preset at epoch 2-6; the loss moves smoothly), after about ENSEMBLE_PATIENCE_STEPS
-# optimisation steps without a better one, 6 to 20 epochs: 20 on 800 sequences (22 steps an epoch, where
-# patience 20 was measured best), 6 on 10,000 (70 steps an epoch: SP1's members peak at epoch 4-8, and
-# patience 6 leaves time for all 8 members, 0.897 against 0.892 with 20).
-ENSEMBLE_PATIENCE_STEPS = 450
-ENSEMBLE_PATIENCE = (6, 20)
+# stopped the preset at epoch 2-6; the loss moves smoothly), with patience sized to the data
+# (`step_budget.auto_patience`: about 450 steps, 6 to 20 epochs).
 # Up to 8 members (seeds seed..seed+7, each its own validation split), as many as fit the time limit:
 # averaging members lifted TF_23 from 0.879 (one) to 0.898 (ten); 8 x 256 detectors x 2 strands is the
 # model file's 4,096-filter limit once folded.
@@ -173,24 +170,11 @@ def members_text(info: dict) -> str:
     return f"{n} DeepBind network{'s' if n != 1 else ''} folded into one"
 
 
-def auto_batch_size(n: int) -> int:
-    """About 40 or more optimisation steps an epoch: a power of two from 32 to 256 (the presets' fixed 256
-    gives 800 sequences 3 steps an epoch, and the first layer barely moved before early stopping)."""
-    return int(min(256, max(32, 2 ** int(math.log2(max(n, 1) / 40)))))
-
-
 def auto_hidden_units(n_train: int) -> int:
     """Hidden units sized to the data: about one per 100 training sequences, a power of two from
     ENSEMBLE_HIDDEN_UNITS[0] to [1] (8 on 800 sequences, DeepBind's 32 from 3,200)."""
     low, high = ENSEMBLE_HIDDEN_UNITS
     return int(min(high, max(low, 2 ** int(math.log2(max(n_train, 1) / 100)))))
-
-
-def auto_patience(n_train: int, batch_size: int, valid_fraction: float = 0.1) -> int:
-    """Epochs of patience: about ENSEMBLE_PATIENCE_STEPS steps, within ENSEMBLE_PATIENCE."""
-    steps = max(1, math.ceil(n_train * (1 - valid_fraction) / batch_size))
-    low, high = ENSEMBLE_PATIENCE
-    return int(min(high, max(low, round(ENSEMBLE_PATIENCE_STEPS / steps))))
 
 
 def ensemble_config(n_train: int, **config) -> TrainingConfig:

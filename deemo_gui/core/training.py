@@ -8,6 +8,7 @@ rate, clipping, lr halving, epochs) come from `networks.training_defaults`, whic
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections import Counter
@@ -25,6 +26,7 @@ from deemo_gui.core.metrics import classification_report
 from deemo_gui.core.networks import build_network, training_defaults
 from deemo_gui.core.networks.base import SequenceNetwork
 from deemo_gui.core.sequences import SequenceSet, fit_length, one_hot, require_labels
+from deemo_gui.core.step_budget import converge_settings
 
 
 @dataclass
@@ -49,6 +51,9 @@ class TrainingConfig:
     amp: bool = False  # mixed precision: float16 with loss scaling on CUDA, bfloat16 on CPU (torch.autocast)
     monitor: str = "auroc"  # what early stopping and the kept model follow: validation "auroc" or "loss"
     shift_augment: int = 0  # train on each sequence moved by a random 0..N bases either way (zeros fill in)
+    # To convergence (core.step_budget): batch and patience sized to the data, up to 300 epochs, early
+    # stopping on validation loss, RC augmentation, 10 minutes; explicit batch/epochs/patience/time win.
+    converge: bool = False
     overrides: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
@@ -147,6 +152,12 @@ class Trainer:
         valid: SequenceSet | None = None,
         test: SequenceSet | None = None,
     ):
+        if config.converge:  # the rules sized to this file (the validation share is held out of it)
+            fraction = config.valid_fraction if valid is None else 0.0
+            sized = converge_settings(
+                len(train), fraction, config.batch_size, config.max_epochs, config.patience, config.time_limit
+            )
+            config = dataclasses.replace(config, **sized)
         self.config = config
         self.settings = config.resolved()
         require_labels(train, "training")
@@ -303,6 +314,9 @@ class Trainer:
                 "n_valid": len(self.valid_data),
                 "valid_positives": int(require_labels(self.valid_data, "validation")[:, 0].sum()),
                 "settings": self.settings,
+                "converge": self.config.converge,
+                "rc_augment": self.config.rc_augment,
+                "monitor": self.config.monitor,
                 "seed": self.config.seed,
                 "device": str(self.device),
                 "mixed_precision": self.config.amp,

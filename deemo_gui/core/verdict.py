@@ -96,7 +96,8 @@ def verdict(meta: dict, first_layer_r: float | None = None) -> Verdict:
         n = capped[0]
         v.add(
             "caution",
-            f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; train longer",
+            f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; train longer "
+            "(to convergence: `deemo train --converge`, or tick To convergence in the Train panel)",
         )
     if first_layer_r is not None and first_layer_r > MAX_INIT_CORRELATION:
         v.add(

@@ -15,6 +15,7 @@ from pathlib import Path
 from deemo_gui.core.atomic import write_text
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.modelfile import load_model, read_metadata
+from deemo_gui.core.step_budget import CONVERGE_SUMMARY
 from deemo_gui.core.verdict import baseline_line, first_layer_correlation, verdict
 from deemo_gui.data_paths import models_dir
 
@@ -176,7 +177,11 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
         "- Training: "
         + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "optimizer")
         + f"; seed {training.get('seed')}; {training.get('epochs_run')} epochs run, best epoch "
-        f"{training.get('best_epoch')} ({training.get('stopped')}); device {training.get('device')}.",
+        f"{training.get('best_epoch')} ({training.get('stopped')}); early stopping on validation "
+        f"{training.get('monitor', 'auroc').replace('auroc', 'AUROC')}"
+        + ("; reverse-complement augmentation" if training.get("rc_augment") else "")
+        + f"; device {training.get('device')}.",
+        *([f"- Trained to convergence (`--converge`): {CONVERGE_SUMMARY}."] if training.get("converge") else []),
         *_ensemble_lines(training.get("ensemble")),
         "",
         "## Results",

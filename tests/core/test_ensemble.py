@@ -7,9 +7,7 @@ import torch
 from deemo_gui.core.ensemble import (
     DEFAULT_ARCH,
     EnsembleTrainer,
-    auto_batch_size,
     auto_hidden_units,
-    auto_patience,
     ensemble_config,
     fold_deepbind,
     train_ensemble,
@@ -18,6 +16,7 @@ from deemo_gui.core.ensemble import (
 from deemo_gui.core.errors import ConfigError
 from deemo_gui.core.networks import build_network
 from deemo_gui.core.sequences import load_dataset
+from deemo_gui.core.step_budget import auto_batch_size, auto_patience
 from deemo_gui.core.training import DoneEvent, Trainer, TrainingConfig
 
 

@@ -127,3 +127,25 @@ def test_help_lists_keyboard_shortcuts_and_a_first_start_hint(window, qtbot):
     # The hint comes 0.8 s after the window shows, once: the settings remember it.
     qtbot.waitUntil(lambda: settings().value("first_start_hint_shown", False, type=bool), timeout=10_000)
     assert window.first_start_hint() is False
+
+
+def test_to_convergence_reaches_the_config_and_the_model_file(qtbot, window, rest_150):
+    from deemo_gui.core.ensemble import DEFAULT_ARCH
+
+    panel = window.show_panel("Train")
+    panel.preset_combo.setCurrentText(DEFAULT_ARCH)
+    assert not panel.converge_check.isEnabled()  # the default recipe sizes its own training
+    panel.preset_combo.setCurrentText("deepbind")
+    assert panel.converge_check.isEnabled() and not panel.config().converge
+    assert panel.epochs_spin.specialValueText().startswith("preset default")
+    panel.converge_check.setChecked(True)
+    assert panel.epochs_spin.specialValueText() == "to convergence (up to 300)"
+    assert panel.batch_spin.specialValueText() == "sized to the data"
+    panel.data_edit.setText(str(rest_150))
+    panel.set_label_mode("shuffle")
+    panel.device_combo.setCurrentText("cpu")
+    panel.patience_spin.setValue(2)
+    assert panel.config().converge and panel.start() is not None
+    qtbot.waitUntil(lambda: panel.last_done is not None and panel.start_button.isEnabled(), timeout=180_000)
+    t = panel.last_done.metadata["training"]
+    assert t["converge"] and t["settings"]["batch_size"] == 32 and t["stopped"] == "early stopping"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deemo_gui.core.step_budget import CONVERGE_MAX_EPOCHS, CONVERGE_SUMMARY
 from deemo_gui.core.verdict import baseline_line
 from deemo_gui.qt.panels._single_job import SingleJobMixin, start_job
 from deemo_gui.qt.trust import trust_html
@@ -299,6 +301,13 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.epochs_spin.setRange(0, 1000)
         self.epochs_spin.setSpecialValueText("preset default")
         self.epochs_spin.setToolTip("Maximum epochs; training stops earlier when validation AUROC stops improving")
+        self.converge_check = QCheckBox("To convergence (sized to the data)")
+        self.converge_check.setToolTip(
+            "Train the preset until validation loss stops improving, on the rules every preset shares in "
+            f"BENCHMARKS.md's equal-rules study: {CONVERGE_SUMMARY}. Off: the preset's own (paper) settings, "
+            "which may stop at their epoch cap while still improving"
+        )
+        self.converge_check.toggled.connect(lambda _on: self._preset_changed(self.preset_combo.currentText()))
         self.time_spin = QSpinBox(minimum=1, maximum=24 * 60, value=DEFAULT_TIME_MINUTES, suffix=" min")
         self.time_spin.setToolTip(
             "Training stops before an epoch (or an ensemble member) that would end past this time; "
@@ -366,6 +375,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         form.addRow("Network:", self.preset_combo)
         form.addRow("", self.preset_info)
         form.addRow("Epochs:", self.epochs_spin)
+        form.addRow("", self.converge_check)
         form.addRow("Time limit:", self.time_spin)
         form.addRow("Device:", self.device_combo)
         form.addRow("Test data:", test_row)
@@ -501,20 +511,25 @@ class TrainPanel(SingleJobMixin, QWidget):
             return
         from deemo_gui.core.networks import training_defaults
 
+        self.converge_check.setEnabled(preset != DEFAULT_NETWORK)  # the recipe sizes its own training
         if preset == DEFAULT_NETWORK:
             self._show_recipe_defaults()
             return
         try:
-            epochs = training_defaults(preset)["max_epochs"]
+            t = training_defaults(preset)
         except Exception:  # unknown preset typed in: Start reports it
             return
-        self.epochs_spin.setSpecialValueText(f"preset default ({epochs})")
         text = preset_description(preset)
         self.preset_info.setText(text)
         self.preset_info.setToolTip(text)
         self.preset_combo.setToolTip(text)
-        t = training_defaults(preset)
         self.lr_spin.setSpecialValueText(f"preset default ({t['lr']:g})")
+        if self.converge_check.isChecked():
+            self.epochs_spin.setSpecialValueText(f"to convergence (up to {CONVERGE_MAX_EPOCHS})")
+            self.batch_spin.setSpecialValueText("sized to the data")
+            self.patience_spin.setSpecialValueText("sized to the data")
+            return
+        self.epochs_spin.setSpecialValueText(f"preset default ({t['max_epochs']})")
         self.batch_spin.setSpecialValueText(f"preset default ({t['batch_size']})")
         self.patience_spin.setSpecialValueText(f"preset default ({t['patience']})")
 
@@ -612,6 +627,7 @@ class TrainPanel(SingleJobMixin, QWidget):
             valid_fraction=round(self.valid_spin.value(), 4),
             device=self.device_combo.currentText() or "auto",
             time_limit=60.0 * self.time_spin.value(),
+            converge=self.converge_check.isChecked() and self.preset_combo.currentText() != DEFAULT_NETWORK,
         )
 
     def start(self) -> Worker | None:
