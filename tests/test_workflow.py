@@ -265,7 +265,7 @@ def test_bad_configs_are_one_line(tmp_path, capsys):
 
 def test_a_data_spec_names_its_files_and_fills_in_deepbind_sets(tmp_path):
     from deemo_gui.cli.workflow import parse_spec
-    from deemo_gui.core.workflow import data_args, epochs_for
+    from deemo_gui.core.workflow import data_args, epochs_for, train_command
 
     train = DATA / "deepbind_encode" / "REST_GM12878_AC.seq.gz"
     name, ds = parse_spec(f"{train},max_train=500")
@@ -278,6 +278,11 @@ def test_a_data_spec_names_its_files_and_fills_in_deepbind_sets(tmp_path):
     assert data_args(ds) == [str(train), "--negatives", "shuffle", "--test", ds["test"], "--max-train", "500"]
     config = checked({"datasets": {name: ds}, "epochs": {"default": 10, "rnn": 12}}, "c.yaml")
     assert (epochs_for(config, "rnn"), epochs_for(config, "cnn")) == (12, 10)
+    assert "--converge" not in train_command(config, name, "cnn", 0, "m.safetensors")
+    config = checked({"datasets": {name: ds}, "converge": True}, "c.yaml")
+    assert train_command(config, name, "cnn", 0, "m.safetensors")[-1] == "--converge"
+    with pytest.raises(ConfigError, match="converge: 'yes please': write true or false"):
+        checked({"datasets": {name: ds}, "converge": "yes please"}, "c.yaml")
 
 
 def test_run_print_gives_the_snakemake_command(tmp_path, capsys):

@@ -38,6 +38,9 @@ def register(sub) -> None:
     q.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     q.add_argument("--epochs", type=options.positive_int, help="maximum epochs (default: each preset's)")
     q.add_argument("--minutes", type=float, help="time limit of each training, minutes")
+    q.add_argument(
+        "--converge", action="store_true", help="train each preset to convergence (`deemo train --converge`)"
+    )
     q.add_argument("--max-train", type=options.positive_int, help="train on at most N records of each set")
     q.add_argument(
         "--device",
@@ -198,6 +201,7 @@ def run_init(args) -> int:
         "seeds": [int(s) for s in args.seeds.split(",") if s],
         "epochs": args.epochs,
         "minutes": args.minutes,
+        "converge": args.converge,
         "device": args.device,
         "threads": args.threads,
         "explain": [m for m in args.explain.split(",") if m],

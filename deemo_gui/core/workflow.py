@@ -11,6 +11,7 @@ YAML (a JSON file is YAML too):
     presets: [cnn, rnn]
     seeds: [0]
     epochs: 10             # or {cnn: 10, rnn: 12, default: 10}; null: the preset's
+    converge: false        # true: each preset to convergence (`deemo train --converge`; epochs: then caps it)
     device: cpu            # cuda: the train rule asks for one GPU
     score: {data: big.fa, models: [m.safetensors], chunks: 8}   # optional: scoring in chunks
     # (or {genome: hg38.fa, data: regions.bed (optional), tile: 50, ...}: a per-position track too)
@@ -45,6 +46,7 @@ DEFAULTS = {
     "seeds": [0],
     "epochs": None,
     "minutes": None,
+    "converge": False,
     "device": "cpu",
     "threads": 2,
     "explain": ["saliency"],
@@ -107,6 +109,8 @@ def checked(raw, where: str = "config", presets: list[str] | None = None) -> dic
     for preset in config["presets"]:
         if presets is not None and preset not in presets:
             raise ConfigError(f"{where}: unknown preset {preset!r}; see `deemo presets`")
+    if not isinstance(config["converge"], bool):
+        raise ConfigError(f"{where}: converge: {config['converge']!r}: write true or false")
     if config["device"] not in ("auto", "cpu", "cuda", "mps"):
         raise ConfigError(f"{where}: device {config['device']!r}: choose auto, cpu, cuda or mps")
     if config.get("score") is not None:
@@ -171,6 +175,8 @@ def train_command(config: dict, name: str, preset: str, seed, out: str) -> list[
         argv += ["--epochs", str(epochs)]
     if config.get("minutes"):
         argv += ["--time", f"{config['minutes']}m"]
+    if config.get("converge"):
+        argv += ["--converge"]
     return argv
 
 

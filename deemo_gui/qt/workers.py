@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from deemo_gui.viewer.keys import PredictKey
@@ -342,12 +342,16 @@ class JobManager(QObject):
         return ok
 
 
+LABEL_WIDTH = 560  # pixels of the status bar's job line (the window's own messages keep the rest)
+
+
 class JobStatus(QWidget):
     """Status-bar widget: the newest visible job's name, a progress bar and a Cancel button."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.label = QLabel()
+        self.label.setMaximumWidth(LABEL_WIDTH)  # long progress lines are elided, whole in the tooltip
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(180)
         self.bar.setMaximumHeight(16)
@@ -382,8 +386,13 @@ class JobStatus(QWidget):
         worker.finished.connect(finished)
         self._show(worker)
 
+    def _set_label(self, text: str) -> None:
+        metrics = self.label.fontMetrics()
+        self.label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_WIDTH))
+        self.label.setToolTip(text)
+
     def _show(self, worker: Worker, text: str = "") -> None:
-        self.label.setText(f"{worker.name}{' — ' + text if text else ''}")
+        self._set_label(f"{worker.name}{' — ' + text if text else ''}")
         self.bar.setRange(0, 0)  # busy until the first progress report
         self.cancel_button.setEnabled(not worker.cancelled)
         self.setVisible(True)
@@ -395,7 +404,7 @@ class JobStatus(QWidget):
         if worker is not self.current():
             return
         more = f" (+{len(self.jobs) - 1} more)" if len(self.jobs) > 1 else ""
-        self.label.setText(f"{worker.name}{' — ' + text if text else ''}{more}")
+        self._set_label(f"{worker.name}{' — ' + text if text else ''}{more}")
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
@@ -415,7 +424,7 @@ class JobStatus(QWidget):
         if worker is not None:
             worker.cancel()
             self.cancel_button.setEnabled(False)
-            self.label.setText(f"{worker.name} — cancelling…")
+            self._set_label(f"{worker.name} — cancelling…")
 
 
 class LivePredictor(QObject):

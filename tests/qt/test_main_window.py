@@ -189,13 +189,16 @@ def test_job_cancel_without_callback_aborts(qtbot, window):
             yield (k, 1000, "")
         return "finished"
 
-    worker = Worker(slow, name="Slow", progress=lambda p: p)
+    long_line = "member 3 of 8, epoch 12/100: validation loss 0.4321, AUROC 0.8765; " * 3
+    worker = Worker(slow, name="Slow", progress=lambda p: (p[0], p[1], long_line))
     returned, aborted = [], []
     worker.returned.connect(returned.append)
     worker.aborted.connect(lambda: aborted.append(True))
     window.jobs.start(worker)
     qtbot.waitUntil(lambda: window.job_status.isVisible() and window.job_status.bar.value() > 2, timeout=5000)
-    assert "Slow" in window.job_status.label.text()
+    label = window.job_status.label
+    assert label.text().startswith("Slow — member 3 of 8") and label.text().endswith("…")  # elided, not cut
+    assert label.toolTip() == f"Slow — {long_line}" and label.sizeHint().width() <= label.maximumWidth()
     window.job_status.cancel_button.click()
     # `aborted` is queued to the GUI thread, so it may arrive just after the thread has ended
     qtbot.waitUntil(lambda: not worker.is_running() and bool(aborted), timeout=5000)
