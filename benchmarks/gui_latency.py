@@ -150,6 +150,84 @@ def training_stall(app, window, preset, seconds, subset_path):
     return gaps, n_steps, measured
 
 
+def folded_model(folder: Path) -> str:
+    """The default recipe's largest network: 8 DeepBind members of 256 detectors, both strands, folded into
+    one of 4,096 first-layer filters (fresh weights: drawing does not depend on what they learned)."""
+    import torch
+
+    from deemo_gui.core.ensemble import ENSEMBLE_HPARAMS, fold_deepbind
+    from deemo_gui.core.modelfile import save_model
+    from deemo_gui.core.networks import build_network
+
+    members = []
+    for seed in range(8):
+        torch.manual_seed(seed)
+        members.append(build_network("deepbind", n_tasks=1, input_length=101, **ENSEMBLE_HPARAMS).eval())
+    path = folder / "folded_4096.safetensors"
+    save_model(fold_deepbind(members), path, {"task_names": ["bound"]})
+    return str(path)
+
+
+def _draw(app, panel, outcome) -> tuple[float, int]:
+    """(seconds the window is blocked drawing and painting the grid for `outcome`, cards drawn)."""
+    t0 = time.perf_counter()
+    panel._show(outcome, "the open sequences")
+    app.processEvents()  # the layout and the first paint of the new cards
+    return time.perf_counter() - t0, len(panel.cards)
+
+
+def filters_grid(app, window, folder, rounds=3):
+    """The Filters grid for a 4,096-filter model: its first page, against every card drawn at once (as
+    before the grid was paged)."""
+    from deemo_gui.qt.panels import filters as F
+
+    v = window.viewer
+    if not v.files:
+        window.open_file(str(TEST))
+    entry = v.add_model(folded_model(folder), name="folded 4096")
+    v.select_models([entry.name])
+    panel = window.show_panel("Filters")
+    assert panel.chooser.entry() is entry, "the Filters panel explains the model ticked last"
+    panel.max_spin.setValue(200)
+    worker = panel.run()
+    assert worker is not None, panel.status.text()
+    errors = []
+    worker.errored.connect(errors.append)
+    wait_until(app, lambda: panel.outcome is not None or errors or not worker.is_running(), timeout=900)
+    wait_until(app, lambda: panel.outcome is not None or errors, timeout=10)
+    assert not errors, errors
+    outcome = panel.outcome
+    paged = [_draw(app, panel, outcome) for _ in range(rounds)]
+    page = F.PAGE
+    F.PAGE = len(outcome.motifs)  # the baseline: every card at once
+    try:
+        everything = _draw(app, panel, outcome)
+    finally:
+        F.PAGE = page
+    panel._show(outcome, "the open sequences")  # back to one page before the window closes
+    v.select_models([])
+    return len(outcome.motifs), outcome.n_filters, paged, everything
+
+
+def filters_lines(result) -> list[str]:
+    n_motifs, n_filters, paged, (all_seconds, all_cards) = result
+    page_seconds = statistics.median(t for t, _ in paged)
+    return [
+        f"## Filters grid: a {n_filters:,}-filter model (the default recipe folded)",
+        "",
+        f"{n_motifs:,} filter motifs (fresh weights, 200 REST peaks). Time the window is blocked from showing "
+        "the result to the grid drawn and painted. Baseline: every card at once, as before the grid was paged.",
+        "",
+        "| grid | cards | window blocked (s) |",
+        "|---|---:|---:|",
+        f"| first page (median of {len(paged)}) | {paged[0][1]} | {page_seconds:.2f} |",
+        f"| every filter at once (baseline) | {all_cards:,} | {all_seconds:.1f} |",
+        "",
+        f"Paging: {all_seconds / page_seconds:.0f}x shorter.",
+        "",
+    ]
+
+
 def startup(runs):
     out = []
     for _ in range(runs):
@@ -317,6 +395,7 @@ def main(argv=None) -> int:
     parser.add_argument("--update-benchmarks-md", action="store_true", help="also update BENCHMARKS.md")
     parser.add_argument("--dashboard-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only-dashboard", action="store_true", help="measure the Dashboard's first render only")
+    parser.add_argument("--only-filters", action="store_true", help="measure the Filters grid only")
     parser.add_argument(
         "--no-dashboard-baseline",
         action="store_true",
@@ -326,12 +405,12 @@ def main(argv=None) -> int:
     if args.dashboard_child:
         dashboard_child()
         return 0
-    dashboards = dashboard_first_render(args.dashboard_runs, baseline=not args.no_dashboard_baseline)
-    if args.only_dashboard:
-        print("\n".join(dashboard_lines(dashboards)))
-        return 0
-
-    starts = startup(args.startup_runs)  # first, in fresh processes, before this one warms caches further
+    if not args.only_filters:
+        dashboards = dashboard_first_render(args.dashboard_runs, baseline=not args.no_dashboard_baseline)
+        if args.only_dashboard:
+            print("\n".join(dashboard_lines(dashboards)))
+            return 0
+        starts = startup(args.startup_runs)  # first, in fresh processes, before this one warms caches further
 
     import numpy as np
     import torch
@@ -349,6 +428,9 @@ def main(argv=None) -> int:
     window.show()
     wait_until(app, lambda: window.torch_is_ready, timeout=120)
     threads = torch.get_num_threads()
+    if args.only_filters:
+        print("\n".join(filters_lines(filters_grid(app, window, folder))))
+        return 0
 
     edit_rows = edit_latency(app, window, ["cnn", "cnn-rnn"], args.edits, folder)
 
@@ -357,6 +439,7 @@ def main(argv=None) -> int:
     pick = np.sort(np.random.default_rng(0).choice(len(data), 1000, replace=False))
     subset = folder / "rest_1000.fa"
     subset.write_text("".join(f">{data.ids[i]}\n{data.seqs[i]}\n" for i in pick))
+    grid = filters_grid(app, window, folder)
     stall_rows = []
     for preset in ("deepbind", "cnn"):
         gaps, n_steps, measured = training_stall(app, window, preset, args.train_seconds, subset)
@@ -421,6 +504,7 @@ def main(argv=None) -> int:
         "metadata load in a worker 100 ms later, and the panels (pyqtgraph) are built right after the first paint.",
         "",
     ]
+    lines += filters_lines(grid)
     lines += dashboard_lines(dashboards)
     body = "\n".join(lines)
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -41,10 +41,10 @@ SORTS = (
     ("index", "Filter number", "In the order of the network's first layer"),
 )
 CARD_WIDTH = 230
-# Cards are drawn a page at a time, a few per event-loop turn: the 4,096 filters of a folded ensemble took
-# about 75 s to draw at once (about 5 ms a card with its logo, more as the grid grows), the window frozen.
+# Cards are drawn a page at a time: the 4,096 filters of a folded ensemble took about 75 s to draw at once,
+# the window frozen. A page of 48 takes about 0.15 s (BENCHMARKS.md, "Filters grid"); drawing it a few cards
+# per event-loop turn did not shorten the longest stall (the logos' first paint is most of it).
 PAGE = 48
-CHUNK = 8  # cards per event-loop turn (~40 ms)
 
 
 class FilterCard(QFrame):
@@ -115,7 +115,6 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.worker: Worker | None = None
         self.outcome = None
         self.cards: list[FilterCard] = []
-        self._pending: list = []  # matches whose cards are still to be drawn, in grid order
         self._shown = 0  # cards asked for (a multiple of PAGE, at most every filter)
         self._stretch_row = 0
         self._columns = 0
@@ -206,8 +205,6 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._relayout = QTimer(self, singleShot=True, interval=60)
         self._relayout.timeout.connect(self._maybe_relayout)
-        self._add_timer = QTimer(self, singleShot=True, interval=0)
-        self._add_timer.timeout.connect(self._add_some)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -346,8 +343,6 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self._build()
 
     def _clear_cards(self) -> None:
-        self._add_timer.stop()
-        self._pending = []
         for card in self.cards:
             card.setParent(None)
             card.deleteLater()
@@ -361,35 +356,29 @@ class FiltersPanel(SingleJobMixin, QWidget):
         self._columns = self._n_columns()
         for c in range(self.grid.columnCount() + 1):
             self.grid.setColumnStretch(c, 1 if c < self._columns else 0)
-        self._pending = self.sorted_matches()[: self._shown]
-        self._add_some()
+        self._add(self.sorted_matches()[: self._shown])
 
-    def _add_some(self) -> None:
-        """Draw the next CHUNK pending cards; again on the next event-loop turn while any are left."""
+    def _add(self, matches: list) -> None:
+        """Draw cards for `matches` after the ones drawn, and offer the next page."""
         cols = max(1, self._columns)
-        for match in self._pending[:CHUNK]:
+        for match in matches:
             k = len(self.cards)
             card = FilterCard(match)
             self.cards.append(card)
             self.grid.addWidget(card, k // cols, k % cols)
-        del self._pending[:CHUNK]
         self._set_stretch_row(len(self.cards) // cols + 1)
-        if self._pending:
-            self._add_timer.start()
         total = len(self.outcome.motifs) if self.outcome is not None else 0
         left = total - self._shown
-        self.more_button.setVisible(left > 0 and not self._pending)
+        self.more_button.setVisible(left > 0)
         self.more_button.setText(f"Show {min(PAGE, left):,} more ({self._shown:,} of {total:,} shown)")
 
     def show_more(self) -> None:
         """Draw the next PAGE filters in the sort order."""
         if self.outcome is None:
             return
-        start = len(self.cards) + len(self._pending)
+        start = len(self.cards)
         self._shown = min(self._shown + PAGE, len(self.outcome.motifs))
-        self._pending += self.sorted_matches()[start : self._shown]
-        self.more_button.hide()
-        self._add_timer.start()
+        self._add(self.sorted_matches()[start : self._shown])
 
     def _set_stretch_row(self, row: int) -> None:
         """The empty row below the cards takes the spare height (keeps the cards at the top)."""
