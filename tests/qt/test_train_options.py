@@ -140,6 +140,11 @@ def test_to_convergence_reaches_the_config_and_the_model_file(qtbot, window, res
     assert panel.epochs_spin.specialValueText().startswith("preset default")
     panel.converge_check.setChecked(True)
     assert panel.epochs_spin.specialValueText() == "to convergence (up to 300)"
+    assert "to convergence: batch size and early-stopping patience sized" in panel.preset_info.text()
+    from deemo_gui.core.networks import training_defaults
+
+    cap = training_defaults("deepbind")["max_epochs"]
+    assert f"up to {cap} epochs" not in panel.preset_info.text()  # the preset's own cap is not what runs
     assert panel.batch_spin.specialValueText() == "sized to the data"
     panel.data_edit.setText(str(rest_150))
     panel.set_label_mode("shuffle")

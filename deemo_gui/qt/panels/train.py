@@ -79,7 +79,7 @@ SMALL_VALIDATION = 200  # fewer validation sequences than this: the AUROC is too
 NEAR_CHANCE = 0.6  # validation AUROC below this: the network has barely learned anything
 
 
-def preset_description(preset: str) -> str:
+def preset_description(preset: str, converge: bool = False) -> str:
     """One paragraph on a preset, from its network class's own docstring, its settings and its
     training defaults (the same source `deemo presets` reads)."""
     import inspect
@@ -97,6 +97,8 @@ def preset_description(preset: str) -> str:
     doc = doc.replace("``", "").replace(":class:`~.rnn.RNN`", "RNN")
     settings = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in hp.items())
     t = training_defaults(preset)
+    if converge:
+        return f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, to convergence: {CONVERGE_SUMMARY}."
     return (
         f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, batch "
         f"{t['batch_size']}, up to {t['max_epochs']} epochs (stops after {t['patience']} without improvement)."
@@ -519,7 +521,7 @@ class TrainPanel(SingleJobMixin, QWidget):
             t = training_defaults(preset)
         except Exception:  # unknown preset typed in: Start reports it
             return
-        text = preset_description(preset)
+        text = preset_description(preset, self.converge_check.isChecked())
         self.preset_info.setText(text)
         self.preset_info.setToolTip(text)
         self.preset_combo.setToolTip(text)
