@@ -98,7 +98,10 @@ def preset_description(preset: str, converge: bool = False) -> str:
     settings = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in hp.items())
     t = training_defaults(preset)
     if converge:
-        return f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, to convergence: {CONVERGE_SUMMARY}."
+        return (
+            f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, "
+            f"to convergence: {CONVERGE_SUMMARY}."
+        )
     return (
         f"{preset}: {doc} Settings: {settings}. Trained with Adam, learning rate {t['lr']:g}, batch "
         f"{t['batch_size']}, up to {t['max_epochs']} epochs (stops after {t['patience']} without improvement)."
