@@ -160,6 +160,7 @@ def run_row(meta: dict, preset: str, name: str, pwm_auroc: float, seconds: float
         "train_seq_per_s": float(np.median([e["sequences_per_second"] for e in history])),
         "max_train": max_train,
         "max_epochs": t["settings"]["max_epochs"],
+        "converge": bool(t.get("converge")),
         "command": t["command"],
     }
 

@@ -171,6 +171,8 @@ def run_train(args) -> int:
     overrides = dict(parse_override(item) for item in args.set)
     if not args.out.endswith(".safetensors"):
         raise ConfigError(f"--out {args.out}: model files end in .safetensors")
+    if args.converge and args.arch == DEFAULT_ARCH:
+        raise ConfigError(f"--converge is for a preset (--arch cnn, ...): --arch {DEFAULT_ARCH} sizes its own training")
     train, valid, test = training_data(args)
     config = TrainingConfig(
         preset=args.arch,
@@ -187,8 +189,6 @@ def run_train(args) -> int:
         baselines=not args.no_baselines,
         amp=args.amp,
     )
-    if args.converge and args.arch == DEFAULT_ARCH:
-        raise ConfigError(f"--converge is for a preset (--arch cnn, ...): --arch {DEFAULT_ARCH} sizes its own training")
     if args.members is not None and args.arch != DEFAULT_ARCH:
         raise ConfigError(f"--members is for --arch {DEFAULT_ARCH} (an ensemble), not --arch {args.arch}")
     trainer = trainer_for(train, config, valid, test, members=args.members or ENSEMBLE_MEMBERS)

@@ -375,6 +375,8 @@ def trainer_for(
     (its own network shape, RC augmentation and loss monitor stay; hyperparameter overrides merge)."""
     if config.preset != DEFAULT_ARCH:
         return Trainer(train, config, valid, test)
-    keep = ("preset", "rc_augment", "monitor", "shift_augment")
+    if config.converge:
+        raise ConfigError(f"converge is for a preset (cnn, ...): {DEFAULT_ARCH} sizes its own training")
+    keep = ("preset", "rc_augment", "monitor", "shift_augment", "converge")
     explicit = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in keep}
     return EnsembleTrainer(train, valid, test, members, **explicit)

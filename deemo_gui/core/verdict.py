@@ -94,10 +94,15 @@ def verdict(meta: dict, first_layer_r: float | None = None) -> Verdict:
     capped = [run for stopped, best, run in runs if stopped == "max epochs" and best == run]
     if capped:
         n = capped[0]
+        how = (
+            "raise --epochs"
+            if ensemble or training.get("converge")
+            else "to convergence: `deemo train --converge`, or tick To convergence in the Train panel"
+        )
         v.add(
             "caution",
-            f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; train longer "
-            "(to convergence: `deemo train --converge`, or tick To convergence in the Train panel)",
+            f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; "
+            f"train longer ({how})",
         )
     if first_layer_r is not None and first_layer_r > MAX_INIT_CORRELATION:
         v.add(

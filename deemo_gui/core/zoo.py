@@ -15,7 +15,7 @@ from pathlib import Path
 from deemo_gui.core.atomic import write_text
 from deemo_gui.core.errors import DataError
 from deemo_gui.core.modelfile import load_model, read_metadata
-from deemo_gui.core.step_budget import CONVERGE_SUMMARY
+from deemo_gui.core.step_budget import CONVERGE_RULES
 from deemo_gui.core.verdict import baseline_line, first_layer_correlation, verdict
 from deemo_gui.data_paths import models_dir
 
@@ -153,6 +153,16 @@ def _ensemble_lines(info: dict | None) -> list[str]:
     ]
 
 
+def _rules_text(training: dict) -> str:
+    """'; early stopping on validation loss; reverse-complement augmentation' from what the file records
+    (files before these keys: the default recipe's ensembles followed the loss on both strands)."""
+    monitor, rc = training.get("monitor"), training.get("rc_augment")
+    if monitor is None and training.get("ensemble"):
+        monitor, rc = "loss", True
+    out = f"; early stopping on validation {monitor.replace('auroc', 'AUROC')}" if monitor else ""
+    return out + ("; reverse-complement augmentation" if rc else "")
+
+
 def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> str:
     """A Markdown model card: data with credits, preset, training, metrics, trust verdict, reproduction command."""
     training = meta.get("training", {})
@@ -177,11 +187,9 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
         "- Training: "
         + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "optimizer")
         + f"; seed {training.get('seed')}; {training.get('epochs_run')} epochs run, best epoch "
-        f"{training.get('best_epoch')} ({training.get('stopped')}); early stopping on validation "
-        f"{training.get('monitor', 'auroc').replace('auroc', 'AUROC')}"
-        + ("; reverse-complement augmentation" if training.get("rc_augment") else "")
-        + f"; device {training.get('device')}.",
-        *([f"- Trained to convergence (`--converge`): {CONVERGE_SUMMARY}."] if training.get("converge") else []),
+        f"{training.get('best_epoch')} ({training.get('stopped')}){_rules_text(training)}; "
+        f"device {training.get('device')}.",
+        *(["- Trained with `--converge`: " + CONVERGE_RULES + "."] if training.get("converge") else []),
         *_ensemble_lines(training.get("ensemble")),
         "",
         "## Results",

@@ -72,7 +72,44 @@ def test_cli_converge_records_and_describes_the_rules(tmp_path, data_dir, capsys
         "weights_sha256": "x",
     }
     card = model_card(entry, meta)
-    assert "Trained to convergence (`--converge`)" in card and "early stopping on validation loss" in card
+    assert "Trained with `--converge`: the batch size and the early-stopping patience sized" in card
+    assert "early stopping on validation loss" in card
     assert "reverse-complement augmentation" in card
     assert main([*args, "--converge"]) == 2  # the default recipe sizes its own training
     assert "--converge is for a preset" in capsys.readouterr().err
+
+
+def test_explicit_values_and_a_validation_file_inside_the_trainer(rest_800):
+    from deemo_gui.core.errors import ConfigError
+
+    order = np.random.default_rng(0).permutation(800)  # positives come first in the file
+    train, valid = rest_800.subset(np.sort(order[:700])), rest_800.subset(np.sort(order[700:]))
+    trainer = Trainer(train, TrainingConfig(preset="deepbind", converge=True, max_epochs=2, time_limit=5.0), valid)
+    # every one of the 700 records trains (the validation file is its own): 22 steps an epoch, 20 epochs
+    assert trainer.settings["max_epochs"] == 2 and trainer.config.time_limit == 5.0
+    assert trainer.settings["patience"] == auto_patience(700, 32, 0.0) == 20
+    with pytest.raises(ConfigError, match="batch size must be a positive whole number"):
+        Trainer(train, TrainingConfig(preset="deepbind", converge=True, batch_size=0), valid)
+
+
+def test_the_default_recipe_refuses_converge_and_the_verdict_advises_what_applies(rest_800):
+    from deemo_gui.core.ensemble import trainer_for
+    from deemo_gui.core.errors import ConfigError
+    from deemo_gui.core.verdict import verdict
+
+    with pytest.raises(ConfigError, match="converge is for a preset"):
+        trainer_for(rest_800, TrainingConfig(preset="auto", converge=True))
+    capped = {"stopped": "max epochs", "best_epoch": 10, "epochs_run": 10}
+    assert "`deemo train --converge`" in verdict({"training": capped}).summary
+    assert "raise --epochs" in verdict({"training": {**capped, "converge": True}}).summary
+    ensemble = {"ensemble": {"stopped": ["max epochs"], "best_epochs": [100], "epochs_run": [100]}}
+    assert "raise --epochs" in verdict({"training": ensemble}).summary
+
+
+def test_cards_of_files_without_the_new_keys():
+    from deemo_gui.core.zoo import _rules_text
+
+    assert _rules_text({}) == ""  # a preset's file from before: nothing claimed
+    old_ensemble = {"ensemble": {"members": 8}}
+    assert _rules_text(old_ensemble) == "; early stopping on validation loss; reverse-complement augmentation"
+    assert _rules_text({"monitor": "auroc", "rc_augment": False}) == "; early stopping on validation AUROC"

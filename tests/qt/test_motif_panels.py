@@ -168,8 +168,9 @@ def test_filters_grid_fills_with_tomtom_matches(qtbot, window):
     assert len(panel.cards) == min(2 * PAGE, len(panel.outcome.motifs)) and not panel.more_button.isVisibleTo(panel)
     ics = [c.match.pwm.total_ic for c in grid_order()]
     assert ics == sorted((m.pwm.total_ic for m in panel.outcome.motifs), reverse=True)[: len(ics)]
-    # sorted by E-value: the best matches first, homeobox matrices
+    # sorted by E-value: the best matches first, homeobox matrices; another order starts at its first page
     panel.sort_combo.setCurrentIndex(panel.sort_combo.findData("evalue"))
+    assert len(panel.cards) == PAGE and panel.more_button.isVisibleTo(panel)
     first = grid_order()[:5]
     assert [c.match.best_E for c in first] == sorted(m.best_E for m in panel.outcome.motifs)[:5]
     assert sum(is_homeobox(c.match.best_name) for c in first) >= 4

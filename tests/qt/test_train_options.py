@@ -146,6 +146,13 @@ def test_to_convergence_reaches_the_config_and_the_model_file(qtbot, window, res
     cap = training_defaults("deepbind")["max_epochs"]
     assert f"up to {cap} epochs" not in panel.preset_info.text()  # the preset's own cap is not what runs
     assert panel.batch_spin.specialValueText() == "sized to the data"
+    panel.converge_check.setChecked(False)  # unticked: the preset's own settings again
+    assert panel.epochs_spin.specialValueText() == f"preset default ({cap})"
+    assert f"up to {cap} epochs" in panel.preset_info.text()
+    panel.converge_check.setChecked(True)
+    panel.preset_combo.setCurrentText(DEFAULT_ARCH)  # ticked, then the default recipe: not applied to it
+    assert not panel.converge_check.isEnabled() and not panel.config().converge
+    panel.preset_combo.setCurrentText("deepbind")
     panel.data_edit.setText(str(rest_150))
     panel.set_label_mode("shuffle")
     panel.device_combo.setCurrentText("cpu")
@@ -154,3 +161,4 @@ def test_to_convergence_reaches_the_config_and_the_model_file(qtbot, window, res
     qtbot.waitUntil(lambda: panel.last_done is not None and panel.start_button.isEnabled(), timeout=180_000)
     t = panel.last_done.metadata["training"]
     assert t["converge"] and t["settings"]["batch_size"] == 32 and t["stopped"] == "early stopping"
+    assert panel.loss_plot.getViewBox().autoRangeEnabled()[0]  # x follows the epochs run, not the 300 cap

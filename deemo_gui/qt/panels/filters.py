@@ -144,7 +144,7 @@ class FiltersPanel(SingleJobMixin, QWidget):
         for k, (key, text, tip) in enumerate(SORTS):
             self.sort_combo.addItem(text, key)
             self.sort_combo.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
-        self.sort_combo.currentIndexChanged.connect(lambda _i: self._build())
+        self.sort_combo.currentIndexChanged.connect(self._sort_changed)
         self.release_combo = release_combo()
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
@@ -357,6 +357,12 @@ class FiltersPanel(SingleJobMixin, QWidget):
         for c in range(self.grid.columnCount() + 1):
             self.grid.setColumnStretch(c, 1 if c < self._columns else 0)
         self._add(self.sorted_matches()[: self._shown])
+
+    def _sort_changed(self) -> None:
+        """Another order: its first page (after many Show more, redrawing all shown cards froze the window)."""
+        if self.outcome is not None:
+            self._shown = min(PAGE, len(self.outcome.motifs))
+        self._build()
 
     def _add(self, matches: list) -> None:
         """Draw cards for `matches` after the ones drawn, and offer the next page."""

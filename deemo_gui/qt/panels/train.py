@@ -217,6 +217,9 @@ def train_job(
                 "n_valid": len(trainer.valid_data),
                 "max_epochs": int(trainer.settings["max_epochs"]),
                 "input_length": trainer.input_length,
+                "converge": trainer.config.converge,
+                "monitor": trainer.config.monitor,
+                "patience": int(trainer.settings["patience"]),
             },
         )
     done = None
@@ -264,6 +267,7 @@ class TrainPanel(SingleJobMixin, QWidget):
         self._progress_epoch = 0
         self._member_aurocs: list[float] = []  # best validation AUROC of each finished member
         self.max_epochs = 0
+        self._monitor = "auroc"  # what the running training keeps its best epoch by
         self._loss_x: list[float] = []
         self._loss_y: list[float] = []
         self._epoch_x: list[int] = []
@@ -305,7 +309,10 @@ class TrainPanel(SingleJobMixin, QWidget):
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(0, 1000)
         self.epochs_spin.setSpecialValueText("preset default")
-        self.epochs_spin.setToolTip("Maximum epochs; training stops earlier when validation AUROC stops improving")
+        self.epochs_spin.setToolTip(
+            "Maximum epochs; training stops earlier when validation AUROC (validation loss, to convergence) "
+            "stops improving"
+        )
         self.converge_check = QCheckBox("To convergence (sized to the data)")
         self.converge_check.setToolTip(
             "Train the preset until validation loss stops improving, on the rules every preset shares in "
@@ -747,12 +754,22 @@ class TrainPanel(SingleJobMixin, QWidget):
                 self._start_member(payload)
             elif kind == "ready":
                 self.max_epochs = payload["max_epochs"]
-                self.loss_plot.setXRange(0, self.max_epochs, padding=0.02)
-                self.auroc_plot.setXRange(0.5, self.max_epochs + 0.5, padding=0)
+                self._monitor = payload.get("monitor", "auroc")
+                if payload.get("converge"):  # it stops long before its cap: the curves follow the epochs run
+                    for plot in (self.loss_plot, self.auroc_plot):
+                        plot.enableAutoRange(axis="x")
+                else:
+                    self.loss_plot.setXRange(0, self.max_epochs, padding=0.02)
+                    self.auroc_plot.setXRange(0.5, self.max_epochs + 0.5, padding=0)
                 self._n_valid = payload["n_valid"]
+                until = (
+                    f"until {payload['patience']} epochs bring no better validation loss (at most {self.max_epochs})"
+                    if payload.get("converge")
+                    else f"up to {self.max_epochs} epochs"
+                )
                 self.status.setText(
                     f"Training on {payload['n_train']:,} sequences ({payload['input_length']} nt), "
-                    f"validating on {payload['n_valid']:,}; up to {self.max_epochs} epochs."
+                    f"validating on {payload['n_valid']:,}; {until}."
                     + self._caution_html(training_cautions(self._data_path, payload["n_valid"]))
                 )
         elif isinstance(event, StepEvent):
@@ -773,10 +790,16 @@ class TrainPanel(SingleJobMixin, QWidget):
             )
             self.status.setText(
                 f"{member}{epochs}: loss {event.train_loss:.4f}, validation AUROC "
-                f"{event.valid_auroc:.4f}{' (best so far)' if event.improved else ''} — "
+                f"{event.valid_auroc:.4f}{self._best_note(event.improved)} — "
                 f"{event.sequences_per_second:,.0f} sequences/s"
             )
             self._redraw()
+
+    def _best_note(self, improved: bool) -> str:
+        """' (best so far)' after the AUROC when this epoch is the one kept, saying what chose it."""
+        if not improved:
+            return ""
+        return " (best validation loss so far)" if self._member or self._monitor == "loss" else " (best so far)"
 
     def _start_member(self, info: dict) -> None:
         """A new member of the default ensemble: its own curves (x follows the epochs it runs)."""
