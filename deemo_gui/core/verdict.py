@@ -104,6 +104,14 @@ def verdict(meta: dict, first_layer_r: float | None = None) -> Verdict:
             f"training stopped at its cap ({n} epoch{'s' if n != 1 else ''}) while still improving; "
             f"train longer ({how})",
         )
+    timed = training.get("stopped") == "time limit" and training.get("best_epoch") == training.get("epochs_run")
+    if timed and not ensemble:  # an ensemble's last member ending at the limit is how the recipe stops
+        n = training.get("epochs_run")
+        v.add(
+            "caution",
+            f"training stopped at its time limit after {n} epoch{'s' if n != 1 else ''} while still improving; "
+            "give it more time (--time, or the Train panel's Time limit)",
+        )
     if first_layer_r is not None and first_layer_r > MAX_INIT_CORRELATION:
         v.add(
             "caution",

@@ -104,6 +104,10 @@ def test_the_default_recipe_refuses_converge_and_the_verdict_advises_what_applie
     assert "raise --epochs" in verdict({"training": {**capped, "converge": True}}).summary
     ensemble = {"ensemble": {"stopped": ["max epochs"], "best_epochs": [100], "epochs_run": [100]}}
     assert "raise --epochs" in verdict({"training": ensemble}).summary
+    # the 10-minute limit of --converge, reached while the loss still fell (the zoo's demo on ZBTB7A)
+    timed = {"stopped": "time limit", "best_epoch": 54, "epochs_run": 54, "converge": True}
+    assert "stopped at its time limit after 54 epochs while still improving" in verdict({"training": timed}).summary
+    assert "time limit" not in verdict({"training": {**timed, "best_epoch": 50}}).summary  # it had levelled off
 
 
 def test_cards_of_files_without_the_new_keys():
