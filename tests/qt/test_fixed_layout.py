@@ -10,6 +10,7 @@ ZOO = [
     "REST_GM12878_demo",
     "ZBTB7A_HepG2_rnn",
     "MYC_H1-hESC_cnn",
+    "SP1_GM12878_deepbind",
 ]
 
 
