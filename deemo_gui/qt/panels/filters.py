@@ -42,8 +42,8 @@ SORTS = (
 )
 CARD_WIDTH = 230
 # Cards are drawn a page at a time: the 4,096 filters of a folded ensemble took about 75 s to draw at once,
-# the window frozen. A page of 48 takes about 0.15 s (BENCHMARKS.md, "Filters grid"); drawing it a few cards
-# per event-loop turn did not shorten the longest stall (the logos' first paint is most of it).
+# the window frozen. A page of 48 blocks it for about 0.4-0.8 s with the logos' first paint (BENCHMARKS.md,
+# "Filters grid"); drawing a few cards per event-loop turn did not shorten that stall.
 PAGE = 48
 
 
