@@ -104,7 +104,13 @@ def throughput(preset: str, data, rounds: int = 4, steps: int = 10) -> dict:
 
 
 def run_one(
-    preset: str, name: str, max_train: int | None, max_epochs: int | None, out_dir: Path, converge: bool = False
+    preset: str,
+    name: str,
+    max_train: int | None,
+    max_epochs: int | None,
+    out_dir: Path,
+    converge: bool = False,
+    device: str = "cpu",
 ) -> dict:
     """Train with the `deemo train` command itself (so the model file records the command that
     reproduces it) and read the figures back from the model file."""
@@ -118,7 +124,7 @@ def run_one(
         "--seed",
         "0",
         "--device",
-        "cpu",
+        device,
         "--out",
         str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
         "--quiet",
@@ -184,6 +190,11 @@ def save_results(results: dict, path: Path = RESULTS) -> None:
     path.write_text(json.dumps(results, indent=1, sort_keys=True))
 
 
+def on_gpu(run: dict) -> bool:
+    """Whether the run trained on a CUDA GPU (its `deemo train` command says)."""
+    return "--device cuda" in run.get("command", "")
+
+
 def table(results: dict, pwm: dict[str, float] | None = None) -> str:
     """The accuracy tables of `results`; `pwm`: {data set: single-PWM AUROC} (default: the bundled benchmarks)."""
     runs = results["runs"]
@@ -196,7 +207,7 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
     ]
     names = list(pwm)
     lines = [
-        "### Test AUROC per dataset (CPU)",
+        "### Test AUROC per dataset",
         "",
         "| dataset | single PWM | " + " | ".join(presets) + " |",
         "|---|---|" + "---|" * len(presets),
@@ -209,7 +220,7 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
                 cells.append("–")
             else:
                 beat = "" if r["test_auroc"] > r["pwm_auroc"] else " ✗"
-                cells.append(f"{r['test_auroc']:.3f}{beat}")
+                cells.append(f"{r['test_auroc']:.3f}{beat}{' †' if on_gpu(r) else ''}")
         lines.append(f"| {name} | {pwm[name]:.3f} | " + " | ".join(cells) + " |")
     means = []
     for p in presets:
@@ -218,7 +229,12 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
     lines.append("| mean | " + f"{np.mean(list(pwm.values())):.3f} | " + " | ".join(means) + " |")
     lines += [
         "",
-        "✗ = does not beat the single PWM.",
+        "✗ = does not beat the single PWM."
+        + (
+            " † = trained on a GPU (the same rules; its command says which device); the others on the CPU."
+            if any(on_gpu(r) for r in runs.values())
+            else ""
+        ),
         "",
         summary_table(runs, pwm, presets),
         "",
@@ -226,8 +242,9 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
         "",
         "### Training details",
         "",
-        "| preset | dataset | train seqs | test AUROC | test AUPR | epochs (best) | stopped | s/epoch | train seq/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| preset | dataset | train seqs | test AUROC | test AUPR | epochs (best) | stopped | device | s/epoch "
+        "| train seq/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in sorted(
         runs,
@@ -239,7 +256,8 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
         r = runs[key]
         lines.append(
             f"| {r['preset']} | {r['dataset']} | {r['n_train']:,} | {r['test_auroc']:.3f} | {r['test_aupr']:.3f} | "
-            f"{r['epochs_run']} ({r['best_epoch']}) | {r['stopped']} | {r['seconds_per_epoch']:.1f} | "
+            f"{r['epochs_run']} ({r['best_epoch']}) | {r['stopped']} | {'GPU' if on_gpu(r) else 'CPU'} | "
+            f"{r['seconds_per_epoch']:.1f} | "
             f"{r['train_seq_per_s']:,.0f} |"
         )
     if results.get("throughput"):
@@ -275,6 +293,7 @@ def main() -> int:
         "--converge", action="store_true", help="train each preset to convergence (deemo train --converge)"
     )
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", default="cpu", help="training device (the zoo's models record it)")
     parser.add_argument(
         "--results",
         type=Path,
@@ -307,7 +326,7 @@ def main() -> int:
                 key = f"{p}/{name}"
                 if key in merged_results()["runs"] and not args.redo:
                     continue
-                r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve(), args.converge)
+                r = run_one(p, name, args.max_train, args.max_epochs, args.models.resolve(), args.converge, args.device)
                 results["runs"][key] = r
                 save_results(results, args.results)
                 print(

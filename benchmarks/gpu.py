@@ -35,16 +35,24 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def training_rate(preset: str, data, device: str, amp: bool = False, steps: int = 20) -> float:
-    """Training sequences/s over `steps` steps after 3 warm-up steps (the loss is read every step: a sync)."""
+def training_rate(preset: str, data, device: str, amp: bool = False, tf32: bool = False, steps: int = 20) -> float:
+    """Training sequences/s over `steps` steps after 3 warm-up steps (the loss is read every step: a sync).
+
+    `tf32`: cuDNN's TF32 convolutions on (PyTorch's default, which the app turns off: core/device.py),
+    set before every step since resolving the device switches them off."""
     trainer = Trainer(data, TrainingConfig(preset=preset, seed=0, device=device, amp=amp, baselines=False))
     events = (e for e in trainer.run() if isinstance(e, StepEvent))
-    for _ in range(3):
+
+    def step() -> None:
+        torch.backends.cudnn.allow_tf32 = tf32
         next(events)
+
+    for _ in range(3):
+        step()
     _sync(device)
     start = time.perf_counter()
     for _ in range(steps):
-        next(events)
+        step()
     _sync(device)
     seconds = time.perf_counter() - start
     trainer.cancel()
@@ -77,15 +85,19 @@ def run(presets: list[str], n_train: int) -> str:
     for preset in presets:
         cpu = training_rate(preset, data, "cpu")
         on_gpu = training_rate(preset, data, "cuda") if gpu else None
+        tf32 = training_rate(preset, data, "cuda", tf32=True) if gpu else None
         mixed = training_rate(preset, data, "cuda", amp=True) if gpu else None
-        rows.append((preset, "training", cpu, on_gpu, mixed))
-        print(f"{preset} training: CPU {cpu:,.0f} seq/s, GPU {_cell(on_gpu)}, GPU mixed {_cell(mixed)}", flush=True)
+        rows.append((preset, "training", cpu, on_gpu, tf32, mixed))
+        print(
+            f"{preset} training: CPU {cpu:,.0f} seq/s, GPU {_cell(on_gpu)}, TF32 {_cell(tf32)}, mixed {_cell(mixed)}",
+            flush=True,
+        )
         for name, n in ATTRIBUTION_N.items():
             if METHODS[name].unavailable(build_network(preset, n_tasks=1, input_length=101)):
                 continue
             cpu = attribution_rate(preset, name, X[:n], "cpu")
             on_gpu = attribution_rate(preset, name, X[:n], "cuda") if gpu else None
-            rows.append((preset, METHODS[name].label, cpu, on_gpu, None))
+            rows.append((preset, METHODS[name].label, cpu, on_gpu, None, None))
             print(f"{preset} {name}: CPU {cpu:,.1f} seq/s, GPU {_cell(on_gpu)}", flush=True)
     where = (
         f"GPU: {gpu_name}, torch {torch.__version__}, CUDA {torch.version.cuda}."
@@ -100,14 +112,15 @@ def run(presets: list[str], n_train: int) -> str:
         f"Training: sequences/s of `deemo train`'s Trainer (the preset's batch, Adam), 20 steps after 3 warm-up "
         f"steps, {n_train:,} REST_GM12878 records. Attributions: sequences/s of one call with the method's "
         "defaults (IG 50 steps, DeepLIFT/SHAP 20 shuffled references, ISM all 303 substitutions of a 101-nt "
-        "window), untrained network of the preset, after a warm-up call.",
+        "window), untrained network of the preset, after a warm-up call. GPU: full float32, as the app runs "
+        "(cuDNN's TF32 off: core/device.py); TF32: PyTorch's default; mixed precision: `--amp`.",
         "",
-        "| preset | measure | CPU seq/s | GPU seq/s | GPU mixed precision seq/s | GPU / CPU |",
-        "|---|---|---|---|---|---|",
+        "| preset | measure | CPU seq/s | GPU seq/s | GPU TF32 seq/s | GPU mixed precision seq/s | GPU / CPU |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for preset, what, cpu, on_gpu, mixed in rows:
+    for preset, what, cpu, on_gpu, tf32, mixed in rows:
         ratio = "–" if on_gpu is None else f"{on_gpu / cpu:.1f}×"
-        lines.append(f"| {preset} | {what} | {cpu:,.1f} | {_cell(on_gpu)} | {_cell(mixed)} | {ratio} |")
+        lines.append(f"| {preset} | {what} | {cpu:,.1f} | {_cell(on_gpu)} | {_cell(tf32)} | {_cell(mixed)} | {ratio} |")
     return "\n".join(lines)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from deemo_gui.core.device import full_float32
+
 # Sequences per forward pass: the fastest on CPU for the zoo's networks (benchmarks/reading.py; the
 # time per sequence rises again past it as activations outgrow the caches).
 BATCH_SIZE = 256
@@ -14,7 +16,7 @@ BATCH_SIZE = 256
 def predict_logits(model: torch.nn.Module, X, batch_size: int = BATCH_SIZE, device=None) -> np.ndarray:
     """Logits `(N, T)` for one-hot `X` `(N, 4, L)` (numpy or tensor), in eval mode."""
     param = next(model.parameters())
-    device = torch.device(device) if device is not None else param.device
+    device = full_float32(torch.device(device) if device is not None else param.device)
     was_training, old_device = model.training, param.device
     # Only touch the model when its mode or device must change: `.to()` re-flattens LSTM weights,
     # which breaks a forward pass of the same model in another thread (the app's workers).

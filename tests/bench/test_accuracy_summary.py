@@ -34,3 +34,22 @@ def test_tables_summarise_and_compare_presets():
     assert "| cnn | 4 | 0.838 | 0.850 |" in text and "| 3 / 4 |" in text
     assert "| single PWM (JASPAR) | 4 | 0.800 |" in text
     assert "+0.020 (p=0.12, n=4)" in paired_table(runs, ["cnn", "rnn"])
+
+
+def test_accuracy_table_marks_the_runs_trained_on_a_gpu():
+    from benchmarks.accuracy import table
+
+    def run(dataset: str, auroc: float, device: str) -> dict:
+        return {
+            "preset": "demo", "dataset": dataset, "test_auroc": auroc, "test_aupr": auroc, "pwm_auroc": 0.8,
+            "n_train": 1000, "epochs_run": 12, "best_epoch": 9, "stopped": "early stopping",
+            "seconds_per_epoch": 1.0, "train_seq_per_s": 1000.0,
+            "command": f"deemo train {dataset}.fa --arch demo --device {device} --out m.safetensors --converge",
+        }  # fmt: skip
+
+    runs = {"demo/a": run("a", 0.9, "cuda"), "demo/b": run("b", 0.7, "cpu")}
+    text = table({"runs": runs}, pwm={"a": 0.8, "b": 0.8})
+    assert "| a | 0.800 | 0.900 † |" in text and "| b | 0.800 | 0.700 ✗ |" in text
+    assert "† = trained on a GPU" in text
+    assert "| early stopping | GPU |" in text and "| early stopping | CPU |" in text
+    assert "†" not in table({"runs": {"demo/b": runs["demo/b"]}}, pwm={"a": 0.8, "b": 0.8})

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from deemo_gui.core.device import full_float32
 from deemo_gui.core.errors import ConfigError, DataError
 
 
@@ -72,7 +73,7 @@ def evaluating(model: torch.nn.Module, device=None) -> Iterator[torch.device]:
     depends on that sequence alone and batching does not change any result.
     """
     old_device, was_training = model_device(model), model.training
-    device = torch.device(device) if device is not None else old_device
+    device = full_float32(torch.device(device) if device is not None else old_device)
     # Touch the model only when something changes: `.to()` re-flattens LSTM weights, which breaks a
     # forward pass running on the same model in another thread (the app's parallel workers).
     if was_training:
