@@ -177,16 +177,19 @@ def auto_hidden_units(n_train: int) -> int:
     return int(min(high, max(low, 2 ** int(math.log2(max(n_train, 1) / 100)))))
 
 
-def ensemble_config(n_train: int, **config) -> TrainingConfig:
-    """The recipe's TrainingConfig for `n_train` sequences; `config` (seed, device, ...) on top."""
+def ensemble_config(n_train: int, valid_file: bool = False, **config) -> TrainingConfig:
+    """The recipe's TrainingConfig for `n_train` training records (`valid_file`: the validation data is
+    its own file, so none of them is held out to validate); `config` (seed, device, ...) on top."""
     batch = config.get("batch_size") or auto_batch_size(n_train)
+    fraction = config.get("valid_fraction")
+    held_out = 0.0 if valid_file else TrainingConfig.valid_fraction if fraction is None else fraction
     out: dict[str, Any] = dict(
         preset=ENSEMBLE_PRESET,
         lr=ENSEMBLE_LR,
         weight_decay=ENSEMBLE_WEIGHT_DECAY,
         batch_size=batch,
         max_epochs=ENSEMBLE_MAX_EPOCHS,
-        patience=auto_patience(n_train, batch, config.get("valid_fraction") or 0.1),
+        patience=auto_patience(n_train, batch, held_out),
         rc_augment=True,  # the other strand carries the same site
         monitor="loss",
         time_limit=ENSEMBLE_TIME_LIMIT,
@@ -212,9 +215,9 @@ class EnsembleTrainer:
         members: int = ENSEMBLE_MEMBERS,
         **config,
     ):
-        self.config = ensemble_config(len(train), **config)
-        self.config.resolved()  # bad settings fail here, before any member trains
-        detectors = 2 * int(self.config.overrides["n_motifs"])  # per member once folded (both strands)
+        checked = ensemble_config(len(train), **config)
+        checked.resolved()  # bad settings fail here, before anything else
+        detectors = 2 * int(checked.overrides["n_motifs"])  # per member once folded (both strands)
         if detectors > MAX_HPARAM_INT:
             raise ConfigError(f"n_motifs {detectors // 2}: at most {MAX_HPARAM_INT // 2} fold into one model file")
         if not (isinstance(members, int) and members >= 1):
@@ -223,9 +226,12 @@ class EnsembleTrainer:
         self.held_out: dict | None = None  # how the test split was made when none was given
         self.no_hold_out = ""  # why none was held out, when none was given and none could be
         if test is None:
-            train, test, self.held_out = hold_out_test(train, self.config.seed)
+            train, test, self.held_out = hold_out_test(train, checked.seed)
             if self.held_out is None:
                 self.no_hold_out = self._why_no_hold_out(train)
+        # sized to what the members train on: after the test hold-out, without a validation share if
+        # the validation data is its own file
+        self.config = ensemble_config(len(train), valid_file=valid is not None, **config)
         self.data = (train, valid, test)
         self.trainer: Trainer | None = None  # the member in training
         self._cancelled = False

@@ -100,6 +100,19 @@ def test_ensemble_config_sizes_the_batch_to_the_data():
     assert ensemble_config(10_000, patience=3).patience == 3
 
 
+def test_the_recipe_is_sized_to_what_the_members_train_on(data_dir):
+    """After the test hold-out, and with no validation share when the validation data is its own file."""
+    data = load_dataset(data_dir / "deepbind_encode" / "REST_GM12878_AC.seq.gz", negatives="shuffle", seed=0)
+    data = data.subset(np.sort(np.random.default_rng(1).choice(len(data), 2000, replace=False)))
+    held = EnsembleTrainer(data, baselines=False)  # 10 % held out as test, then 10 % of the rest validates
+    n = len(held.data[0])
+    assert n == 1800 and held.config.patience == auto_patience(1800, 32, 0.1) == 9  # 2,000 would give 8
+    train, valid = data.subset(np.arange(1000, 2000)), data.subset(np.arange(1000))
+    own = EnsembleTrainer(data, valid, train, baselines=False)
+    assert own.config.patience == auto_patience(2000, 32, 0.0) == 7  # 10 % held out would give 8
+    assert ensemble_config(2000, valid_fraction=0.0).patience == 7 and ensemble_config(2000).patience == 8
+
+
 def test_monitor_loss_and_shift_augmentation_train(rest_600):
     data = rest_600
     config = TrainingConfig(
