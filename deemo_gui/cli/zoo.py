@@ -68,7 +68,7 @@ def run_index(args) -> int:
 
 def run_rebuild(args) -> int:
     from deemo_gui.cli.main import main
-    from deemo_gui.core.zoo import rebuild_commands, write_index, zoo_dir
+    from deemo_gui.core.zoo import on_a_device_here, rebuild_commands, write_index, zoo_dir
 
     commands = rebuild_commands(only=args.only.split(",") if args.only else None)
     if not args.dry_run:
@@ -76,8 +76,9 @@ def run_rebuild(args) -> int:
 
         torch.set_num_threads(1)  # the zoo was trained with one thread; same summation order
     root = zoo_dir().parent
-    for argv in commands:
-        print("deemo " + shlex.join(argv), flush=True)
+    for recorded in commands:
+        argv, note = on_a_device_here(recorded)
+        print("deemo " + shlex.join(argv) + (f"  # {note}" if note else ""), flush=True)
         if args.dry_run:
             continue
         cwd = os.getcwd()

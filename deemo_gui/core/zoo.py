@@ -163,6 +163,21 @@ def _rules_text(training: dict) -> str:
     return out + ("; reverse-complement augmentation" if rc else "")
 
 
+def _on_cpu(meta: dict) -> bool:
+    return str(meta.get("training", {}).get("device", "cpu")).startswith("cpu")
+
+
+def _reproduce_line(meta: dict) -> str:
+    if _on_cpu(meta):
+        return "From the repository root, on CPU with one thread as the zoo was built (`deemo zoo rebuild` does this):"
+    device = meta["training"]["device"]
+    return (
+        f"From the repository root, on a {device.split(':')[0].upper()} GPU as this model was trained (`deemo zoo "
+        "rebuild` does this, on the CPU where there is none; GPU kernels sum in another order, so a rerun is "
+        "close, not identical):"
+    )
+
+
 def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> str:
     """A Markdown model card: data with credits, preset, training, metrics, trust verdict, reproduction command."""
     training = meta.get("training", {})
@@ -218,16 +233,33 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
     lines += [
         "",
         "## Reproduce",
-        "From the repository root, on CPU with one thread as the zoo was built (`deemo zoo rebuild` does this):",
+        _reproduce_line(meta),
         "",
         "```bash",
-        f"OMP_NUM_THREADS=1 {entry['command']}" if entry["command"] else "(no command recorded)",
+        (f"OMP_NUM_THREADS=1 {entry['command']}" if _on_cpu(meta) else entry["command"])
+        if entry["command"]
+        else "(no command recorded)",
         "```",
         "",
         f"Weights SHA-256: `{entry['weights_sha256']}`; package version {meta.get('package_version')}.",
         "",
     ]
     return "\n".join(lines)
+
+
+def on_a_device_here(argv: list[str]) -> tuple[list[str], str]:
+    """`argv` with a recorded `--device` that this machine lacks (a model trained on a GPU, rebuilt
+    without one) replaced by `cpu`, and a note saying so ('' when nothing changed)."""
+    from deemo_gui.core.device import available_devices
+
+    if "--device" not in argv[:-1]:
+        return argv, ""
+    at = argv.index("--device") + 1
+    recorded = argv[at]
+    if recorded.split(":")[0] in available_devices():
+        return argv, ""
+    note = f"no {recorded} device here: training on the CPU instead (close to the shipped model, not identical)"
+    return argv[:at] + ["cpu"] + argv[at + 1 :], note
 
 
 def rebuild_commands(directory: Path | None = None, only: list[str] | None = None) -> list[list[str]]:

@@ -46,6 +46,29 @@ def test_zoo_list_and_rebuild_dry_run(capsys):
     assert out.startswith("deemo train resources/data/deepbind_encode/REST_GM12878_AC.seq.gz")
 
 
+def test_a_model_trained_on_a_gpu_is_rebuilt_on_the_cpu_where_there_is_none(capsys, monkeypatch):
+    """The three `demo` models trained on an H200 record `--device cuda`; their cards say so."""
+    import deemo_gui.core.device as device
+    from deemo_gui.core.zoo import on_a_device_here
+
+    argv = ["train", "x.fa", "--arch", "demo", "--device", "cuda", "--out", "m.safetensors"]
+    monkeypatch.setattr(device, "available_devices", lambda: ["auto", "cpu"])
+    here, note = on_a_device_here(argv)
+    assert here == argv[:5] + ["cpu"] + argv[6:] and note.startswith("no cuda device here")
+    assert on_a_device_here(here) == (here, "") and on_a_device_here(argv[:4]) == (argv[:4], "")
+    monkeypatch.setattr(device, "available_devices", lambda: ["auto", "cpu", "cuda"])
+    assert on_a_device_here(argv) == (argv, "")
+    monkeypatch.setattr(device, "available_devices", lambda: ["auto", "cpu"])
+    assert main(["zoo", "rebuild", "--only", "CTCF_demo,REST_GM12878_cnn", "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    gpu = next(line for line in lines if "CTCF_demo" in line)
+    assert "--device cpu" in gpu and gpu.endswith("(close to the shipped model, not identical)")
+    assert "--device cpu" in next(line for line in lines if "REST_GM12878_cnn" in line)
+    card = (ZOO / "CTCF_demo.md").read_text()
+    assert "on a CUDA GPU as this model was trained" in card and "OMP_NUM_THREADS=1 deemo train" not in card
+    assert "OMP_NUM_THREADS=1 deemo train" in (ZOO / "REST_GM12878_cnn.md").read_text()
+
+
 def test_shipped_models_follow_DEEMO_MODELS(tmp_path, monkeypatch):
     from deemo_gui.core.zoo import shipped_model_paths
 
