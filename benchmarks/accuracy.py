@@ -1,4 +1,4 @@
-"""Train presets on the 10 ENCODE ChIP-seq sets and CTCF on CPU; test AUROC/AUPR next to the
+"""Train presets on the 10 ENCODE ChIP-seq sets and CTCF (on the CPU unless --device); test AUROC/AUPR next to the
 single-PWM baseline, plus training throughput against a plain PyTorch loop of the same model.
 
 Results accumulate in benchmarks/results/accuracy.json (re-runs skip what is done), the table goes
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -168,6 +169,7 @@ def run_row(meta: dict, preset: str, name: str, pwm_auroc: float, seconds: float
         "max_epochs": t["settings"]["max_epochs"],
         "converge": bool(t.get("converge")),
         "command": t["command"],
+        "device": t.get("device", "cpu"),
     }
 
 
@@ -191,8 +193,11 @@ def save_results(results: dict, path: Path = RESULTS) -> None:
 
 
 def on_gpu(run: dict) -> bool:
-    """Whether the run trained on a CUDA GPU (its `deemo train` command says)."""
-    return "--device cuda" in run.get("command", "")
+    """Whether the run trained on a GPU: its recorded device (rows before 2026-12-04: its command)."""
+    from deemo_gui.core.zoo import recorded_device
+
+    device = run.get("device") or recorded_device(shlex.split(run.get("command") or "")) or "cpu"
+    return not device.startswith(("cpu", "auto"))
 
 
 def table(results: dict, pwm: dict[str, float] | None = None) -> str:

@@ -1,5 +1,6 @@
 """Training and attribution throughput on CPU and on a CUDA GPU, in one run: the same network, data
-(real REST ChIP-seq windows, 101 nt) and batch on each device; the GPU also with mixed precision.
+(real REST ChIP-seq windows, 101 nt) and batch on each device; the GPU in full float32 as the app runs it,
+and for training also with cuDNN's TF32 convolutions (PyTorch's default) and with mixed precision.
 
 On a machine without CUDA the GPU columns say so (no figure is estimated).
 

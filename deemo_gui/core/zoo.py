@@ -170,11 +170,11 @@ def _on_cpu(meta: dict) -> bool:
 def _reproduce_line(meta: dict) -> str:
     if _on_cpu(meta):
         return "From the repository root, on CPU with one thread as the zoo was built (`deemo zoo rebuild` does this):"
-    device = meta["training"]["device"]
+    kind = str(meta["training"]["device"]).split(":")[0]
+    gpu = {"cuda": "a CUDA GPU", "mps": "an Apple GPU (MPS)"}.get(kind, f"device {kind}")
     return (
-        f"From the repository root, on a {device.split(':')[0].upper()} GPU as this model was trained (`deemo zoo "
-        "rebuild` does this, on the CPU where there is none; GPU kernels sum in another order, so a rerun is "
-        "close, not identical):"
+        f"From the repository root, on {gpu} as this model was trained (`deemo zoo rebuild` does this, on the "
+        "CPU where there is none; GPU kernels sum in another order, so a rerun is close, not identical):"
     )
 
 
@@ -247,19 +247,30 @@ def model_card(entry: dict, meta: dict, first_layer_r: float | None = None) -> s
     return "\n".join(lines)
 
 
+def recorded_device(argv: list[str]) -> str | None:
+    """The `--device` of a `deemo train` argument list (either spelling; the last one wins), None if none."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--device" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--device="):
+            found = arg.split("=", 1)[1]
+    return found
+
+
 def on_a_device_here(argv: list[str]) -> tuple[list[str], str]:
-    """`argv` with a recorded `--device` that this machine lacks (a model trained on a GPU, rebuilt
-    without one) replaced by `cpu`, and a note saying so ('' when nothing changed)."""
+    """`argv` with `--device cpu` appended when its recorded device is one this machine lacks (a model
+    trained on a GPU, rebuilt without one), and a note saying so ('' when nothing changed)."""
     from deemo_gui.core.device import available_devices
 
-    if "--device" not in argv[:-1]:
+    recorded = recorded_device(argv)
+    if recorded is None or recorded.split(":")[0] in available_devices():
         return argv, ""
-    at = argv.index("--device") + 1
-    recorded = argv[at]
-    if recorded.split(":")[0] in available_devices():
-        return argv, ""
-    note = f"no {recorded} device here: training on the CPU instead (close to the shipped model, not identical)"
-    return argv[:at] + ["cpu"] + argv[at + 1 :], note
+    note = (
+        f"no {recorded} device here: training on the CPU instead, not identical to the shipped model "
+        "(and a time limit may stop it at an earlier epoch)"
+    )
+    return [*argv, "--device", "cpu"], note
 
 
 def rebuild_commands(directory: Path | None = None, only: list[str] | None = None) -> list[list[str]]:

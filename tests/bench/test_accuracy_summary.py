@@ -53,3 +53,5 @@ def test_accuracy_table_marks_the_runs_trained_on_a_gpu():
     assert "† = trained on a GPU" in text
     assert "| early stopping | GPU |" in text and "| early stopping | CPU |" in text
     assert "†" not in table({"runs": {"demo/b": runs["demo/b"]}}, pwm={"a": 0.8, "b": 0.8})
+    recorded = dict(runs["demo/b"], device="cuda")  # the device the model file records wins over the command
+    assert "0.700 ✗ †" in table({"runs": {"demo/b": recorded}}, pwm={"a": 0.8, "b": 0.8})

@@ -54,6 +54,39 @@ def test_cuda_devices_run_in_full_float32():
         torch.backends.cudnn.allow_tf32 = before
 
 
+@pytest.fixture(autouse=True)
+def tf32_as_pytorch_starts():
+    """Each test starts with PyTorch's default (TF32 on), so each entry point must switch it off itself."""
+    before = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = True
+    yield
+    torch.backends.cudnn.allow_tf32 = before
+
+
+def test_every_entry_point_to_a_device_asks_for_full_float32(monkeypatch):
+    """resolve_device, predict_logits and the explanations' `evaluating` each pass their device through
+    `full_float32` (spied on; on CPU it changes nothing)."""
+    import deemo_gui.core.device as device_module
+    import deemo_gui.core.explain._common as common
+    import deemo_gui.core.inference as inference
+
+    seen = []
+
+    def spy(device):
+        seen.append(device.type)
+        return device
+
+    for module in (device_module, inference, common):
+        monkeypatch.setattr(module, "full_float32", spy)
+    model = torch.nn.Sequential(torch.nn.Conv1d(4, 2, 3), torch.nn.Flatten(), torch.nn.LazyLinear(1))
+    model(torch.zeros(1, 4, 10))
+    assert device_module.resolve_device(torch.device("cpu")).type == "cpu" and seen == ["cpu"]
+    inference.predict_logits(model, np.zeros((2, 4, 10), np.float32), device="cpu")
+    with common.evaluating(model, "cpu"):
+        pass
+    assert seen == ["cpu", "cpu", "cpu"]
+
+
 def test_mixed_precision_on_cpu_learns_and_is_recorded():
     torch.set_num_threads(1)
     full, mixed = fit("cpu", n=500), fit("cpu", amp=True, n=500)
@@ -68,6 +101,7 @@ def test_training_on_cuda_learns_as_on_cpu(amp):
     on_cpu, on_gpu = fit("cpu"), fit("cuda", amp=amp)
     assert on_gpu.metadata["training"]["device"].startswith("cuda")
     assert next(on_gpu.model.parameters()).is_cuda
+    assert torch.backends.cudnn.allow_tf32 is False  # resolving "cuda" switched TF32 off
     # cuDNN's kernels sum in another order: the same seed gives close, not identical, weights
     assert on_gpu.best_valid_auroc > 0.9 and abs(on_gpu.best_valid_auroc - on_cpu.best_valid_auroc) < 0.03
 
@@ -98,7 +132,8 @@ def test_every_attribution_method_on_cuda_matches_cpu(name):
     for key, value in on_cpu.items():
         if key == "convergence_delta":  # the completeness sum's rounding error (~1e-7): small on both
             total = float(np.abs(on_cpu["attributions"].sum(axis=(1, 2))).max())
-            assert np.abs(on_gpu[key]).max() <= 1e-4 * max(total, 1.0), (name, on_gpu[key])
+            for delta in (on_cpu[key], on_gpu[key]):
+                assert np.abs(delta).max() <= 1e-4 * max(total, 1.0), (name, delta)
             continue
         scale = float(np.abs(value).max()) or 1.0
         np.testing.assert_allclose(on_gpu[key], value, rtol=1e-3, atol=1e-3 * scale, err_msg=f"{name}: {key}")

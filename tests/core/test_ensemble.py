@@ -107,10 +107,10 @@ def test_the_recipe_is_sized_to_what_the_members_train_on(data_dir):
     held = EnsembleTrainer(data, baselines=False)  # 10 % held out as test, then 10 % of the rest validates
     n = len(held.data[0])
     assert n == 1800 and held.config.patience == auto_patience(1800, 32, 0.1) == 9  # 2,000 would give 8
-    train, valid = data.subset(np.arange(1000, 2000)), data.subset(np.arange(1000))
-    own = EnsembleTrainer(data, valid, train, baselines=False)
-    assert own.config.patience == auto_patience(2000, 32, 0.0) == 7  # 10 % held out would give 8
-    assert ensemble_config(2000, valid_fraction=0.0).patience == 7 and ensemble_config(2000).patience == 8
+    valid, test = data.subset(np.arange(1000)), data.subset(np.arange(1000, 2000))
+    own = EnsembleTrainer(data, valid, test, baselines=False)
+    assert len(own.data[0]) == 2000 and own.config.patience == auto_patience(2000, 32, 0.0) == 7  # 10 %: 8
+    assert ensemble_config(2000).patience == 8
 
 
 def test_monitor_loss_and_shift_augmentation_train(rest_600):

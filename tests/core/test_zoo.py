@@ -54,15 +54,17 @@ def test_a_model_trained_on_a_gpu_is_rebuilt_on_the_cpu_where_there_is_none(caps
     argv = ["train", "x.fa", "--arch", "demo", "--device", "cuda", "--out", "m.safetensors"]
     monkeypatch.setattr(device, "available_devices", lambda: ["auto", "cpu"])
     here, note = on_a_device_here(argv)
-    assert here == argv[:5] + ["cpu"] + argv[6:] and note.startswith("no cuda device here")
+    assert here == [*argv, "--device", "cpu"] and note.startswith("no cuda device here")  # the last one wins
     assert on_a_device_here(here) == (here, "") and on_a_device_here(argv[:4]) == (argv[:4], "")
+    spelled = ["train", "x.fa", "--device=cuda"]
+    assert on_a_device_here(spelled)[0] == [*spelled, "--device", "cpu"]
     monkeypatch.setattr(device, "available_devices", lambda: ["auto", "cpu", "cuda"])
     assert on_a_device_here(argv) == (argv, "")
     monkeypatch.setattr(device, "available_devices", lambda: ["auto", "cpu"])
     assert main(["zoo", "rebuild", "--only", "CTCF_demo,REST_GM12878_cnn", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     gpu = next(line for line in lines if "CTCF_demo" in line)
-    assert "--device cpu" in gpu and gpu.endswith("(close to the shipped model, not identical)")
+    assert gpu.split("  # ")[0].endswith("--device cpu") and "not identical to the shipped model" in gpu
     assert "--device cpu" in next(line for line in lines if "REST_GM12878_cnn" in line)
     card = (ZOO / "CTCF_demo.md").read_text()
     assert "on a CUDA GPU as this model was trained" in card and "OMP_NUM_THREADS=1 deemo train" not in card

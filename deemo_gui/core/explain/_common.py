@@ -97,7 +97,7 @@ def grad_context(device: torch.device, model: torch.nn.Module):
     Models without recurrent layers keep cuDNN (fast convolutions).
     """
     if device.type == "cuda" and any(isinstance(m, torch.nn.RNNBase) for m in model.modules()):
-        return torch.backends.cudnn.flags(enabled=False)
+        return torch.backends.cudnn.flags(enabled=False, allow_tf32=False)  # its default would turn TF32 on
     return contextlib.nullcontext()
 
 
