@@ -41,19 +41,6 @@ def fit(device: str, amp: bool = False, n: int = 1000):
     )
 
 
-def test_cuda_devices_run_in_full_float32():
-    """Resolving a CUDA device switches cuDNN's TF32 convolutions off (constructing the device needs no GPU)."""
-    from deemo_gui.core.device import full_float32
-
-    before = torch.backends.cudnn.allow_tf32
-    try:
-        torch.backends.cudnn.allow_tf32 = True
-        assert full_float32(torch.device("cpu")).type == "cpu" and torch.backends.cudnn.allow_tf32 is True
-        assert full_float32(torch.device("cuda", 0)).index == 0 and torch.backends.cudnn.allow_tf32 is False
-    finally:
-        torch.backends.cudnn.allow_tf32 = before
-
-
 @pytest.fixture(autouse=True)
 def tf32_as_pytorch_starts():
     """Each test starts with PyTorch's default (TF32 on), so each entry point must switch it off itself."""
@@ -61,6 +48,15 @@ def tf32_as_pytorch_starts():
     torch.backends.cudnn.allow_tf32 = True
     yield
     torch.backends.cudnn.allow_tf32 = before
+
+
+def test_cuda_devices_run_in_full_float32():
+    """A CUDA device switches cuDNN's TF32 convolutions off, a CPU one leaves them (constructing the device
+    needs no GPU)."""
+    from deemo_gui.core.device import full_float32
+
+    assert full_float32(torch.device("cpu")).type == "cpu" and torch.backends.cudnn.allow_tf32 is True
+    assert full_float32(torch.device("cuda", 0)).index == 0 and torch.backends.cudnn.allow_tf32 is False
 
 
 def test_every_entry_point_to_a_device_asks_for_full_float32(monkeypatch):
