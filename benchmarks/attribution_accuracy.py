@@ -71,14 +71,14 @@ READING = (
     "after 13 epochs on the shared machine, the others at the 40-epoch cap in 6 s to 3.5 minutes), "
     "every method points at the planted motifs, far above "
     "chance (AUROC 0.71-0.96 vs 0.5; top window 51-98 % vs 26 %), and accuracy follows the model: the best "
-    "model (koo-cnn-25, 0.988) gets 0.91-0.94 with every method, DeepLIFT/SHAP and ISM highest. For the "
-    "feed-forward CNNs guided backprop and DeepLIFT/SHAP lead and ISM trails slightly; for the recurrent "
+    "model (koo-cnn-25, 0.988) gets 0.91-0.94 with every method, DeepLIFT/SHAP and ISM highest. For cnn "
+    "and deepbind guided backprop leads and ISM trails slightly; for the recurrent "
     "models gradient x input (and guided backprop, which is the same gradient without ReLUs) is clearly the "
     "worst (0.71 for rnn) while IG and ISM reach 0.82-0.96, so the app's Saliency panel offers IG and ISM "
     "for LSTMs (DeepLIFT/SHAP does not apply). In an earlier run capped at 2 minutes and 15 epochs, the "
-    "undertrained models (test AUROC 0.59-0.66) gave attributions at chance with every method but guided "
-    "backprop: an explanation is only as good as its model, which is why the app shows the trust verdict "
-    "beside it.\n"
+    "undertrained models (test AUROC 0.59-0.66; deepbind 0.80) gave attributions near chance with every "
+    "method but guided backprop (deepbind, the one that had learned something: 0.70-0.76): an explanation "
+    "is only as good as its model, which is why the app shows the trust verdict beside it.\n"
 )
 
 
