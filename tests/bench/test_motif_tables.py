@@ -66,3 +66,21 @@ def test_per_sequence_rate_counts_windows_on_the_tfs_site_and_not_random_ones():
     own = own_ids("CTCF", targets)
     assert per_sequence_rate(X, starts, targets, own) == 1.0
     assert per_sequence_rate(X, random_starts(X), targets, own) < 0.5
+
+
+def test_recipe_verdict_names_the_recipe_ahead_on_more_of_the_three_figures():
+    from benchmarks.motif_tables import _recipe_verdict
+
+    scores = {
+        "cnn": {"classopt": (7, 0.75, 0.94), "classopt_simplex": (6, 0.73, 0.78)},  # DeMo code 3 of 3
+        "rnn": {"classopt": (1, 0.50, 0.37), "classopt_simplex": (1, 0.54, 0.78)},  # tie, then simplex 2
+        "demo": {"classopt": (3, 0.60, 0.50), "classopt_simplex": (2, 0.60, 0.50)},  # DeMo code 1, ties
+        "deepbind": {"classopt": (3, 0.70, 0.40), "classopt_simplex": (2, 0.71, 0.40)},  # 1 each: neither
+    }
+    text = _recipe_verdict(scores)
+    assert "the DeMo code's for cnn and demo, the simplex for rnn." in text
+    assert "stays the default" in text and "deepbind" not in text
+    flipped = _recipe_verdict(
+        {k: {"classopt": v["classopt_simplex"], "classopt_simplex": v["classopt"]} for k, v in scores.items()}
+    )
+    assert "the DeMo code's for rnn, the simplex for cnn and demo." in flipped and "ahead for more presets" in flipped
