@@ -24,12 +24,21 @@ setup_system() {
 }
 
 setup_python() {
-    [ -x .venv/bin/python ] || python3 -m venv .venv
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+        echo "dev.sh: Python >= 3.11 is needed; python3 is $(python3 -V 2>&1)" >&2
+        exit 1
+    }
+    [ -x .venv/bin/python ] || python3 -m venv .venv || {
+        rm -rf .venv
+        echo "dev.sh: python3 -m venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)" >&2
+        exit 1
+    }
     local stamp=.venv/.deemo-installed
     local want
     want=$(sha256sum pyproject.toml | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        # torch==2.13.0 is pinned in pyproject.toml (CPU build; see DEVELOPERS.md).
+        # torch==2.13.0 is pinned in pyproject.toml. PyPI's build of it pulls several GB of CUDA libraries:
+        # PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu ./dev.sh setup  installs the CPU build.
         .venv/bin/pip install -q --upgrade pip >/dev/null
         .venv/bin/pip install -q -e ".[test]"
         echo "$want" > "$stamp"

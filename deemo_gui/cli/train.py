@@ -119,6 +119,7 @@ def register(sub) -> None:
     )
     p.add_argument("--stride", type=options.positive_int, default=1, help="scan stride in bases (default 1)")
     p.add_argument("--both-strands", action="store_true", help="score each window on both strands and keep the larger")
+    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to score (default: a GPU if any)")
     p.set_defaults(func=run_predict)
 
     p = sub.add_parser("presets", help="list the network presets and their hyperparameters")
@@ -250,10 +251,11 @@ def run_evaluate(args) -> int:
 
 
 def run_predict(args) -> int:
+    from deemo_gui.core.device import resolve_device
     from deemo_gui.core.modelfile import load_model
     from deemo_gui.core.predict_stream import records, score_batches
 
-    model = load_model(args.model)
+    model = load_model(args.model, device=resolve_device(args.device))
     names = model.metadata.get("task_names") or [f"task{i}" for i in range(model.n_tasks)]
     scorer = _WindowScorer(args)
     rows = score_batches(model, records(args.data), scorer, source=os.fspath(args.data))

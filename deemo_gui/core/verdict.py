@@ -2,11 +2,13 @@
 
 Each check gives one line a user can act on; the level is the worst of them:
 - **untrusted**: the network does not beat the baselines stored in its file (best single JASPAR PWM,
-  gapped k-mer logistic regression) by more than `BASELINE_MARGIN`, or its AUROC is near chance;
+  gapped k-mer logistic regression): its held-out AUROC is more than `BASELINE_MARGIN` below the
+  better one; or its AUROC is near chance (under `NEAR_CHANCE`);
 - **caution**: the evaluation set is too small to tell (the AUROC's standard error, Hanley & McNeil
-  1982, is over `MAX_AUROC_SE`), training stopped at its epoch cap while still improving, the
-  first-layer filters barely moved from their initialisation (Pearson r over `MAX_INIT_CORRELATION`:
-  the Filters panel would draw mostly the random start), or the file records no baselines.
+  1982, is over `MAX_AUROC_SE`), there is no held-out evaluation, training stopped at its epoch cap
+  or its time limit while still improving, the first-layer filters barely moved from their
+  initialisation (Pearson r over `MAX_INIT_CORRELATION`: the Filters panel would draw mostly the
+  random start), or the file records no baselines.
 """
 
 from __future__ import annotations

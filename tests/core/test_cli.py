@@ -87,6 +87,16 @@ def test_predict_csv(trained, small_files, tmp_path):
     assert ((p > 0) & (p < 1)).all()
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a CUDA GPU is here")
+def test_predict_on_a_missing_gpu_is_a_one_line_error(trained, small_files, tmp_path, capsys):
+    _, _, test = small_files
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(trained), str(test), "--device", "cuda", "--out", str(out)]) == 2
+    assert "no CUDA GPU is available here; use --device cpu or auto" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["predict", str(trained), str(test), "--device", "cpu", "--out", str(out)]) == 0
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "deemo_gui.cli.main", *args], capture_output=True, text=True)
 

@@ -200,3 +200,10 @@ def test_cli_trains_and_explains_on_cuda(tmp_path, data_dir):
             )
             == 0
         )
+    test = data_dir / "deepbind_encode" / "REST_GM12878_B.seq.gz"
+    scores = {}
+    for device in ("cuda", "cpu"):  # `deemo predict` (and the workflow's scoring rule) on either device
+        csv = tmp_path / f"{device}.csv"
+        assert main(["predict", str(out), str(test), "--both-strands", "--device", device, "--out", str(csv)]) == 0
+        scores[device] = np.loadtxt(csv, delimiter=",", skiprows=1, usecols=1)
+    np.testing.assert_allclose(scores["cuda"], scores["cpu"], atol=1e-4)
