@@ -31,3 +31,22 @@ def test_report_compares_presets_on_the_small_and_large_sets_apart(monkeypatch):
     assert "| demo | +0.050 (p=0.12, n=4) | – |" in small
     assert "| cnn | – | +0.050 (p=0.12, n=4) |" in large
     assert "| cnn | – | -0.050 (p=0.12, n=4) |" in small  # the same pair, the other way round
+
+
+def test_a_run_cut_by_a_shorter_time_limit_is_trained_again_and_named_in_the_report(monkeypatch):
+    cut = dict(_row("a", "demo", 0, 0.9, 10000), reason="time limit", seconds=590.0)
+    stopped = _row("a", "cnn", 0, 0.9, 10000)
+    old_cap = dict(_row("a", "rnn", 0, 0.9, 10000), reason="max epochs", cap=100)
+    assert equal_budget._needs_rerun(cut, 1800) and not equal_budget._needs_rerun(cut, 600)
+    assert not equal_budget._needs_rerun(stopped, 1800)  # early stopping: the same run under any limit
+    assert equal_budget._needs_rerun(old_cap, 600)
+    rerun = dict(cut, reason="early stopping", seconds=900.0, time_limit=1800.0)
+    assert not equal_budget._needs_rerun(rerun, 1800)
+    rows = [dict(data="a", preset="baselines", seed=0, kmer=0.8, pwm=0.7), cut, stopped, rerun]
+    monkeypatch.setattr(
+        equal_budget, "_rows", lambda: list({(r["data"], r["preset"], r["seed"]): r for r in rows}.values())
+    )
+    monkeypatch.setattr(equal_budget, "default_recipe", lambda: {})
+    text = equal_budget.report()
+    assert "a demo seed 0 (early stopping, 15 min)" in text and "under a 30-minute limit" in text
+    assert "| demo | 1 | 1 | 0.900 |" in text and "| 1 / 1 |" in text  # the rerun replaced the cut run
