@@ -225,7 +225,8 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
                 cells.append("–")
             else:
                 beat = "" if r["test_auroc"] > r["pwm_auroc"] else " ✗"
-                cells.append(f"{r['test_auroc']:.3f}{beat}{' †' if on_gpu(r) else ''}")
+                marks = beat + (" †" if on_gpu(r) else "") + ("" if converged(r) else " °")
+                cells.append(f"{r['test_auroc']:.3f}{marks}")
         lines.append(f"| {name} | {pwm[name]:.3f} | " + " | ".join(cells) + " |")
     means = []
     for p in presets:
@@ -238,6 +239,13 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
         + (
             " † = trained on a GPU (the same rules; its command says which device); the others on the CPU."
             if any(on_gpu(r) for r in runs.values())
+            else ""
+        )
+        + (
+            " ° = at the preset's own fixed budget (an earlier run, before `--converge`, on the preset's definition"
+            " of then); the others trained to convergence (`deemo train --converge`; Training details says how"
+            " each stopped)."
+            if not all(converged(r) for r in runs.values())
             else ""
         ),
         "",
@@ -280,6 +288,11 @@ def table(results: dict, pwm: dict[str, float] | None = None) -> str:
             ratio = t.get("ratio", t["trainer"] / t["plain"])
             lines.append(f"| {p} | {t['plain']:,.0f} | {t['trainer']:,.0f} | {ratio:.2f} |")
     return "\n".join(lines)
+
+
+def converged(run: dict) -> bool:
+    """Whether the run trained on the to-convergence rules: its recorded flag (older rows: its command)."""
+    return bool(run.get("converge")) or "--converge" in shlex.split(run.get("command") or "")
 
 
 def main() -> int:

@@ -55,3 +55,22 @@ def test_accuracy_table_marks_the_runs_trained_on_a_gpu():
     assert "†" not in table({"runs": {"demo/b": runs["demo/b"]}}, pwm={"a": 0.8, "b": 0.8})
     recorded = dict(runs["demo/b"], device="cuda")  # the device the model file records wins over the command
     assert "0.700 ✗ †" in table({"runs": {"demo/b": recorded}}, pwm={"a": 0.8, "b": 0.8})
+
+
+def test_accuracy_table_marks_the_runs_at_a_fixed_budget():
+    from benchmarks.accuracy import table
+
+    def run(dataset: str, command: str, **extra) -> dict:
+        return {
+            "preset": "cnn-small", "dataset": dataset, "test_auroc": 0.9, "test_aupr": 0.9, "pwm_auroc": 0.8,
+            "n_train": 1000, "epochs_run": 12, "best_epoch": 9, "stopped": "early stopping",
+            "seconds_per_epoch": 1.0, "train_seq_per_s": 1000.0, "command": command, **extra,
+        }  # fmt: skip
+
+    fixed = run("a", "deemo train a.fa --arch cnn-small --out m.safetensors")
+    flagged = run("b", "deemo train b.fa --arch cnn-small --out m.safetensors", converge=True)
+    by_command = run("b", "deemo train b.fa --arch cnn-small --converge --out m.safetensors")
+    text = table({"runs": {"cnn-small/a": fixed, "cnn-small/b": flagged}}, pwm={"a": 0.8, "b": 0.8})
+    assert "| a | 0.800 | 0.900 ° |" in text and "| b | 0.800 | 0.900 |" in text
+    assert "° = at the preset's own fixed budget" in text
+    assert "°" not in table({"runs": {"cnn-small/b": by_command}}, pwm={"a": 0.8, "b": 0.8})
