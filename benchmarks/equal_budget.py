@@ -147,9 +147,9 @@ def _longer_limits(rows: list[dict]) -> str:
     )
     limits = sorted({r["time_limit"] / 60 for r in rows})
     return (
-        f"Trained again under a {'/'.join(f'{m:.0f}' for m in limits)}-minute limit, the "
-        f"{CONVERGE_TIME_LIMIT / 60:.0f}-minute one having cut them on a 2-core CPU (the same rules and seed "
-        f"otherwise; float rounding on another machine makes them not bit-identical runs): {runs}."
+        f"Trained again under a {'/'.join(f'{m:.0f}' for m in limits)}-minute limit after the "
+        f"{CONVERGE_TIME_LIMIT / 60:.0f}-minute one had cut them (the same rules and seed otherwise; not always "
+        f"bit-identical to the cut runs, since float rounding can differ between machines): {runs}."
     )
 
 

@@ -40,7 +40,7 @@ def test_a_run_cut_by_a_shorter_time_limit_is_trained_again_and_named_in_the_rep
     assert equal_budget._needs_rerun(cut, 1800) and not equal_budget._needs_rerun(cut, 600)
     assert not equal_budget._needs_rerun(stopped, 1800)  # early stopping: the same run under any limit
     assert equal_budget._needs_rerun(old_cap, 600)
-    rerun = dict(cut, reason="early stopping", seconds=900.0, time_limit=1800.0)
+    rerun = dict(cut, test=0.95, reason="early stopping", seconds=900.0, time_limit=1800.0)
     assert not equal_budget._needs_rerun(rerun, 1800)
     rows = [dict(data="a", preset="baselines", seed=0, kmer=0.8, pwm=0.7), cut, stopped, rerun]
     monkeypatch.setattr(
@@ -49,4 +49,5 @@ def test_a_run_cut_by_a_shorter_time_limit_is_trained_again_and_named_in_the_rep
     monkeypatch.setattr(equal_budget, "default_recipe", lambda: {})
     text = equal_budget.report()
     assert "a demo seed 0 (early stopping, 15 min)" in text and "under a 30-minute limit" in text
-    assert "| demo | 1 | 1 | 0.900 |" in text and "| 1 / 1 |" in text  # the rerun replaced the cut run
+    # the rerun replaced the cut run: its AUROC, and converged (the last column pair: passed, converged)
+    assert "| demo | 1 | 1 | 0.950 | 0.950 | 0.000 | 1 / 1 | 1 / 1 |" in text
